@@ -1,0 +1,613 @@
+//! The store contract suite: every backend runs these unchanged through
+//! [`store_contract_tests!`](crate::store_contract_tests).
+//!
+//! Each test works in owners of its own, so backends may share one server between tests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use futures_util::future::join_all;
+
+use crate::model::{Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session};
+use crate::model::{SessionId, SessionPatch, SessionRef};
+use crate::store::SharedStore;
+use crate::token::{random_hex, TokenHasher};
+use crate::Error;
+
+/// A store under test and a way to let time pass for it.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// The store.
+    fn store(&self) -> SharedStore;
+    /// The time the store believes it is.
+    fn now(&self) -> DateTime<Utc>;
+    /// Lets `d` pass for the store (a settable clock moves; a real one is waited for).
+    async fn pass(&self, d: std::time::Duration);
+}
+
+/// Generates one `#[tokio::test]` per contract test, each with a backend from `$factory().await`.
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($factory:path) => {
+        $crate::store_contract_tests!(@each $factory;
+            create_get_delete, duplicate_id_conflicts, expired_sessions_vanish,
+            touch_slides_within_cap, update_patches_fields, list_pages_in_creation_order,
+            owner_limit_refuses, owner_limit_evicts_oldest, group_lifecycle,
+            group_capacity_is_exact, member_leaves_its_group, nonce_is_claimed_once,
+            nonce_claim_expires, refresh_rotation_and_reuse, docs_round_trip,
+            concurrent_joins_respect_capacity, concurrent_nonce_claims_once,
+            concurrent_refresh_single_use, concurrent_creates_respect_owner_limit,
+            concurrent_creates_evict_to_owner_limit);
+    };
+    (@each $factory:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let backend = $factory().await;
+                $crate::contract::$name(&backend).await;
+            }
+        )*
+    };
+}
+
+fn hasher() -> TokenHasher {
+    TokenHasher::new("contract-secret")
+}
+
+fn owner(tag: &str) -> Owner {
+    Owner::new(
+        Flavor::SessionStorage,
+        &["contract", tag, &random_hex(6).unwrap()],
+    )
+    .unwrap()
+}
+
+fn sid(s: &str) -> SessionId {
+    SessionId::parse(s).unwrap()
+}
+
+fn session(b: &dyn Backend, owner: &Owner, id: &str, ttl: Duration) -> Session {
+    let mut s = Session::new(
+        SessionRef::new(owner.clone(), sid(id)),
+        Flavor::SessionStorage,
+        "tenant-a",
+        b.now(),
+        ttl,
+    );
+    s.subject = Some("user-1".into());
+    s
+}
+
+fn hour() -> Duration {
+    Duration::hours(1)
+}
+
+/// A session comes back as stored and is gone after delete.
+pub async fn create_get_delete(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("basic");
+    let mut s = session(b, &o, "s1", hour());
+    s.role = Some("host".into());
+    s.device = Some("dev-1".into());
+    s.token_hash = Some(hasher().hash("tok"));
+    s.attrs.insert("nonce".into(), serde_json::json!(-42));
+    st.create(s.clone(), None).await.unwrap();
+    let got = st.get(&s.reference()).await.unwrap().expect("stored");
+    assert_eq!(got, s);
+    assert_eq!(st.delete(&s.reference()).await.unwrap(), 1);
+    assert!(st.get(&s.reference()).await.unwrap().is_none());
+    assert_eq!(st.delete(&s.reference()).await.unwrap(), 0);
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 0);
+}
+
+/// Creating an id that is live is a conflict and leaves the first session intact.
+pub async fn duplicate_id_conflicts(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("dup");
+    let first = session(b, &o, "same", hour());
+    st.create(first.clone(), None).await.unwrap();
+    let mut second = session(b, &o, "same", hour());
+    second.subject = Some("intruder".into());
+    assert!(matches!(
+        st.create(second, None).await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(st.get(&first.reference()).await.unwrap().unwrap(), first);
+}
+
+/// Expired sessions are absent from reads, listings and counts.
+pub async fn expired_sessions_vanish(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("exp");
+    let short = session(b, &o, "short", Duration::milliseconds(300));
+    let long = session(b, &o, "long", hour());
+    st.create(short.clone(), None).await.unwrap();
+    st.create(long.clone(), None).await.unwrap();
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 2);
+    b.pass(std::time::Duration::from_millis(450)).await;
+    assert!(st.get(&short.reference()).await.unwrap().is_none());
+    assert!(st
+        .touch(&short.reference(), hour(), None)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 1);
+    let page = st.list_by_owner(&o, None, 10).await.unwrap();
+    assert_eq!(page.items, vec![long]);
+}
+
+/// Touch moves expiry to now + ttl, never past the absolute cap.
+pub async fn touch_slides_within_cap(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("touch");
+    let s = session(b, &o, "t", Duration::seconds(60));
+    st.create(s.clone(), None).await.unwrap();
+    let t = st
+        .touch(&s.reference(), Duration::seconds(7200), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = b.now();
+    assert!(t.expires_at > now + Duration::seconds(7100));
+    assert!(t.expires_at <= now + Duration::seconds(7200));
+    assert!(t.updated_at >= s.updated_at);
+    let capped = st
+        .touch(
+            &s.reference(),
+            Duration::seconds(7200),
+            Some(Duration::seconds(90)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(capped.expires_at, s.created_at + Duration::seconds(90));
+    assert_eq!(st.get(&s.reference()).await.unwrap().unwrap(), capped);
+    // The new expiry is real: the session outlives its first ttl only because of the touch.
+    let short = session(b, &o, "short", Duration::milliseconds(300));
+    st.create(short.clone(), None).await.unwrap();
+    st.touch(&short.reference(), hour(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    b.pass(std::time::Duration::from_millis(450)).await;
+    assert!(st.get(&short.reference()).await.unwrap().is_some());
+}
+
+/// Update changes only the fields named in the patch.
+pub async fn update_patches_fields(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("upd");
+    let mut s = session(b, &o, "u", hour());
+    s.role = Some("app".into());
+    st.create(s.clone(), None).await.unwrap();
+    let mut attrs = crate::model::Attrs::new();
+    attrs.insert("k".into(), serde_json::json!({"n": 1}));
+    let u = st
+        .update(
+            &s.reference(),
+            SessionPatch {
+                subject: Some(Some("42".into())),
+                attrs: Some(attrs.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(u.subject.as_deref(), Some("42"));
+    assert_eq!(u.role.as_deref(), Some("app"));
+    assert_eq!(u.attrs, attrs);
+    assert_eq!(u.expires_at, s.expires_at);
+    let cleared = st
+        .update(
+            &s.reference(),
+            SessionPatch {
+                subject: Some(None),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cleared.subject, None);
+    assert_eq!(st.get(&s.reference()).await.unwrap().unwrap(), cleared);
+    let missing = SessionRef::new(o.clone(), sid("missing"));
+    assert!(st
+        .update(&missing, SessionPatch::default())
+        .await
+        .unwrap()
+        .is_none());
+}
+
+/// Listing pages through an owner's sessions in creation order, each exactly once.
+pub async fn list_pages_in_creation_order(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("list");
+    let other = owner("list-other");
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let mut s = session(b, &o, &format!("s{i:02}"), hour());
+        // Distinct creation times, in an order unlike the ids'.
+        s.created_at += Duration::milliseconds(10 * (7 - i));
+        s.updated_at = s.created_at;
+        ids.push((s.created_at, s.id.clone()));
+        st.create(s, None).await.unwrap();
+    }
+    st.create(session(b, &other, "x", hour()), None)
+        .await
+        .unwrap();
+    ids.sort();
+    let want: Vec<SessionId> = ids.into_iter().map(|(_, id)| id).collect();
+    let mut seen = Vec::new();
+    let mut cursor: Option<Cursor> = None;
+    loop {
+        let page = st.list_by_owner(&o, cursor.as_ref(), 3).await.unwrap();
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items.iter().map(|s| s.id.clone()));
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, want);
+    let all = st.list_by_owner(&o, None, 100).await.unwrap();
+    assert_eq!(all.items.len(), 7);
+    assert!(all.next.is_none());
+}
+
+/// At the cap, the refuse policy refuses and stores nothing.
+pub async fn owner_limit_refuses(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("refuse");
+    let limit = Some(OwnerLimit {
+        max: 2,
+        policy: LimitPolicy::Refuse,
+    });
+    st.create(session(b, &o, "a", hour()), limit).await.unwrap();
+    st.create(session(b, &o, "b", hour()), limit).await.unwrap();
+    let c = session(b, &o, "c", hour());
+    assert!(matches!(
+        st.create(c.clone(), limit).await,
+        Err(Error::CapacityReached)
+    ));
+    assert!(st.get(&c.reference()).await.unwrap().is_none());
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 2);
+    // Room again once one is deleted.
+    st.delete(&SessionRef::new(o.clone(), sid("a")))
+        .await
+        .unwrap();
+    st.create(c, limit).await.unwrap();
+}
+
+/// At the cap, the evict-oldest policy deletes the oldest and reports it.
+pub async fn owner_limit_evicts_oldest(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("evict");
+    let limit = Some(OwnerLimit {
+        max: 2,
+        policy: LimitPolicy::EvictOldest,
+    });
+    let mut a = session(b, &o, "a", hour());
+    a.created_at -= Duration::seconds(2);
+    let mut bb = session(b, &o, "b", hour());
+    bb.created_at -= Duration::seconds(1);
+    st.create(a.clone(), limit).await.unwrap();
+    st.create(bb.clone(), limit).await.unwrap();
+    let out = st.create(session(b, &o, "c", hour()), limit).await.unwrap();
+    assert_eq!(out.evicted, vec![a.id.clone()]);
+    assert!(st.get(&a.reference()).await.unwrap().is_none());
+    assert!(st.get(&bb.reference()).await.unwrap().is_some());
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 2);
+}
+
+fn group_and_host(b: &dyn Backend, tag: &str, ttl: Duration) -> (Session, Session) {
+    let o = owner(tag);
+    let g = session(b, &o, "group", ttl);
+    let mut host = session(b, &o, "host", ttl);
+    host.parent = Some(g.id.clone());
+    host.role = Some("Host".into());
+    (g, host)
+}
+
+fn member(group: &Session, id: &str) -> Session {
+    let mut m = group.clone();
+    m.id = sid(id);
+    m.parent = Some(group.id.clone());
+    m.role = Some("Client".into());
+    m.attrs.clear();
+    m
+}
+
+/// Groups hold members; deleting the group deletes every member.
+pub async fn group_lifecycle(b: &dyn Backend) {
+    let st = b.store();
+    let (g, host) = group_and_host(b, "grp", hour());
+    st.create_group(g.clone(), host.clone()).await.unwrap();
+    let m1 = member(&g, "m1");
+    st.join_group(&g.reference(), m1.clone(), 5).await.unwrap();
+    let members = st.list_members(&g.reference()).await.unwrap();
+    let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["host", "m1"]);
+    assert!(st.remove_member(&g.reference(), &m1.id).await.unwrap());
+    assert!(!st.remove_member(&g.reference(), &m1.id).await.unwrap());
+    assert!(st.get(&m1.reference()).await.unwrap().is_none());
+    // A session that is not a member of this group cannot be removed through it.
+    assert!(!st.remove_member(&g.reference(), &g.id).await.unwrap());
+    assert_eq!(st.delete_group(&g.reference()).await.unwrap(), 2);
+    assert!(st.get(&host.reference()).await.unwrap().is_none());
+    assert!(st.get(&g.reference()).await.unwrap().is_none());
+    assert!(matches!(
+        st.join_group(&g.reference(), member(&g, "late"), 5).await,
+        Err(Error::NotFound)
+    ));
+    assert_eq!(st.count_by_owner(&g.owner).await.unwrap(), 0);
+}
+
+/// A full group refuses the next member, and takes one again after a member leaves.
+pub async fn group_capacity_is_exact(b: &dyn Backend) {
+    let st = b.store();
+    let (g, host) = group_and_host(b, "cap", hour());
+    st.create_group(g.clone(), host).await.unwrap();
+    st.join_group(&g.reference(), member(&g, "m1"), 2)
+        .await
+        .unwrap();
+    assert!(matches!(
+        st.join_group(&g.reference(), member(&g, "m2"), 2).await,
+        Err(Error::CapacityReached)
+    ));
+    assert!(st
+        .get(&member(&g, "m2").reference())
+        .await
+        .unwrap()
+        .is_none());
+    st.remove_member(&g.reference(), &sid("m1")).await.unwrap();
+    st.join_group(&g.reference(), member(&g, "m2"), 2)
+        .await
+        .unwrap();
+    // A member with the wrong parent is refused outright.
+    let mut stray = member(&g, "stray");
+    stray.parent = Some(sid("elsewhere"));
+    assert!(matches!(
+        st.join_group(&g.reference(), stray, 9).await,
+        Err(Error::Invalid { .. })
+    ));
+}
+
+/// A member deleted directly leaves its group's roll.
+pub async fn member_leaves_its_group(b: &dyn Backend) {
+    let st = b.store();
+    let (g, host) = group_and_host(b, "leave", hour());
+    st.create_group(g.clone(), host.clone()).await.unwrap();
+    assert_eq!(st.delete(&host.reference()).await.unwrap(), 1);
+    assert!(st.list_members(&g.reference()).await.unwrap().is_empty());
+    st.join_group(&g.reference(), member(&g, "m1"), 1)
+        .await
+        .unwrap();
+}
+
+/// A nonce is claimed once.
+pub async fn nonce_is_claimed_once(b: &dyn Backend) {
+    let st = b.store();
+    let key = format!("contract:{}", random_hex(8).unwrap());
+    assert!(st.claim_nonce(&key, Duration::seconds(60)).await.unwrap());
+    assert!(!st.claim_nonce(&key, Duration::seconds(60)).await.unwrap());
+    assert!(st
+        .claim_nonce(&format!("{key}-other"), Duration::seconds(60))
+        .await
+        .unwrap());
+}
+
+/// A nonce claim lasts its ttl and no longer.
+pub async fn nonce_claim_expires(b: &dyn Backend) {
+    let st = b.store();
+    let key = format!("contract:{}", random_hex(8).unwrap());
+    assert!(st
+        .claim_nonce(&key, Duration::milliseconds(300))
+        .await
+        .unwrap());
+    b.pass(std::time::Duration::from_millis(450)).await;
+    assert!(st.claim_nonce(&key, Duration::seconds(60)).await.unwrap());
+}
+
+fn refreshable(b: &dyn Backend, tag: &str) -> Session {
+    let o = owner(tag);
+    let mut s = session(b, &o, "fam", hour());
+    s.token_hash = Some(hasher().hash("access-0"));
+    s.refresh_hash = Some(hasher().hash("refresh-0"));
+    s
+}
+
+fn rotation(b: &dyn Backend, n: u32) -> Rotation {
+    Rotation {
+        token_hash: hasher().hash(&format!("access-{n}")),
+        refresh_hash: hasher().hash(&format!("refresh-{n}")),
+        expires_at: crate::model::truncate_ms(b.now() + Duration::hours(2)),
+    }
+}
+
+/// Rotation spends the presented secret; presenting it again revokes the family.
+pub async fn refresh_rotation_and_reuse(b: &dyn Backend) {
+    let st = b.store();
+    let s = refreshable(b, "rot");
+    st.create(s.clone(), None).await.unwrap();
+    let r = s.reference();
+    assert!(matches!(
+        st.rotate_refresh(&r, &hasher().hash("never-issued"), rotation(b, 9))
+            .await,
+        Err(Error::Unauthorized)
+    ));
+    let rotated = st
+        .rotate_refresh(&r, &hasher().hash("refresh-0"), rotation(b, 1))
+        .await
+        .unwrap();
+    assert_eq!(rotated.refresh_hash, Some(hasher().hash("refresh-1")));
+    assert_eq!(rotated.token_hash, Some(hasher().hash("access-1")));
+    assert_eq!(rotated.expires_at, rotation(b, 1).expires_at);
+    assert_eq!(st.get(&r).await.unwrap().unwrap(), rotated);
+    let again = st
+        .rotate_refresh(&r, &hasher().hash("refresh-1"), rotation(b, 2))
+        .await
+        .unwrap();
+    assert_eq!(again.refresh_hash, Some(hasher().hash("refresh-2")));
+    // Reuse of a spent secret: refused, and the whole family is gone.
+    assert!(matches!(
+        st.rotate_refresh(&r, &hasher().hash("refresh-0"), rotation(b, 3))
+            .await,
+        Err(Error::Replay)
+    ));
+    assert!(st.get(&r).await.unwrap().is_none());
+    assert!(matches!(
+        st.rotate_refresh(&r, &hasher().hash("refresh-2"), rotation(b, 4))
+            .await,
+        Err(Error::NotFound)
+    ));
+}
+
+/// Documents round-trip; insert never overwrites.
+pub async fn docs_round_trip(b: &dyn Backend) {
+    let st = b.store();
+    let coll = format!("contract-{}", random_hex(6).unwrap());
+    assert!(st.doc_get(&coll, "a").await.unwrap().is_none());
+    st.doc_put(&coll, "b", r#"{"v":2}"#).await.unwrap();
+    let (v, inserted) = st.doc_insert(&coll, "a", r#"{"v":1}"#).await.unwrap();
+    assert!(inserted);
+    assert_eq!(v, r#"{"v":1}"#);
+    let (v, inserted) = st.doc_insert(&coll, "a", r#"{"v":9}"#).await.unwrap();
+    assert!(!inserted);
+    assert_eq!(v, r#"{"v":1}"#);
+    st.doc_put(&coll, "a", r#"{"v":3}"#).await.unwrap();
+    assert_eq!(
+        st.doc_list(&coll).await.unwrap(),
+        vec![
+            ("a".to_owned(), r#"{"v":3}"#.to_owned()),
+            ("b".to_owned(), r#"{"v":2}"#.to_owned())
+        ]
+    );
+    assert!(st.doc_delete(&coll, "a").await.unwrap());
+    assert!(!st.doc_delete(&coll, "a").await.unwrap());
+    assert_eq!(st.doc_list(&coll).await.unwrap().len(), 1);
+}
+
+/// 200 concurrent joins into a group of capacity 10: exactly 10 succeed.
+pub async fn concurrent_joins_respect_capacity(b: &dyn Backend) {
+    let st = b.store();
+    // A group with no members yet: every one of the 10 places is up for grabs.
+    let (g, _) = group_and_host(b, "cjoin", hour());
+    st.create(g.clone(), None).await.unwrap();
+    let gref = g.reference();
+    let tasks = (0..200).map(|i| {
+        let st = st.clone();
+        let gref = gref.clone();
+        let m = member(&g, &format!("m{i:03}"));
+        tokio::spawn(async move { st.join_group(&gref, m, 10).await })
+    });
+    let results = join_all(tasks).await;
+    let ok = results.iter().filter(|r| matches!(r, Ok(Ok(())))).count();
+    let full = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(Error::CapacityReached))))
+        .count();
+    assert_eq!(ok, 10);
+    assert_eq!(full, 190);
+    assert_eq!(st.list_members(&gref).await.unwrap().len(), 10);
+}
+
+/// 100 concurrent claims of one nonce: exactly one succeeds.
+pub async fn concurrent_nonce_claims_once(b: &dyn Backend) {
+    let st = b.store();
+    let key = format!("contract:{}", random_hex(8).unwrap());
+    let tasks = (0..100).map(|_| {
+        let st = st.clone();
+        let key = key.clone();
+        tokio::spawn(async move { st.claim_nonce(&key, Duration::seconds(60)).await })
+    });
+    let won = join_all(tasks)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Ok(true))))
+        .count();
+    assert_eq!(won, 1);
+}
+
+/// 50 concurrent uses of one refresh secret: exactly one succeeds and the family is revoked.
+pub async fn concurrent_refresh_single_use(b: &dyn Backend) {
+    let st = b.store();
+    let s = refreshable(b, "crot");
+    st.create(s.clone(), None).await.unwrap();
+    let r = s.reference();
+    let presented = hasher().hash("refresh-0");
+    let tasks = (0..50).map(|i| {
+        let st = st.clone();
+        let r = r.clone();
+        let presented = presented.clone();
+        let next = rotation(b, 100 + i);
+        tokio::spawn(async move { st.rotate_refresh(&r, &presented, next).await })
+    });
+    let results = join_all(tasks).await;
+    let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+    let replay = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(Error::Replay))))
+        .count();
+    let gone = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(Error::NotFound))))
+        .count();
+    assert_eq!(ok, 1);
+    assert!(replay >= 1, "the second use must be seen as a replay");
+    assert_eq!(ok + replay + gone, 50);
+    assert!(st.get(&r).await.unwrap().is_none(), "family revoked");
+}
+
+/// A per-owner limit of 5 under 100 concurrent refusing creates: exactly 5 succeed, and no
+/// observer ever counts more than 5.
+pub async fn concurrent_creates_respect_owner_limit(b: &dyn Backend) {
+    limit_under_load(b, LimitPolicy::Refuse).await;
+}
+
+/// The same with eviction: all creates succeed, yet never more than 5 are live.
+pub async fn concurrent_creates_evict_to_owner_limit(b: &dyn Backend) {
+    limit_under_load(b, LimitPolicy::EvictOldest).await;
+}
+
+async fn limit_under_load(b: &dyn Backend, policy: LimitPolicy) {
+    let st = b.store();
+    let o = owner("climit");
+    let limit = Some(OwnerLimit { max: 5, policy });
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let st = st.clone();
+        let o = o.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut most = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                most = most.max(st.count_by_owner(&o).await.unwrap());
+                tokio::task::yield_now().await;
+            }
+            most
+        })
+    };
+    let tasks = (0..100).map(|i| {
+        let st = st.clone();
+        let s = session(b, &o, &format!("c{i:03}"), hour());
+        tokio::spawn(async move { st.create(s, limit).await })
+    });
+    let results = join_all(tasks).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let most = watcher.await.unwrap();
+    let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+    match policy {
+        LimitPolicy::Refuse => assert_eq!(ok, 5),
+        LimitPolicy::EvictOldest => assert_eq!(ok, 100),
+    }
+    assert!(most <= 5, "an observer saw {most} live sessions");
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 5);
+    assert_eq!(
+        st.list_by_owner(&o, None, 100).await.unwrap().items.len(),
+        5
+    );
+}

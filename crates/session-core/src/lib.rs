@@ -1,0 +1,24 @@
+//! The core of session-gateway: the session model, tokens, clock, errors and the
+//! [`SessionStore`] contract, with [`MemoryStore`], the embedded backend.
+//!
+//! Flavor crates build on this crate alone; storage backends implement [`SessionStore`].
+
+pub mod clock;
+pub mod error;
+pub mod memory;
+pub mod model;
+pub mod store;
+pub mod token;
+
+#[cfg(any(test, feature = "contract"))]
+pub mod contract;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use error::{Error, Result};
+pub use memory::MemoryStore;
+pub use model::{
+    Attrs, Created, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session,
+    SessionId, SessionPatch, SessionRef,
+};
+pub use store::{SessionStore, SharedStore, MAX_PAGE_SIZE};
+pub use token::{TokenHash, TokenHasher};

@@ -1,0 +1,115 @@
+//! The store contract: the domain's operations, each atomic where an invariant depends on it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Duration;
+
+use crate::error::Result;
+use crate::model::{
+    Created, Cursor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch,
+    SessionRef,
+};
+use crate::token::TokenHash;
+
+/// A shared, dynamically dispatched store.
+pub type SharedStore = Arc<dyn SessionStore>;
+
+/// Largest page any listing returns.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Persistence for sessions, groups, one-use nonces and small documents.
+///
+/// Every operation treats a session whose `expires_at` has passed as absent. Operations that keep
+/// an invariant (owner limits, group capacity, nonce claims, refresh rotation, group deletion) are
+/// atomic: under any concurrency the invariant holds exactly.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Checks that the backend answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Stores a new session. With `limit`, the owner's live sessions (this one included) never
+    /// exceed `limit.max`: the policy refuses ([`crate::Error::CapacityReached`]) or evicts the
+    /// oldest. An existing id is a [`crate::Error::Conflict`].
+    async fn create(&self, session: Session, limit: Option<OwnerLimit>) -> Result<Created>;
+
+    /// The live session at `r`.
+    async fn get(&self, r: &SessionRef) -> Result<Option<Session>>;
+
+    /// Marks the session used now and moves its expiry to `now + ttl`, never past
+    /// `created_at + cap` when a cap is given. Returns the updated session.
+    async fn touch(
+        &self,
+        r: &SessionRef,
+        ttl: Duration,
+        cap: Option<Duration>,
+    ) -> Result<Option<Session>>;
+
+    /// Applies `patch` and sets `updated_at` to now. Returns the updated session.
+    async fn update(&self, r: &SessionRef, patch: SessionPatch) -> Result<Option<Session>>;
+
+    /// Deletes the session, its group members if it is a group, and its refresh history; a
+    /// member leaves its group. Returns how many sessions were deleted.
+    async fn delete(&self, r: &SessionRef) -> Result<usize>;
+
+    /// The owner's live sessions in creation order, starting after `after`.
+    async fn list_by_owner(
+        &self,
+        owner: &Owner,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page>;
+
+    /// How many live sessions the owner holds.
+    async fn count_by_owner(&self, owner: &Owner) -> Result<usize>;
+
+    /// Stores a group and its first member together. Both share the group's owner; the
+    /// member's `parent` names the group.
+    async fn create_group(&self, group: Session, first_member: Session) -> Result<()>;
+
+    /// Adds `member` to the live group at `group` unless it already has `capacity` members
+    /// ([`crate::Error::CapacityReached`]); a missing group is [`crate::Error::NotFound`].
+    async fn join_group(&self, group: &SessionRef, member: Session, capacity: u32) -> Result<()>;
+
+    /// The group's live members in joining order.
+    async fn list_members(&self, group: &SessionRef) -> Result<Vec<Session>>;
+
+    /// Deletes the member `member` of `group`; false when it is not a member.
+    async fn remove_member(&self, group: &SessionRef, member: &SessionId) -> Result<bool>;
+
+    /// Deletes a group with all its members. Returns how many sessions were deleted.
+    async fn delete_group(&self, group: &SessionRef) -> Result<usize> {
+        self.delete(group).await
+    }
+
+    /// Claims a one-use value for `ttl`: true for the first claim, false for every later one
+    /// while the claim lasts.
+    async fn claim_nonce(&self, key: &str, ttl: Duration) -> Result<bool>;
+
+    /// Spends the refresh secret `presented` of the session at `r` and installs `next`.
+    /// A secret already spent revokes the session (its whole token family) and answers
+    /// [`crate::Error::Replay`]; an unknown one answers [`crate::Error::Unauthorized`]; a missing
+    /// session [`crate::Error::NotFound`].
+    async fn rotate_refresh(
+        &self,
+        r: &SessionRef,
+        presented: &TokenHash,
+        next: Rotation,
+    ) -> Result<Session>;
+
+    /// A small JSON document of a collection (users, tenants, credentials).
+    async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>>;
+
+    /// Stores (or replaces) a document.
+    async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()>;
+
+    /// Stores a document unless one exists; returns the document that is now stored and whether
+    /// it was this call that inserted it.
+    async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)>;
+
+    /// Deletes a document; false when there was none.
+    async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool>;
+
+    /// Every document of a collection, ordered by id.
+    async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>>;
+}
