@@ -1,1 +1,129 @@
-//! placeholder
+//! Helpers for black-box tests: [`spawn_app`] starts a whole gateway on a free port (memory
+//! store) and [`spawn_app_on_redis`] does the same on a real `redis-server` that the harness
+//! starts. Logs stay silent unless `TEST_LOG` is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, OnceLock};
+
+use actix_web::dev::ServerHandle;
+use gateway::configuration::{Settings, Sources};
+use gateway::startup::Application;
+use gateway::telemetry::{self, LogSettings};
+use session_core::{ManualClock, SharedClock, SystemClock};
+use session_redis::testing::RedisServer;
+
+/// Settings every test app starts from, before the test's own overlay.
+const TEST_BASE: &str = r#"
+[server]
+host = "127.0.0.1"
+port = 0
+workers = 2
+shutdown_timeout_secs = 1
+
+[store]
+token_secret = "test-token-secret-0123456789"
+"#;
+
+/// A running gateway.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT` (or https).
+    pub address: String,
+    /// The bound port.
+    pub port: u16,
+    /// A client without redirects, cookies or proxies.
+    pub client: reqwest::Client,
+    /// The settings it runs with.
+    pub settings: Settings,
+    handle: ServerHandle,
+}
+
+impl TestApp {
+    /// `address` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Loads test settings: defaults, `TEST_BASE`, then `overlay` (TOML). No files, no env vars.
+pub fn test_settings(overlay: &str) -> Settings {
+    Settings::load_from(Sources {
+        environment: Some("test".into()),
+        config_dir: None,
+        file: None,
+        overlay: Some(format!("{TEST_BASE}\n{overlay}")),
+        env_vars: false,
+    })
+    .unwrap_or_else(|e| panic!("test settings do not load: {e}"))
+}
+
+fn init_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            telemetry::init(&LogSettings {
+                level: "debug".into(),
+                ..Default::default()
+            });
+        }
+    });
+}
+
+/// Starts a gateway on the memory store with the system clock.
+pub async fn spawn_app(overlay: &str) -> TestApp {
+    spawn_with(test_settings(overlay), Arc::new(SystemClock)).await
+}
+
+/// Starts a gateway on the memory store with a settable clock that the test moves.
+pub async fn spawn_app_with_clock(overlay: &str) -> (TestApp, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::starting_now());
+    let app = spawn_with(test_settings(overlay), clock.clone()).await;
+    (app, clock)
+}
+
+/// The redis-server shared by every test of one test binary.
+pub fn shared_redis() -> &'static RedisServer {
+    static SERVER: OnceLock<RedisServer> = OnceLock::new();
+    SERVER.get_or_init(RedisServer::start)
+}
+
+/// Starts a gateway on a real Redis (shared per test binary, keys under a fresh prefix).
+pub async fn spawn_app_on_redis(overlay: &str) -> TestApp {
+    let redis = shared_redis();
+    let prefix = format!("t{}", session_core::token::random_hex(6).unwrap());
+    let redis_overlay = format!(
+        "[store]\nbackend = \"redis\"\nurl = \"{}\"\nkey_prefix = \"{prefix}\"\n",
+        redis.url()
+    );
+    let settings = test_settings(&format!("{overlay}\n{redis_overlay}"));
+    spawn_with(settings, Arc::new(SystemClock)).await
+}
+
+/// Starts a gateway with explicit settings and clock.
+pub async fn spawn_with(settings: Settings, clock: SharedClock) -> TestApp {
+    init_logs();
+    let app = Application::build_with_clock(settings.clone(), clock)
+        .await
+        .unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
+    let address = app.address().to_owned();
+    let port = app.port();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        port,
+        client,
+        settings,
+        handle,
+    }
+}

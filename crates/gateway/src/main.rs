@@ -1,1 +1,62 @@
-fn main() {}
+//! `session-gateway`: serve the session APIs, check a configuration, or print the OpenAPI.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use gateway::configuration::Settings;
+use gateway::startup::Application;
+use gateway::telemetry;
+
+#[derive(Parser)]
+#[command(name = "session-gateway", version, about = "Self-hosted, wire-compatible session APIs")]
+struct Cli {
+    /// A configuration file layered over the built-in defaults (also $GATEWAY_CONFIG).
+    #[arg(long, global = true, env = "GATEWAY_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the enabled flavors (the default).
+    Serve,
+    /// Validate the configuration and print the effective settings, secrets masked.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("session-gateway: invalid configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => {
+            println!("{}", settings.masked_toml());
+            ExitCode::SUCCESS
+        }
+        Command::Serve => serve(settings),
+    }
+}
+
+fn serve(settings: Settings) -> ExitCode {
+    telemetry::init(&settings.log);
+    let runtime = match actix_web::rt::System::new().block_on(async { run(settings).await }) {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(e) => e,
+    };
+    tracing::error!(error = %runtime, "the gateway stopped");
+    eprintln!("session-gateway: {runtime}");
+    ExitCode::FAILURE
+}
+
+async fn run(settings: Settings) -> Result<(), gateway::startup::StartupError> {
+    let app = Application::build(settings).await?;
+    tracing::info!(address = %app.address(), "session-gateway listening");
+    app.run_until_stopped().await
+}

@@ -4,15 +4,18 @@
 //! Flavor crates build on this crate alone; storage backends implement [`SessionStore`].
 
 pub mod clock;
+pub mod deps;
 pub mod error;
 pub mod memory;
 pub mod model;
 pub mod store;
+pub mod tenants;
 pub mod token;
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
 
+pub use deps::CoreDeps;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use error::{Error, Result};
 pub use memory::MemoryStore;

@@ -1,0 +1,172 @@
+//! The [`Application`]: binds the listener (port 0 in tests), builds one app per worker with the
+//! enabled flavors mounted, and runs until SIGTERM/SIGINT, finishing in-flight requests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde_json::json;
+use session_core::{CoreDeps, Flavor, SharedClock, SystemClock, TokenHasher};
+use tracing_actix_web::TracingLogger;
+
+use crate::configuration::Settings;
+use crate::health::{self, Readiness};
+use crate::store::StoreFactory;
+use crate::telemetry::SafeRootSpan;
+
+/// Why the gateway could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// host:port.
+        address: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key could not be used.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The store could not be set up.
+    #[error("store: {0}")]
+    Store(#[from] session_core::Error),
+    /// The server failed while running.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A bound, ready-to-run gateway.
+pub struct Application {
+    port: u16,
+    address: String,
+    server: Server,
+}
+
+/// What every worker's app is built from.
+#[derive(Clone)]
+struct Shared {
+    settings: Arc<Settings>,
+    stores: StoreFactory,
+    clock: SharedClock,
+    hasher: TokenHasher,
+    quickblox: Arc<quickblox::Settings>,
+    amity: Arc<amity::Settings>,
+    quicksync: Arc<quicksync::Settings>,
+    session_storage: Arc<session_storage::Settings>,
+}
+
+impl Application {
+    /// Binds and builds the server with the system clock. Must run inside an actix/tokio runtime.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Binds and builds the server with the given clock (tests use a settable one).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener.local_addr()?.port();
+        let stores = StoreFactory::new(&settings.store, clock.clone());
+        let first_store = stores.for_worker()?;
+        let shared = Shared {
+            hasher: TokenHasher::new(&settings.store.token_secret),
+            stores,
+            clock,
+            quickblox: Arc::new(settings.quickblox.clone()),
+            amity: Arc::new(settings.amity.clone()),
+            quicksync: Arc::new(settings.quicksync.clone()),
+            session_storage: Arc::new(settings.session_storage.clone()),
+            settings: Arc::new(settings),
+        };
+        let settings = shared.settings.clone();
+        let tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+            _ => None,
+        };
+        let server = HttpServer::new(move || {
+            let store = shared
+                .stores
+                .for_worker()
+                .unwrap_or_else(|_| first_store.clone());
+            let core = CoreDeps {
+                store: store.clone(),
+                clock: shared.clock.clone(),
+                hasher: shared.hasher.clone(),
+                max_body_bytes: shared.settings.server.max_body_bytes,
+            };
+            let readiness = Readiness {
+                store,
+                timeout: Duration::from_millis(shared.settings.store.timeout_ms),
+            };
+            let shared = shared.clone();
+            App::new()
+                .wrap(TracingLogger::<SafeRootSpan>::new())
+                .app_data(web::PayloadConfig::new(core.max_body_bytes))
+                .app_data(web::Data::new(readiness))
+                .configure(health::configure)
+                .configure(|cfg| mount_flavors(cfg, &shared, core))
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout_secs);
+        let server = if settings.server.workers > 0 {
+            server.workers(settings.server.workers)
+        } else {
+            server
+        };
+        let (server, scheme) = match tls {
+            Some(config) => (server.listen_rustls_0_23(listener, config)?, "https"),
+            None => (server.listen(listener)?, "http"),
+        };
+        Ok(Self {
+            port,
+            address: format!("{scheme}://{}:{port}", settings.server.host),
+            server: server.run(),
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http(s)://host:port`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// A handle that stops the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM/SIGINT or a handle).
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        self.server.await.map_err(StartupError::from)
+    }
+}
+
+fn mount_flavors(cfg: &mut web::ServiceConfig, shared: &Shared, core: CoreDeps) {
+    for flavor in &shared.settings.flavors.enabled {
+        match flavor {
+            Flavor::Quicksync => quicksync::configure(cfg, core.clone(), shared.quicksync.clone()),
+            Flavor::Quickblox => quickblox::configure(cfg, core.clone(), shared.quickblox.clone()),
+            Flavor::Amity => amity::configure(cfg, core.clone(), shared.amity.clone()),
+            Flavor::SessionStorage => {
+                session_storage::configure(cfg, core.clone(), shared.session_storage.clone())
+            }
+        }
+    }
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(json!({"error": "not found"}))
+}

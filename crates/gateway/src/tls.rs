@@ -1,0 +1,36 @@
+//! HTTPS with rustls from PEM files.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::ServerConfig;
+
+use crate::startup::StartupError;
+
+/// A rustls server configuration from a PEM certificate chain and a PEM private key.
+pub fn server_config(cert: &Path, key: &Path) -> Result<ServerConfig, StartupError> {
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut reader(cert)?)
+        .collect::<Result<_, _>>()
+        .map_err(|e| StartupError::Tls(format!("{}: {e}", cert.display())))?;
+    if certs.is_empty() {
+        return Err(StartupError::Tls(format!(
+            "{}: no certificate found",
+            cert.display()
+        )));
+    }
+    let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut reader(key)?)
+        .map_err(|e| StartupError::Tls(format!("{}: {e}", key.display())))?
+        .ok_or_else(|| StartupError::Tls(format!("{}: no private key found", key.display())))?;
+    ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| StartupError::Tls(e.to_string()))
+}
+
+fn reader(path: &Path) -> Result<BufReader<File>, StartupError> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| StartupError::Tls(format!("{}: {e}", path.display())))
+}

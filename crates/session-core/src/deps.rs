@@ -1,0 +1,28 @@
+//! What every flavor receives from the gateway.
+
+use crate::clock::SharedClock;
+use crate::store::SharedStore;
+use crate::token::TokenHasher;
+
+/// The shared services a flavor's routes run on: the store, the clock, the token hasher and the
+/// request limits. Cheap to clone.
+#[derive(Clone)]
+pub struct CoreDeps {
+    /// Where sessions live.
+    pub store: SharedStore,
+    /// The time.
+    pub clock: SharedClock,
+    /// Keyed hashing of bearer secrets before they reach the store.
+    pub hasher: TokenHasher,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for CoreDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreDeps")
+            .field("clock", &self.clock)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
