@@ -1,9 +1,13 @@
 //! The session-gateway binary's library: configuration, telemetry, health, and the
 //! [`startup::Application`] that mounts the enabled flavors on one store.
 
+pub mod admin;
 pub mod configuration;
 pub mod health;
+pub mod metered_store;
+pub mod metrics;
 pub mod startup;
 pub mod store;
+pub mod subject_index;
 pub mod telemetry;
 pub mod tls;

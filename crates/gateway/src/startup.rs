@@ -8,12 +8,16 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
-use session_core::{CoreDeps, Flavor, SharedClock, SystemClock, TokenHasher};
+use session_core::{CoreDeps, Flavor, SharedClock, SharedStore, SystemClock, TokenHasher};
 use tracing_actix_web::TracingLogger;
 
+use crate::admin::{self, AdminState};
 use crate::configuration::Settings;
 use crate::health::{self, Readiness};
+use crate::metered_store::MeteredStore;
+use crate::metrics::{self, Metrics};
 use crate::store::StoreFactory;
+use crate::subject_index::IndexedStore;
 use crate::telemetry::SafeRootSpan;
 
 /// Why the gateway could not start or stopped with an error.
@@ -33,6 +37,9 @@ pub enum StartupError {
     /// The store could not be set up.
     #[error("store: {0}")]
     Store(#[from] session_core::Error),
+    /// The metrics registry could not be built.
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
     /// The server failed while running.
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
@@ -52,6 +59,7 @@ struct Shared {
     stores: StoreFactory,
     clock: SharedClock,
     hasher: TokenHasher,
+    metrics: Arc<Metrics>,
     quickblox: Arc<quickblox::Settings>,
     amity: Arc<amity::Settings>,
     quicksync: Arc<quicksync::Settings>,
@@ -79,6 +87,7 @@ impl Application {
         let first_store = stores.for_worker()?;
         let shared = Shared {
             hasher: TokenHasher::new(&settings.store.token_secret),
+            metrics: Arc::new(Metrics::new()?),
             stores,
             clock,
             quickblox: Arc::new(settings.quickblox.clone()),
@@ -93,10 +102,22 @@ impl Application {
             _ => None,
         };
         let server = HttpServer::new(move || {
-            let store = shared
+            let raw = shared
                 .stores
                 .for_worker()
                 .unwrap_or_else(|_| first_store.clone());
+            let indexed: SharedStore = Arc::new(IndexedStore::new(
+                raw,
+                shared.clock.clone(),
+                shared.hasher.clone(),
+            ));
+            let store: SharedStore =
+                Arc::new(MeteredStore::new(indexed, shared.metrics.clone()));
+            let admin = shared.settings.admin.token.clone().map(|token| AdminState {
+                token,
+                store: store.clone(),
+                hasher: shared.hasher.clone(),
+            });
             let core = CoreDeps {
                 store: store.clone(),
                 clock: shared.clock.clone(),
@@ -109,10 +130,18 @@ impl Application {
             };
             let shared = shared.clone();
             App::new()
+                .wrap(actix_web::middleware::from_fn(metrics::track))
                 .wrap(TracingLogger::<SafeRootSpan>::new())
                 .app_data(web::PayloadConfig::new(core.max_body_bytes))
                 .app_data(web::Data::new(readiness))
+                .app_data(web::Data::from(shared.metrics.clone()))
                 .configure(health::configure)
+                .route("/metrics", web::get().to(metrics::serve))
+                .configure(|cfg| {
+                    if let Some(state) = admin {
+                        admin::configure(cfg, state);
+                    }
+                })
                 .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .default_service(web::to(not_found))
         })

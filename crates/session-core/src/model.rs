@@ -50,6 +50,11 @@ impl Flavor {
             .ok_or_else(|| Error::invalid("flavor", format!("unknown flavor `{s}`")))
     }
 
+    /// The flavor whose [`Flavor::short`] tag is `tag`.
+    pub fn from_short(tag: &str) -> Option<Self> {
+        Flavor::ALL.into_iter().find(|f| f.short() == tag)
+    }
+
     /// A two-letter tag used in store keys.
     pub fn short(self) -> &'static str {
         match self {
@@ -90,6 +95,23 @@ impl Owner {
         Self::parse(&s)
     }
 
+    /// An owner outside any flavor (e.g. the gateway's own indexes): `<kind>:<part>:<part>...`,
+    /// where `kind` is not a flavor tag.
+    pub fn custom(kind: &str, parts: &[&str]) -> Result<Self> {
+        if kind.is_empty()
+            || !kind.bytes().all(|b| b.is_ascii_alphanumeric())
+            || Flavor::from_short(kind).is_some()
+        {
+            return Err(Error::invalid("owner", "kind must be alphanumeric and not a flavor tag"));
+        }
+        let mut s = String::from(kind);
+        for p in parts {
+            s.push(':');
+            escape_into(&mut s, p);
+        }
+        Self::parse(&s)
+    }
+
     /// Accepts an owner string as produced by [`Owner::new`] (e.g. read back from a store).
     pub fn parse(s: &str) -> Result<Self> {
         if s.is_empty() || s.len() > Self::MAX_LEN {
@@ -107,6 +129,11 @@ impl Owner {
     /// The owner as a string.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The flavor whose sessions this owner holds, when it was built by [`Owner::new`].
+    pub fn flavor(&self) -> Option<Flavor> {
+        self.0.split(':').next().and_then(Flavor::from_short)
     }
 }
 

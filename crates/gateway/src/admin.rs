@@ -1,0 +1,400 @@
+//! The admin API under `/admin/v1` (bearer `admin.token`; not mounted when unset): sessions
+//! across flavors by tenant and subject, and tenants and credentials managed at run time in the
+//! store, so every replica sees them.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use session_core::token::ct_eq_str;
+use session_core::{tenants, Cursor, Owner, Session, SessionId, SessionRef, SharedStore, TokenHasher};
+
+use crate::subject_index::{index_owner, pointer_target};
+
+/// Largest admin page.
+const MAX_PAGE: usize = 200;
+/// Default admin page.
+const DEFAULT_PAGE: usize = 50;
+
+/// What the admin routes need.
+#[derive(Clone)]
+pub struct AdminState {
+    /// The bearer that opens the API.
+    pub token: String,
+    /// The store (with the subject index).
+    pub store: SharedStore,
+    /// Hashes credential ids (Amity and QuickSync keys are stored under their keyed hash).
+    pub hasher: TokenHasher,
+}
+
+/// The admin API's errors: `{"error": {"code", "message"}}`.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Missing or wrong bearer.
+    #[error("a valid admin bearer token is required")]
+    Unauthorized,
+    /// Nothing at that handle or id.
+    #[error("not found")]
+    NotFound,
+    /// A parameter or body is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store did not answer.
+    #[error("the store is unavailable")]
+    Unavailable,
+    /// A fault inside the gateway.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AdminError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::Invalid(_) => "invalid_request",
+            Self::Unavailable => "store_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl ResponseError for AdminError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+    }
+}
+
+impl From<session_core::Error> for AdminError {
+    fn from(e: session_core::Error) -> Self {
+        match e {
+            session_core::Error::NotFound | session_core::Error::Expired => Self::NotFound,
+            session_core::Error::Invalid { field, reason } => {
+                Self::Invalid(format!("{field}: {reason}"))
+            }
+            session_core::Error::StoreUnavailable(_) => Self::Unavailable,
+            other => {
+                tracing::error!(error = %other, "admin: store fault");
+                Self::Internal
+            }
+        }
+    }
+}
+
+type AdminResult = Result<HttpResponse, AdminError>;
+
+/// Mounts `/admin/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
+    let json = web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|e, _| AdminError::Invalid(format!("body: {e}")).into());
+    let query = web::QueryConfig::default()
+        .error_handler(|e, _| AdminError::Invalid(format!("query: {e}")).into());
+    cfg.service(
+        web::scope("/admin/v1")
+            .app_data(web::Data::new(state))
+            .app_data(json)
+            .app_data(query)
+            .route("/sessions", web::get().to(list_sessions))
+            .route("/sessions", web::delete().to(revoke_subject))
+            .route("/sessions/{handle}", web::get().to(show_session))
+            .route("/sessions/{handle}", web::delete().to(revoke_session))
+            .route("/tenants/{kind}", web::get().to(list_tenants))
+            .route("/tenants/{kind}", web::put().to(put_tenant))
+            .route("/tenants/{kind}/{id}", web::delete().to(delete_tenant))
+            .default_service(web::to(|| async { AdminError::NotFound.error_response() })),
+    );
+}
+
+fn authorize(req: &HttpRequest, state: &AdminState) -> Result<(), AdminError> {
+    let presented = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AdminError::Unauthorized)?;
+    if ct_eq_str(presented, &state.token) {
+        Ok(())
+    } else {
+        Err(AdminError::Unauthorized)
+    }
+}
+
+/// An opaque, URL-safe handle naming one session: owner and id.
+pub fn handle_of(r: &SessionRef) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}\n{}", r.owner.as_str(), r.id.as_str()))
+}
+
+fn parse_handle(handle: &str) -> Result<SessionRef, AdminError> {
+    let bad = || AdminError::NotFound;
+    let raw = URL_SAFE_NO_PAD.decode(handle).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (owner, id) = text.split_once('\n').ok_or_else(bad)?;
+    Ok(SessionRef::new(
+        Owner::parse(owner).map_err(|_| bad())?,
+        SessionId::parse(id).map_err(|_| bad())?,
+    ))
+}
+
+fn view(s: &Session) -> Value {
+    json!({
+        "handle": handle_of(&s.reference()),
+        "flavor": s.flavor,
+        "tenant": s.tenant,
+        "subject": s.subject,
+        "role": s.role,
+        "group": s.parent.as_ref().map(|g| handle_of(&SessionRef::new(s.owner.clone(), g.clone()))),
+        "device": s.device,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+        "expires_at": s.expires_at,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectQuery {
+    tenant: String,
+    subject: String,
+    page_size: Option<usize>,
+    page_token: Option<String>,
+}
+
+/// The live sessions of the page of pointers after `cursor`; stale pointers are deleted.
+async fn subject_page(
+    store: &SharedStore,
+    q: &SubjectQuery,
+    cursor: Option<Cursor>,
+    size: usize,
+) -> Result<(Vec<Session>, Option<Cursor>), AdminError> {
+    let owner = index_owner(&q.tenant, &q.subject)?;
+    let page = store.list_by_owner(&owner, cursor.as_ref(), size).await?;
+    let mut live = Vec::with_capacity(page.items.len());
+    for pointer in &page.items {
+        let target = match pointer_target(pointer) {
+            Some(t) => store.get(&t).await?,
+            None => None,
+        };
+        match target {
+            Some(s) if s.subject.as_deref() == Some(&q.subject) && s.tenant == q.tenant => {
+                live.push(s)
+            }
+            _ => {
+                store.delete(&pointer.reference()).await?;
+            }
+        }
+    }
+    Ok((live, page.next))
+}
+
+async fn list_sessions(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    q: web::Query<SubjectQuery>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let size = q.page_size.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&size) {
+        return Err(AdminError::Invalid(format!(
+            "page_size must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let cursor = match &q.page_token {
+        Some(t) => Some(Cursor::from_raw(
+            URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| AdminError::Invalid("page_token is not valid".into()))?,
+        )),
+        None => None,
+    };
+    let (items, next) = subject_page(&state.store, &q, cursor, size).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": items.iter().map(view).collect::<Vec<_>>(),
+        "next_page_token": next.map(|c| URL_SAFE_NO_PAD.encode(c.as_str())),
+    })))
+}
+
+async fn revoke_subject(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    q: web::Query<SubjectQuery>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let mut revoked = 0;
+    let mut cursor = None;
+    loop {
+        let (items, next) = subject_page(&state.store, &q, cursor, MAX_PAGE).await?;
+        for s in items {
+            revoked += state.store.delete(&s.reference()).await?;
+        }
+        match next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({"revoked": revoked})))
+}
+
+async fn show_session(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    handle: web::Path<String>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let r = parse_handle(&handle)?;
+    let s = state.store.get(&r).await?.ok_or(AdminError::NotFound)?;
+    Ok(HttpResponse::Ok().json(json!({"data": view(&s)})))
+}
+
+async fn revoke_session(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    handle: web::Path<String>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let r = parse_handle(&handle)?;
+    match state.store.delete(&r).await? {
+        0 => Err(AdminError::NotFound),
+        n => Ok(HttpResponse::Ok().json(json!({"revoked": n}))),
+    }
+}
+
+/// A kind of run-time tenant or credential: its collection and how a document's id is derived.
+struct TenantKind {
+    collection: &'static str,
+    id_fields: &'static [&'static str],
+    id_hashed: bool,
+}
+
+fn tenant_kind(kind: &str) -> Result<TenantKind, AdminError> {
+    let (collection, id_fields, id_hashed): (_, &'static [&'static str], _) = match kind {
+        "quickblox-applications" => (tenants::QUICKBLOX_APPLICATIONS, &["application_id"], false),
+        "quickblox-users" => (tenants::QUICKBLOX_USERS, &["application_id", "login"], false),
+        "amity-networks" => (tenants::AMITY_NETWORKS, &["api_key"], true),
+        "quicksync-api-keys" => (tenants::QUICKSYNC_API_KEYS, &["key"], true),
+        "session-storage-clients" => (tenants::SESSION_STORAGE_CLIENTS, &["client_id"], false),
+        _ => return Err(AdminError::NotFound),
+    };
+    Ok(TenantKind {
+        collection,
+        id_fields,
+        id_hashed,
+    })
+}
+
+/// Fields never shown back.
+const SECRET_FIELDS: [&str; 7] = [
+    "auth_secret",
+    "password",
+    "password_hash",
+    "server_key",
+    "client_secret",
+    "jwt_secret",
+    "key",
+];
+
+fn masked(mut doc: Map<String, Value>) -> Value {
+    for f in SECRET_FIELDS {
+        if let Some(v) = doc.get_mut(f) {
+            *v = Value::String("********".into());
+        }
+    }
+    if let Some(Value::String(k)) = doc.get_mut("api_key") {
+        let tail: String = k.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        *k = format!("…{tail}");
+    }
+    Value::Object(doc)
+}
+
+async fn list_tenants(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    kind: web::Path<String>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let kind = tenant_kind(&kind)?;
+    let docs = state.store.doc_list(kind.collection).await?;
+    let data: Vec<Value> = docs
+        .into_iter()
+        .filter_map(|(id, text)| {
+            let doc = serde_json::from_str::<Map<String, Value>>(&text).ok()?;
+            Some(json!({"id": id, "entry": masked(doc)}))
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"data": data})))
+}
+
+async fn put_tenant(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    kind: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let kind = tenant_kind(&kind)?;
+    let mut doc = body.into_inner();
+    let mut parts = Vec::new();
+    for f in kind.id_fields {
+        let part = match doc.get(*f) {
+            Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(AdminError::Invalid(format!("`{f}` is required"))),
+        };
+        parts.push(part);
+    }
+    if let Some(Value::String(password)) = doc.remove("password") {
+        let hash = web::block(move || hash_password(&password))
+            .await
+            .map_err(|_| AdminError::Internal)??;
+        doc.insert("password_hash".into(), Value::String(hash));
+    }
+    let joined = parts.join(":");
+    let id = if kind.id_hashed {
+        state.hasher.hash(&joined).as_str().to_owned()
+    } else {
+        joined
+    };
+    let text = serde_json::to_string(&doc).map_err(|_| AdminError::Internal)?;
+    state.store.doc_put(kind.collection, &id, &text).await?;
+    Ok(HttpResponse::Created().json(json!({"id": id, "entry": masked(doc)})))
+}
+
+fn hash_password(password: &str) -> Result<String, AdminError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt_bytes = session_core::token::random_bytes::<16>().map_err(|_| AdminError::Internal)?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|_| AdminError::Internal)?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| AdminError::Internal)
+}
+
+async fn delete_tenant(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    path: web::Path<(String, String)>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let (kind, id) = path.into_inner();
+    let kind = tenant_kind(&kind)?;
+    if state.store.doc_delete(kind.collection, &id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(AdminError::NotFound)
+    }
+}

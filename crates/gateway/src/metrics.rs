@@ -1,0 +1,178 @@
+//! Prometheus metrics, served at `/metrics`: requests by flavor, route and status with latency
+//! histograms, sessions created and revoked by flavor, and store latency and errors by operation.
+//! One registry per [`Metrics`]; nothing global.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+/// Every metric the gateway exports.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_seconds: HistogramVec,
+    sessions_created: IntCounterVec,
+    sessions_revoked: IntCounterVec,
+    store_seconds: HistogramVec,
+    store_errors: IntCounterVec,
+}
+
+impl Metrics {
+    /// A fresh registry with every metric registered.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("session_gateway".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by flavor, route and status"),
+            &["flavor", "route", "status"],
+        )?;
+        let request_seconds = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ]),
+            &["flavor", "route"],
+        )?;
+        let sessions_created = IntCounterVec::new(
+            Opts::new("sessions_created_total", "Sessions created, by flavor"),
+            &["flavor"],
+        )?;
+        let sessions_revoked = IntCounterVec::new(
+            Opts::new(
+                "sessions_revoked_total",
+                "Sessions ended before expiry (deleted, kicked, evicted, family revoked), by flavor",
+            ),
+            &["flavor"],
+        )?;
+        let store_seconds = HistogramVec::new(
+            HistogramOpts::new("store_operation_duration_seconds", "Store call latency")
+                .buckets(vec![
+                    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
+                ]),
+            &["operation"],
+        )?;
+        let store_errors = IntCounterVec::new(
+            Opts::new(
+                "store_errors_total",
+                "Store calls that failed because the store was unavailable or faulty",
+            ),
+            &["operation", "kind"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(request_seconds.clone()))?;
+        registry.register(Box::new(sessions_created.clone()))?;
+        registry.register(Box::new(sessions_revoked.clone()))?;
+        registry.register(Box::new(store_seconds.clone()))?;
+        registry.register(Box::new(store_errors.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            request_seconds,
+            sessions_created,
+            sessions_revoked,
+            store_seconds,
+            store_errors,
+        })
+    }
+
+    /// The exposition text.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {
+            tracing::warn!(error = %e, "metrics encoding failed");
+        }
+        String::from_utf8(buf).unwrap_or_default()
+    }
+
+    /// Records one served request.
+    pub fn observe_request(&self, route: &str, status: u16, seconds: f64) {
+        let flavor = flavor_of_route(route);
+        self.requests
+            .with_label_values(&[flavor, route, &status.to_string()])
+            .inc();
+        self.request_seconds
+            .with_label_values(&[flavor, route])
+            .observe(seconds);
+    }
+
+    /// Records a created session.
+    pub fn session_created(&self, flavor: &str) {
+        self.sessions_created.with_label_values(&[flavor]).inc();
+    }
+
+    /// Records `n` sessions ended early.
+    pub fn sessions_revoked(&self, flavor: &str, n: usize) {
+        if n > 0 {
+            self.sessions_revoked
+                .with_label_values(&[flavor])
+                .inc_by(n as u64);
+        }
+    }
+
+    /// Records one store call.
+    pub fn observe_store(&self, operation: &str, seconds: f64, error: Option<&'static str>) {
+        self.store_seconds
+            .with_label_values(&[operation])
+            .observe(seconds);
+        if let Some(kind) = error {
+            self.store_errors
+                .with_label_values(&[operation, kind])
+                .inc();
+        }
+    }
+}
+
+/// The flavor a route pattern belongs to.
+pub fn flavor_of_route(route: &str) -> &'static str {
+    if route.starts_with("/v1/") {
+        "quicksync"
+    } else if route.starts_with("/session.json") || route.starts_with("/login.json") {
+        "quickblox"
+    } else if route.starts_with("/api/") {
+        "amity"
+    } else if route.starts_with("/session-storage/") {
+        "session-storage"
+    } else {
+        "gateway"
+    }
+}
+
+/// Middleware: times every request and counts it by route pattern (never by raw path, so the
+/// label set stays bounded).
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let started = Instant::now();
+    let res = next.call(req).await?;
+    if let Some(m) = metrics {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        m.observe_request(
+            &route,
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(res)
+}
+
+/// `GET /metrics`.
+pub async fn serve(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render())
+}
+
+/// Shared handle.
+pub type SharedMetrics = Arc<Metrics>;

@@ -1,0 +1,138 @@
+//! The binary's command line: `check-config` validates and masks, and refuses a bad config with a
+//! one-line message and exit code 1.
+
+use std::process::Command;
+
+fn gateway() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_session-gateway"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn write_config(text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sg-cli-{}-{}",
+        std::process::id(),
+        session_core::token::random_hex(4).unwrap()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gateway.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn check_config_prints_effective_settings_with_secrets_masked() {
+    let file = write_config("[store]\ntoken_secret = \"very-secret-value-123456\"\n");
+    let out = gateway()
+        .args(["check-config", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[store]"));
+    assert!(text.contains("backend = \"memory\""));
+    assert!(!text.contains("very-secret-value-123456"));
+}
+
+#[test]
+fn check_config_refuses_a_bad_config_in_one_line() {
+    for (text, expect) in [
+        ("[store]\ntimeout_ms = 0\n", "store.timeout_ms"),
+        ("[flavors]\nenabled = [\"nope\"]\n", "nope"),
+        ("[server\nport = 1\n", "gateway.toml"),
+    ] {
+        let file = write_config(text);
+        let out = gateway()
+            .args(["check-config", "--config"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(err.contains(expect), "{text}: {err}");
+    }
+}
+
+#[test]
+fn production_refuses_the_default_token_secret() {
+    let out = gateway()
+        .arg("check-config")
+        .env("APP_ENV", "production")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("store.token_secret"), "{err}");
+}
+
+#[test]
+fn environment_variables_override_files() {
+    let out = gateway()
+        .arg("check-config")
+        .env("GATEWAY__SERVER__PORT", "9191")
+        .env("GATEWAY__FLAVORS__ENABLED", "amity,quickblox")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("port = 9191"), "{text}");
+    assert!(text.contains("\"amity\""), "{text}");
+    assert!(!text.contains("\"quicksync\""), "{text}");
+}
+
+#[test]
+fn serve_answers_and_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::time::{Duration, Instant};
+
+    let mut child = gateway()
+        .arg("serve")
+        .env("APP_ENV", "test")
+        .env("GATEWAY__SERVER__PORT", "0")
+        .env("GATEWAY__SERVER__WORKERS", "1")
+        .env("GATEWAY__LOG__FORMAT", "json")
+        .env("GATEWAY__LOG__LEVEL", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines.next().expect("the gateway printed no address").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log lines");
+        if let Some(a) = v["address"].as_str() {
+            break a.trim_start_matches("http://").to_owned();
+        }
+    };
+    let mut conn = std::net::TcpStream::connect(&address).unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#"{"status":"ok"}"#), "{response}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    loop {
+        if let Some(code) = child.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

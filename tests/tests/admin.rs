@@ -1,0 +1,173 @@
+//! The admin API: bearer auth, run-time tenants stored in the store, and /metrics.
+
+use e2e::{spawn_app, spawn_app_on_redis, TestApp};
+use serde_json::{json, Value};
+
+const ADMIN: &str = "[admin]\ntoken = \"admin-token-0123456789\"\n";
+
+fn bearer(app: &TestApp, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    app.client
+        .request(method, app.url(path))
+        .bearer_auth("admin-token-0123456789")
+}
+
+#[tokio::test]
+async fn admin_api_is_off_without_a_token() {
+    let app = spawn_app("").await;
+    let r = app
+        .client
+        .get(app.url("/admin/v1/tenants/amity-networks"))
+        .bearer_auth("anything")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn admin_api_refuses_a_wrong_or_missing_bearer() {
+    let app = spawn_app(ADMIN).await;
+    for auth in [None, Some("Bearer nope"), Some("admin-token-0123456789")] {
+        let mut req = app.client.get(app.url("/admin/v1/tenants/amity-networks"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 401, "{auth:?}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+}
+
+async fn tenants_round_trip(app: &TestApp) {
+    let r = bearer(app, reqwest::Method::PUT, "/admin/v1/tenants/session-storage-clients")
+        .json(&json!({"client_id": "rt-client", "client_secret": "rt-secret", "max_sessions_per_user": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["id"], "rt-client");
+    assert_eq!(body["entry"]["client_secret"], "********");
+
+    let r = bearer(app, reqwest::Method::PUT, "/admin/v1/tenants/quickblox-users")
+        .json(&json!({"application_id": 7, "login": "bob", "password": "bob-pass"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().await.unwrap()["id"], "7:bob");
+
+    let list: Value = bearer(app, reqwest::Method::GET, "/admin/v1/tenants/session-storage-clients")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains("rt-secret"));
+
+    let users: Value = bearer(app, reqwest::Method::GET, "/admin/v1/tenants/quickblox-users")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!users.to_string().contains("bob-pass"), "plain passwords are never stored or shown");
+
+    let r = bearer(app, reqwest::Method::DELETE, "/admin/v1/tenants/session-storage-clients/rt-client")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = bearer(app, reqwest::Method::DELETE, "/admin/v1/tenants/session-storage-clients/rt-client")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = bearer(app, reqwest::Method::GET, "/admin/v1/tenants/no-such-kind")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = bearer(app, reqwest::Method::PUT, "/admin/v1/tenants/amity-networks")
+        .json(&json!({"server_key": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "invalid_request");
+    let r = bearer(app, reqwest::Method::PUT, "/admin/v1/tenants/amity-networks")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn memory_tenants_round_trip() {
+    tenants_round_trip(&spawn_app(ADMIN).await).await;
+}
+
+#[tokio::test]
+async fn redis_tenants_round_trip() {
+    tenants_round_trip(&spawn_app_on_redis(ADMIN).await).await;
+}
+
+#[tokio::test]
+async fn admin_session_handles_that_do_not_parse_are_404() {
+    let app = spawn_app(ADMIN).await;
+    for h in ["not-base64!", "AAAA", "bm8tbmV3bGluZQ"] {
+        let r = bearer(&app, reqwest::Method::GET, &format!("/admin/v1/sessions/{h}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{h}");
+    }
+    let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?tenant=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "subject is required");
+    let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?tenant=x&subject=y&page_size=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?tenant=x&subject=y")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["data"], json!([]));
+    assert_eq!(body["next_page_token"], Value::Null);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app("").await;
+    for _ in 0..3 {
+        app.client.get(app.url("/healthz")).send().await.unwrap();
+    }
+    app.client.get(app.url("/nope")).send().await.unwrap();
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"session_gateway_http_requests_total{flavor="gateway",route="/healthz",status="200"} 3"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
+    assert!(text.contains("session_gateway_http_request_duration_seconds_bucket"));
+}
