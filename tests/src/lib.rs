@@ -94,14 +94,16 @@ pub fn shared_redis() -> &'static RedisServer {
 
 /// Starts a gateway on a real Redis (shared per test binary, keys under a fresh prefix).
 pub async fn spawn_app_on_redis(overlay: &str) -> TestApp {
-    let redis = shared_redis();
-    let prefix = format!("t{}", session_core::token::random_hex(6).unwrap());
-    let redis_overlay = format!(
-        "[store]\nbackend = \"redis\"\nurl = \"{}\"\nkey_prefix = \"{prefix}\"\n",
-        redis.url()
-    );
-    let settings = test_settings(&format!("{overlay}\n{redis_overlay}"));
+    let settings = on_redis(test_settings(overlay), shared_redis());
     spawn_with(settings, Arc::new(SystemClock)).await
+}
+
+/// `settings` switched to `redis`, with keys under a fresh prefix.
+pub fn on_redis(mut settings: Settings, redis: &RedisServer) -> Settings {
+    settings.store.backend = gateway::configuration::Backend::Redis;
+    settings.store.url = redis.url();
+    settings.store.key_prefix = format!("t{}", session_core::token::random_hex(6).unwrap());
+    settings
 }
 
 /// Starts a gateway with explicit settings and clock.

@@ -10,10 +10,8 @@ use session_redis::testing::RedisServer;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_follows_redis_down_and_back() {
     let mut redis = RedisServer::start();
-    let settings = test_settings(&format!(
-        "[store]\nbackend = \"redis\"\nurl = \"{}\"\ntimeout_ms = 300\n",
-        redis.url()
-    ));
+    let mut settings = e2e::on_redis(test_settings(""), &redis);
+    settings.store.timeout_ms = 300;
     let app = spawn_with(settings, std::sync::Arc::new(SystemClock)).await;
     let ready = |app: &e2e::TestApp| {
         let req = app.client.get(app.url("/readyz")).timeout(Duration::from_secs(5));

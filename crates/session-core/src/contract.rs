@@ -36,7 +36,7 @@ macro_rules! store_contract_tests {
             create_get_delete, duplicate_id_conflicts, expired_sessions_vanish,
             touch_slides_within_cap, update_patches_fields, list_pages_in_creation_order,
             owner_limit_refuses, owner_limit_evicts_oldest, group_lifecycle,
-            group_capacity_is_exact, member_leaves_its_group, nonce_is_claimed_once,
+            group_capacity_is_exact, expired_members_free_their_places, member_leaves_its_group, nonce_is_claimed_once,
             nonce_claim_expires, refresh_rotation_and_reuse, docs_round_trip,
             concurrent_joins_respect_capacity, concurrent_nonce_claims_once,
             concurrent_refresh_single_use, concurrent_creates_respect_owner_limit,
@@ -376,6 +376,28 @@ pub async fn group_capacity_is_exact(b: &dyn Backend) {
     ));
 }
 
+/// A member whose session has expired no longer takes a place in its group.
+pub async fn expired_members_free_their_places(b: &dyn Backend) {
+    let st = b.store();
+    let (g, mut host) = group_and_host(b, "expm", hour());
+    host.expires_at = b.now() + Duration::milliseconds(300);
+    st.create_group(g.clone(), host).await.unwrap();
+    assert!(matches!(
+        st.join_group(&g.reference(), member(&g, "m1"), 1).await,
+        Err(Error::CapacityReached)
+    ));
+    b.pass(std::time::Duration::from_millis(450)).await;
+    st.join_group(&g.reference(), member(&g, "m1"), 1).await.unwrap();
+    let ids: Vec<String> = st
+        .list_members(&g.reference())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id.to_string())
+        .collect();
+    assert_eq!(ids, ["m1"]);
+}
+
 /// A member deleted directly leaves its group's roll.
 pub async fn member_leaves_its_group(b: &dyn Backend) {
     let st = b.store();
@@ -439,13 +461,14 @@ pub async fn refresh_rotation_and_reuse(b: &dyn Backend) {
             .await,
         Err(Error::Unauthorized)
     ));
+    let first = rotation(b, 1);
     let rotated = st
-        .rotate_refresh(&r, &hasher().hash("refresh-0"), rotation(b, 1))
+        .rotate_refresh(&r, &hasher().hash("refresh-0"), first.clone())
         .await
         .unwrap();
     assert_eq!(rotated.refresh_hash, Some(hasher().hash("refresh-1")));
     assert_eq!(rotated.token_hash, Some(hasher().hash("access-1")));
-    assert_eq!(rotated.expires_at, rotation(b, 1).expires_at);
+    assert_eq!(rotated.expires_at, first.expires_at);
     assert_eq!(st.get(&r).await.unwrap().unwrap(), rotated);
     let again = st
         .rotate_refresh(&r, &hasher().hash("refresh-1"), rotation(b, 2))

@@ -162,6 +162,32 @@ impl State {
     }
 }
 
+impl State {
+    /// The group's live members in joining order, dropping expired ones.
+    fn live_members(&mut self, group: &SessionRef, now: DateTime<Utc>) -> Vec<Session> {
+        let keys: Vec<String> = self
+            .members
+            .get(group)
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let Some(id) = id_of_order_key(&k) else { continue };
+            let r = SessionRef::new(group.owner.clone(), id);
+            match self.live(&r, now) {
+                Some(s) => out.push(s.clone()),
+                // Gone from the sessions but still listed: drop the stale entry.
+                None => {
+                    if let Some(m) = self.members.get_mut(group) {
+                        m.remove(&k);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The id part of an order key (`<millis>:<id>`).
 pub(crate) fn id_of_order_key(key: &str) -> Option<SessionId> {
     key.split_once(':')
@@ -174,7 +200,8 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn create(&self, session: Session, limit: Option<OwnerLimit>) -> Result<Created> {
+    async fn create(&self, mut session: Session, limit: Option<OwnerLimit>) -> Result<Created> {
+        truncate_times(&mut session);
         let now = self.clock.now();
         let mut st = self.lock();
         let r = session.reference();
@@ -189,11 +216,14 @@ impl SessionStore for MemoryStore {
                 match limit.policy {
                     LimitPolicy::Refuse => return Err(Error::CapacityReached),
                     LimitPolicy::EvictOldest => {
-                        for k in &live[..live.len() + 1 - max] {
-                            if let Some(id) = id_of_order_key(k) {
-                                st.remove_tree(&SessionRef::new(session.owner.clone(), id.clone()));
-                                created.evicted.push(id);
-                            }
+                        // One at a time: evicting a group also removes its members.
+                        while st.live_keys(&session.owner, now).len() >= max {
+                            let oldest = st.live_keys(&session.owner, now).first().cloned();
+                            let Some(id) = oldest.as_deref().and_then(id_of_order_key) else {
+                                break;
+                            };
+                            st.remove_tree(&SessionRef::new(session.owner.clone(), id.clone()));
+                            created.evicted.push(id);
                         }
                     }
                 }
@@ -293,7 +323,9 @@ impl SessionStore for MemoryStore {
         Ok(self.lock().live_keys(owner, now).len())
     }
 
-    async fn create_group(&self, group: Session, first_member: Session) -> Result<()> {
+    async fn create_group(&self, mut group: Session, mut first_member: Session) -> Result<()> {
+        truncate_times(&mut group);
+        truncate_times(&mut first_member);
         check_member_of(&group.reference(), &first_member)?;
         let now = self.clock.now();
         let mut st = self.lock();
@@ -307,7 +339,13 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn join_group(&self, group: &SessionRef, member: Session, capacity: u32) -> Result<()> {
+    async fn join_group(
+        &self,
+        group: &SessionRef,
+        mut member: Session,
+        capacity: u32,
+    ) -> Result<()> {
+        truncate_times(&mut member);
         check_member_of(group, &member)?;
         let now = self.clock.now();
         let mut st = self.lock();
@@ -317,8 +355,7 @@ impl SessionStore for MemoryStore {
         if st.live(&member.reference(), now).is_some() {
             return Err(Error::Conflict(format!("session {} exists", member.id)));
         }
-        let count = st.members.get(group).map_or(0, |m| m.len());
-        if count >= capacity as usize {
+        if st.live_members(group, now).len() >= capacity as usize {
             return Err(Error::CapacityReached);
         }
         st.insert(member);
@@ -331,20 +368,7 @@ impl SessionStore for MemoryStore {
         if st.live(group, now).is_none() {
             return Ok(Vec::new());
         }
-        let keys: Vec<String> = st
-            .members
-            .get(group)
-            .map(|m| m.iter().cloned().collect())
-            .unwrap_or_default();
-        let mut out = Vec::with_capacity(keys.len());
-        for k in keys {
-            if let Some(id) = id_of_order_key(&k) {
-                if let Some(s) = st.live(&SessionRef::new(group.owner.clone(), id), now) {
-                    out.push(s.clone());
-                }
-            }
-        }
-        Ok(out)
+        Ok(st.live_members(group, now))
     }
 
     async fn remove_member(&self, group: &SessionRef, member: &SessionId) -> Result<bool> {
@@ -446,6 +470,13 @@ impl SessionStore for MemoryStore {
             .map(|c| c.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default())
     }
+}
+
+/// Stores keep milliseconds, like Redis.
+fn truncate_times(s: &mut Session) {
+    s.created_at = truncate_ms(s.created_at);
+    s.updated_at = truncate_ms(s.updated_at);
+    s.expires_at = truncate_ms(s.expires_at);
 }
 
 /// A group member must share the group's owner and name the group as its parent.

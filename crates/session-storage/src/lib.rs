@@ -1,22 +1,31 @@
-//! The session-storage flavor (not yet implemented).
+//! The session-storage flavor: `POST /session-storage/session` and list / get / delete / extend
+//! under `/session-storage/sessions`, authenticated by the `ClientID` and `ClientSecret` headers.
+//!
+//! Sessions of a client live in one store partition (client and user); ids are
+//! `<user>.<8 hex>.<8 hex>`, so a path id maps to its store reference without a lookup. See
+//! `docs/session-storage.md` for the wire contract, configuration and errors.
+
+pub mod auth;
+pub mod body;
+pub mod dto;
+pub mod errors;
+pub mod ids;
+pub mod page_token;
+mod routes;
+pub mod settings;
+pub mod state;
+pub mod tokens;
 
 use std::sync::Arc;
 
 use actix_web::web;
-use serde::{Deserialize, Serialize};
 use session_core::CoreDeps;
 
-/// The flavor's configuration section.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {}
+pub use errors::{ApiError, Rejection};
+pub use settings::{ClientSettings, Settings};
 
-impl Settings {
-    /// Checks the section; the message names the offending key.
-    pub fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
+/// Mounts the flavor's routes under `/session-storage`.
+pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
+    let state = web::Data::new(state::AppState::new(core, settings));
+    routes::mount(cfg, state);
 }
-
-/// Mounts the flavor's routes.
-pub fn configure(_cfg: &mut web::ServiceConfig, _core: CoreDeps, _settings: Arc<Settings>) {}

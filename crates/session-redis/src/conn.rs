@@ -1,0 +1,203 @@
+//! One connection type for a single node and for Redis Cluster, connected lazily, with every
+//! call bounded by the configured timeout and failures mapped to domain errors.
+
+use std::future::Future;
+use std::time::Duration;
+
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{
+    Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, ServerErrorKind, Value,
+};
+use session_core::{Error, Result};
+use tokio::sync::OnceCell;
+
+/// A connection to a single node (multiplexed, reconnects by itself) or to a cluster. Cheap to
+/// clone: both variants share one underlying connection.
+#[derive(Clone)]
+pub(crate) enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// What to connect to (parsed up front; no I/O).
+enum Target {
+    Single(redis::Client),
+    Cluster(Box<ClusterClient>),
+}
+
+/// Connects on first use and keeps the connection; a failed connect is not cached, so the next
+/// call tries again.
+pub(crate) struct Connector {
+    target: Target,
+    timeout: Duration,
+    conn: OnceCell<Conn>,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field(
+                "mode",
+                &match self.target {
+                    Target::Single(_) => "single",
+                    Target::Cluster(_) => "cluster",
+                },
+            )
+            .field("timeout", &self.timeout)
+            .field("connected", &self.conn.initialized())
+            .finish()
+    }
+}
+
+/// How long the connection manager waits before its first reconnect retry.
+const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(20);
+/// The longest wait between reconnect retries.
+const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(200);
+
+impl Connector {
+    /// A connector for `url` (single node) or `cluster_urls` (cluster, when non-empty).
+    pub(crate) fn new(url: &str, cluster_urls: &[String], timeout: Duration) -> Result<Self> {
+        let target = if cluster_urls.is_empty() {
+            Target::Single(
+                redis::Client::open(url)
+                    .map_err(|e| Error::invalid("store.url", format!("{url:?}: {e}")))?,
+            )
+        } else {
+            Target::Cluster(Box::new(
+                ClusterClient::builder(cluster_urls.iter().map(String::as_str))
+                    .connection_timeout(timeout)
+                    .response_timeout(timeout)
+                    .retries(2)
+                    .min_retry_wait(10)
+                    .max_retry_wait(RECONNECT_MAX_DELAY.as_millis() as u64)
+                    .build()
+                    .map_err(|e| Error::invalid("store.cluster_urls", e.to_string()))?,
+            ))
+        };
+        Ok(Self {
+            target,
+            timeout,
+            conn: OnceCell::new(),
+        })
+    }
+
+    async fn connect(&self) -> RedisResult<Conn> {
+        match &self.target {
+            Target::Single(client) => {
+                // Few, short retries: a call waiting on a reconnect must fail within the
+                // timeout, and the next call starts a fresh attempt.
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.timeout))
+                    .set_response_timeout(Some(self.timeout))
+                    .set_number_of_retries(1)
+                    .set_min_delay(RECONNECT_MIN_DELAY)
+                    .set_max_delay(RECONNECT_MAX_DELAY);
+                let manager = ConnectionManager::new_with_config(client.clone(), config).await?;
+                Ok(Conn::Single(manager))
+            }
+            Target::Cluster(client) => Ok(Conn::Cluster(client.get_async_connection().await?)),
+        }
+    }
+
+    async fn conn(&self) -> RedisResult<Conn> {
+        self.conn.get_or_try_init(|| self.connect()).await.cloned()
+    }
+
+    /// Runs `call` on the connection within the timeout (connecting included).
+    ///
+    /// A call that failed before it reached Redis (connection refused) is tried once more, as
+    /// is any `idempotent` call that lost its connection: the first attempt has already set
+    /// the connection manager reconnecting, so the second one often succeeds right away.
+    pub(crate) async fn run<T, F, Fut>(&self, what: &str, idempotent: bool, call: F) -> Result<T>
+    where
+        F: Fn(Conn) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let attempts = async {
+            let mut tried = false;
+            loop {
+                let result = match self.conn().await {
+                    Ok(conn) => call(conn).await,
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Err(e) if !tried && (e.is_connection_refusal() || (idempotent && lost(&e))) => {
+                        tried = true;
+                    }
+                    other => return other,
+                }
+            }
+        };
+        match tokio::time::timeout(self.timeout, attempts).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(map_err(what, e)),
+            Err(_) => {
+                tracing::debug!(op = what, timeout = ?self.timeout, "redis call timed out");
+                Err(Error::StoreUnavailable(format!(
+                    "redis {what}: no answer within {:?}",
+                    self.timeout
+                )))
+            }
+        }
+    }
+}
+
+/// The connection broke or never came up.
+fn lost(e: &RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_timeout()
+}
+
+/// A fault of ours (a bad script, an unexpected reply) is internal; anything else means Redis
+/// is not (fully) there and the call may be retried later.
+fn map_err(what: &str, e: RedisError) -> Error {
+    let internal = matches!(
+        e.kind(),
+        ErrorKind::Parse
+            | ErrorKind::UnexpectedReturnType
+            | ErrorKind::Client
+            | ErrorKind::InvalidClientConfig
+            | ErrorKind::Server(
+                ServerErrorKind::ResponseError
+                    | ServerErrorKind::ExecAbort
+                    | ServerErrorKind::CrossSlot
+                    | ServerErrorKind::NoScript
+            )
+    );
+    if internal {
+        tracing::error!(op = what, error = %e, "redis call failed");
+        Error::Internal(format!("redis {what}: {e}"))
+    } else {
+        tracing::debug!(op = what, error = %e, "redis unavailable");
+        Error::StoreUnavailable(format!("redis {what}: {e}"))
+    }
+}

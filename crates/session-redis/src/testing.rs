@@ -1,0 +1,342 @@
+//! Real `redis-server` processes for tests (feature `test-harness`): a single node and a
+//! 3-master Redis Cluster, each on free loopback ports with a directory of its own.
+//!
+//! Every server is killed when its handle drops. A small shell watchdog also kills it (and
+//! removes its directory) once the test process is gone, so servers kept in a `static` — whose
+//! destructors never run — are never left behind either.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long a server may take to answer PING after it was spawned.
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a new cluster may take to report `cluster_state:ok` on every node.
+const CLUSTER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One `redis-server` process on a free loopback port, without persistence.
+#[derive(Debug)]
+pub struct RedisServer {
+    port: u16,
+    dir: PathBuf,
+    /// Extra command-line arguments (cluster settings), kept for [`RedisServer::start_again`].
+    extra: Vec<String>,
+    process: Option<Supervised>,
+}
+
+#[derive(Debug)]
+struct Supervised {
+    server: Child,
+    watchdog: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts a server on a free port and waits until it answers PING.
+    ///
+    /// Panics when `redis-server` is not on PATH or does not come up.
+    pub fn start() -> Self {
+        Self::start_with(|_| Vec::new())
+    }
+
+    /// Starts a server with extra arguments computed from its directory (retried on port
+    /// collisions with fresh ports).
+    fn start_with(extra: impl Fn(&Path) -> Vec<String>) -> Self {
+        let mut last_log = String::new();
+        for _ in 0..20 {
+            let port = free_port();
+            let dir = fresh_dir(port);
+            let extra = extra(&dir);
+            if let Some(process) = launch(port, &dir, &extra) {
+                return Self {
+                    port,
+                    dir,
+                    extra,
+                    process: Some(process),
+                };
+            }
+            last_log = std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default();
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        panic!("redis-server did not start after 20 attempts; last log:\n{last_log}");
+    }
+
+    /// `redis://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The port the server listens on (kept across [`RedisServer::stop`] and
+    /// [`RedisServer::start_again`]).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Whether the server process is running.
+    pub fn is_running(&self) -> bool {
+        self.process.is_some()
+    }
+
+    /// Kills the server (by pid) and waits for it to exit. Its data is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            let _ = p.server.kill();
+            let _ = p.server.wait();
+            if let Some(mut w) = p.watchdog.take() {
+                let _ = w.kill();
+                let _ = w.wait();
+            }
+        }
+    }
+
+    /// Starts the stopped server again on the same port, in the same directory.
+    pub fn start_again(&mut self) {
+        assert!(self.process.is_none(), "the server is still running");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(p) = launch(self.port, &self.dir, &self.extra) {
+                self.process = Some(p);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "redis-server did not start again on port {}; log:\n{}",
+            self.port,
+            std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default()
+        );
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A Redis Cluster of three masters (no replicas), all slots assigned.
+#[derive(Debug)]
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    /// Starts three cluster-enabled servers, joins them with `redis-cli --cluster create` and
+    /// waits until every node reports `cluster_state:ok`.
+    pub fn start() -> Self {
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|_| {
+                RedisServer::start_with(|dir| {
+                    vec![
+                        "--cluster-enabled".into(),
+                        "yes".into(),
+                        "--cluster-config-file".into(),
+                        dir.join("nodes.conf").display().to_string(),
+                        "--cluster-port".into(),
+                        free_port().to_string(),
+                        "--cluster-node-timeout".into(),
+                        "5000".into(),
+                    ]
+                })
+            })
+            .collect();
+        let mut cli = Command::new(binary("redis-cli"));
+        cli.arg("--cluster").arg("create");
+        for n in &nodes {
+            cli.arg(format!("127.0.0.1:{}", n.port));
+        }
+        cli.args(["--cluster-replicas", "0", "--cluster-yes"]);
+        let out = match cli.stdin(Stdio::null()).output() {
+            Ok(out) => out,
+            Err(e) => panic!("cannot run redis-cli: {e}"),
+        };
+        if !out.status.success() {
+            panic!(
+                "redis-cli --cluster create failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let cluster = Self { nodes };
+        cluster.wait_ok();
+        cluster
+    }
+
+    fn wait_ok(&self) {
+        let deadline = Instant::now() + CLUSTER_TIMEOUT;
+        loop {
+            let ok = self.nodes.iter().all(|n| {
+                query(n.port, &["CLUSTER", "INFO"]).is_some_and(|info| {
+                    info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")
+                })
+            });
+            if ok {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("the cluster did not reach cluster_state:ok");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `redis://127.0.0.1:<port>/` of every node.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// The nodes' ports.
+    pub fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(RedisServer::port).collect()
+    }
+}
+
+/// The path of `name` on PATH.
+fn binary(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("`{name}` is not on PATH; run `make test`, which installs redis-server")
+        })
+}
+
+/// A port that was free a moment ago (the caller retries on collision).
+fn free_port() -> u16 {
+    match TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()) {
+        Ok(addr) => addr.port(),
+        Err(e) => panic!("cannot find a free loopback port: {e}"),
+    }
+}
+
+/// A new, empty directory for one server.
+fn fresh_dir(port: u16) -> PathBuf {
+    static SEQ: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "session-redis-test-{}-{}-{port}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        panic!("cannot create {}: {e}", dir.display());
+    }
+    dir
+}
+
+/// Spawns redis-server on `port` and waits until it answers as itself; `None` when it exited
+/// (port taken) or never answered.
+fn launch(port: u16, dir: &Path, extra: &[String]) -> Option<Supervised> {
+    let mut cmd = Command::new(binary("redis-server"));
+    cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+        .arg("--dir")
+        .arg(dir)
+        .arg("--logfile")
+        .arg(dir.join("redis.log"))
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let server = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => panic!("cannot start redis-server: {e}"),
+    };
+    let mut p = Supervised {
+        watchdog: watchdog(server.id(), dir),
+        server,
+    };
+    let me = format!("process_id:{}", p.server.id());
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while Instant::now() < deadline {
+        if matches!(p.server.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        // Another server may hold the port: only ours counts.
+        if query(port, &["INFO", "server"]).is_some_and(|info| info.contains(&me)) {
+            return Some(p);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = p.server.kill();
+    let _ = p.server.wait();
+    if let Some(mut w) = p.watchdog.take() {
+        let _ = w.kill();
+        let _ = w.wait();
+    }
+    None
+}
+
+/// A shell loop that kills server `pid` and removes `dir` once this test process is gone.
+fn watchdog(pid: u32, dir: &Path) -> Option<Child> {
+    const SCRIPT: &str = r#"
+        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 0.2; done
+        if ! kill -0 "$1" 2>/dev/null; then kill -9 "$2" 2>/dev/null; rm -rf "$3"; fi
+    "#;
+    Command::new("sh")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg("session-redis-watchdog")
+        .arg(std::process::id().to_string())
+        .arg(pid.to_string())
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
+}
+
+/// Sends one command over a fresh connection; the reply as text, `None` on any failure or an
+/// error reply.
+fn query(port: u16, args: &[&str]) -> Option<String> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let stream = TcpStream::connect_timeout(&addr, Duration::from_millis(300)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    stream
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .ok()?;
+    let mut req = format!("*{}\r\n", args.len());
+    for a in args {
+        req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+    }
+    (&stream).write_all(req.as_bytes()).ok()?;
+    let mut reader = BufReader::new(&stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let line = line.trim_end();
+    let (kind, rest) = line.split_at_checked(1)?;
+    match kind {
+        "+" | ":" => Some(rest.to_owned()),
+        "$" => {
+            let len: usize = rest.parse().ok()?;
+            let mut buf = vec![0; len + 2];
+            reader.read_exact(&mut buf).ok()?;
+            buf.truncate(len);
+            String::from_utf8(buf).ok()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_starts_stops_and_starts_again() {
+        let mut s = RedisServer::start();
+        assert_eq!(query(s.port(), &["PING"]).as_deref(), Some("PONG"));
+        s.stop();
+        assert!(query(s.port(), &["PING"]).is_none());
+        s.start_again();
+        assert_eq!(query(s.port(), &["PING"]).as_deref(), Some("PONG"));
+        let dir = s.dir.clone();
+        drop(s);
+        assert!(!dir.exists());
+    }
+}

@@ -1,0 +1,71 @@
+//! Reading a request body as JSON within the body limit, with every failure in this flavor's
+//! error format.
+
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use crate::errors::ApiError;
+
+/// The body as JSON, or `None` when it is empty (or only white space).
+///
+/// Refuses a body over `limit` bytes (413), one sent with a content type other than JSON (415;
+/// a missing content type is accepted), one that does not read to its end (400) and invalid JSON
+/// (400).
+pub async fn read_json(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Option<Value>, ApiError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::UnreadableBody)?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    check_content_type(req)?;
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+/// JSON (`application/json`, `application/*+json`) or no content type at all.
+fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let shown = || {
+        let s = value.to_str().unwrap_or("(unreadable)");
+        s.chars().take(100).collect::<String>()
+    };
+    let raw = value
+        .to_str()
+        .map_err(|_| ApiError::UnsupportedMediaType(shown()))?;
+    let essence = raw
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    if json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(shown()))
+    }
+}

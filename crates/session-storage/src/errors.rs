@@ -1,0 +1,314 @@
+//! Every error this flavor answers with, its status, code and title (the table below), and the
+//! `{"ok": false, "errors": [...]}` body they are rendered into.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// One rejected field: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field as the client named it (`data.subscriber_count`, `page_size`).
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// A rejected `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What a session-storage route can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No `ClientID` or `ClientSecret` header.
+    #[error("send the ClientID and ClientSecret headers")]
+    MissingCredentials,
+    /// Unknown client or wrong secret.
+    #[error("the ClientID or ClientSecret is not valid")]
+    InvalidCredentials,
+    /// No such session among the client's own.
+    #[error("no session with this id")]
+    SessionNotFound,
+    /// No such route under /session-storage.
+    #[error("no such endpoint")]
+    RouteNotFound,
+    /// The route exists but not with this method.
+    #[error("this endpoint does not accept this method")]
+    MethodNotAllowed,
+    /// One or more fields are missing or out of range.
+    #[error("{}", describe(.0))]
+    Validation(Vec<FieldError>),
+    /// A `page_token` this server did not issue to this client.
+    #[error("page_token is not a token this server issued for this client")]
+    InvalidPageToken,
+    /// The user already holds its maximum of live sessions.
+    #[error("the user already holds its maximum of {max} live sessions; delete one first")]
+    LimitReached {
+        /// The configured maximum.
+        max: u32,
+        /// 409 or 429, as configured.
+        status: StatusCode,
+    },
+    /// The body is larger than the server accepts.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body is empty where a JSON object is required.
+    #[error("the request body is empty; send a JSON object such as {{\"data\": {{}}}}")]
+    EmptyBody,
+    /// The body is not valid JSON.
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The body could not be read to its end.
+    #[error("the request body could not be read")]
+    UnreadableBody,
+    /// A body with a content type other than JSON.
+    #[error("send the body as application/json, not `{0}`")]
+    UnsupportedMediaType(String),
+    /// The store did not answer in time.
+    #[error("the session store is unavailable; retry later")]
+    StoreUnavailable,
+    /// A fault inside the gateway (details are logged, never sent).
+    #[error("internal error")]
+    Internal,
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ApiError {
+    /// A single rejected field.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, reason)])
+    }
+
+    /// The error table: HTTP status, `error_code` and `title` of each error.
+    pub fn spec(&self) -> (StatusCode, &'static str, &'static str) {
+        use StatusCode as S;
+        match self {
+            Self::MissingCredentials => (S::UNAUTHORIZED, "MISSING_CREDENTIALS", "Unauthorized"),
+            Self::InvalidCredentials => (S::UNAUTHORIZED, "INVALID_CREDENTIALS", "Unauthorized"),
+            Self::SessionNotFound => (S::NOT_FOUND, "SESSION_NOT_FOUND", "Not Found"),
+            Self::RouteNotFound => (S::NOT_FOUND, "ROUTE_NOT_FOUND", "Not Found"),
+            Self::MethodNotAllowed => (
+                S::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "Method Not Allowed",
+            ),
+            Self::Validation(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                "VALIDATION_ERROR",
+                "Unprocessable Entity",
+            ),
+            Self::InvalidPageToken => (
+                S::UNPROCESSABLE_ENTITY,
+                "INVALID_PAGE_TOKEN",
+                "Unprocessable Entity",
+            ),
+            Self::LimitReached { status, .. } => {
+                (*status, "SESSION_LIMIT_REACHED", "Session Limit Reached")
+            }
+            Self::PayloadTooLarge { .. } => (
+                S::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "Payload Too Large",
+            ),
+            Self::EmptyBody => (S::BAD_REQUEST, "EMPTY_BODY", "Bad Request"),
+            Self::MalformedJson(_) => (S::BAD_REQUEST, "MALFORMED_JSON", "Bad Request"),
+            Self::UnreadableBody => (S::BAD_REQUEST, "UNREADABLE_BODY", "Bad Request"),
+            Self::UnsupportedMediaType(_) => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Unsupported Media Type",
+            ),
+            Self::StoreUnavailable => (
+                S::SERVICE_UNAVAILABLE,
+                "STORE_UNAVAILABLE",
+                "Service Unavailable",
+            ),
+            Self::Internal => (
+                S::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "Internal Server Error",
+            ),
+        }
+    }
+
+    /// This error as it happened on `req` (the body's `instance` is the request path).
+    pub fn at(self, req: &HttpRequest) -> Rejection {
+        Rejection {
+            error: self,
+            instance: req.path().to_owned(),
+        }
+    }
+
+    /// The response body's `errors` entries.
+    fn entries(&self, instance: &str) -> Vec<ErrorEntry> {
+        let (status, code, title) = self.spec();
+        let entry = |detail: String| ErrorEntry {
+            kind: format!("urn:session-storage:error:{}", code.to_ascii_lowercase()),
+            status: status.as_u16(),
+            title,
+            detail,
+            instance: instance.to_owned(),
+            error_code: code,
+        };
+        match self {
+            Self::Validation(fields) if !fields.is_empty() => fields
+                .iter()
+                .map(|f| entry(format!("{}: {}", f.field, f.reason)))
+                .collect(),
+            _ => vec![entry(self.to_string())],
+        }
+    }
+
+    fn render(&self, instance: &str) -> HttpResponse {
+        let (status, _, _) = self.spec();
+        HttpResponse::build(status).json(ErrorBody {
+            ok: false,
+            errors: self.entries(instance),
+        })
+    }
+}
+
+impl From<session_core::Error> for ApiError {
+    fn from(e: session_core::Error) -> Self {
+        use session_core::Error as E;
+        match e {
+            E::NotFound | E::Expired | E::Forbidden => Self::SessionNotFound,
+            E::Unauthorized | E::Replay => Self::InvalidCredentials,
+            E::Invalid { field, reason } => Self::invalid(field, reason),
+            E::StoreUnavailable(why) => {
+                tracing::warn!(reason = %why, "session store unavailable");
+                Self::StoreUnavailable
+            }
+            // A refusal at the limit needs the client's limit; routes map it themselves.
+            E::CapacityReached | E::Conflict(_) | E::Internal(_) => {
+                tracing::error!(error = %e, "session-storage internal error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.spec().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.render("")
+    }
+}
+
+/// An [`ApiError`] with the request it answers: what routes return.
+#[derive(Debug, thiserror::Error)]
+#[error("{error} ({instance})")]
+pub struct Rejection {
+    /// What went wrong.
+    pub error: ApiError,
+    /// The request path.
+    pub instance: String,
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        self.error.spec().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.error.render(&self.instance)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    ok: bool,
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(Serialize)]
+struct ErrorEntry {
+    #[serde(rename = "type")]
+    kind: String,
+    status: u16,
+    title: &'static str,
+    detail: String,
+    instance: String,
+    error_code: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body(r: HttpResponse) -> serde_json::Value {
+        let bytes = r.into_body().try_into_bytes().unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn validation_errors_render_one_entry_per_field() {
+        let e = ApiError::Validation(vec![
+            FieldError::new("a", "bad"),
+            FieldError::new("b", "worse"),
+        ]);
+        let r = Rejection {
+            error: e,
+            instance: "/session-storage/session".into(),
+        };
+        let resp = r.error_response();
+        assert_eq!(resp.status(), 422);
+        let v = body(resp);
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["errors"].as_array().unwrap().len(), 2);
+        assert_eq!(v["errors"][1]["detail"], "b: worse");
+        assert_eq!(v["errors"][0]["error_code"], "VALIDATION_ERROR");
+        assert_eq!(v["errors"][0]["status"], 422);
+        assert_eq!(v["errors"][0]["instance"], "/session-storage/session");
+        assert_eq!(
+            v["errors"][0]["type"],
+            "urn:session-storage:error:validation_error"
+        );
+    }
+
+    #[test]
+    fn the_limit_status_is_the_configured_one() {
+        for s in [StatusCode::CONFLICT, StatusCode::TOO_MANY_REQUESTS] {
+            let e = ApiError::LimitReached { max: 3, status: s };
+            assert_eq!(e.status_code(), s);
+            assert!(e.to_string().contains('3'));
+        }
+    }
+
+    #[test]
+    fn store_errors_map_to_the_documented_statuses() {
+        use session_core::Error as E;
+        let cases = [
+            (E::NotFound, 404),
+            (E::StoreUnavailable("down".into()), 503),
+            (E::Internal("x".into()), 500),
+            (E::invalid("f", "r"), 422),
+            (E::Unauthorized, 401),
+        ];
+        for (e, status) in cases {
+            assert_eq!(ApiError::from(e).status_code().as_u16(), status);
+        }
+    }
+}
