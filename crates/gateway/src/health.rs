@@ -42,3 +42,21 @@ async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
 fn unavailable(reason: &str) -> HttpResponse {
     HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "reason": reason}))
 }
+
+/// Asks `127.0.0.1:port/healthz` for a 200 (plain HTTP/1.1), within `timeout`.
+pub fn probe(port: u16, timeout: Duration) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut conn = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+    conn.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    conn.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head).map_err(|e| e.to_string())?;
+    if head.starts_with(b"HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(format!("answered {}", String::from_utf8_lossy(&head)))
+    }
+}

@@ -24,6 +24,13 @@ enum Command {
     Serve,
     /// Validate the configuration and print the effective settings, secrets masked.
     CheckConfig,
+    /// Probe a running gateway's /healthz on this host (for container health checks without a
+    /// shell): exit 0 when it answers 200.
+    Healthcheck {
+        /// Port to probe; defaults to `server.port`.
+        #[arg(long)]
+        port: Option<u16>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -41,6 +48,16 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve => serve(settings),
+        Command::Healthcheck { port } => {
+            let port = port.unwrap_or(settings.server.port);
+            match gateway::health::probe(port, std::time::Duration::from_secs(2)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("session-gateway: unhealthy: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

@@ -110,6 +110,9 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
             break a.trim_start_matches("http://").to_owned();
         }
     };
+    let port = address.rsplit(':').next().unwrap().to_owned();
+    let probe = gateway().args(["healthcheck", "--port", &port]).output().unwrap();
+    assert!(probe.status.success(), "{}", String::from_utf8_lossy(&probe.stderr));
     let mut conn = std::net::TcpStream::connect(&address).unwrap();
     conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
@@ -135,4 +138,6 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    let probe = gateway().args(["healthcheck", "--port", &port]).output().unwrap();
+    assert_eq!(probe.status.code(), Some(1), "nothing listens any more");
 }
