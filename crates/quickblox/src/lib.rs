@@ -1,22 +1,39 @@
-//! The quickblox flavor (not yet implemented).
+//! The QuickBlox flavor: `POST/GET/DELETE /session.json` with signed application credentials and
+//! `POST/DELETE /login.json`, wire-compatible with the QuickBlox REST API and its SDKs
+//! (see docs/quickblox.md).
+
+pub mod body;
+pub mod directory;
+pub mod dto;
+pub mod errors;
+pub mod params;
+pub mod passwords;
+pub mod requests;
+pub mod routes;
+pub mod settings;
+pub mod signature;
+pub mod tokens;
+pub mod users;
 
 use std::sync::Arc;
 
 use actix_web::web;
-use serde::{Deserialize, Serialize};
+use chrono::Duration;
 use session_core::CoreDeps;
 
-/// The flavor's configuration section.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {}
+pub use settings::{ApplicationEntry, Settings, UserEntry};
 
-impl Settings {
-    /// Checks the section; the message names the offending key.
-    pub fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
+use crate::directory::Tenants;
+use crate::routes::State;
 
 /// Mounts the flavor's routes.
-pub fn configure(_cfg: &mut web::ServiceConfig, _core: CoreDeps, _settings: Arc<Settings>) {}
+pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
+    let tenants = Tenants::new(settings.directory(), core.store.clone());
+    let state = State {
+        tenants,
+        window_seconds: i64::try_from(settings.timestamp_window_seconds).unwrap_or(i64::MAX / 4),
+        ttl: Duration::seconds(i64::try_from(settings.session_ttl_seconds).unwrap_or(7200)),
+        core,
+    };
+    routes::mount(cfg, web::Data::new(state));
+}

@@ -1,0 +1,157 @@
+//! What the flavor keeps in a session's attributes and the JSON it answers with.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use session_core::{Attrs, Session};
+
+use crate::users::User;
+
+/// The response header that tells when the token expires.
+pub const EXPIRATION_HEADER: &str = "QB-Token-ExpirationDate";
+
+/// Attribute keys of a QuickBlox session.
+pub mod attr {
+    /// The session's integer id.
+    pub const ID: &str = "qb_id";
+    /// The application id.
+    pub const APPLICATION_ID: &str = "application_id";
+    /// The logged-in user's id, 0 for an application session.
+    pub const USER_ID: &str = "user_id";
+    /// The nonce of the creating request.
+    pub const NONCE: &str = "nonce";
+    /// The timestamp of the creating request.
+    pub const TS: &str = "ts";
+}
+
+/// The attributes of a new session.
+pub fn new_attrs(id: u64, application_id: u64, user_id: u64, nonce: i64, ts: i64) -> Attrs {
+    let mut attrs = Attrs::new();
+    attrs.insert(attr::ID.into(), id.into());
+    attrs.insert(attr::APPLICATION_ID.into(), application_id.into());
+    attrs.insert(attr::USER_ID.into(), user_id.into());
+    attrs.insert(attr::NONCE.into(), nonce.into());
+    attrs.insert(attr::TS.into(), ts.into());
+    attrs
+}
+
+/// An integer attribute (0 when absent).
+pub fn int_attr(session: &Session, key: &str) -> i64 {
+    session.attrs.get(key).and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// `2012-04-03T07:34:48Z`.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `2012-04-03 09:34:48 UTC`, the form of [`EXPIRATION_HEADER`].
+pub fn expiration(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The session object of `{"session": {...}}`.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    /// The session's store id (hex).
+    #[serde(rename = "_id")]
+    pub store_id: String,
+    /// Its integer id.
+    pub id: i64,
+    /// The application.
+    pub application_id: i64,
+    /// The logged-in user, 0 for an application session.
+    pub user_id: i64,
+    /// The nonce of the creating request.
+    pub nonce: i64,
+    /// The timestamp of the creating request.
+    pub ts: i64,
+    /// The session token.
+    pub token: String,
+    /// When it was created.
+    pub created_at: String,
+    /// When it was last used or changed.
+    pub updated_at: String,
+}
+
+/// `{"session": ...}`.
+#[derive(Debug, Serialize)]
+pub struct SessionEnvelope {
+    /// The session.
+    pub session: SessionView,
+}
+
+impl SessionEnvelope {
+    /// The envelope of `session`, whose token is `token`.
+    pub fn new(session: &Session, token: &str) -> Self {
+        Self {
+            session: SessionView {
+                store_id: session.id.to_string(),
+                id: int_attr(session, attr::ID),
+                application_id: int_attr(session, attr::APPLICATION_ID),
+                user_id: int_attr(session, attr::USER_ID),
+                nonce: int_attr(session, attr::NONCE),
+                ts: int_attr(session, attr::TS),
+                token: token.to_owned(),
+                created_at: timestamp(session.created_at),
+                updated_at: timestamp(session.updated_at),
+            },
+        }
+    }
+}
+
+/// The user object of `{"user": {...}}`.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    /// The user's id.
+    pub id: u64,
+    /// The login.
+    pub login: String,
+    /// The e-mail address.
+    pub email: Option<String>,
+    /// The display name.
+    pub full_name: Option<String>,
+    /// When the user was created.
+    pub created_at: String,
+    /// When the user last changed.
+    pub updated_at: String,
+    /// This login.
+    pub last_request_at: String,
+}
+
+/// `{"user": ...}`.
+#[derive(Debug, Serialize)]
+pub struct UserEnvelope {
+    /// The user.
+    pub user: UserView,
+}
+
+impl UserEnvelope {
+    /// The envelope of `user` logging in at `now`.
+    pub fn new(user: &User, now: DateTime<Utc>) -> Self {
+        Self {
+            user: UserView {
+                id: user.id,
+                login: user.login.clone(),
+                email: user.email.clone(),
+                full_name: user.full_name.clone(),
+                created_at: timestamp(user.created_at),
+                updated_at: timestamp(user.created_at),
+                last_request_at: timestamp(now),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn time_formats() {
+        let t = Utc.with_ymd_and_hms(2012, 4, 3, 7, 34, 48).unwrap();
+        assert_eq!(timestamp(t), "2012-04-03T07:34:48Z");
+        assert_eq!(expiration(t), "2012-04-03 07:34:48 UTC");
+    }
+}

@@ -1,0 +1,69 @@
+//! `POST /login.json` (the session of the `QB-Token` becomes a user session) and
+//! `DELETE /login.json` (it becomes an application session again).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use session_core::SessionPatch;
+
+use crate::body;
+use crate::dto::{attr, expiration, int_attr, UserEnvelope, EXPIRATION_HEADER};
+use crate::errors::{LoginError, RequestError};
+use crate::requests;
+use crate::routes::{authenticate, check_user, State};
+use crate::tokens;
+
+/// Sets the session's user (`None`: back to an application session).
+async fn set_user(
+    state: &State,
+    session: &session_core::Session,
+    user_id: Option<u64>,
+) -> Result<session_core::Session, RequestError> {
+    let mut attrs = session.attrs.clone();
+    attrs.insert(attr::USER_ID.into(), user_id.unwrap_or(0).into());
+    let patch = SessionPatch {
+        subject: Some(user_id.map(|id| id.to_string())),
+        attrs: Some(attrs),
+        ..Default::default()
+    };
+    state
+        .core
+        .store
+        .update(&session.reference(), patch)
+        .await?
+        .ok_or(RequestError::NoSession)
+}
+
+/// `POST /login.json`: `login` or `email` with `password`; answers 202 with the user.
+pub async fn login(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<State>,
+) -> Result<HttpResponse, LoginError> {
+    // A missing or malformed token fails before the body is read.
+    tokens::from_request(&req)?;
+    let params = body::read(&req, payload, state.core.max_body_bytes).await?;
+    let credentials = requests::login(&params)?;
+    let (_, _, session) = authenticate(&req, &state).await?;
+    let app = u64::try_from(int_attr(&session, attr::APPLICATION_ID))
+        .map_err(|_| RequestError::Internal)?;
+    let user = check_user(&state, app, credentials)
+        .await?
+        .ok_or(LoginError::Unauthorized)?;
+    let updated = set_user(&state, &session, Some(user.id)).await?;
+    tracing::info!(
+        application_id = app,
+        user_id = user.id,
+        "quickblox: session logged in"
+    );
+    Ok(HttpResponse::Accepted()
+        .insert_header((EXPIRATION_HEADER, expiration(updated.expires_at)))
+        .json(UserEnvelope::new(&user, state.core.clock.now())))
+}
+
+/// `DELETE /login.json`: the session stays, with `user_id` 0.
+pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, LoginError> {
+    let (_, _, session) = authenticate(&req, &state).await?;
+    let updated = set_user(&state, &session, None).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((EXPIRATION_HEADER, expiration(updated.expires_at)))
+        .finish())
+}

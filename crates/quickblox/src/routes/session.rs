@@ -1,0 +1,154 @@
+//! `POST /session.json` (signed creation), `GET /session.json`, `DELETE /session.json`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use session_core::token::{ct_eq_str, random_bytes};
+use session_core::{Flavor, Session};
+
+use crate::body;
+use crate::dto::{expiration, new_attrs, SessionEnvelope, EXPIRATION_HEADER};
+use crate::errors::{RequestError, SessionError};
+use crate::requests::CreateSession;
+use crate::routes::{authenticate, check_user, State};
+use crate::signature;
+use crate::tokens;
+
+/// The one-use key of an (application, timestamp, nonce) triple.
+fn nonce_key(request: &CreateSession) -> String {
+    format!(
+        "qb:{}:{}:{}",
+        request.application_id, request.timestamp, request.nonce
+    )
+}
+
+/// A random positive 31-bit session number (the `id` field).
+fn session_number() -> Result<u64, RequestError> {
+    let b = random_bytes::<4>().map_err(|_| RequestError::Internal)?;
+    Ok(u64::from((u32::from_be_bytes(b) & 0x7fff_ffff).max(1)))
+}
+
+/// `POST /session.json`: an application session, or a user session with user credentials.
+pub async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<State>,
+) -> Result<HttpResponse, SessionError> {
+    let params = body::read(&req, payload, state.core.max_body_bytes).await?;
+    let request = CreateSession::parse(&params)?;
+    let app = state
+        .tenants
+        .application(request.application_id)
+        .await?
+        .ok_or(SessionError::UnknownApplication)?;
+    if !ct_eq_str(&app.auth_key, &request.auth_key) {
+        return Err(SessionError::UnknownApplication);
+    }
+    // The signature comes first: an unsigned request must not burn a nonce.
+    if !signature::verify(
+        &app.auth_secret,
+        &signature::canonical(&params),
+        &request.signature,
+    ) {
+        tracing::info!(application_id = app.id, "quickblox: unexpected signature");
+        return Err(SessionError::BadSignature);
+    }
+    let now = state.core.clock.now();
+    let skew = i128::from(now.timestamp()) - i128::from(request.timestamp);
+    if skew.abs() > i128::from(state.window_seconds) {
+        return Err(SessionError::BadTimestamp);
+    }
+    let claim_ttl = chrono::Duration::seconds(2 * state.window_seconds);
+    if !state
+        .core
+        .store
+        .claim_nonce(&nonce_key(&request), claim_ttl)
+        .await?
+    {
+        tracing::info!(application_id = app.id, "quickblox: replayed nonce");
+        return Err(SessionError::NonceReused);
+    }
+    let user = match request.user.clone() {
+        None => None,
+        Some(credentials) => Some(
+            check_user(&state, app.id, credentials)
+                .await?
+                .ok_or(SessionError::Unauthorized)?,
+        ),
+    };
+    let user_id = user.as_ref().map_or(0, |u| u.id);
+    let (token, bearer) = tokens::issue(&state.core.hasher)?;
+    let mut session = Session::new(
+        bearer.reference,
+        Flavor::Quickblox,
+        app.id.to_string(),
+        now,
+        state.ttl,
+    );
+    session.subject = user.as_ref().map(|u| u.id.to_string());
+    session.token_hash = Some(bearer.hash);
+    session.attrs = new_attrs(
+        session_number()?,
+        app.id,
+        user_id,
+        request.nonce,
+        request.timestamp,
+    );
+    state.core.store.create(session.clone(), None).await?;
+    tracing::info!(
+        application_id = app.id,
+        user_id,
+        "quickblox: session created"
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((EXPIRATION_HEADER, expiration(session.expires_at)))
+        .json(SessionEnvelope::new(&session, &token)))
+}
+
+/// `GET /session.json`: the session of the `QB-Token`, its lifetime renewed.
+pub async fn show(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, SessionError> {
+    let (token, _, session) = authenticate(&req, &state).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((EXPIRATION_HEADER, expiration(session.expires_at)))
+        .json(SessionEnvelope::new(&session, &token)))
+}
+
+/// `DELETE /session.json`: ends the session of the `QB-Token`.
+pub async fn destroy(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, SessionError> {
+    let token = tokens::from_request(&req)?;
+    let bearer = tokens::bearer(&state.core.hasher, &token)?;
+    // The session's place is derived from the token's keyed hash (160 bits of it), so only the
+    // holder of the token can name it: the delete itself is the bearer check.
+    let deleted = state.core.store.delete(&bearer.reference).await?;
+    if deleted == 0 {
+        return Err(RequestError::NoSession.into());
+    }
+    Ok(HttpResponse::Ok().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonce_keys_name_the_triple() {
+        let r = CreateSession {
+            application_id: 4242,
+            auth_key: "k".into(),
+            timestamp: 1_795_317_711,
+            nonce: -2_147_483_648,
+            signature: String::new(),
+            user: None,
+        };
+        assert_eq!(nonce_key(&r), "qb:4242:1795317711:-2147483648");
+    }
+
+    #[test]
+    fn session_numbers_are_positive_31_bit() {
+        for _ in 0..100 {
+            let n = session_number().unwrap();
+            assert!((1..=i32::MAX as u64).contains(&n));
+        }
+    }
+}
