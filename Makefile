@@ -21,9 +21,13 @@ test: test-deps lint test-rust k8s-validate
 
 ## redis-server (Debian package) and the official clients the end-to-end tests drive.
 test-deps:
-	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || \
-		{ echo "installing redis-server (apt-get)"; $(SUDO) apt-get update -qq && \
-		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+	@missing=""; \
+	command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing (apt-get)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 	@bash scripts/install-client-deps.sh
 
 test-rust:
