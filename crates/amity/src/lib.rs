@@ -1,22 +1,27 @@
-//! The amity flavor (not yet implemented).
+//! The Amity flavor: `POST /api/v3|v4|v5/sessions` with HS256 JWT access tokens checked against
+//! the store on every call, single-use refresh tokens with reuse detection, users created on
+//! first sight, and secure-mode auth tokens. See `docs/amity.md`.
 
 use std::sync::Arc;
 
 use actix_web::web;
-use serde::{Deserialize, Serialize};
 use session_core::CoreDeps;
 
-/// The flavor's configuration section.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {}
+pub mod auth;
+pub mod dto;
+pub mod errors;
+pub mod issue;
+pub mod network;
+pub mod routes;
+pub mod settings;
+pub mod tokens;
+pub mod users;
 
-impl Settings {
-    /// Checks the section; the message names the offending key.
-    pub fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
+pub use settings::{NetworkSettings, RoleSettings, Settings};
+
+/// Mounts the flavor's routes for the configured networks (run-time networks are read from the
+/// store on use).
+pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
+    let networks = network::Networks::from_settings(&settings, &core.hasher);
+    routes::mount(cfg, routes::AmityState { core, networks });
 }
-
-/// Mounts the flavor's routes.
-pub fn configure(_cfg: &mut web::ServiceConfig, _core: CoreDeps, _settings: Arc<Settings>) {}

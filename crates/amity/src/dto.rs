@@ -1,0 +1,482 @@
+//! Request bodies (validated field by field, so every failure names its field) and response
+//! bodies.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::errors::FieldError;
+use crate::network::Network;
+use crate::users::{UserChanges, UserView};
+
+/// Longest `userId`.
+pub const USER_ID_MAX: usize = 50;
+/// Longest `deviceId`.
+pub const DEVICE_ID_MAX: usize = 150;
+/// Longest `displayName` and `profileHandle`; `deviceInfo.model` is cut to this length.
+pub const NAME_MAX: usize = 100;
+/// Longest `deviceInfo.sdkVersion`.
+pub const SDK_VERSION_MAX: usize = 30;
+/// Longest `authToken`.
+pub const AUTH_TOKEN_MAX: usize = 100;
+/// Longest `refreshToken`.
+pub const REFRESH_TOKEN_MAX: usize = 1024;
+/// The `deviceInfo.kind` values.
+pub const DEVICE_KINDS: [&str; 4] = ["ios", "android", "web", "node"];
+/// `userId` prefixes v5 refuses.
+pub const RESERVED_PREFIXES: [&str; 2] = ["ADMIN_", "DELETED_"];
+
+/// The session API version a request came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    /// `/api/v3/sessions`.
+    V3,
+    /// `/api/v4/sessions` (adds `profileHandle`).
+    V4,
+    /// `/api/v5/sessions` (no refresh token; reserved `userId` prefixes).
+    V5,
+}
+
+impl ApiVersion {
+    /// `v3`, `v4` or `v5`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V3 => "v3",
+            Self::V4 => "v4",
+            Self::V5 => "v5",
+        }
+    }
+}
+
+/// `POST /api/v{3,4,5}/sessions`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterRequest {
+    /// `userId`.
+    pub user_id: String,
+    /// `deviceId`.
+    pub device_id: String,
+    /// `deviceInfo`, normalised (`{}` when absent).
+    pub device_info: Value,
+    /// `displayName` and `profileHandle`, when sent.
+    pub changes: UserChanges,
+    /// `authToken`, when sent.
+    pub auth_token: Option<String>,
+}
+
+impl RegisterRequest {
+    /// Validates a body; every failing field is listed.
+    pub fn parse(body: &Map<String, Value>, version: ApiVersion) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(body);
+        let user_id = f.string("userId", 1, USER_ID_MAX, true);
+        if let Some(id) = &user_id {
+            if version == ApiVersion::V5 {
+                if let Some(p) = RESERVED_PREFIXES.iter().find(|p| id.starts_with(**p)) {
+                    f.fail("userId", format!("\"userId\" must not start with \"{p}\""));
+                }
+            }
+        }
+        let device_id = f.string("deviceId", 1, DEVICE_ID_MAX, true);
+        let device_info = f.device_info();
+        let display_name = f.string("displayName", 0, NAME_MAX, false);
+        let profile_handle = match version {
+            ApiVersion::V3 => None,
+            ApiVersion::V4 | ApiVersion::V5 => f.string("profileHandle", 0, NAME_MAX, false),
+        };
+        let auth_token = f.string("authToken", 1, AUTH_TOKEN_MAX, false);
+        match (f.finish(), user_id, device_id) {
+            (Ok(()), Some(user_id), Some(device_id)) => Ok(Self {
+                user_id,
+                device_id,
+                device_info,
+                changes: UserChanges {
+                    display_name,
+                    profile_handle,
+                },
+                auth_token,
+            }),
+            (Err(errors), _, _) => Err(errors),
+            _ => Err(vec![FieldError::new("userId", "\"userId\" is required")]),
+        }
+    }
+}
+
+/// The refresh request: `{refreshToken}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRequest {
+    /// The refresh token to spend.
+    pub refresh_token: String,
+}
+
+impl RefreshRequest {
+    /// Validates a body.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(body);
+        let token = f.string("refreshToken", 1, REFRESH_TOKEN_MAX, true);
+        f.finish()?;
+        token
+            .map(|refresh_token| Self { refresh_token })
+            .ok_or_else(|| {
+                vec![FieldError::new(
+                    "refreshToken",
+                    "\"refreshToken\" is required",
+                )]
+            })
+    }
+}
+
+/// The secure-mode token request: `{userId}` (body or query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthTokenRequest {
+    /// Whom the token is for.
+    pub user_id: String,
+}
+
+impl AuthTokenRequest {
+    /// Validates a body (or a query turned into an object).
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(body);
+        let user_id = f.string("userId", 1, USER_ID_MAX, true);
+        f.finish()?;
+        user_id
+            .map(|user_id| Self { user_id })
+            .ok_or_else(|| vec![FieldError::new("userId", "\"userId\" is required")])
+    }
+}
+
+/// Field-by-field reading of a JSON object that collects every failure.
+struct Fields<'a> {
+    body: &'a Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(body: &'a Map<String, Value>) -> Self {
+        Self {
+            body,
+            errors: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, path: &str, message: String) {
+        self.errors.push(FieldError::new(path, message));
+    }
+
+    /// A string of `min..=max` characters; `null` counts as absent.
+    fn string(&mut self, name: &str, min: usize, max: usize, required: bool) -> Option<String> {
+        let value = self.body.get(name);
+        check_string(value, name, min, max, required).unwrap_or_else(|e| {
+            self.errors.push(e);
+            None
+        })
+    }
+
+    fn device_info(&mut self) -> Value {
+        let info = match self.body.get("deviceInfo") {
+            None | Some(Value::Null) => return Value::Object(Map::new()),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                self.fail("deviceInfo", "\"deviceInfo\" must be an object".into());
+                return Value::Object(Map::new());
+            }
+        };
+        let mut out = Map::new();
+        match info.get("kind") {
+            Some(Value::String(k)) if DEVICE_KINDS.contains(&k.as_str()) => {
+                out.insert("kind".into(), Value::String(k.clone()));
+            }
+            Some(Value::String(_)) => self.fail(
+                "deviceInfo.kind",
+                "\"deviceInfo.kind\" must be one of [ios, android, web, node]".into(),
+            ),
+            other => {
+                if let Err(e) = check_string(other, "deviceInfo.kind", 1, 16, true) {
+                    self.errors.push(e);
+                }
+            }
+        }
+        // The official SDK sends `navigator.product#userAgent` as the model in browsers, which
+        // is often longer than 100 characters: keep the first 100 rather than refuse a login.
+        match check_string(info.get("model"), "deviceInfo.model", 0, usize::MAX, false) {
+            Ok(Some(v)) => {
+                let model: String = v.chars().take(NAME_MAX).collect();
+                out.insert("model".into(), Value::String(model));
+            }
+            Ok(None) => {}
+            Err(e) => self.errors.push(e),
+        }
+        let sdk = "deviceInfo.sdkVersion";
+        match check_string(info.get("sdkVersion"), sdk, 0, SDK_VERSION_MAX, false) {
+            Ok(Some(v)) => {
+                out.insert("sdkVersion".into(), Value::String(v));
+            }
+            Ok(None) => {}
+            Err(e) => self.errors.push(e),
+        }
+        Value::Object(out)
+    }
+
+    fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+fn check_string(
+    value: Option<&Value>,
+    name: &str,
+    min: usize,
+    max: usize,
+    required: bool,
+) -> Result<Option<String>, FieldError> {
+    let s = match value {
+        None | Some(Value::Null) if required => {
+            return Err(FieldError::new(name, format!("\"{name}\" is required")))
+        }
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            return Err(FieldError::new(
+                name,
+                format!("\"{name}\" must be a string"),
+            ))
+        }
+    };
+    let len = s.chars().count();
+    if len < min {
+        let what = if min == 1 {
+            "must not be empty".to_owned()
+        } else {
+            format!("length must be at least {min} characters")
+        };
+        return Err(FieldError::new(name, format!("\"{name}\" {what}")));
+    }
+    if len > max {
+        return Err(FieldError::new(
+            name,
+            format!("\"{name}\" length must be less than or equal to {max} characters long"),
+        ));
+    }
+    Ok(Some(s.clone()))
+}
+
+/// ISO 8601 UTC with milliseconds, e.g. `2024-05-01T12:00:00.000Z`.
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A role as a response shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleView {
+    role_id: String,
+    display_name: String,
+    permissions: Vec<String>,
+    created_at: String,
+    updated_at: String,
+    is_deleted: bool,
+}
+
+impl RoleView {
+    /// The network's roles among `role_ids`.
+    pub fn of(network: &Network, role_ids: &[String]) -> Vec<Self> {
+        let stamp = network.settings.last_cache_purge.clone();
+        network
+            .settings
+            .roles
+            .iter()
+            .filter(|r| role_ids.contains(&r.role_id))
+            .map(|r| Self {
+                role_id: r.role_id.clone(),
+                display_name: r.display_name.clone().unwrap_or_else(|| r.role_id.clone()),
+                permissions: r.permissions.clone(),
+                created_at: stamp.clone(),
+                updated_at: stamp.clone(),
+                is_deleted: false,
+            })
+            .collect()
+    }
+
+    /// The permissions the roles `role_ids` grant, sorted and without repeats.
+    pub fn permissions_of(network: &Network, role_ids: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = network
+            .settings
+            .roles
+            .iter()
+            .filter(|r| role_ids.contains(&r.role_id))
+            .flat_map(|r| r.permissions.iter().cloned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The session response of every version.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResponse {
+    /// The JWT.
+    pub access_token: String,
+    /// v3, v4 and refresh only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// ISO 8601.
+    pub issued_at: String,
+    /// ISO 8601; the JWT's `exp`.
+    pub expires_at: String,
+    /// The session's user.
+    pub users: Vec<UserView>,
+    /// The user's roles.
+    pub roles: Vec<RoleView>,
+    /// Always empty.
+    pub files: Vec<Value>,
+    /// The network's cache purge time.
+    pub last_cache_purge: String,
+    /// v5 only: `signed-in`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<&'static str>,
+}
+
+/// `GET /api/v3/sessions`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionCheckResponse {
+    /// The network's cache purge time.
+    pub last_cache_purge: String,
+}
+
+/// `DELETE /api/v4/sessions`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuccessResponse {
+    /// Always true.
+    pub success: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn paths(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().map(|e| e.path.join(".")).collect()
+    }
+
+    #[test]
+    fn a_full_body_parses() {
+        let r = RegisterRequest::parse(
+            &obj(json!({
+                "userId": "u", "deviceId": "d", "displayName": "D", "profileHandle": "h",
+                "deviceInfo": {"kind": "ios", "model": "m", "sdkVersion": "1", "extra": 1},
+                "authToken": "t", "unknown": true
+            })),
+            ApiVersion::V4,
+        )
+        .unwrap();
+        assert_eq!(r.user_id, "u");
+        assert_eq!(
+            r.device_info,
+            json!({"kind": "ios", "model": "m", "sdkVersion": "1"})
+        );
+        assert_eq!(r.changes.display_name.as_deref(), Some("D"));
+        assert_eq!(r.changes.profile_handle.as_deref(), Some("h"));
+        assert_eq!(r.auth_token.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn v3_ignores_profile_handle_and_nulls_are_absent() {
+        let r = RegisterRequest::parse(
+            &obj(
+                json!({"userId": "u", "deviceId": "d", "profileHandle": "h", "displayName": null}),
+            ),
+            ApiVersion::V3,
+        )
+        .unwrap();
+        assert_eq!(r.changes, UserChanges::default());
+        assert_eq!(r.device_info, json!({}));
+    }
+
+    #[test]
+    fn lengths_are_inclusive() {
+        let ok = json!({
+            "userId": "u".repeat(50), "deviceId": "d".repeat(150), "displayName": "n".repeat(100),
+            "profileHandle": "h".repeat(100), "authToken": "a".repeat(100),
+            "deviceInfo": {"kind": "node", "model": "m".repeat(100), "sdkVersion": "s".repeat(30)}
+        });
+        assert!(RegisterRequest::parse(&obj(ok), ApiVersion::V4).is_ok());
+        let bad = json!({
+            "userId": "u".repeat(51), "deviceId": "d".repeat(151), "displayName": "n".repeat(101),
+            "profileHandle": "h".repeat(101), "authToken": "a".repeat(101),
+            "deviceInfo": {"kind": "node", "model": "m".repeat(101), "sdkVersion": "s".repeat(31)}
+        });
+        assert_eq!(
+            paths(RegisterRequest::parse(&obj(bad), ApiVersion::V4).unwrap_err()),
+            [
+                "userId",
+                "deviceId",
+                "deviceInfo.sdkVersion",
+                "displayName",
+                "profileHandle",
+                "authToken"
+            ]
+        );
+        // A long model (a browser's user agent) is cut, not refused.
+        let browser = json!({"userId": "u", "deviceId": "d",
+                             "deviceInfo": {"kind": "web", "model": "é".repeat(130)}});
+        let r = RegisterRequest::parse(&obj(browser), ApiVersion::V5).unwrap();
+        assert_eq!(r.device_info["model"], "é".repeat(100));
+        let typed =
+            json!({"userId": "u", "deviceId": "d", "deviceInfo": {"kind": "web", "model": 1}});
+        assert_eq!(
+            paths(RegisterRequest::parse(&obj(typed), ApiVersion::V5).unwrap_err()),
+            ["deviceInfo.model"]
+        );
+        // Characters, not bytes.
+        let wide = json!({"userId": "é".repeat(50), "deviceId": "d"});
+        assert!(RegisterRequest::parse(&obj(wide), ApiVersion::V3).is_ok());
+    }
+
+    #[test]
+    fn types_kinds_and_prefixes_are_checked() {
+        let bad = json!({"userId": 5, "deviceId": "", "deviceInfo": {"kind": "windows"}});
+        let errors = RegisterRequest::parse(&obj(bad), ApiVersion::V3).unwrap_err();
+        assert_eq!(
+            paths(errors.clone()),
+            ["userId", "deviceId", "deviceInfo.kind"]
+        );
+        assert_eq!(errors[0].message, "\"userId\" must be a string");
+        let missing = RegisterRequest::parse(&obj(json!({"deviceInfo": "x"})), ApiVersion::V3);
+        assert_eq!(
+            paths(missing.unwrap_err()),
+            ["userId", "deviceId", "deviceInfo"]
+        );
+        let no_kind = json!({"userId": "u", "deviceId": "d", "deviceInfo": {}});
+        assert_eq!(
+            paths(RegisterRequest::parse(&obj(no_kind), ApiVersion::V3).unwrap_err()),
+            ["deviceInfo.kind"]
+        );
+        for id in ["ADMIN_x", "DELETED_x"] {
+            let body = obj(json!({"userId": id, "deviceId": "d"}));
+            assert!(RegisterRequest::parse(&body, ApiVersion::V4).is_ok());
+            assert_eq!(
+                paths(RegisterRequest::parse(&body, ApiVersion::V5).unwrap_err()),
+                ["userId"]
+            );
+        }
+    }
+
+    #[test]
+    fn iso_times_have_milliseconds_and_z() {
+        let t = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(iso(t), "2024-05-01T12:00:00.000Z");
+    }
+}

@@ -1,0 +1,256 @@
+//! Networks: the tenants of this flavor, from configuration first and then from the store's
+//! run-time collection ([`session_core::tenants::AMITY_NETWORKS`], keyed by the keyed hash of
+//! the API key, each document the JSON of a `[[amity.networks]]` entry).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use session_core::token::ct_eq_str;
+use session_core::{tenants, CoreDeps, TokenHasher};
+use sha2::{Digest, Sha256};
+
+use crate::settings::{NetworkSettings, Settings};
+
+/// Label of the derived HS256 key of a network.
+const JWT_KEY_LABEL: &str = "amity.jwt.v1";
+/// Label of the default network id digest.
+const NETWORK_ID_LABEL: &str = "amity.network-id.v1:";
+/// Label of the server-key index.
+const SERVER_KEY_LABEL: &str = "amity.server-key.v1";
+
+/// A network ready to serve: its settings, id, key id and token keys.
+pub struct Network {
+    /// The entry it was built from.
+    pub settings: NetworkSettings,
+    /// `networkId` in tokens and user paths.
+    pub id: String,
+    /// The `kid` of its access tokens: the keyed hash of the API key (the store document id).
+    pub kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("id", &self.id)
+            .field("secure_mode", &self.settings.secure_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Network {
+    /// Builds a network from its settings; keys derive from `hasher` unless `jwt_secret` is set.
+    pub fn new(settings: NetworkSettings, hasher: &TokenHasher) -> Self {
+        let kid = doc_id(hasher, &settings.api_key);
+        let id = settings
+            .network_id
+            .clone()
+            .unwrap_or_else(|| default_network_id(&settings.api_key));
+        let secret = match &settings.jwt_secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => hasher
+                .hash_parts(&[JWT_KEY_LABEL, &settings.api_key])
+                .as_str()
+                .as_bytes()
+                .to_vec(),
+        };
+        Self {
+            encoding: EncodingKey::from_secret(&secret),
+            decoding: DecodingKey::from_secret(&secret),
+            settings,
+            id,
+            kid,
+        }
+    }
+
+    /// The key that signs its access tokens.
+    pub fn encoding_key(&self) -> &EncodingKey {
+        &self.encoding
+    }
+
+    /// The key that verifies its access tokens.
+    pub fn decoding_key(&self) -> &DecodingKey {
+        &self.decoding
+    }
+
+    /// The store collection of its users.
+    pub fn users_collection(&self) -> String {
+        format!("amity.users.{}", self.id)
+    }
+
+    /// Whether `server_key` is this network's server key.
+    pub fn server_key_matches(&self, server_key: &str) -> bool {
+        self.settings
+            .server_key
+            .as_deref()
+            .is_some_and(|k| ct_eq_str(k, server_key))
+    }
+}
+
+/// The store document id of the network with `api_key`: its keyed hash.
+pub fn doc_id(hasher: &TokenHasher, api_key: &str) -> String {
+    hasher.hash(api_key).as_str().to_owned()
+}
+
+/// The default network id: 24 hex characters of a digest of the API key (stable across
+/// replicas and `token_secret` changes).
+pub fn default_network_id(api_key: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(NETWORK_ID_LABEL)
+        .chain_update(api_key)
+        .finalize();
+    hex::encode(&digest[..12])
+}
+
+/// Finds networks by API key, token key id or server key.
+#[derive(Clone)]
+pub struct Networks {
+    by_kid: Arc<HashMap<String, Arc<Network>>>,
+    by_server_key: Arc<HashMap<String, Arc<Network>>>,
+}
+
+impl Networks {
+    /// The configured networks.
+    pub fn from_settings(settings: &Settings, hasher: &TokenHasher) -> Self {
+        let mut by_kid = HashMap::new();
+        let mut by_server_key = HashMap::new();
+        for n in &settings.networks {
+            let net = Arc::new(Network::new(n.clone(), hasher));
+            if let Some(k) = &n.server_key {
+                by_server_key.insert(server_key_index(hasher, k), net.clone());
+            }
+            by_kid.insert(net.kid.clone(), net);
+        }
+        Self {
+            by_kid: Arc::new(by_kid),
+            by_server_key: Arc::new(by_server_key),
+        }
+    }
+
+    /// The network whose client API key is `api_key`.
+    pub async fn by_api_key(
+        &self,
+        core: &CoreDeps,
+        api_key: &str,
+    ) -> session_core::Result<Option<Arc<Network>>> {
+        let kid = doc_id(&core.hasher, api_key);
+        let found = self.by_kid(core, &kid).await?;
+        Ok(found.filter(|n| ct_eq_str(&n.settings.api_key, api_key)))
+    }
+
+    /// The network whose tokens carry `kid`.
+    pub async fn by_kid(
+        &self,
+        core: &CoreDeps,
+        kid: &str,
+    ) -> session_core::Result<Option<Arc<Network>>> {
+        if let Some(n) = self.by_kid.get(kid) {
+            return Ok(Some(n.clone()));
+        }
+        let Some(doc) = core.store.doc_get(tenants::AMITY_NETWORKS, kid).await? else {
+            return Ok(None);
+        };
+        Ok(parse_doc(&doc, &core.hasher).filter(|n| n.kid == kid))
+    }
+
+    /// The network whose server key is `server_key`; `api_key`, when sent, names it directly.
+    /// Run-time networks are otherwise searched one by one.
+    pub async fn by_server_key(
+        &self,
+        core: &CoreDeps,
+        server_key: &str,
+        api_key: Option<&str>,
+    ) -> session_core::Result<Option<Arc<Network>>> {
+        if let Some(api_key) = api_key {
+            let found = self.by_api_key(core, api_key).await?;
+            return Ok(found.filter(|n| n.server_key_matches(server_key)));
+        }
+        let index = server_key_index(&core.hasher, server_key);
+        if let Some(n) = self.by_server_key.get(&index) {
+            return Ok(Some(n.clone()).filter(|n| n.server_key_matches(server_key)));
+        }
+        let docs = core.store.doc_list(tenants::AMITY_NETWORKS).await?;
+        Ok(docs
+            .iter()
+            .filter_map(|(_, doc)| parse_doc(doc, &core.hasher))
+            .find(|n| n.server_key_matches(server_key)))
+    }
+}
+
+fn server_key_index(hasher: &TokenHasher, server_key: &str) -> String {
+    hasher
+        .hash_parts(&[SERVER_KEY_LABEL, server_key])
+        .as_str()
+        .to_owned()
+}
+
+/// A run-time network document, when it is a valid network entry.
+fn parse_doc(doc: &str, hasher: &TokenHasher) -> Option<Arc<Network>> {
+    let settings: NetworkSettings = match serde_json::from_str(doc) {
+        Ok(s) => s,
+        Err(e) => {
+            // Only where and what kind: the message could quote a secret of the document.
+            tracing::warn!(
+                line = e.line(),
+                column = e.column(),
+                category = ?e.classify(),
+                "ignoring an unreadable run-time amity network"
+            );
+            return None;
+        }
+    };
+    if let Err((key, reason)) = settings.validate() {
+        tracing::warn!(key, reason, "ignoring an invalid run-time amity network");
+        return None;
+    }
+    Some(Arc::new(Network::new(settings, hasher)))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ids_and_keys_are_stable_and_distinct() {
+        let h = TokenHasher::new("secret");
+        let a = Network::new(
+            NetworkSettings {
+                api_key: "a".into(),
+                ..Default::default()
+            },
+            &h,
+        );
+        let a2 = Network::new(
+            NetworkSettings {
+                api_key: "a".into(),
+                ..Default::default()
+            },
+            &h,
+        );
+        let b = Network::new(
+            NetworkSettings {
+                api_key: "b".into(),
+                ..Default::default()
+            },
+            &h,
+        );
+        assert_eq!(a.id, a2.id);
+        assert_eq!(a.id.len(), 24);
+        assert_ne!(a.id, b.id);
+        assert_eq!(a.kid, a2.kid);
+        assert_ne!(a.kid, b.kid);
+        // The network id does not depend on the token secret; the key id does.
+        let other = Network::new(
+            NetworkSettings {
+                api_key: "a".into(),
+                ..Default::default()
+            },
+            &TokenHasher::new("other"),
+        );
+        assert_eq!(a.id, other.id);
+        assert_ne!(a.kid, other.kid);
+    }
+}

@@ -1,0 +1,96 @@
+//! Secure mode: `POST /api/v4/authentication/token` (text/plain) and
+//! `GET /api/v3/authentication/token?userId=` (a JSON string), both with `x-server-key`.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{Map, Value};
+
+use crate::auth::{self, AuthError};
+use crate::dto::AuthTokenRequest;
+use crate::errors::{amity_response_error, AmityError, ErrorKind, FieldError, RequestError};
+use crate::issue;
+use crate::routes::AmityState;
+
+/// A failure of the authentication-token routes.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthTokenError {
+    /// The body could not be read.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The server key was missing or refused.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The network is not in secure mode.
+    #[error("Secure mode is off for this network")]
+    SecureModeOff,
+    /// Fields failed validation.
+    #[error("Parameters validation error!")]
+    Validation(Vec<FieldError>),
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] session_core::Error),
+}
+
+impl AmityError for AuthTokenError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Request(e) => e.kind(),
+            Self::Auth(e) => e.kind(),
+            Self::SecureModeOff => ErrorKind::Forbidden,
+            Self::Validation(_) => ErrorKind::Validation,
+            Self::Store(e) => ErrorKind::of_store(e),
+        }
+    }
+
+    fn detail(&self) -> &[FieldError] {
+        match self {
+            Self::Validation(d) => d,
+            _ => &[],
+        }
+    }
+}
+amity_response_error!(AuthTokenError);
+
+async fn issue_for(
+    state: &AmityState,
+    req: &HttpRequest,
+    fields: &Map<String, Value>,
+) -> Result<String, AuthTokenError> {
+    let network = auth::network_from_server_key(state, req).await?;
+    if !network.settings.secure_mode {
+        return Err(AuthTokenError::SecureModeOff);
+    }
+    let input = AuthTokenRequest::parse(fields).map_err(AuthTokenError::Validation)?;
+    Ok(issue::auth_token(&state.core, &network, &input.user_id).await?)
+}
+
+/// `POST /api/v4/authentication/token` with `{userId}`: the token as text/plain.
+pub async fn issue_text(
+    state: web::Data<AmityState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, AuthTokenError> {
+    let Value::Object(fields) = body.into_inner() else {
+        return Err(RequestError::NotAnObject.into());
+    };
+    let token = issue_for(&state, &req, &fields).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(token))
+}
+
+/// `GET /api/v3/authentication/token?userId=`: the token as a JSON string.
+pub async fn issue_json(
+    state: web::Data<AmityState>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AuthTokenError> {
+    let fields: Map<String, Value> = query
+        .into_inner()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let token = issue_for(&state, &req, &fields).await?;
+    Ok(HttpResponse::Ok().json(token))
+}
