@@ -1,0 +1,98 @@
+//! `X-API-KEY`: the tenant a session is created for. Keys come from `[[quicksync.api_keys]]`
+//! (compared in constant time) and, failing that, from the store collection
+//! [`session_core::tenants::QUICKSYNC_API_KEYS`] (documents keyed by the key's keyed hash, each
+//! the JSON of a configuration entry), so run-time tenants work without a restart.
+
+use serde::Deserialize;
+use session_core::tenants::QUICKSYNC_API_KEYS;
+use session_core::token::ct_eq_str;
+use session_core::CoreDeps;
+
+use crate::errors::SessionError;
+use crate::settings::ApiKey;
+
+/// Longest key looked up (longer ones are refused without a store call).
+const MAX_KEY_LEN: usize = 512;
+
+/// A resolved tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// The tenant id stored on its sessions: the key's `name`, or `key-` and a keyed-hash prefix.
+    pub id: String,
+}
+
+/// A run-time key document: the configuration entry's JSON (unknown members are ignored, so
+/// the admin API may add its own).
+#[derive(Debug, Deserialize)]
+struct StoredKey {
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    disabled: bool,
+}
+
+/// Resolves `X-API-KEY` values.
+#[derive(Debug, Clone)]
+pub struct ApiKeys {
+    configured: Vec<ApiKey>,
+}
+
+impl ApiKeys {
+    /// The configured keys.
+    pub fn new(configured: Vec<ApiKey>) -> Self {
+        Self { configured }
+    }
+
+    /// The tenant of `key`.
+    pub async fn resolve(
+        &self,
+        core: &CoreDeps,
+        key: Option<&str>,
+    ) -> Result<Tenant, SessionError> {
+        let key = key.ok_or(SessionError::MissingApiKey)?;
+        if key.is_empty() {
+            return Err(SessionError::MissingApiKey);
+        }
+        if key.len() > MAX_KEY_LEN {
+            return Err(SessionError::BadApiKey);
+        }
+        // Look at every configured key, so timing does not tell which one matched.
+        let mut found: Option<&ApiKey> = None;
+        for k in &self.configured {
+            if ct_eq_str(&k.key, key) && found.is_none() {
+                found = Some(k);
+            }
+        }
+        let hashed = core.hasher.hash(key);
+        let derived_id = || format!("key-{}", &hashed.as_str()[..16]);
+        if let Some(k) = found {
+            return Ok(Tenant {
+                id: k.name.clone().unwrap_or_else(derived_id),
+            });
+        }
+        let doc = core
+            .store
+            .doc_get(QUICKSYNC_API_KEYS, hashed.as_str())
+            .await
+            .map_err(SessionError::store)?
+            .ok_or(SessionError::BadApiKey)?;
+        let stored: StoredKey = serde_json::from_str(&doc).map_err(|e| {
+            // Position only: the message could quote the document, which holds the key.
+            let (line, column) = (e.line(), e.column());
+            tracing::error!(
+                line,
+                column,
+                "quicksync: unreadable run-time API key document"
+            );
+            SessionError::BadApiKey
+        })?;
+        if stored.disabled || stored.key.as_deref().is_some_and(|k| !ct_eq_str(k, key)) {
+            return Err(SessionError::BadApiKey);
+        }
+        Ok(Tenant {
+            id: stored.name.unwrap_or_else(derived_id),
+        })
+    }
+}

@@ -1,0 +1,481 @@
+//! Every error this flavor answers with, in one place: the RFC 7807 table ([`Kind`]: status,
+//! `type`, `title`) and the route families' error enums, whose messages are the `detail`.
+//!
+//! Bodies are `ProblemDetails {type, title, status, detail, instance}` (plus `errors` for
+//! validation failures) served as `application/problem+json`; the scope's middleware fills
+//! `instance` with the request path.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// The statuses the flavor answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 400: a wallet proof that does not hold, or an unreadable request.
+    BadRequest,
+    /// 401: a missing or bad API key, wallet bearer or session token.
+    Unauthorized,
+    /// 403: known caller, not allowed (not host, wrong password, not whitelisted).
+    Forbidden,
+    /// 404: no such session, member or route.
+    NotFound,
+    /// 405: the route exists with another method.
+    MethodNotAllowed,
+    /// 409: the session is full, or the wallet is already in it.
+    Conflict,
+    /// 413: the body is over `server.max_body_bytes`.
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
+    /// 422: the body breaks the schema or the configured bounds ("Client Error").
+    Validation,
+    /// 500: a fault inside the gateway.
+    Internal,
+    /// 503: the store did not answer in time.
+    Unavailable,
+}
+
+impl Kind {
+    /// The table: `(status, type, title)`.
+    pub fn row(self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Kind::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                "Bad Request",
+            ),
+            Kind::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+                "Unauthorized",
+            ),
+            Kind::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.4",
+                "Forbidden",
+            ),
+            Kind::NotFound => (
+                StatusCode::NOT_FOUND,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+                "Not Found",
+            ),
+            Kind::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.6",
+                "Method Not Allowed",
+            ),
+            Kind::Conflict => (
+                StatusCode::CONFLICT,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+                "Conflict",
+            ),
+            Kind::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                "Content Too Large",
+            ),
+            Kind::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+                "Unsupported Media Type",
+            ),
+            Kind::Validation => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "https://tools.ietf.org/html/rfc4918#section-11.2",
+                "Client Error",
+            ),
+            Kind::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+                "Internal Server Error",
+            ),
+            Kind::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+                "Service Unavailable",
+            ),
+        }
+    }
+}
+
+/// One problem: its kind, a human-readable detail and, for validation, the failing fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The table row.
+    pub kind: Kind,
+    /// The `detail` member.
+    pub detail: String,
+    /// Validation failures by JSON path (`rules.userCapacity`), as ASP.NET's `errors`.
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<&'static str>,
+}
+
+/// The RFC 7807 body.
+#[derive(Debug, Serialize)]
+struct ProblemDetails<'a> {
+    #[serde(rename = "type")]
+    type_uri: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a BTreeMap<String, Vec<String>>>,
+}
+
+impl Problem {
+    /// A problem without field errors.
+    pub fn new(kind: Kind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            errors: None,
+            allow: None,
+        }
+    }
+
+    /// A 422 naming one field.
+    pub fn field(field: &str, reason: &str) -> Self {
+        let mut errors = BTreeMap::new();
+        errors.insert(field.to_owned(), vec![reason.to_owned()]);
+        Self {
+            kind: Kind::Validation,
+            detail: format!("One or more validation errors occurred: {field}: {reason}"),
+            errors: Some(errors),
+            allow: None,
+        }
+    }
+
+    /// The response, with `instance` when the request path is known.
+    pub fn render(&self, instance: Option<&str>) -> HttpResponse {
+        let (status, type_uri, title) = self.kind.row();
+        let body = ProblemDetails {
+            type_uri,
+            title,
+            status: status.as_u16(),
+            detail: &self.detail,
+            instance,
+            errors: self.errors.as_ref(),
+        };
+        let json = serde_json::to_string(&body).unwrap_or_else(|_| "{}".into());
+        let mut res = HttpResponse::build(status);
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let Some(allow) = self.allow {
+            res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+        }
+        if self.kind == Kind::Unauthorized {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        res.body(json)
+    }
+}
+
+/// Anything that answers as a [`Problem`].
+pub trait ToProblem {
+    /// The problem to answer with.
+    fn problem(&self) -> Problem;
+}
+
+/// Maps a domain error that a route did not expect: store trouble is 503, the rest 500.
+fn unexpected(e: &session_core::Error) -> Problem {
+    match e {
+        session_core::Error::StoreUnavailable(_) => Problem::new(
+            Kind::Unavailable,
+            "The session store is unavailable; retry shortly.",
+        ),
+        _ => Problem::new(Kind::Internal, "An unexpected error occurred."),
+    }
+}
+
+/// Logs what the client must not see, once, where the error is built.
+fn log_unexpected(e: &session_core::Error) {
+    match e {
+        session_core::Error::StoreUnavailable(reason) => {
+            tracing::warn!(%reason, "quicksync: store unavailable")
+        }
+        other => tracing::error!(error = %other, "quicksync: unexpected error"),
+    }
+}
+
+macro_rules! problem_response {
+    ($t:ty) => {
+        impl ResponseError for $t {
+            fn status_code(&self) -> StatusCode {
+                self.problem().kind.row().0
+            }
+
+            fn error_response(&self) -> HttpResponse {
+                self.problem().render(None)
+            }
+        }
+    };
+}
+
+/// Errors of reading a request: routing, content type, size and JSON schema.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// No route at this path.
+    #[error("No resource exists at this path.")]
+    RouteNotFound,
+    /// The path exists, with other methods (listed).
+    #[error("This resource supports only {0}.")]
+    MethodNotAllowed(&'static str),
+    /// The body is over the limit.
+    #[error("The request body is larger than {0} bytes.")]
+    TooLarge(usize),
+    /// Not a JSON content type.
+    #[error("Send the body as application/json (text/json and application/*+json are accepted).")]
+    UnsupportedMediaType,
+    /// The body could not be read off the connection.
+    #[error("The request body could not be read.")]
+    Unreadable,
+    /// Nothing to parse.
+    #[error("A non-empty request body is required.")]
+    EmptyBody,
+    /// Not JSON at all.
+    #[error("The request body is not valid JSON: {0}")]
+    Syntax(String),
+    /// JSON of the wrong shape: unknown property, wrong type, missing field.
+    #[error("One or more validation errors occurred: {path}: {reason}")]
+    Schema {
+        /// JSON path of the offending member (`$` for the body itself).
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The query string could not be read.
+    #[error("The query string is not valid: {0}")]
+    Query(String),
+}
+
+impl ToProblem for RequestError {
+    fn problem(&self) -> Problem {
+        let kind = match self {
+            RequestError::RouteNotFound => Kind::NotFound,
+            RequestError::MethodNotAllowed(allow) => {
+                let mut p = Problem::new(Kind::MethodNotAllowed, self.to_string());
+                p.allow = Some(allow);
+                return p;
+            }
+            RequestError::TooLarge(_) => Kind::PayloadTooLarge,
+            RequestError::UnsupportedMediaType => Kind::UnsupportedMediaType,
+            RequestError::Unreadable | RequestError::Query(_) => Kind::BadRequest,
+            RequestError::Schema { path, reason } => return Problem::field(path, reason),
+            RequestError::EmptyBody | RequestError::Syntax(_) => {
+                let mut p = Problem::field("$", &self.to_string());
+                p.detail = self.to_string();
+                return p;
+            }
+        };
+        Problem::new(kind, self.to_string())
+    }
+}
+
+problem_response!(RequestError);
+
+/// Errors of `/v1/wallet-proof/*`.
+#[derive(Debug, thiserror::Error)]
+pub enum WalletProofError {
+    /// `?chain=` names a chain other than Ethereum.
+    #[error("Unsupported chain `{0}`: only Ethereum is supported.")]
+    UnsupportedChain(String),
+    /// `walletAddress` is not `0x` and 40 hex digits.
+    #[error("walletAddress must be 0x followed by 40 hexadecimal digits.")]
+    InvalidAddress,
+    /// The message was not issued by this gateway (or was altered).
+    #[error("The message does not carry a nonce issued by this server.")]
+    UnknownNonce,
+    /// The nonce is older than `wallet_proof.nonce_ttl_seconds`.
+    #[error("The nonce has expired; request a new one.")]
+    ExpiredNonce,
+    /// The nonce was redeemed before.
+    #[error("The nonce has already been used; request a new one.")]
+    ReusedNonce,
+    /// The signature is not 65 bytes of hex with a valid `v`, or has a high `s`.
+    #[error("The signature is malformed: {0}.")]
+    MalformedSignature(&'static str),
+    /// No public key can be recovered from the signature.
+    #[error("The signature does not verify.")]
+    BadSignature,
+    /// The signature verifies, for another address.
+    #[error("The signature was not made by walletAddress.")]
+    AddressMismatch,
+    /// `wallet_token.hs256_secret` is empty.
+    #[error("Wallet verification is not configured on this server.")]
+    NotConfigured,
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] session_core::Error),
+}
+
+impl ToProblem for WalletProofError {
+    fn problem(&self) -> Problem {
+        match self {
+            WalletProofError::Store(e) => unexpected(e),
+            WalletProofError::NotConfigured => Problem::new(Kind::Unavailable, self.to_string()),
+            _ => Problem::new(Kind::BadRequest, self.to_string()),
+        }
+    }
+}
+
+problem_response!(WalletProofError);
+
+impl WalletProofError {
+    /// Wraps a store error, logging it.
+    pub fn store(e: session_core::Error) -> Self {
+        log_unexpected(&e);
+        Self::Store(e)
+    }
+}
+
+/// Errors of `/v1/session*`.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// No `X-API-KEY`.
+    #[error("The X-API-KEY header is required.")]
+    MissingApiKey,
+    /// An `X-API-KEY` that no tenant has.
+    #[error("The API key is not valid.")]
+    BadApiKey,
+    /// No `Authorization: Bearer`.
+    #[error("An Authorization: Bearer token is required.")]
+    MissingBearer,
+    /// A wallet bearer that does not verify.
+    #[error("The wallet bearer is not valid: {0}.")]
+    BadWalletToken(&'static str),
+    /// A session token that is unknown, dead or expired.
+    #[error("The session token is not valid, or the session has ended.")]
+    BadSessionToken,
+    /// A client tried a host's action.
+    #[error("Only the session host may do this.")]
+    NotHost,
+    /// No live session with that id.
+    #[error("The session does not exist or has expired.")]
+    SessionNotFound,
+    /// No member with that id.
+    #[error("No user with this id is in the session.")]
+    MemberNotFound,
+    /// The session has a password and none was given.
+    #[error("This session requires a password.")]
+    PasswordRequired,
+    /// The password does not match.
+    #[error("The session password is wrong.")]
+    WrongPassword,
+    /// The wallet is not on the session's whitelist.
+    #[error("This wallet address is not whitelisted for the session.")]
+    NotWhitelisted,
+    /// The session is at its `maxUsers`.
+    #[error("The session is full.")]
+    SessionFull,
+    /// The wallet is already in the session.
+    #[error("This wallet is already in the session.")]
+    AlreadyMember,
+    /// A field breaks a rule or a bound.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// JSON path of the field.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// The store failed, or the gateway did.
+    #[error("store: {0}")]
+    Store(#[from] session_core::Error),
+}
+
+impl ToProblem for SessionError {
+    fn problem(&self) -> Problem {
+        let kind = match self {
+            SessionError::MissingApiKey
+            | SessionError::BadApiKey
+            | SessionError::MissingBearer
+            | SessionError::BadWalletToken(_)
+            | SessionError::BadSessionToken => Kind::Unauthorized,
+            SessionError::NotHost
+            | SessionError::PasswordRequired
+            | SessionError::WrongPassword
+            | SessionError::NotWhitelisted => Kind::Forbidden,
+            SessionError::SessionNotFound | SessionError::MemberNotFound => Kind::NotFound,
+            SessionError::SessionFull | SessionError::AlreadyMember => Kind::Conflict,
+            SessionError::Invalid { field, reason } => return Problem::field(field, reason),
+            SessionError::Store(e) => return unexpected(e),
+        };
+        Problem::new(kind, self.to_string())
+    }
+}
+
+problem_response!(SessionError);
+
+impl SessionError {
+    /// Wraps a store error, logging it.
+    pub fn store(e: session_core::Error) -> Self {
+        log_unexpected(&e);
+        Self::Store(e)
+    }
+
+    /// A 422 naming `field`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The problem behind an actix error raised by this flavor, if it is one.
+pub fn find_problem(e: &actix_web::Error) -> Option<Problem> {
+    if let Some(e) = e.as_error::<RequestError>() {
+        return Some(e.problem());
+    }
+    if let Some(e) = e.as_error::<WalletProofError>() {
+        return Some(e.problem());
+    }
+    e.as_error::<SessionError>().map(ToProblem::problem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_trouble_is_503_and_internal_faults_500() {
+        let p = SessionError::Store(session_core::Error::StoreUnavailable("x".into())).problem();
+        assert_eq!(p.kind, Kind::Unavailable);
+        assert!(!p.detail.contains('x'));
+        let p = WalletProofError::Store(session_core::Error::Internal("secret".into())).problem();
+        assert_eq!(p.kind, Kind::Internal);
+        assert!(!p.detail.contains("secret"));
+    }
+
+    #[test]
+    fn validation_problems_name_the_field() {
+        let p = SessionError::invalid("rules.userCapacity", "must be between 1 and 100").problem();
+        assert_eq!(p.kind.row().0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(p.kind.row().2, "Client Error");
+        let errors = p.errors.unwrap();
+        assert_eq!(errors["rules.userCapacity"], ["must be between 1 and 100"]);
+    }
+
+    #[test]
+    fn unauthorized_answers_carry_a_challenge() {
+        let res = SessionError::MissingBearer.error_response();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            res.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer"
+        );
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! `/v1/session`: create, join, read, kick, disconnect and delete.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use session_core::{Flavor, Session, SessionId, SessionRef};
+
+use crate::auth::{self, Member};
+use crate::body::read_json;
+use crate::dto::{
+    CreateSessionRequest, CredentialsDto, CurrentSessionDto, JoinRequest, KickRequest,
+    SessionCredentialsDto, SessionRulesDto, UserDto, WhiteListAddressDto,
+};
+use crate::eip191::Address;
+use crate::errors::SessionError;
+use crate::records::{from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST};
+use crate::state::State;
+use crate::{passwords, pseudonym, rules, tokens};
+
+type Reply = Result<HttpResponse, actix_web::Error>;
+
+/// `POST /v1/session`: API key and wallet bearer; the caller becomes the host.
+pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
+    // The bearer first: it costs no store call.
+    let wallet = auth::wallet(&state, &req)?;
+    let tenant = state
+        .api_keys
+        .resolve(&state.core, auth::api_key(&req))
+        .await?;
+    let body: CreateSessionRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let rules = rules::resolve(&body, &state.settings.rules)?;
+    let core = &state.core;
+
+    let password_hash = match rules.password.clone() {
+        Some(p) => Some(passwords::hash(p).await.map_err(SessionError::store)?),
+        None => None,
+    };
+    let group_id = tokens::new_group_id().map_err(SessionError::store)?;
+    let group_ref = tokens::group_ref(&group_id).map_err(SessionError::store)?;
+    let host_id =
+        tokens::member_id(&core.hasher, &group_id, &wallet.lower()).map_err(SessionError::store)?;
+    let ttl = Duration::seconds(i64::from(rules.expiry_seconds));
+    let pseudonym = pseudonym::claim_unique(&core.store, &group_id, ttl + Duration::minutes(1))
+        .await
+        .map_err(SessionError::store)?;
+
+    let now = core.clock.now();
+    let attrs = GroupAttrs {
+        creator_id: host_id.to_string(),
+        max_users: rules.max_users,
+        max_files: state.settings.rules.max_files,
+        max_total_mega_bytes: state.settings.rules.max_total_megabytes,
+        password_hash,
+        allow_only_whitelisted: rules.allow_only_whitelisted,
+        white_list: rules.whitelist.iter().map(Address::lower).collect(),
+    };
+    let mut group = Session::new(group_ref.clone(), Flavor::Quicksync, &tenant.id, now, ttl);
+    group.subject = Some(wallet.lower());
+    group.attrs = to_attrs(&attrs).map_err(SessionError::store)?;
+
+    let member = MemberAttrs {
+        name: rules.name.clone().unwrap_or_else(|| pseudonym.clone()),
+        address: rules
+            .chain_address
+            .clone()
+            .unwrap_or_else(|| wallet.checksummed()),
+        pseudonym,
+    };
+    let (host, token) = new_member(&state, &group, host_id.clone(), &wallet, HOST, &member)?;
+    core.store
+        .create_group(group.clone(), host)
+        .await
+        .map_err(SessionError::store)?;
+    tracing::info!(session = %group_id, tenant = %tenant.id, "quicksync: session created");
+    Ok(HttpResponse::Ok().json(credentials(
+        &state,
+        &group,
+        &attrs,
+        (&host_id, token),
+        &member,
+        HOST,
+    )))
+}
+
+/// `POST /v1/session/join`: wallet bearer; the caller becomes a client.
+pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
+    let wallet = auth::wallet(&state, &req)?;
+    let body: JoinRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let raw_id = body
+        .session_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| SessionError::invalid("sessionId", "is required"))?;
+    let group_id = tokens::parse_group_id(raw_id).ok_or(SessionError::SessionNotFound)?;
+    let group_ref = tokens::group_ref(&group_id).map_err(SessionError::store)?;
+    let core = &state.core;
+    let group = core
+        .store
+        .get(&group_ref)
+        .await
+        .map_err(SessionError::store)?
+        .ok_or(SessionError::SessionNotFound)?;
+    let attrs: GroupAttrs = from_attrs(&group).map_err(SessionError::store)?;
+
+    if attrs.allow_only_whitelisted && !attrs.white_list.contains(&wallet.lower()) {
+        return Err(SessionError::NotWhitelisted.into());
+    }
+    if let Some(phc) = &attrs.password_hash {
+        let given = body
+            .password
+            .clone()
+            .filter(|p| !p.is_empty())
+            .ok_or(SessionError::PasswordRequired)?;
+        let ok = passwords::verify(given, phc.clone())
+            .await
+            .map_err(SessionError::store)?;
+        if !ok {
+            return Err(SessionError::WrongPassword.into());
+        }
+    }
+
+    let member_id =
+        tokens::member_id(&core.hasher, &group_id, &wallet.lower()).map_err(SessionError::store)?;
+    let left = Duration::seconds(seconds_left(&group, core.clock.now()));
+    let pseudonym = pseudonym::claim_unique(&core.store, &group_id, left + Duration::minutes(1))
+        .await
+        .map_err(SessionError::store)?;
+    let member = MemberAttrs {
+        name: pseudonym.clone(),
+        address: wallet.checksummed(),
+        pseudonym,
+    };
+    let (session, token) = new_member(&state, &group, member_id.clone(), &wallet, CLIENT, &member)?;
+    core.store
+        .join_group(&group_ref, session, attrs.max_users)
+        .await
+        .map_err(|e| match e {
+            session_core::Error::CapacityReached => SessionError::SessionFull,
+            session_core::Error::Conflict(_) => SessionError::AlreadyMember,
+            session_core::Error::NotFound => SessionError::SessionNotFound,
+            other => SessionError::store(other),
+        })?;
+    tracing::info!(session = %group_id, "quicksync: member joined");
+    Ok(HttpResponse::Ok().json(credentials(
+        &state,
+        &group,
+        &attrs,
+        (&member_id, token),
+        &member,
+        CLIENT,
+    )))
+}
+
+/// `GET /v1/session/current`: the caller's session and its members.
+pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
+    let me = auth::member(&state, &req).await?;
+    let store = &state.core.store;
+    let group = store
+        .get(&me.group)
+        .await
+        .map_err(SessionError::store)?
+        .ok_or(SessionError::BadSessionToken)?;
+    let attrs: GroupAttrs = from_attrs(&group).map_err(SessionError::store)?;
+    let members = store
+        .list_members(&me.group)
+        .await
+        .map_err(SessionError::store)?;
+    let mut users = Vec::with_capacity(members.len());
+    for m in &members {
+        let a: MemberAttrs = from_attrs(m).map_err(SessionError::store)?;
+        users.push(UserDto {
+            id: m.id.to_string(),
+            role: m.role.clone().unwrap_or_else(|| CLIENT.into()),
+            name: a.name,
+            address: a.address,
+        });
+    }
+    Ok(HttpResponse::Ok().json(CurrentSessionDto {
+        id: group.id.to_string(),
+        creator_id: attrs.creator_id.clone(),
+        expiry: seconds_left(&group, state.core.clock.now()),
+        max_files: attrs.max_files,
+        max_users: attrs.max_users,
+        max_total_mega_bytes: attrs.max_total_mega_bytes,
+        password_protected: attrs.password_hash.is_some(),
+        white_list_addresses: whitelist(&attrs).map(|w| w.address).collect(),
+        users,
+    }))
+}
+
+/// `POST /v1/session/current/kick`: host only; the member's token dies at once.
+pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
+    let me = auth::member(&state, &req).await?;
+    if !me.is_host() {
+        return Err(SessionError::NotHost.into());
+    }
+    let body: KickRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let raw = body
+        .user_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| SessionError::invalid("userId", "is required"))?;
+    let target = tokens::parse_member_id(raw).ok_or(SessionError::MemberNotFound)?;
+    if target == me.session.id {
+        return Err(SessionError::invalid(
+            "userId",
+            "the host cannot kick itself; disconnect or delete the session instead",
+        )
+        .into());
+    }
+    let removed = state
+        .core
+        .store
+        .remove_member(&me.group, &target)
+        .await
+        .map_err(SessionError::store)?;
+    if !removed {
+        return Err(SessionError::MemberNotFound.into());
+    }
+    tracing::info!(session = %me.group.id, "quicksync: member kicked");
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// `POST /v1/session/disconnect`: the caller leaves; a host leaving ends the session.
+pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
+    let me = auth::member(&state, &req).await?;
+    let store = &state.core.store;
+    if me.is_host() {
+        end(&state, &me).await?;
+    } else {
+        store
+            .remove_member(&me.group, &me.session.id)
+            .await
+            .map_err(SessionError::store)?;
+        tracing::info!(session = %me.group.id, "quicksync: member left");
+    }
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// `DELETE /v1/session/current`: host only; every member token dies.
+pub async fn delete(req: HttpRequest, state: web::Data<State>) -> Reply {
+    let me = auth::member(&state, &req).await?;
+    if !me.is_host() {
+        return Err(SessionError::NotHost.into());
+    }
+    end(&state, &me).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+async fn end(state: &State, host: &Member) -> Result<(), SessionError> {
+    state
+        .core
+        .store
+        .delete_group(&host.group)
+        .await
+        .map_err(SessionError::store)?;
+    tracing::info!(session = %host.group.id, "quicksync: session ended");
+    Ok(())
+}
+
+/// A member session of `group` (same expiry) and its bearer.
+fn new_member(
+    state: &State,
+    group: &Session,
+    id: SessionId,
+    wallet: &Address,
+    role: &str,
+    attrs: &MemberAttrs,
+) -> Result<(Session, String), SessionError> {
+    let core = &state.core;
+    let token = tokens::issue(&group.id, &id).map_err(SessionError::store)?;
+    let r = SessionRef::new(group.owner.clone(), id);
+    let now = core.clock.now();
+    let mut s = Session::new(
+        r,
+        Flavor::Quicksync,
+        group.tenant.clone(),
+        now,
+        Duration::zero(),
+    );
+    s.expires_at = group.expires_at;
+    s.subject = Some(wallet.lower());
+    s.role = Some(role.to_owned());
+    s.parent = Some(group.id.clone());
+    s.token_hash = Some(core.hasher.hash(&token));
+    s.attrs = to_attrs(attrs).map_err(SessionError::store)?;
+    Ok((s, token))
+}
+
+fn whitelist(attrs: &GroupAttrs) -> impl Iterator<Item = WhiteListAddressDto> + '_ {
+    attrs
+        .white_list
+        .iter()
+        .filter_map(|a| Address::parse(a))
+        .map(|a| WhiteListAddressDto {
+            address: a.checksummed(),
+        })
+}
+
+fn credentials(
+    state: &State,
+    group: &Session,
+    attrs: &GroupAttrs,
+    (member_id, token): (&SessionId, String),
+    member: &MemberAttrs,
+    role: &str,
+) -> SessionCredentialsDto {
+    let left = seconds_left(group, state.core.clock.now());
+    SessionCredentialsDto {
+        session_id: group.id.to_string(),
+        expires_in: left,
+        credentials: CredentialsDto {
+            token,
+            id: member_id.to_string(),
+            pseudonym: member.pseudonym.clone(),
+            role: role.to_owned(),
+        },
+        rules: SessionRulesDto {
+            expiry: left,
+            max_files: attrs.max_files,
+            max_users: attrs.max_users,
+            max_total_mega_bytes: attrs.max_total_mega_bytes,
+            password_protected: attrs.password_hash.is_some(),
+            white_list_addresses: whitelist(attrs).collect(),
+        },
+    }
+}

@@ -1,0 +1,255 @@
+//! The `[quicksync]` configuration section (docs/quicksync.md lists every key and default).
+
+use serde::{Deserialize, Serialize};
+
+/// The flavor's configuration section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `[[quicksync.api_keys]]`: the keys accepted in `X-API-KEY` on `POST /v1/session`.
+    pub api_keys: Vec<ApiKey>,
+    /// `[quicksync.wallet_token]`: the wallet bearer (JWT).
+    pub wallet_token: WalletTokenSettings,
+    /// `[quicksync.wallet_proof]`: the signed-nonce exchange.
+    pub wallet_proof: WalletProofSettings,
+    /// `[quicksync.rules]`: session rule defaults and bounds.
+    pub rules: RulesSettings,
+}
+
+/// One API key (a tenant).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiKey {
+    /// The key clients send in `X-API-KEY`.
+    pub key: String,
+    /// The tenant id sessions created with this key belong to; derived from the key when unset.
+    pub name: Option<String>,
+}
+
+/// `[quicksync.wallet_token]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WalletTokenSettings {
+    /// HS256 key that signs the wallet bearers issued by `/v1/wallet-proof/verify` and verifies
+    /// every wallet bearer, including those minted by an operator's own verifier.
+    pub hs256_secret: String,
+    /// Lifetime of an issued wallet bearer.
+    pub ttl_seconds: u64,
+    /// When set, issued bearers carry this `iss` and presented ones must.
+    pub issuer: Option<String>,
+    /// When set, issued bearers carry this `aud` and presented ones must.
+    pub audience: Option<String>,
+    /// A PEM public key (`-----BEGIN PUBLIC KEY-----`) that verifies wallet bearers minted by an
+    /// operator's own verifier, with the algorithm `public_key_algorithm`. Optional; bearers
+    /// signed with `hs256_secret` stay accepted.
+    pub public_key_pem: Option<String>,
+    /// The one algorithm accepted with `public_key_pem`: ES256, ES384, RS256, RS384, RS512,
+    /// PS256, PS384, PS512 or EdDSA.
+    pub public_key_algorithm: Option<String>,
+}
+
+impl Default for WalletTokenSettings {
+    fn default() -> Self {
+        Self {
+            hs256_secret: String::new(),
+            ttl_seconds: 900,
+            issuer: None,
+            audience: None,
+            public_key_pem: None,
+            public_key_algorithm: None,
+        }
+    }
+}
+
+/// `[quicksync.wallet_proof]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WalletProofSettings {
+    /// How long a nonce from `/v1/wallet-proof/nonce` may be redeemed.
+    pub nonce_ttl_seconds: u64,
+    /// The first line of the message a wallet signs.
+    pub statement: String,
+}
+
+impl Default for WalletProofSettings {
+    fn default() -> Self {
+        Self {
+            nonce_ttl_seconds: 600,
+            statement: "Sign this message to prove that you own this wallet.".into(),
+        }
+    }
+}
+
+/// `[quicksync.rules]`: defaults applied when a create request leaves a rule out, and the bounds a
+/// request must stay within (out-of-bound values are refused with 422, never clamped).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesSettings {
+    /// `userCapacity` when unset (the host counts).
+    pub default_user_capacity: u32,
+    /// Largest `userCapacity` accepted.
+    pub max_user_capacity: u32,
+    /// `expiryDurationInSeconds` when unset.
+    pub default_expiry_seconds: u32,
+    /// Smallest `expiryDurationInSeconds` accepted.
+    pub min_expiry_seconds: u32,
+    /// Largest `expiryDurationInSeconds` accepted.
+    pub max_expiry_seconds: u32,
+    /// `maxFiles` reported for every session.
+    pub max_files: u32,
+    /// `maxTotalMegaBytes` reported for every session.
+    pub max_total_megabytes: u64,
+    /// Longest `identity.name`, in characters.
+    pub max_name_length: usize,
+    /// Longest `identity.chainAddress`, in characters.
+    pub max_chain_address_length: usize,
+    /// Longest session password, in characters.
+    pub max_password_length: usize,
+    /// Most whitelisted addresses per session.
+    pub max_whitelist_addresses: usize,
+}
+
+impl Default for RulesSettings {
+    fn default() -> Self {
+        Self {
+            default_user_capacity: 10,
+            max_user_capacity: 100,
+            default_expiry_seconds: 3600,
+            min_expiry_seconds: 60,
+            max_expiry_seconds: 86_400,
+            max_files: 100,
+            max_total_megabytes: 1024,
+            max_name_length: 64,
+            max_chain_address_length: 128,
+            max_password_length: 128,
+            max_whitelist_addresses: 100,
+        }
+    }
+}
+
+/// Upper bound on `max_user_capacity` (a group's roll is read whole by `GET /session/current`).
+pub const USER_CAPACITY_LIMIT: u32 = 10_000;
+/// Upper bound on lifetimes (`expiresIn` is an int32 on the wire; 30 days is plenty).
+pub const SECONDS_LIMIT: u32 = 30 * 24 * 3600;
+
+impl Settings {
+    /// Checks the section; the message names the offending key.
+    pub fn validate(&self) -> Result<(), String> {
+        for (i, k) in self.api_keys.iter().enumerate() {
+            if k.key.trim().is_empty() || k.key.len() > 512 {
+                return Err(format!("api_keys[{i}].key: must be 1-512 characters"));
+            }
+            if self.api_keys[..i].iter().any(|o| o.key == k.key) {
+                return Err(format!("api_keys[{i}].key: is listed twice"));
+            }
+            if let Some(name) = &k.name {
+                if name.trim().is_empty() || name.len() > 128 {
+                    return Err(format!("api_keys[{i}].name: must be 1-128 characters"));
+                }
+            }
+        }
+        let wt = &self.wallet_token;
+        if !self.api_keys.is_empty() && wt.hs256_secret.is_empty() && wt.public_key_pem.is_none() {
+            return Err(
+                "wallet_token.hs256_secret: must be set (or public_key_pem) when api_keys are"
+                    .into(),
+            );
+        }
+        crate::wallet_token::public_key(wt)?;
+        if !(1..=u64::from(SECONDS_LIMIT)).contains(&wt.ttl_seconds) {
+            return Err(format!(
+                "wallet_token.ttl_seconds: must be between 1 and {SECONDS_LIMIT}"
+            ));
+        }
+        let wp = &self.wallet_proof;
+        if !(10..=86_400).contains(&wp.nonce_ttl_seconds) {
+            return Err("wallet_proof.nonce_ttl_seconds: must be between 10 and 86400".into());
+        }
+        if wp.statement.trim().is_empty()
+            || wp.statement.len() > 500
+            || wp.statement.contains(['\n', '\r'])
+        {
+            return Err("wallet_proof.statement: must be one line of 1-500 characters".into());
+        }
+        self.rules.validate()
+    }
+}
+
+impl RulesSettings {
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=self.max_user_capacity).contains(&self.default_user_capacity)
+            || self.max_user_capacity > USER_CAPACITY_LIMIT
+        {
+            return Err(format!(
+                "rules: need 1 <= default_user_capacity <= max_user_capacity <= {USER_CAPACITY_LIMIT}"
+            ));
+        }
+        if !(1..=self.default_expiry_seconds).contains(&self.min_expiry_seconds)
+            || self.default_expiry_seconds > self.max_expiry_seconds
+            || self.max_expiry_seconds > SECONDS_LIMIT
+        {
+            return Err(format!(
+                "rules: need 1 <= min_expiry_seconds <= default_expiry_seconds <= max_expiry_seconds <= {SECONDS_LIMIT}"
+            ));
+        }
+        if self.max_files > i32::MAX as u32 {
+            return Err("rules.max_files: must fit an int32".into());
+        }
+        for (key, v) in [
+            ("max_name_length", self.max_name_length),
+            ("max_chain_address_length", self.max_chain_address_length),
+            ("max_password_length", self.max_password_length),
+        ] {
+            if !(1..=1024).contains(&v) {
+                return Err(format!("rules.{key}: must be between 1 and 1024"));
+            }
+        }
+        if self.max_whitelist_addresses > 10_000 {
+            return Err("rules.max_whitelist_addresses: must be at most 10000".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_documented_values() {
+        let s = Settings::default();
+        assert!(s.validate().is_ok());
+        assert_eq!(s.wallet_token.ttl_seconds, 900);
+        assert_eq!(s.rules.default_user_capacity, 10);
+        assert_eq!(s.rules.max_expiry_seconds, 86_400);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let mut s = Settings::default();
+        s.api_keys.push(ApiKey {
+            key: "k".into(),
+            name: None,
+        });
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .starts_with("wallet_token.hs256_secret"));
+        s.wallet_token.hs256_secret = "secret".into();
+        assert!(s.validate().is_ok());
+        s.api_keys.push(s.api_keys[0].clone());
+        assert!(s.validate().unwrap_err().starts_with("api_keys[1].key"));
+        s.api_keys.pop();
+        s.rules.default_user_capacity = 101;
+        assert!(s.validate().unwrap_err().starts_with("rules"));
+        s.rules.default_user_capacity = 10;
+        s.rules.min_expiry_seconds = 7200;
+        assert!(s.validate().unwrap_err().starts_with("rules"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e = serde_json::from_str::<Settings>(r#"{"rules": {"max_users": 3}}"#).unwrap_err();
+        assert!(e.to_string().contains("max_users"));
+    }
+}
