@@ -6,6 +6,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 use session_core::SharedStore;
 
+use crate::openapi::Status;
+
 /// What the readiness probe checks.
 #[derive(Clone)]
 pub struct Readiness {
@@ -21,11 +23,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz));
 }
 
-async fn healthz() -> HttpResponse {
+/// The process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "gateway",
+    operation_id = "gateway_healthz",
+    responses(
+        (status = 200, description = "Always, while the process serves requests.",
+            body = Status, example = json!({"status": "ok"})),
+    ),
+)]
+pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
+/// The store answers within `store.timeout_ms`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "gateway",
+    operation_id = "gateway_readyz",
+    responses(
+        (status = 200, description = "Ready: the store answered a ping in time.", body = Status,
+            example = json!({"status": "ready"})),
+        (status = 503, description = "The store is unavailable or timed out.", body = Status,
+            example = json!({"status": "unavailable", "reason": "store timed out"})),
+    ),
+)]
+pub(crate) async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
     match tokio::time::timeout(readiness.timeout, readiness.store.ping()).await {
         Ok(Ok(())) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Ok(Err(e)) => {

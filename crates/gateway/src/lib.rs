@@ -6,6 +6,7 @@ pub mod configuration;
 pub mod health;
 pub mod metered_store;
 pub mod metrics;
+pub mod openapi;
 pub mod startup;
 pub mod store;
 pub mod subject_index;

@@ -24,6 +24,8 @@ enum Command {
     Serve,
     /// Validate the configuration and print the effective settings, secrets masked.
     CheckConfig,
+    /// Print the OpenAPI 3.1 document (JSON) of the flavors the configuration enables.
+    Openapi,
     /// Probe a running gateway's /healthz on this host (for container health checks without a
     /// shell): exit 0 when it answers 200.
     Healthcheck {
@@ -48,6 +50,19 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve => serve(settings),
+        Command::Openapi => {
+            let document = gateway::openapi::document(&settings.flavors.enabled);
+            match document.to_pretty_json() {
+                Ok(json) => {
+                    println!("{json}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("session-gateway: cannot render the OpenAPI document: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Healthcheck { port } => {
             let port = port.unwrap_or(settings.server.port);
             match gateway::health::probe(port, std::time::Duration::from_secs(2)) {

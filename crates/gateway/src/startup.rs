@@ -64,6 +64,8 @@ struct Shared {
     amity: Arc<amity::Settings>,
     quicksync: Arc<quicksync::Settings>,
     session_storage: Arc<session_storage::Settings>,
+    /// The OpenAPI document of the enabled flavors, serialized once.
+    openapi: web::Bytes,
 }
 
 impl Application {
@@ -85,7 +87,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let stores = StoreFactory::new(&settings.store, clock.clone());
         let first_store = stores.for_worker()?;
+        let document = crate::openapi::document(&settings.flavors.enabled);
+        let openapi =
+            web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
         let shared = Shared {
+            openapi,
             hasher: TokenHasher::new(&settings.store.token_secret),
             metrics: Arc::new(Metrics::new()?),
             stores,
@@ -137,6 +143,7 @@ impl Application {
                 .app_data(web::Data::from(shared.metrics.clone()))
                 .configure(health::configure)
                 .route("/metrics", web::get().to(metrics::serve))
+                .configure(|cfg| crate::openapi::configure(cfg, shared.openapi.clone()))
                 .configure(|cfg| {
                     if let Some(state) = admin {
                         admin::configure(cfg, state);

@@ -1,6 +1,8 @@
 //! The binary's command line: `check-config` validates and masks, and refuses a bad config with a
 //! one-line message and exit code 1.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Command;
 
 fn gateway() -> Command {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use session_core::{Attrs, Session};
+use utoipa::ToSchema;
 
 use crate::users::User;
 
@@ -51,31 +52,42 @@ pub fn expiration(t: DateTime<Utc>) -> String {
 }
 
 /// The session object of `{"session": {...}}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QuickbloxSession)]
 pub struct SessionView {
     /// The session's store id (hex).
     #[serde(rename = "_id")]
+    #[schema(example = "6d6fb7f3173903077d452f69a87c35c6756e0924")]
     pub store_id: String,
-    /// Its integer id.
+    /// Its integer id (a random positive 31-bit number).
+    #[schema(example = 1667177452)]
     pub id: i64,
     /// The application.
+    #[schema(example = 4242)]
     pub application_id: i64,
     /// The logged-in user, 0 for an application session.
+    #[schema(example = 0)]
     pub user_id: i64,
     /// The nonce of the creating request.
+    #[schema(example = 14632)]
     pub nonce: i64,
-    /// The timestamp of the creating request.
+    /// The timestamp of the creating request (Unix seconds).
+    #[schema(example = 1795321896)]
     pub ts: i64,
-    /// The session token.
+    /// The session token (40 lowercase hex characters): send it as `QB-Token`.
+    #[schema(example = "e8d29ce24699f7942dbd10d6a9658e43c2845f2c")]
     pub token: String,
-    /// When it was created.
+    /// When it was created (`2026-11-22T04:31:36Z`).
+    #[schema(example = "2026-11-22T04:31:36Z")]
     pub created_at: String,
     /// When it was last used or changed.
+    #[schema(example = "2026-11-22T04:31:36Z")]
     pub updated_at: String,
 }
 
 /// `{"session": ...}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QuickbloxSessionEnvelope)]
 pub struct SessionEnvelope {
     /// The session.
     pub session: SessionView,
@@ -101,26 +113,35 @@ impl SessionEnvelope {
 }
 
 /// The user object of `{"user": {...}}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QuickbloxUser)]
 pub struct UserView {
     /// The user's id.
+    #[schema(example = 1001)]
     pub id: u64,
     /// The login.
+    #[schema(example = "alice")]
     pub login: String,
     /// The e-mail address.
+    #[schema(example = "alice@example.com")]
     pub email: Option<String>,
     /// The display name.
+    #[schema(example = "Alice Example")]
     pub full_name: Option<String>,
     /// When the user was created.
+    #[schema(example = "2024-01-01T00:00:00Z")]
     pub created_at: String,
     /// When the user last changed.
+    #[schema(example = "2024-01-01T00:00:00Z")]
     pub updated_at: String,
     /// This login.
+    #[schema(example = "2026-11-22T04:31:36Z")]
     pub last_request_at: String,
 }
 
 /// `{"user": ...}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QuickbloxUserEnvelope)]
 pub struct UserEnvelope {
     /// The user.
     pub user: UserView,

@@ -6,6 +6,7 @@ pub mod body;
 pub mod directory;
 pub mod dto;
 pub mod errors;
+pub mod openapi;
 pub mod params;
 pub mod passwords;
 pub mod requests;
@@ -21,6 +22,7 @@ use actix_web::web;
 use chrono::Duration;
 use session_core::CoreDeps;
 
+pub use openapi::openapi;
 pub use settings::{ApplicationEntry, Settings, UserEntry};
 
 use crate::directory::Tenants;

@@ -4,6 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use session_core::Session;
+use utoipa::ToSchema;
 
 use crate::errors::{ApiError, FieldError};
 use crate::settings::Settings;
@@ -198,9 +199,11 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 /// A success body: `{"ok": true, "data": ...}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionStorageEnvelope)]
 pub struct Envelope<T> {
     /// Always true.
+    #[schema(example = true)]
     pub ok: bool,
     /// The payload.
     pub data: T,
@@ -214,26 +217,33 @@ impl<T> Envelope<T> {
 }
 
 /// A page of the listing: `{"ok": true, "data": [...], "next_page_token": ...}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionStoragePage)]
 pub struct PageBody {
     /// Always true.
+    #[schema(example = true)]
     pub ok: bool,
     /// Sessions in creation order.
     pub data: Vec<SessionView>,
-    /// Resumes after the last item; null on the last page.
+    /// Resumes after the last item (pass it as `page_token`); null on the last page. Opaque.
     pub next_page_token: Option<String>,
 }
 
 /// What `GET` shows of a session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionStorageSession)]
 pub struct SessionView {
     /// `<user>.<hex>.<hex>`.
+    #[schema(example = "8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b")]
     pub id: String,
-    /// Creation time.
+    /// Creation time (RFC 3339 UTC, whole seconds).
+    #[schema(example = "2024-10-11T09:02:56Z")]
     pub created_at: String,
     /// Last change (creation or extension).
+    #[schema(example = "2024-10-11T09:02:56Z")]
     pub updated_at: String,
     /// When it vanishes.
+    #[schema(example = "2024-11-10T09:02:56Z")]
     pub expires_at: String,
 }
 
@@ -249,27 +259,33 @@ impl From<&Session> for SessionView {
 }
 
 /// The `data` of a create: the tokens, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionStorageCreated)]
 pub struct CreatedView {
-    /// The session id.
+    /// The session id (`<user>.<8 hex>.<8 hex>`).
+    #[schema(example = "8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b")]
     pub id: String,
-    /// The publisher token.
+    /// The publisher token (`<base64url(client_id)>.<session id>.<secret>`).
     pub publisher: String,
     /// One token per subscriber.
     pub subscriber: Vec<String>,
-    /// The WebRTC room of the session.
+    /// The WebRTC room of the session (its id).
     pub webrtc_room_name: String,
     /// From configuration.
     pub webrtc_url: String,
     /// From configuration.
     pub ws_url: String,
     /// As requested.
+    #[schema(example = "api")]
     pub intent: String,
-    /// Creation time.
+    /// Creation time (RFC 3339 UTC, whole seconds).
+    #[schema(example = "2024-10-11T09:02:56Z")]
     pub created_at: String,
     /// Same as `created_at`.
+    #[schema(example = "2024-10-11T09:02:56Z")]
     pub updated_at: String,
     /// When it vanishes.
+    #[schema(example = "2024-11-10T09:02:56Z")]
     pub expires_at: String,
 }
 

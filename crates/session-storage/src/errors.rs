@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One rejected field: where it is and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,20 +236,42 @@ impl ResponseError for Rejection {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
+/// Every error of the flavor: `{"ok": false, "errors": [...]}`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SessionStorageErrors)]
+pub(crate) struct ErrorBody {
+    /// Always false.
+    #[schema(example = false)]
     ok: bool,
+    /// One entry, or one per rejected field for `VALIDATION_ERROR`.
     errors: Vec<ErrorEntry>,
 }
 
-#[derive(Serialize)]
-struct ErrorEntry {
+/// One error, in the style of RFC 7807 problem details.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SessionStorageError)]
+pub(crate) struct ErrorEntry {
+    /// `urn:session-storage:error:<error_code in lower case>`.
     #[serde(rename = "type")]
+    #[schema(example = "urn:session-storage:error:validation_error")]
     kind: String,
+    /// The HTTP status.
+    #[schema(example = 422)]
     status: u16,
+    /// The status's title.
+    #[schema(example = "Unprocessable Entity")]
     title: &'static str,
+    /// What went wrong; a validation error's detail starts with the field's name.
+    #[schema(example = "data.subscriber_count: must be an integer from 0 to 10")]
     detail: String,
+    /// The request path.
+    #[schema(example = "/session-storage/session")]
     instance: String,
+    /// `MALFORMED_JSON`, `EMPTY_BODY`, `UNREADABLE_BODY`, `MISSING_CREDENTIALS`,
+    /// `INVALID_CREDENTIALS`, `SESSION_NOT_FOUND`, `ROUTE_NOT_FOUND`, `METHOD_NOT_ALLOWED`,
+    /// `SESSION_LIMIT_REACHED`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`, `VALIDATION_ERROR`,
+    /// `INVALID_PAGE_TOKEN`, `INTERNAL_ERROR` or `STORE_UNAVAILABLE`.
+    #[schema(example = "VALIDATION_ERROR")]
     error_code: &'static str,
 }
 

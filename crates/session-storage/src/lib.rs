@@ -10,6 +10,7 @@ pub mod body;
 pub mod dto;
 pub mod errors;
 pub mod ids;
+pub mod openapi;
 pub mod page_token;
 mod routes;
 pub mod settings;
@@ -22,6 +23,7 @@ use actix_web::web;
 use session_core::CoreDeps;
 
 pub use errors::{ApiError, Rejection};
+pub use openapi::openapi;
 pub use settings::{ClientSettings, Settings};
 
 /// Mounts the flavor's routes under `/session-storage`.

@@ -7,6 +7,7 @@ use session_core::SessionPatch;
 use crate::body;
 use crate::dto::{attr, expiration, int_attr, UserEnvelope, EXPIRATION_HEADER};
 use crate::errors::{LoginError, RequestError};
+use crate::openapi::{ErrorBody, LoginBody};
 use crate::requests;
 use crate::routes::{authenticate, check_user, State};
 use crate::tokens;
@@ -33,6 +34,46 @@ async fn set_user(
 }
 
 /// `POST /login.json`: `login` or `email` with `password`; answers 202 with the user.
+///
+/// The same token is now a session of that user (logging in again switches users).
+#[utoipa::path(
+    post,
+    path = "/login.json",
+    tag = "quickblox",
+    operation_id = "quickblox_login",
+    request_body(
+        description = "The user's credentials.",
+        content(
+            (LoginBody = "application/x-www-form-urlencoded"),
+            (LoginBody = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 202, description = "The user; the token's session is now theirs.",
+            body = UserEnvelope,
+            headers(("QB-Token-ExpirationDate" = String,
+                description = "When the token expires: `YYYY-MM-DD HH:MM:SS UTC`."))),
+        (status = 400, description = "A body that does not parse, or no body.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Request body is empty"]}})),
+        (status = 401, description = "A missing or dead `QB-Token`, or wrong credentials.",
+            body = ErrorBody,
+            examples(
+                ("session" = (value = json!({"errors": {"base": ["Required session does not exist"]}}))),
+                ("credentials" = (value = json!({"errors": ["Unauthorized"]}))),
+            )),
+        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Request body is too large (limit 65536 bytes)"]}})),
+        (status = 415, description = "Neither form nor JSON, or not UTF-8.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Unsupported content type: send application/x-www-form-urlencoded or application/json (UTF-8)"]}})),
+        (status = 422, description = "A missing or bad field.", body = ErrorBody,
+            example = json!({"errors": {"login": ["is required"]}})),
+        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Internal server error"]}})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+    ),
+    security(("QB-Token" = [])),
+)]
 pub async fn login(
     req: HttpRequest,
     payload: web::Payload,
@@ -60,6 +101,26 @@ pub async fn login(
 }
 
 /// `DELETE /login.json`: the session stays, with `user_id` 0.
+#[utoipa::path(
+    delete,
+    path = "/login.json",
+    tag = "quickblox",
+    operation_id = "quickblox_logout",
+    responses(
+        (status = 200, description = "The token is an application session again (`user_id` 0); \
+            empty body.",
+            headers(("QB-Token-ExpirationDate" = String,
+                description = "When the token expires: `YYYY-MM-DD HH:MM:SS UTC`."))),
+        (status = 401, description = "Missing, malformed, unknown, ended or expired `QB-Token`.",
+            body = ErrorBody,
+            example = json!({"errors": {"base": ["Required session does not exist"]}})),
+        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Internal server error"]}})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+    ),
+    security(("QB-Token" = [])),
+)]
 pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, LoginError> {
     let (_, _, session) = authenticate(&req, &state).await?;
     let updated = set_user(&state, &session, None).await?;

@@ -7,6 +7,7 @@ use session_core::{Flavor, Session};
 use crate::body;
 use crate::dto::{expiration, new_attrs, SessionEnvelope, EXPIRATION_HEADER};
 use crate::errors::{RequestError, SessionError};
+use crate::openapi::{CreateSessionForm, CreateSessionJson, ErrorBody};
 use crate::requests::CreateSession;
 use crate::routes::{authenticate, check_user, State};
 use crate::signature;
@@ -27,6 +28,49 @@ fn session_number() -> Result<u64, RequestError> {
 }
 
 /// `POST /session.json`: an application session, or a user session with user credentials.
+///
+/// Checks, in order: body and fields (400/413/415/422), application and auth key (422),
+/// signature (422), timestamp (422), nonce (422), user credentials (401). A `QB-Token` header is
+/// ignored.
+#[utoipa::path(
+    post,
+    path = "/session.json",
+    tag = "quickblox",
+    operation_id = "quickblox_create_session",
+    request_body(
+        description = "Signed application credentials, optionally with a user's.",
+        content(
+            (CreateSessionForm = "application/x-www-form-urlencoded"),
+            (CreateSessionJson = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The new session and its token.", body = SessionEnvelope,
+            headers(("QB-Token-ExpirationDate" = String,
+                description = "When the token expires: `YYYY-MM-DD HH:MM:SS UTC`."))),
+        (status = 400, description = "A body that does not parse, or no body.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Malformed JSON body"]}})),
+        (status = 401, description = "Wrong user login, e-mail or password.", body = ErrorBody,
+            example = json!({"errors": ["Unauthorized"]})),
+        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Request body is too large (limit 65536 bytes)"]}})),
+        (status = 415, description = "Neither form nor JSON, or not UTF-8.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Unsupported content type: send application/x-www-form-urlencoded or application/json (UTF-8)"]}})),
+        (status = 422, description = "A bad field, an unknown application or auth key, an \
+            unexpected signature, a bad timestamp or a used nonce.", body = ErrorBody,
+            examples(
+                ("field" = (value = json!({"errors": {"nonce": ["must be an integer"]}}))),
+                ("application" = (value = json!({"errors": {"base": ["Unknown application or auth key"]}}))),
+                ("signature" = (value = json!({"errors": {"base": ["Unexpected signature"]}}))),
+                ("timestamp" = (value = json!({"errors": {"base": ["Bad timestamp"]}}))),
+                ("nonce" = (value = json!({"errors": {"base": ["Nonce has already been used"]}}))),
+            )),
+        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Internal server error"]}})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
@@ -104,6 +148,26 @@ pub async fn create(
 }
 
 /// `GET /session.json`: the session of the `QB-Token`, its lifetime renewed.
+#[utoipa::path(
+    get,
+    path = "/session.json",
+    tag = "quickblox",
+    operation_id = "quickblox_get_session",
+    responses(
+        (status = 200, description = "The session; its lifetime starts again.",
+            body = SessionEnvelope,
+            headers(("QB-Token-ExpirationDate" = String,
+                description = "When the token expires: `YYYY-MM-DD HH:MM:SS UTC`."))),
+        (status = 401, description = "Missing, malformed, unknown, ended or expired `QB-Token`.",
+            body = ErrorBody,
+            example = json!({"errors": {"base": ["Required session does not exist"]}})),
+        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Internal server error"]}})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+    ),
+    security(("QB-Token" = [])),
+)]
 pub async fn show(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, SessionError> {
     let (token, _, session) = authenticate(&req, &state).await?;
     Ok(HttpResponse::Ok()
@@ -112,6 +176,23 @@ pub async fn show(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
 }
 
 /// `DELETE /session.json`: ends the session of the `QB-Token`.
+#[utoipa::path(
+    delete,
+    path = "/session.json",
+    tag = "quickblox",
+    operation_id = "quickblox_delete_session",
+    responses(
+        (status = 200, description = "The session is ended, its token gone; empty body."),
+        (status = 401, description = "Missing, malformed, unknown, ended or expired `QB-Token`.",
+            body = ErrorBody,
+            example = json!({"errors": {"base": ["Required session does not exist"]}})),
+        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Internal server error"]}})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+    ),
+    security(("QB-Token" = [])),
+)]
 pub async fn destroy(
     req: HttpRequest,
     state: web::Data<State>,

@@ -1,8 +1,8 @@
 //! Mounting of the `/session-storage` routes, with fallbacks and extractor errors in this
 //! flavor's error format.
 
-mod create;
-mod sessions;
+pub(crate) mod create;
+pub(crate) mod sessions;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};

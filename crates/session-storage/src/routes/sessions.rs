@@ -7,12 +7,45 @@ use session_core::SessionRef;
 use crate::auth::Authenticated;
 use crate::body::read_json;
 use crate::dto::{parse_extend, parse_list, Envelope, PageBody, SessionView};
-use crate::errors::{ApiError, Rejection};
+use crate::errors::{ApiError, ErrorBody, Rejection};
 use crate::ids::parse_own;
+use crate::openapi::ExtendBody;
 use crate::page_token;
 use crate::state::{AppState, Client};
 
 /// The client's live sessions in creation order, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/session-storage/sessions",
+    tag = "session-storage",
+    operation_id = "session_storage_list_sessions",
+    params(
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100,
+            description = "Sessions per page, 1 to `max_page_size` (100); default \
+                `default_page_size` (20). Empty counts as absent."),
+        ("page_token" = Option<String>, Query,
+            description = "The `next_page_token` of the previous page. Empty counts as absent."),
+    ),
+    responses(
+        (status = 200, description = "A page of the client's live sessions, in creation order.",
+            body = PageBody),
+        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
+            examples(
+                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions", "error_code": "MISSING_CREDENTIALS"}]}))),
+                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions", "error_code": "INVALID_CREDENTIALS"}]}))),
+            )),
+        (status = 422, description = "A bad `page_size`, or a `page_token` altered or issued to another client.", body = ErrorBody,
+            examples(
+                ("page_size" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:validation_error", "status": 422, "title": "Unprocessable Entity", "detail": "page_size: must be an integer from 1 to 100", "instance": "/session-storage/sessions", "error_code": "VALIDATION_ERROR"}]}))),
+                ("page_token" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_page_token", "status": 422, "title": "Unprocessable Entity", "detail": "page_token is not a token this server issued for this client", "instance": "/session-storage/sessions", "error_code": "INVALID_PAGE_TOKEN"}]}))),
+            )),
+        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions", "error_code": "INTERNAL_ERROR"}]})),
+        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions", "error_code": "STORE_UNAVAILABLE"}]})),
+    ),
+    security(("ClientID" = [], "ClientSecret" = [])),
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -46,6 +79,31 @@ pub async fn list(
 }
 
 /// One of the client's sessions.
+#[utoipa::path(
+    get,
+    path = "/session-storage/sessions/{id}",
+    tag = "session-storage",
+    operation_id = "session_storage_get_session",
+    params(
+        ("id" = String, Path, description = "The session id (`<user>.<8 hex>.<8 hex>`)."),
+    ),
+    responses(
+        (status = 200, description = "The session (never its tokens).",
+            body = Envelope<SessionView>),
+        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
+            examples(
+                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MISSING_CREDENTIALS"}]}))),
+                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INVALID_CREDENTIALS"}]}))),
+            )),
+        (status = 404, description = "No such session among the client's own (unknown, expired, deleted, malformed or another client's id).", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_not_found", "status": 404, "title": "Not Found", "detail": "no session with this id", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "SESSION_NOT_FOUND"}]})),
+        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INTERNAL_ERROR"}]})),
+        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "STORE_UNAVAILABLE"}]})),
+    ),
+    security(("ClientID" = [], "ClientSecret" = [])),
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -66,6 +124,30 @@ pub async fn get(
 }
 
 /// Deletes one of the client's sessions (204).
+#[utoipa::path(
+    delete,
+    path = "/session-storage/sessions/{id}",
+    tag = "session-storage",
+    operation_id = "session_storage_delete_session",
+    params(
+        ("id" = String, Path, description = "The session id (`<user>.<8 hex>.<8 hex>`)."),
+    ),
+    responses(
+        (status = 204, description = "Deleted; empty body."),
+        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
+            examples(
+                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MISSING_CREDENTIALS"}]}))),
+                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INVALID_CREDENTIALS"}]}))),
+            )),
+        (status = 404, description = "No such session among the client's own (unknown, expired, deleted, malformed or another client's id).", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_not_found", "status": 404, "title": "Not Found", "detail": "no session with this id", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "SESSION_NOT_FOUND"}]})),
+        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INTERNAL_ERROR"}]})),
+        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "STORE_UNAVAILABLE"}]})),
+    ),
+    security(("ClientID" = [], "ClientSecret" = [])),
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -84,6 +166,50 @@ pub async fn delete(
 }
 
 /// Moves a session's expiry to now + `ttl_seconds` (204).
+#[utoipa::path(
+    post,
+    path = "/session-storage/sessions/{id}",
+    tag = "session-storage",
+    operation_id = "session_storage_extend_session",
+    params(
+        ("id" = String, Path, description = "The session id (`<user>.<8 hex>.<8 hex>`)."),
+        ("ttl_seconds" = Option<u64>, Query, minimum = 60, maximum = 31536000,
+            description = "The new lifetime from now, `min_ttl_seconds` (60) to \
+                `max_ttl_seconds` (31536000); or give it in the body (both must agree)."),
+    ),
+    request_body(
+        content = Option<ExtendBody>,
+        content_type = "application/json",
+        description = "`{\"data\": {\"ttl_seconds\": N}}`, instead of the query parameter.",
+    ),
+    responses(
+        (status = 204, description = "`expires_at` is now + `ttl_seconds`, `updated_at` now; \
+            empty body."),
+        (status = 400, description = "The body is not valid JSON or could not be read.", body = ErrorBody,
+            examples(
+                ("malformed" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:malformed_json", "status": 400, "title": "Bad Request", "detail": "the request body is not valid JSON: EOF while parsing an object at line 1 column 1", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MALFORMED_JSON"}]}))),
+                ("unreadable" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:unreadable_body", "status": 400, "title": "Bad Request", "detail": "the request body could not be read", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "UNREADABLE_BODY"}]}))),
+            )),
+        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
+            examples(
+                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MISSING_CREDENTIALS"}]}))),
+                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INVALID_CREDENTIALS"}]}))),
+            )),
+        (status = 404, description = "No such session among the client's own (unknown, expired, deleted, malformed or another client's id).", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_not_found", "status": 404, "title": "Not Found", "detail": "no session with this id", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "SESSION_NOT_FOUND"}]})),
+        (status = 413, description = "The body is larger than `server.max_body_bytes`.", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:payload_too_large", "status": 413, "title": "Payload Too Large", "detail": "the request body is larger than 65536 bytes", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "PAYLOAD_TOO_LARGE"}]})),
+        (status = 415, description = "A body with a content type other than `application/json` or `application/*+json`.", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:unsupported_media_type", "status": 415, "title": "Unsupported Media Type", "detail": "send the body as application/json, not `text/plain`", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "UNSUPPORTED_MEDIA_TYPE"}]})),
+        (status = 422, description = "`ttl_seconds` missing, out of range, or different in the query and the body.", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:validation_error", "status": 422, "title": "Unprocessable Entity", "detail": "ttl_seconds: must be a whole number of seconds from 60 to 31536000", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "VALIDATION_ERROR"}]})),
+        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INTERNAL_ERROR"}]})),
+        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
+            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "STORE_UNAVAILABLE"}]})),
+    ),
+    security(("ClientID" = [], "ClientSecret" = [])),
+)]
 pub async fn extend(
     req: HttpRequest,
     state: web::Data<AppState>,

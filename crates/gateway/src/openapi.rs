@@ -1,0 +1,324 @@
+//! The OpenAPI 3.1 document of a running gateway: the gateway's own paths (`/healthz`, `/readyz`,
+//! `/metrics`, `/openapi.json`) and the fragment of every enabled flavor that has one, generated
+//! from the code with `utoipa`. [`configure`] serves it at `/openapi.json` and Swagger UI (embedded
+//! in the binary, nothing fetched at run time) at `/docs/`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use session_core::Flavor;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, OpenApi, Type};
+use utoipa::ToSchema;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+/// The tag of the gateway's own operations.
+pub const TAG: &str = "gateway";
+/// Where the document is served.
+pub const JSON_PATH: &str = "/openapi.json";
+/// Where Swagger UI is served (with a trailing slash; `/docs` redirects here).
+pub const DOCS_PATH: &str = "/docs/";
+
+/// The body of `/healthz` and `/readyz`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = GatewayStatus)]
+pub struct Status {
+    /// `ok` (`/healthz`), `ready` or `unavailable` (`/readyz`).
+    #[schema(example = "ok")]
+    pub status: String,
+    /// Why the gateway is not ready (`store unavailable`, `store timed out`).
+    #[schema(required = false)]
+    pub reason: String,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(crate::health::healthz, crate::health::readyz),
+    tags((name = "gateway", description = "The gateway itself: probes, metrics and this document.")),
+)]
+struct GatewayDoc;
+
+/// A flavor's OpenAPI fragment; `None` for a flavor whose crate does not document itself yet.
+pub fn fragment(flavor: Flavor) -> Option<OpenApi> {
+    match flavor {
+        Flavor::Quickblox => Some(quickblox::openapi()),
+        Flavor::SessionStorage => Some(session_storage::openapi()),
+        // ------------------------------------------------------------------------------------
+        // TODO(#7): Amity and QuickSync are not documented yet. Once their crates expose
+        // `pub fn openapi() -> utoipa::openapi::OpenApi`, replace the arm below with:
+        //     Flavor::Amity => Some(amity::openapi()),
+        //     Flavor::Quicksync => Some(quicksync::openapi()),
+        // ------------------------------------------------------------------------------------
+        Flavor::Amity | Flavor::Quicksync => None,
+    }
+}
+
+/// The gateway's own paths and tag, without any flavor.
+fn gateway_doc() -> OpenApi {
+    let mut doc = <GatewayDoc as utoipa::OpenApi>::openapi();
+    doc.info.title = "session-gateway".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Self-hosted, wire-compatible session APIs. Each flavor is one tag; only the flavors \
+         this process serves (`[flavors] enabled`) are listed."
+            .into(),
+    );
+    doc.paths.add_path_operation(
+        "/metrics",
+        vec![HttpMethod::Get],
+        OperationBuilder::new()
+            .tag(TAG)
+            .operation_id(Some("gateway_metrics"))
+            .summary(Some("Prometheus metrics"))
+            .description(Some(
+                "Requests by flavor, route and status with latency histograms, sessions created \
+                 and revoked by flavor, store latency and errors by operation.",
+            ))
+            .response(
+                "200",
+                text_response("The metrics, in the Prometheus text format."),
+            )
+            .build(),
+    );
+    doc.paths.add_path_operation(
+        JSON_PATH,
+        vec![HttpMethod::Get],
+        OperationBuilder::new()
+            .tag(TAG)
+            .operation_id(Some("gateway_openapi"))
+            .summary(Some("This OpenAPI 3.1 document"))
+            .description(Some("Swagger UI renders it at `/docs/`."))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("The document (only the enabled flavors).")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build(),
+    );
+    doc
+}
+
+fn text_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "text/plain; version=0.0.4",
+            ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        )
+        .build()
+}
+
+/// The document for the flavors in `enabled`: the gateway's paths, then each enabled flavor's
+/// fragment in the order given.
+pub fn document(enabled: &[Flavor]) -> OpenApi {
+    let mut doc = gateway_doc();
+    for flavor in enabled {
+        if let Some(fragment) = fragment(*flavor) {
+            doc.merge(fragment);
+        }
+    }
+    doc
+}
+
+/// Mounts `GET /openapi.json` (the serialized `document`), `GET /docs` (a redirect to `/docs/`)
+/// and Swagger UI under `/docs/`, reading the document from `/openapi.json`.
+pub fn configure(cfg: &mut web::ServiceConfig, document: web::Bytes) {
+    cfg.service(
+        web::resource(JSON_PATH)
+            .app_data(web::Data::new(document))
+            .route(web::get().to(serve_json)),
+    )
+    .route("/docs", web::get().to(redirect_to_docs))
+    .service(
+        SwaggerUi::new("/docs/{_:.*}").config(
+            Config::new([JSON_PATH])
+                .validator_url("none")
+                .display_operation_id(true)
+                .try_it_out_enabled(false),
+        ),
+    );
+}
+
+async fn serve_json(document: web::Data<web::Bytes>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.get_ref().clone())
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, DOCS_PATH))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use serde_json::Value;
+
+    use super::*;
+
+    fn json(doc: &OpenApi) -> Value {
+        serde_json::to_value(doc).unwrap()
+    }
+
+    /// `(method, path, operationId)` of every operation.
+    fn operations(doc: &Value) -> Vec<(String, String, Option<String>)> {
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if let Some(id) = op.get("operationId") {
+                    out.push((method.clone(), path.clone(), id.as_str().map(str::to_owned)));
+                } else if op.is_object() && op.get("responses").is_some() {
+                    out.push((method.clone(), path.clone(), None));
+                }
+            }
+        }
+        out
+    }
+
+    fn refs(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => {
+                            out.insert(r.clone());
+                        }
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn operation_ids_are_present_and_unique() {
+        let doc = json(&document(&Flavor::ALL));
+        let ops = operations(&doc);
+        assert!(ops.len() >= 13, "{ops:?}");
+        let mut seen = BTreeMap::new();
+        for (method, path, id) in ops {
+            let id = id.unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} is used by {other} and {method} {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_of_session_gateway() {
+        let doc = json(&document(&Flavor::ALL));
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert_eq!(doc["info"]["title"], "session-gateway");
+        assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+        for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+            assert!(doc["paths"][path]["get"].is_object(), "{path}");
+        }
+    }
+
+    #[test]
+    fn fragments_do_not_collide_so_merging_loses_nothing() {
+        // `OpenApi::merge` keeps the first of two schemas, security schemes or operations of
+        // the same name: a collision would silently document one flavor with another's shapes.
+        let mut schemas = BTreeMap::new();
+        let mut schemes = BTreeMap::new();
+        let mut ops = BTreeMap::new();
+        let mut tags = BTreeSet::new();
+        let parts = std::iter::once(("gateway".to_owned(), gateway_doc())).chain(
+            Flavor::ALL
+                .iter()
+                .filter_map(|f| fragment(*f).map(|d| (f.as_str().to_owned(), d))),
+        );
+        for (owner, doc) in parts {
+            let v = json(&doc);
+            for name in v["components"]["schemas"].as_object().into_iter().flatten() {
+                if let Some(other) = schemas.insert(name.0.clone(), owner.clone()) {
+                    panic!("schema {} is defined by {other} and {owner}", name.0);
+                }
+            }
+            for name in v["components"]["securitySchemes"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                if let Some(other) = schemes.insert(name.0.clone(), owner.clone()) {
+                    panic!(
+                        "security scheme {} is defined by {other} and {owner}",
+                        name.0
+                    );
+                }
+            }
+            for (method, path, _) in operations(&v) {
+                if let Some(other) = ops.insert(format!("{method} {path}"), owner.clone()) {
+                    panic!("{method} {path} is documented by {other} and {owner}");
+                }
+            }
+            for t in v["tags"].as_array().into_iter().flatten() {
+                tags.insert(t["name"].as_str().unwrap().to_owned());
+            }
+            assert!(tags.contains(&owner), "{owner} has no tag named after it");
+        }
+        let all = json(&document(&Flavor::ALL));
+        assert_eq!(
+            all["components"]["schemas"]
+                .as_object()
+                .map_or(0, |m| m.len()),
+            schemas.len()
+        );
+        assert_eq!(operations(&all).len(), ops.len());
+    }
+
+    #[test]
+    fn every_reference_and_security_requirement_resolves() {
+        let doc = json(&document(&Flavor::ALL));
+        let mut found = BTreeSet::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("unexpected $ref {r}"));
+            assert!(doc["components"]["schemas"][name].is_object(), "{r}");
+        }
+        let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+        for (method, path, _) in operations(&doc) {
+            let op = &doc["paths"][&path][&method];
+            for requirement in op["security"].as_array().into_iter().flatten() {
+                for name in requirement.as_object().unwrap().keys() {
+                    assert!(schemes.contains_key(name), "{method} {path}: {name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_enabled_flavors_are_documented() {
+        let doc = json(&document(&[Flavor::Quickblox]));
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.contains_key("/session.json"));
+        assert!(paths.contains_key("/healthz"));
+        assert!(!paths.keys().any(|p| p.starts_with("/session-storage")));
+        let tags: Vec<&str> = doc["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["name"].as_str())
+            .collect();
+        assert_eq!(tags, ["gateway", "quickblox"]);
+        assert!(doc["components"]["securitySchemes"]["ClientID"].is_null());
+    }
+}
