@@ -50,61 +50,95 @@ async fn tenants_round_trip(app: &TestApp) {
     assert_eq!(body["id"], "rt-client");
     assert_eq!(body["entry"]["client_secret"], "********");
 
-    let r = bearer(app, reqwest::Method::PUT, "/admin/v1/tenants/quickblox-users")
-        .json(&json!({"application_id": 7, "login": "bob", "password": "bob-pass"}))
-        .send()
-        .await
-        .unwrap();
+    let r = bearer(
+        app,
+        reqwest::Method::PUT,
+        "/admin/v1/tenants/quickblox-users",
+    )
+    .json(&json!({"application_id": 7, "login": "bob", "password": "bob-pass"}))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 201);
     assert_eq!(r.json::<Value>().await.unwrap()["id"], "7:bob");
 
-    let list: Value = bearer(app, reqwest::Method::GET, "/admin/v1/tenants/session-storage-clients")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = bearer(
+        app,
+        reqwest::Method::GET,
+        "/admin/v1/tenants/session-storage-clients",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
     assert!(!list.to_string().contains("rt-secret"));
 
-    let users: Value = bearer(app, reqwest::Method::GET, "/admin/v1/tenants/quickblox-users")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(!users.to_string().contains("bob-pass"), "plain passwords are never stored or shown");
+    let users: Value = bearer(
+        app,
+        reqwest::Method::GET,
+        "/admin/v1/tenants/quickblox-users",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        !users.to_string().contains("bob-pass"),
+        "plain passwords are never stored or shown"
+    );
 
-    let r = bearer(app, reqwest::Method::DELETE, "/admin/v1/tenants/session-storage-clients/rt-client")
-        .send()
-        .await
-        .unwrap();
+    let r = bearer(
+        app,
+        reqwest::Method::DELETE,
+        "/admin/v1/tenants/session-storage-clients/rt-client",
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 204);
-    let r = bearer(app, reqwest::Method::DELETE, "/admin/v1/tenants/session-storage-clients/rt-client")
-        .send()
-        .await
-        .unwrap();
+    let r = bearer(
+        app,
+        reqwest::Method::DELETE,
+        "/admin/v1/tenants/session-storage-clients/rt-client",
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 404);
     let r = bearer(app, reqwest::Method::GET, "/admin/v1/tenants/no-such-kind")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let r = bearer(app, reqwest::Method::PUT, "/admin/v1/tenants/amity-networks")
-        .json(&json!({"server_key": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = bearer(
+        app,
+        reqwest::Method::PUT,
+        "/admin/v1/tenants/amity-networks",
+    )
+    .json(&json!({"server_key": "x"}))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 422);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "invalid_request");
-    let r = bearer(app, reqwest::Method::PUT, "/admin/v1/tenants/amity-networks")
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "invalid_request"
+    );
+    let r = bearer(
+        app,
+        reqwest::Method::PUT,
+        "/admin/v1/tenants/amity-networks",
+    )
+    .header("content-type", "application/json")
+    .body("{not json")
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 422);
 }
 
@@ -122,10 +156,14 @@ async fn redis_tenants_round_trip() {
 async fn admin_session_handles_that_do_not_parse_are_404() {
     let app = spawn_app(ADMIN).await;
     for h in ["not-base64!", "AAAA", "bm8tbmV3bGluZQ"] {
-        let r = bearer(&app, reqwest::Method::GET, &format!("/admin/v1/sessions/{h}"))
-            .send()
-            .await
-            .unwrap();
+        let r = bearer(
+            &app,
+            reqwest::Method::GET,
+            &format!("/admin/v1/sessions/{h}"),
+        )
+        .send()
+        .await
+        .unwrap();
         assert_eq!(r.status(), 404, "{h}");
     }
     let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?tenant=x")
@@ -133,15 +171,23 @@ async fn admin_session_handles_that_do_not_parse_are_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422, "subject is required");
-    let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?tenant=x&subject=y&page_size=0")
-        .send()
-        .await
-        .unwrap();
+    let r = bearer(
+        &app,
+        reqwest::Method::GET,
+        "/admin/v1/sessions?tenant=x&subject=y&page_size=0",
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 422);
-    let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?tenant=x&subject=y")
-        .send()
-        .await
-        .unwrap();
+    let r = bearer(
+        &app,
+        reqwest::Method::GET,
+        "/admin/v1/sessions?tenant=x&subject=y",
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["data"], json!([]));
@@ -170,4 +216,141 @@ async fn metrics_count_requests_by_route_and_status() {
     );
     assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
     assert!(text.contains("session_gateway_http_request_duration_seconds_bucket"));
+}
+
+const TENANTS: &str = r#"
+[admin]
+token = "admin-token-0123456789"
+
+[[session_storage.clients]]
+client_id = "client-a"
+client_secret = "secret-a"
+user_id = "user-a"
+"#;
+
+async fn create_storage_session(app: &TestApp) -> String {
+    let r = app
+        .client
+        .post(app.url("/session-storage/session"))
+        .header("ClientID", "client-a")
+        .header("ClientSecret", "secret-a")
+        .json(&json!({"data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.unwrap()["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn sessions_listed_shown_and_revoked(app: &TestApp) {
+    let ids = [
+        create_storage_session(app).await,
+        create_storage_session(app).await,
+        create_storage_session(app).await,
+    ];
+    // Page through the subject's sessions two at a time.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut query = vec![
+            ("tenant", "client-a".to_owned()),
+            ("subject", "user-a".to_owned()),
+            ("page_size", "2".to_owned()),
+        ];
+        if let Some(t) = &token {
+            query.push(("page_token", t.clone()));
+        }
+        let page: Value = bearer(app, reqwest::Method::GET, "/admin/v1/sessions")
+            .query(&query)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for s in page["data"].as_array().unwrap() {
+            assert_eq!(s["flavor"], "session-storage");
+            assert_eq!(s["tenant"], "client-a");
+            seen.push(s["handle"].as_str().unwrap().to_owned());
+        }
+        match page["next_page_token"].as_str() {
+            Some(t) => token = Some(t.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+
+    let one: Value = bearer(
+        app,
+        reqwest::Method::GET,
+        &format!("/admin/v1/sessions/{}", seen[0]),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(one["data"]["subject"], "user-a");
+    assert!(
+        !one.to_string().contains("token_hash"),
+        "no secret material in the view"
+    );
+
+    let r = bearer(
+        app,
+        reqwest::Method::DELETE,
+        &format!("/admin/v1/sessions/{}", seen[0]),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = bearer(app, reqwest::Method::DELETE, "/admin/v1/sessions")
+        .query(&[("tenant", "client-a"), ("subject", "user-a")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["revoked"], 2);
+    for id in ids {
+        let r = app
+            .client
+            .get(app.url(&format!("/session-storage/sessions/{id}")))
+            .header("ClientID", "client-a")
+            .header("ClientSecret", "secret-a")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{id} revoked");
+    }
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"session_gateway_sessions_created_total{flavor="session-storage"} 3"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"session_gateway_sessions_revoked_total{flavor="session-storage"} 3"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn memory_sessions_listed_shown_and_revoked() {
+    sessions_listed_shown_and_revoked(&spawn_app(TENANTS).await).await;
+}
+
+#[tokio::test]
+async fn redis_sessions_listed_shown_and_revoked() {
+    sessions_listed_shown_and_revoked(&spawn_app_on_redis(TENANTS).await).await;
 }

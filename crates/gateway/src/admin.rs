@@ -2,14 +2,19 @@
 //! across flavors by tenant and subject, and tenants and credentials managed at run time in the
 //! store, so every replica sees them.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse, ResponseError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use session_core::token::ct_eq_str;
-use session_core::{tenants, Cursor, Owner, Session, SessionId, SessionRef, SharedStore, TokenHasher};
+use session_core::{
+    tenants, Cursor, Owner, Session, SessionId, SessionRef, SharedStore, TokenHasher,
+};
 
 use crate::subject_index::{index_owner, pointer_target};
 
@@ -98,6 +103,7 @@ type AdminResult = Result<HttpResponse, AdminError>;
 
 /// Mounts `/admin/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
+    let token: std::sync::Arc<str> = state.token.clone().into();
     let json = web::JsonConfig::default()
         .limit(64 * 1024)
         .error_handler(|e, _| AdminError::Invalid(format!("body: {e}")).into());
@@ -105,6 +111,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
         .error_handler(|e, _| AdminError::Invalid(format!("query: {e}")).into());
     cfg.service(
         web::scope("/admin/v1")
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                require_bearer(token.clone(), req, next)
+            }))
             .app_data(web::Data::new(state))
             .app_data(json)
             .app_data(query)
@@ -119,18 +128,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
     );
 }
 
-fn authorize(req: &HttpRequest, state: &AdminState) -> Result<(), AdminError> {
-    let presented = req
+/// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer.
+async fn require_bearer(
+    token: std::sync::Arc<str>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let authorized = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(AdminError::Unauthorized)?;
-    if ct_eq_str(presented, &state.token) {
-        Ok(())
-    } else {
-        Err(AdminError::Unauthorized)
+        .is_some_and(|presented| ct_eq_str(presented, &token));
+    if !authorized {
+        let (req, _) = req.into_parts();
+        return Ok(ServiceResponse::new(
+            req,
+            AdminError::Unauthorized.error_response(),
+        ));
     }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// An opaque, URL-safe handle naming one session: owner and id.
@@ -200,12 +219,7 @@ async fn subject_page(
     Ok((live, page.next))
 }
 
-async fn list_sessions(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    q: web::Query<SubjectQuery>,
-) -> AdminResult {
-    authorize(&req, &state)?;
+async fn list_sessions(state: web::Data<AdminState>, q: web::Query<SubjectQuery>) -> AdminResult {
     let size = q.page_size.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&size) {
         return Err(AdminError::Invalid(format!(
@@ -229,12 +243,7 @@ async fn list_sessions(
     })))
 }
 
-async fn revoke_subject(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    q: web::Query<SubjectQuery>,
-) -> AdminResult {
-    authorize(&req, &state)?;
+async fn revoke_subject(state: web::Data<AdminState>, q: web::Query<SubjectQuery>) -> AdminResult {
     let mut revoked = 0;
     let mut cursor = None;
     loop {
@@ -250,23 +259,13 @@ async fn revoke_subject(
     Ok(HttpResponse::Ok().json(json!({"revoked": revoked})))
 }
 
-async fn show_session(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    handle: web::Path<String>,
-) -> AdminResult {
-    authorize(&req, &state)?;
+async fn show_session(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
     let s = state.store.get(&r).await?.ok_or(AdminError::NotFound)?;
     Ok(HttpResponse::Ok().json(json!({"data": view(&s)})))
 }
 
-async fn revoke_session(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    handle: web::Path<String>,
-) -> AdminResult {
-    authorize(&req, &state)?;
+async fn revoke_session(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
     match state.store.delete(&r).await? {
         0 => Err(AdminError::NotFound),
@@ -284,7 +283,11 @@ struct TenantKind {
 fn tenant_kind(kind: &str) -> Result<TenantKind, AdminError> {
     let (collection, id_fields, id_hashed): (_, &'static [&'static str], _) = match kind {
         "quickblox-applications" => (tenants::QUICKBLOX_APPLICATIONS, &["application_id"], false),
-        "quickblox-users" => (tenants::QUICKBLOX_USERS, &["application_id", "login"], false),
+        "quickblox-users" => (
+            tenants::QUICKBLOX_USERS,
+            &["application_id", "login"],
+            false,
+        ),
         "amity-networks" => (tenants::AMITY_NETWORKS, &["api_key"], true),
         "quicksync-api-keys" => (tenants::QUICKSYNC_API_KEYS, &["key"], true),
         "session-storage-clients" => (tenants::SESSION_STORAGE_CLIENTS, &["client_id"], false),
@@ -315,18 +318,20 @@ fn masked(mut doc: Map<String, Value>) -> Value {
         }
     }
     if let Some(Value::String(k)) = doc.get_mut("api_key") {
-        let tail: String = k.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = k
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         *k = format!("…{tail}");
     }
     Value::Object(doc)
 }
 
-async fn list_tenants(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    kind: web::Path<String>,
-) -> AdminResult {
-    authorize(&req, &state)?;
+async fn list_tenants(state: web::Data<AdminState>, kind: web::Path<String>) -> AdminResult {
     let kind = tenant_kind(&kind)?;
     let docs = state.store.doc_list(kind.collection).await?;
     let data: Vec<Value> = docs
@@ -340,12 +345,10 @@ async fn list_tenants(
 }
 
 async fn put_tenant(
-    req: HttpRequest,
     state: web::Data<AdminState>,
     kind: web::Path<String>,
     body: web::Json<Map<String, Value>>,
 ) -> AdminResult {
-    authorize(&req, &state)?;
     let kind = tenant_kind(&kind)?;
     let mut doc = body.into_inner();
     let mut parts = Vec::new();
@@ -385,11 +388,9 @@ fn hash_password(password: &str) -> Result<String, AdminError> {
 }
 
 async fn delete_tenant(
-    req: HttpRequest,
     state: web::Data<AdminState>,
     path: web::Path<(String, String)>,
 ) -> AdminResult {
-    authorize(&req, &state)?;
     let (kind, id) = path.into_inner();
     let kind = tenant_kind(&kind)?;
     if state.store.doc_delete(kind.collection, &id).await? {

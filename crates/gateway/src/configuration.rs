@@ -241,10 +241,16 @@ impl Settings {
                 "tls_cert and tls_key must be set together",
             ));
         }
-        for (key, path) in [("server.tls_cert", &s.tls_cert), ("server.tls_key", &s.tls_key)] {
+        for (key, path) in [
+            ("server.tls_cert", &s.tls_cert),
+            ("server.tls_key", &s.tls_key),
+        ] {
             if let Some(p) = path {
                 if !p.is_file() {
-                    return Err(invalid(key, format!("{} is not a readable file", p.display())));
+                    return Err(invalid(
+                        key,
+                        format!("{} is not a readable file", p.display()),
+                    ));
                 }
             }
         }
@@ -327,7 +333,8 @@ impl Settings {
     pub fn masked_toml(&self) -> String {
         let mut value = serde_json::to_value(self).unwrap_or_default();
         mask(&mut value);
-        let body = toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# unprintable: {e}\n"));
+        let body =
+            toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# unprintable: {e}\n"));
         format!("# environment: {}\n{body}", self.environment)
     }
 }
@@ -393,14 +400,21 @@ mod tests {
         let e = load("", "production").unwrap_err().to_string();
         assert!(e.starts_with("store.token_secret:"), "{e}");
         assert!(!e.contains('\n'));
-        assert!(load("[store]\ntoken_secret = \"0123456789abcdef0123\"", "production").is_ok());
+        assert!(load(
+            "[store]\ntoken_secret = \"0123456789abcdef0123\"",
+            "production"
+        )
+        .is_ok());
     }
 
     #[test]
     fn bad_values_get_one_line_errors() {
         for (overlay, key) in [
             ("[flavors]\nenabled = []", "flavors.enabled"),
-            ("[flavors]\nenabled = [\"amity\", \"amity\"]", "flavors.enabled"),
+            (
+                "[flavors]\nenabled = [\"amity\", \"amity\"]",
+                "flavors.enabled",
+            ),
             ("[store]\ntimeout_ms = 0", "store.timeout_ms"),
             ("[store]\nkey_prefix = \"a{b}\"", "store.key_prefix"),
             ("[server]\ntls_cert = \"/nope.pem\"", "server.tls_cert"),

@@ -73,9 +73,12 @@ fn unavailable(reason: &str) -> HttpResponse {
 pub fn probe(port: u16, timeout: Duration) -> Result<(), String> {
     use std::io::{Read, Write};
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut conn = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
-    conn.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-    conn.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    let mut conn =
+        std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+    conn.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    conn.set_write_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .map_err(|e| e.to_string())?;
     let mut head = [0u8; 12];

@@ -9,7 +9,11 @@ use gateway::startup::Application;
 use gateway::telemetry;
 
 #[derive(Parser)]
-#[command(name = "session-gateway", version, about = "Self-hosted, wire-compatible session APIs")]
+#[command(
+    name = "session-gateway",
+    version,
+    about = "Self-hosted, wire-compatible session APIs"
+)]
 struct Cli {
     /// A configuration file layered over the built-in defaults (also $GATEWAY_CONFIG).
     #[arg(long, global = true, env = "GATEWAY_CONFIG")]

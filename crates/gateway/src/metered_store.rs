@@ -94,8 +94,11 @@ impl SessionStore for MeteredStore {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page> {
-        self.timed("list_by_owner", self.inner.list_by_owner(owner, after, limit))
-            .await
+        self.timed(
+            "list_by_owner",
+            self.inner.list_by_owner(owner, after, limit),
+        )
+        .await
     }
 
     async fn count_by_owner(&self, owner: &Owner) -> Result<usize> {
@@ -153,7 +156,10 @@ impl SessionStore for MeteredStore {
         next: Rotation,
     ) -> Result<Session> {
         let out = self
-            .timed("rotate_refresh", self.inner.rotate_refresh(r, presented, next))
+            .timed(
+                "rotate_refresh",
+                self.inner.rotate_refresh(r, presented, next),
+            )
             .await;
         if matches!(out, Err(Error::Replay)) {
             self.revoked(&r.owner, 1);

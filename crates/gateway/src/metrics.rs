@@ -30,14 +30,18 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new_custom(Some("session_gateway".into()), None)?;
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by flavor, route and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by flavor, route and status",
+            ),
             &["flavor", "route", "status"],
         )?;
         let request_seconds = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
-                .buckets(vec![
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(
+                vec![
                     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                ]),
+                ],
+            ),
             &["flavor", "route"],
         )?;
         let sessions_created = IntCounterVec::new(
@@ -52,10 +56,11 @@ impl Metrics {
             &["flavor"],
         )?;
         let store_seconds = HistogramVec::new(
-            HistogramOpts::new("store_operation_duration_seconds", "Store call latency")
-                .buckets(vec![
+            HistogramOpts::new("store_operation_duration_seconds", "Store call latency").buckets(
+                vec![
                     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
-                ]),
+                ],
+            ),
             &["operation"],
         )?;
         let store_errors = IntCounterVec::new(

@@ -117,8 +117,7 @@ impl Application {
                 shared.clock.clone(),
                 shared.hasher.clone(),
             ));
-            let store: SharedStore =
-                Arc::new(MeteredStore::new(indexed, shared.metrics.clone()));
+            let store: SharedStore = Arc::new(MeteredStore::new(indexed, shared.metrics.clone()));
             let admin = shared.settings.admin.token.clone().map(|token| AdminState {
                 token,
                 store: store.clone(),

@@ -63,7 +63,9 @@ impl IndexedStore {
             Duration::days(POINTER_GRACE_DAYS),
         );
         pointer.created_at = s.created_at;
-        pointer.expires_at = pointer.expires_at.max(s.expires_at + Duration::days(POINTER_GRACE_DAYS));
+        pointer.expires_at = pointer
+            .expires_at
+            .max(s.expires_at + Duration::days(POINTER_GRACE_DAYS));
         pointer.subject = Some(subject.to_owned());
         let mut attrs = Attrs::new();
         attrs.insert("owner".into(), s.owner.as_str().into());

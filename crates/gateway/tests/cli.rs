@@ -33,7 +33,11 @@ fn check_config_prints_effective_settings_with_secrets_masked() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("[store]"));
     assert!(text.contains("backend = \"memory\""));
@@ -80,7 +84,11 @@ fn environment_variables_override_files() {
         .env("GATEWAY__FLAVORS__ENABLED", "amity,quickblox")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("port = 9191"), "{text}");
     assert!(text.contains("\"amity\""), "{text}");
@@ -106,15 +114,25 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let address = loop {
-        let line = lines.next().expect("the gateway printed no address").unwrap();
+        let line = lines
+            .next()
+            .expect("the gateway printed no address")
+            .unwrap();
         let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log lines");
         if let Some(a) = v["address"].as_str() {
             break a.trim_start_matches("http://").to_owned();
         }
     };
     let port = address.rsplit(':').next().unwrap().to_owned();
-    let probe = gateway().args(["healthcheck", "--port", &port]).output().unwrap();
-    assert!(probe.status.success(), "{}", String::from_utf8_lossy(&probe.stderr));
+    let probe = gateway()
+        .args(["healthcheck", "--port", &port])
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
     let mut conn = std::net::TcpStream::connect(&address).unwrap();
     conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
@@ -140,6 +158,9 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let probe = gateway().args(["healthcheck", "--port", &port]).output().unwrap();
+    let probe = gateway()
+        .args(["healthcheck", "--port", &port])
+        .output()
+        .unwrap();
     assert_eq!(probe.status.code(), Some(1), "nothing listens any more");
 }
