@@ -10,7 +10,10 @@ async fn healthz_and_readyz_answer_on_memory() {
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["status"], "ok");
     let r = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["status"], "ready");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
 }
 
 #[tokio::test]
@@ -23,7 +26,12 @@ async fn readyz_answers_on_redis() {
 #[tokio::test]
 async fn unknown_paths_get_a_json_404() {
     let app = spawn_app("").await;
-    let r = app.client.get(app.url("/no/such/path")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/no/such/path"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "not found");

@@ -184,7 +184,10 @@ network_id = "net-1"
 
     // A tenant added at run time through one process is served by the other.
     let r = http
-        .put(format!("{}/admin/v1/tenants/session-storage-clients", amity.base))
+        .put(format!(
+            "{}/admin/v1/tenants/session-storage-clients",
+            amity.base
+        ))
         .bearer_auth(ADMIN)
         .json(&json!({"client_id": "client-rt", "client_secret": "secret-rt"}))
         .send()

@@ -14,7 +14,10 @@ async fn readyz_follows_redis_down_and_back() {
     settings.store.timeout_ms = 300;
     let app = spawn_with(settings, std::sync::Arc::new(SystemClock)).await;
     let ready = |app: &e2e::TestApp| {
-        let req = app.client.get(app.url("/readyz")).timeout(Duration::from_secs(5));
+        let req = app
+            .client
+            .get(app.url("/readyz"))
+            .timeout(Duration::from_secs(5));
         async move { req.send().await.map(|r| r.status().as_u16()) }
     };
     assert_eq!(ready(&app).await.unwrap(), 200);
@@ -31,7 +34,11 @@ async fn readyz_follows_redis_down_and_back() {
         );
     }
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(health.status(), 200, "the process stays up while Redis is away");
+    assert_eq!(
+        health.status(),
+        200,
+        "the process stays up while Redis is away"
+    );
 
     redis.start_again();
     let back = Instant::now();

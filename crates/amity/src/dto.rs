@@ -4,6 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::errors::FieldError;
 use crate::network::Network;
@@ -267,15 +268,27 @@ pub fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// A role as a response shows it.
-#[derive(Debug, Clone, Serialize)]
+/// A role as a response shows it (from the network's configuration).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AmityRole)]
 pub struct RoleView {
+    /// The role's id.
+    #[schema(example = "moderator")]
     role_id: String,
+    /// Its shown name (the id when none is configured).
+    #[schema(example = "Moderator")]
     display_name: String,
+    /// What it grants.
+    #[schema(example = json!(["BAN_USER", "MUTE_CHANNEL"]))]
     permissions: Vec<String>,
+    /// The network's `last_cache_purge`.
+    #[schema(example = "2020-01-01T00:00:00.000Z")]
     created_at: String,
+    /// The network's `last_cache_purge`.
+    #[schema(example = "2020-01-01T00:00:00.000Z")]
     updated_at: String,
+    /// Always false.
     is_deleted: bool,
 }
 
@@ -314,45 +327,121 @@ impl RoleView {
     }
 }
 
-/// The session response of every version.
-#[derive(Debug, Clone, Serialize)]
+/// The session response of every version: v3, v4 and refresh carry `refreshToken`; v5 carries
+/// `userType` instead.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AmitySession)]
 pub struct SessionResponse {
-    /// The JWT.
+    /// The access token: an HS256 JWT, sent as `Authorization: Bearer`.
+    #[schema(example = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiIsImtpZCI6Ijc3NDk...")]
     pub access_token: String,
-    /// v3, v4 and refresh only.
+    /// v3, v4 and refresh only: `base64url(userId).sessionId.secret`, single use.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        nullable = false,
+        example = "YWxpY2U.8693ab6ca453e91f63c6635a1a3ad71c.TRfAejqER2Njc3liW6jY4zNeJP6XyidY3Z3BP3wpNUI"
+    )]
     pub refresh_token: Option<String>,
-    /// ISO 8601.
+    /// ISO 8601 UTC with milliseconds (whole seconds): the JWT's `iat`.
+    #[schema(example = "2026-11-22T04:27:29.000Z")]
     pub issued_at: String,
-    /// ISO 8601; the JWT's `exp`.
+    /// ISO 8601 UTC; the JWT's `exp`.
+    #[schema(example = "2026-12-22T04:27:29.000Z")]
     pub expires_at: String,
-    /// The session's user.
+    /// The session's user (one).
     pub users: Vec<UserView>,
     /// The user's roles.
     pub roles: Vec<RoleView>,
     /// Always empty.
+    #[schema(value_type = Vec<Object>, max_items = 0)]
     pub files: Vec<Value>,
     /// The network's cache purge time.
+    #[schema(example = "2020-01-01T00:00:00.000Z")]
     pub last_cache_purge: String,
     /// v5 only: `signed-in`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable = false, example = "signed-in")]
     pub user_type: Option<&'static str>,
 }
 
 /// `GET /api/v3/sessions`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AmitySessionCheck)]
 pub struct SessionCheckResponse {
     /// The network's cache purge time.
+    #[schema(example = "2020-01-01T00:00:00.000Z")]
     pub last_cache_purge: String,
 }
 
 /// `DELETE /api/v4/sessions`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = AmitySuccess)]
 pub struct SuccessResponse {
     /// Always true.
+    #[schema(example = true)]
     pub success: bool,
+}
+
+/// `GET /api/v3/network-settings/chat`: chat is on; mentions of channels, message previews and
+/// read markers are off. (Fields in alphabetical order, as the body has always been written.)
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = AmityChatSettings)]
+pub struct ChatSettings {
+    /// Always true.
+    #[schema(example = true)]
+    pub enabled: bool,
+    /// Read markers.
+    pub marker: Toggle,
+    /// Mentions.
+    pub mention: MentionSettings,
+    /// Message previews.
+    pub message_preview: MessagePreviewSettings,
+}
+
+impl ChatSettings {
+    /// What this gateway serves.
+    pub const SERVED: Self = Self {
+        enabled: true,
+        marker: Toggle { enabled: false },
+        mention: MentionSettings {
+            is_allow_mentioned_channel_enabled: false,
+        },
+        message_preview: MessagePreviewSettings {
+            enabled: false,
+            is_include_deleted: false,
+        },
+    };
+}
+
+/// A feature that is on or off.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = AmityToggle)]
+pub struct Toggle {
+    /// Always false here.
+    pub enabled: bool,
+}
+
+/// `mention` of the chat settings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = AmityMentionSettings)]
+pub struct MentionSettings {
+    /// Always false.
+    pub is_allow_mentioned_channel_enabled: bool,
+}
+
+/// `messagePreview` of the chat settings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = AmityMessagePreviewSettings)]
+pub struct MessagePreviewSettings {
+    /// Always false.
+    pub enabled: bool,
+    /// Always false.
+    pub is_include_deleted: bool,
 }
 
 #[cfg(test)]

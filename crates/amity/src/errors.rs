@@ -7,6 +7,7 @@ use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What went wrong, as Amity classifies it. [`ErrorKind::spec`] is the error table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,11 +106,14 @@ impl ErrorKind {
 }
 
 /// One failing field of a validation error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = AmityFieldError)]
 pub struct FieldError {
     /// Where the field is, e.g. `["deviceInfo", "kind"]`.
+    #[schema(example = json!(["deviceInfo", "kind"]))]
     pub path: Vec<String>,
     /// What is wrong with it.
+    #[schema(example = "\"deviceInfo.kind\" must be one of [ios, android, web, node]")]
     pub message: String,
 }
 
@@ -123,17 +127,42 @@ impl FieldError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    status: &'static str,
+/// The `status` of an error body: always `error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = AmityErrorStatus)]
+pub enum ErrorStatus {
+    /// Every error.
+    Error,
+}
+
+/// Every error of the flavor: `{"status": "error", "code": ..., "message": ...}`, with
+/// `data.detail` listing the failing fields of a validation error.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AmityError)]
+pub(crate) struct Body<'a> {
+    /// Always `error`.
+    #[schema(inline)]
+    status: ErrorStatus,
+    /// Amity's code: 400000 (bad request, method, size, content type), 400100 (unauthorized),
+    /// 400300 (forbidden), 400312 (globally banned user) or 500000 (validation, internal,
+    /// unavailable).
+    #[schema(example = 400100)]
     code: u32,
+    /// What went wrong.
+    #[schema(example = "Invalid API key")]
     message: &'a str,
+    /// Validation errors only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     data: Option<Detail<'a>>,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
+/// The failing fields of a validation error.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AmityErrorData)]
+pub(crate) struct Detail<'a> {
+    /// Every failing field, in body order.
     detail: &'a [FieldError],
 }
 
@@ -151,7 +180,7 @@ pub fn respond(kind: ErrorKind, message: &str, detail: &[FieldError]) -> HttpRes
         _ => message,
     };
     HttpResponse::build(kind.status()).json(Body {
-        status: "error",
+        status: ErrorStatus::Error,
         code: kind.code(),
         message: shown,
         data: (!detail.is_empty()).then_some(Detail { detail }),

@@ -12,11 +12,13 @@ pub mod dto;
 pub mod errors;
 pub mod issue;
 pub mod network;
+pub mod openapi;
 pub mod routes;
 pub mod settings;
 pub mod tokens;
 pub mod users;
 
+pub use openapi::openapi;
 pub use settings::{NetworkSettings, RoleSettings, Settings};
 
 /// Mounts the flavor's routes for the configured networks (run-time networks are read from the

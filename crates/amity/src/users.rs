@@ -4,46 +4,65 @@
 use serde::{Deserialize, Serialize};
 use session_core::token::random_hex;
 use session_core::CoreDeps;
+use utoipa::ToSchema;
 
 use crate::dto::{iso, RoleView};
 use crate::network::Network;
 
-/// A user as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A user as stored, and as responses show it (every field is always written; the `default`
+/// only fills fields missing from a stored document).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
+#[schema(as = AmityUserRecord)]
 pub struct User {
     /// Stable internal id (24 hex characters).
     #[serde(rename = "_id")]
+    #[schema(required = true, example = "2509732605dee205d0e558c2")]
     pub id: String,
     /// The client's user id.
+    #[schema(required = true, example = "alice")]
     pub user_id: String,
-    /// Shown name.
+    /// Shown name (the `userId` when never given).
+    #[schema(required = true, example = "Alice")]
     pub display_name: Option<String>,
     /// Unique handle (v4 and later).
+    #[schema(required = true)]
     pub profile_handle: Option<String>,
     /// Free text.
+    #[schema(required = true, example = "")]
     pub description: String,
     /// Avatar file.
+    #[schema(required = true)]
     pub avatar_file_id: Option<String>,
     /// Avatar URL.
+    #[schema(required = true)]
     pub avatar_custom_url: Option<String>,
     /// Role ids.
+    #[schema(required = true)]
     pub roles: Vec<String>,
     /// Free-form metadata.
+    #[schema(required = true, value_type = Object)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Times flagged.
+    #[schema(required = true, example = 0)]
     pub flag_count: u64,
     /// Flag bloom filter.
+    #[schema(required = true, value_type = Option<Object>)]
     pub hash_flag: Option<serde_json::Value>,
     /// Banned from the whole network: sessions are refused.
+    #[schema(required = true, example = false)]
     pub is_global_ban: bool,
     /// A brand account.
+    #[schema(required = true, example = false)]
     pub is_brand: bool,
     /// Soft-deleted.
+    #[schema(required = true, example = false)]
     pub is_deleted: bool,
-    /// ISO 8601.
+    /// ISO 8601 UTC with milliseconds.
+    #[schema(required = true, example = "2026-11-22T04:27:29.200Z")]
     pub created_at: String,
-    /// ISO 8601.
+    /// ISO 8601 UTC with milliseconds.
+    #[schema(required = true, example = "2026-11-22T04:27:29.200Z")]
     pub updated_at: String,
 }
 
@@ -79,15 +98,23 @@ pub struct UserChanges {
     pub profile_handle: Option<String>,
 }
 
-/// A user as a response shows it.
-#[derive(Debug, Clone, Serialize)]
+/// A user as a response shows it: the stored user and what is derived from it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AmityUser)]
 pub struct UserView {
     #[serde(flatten)]
     user: User,
+    /// `<networkId>/social/user/<_id>`.
+    #[schema(example = "c09e2577972f047b2181e6a1/social/user/2509732605dee205d0e558c2")]
     path: String,
+    /// The same as `_id`.
+    #[schema(example = "2509732605dee205d0e558c2")]
     user_internal_id: String,
+    /// The same as `userId`.
+    #[schema(example = "alice")]
     user_public_id: String,
+    /// The union of the user's roles' permissions, sorted.
     permissions: Vec<String>,
 }
 

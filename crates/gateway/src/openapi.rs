@@ -39,18 +39,13 @@ pub struct Status {
 )]
 struct GatewayDoc;
 
-/// A flavor's OpenAPI fragment; `None` for a flavor whose crate does not document itself yet.
-pub fn fragment(flavor: Flavor) -> Option<OpenApi> {
+/// A flavor's OpenAPI fragment, generated from its crate's code.
+pub fn fragment(flavor: Flavor) -> OpenApi {
     match flavor {
-        Flavor::Quickblox => Some(quickblox::openapi()),
-        Flavor::SessionStorage => Some(session_storage::openapi()),
-        // ------------------------------------------------------------------------------------
-        // TODO(#7): Amity and QuickSync are not documented yet. Once their crates expose
-        // `pub fn openapi() -> utoipa::openapi::OpenApi`, replace the arm below with:
-        //     Flavor::Amity => Some(amity::openapi()),
-        //     Flavor::Quicksync => Some(quicksync::openapi()),
-        // ------------------------------------------------------------------------------------
-        Flavor::Amity | Flavor::Quicksync => None,
+        Flavor::Quickblox => quickblox::openapi(),
+        Flavor::SessionStorage => session_storage::openapi(),
+        Flavor::Amity => amity::openapi(),
+        Flavor::Quicksync => quicksync::openapi(),
     }
 }
 
@@ -123,9 +118,7 @@ fn text_response(description: &str) -> utoipa::openapi::Response {
 pub fn document(enabled: &[Flavor]) -> OpenApi {
     let mut doc = gateway_doc();
     for flavor in enabled {
-        if let Some(fragment) = fragment(*flavor) {
-            doc.merge(fragment);
-        }
+        doc.merge(fragment(*flavor));
     }
     doc
 }
@@ -241,7 +234,7 @@ mod tests {
         let parts = std::iter::once(("gateway".to_owned(), gateway_doc())).chain(
             Flavor::ALL
                 .iter()
-                .filter_map(|f| fragment(*f).map(|d| (f.as_str().to_owned(), d))),
+                .map(|f| (f.as_str().to_owned(), fragment(*f))),
         );
         for (owner, doc) in parts {
             let v = json(&doc);

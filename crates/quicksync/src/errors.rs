@@ -11,6 +11,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The statuses the flavor answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,17 +116,34 @@ pub struct Problem {
     pub allow: Option<&'static str>,
 }
 
-/// The RFC 7807 body.
-#[derive(Debug, Serialize)]
-struct ProblemDetails<'a> {
+/// Every error of the flavor: an RFC 7807 problem, served as `application/problem+json`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QuicksyncProblemDetails)]
+pub(crate) struct ProblemDetails<'a> {
+    /// The status's section of RFC 9110 (RFC 4918 for 422).
     #[serde(rename = "type")]
+    #[schema(example = "https://tools.ietf.org/html/rfc9110#section-15.5.2")]
     type_uri: &'a str,
+    /// The status's title (`Client Error` for 422).
+    #[schema(example = "Unauthorized")]
     title: &'a str,
+    /// The HTTP status.
+    #[schema(example = 401)]
     status: u16,
+    /// What went wrong.
+    #[schema(example = "An Authorization: Bearer token is required.")]
     detail: &'a str,
+    /// The request path.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "/v1/session/current")]
     instance: Option<&'a str>,
+    /// 422 only: the messages by JSON path of the offending member (`$` for the body itself).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        value_type = Option<BTreeMap<String, Vec<String>>>,
+        nullable = false,
+        example = json!({"rules.userCapacity": ["must be between 1 and 100"]})
+    )]
     errors: Option<&'a BTreeMap<String, Vec<String>>>,
 }
 

@@ -17,6 +17,7 @@ pub mod dto;
 pub mod eip191;
 pub mod errors;
 pub mod nonce;
+pub mod openapi;
 pub mod passwords;
 pub mod pseudonym;
 pub mod records;
@@ -27,6 +28,7 @@ pub mod state;
 pub mod tokens;
 pub mod wallet_token;
 
+pub use openapi::openapi;
 pub use settings::Settings;
 
 use routes::{fallback, session, wallet_proof};

@@ -387,7 +387,9 @@ pub async fn expired_members_free_their_places(b: &dyn Backend) {
         Err(Error::CapacityReached)
     ));
     b.pass(std::time::Duration::from_millis(450)).await;
-    st.join_group(&g.reference(), member(&g, "m1"), 1).await.unwrap();
+    st.join_group(&g.reference(), member(&g, "m1"), 1)
+        .await
+        .unwrap();
     let ids: Vec<String> = st
         .list_members(&g.reference())
         .await

@@ -15,8 +15,8 @@ pub mod token;
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
 
-pub use deps::CoreDeps;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use deps::CoreDeps;
 pub use error::{Error, Result};
 pub use memory::MemoryStore;
 pub use model::{

@@ -172,7 +172,9 @@ impl State {
             .unwrap_or_default();
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
-            let Some(id) = id_of_order_key(&k) else { continue };
+            let Some(id) = id_of_order_key(&k) else {
+                continue;
+            };
             let r = SessionRef::new(group.owner.clone(), id);
             match self.live(&r, now) {
                 Some(s) => out.push(s.clone()),

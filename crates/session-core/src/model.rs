@@ -102,7 +102,10 @@ impl Owner {
             || !kind.bytes().all(|b| b.is_ascii_alphanumeric())
             || Flavor::from_short(kind).is_some()
         {
-            return Err(Error::invalid("owner", "kind must be alphanumeric and not a flavor tag"));
+            return Err(Error::invalid(
+                "owner",
+                "kind must be alphanumeric and not a flavor tag",
+            ));
         }
         let mut s = String::from(kind);
         for p in parts {

@@ -77,7 +77,9 @@ async fn main() {
         }
         "ss-create-delete" => |c| Box::pin(ss_create_delete(c)),
         "ss-get" => {
-            ctx.extra = ss_create(&ctx).await.expect("setup: create a session-storage session");
+            ctx.extra = ss_create(&ctx)
+                .await
+                .expect("setup: create a session-storage session");
             |c| Box::pin(ss_get(c))
         }
         other => {
@@ -132,7 +134,10 @@ async fn main() {
 }
 
 async fn healthz(c: Arc<Ctx>) -> bool {
-    ok(c.client.get(format!("{}/healthz", c.base)).send().await, 200)
+    ok(
+        c.client.get(format!("{}/healthz", c.base)).send().await,
+        200,
+    )
 }
 
 fn ok(r: reqwest::Result<reqwest::Response>, want: u16) -> bool {
@@ -145,7 +150,10 @@ fn qb_form(c: &Ctx) -> String {
     let msg = format!("application_id={QB_APP}&auth_key={QB_KEY}&nonce={nonce}&timestamp={ts}");
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(QB_SECRET.as_bytes()).unwrap();
     mac.update(msg.as_bytes());
-    format!("{msg}&signature={}", hex::encode(mac.finalize().into_bytes()))
+    format!(
+        "{msg}&signature={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
 }
 
 async fn qb_post(c: &Ctx) -> reqwest::Result<reqwest::Response> {
@@ -163,7 +171,10 @@ async fn qb_create(c: Arc<Ctx>) -> bool {
 
 async fn qb_token(c: &Ctx) -> String {
     let v: Value = qb_post(c).await.unwrap().json().await.unwrap();
-    v["session"]["token"].as_str().expect("a QuickBlox token").to_owned()
+    v["session"]["token"]
+        .as_str()
+        .expect("a QuickBlox token")
+        .to_owned()
 }
 
 async fn qb_get(c: Arc<Ctx>) -> bool {
@@ -193,7 +204,10 @@ async fn amity_register(c: Arc<Ctx>) -> bool {
 
 async fn amity_token(c: &Ctx, user: &str) -> String {
     let v: Value = amity_post(c, user).await.unwrap().json().await.unwrap();
-    v["accessToken"].as_str().expect("an access token").to_owned()
+    v["accessToken"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
 }
 
 async fn amity_check(c: Arc<Ctx>) -> bool {
@@ -209,7 +223,8 @@ async fn amity_check(c: Arc<Ctx>) -> bool {
 
 fn wallet_jwt() -> String {
     let exp = chrono::Utc::now().timestamp() + 3600;
-    let claims = json!({"sub": "0x8ba1f109551bd432803012645ac136ddd64dba72", "exp": exp, "iat": exp - 3600});
+    let claims =
+        json!({"sub": "0x8ba1f109551bd432803012645ac136ddd64dba72", "exp": exp, "iat": exp - 3600});
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
@@ -234,7 +249,10 @@ async fn qs_create(c: Arc<Ctx>) -> bool {
 
 async fn qs_session_token(c: &Ctx) -> String {
     let v: Value = qs_post(c, &c.extra).await.unwrap().json().await.unwrap();
-    v["credentials"]["token"].as_str().expect("a session token").to_owned()
+    v["credentials"]["token"]
+        .as_str()
+        .expect("a session token")
+        .to_owned()
 }
 
 async fn qs_current(c: Arc<Ctx>) -> bool {

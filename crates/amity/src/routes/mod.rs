@@ -6,9 +6,9 @@ use session_core::CoreDeps;
 use crate::errors::{json_config, method_not_allowed, query_config};
 use crate::network::Networks;
 
-mod authentication;
-mod network_settings;
-mod sessions;
+pub(crate) mod authentication;
+pub(crate) mod network_settings;
+pub(crate) mod sessions;
 
 pub use authentication::AuthTokenError;
 pub use sessions::SessionError;

@@ -1,21 +1,46 @@
 //! `GET /api/v3/network-settings/chat`: the chat settings the official SDK reads at login.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use crate::auth::{self, AuthError};
+use crate::dto::ChatSettings;
+use crate::errors::Body as ErrorBody;
 use crate::routes::AmityState;
 
 /// Chat is on; mentions of channels, message previews and read markers are off.
+#[utoipa::path(
+    get,
+    path = "/api/v3/network-settings/chat",
+    tag = "amity",
+    operation_id = "amity_get_chat_settings",
+    summary = "The network's chat settings",
+    description = "What the official SDK reads at login. Chat is on; mentions of channels, \
+        message previews and read markers are off.",
+    responses(
+        (status = 200, description = "The chat settings (always the same).", body = ChatSettings,
+            example = json!({"enabled": true, "marker": {"enabled": false},
+                "mention": {"isAllowMentionedChannelEnabled": false},
+                "messagePreview": {"enabled": false, "isIncludeDeleted": false}})),
+        (status = 401, description = "A missing, malformed, forged, expired or revoked access \
+            token.", body = ErrorBody,
+            examples(
+                ("missing" = (value = json!({"status": "error", "code": 400100, "message": "Missing access token (Authorization: Bearer)"}))),
+                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid access token"}))),
+                ("expired" = (value = json!({"status": "error", "code": 400100, "message": "Access token has expired"}))),
+                ("revoked" = (value = json!({"status": "error", "code": 400100, "message": "Access token has been revoked"}))),
+            )),
+        (status = 500, description = "A fault inside the gateway (details only in the log).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+    ),
+    security(("AmityBearer" = [])),
+)]
 pub async fn chat(
     state: web::Data<AmityState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AuthError> {
     auth::authenticate(&state, &req).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "enabled": true,
-        "mention": {"isAllowMentionedChannelEnabled": false},
-        "messagePreview": {"enabled": false, "isIncludeDeleted": false},
-        "marker": {"enabled": false},
-    })))
+    Ok(HttpResponse::Ok().json(ChatSettings::SERVED))
 }

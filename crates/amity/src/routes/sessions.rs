@@ -6,10 +6,14 @@ use session_core::{SessionId, SessionRef};
 
 use crate::auth::{self, AuthError};
 use crate::dto::{
-    ApiVersion, RefreshRequest, RegisterRequest, SessionCheckResponse, SuccessResponse,
+    ApiVersion, RefreshRequest, RegisterRequest, SessionCheckResponse, SessionResponse,
+    SuccessResponse,
 };
-use crate::errors::{amity_response_error, AmityError, ErrorKind, FieldError, RequestError};
+use crate::errors::{
+    amity_response_error, AmityError, Body as ErrorBody, ErrorKind, FieldError, RequestError,
+};
 use crate::issue;
+use crate::openapi::{Refresh, RegisterV3, RegisterV4, RegisterV5};
 use crate::routes::AmityState;
 use crate::tokens::RefreshToken;
 use crate::users;
@@ -79,6 +83,52 @@ fn object(body: Value) -> Result<serde_json::Map<String, Value>, RequestError> {
 }
 
 /// `POST /api/v3/sessions`.
+#[utoipa::path(
+    post,
+    path = "/api/v3/sessions",
+    tag = "amity",
+    operation_id = "amity_create_session_v3",
+    summary = "Log in (v3)",
+    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName` changes it only when sent; `profileHandle` is ignored on v3). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Returns a refresh token.",
+    request_body(content = RegisterV3, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
+        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
+            or could not be read.", body = ErrorBody,
+            examples(
+                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
+                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
+            )),
+        (status = 401, description = "A missing or unknown `x-api-key`; in secure mode, a \
+            missing `authToken` or one that is not live for this `userId`.", body = ErrorBody,
+            examples(
+                ("missing key" = (value = json!({"status": "error", "code": 400100, "message": "Missing API key (x-api-key header)"}))),
+                ("invalid key" = (value = json!({"status": "error", "code": 400100, "message": "Invalid API key"}))),
+                ("authToken required" = (value = json!({"status": "error", "code": 400100, "message": "authToken is required: the network is in secure mode"}))),
+                ("invalid authToken" = (value = json!({"status": "error", "code": 400100, "message": "Invalid authToken"}))),
+            )),
+        (status = 403, description = "The user is globally banned (code 400312).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
+        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
+        (status = 415, description = "A body without `Content-Type: application/json` (or \
+            another `+json` type).", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
+        (status = 422, description = "Fields failed validation: every failing field is listed \
+            in `data.detail`.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
+                "data": {"detail": [
+                    {"path": ["userId"], "message": "\"userId\" must not be empty"},
+                    {"path": ["deviceInfo", "kind"], "message": "\"deviceInfo.kind\" must be one of [ios, android, web, node]"}]}})),
+        (status = 500, description = "A fault inside the gateway (details only in the log).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+    ),
+    security(("AmityApiKey" = [])),
+)]
 pub async fn register_v3(
     state: web::Data<AmityState>,
     req: HttpRequest,
@@ -88,6 +138,52 @@ pub async fn register_v3(
 }
 
 /// `POST /api/v4/sessions`.
+#[utoipa::path(
+    post,
+    path = "/api/v4/sessions",
+    tag = "amity",
+    operation_id = "amity_create_session_v4",
+    summary = "Log in (v4)",
+    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Adds `profileHandle`; returns a refresh token.",
+    request_body(content = RegisterV4, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
+        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
+            or could not be read.", body = ErrorBody,
+            examples(
+                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
+                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
+            )),
+        (status = 401, description = "A missing or unknown `x-api-key`; in secure mode, a \
+            missing `authToken` or one that is not live for this `userId`.", body = ErrorBody,
+            examples(
+                ("missing key" = (value = json!({"status": "error", "code": 400100, "message": "Missing API key (x-api-key header)"}))),
+                ("invalid key" = (value = json!({"status": "error", "code": 400100, "message": "Invalid API key"}))),
+                ("authToken required" = (value = json!({"status": "error", "code": 400100, "message": "authToken is required: the network is in secure mode"}))),
+                ("invalid authToken" = (value = json!({"status": "error", "code": 400100, "message": "Invalid authToken"}))),
+            )),
+        (status = 403, description = "The user is globally banned (code 400312).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
+        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
+        (status = 415, description = "A body without `Content-Type: application/json` (or \
+            another `+json` type).", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
+        (status = 422, description = "Fields failed validation: every failing field is listed \
+            in `data.detail`.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
+                "data": {"detail": [
+                    {"path": ["userId"], "message": "\"userId\" must not be empty"},
+                    {"path": ["deviceInfo", "kind"], "message": "\"deviceInfo.kind\" must be one of [ios, android, web, node]"}]}})),
+        (status = 500, description = "A fault inside the gateway (details only in the log).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+    ),
+    security(("AmityApiKey" = [])),
+)]
 pub async fn register_v4(
     state: web::Data<AmityState>,
     req: HttpRequest,
@@ -97,6 +193,56 @@ pub async fn register_v4(
 }
 
 /// `POST /api/v5/sessions`.
+#[utoipa::path(
+    post,
+    path = "/api/v5/sessions",
+    tag = "amity",
+    operation_id = "amity_create_session_v5",
+    summary = "Log in (v5)",
+    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. What the official SDK calls, at login and for renewal. No refresh token; `userId` may not start with `ADMIN_` or `DELETED_`.",
+    params(
+        ("set-access-token-cookie" = Option<bool>, Header,
+            description = "Sent by the official SDK; accepted and ignored (no cookie is set)."),
+    ),
+    request_body(content = RegisterV5, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The session: access token (no `refreshToken`), `userType: signed-in`, the user and its roles.", body = SessionResponse),
+        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
+            or could not be read.", body = ErrorBody,
+            examples(
+                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
+                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
+            )),
+        (status = 401, description = "A missing or unknown `x-api-key`; in secure mode, a \
+            missing `authToken` or one that is not live for this `userId`.", body = ErrorBody,
+            examples(
+                ("missing key" = (value = json!({"status": "error", "code": 400100, "message": "Missing API key (x-api-key header)"}))),
+                ("invalid key" = (value = json!({"status": "error", "code": 400100, "message": "Invalid API key"}))),
+                ("authToken required" = (value = json!({"status": "error", "code": 400100, "message": "authToken is required: the network is in secure mode"}))),
+                ("invalid authToken" = (value = json!({"status": "error", "code": 400100, "message": "Invalid authToken"}))),
+            )),
+        (status = 403, description = "The user is globally banned (code 400312).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
+        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
+        (status = 415, description = "A body without `Content-Type: application/json` (or \
+            another `+json` type).", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
+        (status = 422, description = "Fields failed validation: every failing field is listed \
+            in `data.detail`.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
+                "data": {"detail": [
+                    {"path": ["userId"], "message": "\"userId\" must not be empty"},
+                    {"path": ["deviceInfo", "kind"], "message": "\"deviceInfo.kind\" must be one of [ios, android, web, node]"}]}})),
+        (status = 500, description = "A fault inside the gateway (details only in the log).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+    ),
+    security(("AmityApiKey" = [])),
+)]
 pub async fn register_v5(
     state: web::Data<AmityState>,
     req: HttpRequest,
@@ -141,6 +287,31 @@ async fn register(
 }
 
 /// `GET /api/v3/sessions`: 200 while the access token is valid.
+#[utoipa::path(
+    get,
+    path = "/api/v3/sessions",
+    tag = "amity",
+    operation_id = "amity_check_session",
+    summary = "Check the access token",
+    description = "200 while the access token is valid: signature, `exp`, and its session still live in the store.",
+    responses(
+        (status = 200, description = "The token is valid.", body = SessionCheckResponse),
+        (status = 401, description = "A missing, malformed, forged, expired or revoked access \
+            token (logged out, refreshed, evicted).", body = ErrorBody,
+            examples(
+                ("missing" = (value = json!({"status": "error", "code": 400100, "message": "Missing access token (Authorization: Bearer)"}))),
+                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid access token"}))),
+                ("expired" = (value = json!({"status": "error", "code": 400100, "message": "Access token has expired"}))),
+                ("revoked" = (value = json!({"status": "error", "code": 400100, "message": "Access token has been revoked"}))),
+            )),
+        (status = 500, description = "A fault inside the gateway (details only in the log).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+    ),
+    security(("AmityBearer" = [])),
+)]
 pub async fn check(
     state: web::Data<AmityState>,
     req: HttpRequest,
@@ -152,6 +323,31 @@ pub async fn check(
 }
 
 /// `DELETE /api/v4/sessions`: revokes the access token's session (and its refresh token).
+#[utoipa::path(
+    delete,
+    path = "/api/v4/sessions",
+    tag = "amity",
+    operation_id = "amity_revoke_session",
+    summary = "Log out",
+    description = "Revokes the access token's session with its refresh token, at once (what the SDK's `secureLogout()` sends).",
+    responses(
+        (status = 200, description = "The session is revoked.", body = SuccessResponse),
+        (status = 401, description = "A missing, malformed, forged, expired or revoked access \
+            token (logged out, refreshed, evicted).", body = ErrorBody,
+            examples(
+                ("missing" = (value = json!({"status": "error", "code": 400100, "message": "Missing access token (Authorization: Bearer)"}))),
+                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid access token"}))),
+                ("expired" = (value = json!({"status": "error", "code": 400100, "message": "Access token has expired"}))),
+                ("revoked" = (value = json!({"status": "error", "code": 400100, "message": "Access token has been revoked"}))),
+            )),
+        (status = 500, description = "A fault inside the gateway (details only in the log).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+    ),
+    security(("AmityBearer" = [])),
+)]
 pub async fn revoke(
     state: web::Data<AmityState>,
     req: HttpRequest,
@@ -164,6 +360,52 @@ pub async fn revoke(
 /// `POST /api/v4/sessions/refresh` (`x-api-key`, `{refreshToken}`): a new access and refresh
 /// pair for the session. Each refresh token works once; presenting a spent one revokes the
 /// session with every token of its family.
+#[utoipa::path(
+    post,
+    path = "/api/v4/sessions/refresh",
+    tag = "amity",
+    operation_id = "amity_refresh_session",
+    summary = "Refresh the session (this gateway's own route)",
+    description = "Spends a refresh token for a new access and refresh pair on the same session; the previous access token stops working. Each refresh token works once: presenting a spent one revokes the session with every token of its family (401).",
+    request_body(content = Refresh, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A new access and refresh token (the v4 response).",
+            body = SessionResponse),
+        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
+            or could not be read.", body = ErrorBody,
+            examples(
+                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
+                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
+            )),
+        (status = 401, description = "A missing or unknown `x-api-key`; an unknown, malformed \
+            or forged refresh token, or one of a gone session; a reused one (the session is \
+            then revoked).", body = ErrorBody,
+            examples(
+                ("missing key" = (value = json!({"status": "error", "code": 400100, "message": "Missing API key (x-api-key header)"}))),
+                ("invalid key" = (value = json!({"status": "error", "code": 400100, "message": "Invalid API key"}))),
+                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid refresh token"}))),
+                ("reused" = (value = json!({"status": "error", "code": 400100, "message": "Refresh token reuse detected: the session has been revoked"}))),
+            )),
+        (status = 403, description = "The user is globally banned (code 400312).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
+        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
+        (status = 415, description = "A body without `Content-Type: application/json` (or \
+            another `+json` type).", body = ErrorBody,
+            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
+        (status = 422, description = "`refreshToken` is missing, not a string or out of \
+            length.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
+                "data": {"detail": [{"path": ["refreshToken"], "message": "\"refreshToken\" is required"}]}})),
+        (status = 500, description = "A fault inside the gateway (details only in the log).",
+            body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
+        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
+            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+    ),
+    security(("AmityApiKey" = [])),
+)]
 pub async fn refresh(
     state: web::Data<AmityState>,
     req: HttpRequest,

@@ -5,11 +5,26 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::body::read_json;
 use crate::dto::{NonceDto, TokenDto, VerifyQuery, VerifyRequest};
 use crate::eip191::{self, Address, SignatureError};
+use crate::errors::ProblemDetails;
 use crate::errors::{RequestError, WalletProofError};
 use crate::nonce::{NonceError, Nonces};
 use crate::state::State;
 
 /// Hands out a nonce and the message to sign; nothing is stored.
+#[utoipa::path(
+    get,
+    path = "/v1/wallet-proof/nonce",
+    tag = "quicksync",
+    operation_id = "quicksync_get_nonce",
+    summary = "A nonce to sign",
+    description = "A nonce and the message to sign with the wallet (EIP-191 `personal_sign`). Issuing stores nothing: the message carries the nonce, its issue time and a MAC over both.",
+    responses(
+        (status = 200, description = "The nonce and the message to sign.", body = NonceDto),
+        (status = 500, description = "A fault inside the gateway (logged, not shown).",
+            body = ProblemDetails, content_type = "application/problem+json",
+            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/wallet-proof/nonce"})),
+    ),
+)]
 pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofError> {
     let issued = state
         .nonces
@@ -22,6 +37,53 @@ pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofE
 }
 
 /// Checks a signed nonce and issues a wallet bearer; each nonce redeems once.
+#[utoipa::path(
+    post,
+    path = "/v1/wallet-proof/verify",
+    tag = "quicksync",
+    operation_id = "quicksync_verify_wallet_proof",
+    summary = "Redeem a signed nonce for a wallet bearer",
+    description = "Checks, in order: `chain`, the body, `walletAddress`, the message (issued by this gateway, unaltered, at most `wallet_proof.nonce_ttl_seconds` old), the signature and its signer. The nonce is spent last, once: a forged or malformed proof never spends it.",
+    params(VerifyQuery),
+    request_body(content = VerifyRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The wallet bearer.", body = TokenDto),
+        (status = 400, description = "A proof that does not hold: unsupported `chain`, bad `walletAddress`, a message not issued by this server or altered, an expired or used nonce, a malformed signature, one that does not verify or was made by another address; an unreadable query or body stream.",
+            body = ProblemDetails, content_type = "application/problem+json",
+            examples(
+                ("chain" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "Unsupported chain `Solana`: only Ethereum is supported.", "instance": "/v1/wallet-proof/verify"}))),
+                ("address" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "walletAddress must be 0x followed by 40 hexadecimal digits.", "instance": "/v1/wallet-proof/verify"}))),
+                ("unknown nonce" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The message does not carry a nonce issued by this server.", "instance": "/v1/wallet-proof/verify"}))),
+                ("expired nonce" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The nonce has expired; request a new one.", "instance": "/v1/wallet-proof/verify"}))),
+                ("used nonce" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The nonce has already been used; request a new one.", "instance": "/v1/wallet-proof/verify"}))),
+                ("malformed signature" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The signature is malformed: expected 65 bytes as 130 hex digits.", "instance": "/v1/wallet-proof/verify"}))),
+                ("bad signature" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The signature does not verify.", "instance": "/v1/wallet-proof/verify"}))),
+                ("other signer" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The signature was not made by walletAddress.", "instance": "/v1/wallet-proof/verify"}))),
+                ("query" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The query string is not valid: Query deserialize error: duplicate field `chain`", "instance": "/v1/wallet-proof/verify"}))),
+            )),
+        (status = 413, description = "A body over `server.max_body_bytes` (declared or streamed).",
+            body = ProblemDetails, content_type = "application/problem+json",
+            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Content Too Large", "status": 413, "detail": "The request body is larger than 65536 bytes.", "instance": "/v1/wallet-proof/verify"})),
+        (status = 415, description = "No JSON content type (`application/json`, `text/json` or `application/*+json`).",
+            body = ProblemDetails, content_type = "application/problem+json",
+            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "detail": "Send the body as application/json (text/json and application/*+json are accepted).", "instance": "/v1/wallet-proof/verify"})),
+        (status = 422, description = "The body breaks the schema (unknown, missing or mistyped member), is empty or is not JSON; `errors` names the member by JSON path.",
+            body = ProblemDetails, content_type = "application/problem+json",
+            examples(
+                ("empty" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "A non-empty request body is required.", "instance": "/v1/wallet-proof/verify", "errors": {"$": ["A non-empty request body is required."]}}))),
+                ("missing member" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: $: missing field `signature`", "instance": "/v1/wallet-proof/verify", "errors": {"$": ["missing field `signature`"]}}))),
+            )),
+        (status = 500, description = "A fault inside the gateway (logged, not shown).",
+            body = ProblemDetails, content_type = "application/problem+json",
+            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/wallet-proof/verify"})),
+        (status = 503, description = "The store did not answer in time; retry. Also: no `wallet_token.hs256_secret` is configured.",
+            body = ProblemDetails, content_type = "application/problem+json",
+            examples(
+                ("store" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/wallet-proof/verify"}))),
+                ("not configured" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "Wallet verification is not configured on this server.", "instance": "/v1/wallet-proof/verify"}))),
+            )),
+    ),
+)]
 pub async fn verify(
     req: HttpRequest,
     payload: web::Payload,

@@ -1,0 +1,675 @@
+//! The flavor's OpenAPI fragment: its paths (annotated on the handlers in [`crate::routes`]),
+//! the shapes of its request, response and error bodies ([`crate::dto`], RFC 7807
+//! ProblemDetails), the `quicksync` tag and the `QuicksyncApiKey`, `QuicksyncWalletBearer` and
+//! `QuicksyncSessionBearer` schemes.
+//!
+//! Request bodies are the very structs the handlers parse. Bounds that depend on
+//! `[quicksync.rules]` are given in the descriptions with their defaults; `minimum`, `maximum`
+//! and `maxLength` hold what no configuration can exceed.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The tag of every QuickSync operation (the flavor's configuration name).
+pub const TAG: &str = "quicksync";
+/// The security scheme of the tenant's API key (`X-API-KEY`).
+pub const API_KEY: &str = "QuicksyncApiKey";
+/// The security scheme of the wallet bearer (a JWT from `/v1/wallet-proof/verify`).
+pub const WALLET_BEARER: &str = "QuicksyncWalletBearer";
+/// The security scheme of the session bearer (a member's session token).
+pub const SESSION_BEARER: &str = "QuicksyncSessionBearer";
+
+/// Adds the three security schemes.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            API_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-KEY",
+                "The tenant's API key (`[[quicksync.api_keys]]` or a run-time key); header names \
+                 are case-insensitive.",
+            ))),
+        );
+        components.add_security_scheme(
+            WALLET_BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A wallet bearer: the JWT of `POST /v1/wallet-proof/verify` (or one \
+                         minted by the operator with the same key), `sub` being the wallet's \
+                         address.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            SESSION_BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("<sessionId>.<memberId>.<secret>")
+                    .description(Some(
+                        "A session token: `credentials.token` of a create or join. It dies when \
+                         its member is kicked or leaves, or the session ends or expires.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        crate::routes::wallet_proof::nonce,
+        crate::routes::wallet_proof::verify,
+        crate::routes::session::create,
+        crate::routes::session::join,
+        crate::routes::session::current,
+        crate::routes::session::kick,
+        crate::routes::session::disconnect,
+        crate::routes::session::delete,
+    ),
+    tags((name = "quicksync", description = "QuickSync group sessions under `/v1`: a wallet \
+        proves ownership by signing a server nonce (EIP-191) for a wallet bearer, then creates \
+        or joins sessions with rules and one session token per member (see docs/quicksync.md). \
+        Every error is an RFC 7807 ProblemDetails (`application/problem+json`); other methods \
+        on these paths answer 405 with `Allow`, other paths under `/v1` 404.")),
+    modifiers(&Security),
+)]
+struct ApiDoc;
+
+/// The flavor's OpenAPI fragment, to merge into the gateway's document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+
+    use actix_web::dev::{Service, ServiceResponse};
+    use actix_web::http::Method;
+    use actix_web::{test as actix_test, App};
+    use k256::ecdsa::SigningKey;
+    use serde_json::{json, Value};
+    use session_core::{Clock, CoreDeps, MemoryStore, SystemClock, TokenHasher};
+
+    use super::*;
+    use crate::eip191::{personal_message_hash, Address};
+    use crate::settings::ApiKey;
+    use crate::wallet_token::WalletTokens;
+    use crate::Settings;
+
+    const KEY: &str = "openapi-test-key";
+
+    fn doc() -> Value {
+        serde_json::to_value(openapi()).unwrap()
+    }
+
+    fn settings() -> Settings {
+        let mut s = Settings::default();
+        s.api_keys.push(ApiKey {
+            key: KEY.into(),
+            name: None,
+        });
+        s.wallet_token.hs256_secret = "openapi-test-wallet-secret-0123456789abcdef".into();
+        s
+    }
+
+    /// The paths `configure` mounts, read from its source: the `/v1` scope and every
+    /// `resource("<path>", ...)` in it.
+    fn mounted_paths() -> BTreeSet<String> {
+        let source = include_str!("lib.rs");
+        assert!(source.contains(r#"web::scope("/v1")"#));
+        let paths: BTreeSet<String> = source
+            .split(r#"resource(""#)
+            .skip(1)
+            .map(|rest| format!("/v1{}", rest.split('"').next().unwrap()))
+            .collect();
+        assert!(paths.len() >= 7, "{paths:?}");
+        paths
+    }
+
+    async fn app(
+    ) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>
+    {
+        let core = CoreDeps {
+            store: Arc::new(MemoryStore::new(Arc::new(SystemClock))),
+            clock: Arc::new(SystemClock),
+            hasher: TokenHasher::new("openapi-test-secret"),
+            max_body_bytes: 65_536,
+        };
+        let settings = Arc::new(settings());
+        actix_test::init_service(App::new().configure(|cfg| crate::configure(cfg, core, settings)))
+            .await
+    }
+
+    #[actix_web::test]
+    async fn every_mounted_route_is_documented_once_under_the_tag() {
+        let doc = doc();
+        let mut documented: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut ids = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap();
+                assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+                assert!(id.starts_with("quicksync_"), "{id}");
+                assert_eq!(op["tags"], json!([TAG]), "{method} {path}");
+                assert!(op["responses"]["200"].is_object(), "{method} {path}");
+                // Everything under /v1/session needs a credential; the wallet proof none.
+                let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+                assert_eq!(secured, path.starts_with("/v1/session"), "{method} {path}");
+                documented
+                    .entry(path.clone())
+                    .or_default()
+                    .insert(method.to_uppercase());
+            }
+        }
+        assert_eq!(ids.len(), 8);
+        assert_eq!(
+            documented.keys().cloned().collect::<BTreeSet<_>>(),
+            mounted_paths()
+        );
+        // What the mounted app serves: any answer but 405 (even a 401 or 415) means the
+        // method has a route.
+        let app = app().await;
+        for (path, methods) in &documented {
+            let mut served = BTreeSet::new();
+            for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] {
+                let req = actix_test::TestRequest::default()
+                    .method(Method::from_bytes(method.as_bytes()).unwrap())
+                    .uri(path)
+                    .to_request();
+                let status = app.call(req).await.unwrap().status().as_u16();
+                assert_ne!(status, 404, "{method} {path}");
+                if status != 405 {
+                    served.insert(method.to_owned());
+                }
+            }
+            assert_eq!(&served, methods, "{path}");
+        }
+        let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+        // Every reference and security requirement resolves within the fragment.
+        for r in refs(&doc) {
+            let name = r.strip_prefix("#/components/schemas/").unwrap();
+            assert!(doc["components"]["schemas"][name].is_object(), "{r}");
+        }
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                for requirement in op["security"].as_array().into_iter().flatten() {
+                    for name in requirement.as_object().unwrap().keys() {
+                        assert!(schemes.contains_key(name), "{name}");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            schemes.keys().map(String::as_str).collect::<Vec<_>>(),
+            [API_KEY, SESSION_BEARER, WALLET_BEARER]
+        );
+    }
+
+    #[test]
+    fn request_schemas_refuse_unknown_members_and_name_the_required_ones() {
+        let doc = doc();
+        let schemas = &doc["components"]["schemas"];
+        for (name, required) in [
+            (
+                "QuicksyncVerifyRequest",
+                json!(["walletAddress", "message", "signature"]),
+            ),
+            ("QuicksyncCreateSessionRequest", Value::Null),
+            ("QuicksyncIdentity", Value::Null),
+            ("QuicksyncSessionRules", Value::Null),
+            ("QuicksyncWhiteListAddressRequest", json!(["address"])),
+            ("QuicksyncJoinRequest", json!(["sessionId"])),
+            ("QuicksyncKickRequest", json!(["userId"])),
+        ] {
+            assert_eq!(schemas[name]["additionalProperties"], false, "{name}");
+            assert_eq!(schemas[name]["required"], required, "{name}");
+        }
+        assert_eq!(
+            schemas["QuicksyncRole"]["enum"],
+            json!([crate::records::HOST, crate::records::CLIENT])
+        );
+        let rules = &schemas["QuicksyncSessionRules"]["properties"];
+        assert_eq!(
+            rules["userCapacity"]["maximum"],
+            json!(crate::settings::USER_CAPACITY_LIMIT)
+        );
+        assert_eq!(
+            rules["expiryDurationInSeconds"]["maximum"],
+            json!(crate::settings::SECONDS_LIMIT)
+        );
+    }
+
+    /// Every `$ref` in `v`.
+    fn refs(v: &Value) -> Vec<String> {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .flat_map(|(k, v)| match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => vec![r.clone()],
+                    _ => refs(v),
+                })
+                .collect(),
+            Value::Array(a) => a.iter().flat_map(refs).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Checks `value` against `schema` of `doc`: types, enums, lengths, required members and no
+    /// undocumented members.
+    fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.trim_start_matches("#/components/schemas/");
+            return conforms(doc, &doc["components"]["schemas"][name], value, at);
+        }
+        if let Some(options) = schema["oneOf"].as_array() {
+            return options
+                .iter()
+                .find_map(|o| conforms(doc, o, value, at).ok())
+                .ok_or_else(|| format!("{at}: no alternative of oneOf fits {value}"));
+        }
+        if schema["allOf"].is_array() || schema["properties"].is_object() {
+            let (props, required) = members(doc, schema);
+            let object = value
+                .as_object()
+                .ok_or_else(|| format!("{at}: {value} is not an object"))?;
+            for name in &required {
+                if !object.contains_key(name) {
+                    return Err(format!("{at}.{name}: required, missing"));
+                }
+            }
+            for (name, v) in object {
+                let s = props
+                    .get(name)
+                    .ok_or_else(|| format!("{at}.{name}: not in the schema"))?;
+                conforms(doc, s, v, &format!("{at}.{name}"))?;
+            }
+            return Ok(());
+        }
+        let types: Vec<&str> = match &schema["type"] {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let fits = |t: &str| match t {
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "array" => value.is_array(),
+            "object" => value.is_object(),
+            "null" => value.is_null(),
+            _ => false,
+        };
+        if !types.is_empty() && !types.iter().any(|t| fits(t)) {
+            return Err(format!("{at}: {value} is not {types:?}"));
+        }
+        if let Some(options) = schema["enum"].as_array() {
+            if !options.contains(value) {
+                return Err(format!("{at}: {value} is not one of {options:?}"));
+            }
+        }
+        if let Some(n) = value.as_u64() {
+            if schema["maximum"].as_u64().is_some_and(|m| n > m) {
+                return Err(format!("{at}: {n} is over the maximum"));
+            }
+        }
+        if let Some(items) = value.as_array() {
+            for (i, item) in items.iter().enumerate() {
+                conforms(doc, &schema["items"], item, &format!("{at}[{i}]"))?;
+            }
+        }
+        if let (Some(map), Some(s)) = (value.as_object(), schema.get("additionalProperties")) {
+            for (k, v) in map {
+                conforms(doc, s, v, &format!("{at}.{k}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The properties and required members of an object schema, through `$ref` and `allOf`.
+    fn members(doc: &Value, schema: &Value) -> (BTreeMap<String, Value>, Vec<String>) {
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.trim_start_matches("#/components/schemas/");
+            return members(doc, &doc["components"]["schemas"][name]);
+        }
+        let mut props = BTreeMap::new();
+        let mut required = Vec::new();
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            let (p, r) = members(doc, part);
+            props.extend(p);
+            required.extend(r);
+        }
+        for (k, v) in schema["properties"].as_object().into_iter().flatten() {
+            props.insert(k.clone(), v.clone());
+        }
+        for r in schema["required"].as_array().into_iter().flatten() {
+            required.push(r.as_str().unwrap().to_owned());
+        }
+        (props, required)
+    }
+
+    /// The examples of the documented response `status` of `method path`.
+    fn documented_examples(doc: &Value, method: &str, path: &str, status: u16) -> Vec<Value> {
+        let response = &doc["paths"][path][method]["responses"][status.to_string()];
+        let mut out = Vec::new();
+        for media in response["content"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|m| m.1)
+        {
+            out.extend(media.get("example").cloned());
+            for example in media["examples"].as_object().into_iter().flatten() {
+                out.push(example.1["value"].clone());
+            }
+        }
+        out
+    }
+
+    /// Sends `req` to `path` (plus `query`), checks the answer against the documented
+    /// response of its status (an error must be one of its examples) and returns that status
+    /// with the body (null when empty).
+    async fn answer_conforms(
+        app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+        doc: &Value,
+        (method, path, query): (&str, &str, &str),
+        req: actix_test::TestRequest,
+    ) -> (u16, Value) {
+        let req = req.uri(&format!("{path}{query}")).to_request();
+        let resp = app.call(req).await.unwrap();
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let challenge = resp.headers().get("www-authenticate").cloned();
+        let bytes = actix_test::read_body(resp).await;
+        let documented = &doc["paths"][path][method]["responses"][status.to_string()];
+        assert!(
+            documented.is_object(),
+            "{method} {path}: {status} is not documented"
+        );
+        let Some(content_type) = content_type else {
+            assert!(
+                bytes.is_empty() && documented["content"].is_null(),
+                "{method} {path}"
+            );
+            return (status, Value::Null);
+        };
+        let media = &documented["content"][&content_type];
+        assert!(
+            media.is_object(),
+            "{method} {path} {status}: {content_type} is not documented"
+        );
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        conforms(doc, &media["schema"], &value, "$")
+            .unwrap_or_else(|e| panic!("{method} {path} {status}: {e}"));
+        if status >= 400 {
+            let examples = documented_examples(doc, method, path, status);
+            assert!(
+                examples.contains(&value),
+                "{method} {path} {status}: {value} is none of {examples:?}"
+            );
+        }
+        assert_eq!(
+            challenge.is_some(),
+            documented["headers"]["WWW-Authenticate"].is_object(),
+            "{method} {path} {status}"
+        );
+        (status, value)
+    }
+
+    /// A proof of `key` over a fresh nonce, as the body of verify.
+    async fn proof(
+        app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+        doc: &Value,
+        key: &SigningKey,
+    ) -> Value {
+        let get = actix_test::TestRequest::get();
+        let (status, nonce) =
+            answer_conforms(app, doc, ("get", "/v1/wallet-proof/nonce", ""), get).await;
+        assert_eq!(status, 200);
+        let message = nonce["message"].as_str().unwrap();
+        let (sig, recid) = key
+            .sign_prehash_recoverable(&personal_message_hash(message.as_bytes()))
+            .unwrap();
+        let mut sig = sig.to_bytes().to_vec();
+        sig.push(27 + recid.to_byte());
+        json!({
+            "walletAddress": Address::of_key(key.verifying_key()).checksummed(),
+            "message": message,
+            "signature": format!("0x{}", hex::encode(&sig)),
+        })
+    }
+
+    #[actix_web::test]
+    async fn real_answers_match_their_documented_schemas_and_examples() {
+        let doc = doc();
+        let app = app().await;
+        let call = |(method, path): (&'static str, &'static str), req: actix_test::TestRequest| {
+            let (app, doc) = (&app, &doc);
+            async move { answer_conforms(app, doc, (method, path, ""), req).await }
+        };
+        let post = actix_test::TestRequest::post;
+        let bearer = |token: &str| ("authorization", format!("Bearer {token}"));
+        let json_post = || post().insert_header(("content-type", "application/json"));
+        let host_key = SigningKey::from_slice(&[7; 32]).unwrap();
+        let guest_key = SigningKey::from_slice(&[9; 32]).unwrap();
+
+        // Wallet proofs: one good one, then every way one fails.
+        let verify = "/v1/wallet-proof/verify";
+        let good = proof(&app, &doc, &host_key).await;
+        let (status, token) = call(("post", verify), post().set_json(&good)).await;
+        assert_eq!(status, 200);
+        let host_wallet = token["token"].as_str().unwrap().to_owned();
+        let fresh = proof(&app, &doc, &host_key).await;
+        let mut altered = fresh.clone();
+        altered["message"] = json!(format!("{}x", fresh["message"].as_str().unwrap()));
+        let mut malformed = fresh.clone();
+        malformed["signature"] = json!("0x12");
+        let mut other = fresh.clone();
+        other["walletAddress"] = proof(&app, &doc, &guest_key).await["walletAddress"].clone();
+        let mut bad_address = fresh.clone();
+        bad_address["walletAddress"] = json!("0x12");
+        let mut incomplete = fresh.clone();
+        incomplete.as_object_mut().unwrap().remove("signature");
+        for (query, body, expected) in [
+            ("", &good, 400),
+            ("?chain=Solana", &fresh, 400),
+            ("?chain=ethereum&chain=Ethereum", &fresh, 400),
+            ("", &altered, 400),
+            ("", &malformed, 400),
+            ("", &other, 400),
+            ("", &bad_address, 400),
+            ("", &incomplete, 422),
+        ] {
+            let (status, body) =
+                answer_conforms(&app, &doc, ("post", verify, query), post().set_json(body)).await;
+            assert_eq!(status, expected, "{query} {body}");
+        }
+        let (status, _) = call(("post", verify), json_post().set_payload("")).await;
+        assert_eq!(status, 422);
+        let (status, _) = call(
+            ("post", verify),
+            json_post().set_payload(vec![b' '; 65_537]),
+        )
+        .await;
+        assert_eq!(status, 413);
+        let (status, _) = call(("post", verify), post().set_payload("{}")).await;
+        assert_eq!(status, 415);
+
+        // Create, then every way a create fails.
+        let s = settings();
+        let tokens = WalletTokens::new(&s.wallet_token);
+        let guest_address = Address::of_key(guest_key.verifying_key());
+        let guest_wallet = tokens.issue(&guest_address, SystemClock.now()).unwrap();
+        let expired = tokens
+            .issue(
+                &guest_address,
+                SystemClock.now() - chrono::Duration::days(1),
+            )
+            .unwrap();
+        let create = || {
+            json_post()
+                .insert_header(("x-api-key", KEY))
+                .insert_header(bearer(&host_wallet))
+        };
+        let rules = json!({"identity": {"name": "Host"},
+            "rules": {"userCapacity": 2, "password": "pw", "allowOnlyWhitelistedAddresses": true,
+                      "whiteListAddresses": [{"address": guest_address.lower()}]}});
+        let (status, created) = call(("post", "/v1/session"), create().set_json(&rules)).await;
+        assert_eq!(status, 200, "{created}");
+        assert_eq!(created["credentials"]["role"], "Host");
+        let session_id = created["sessionId"].as_str().unwrap().to_owned();
+        let host = created["credentials"]["token"].as_str().unwrap().to_owned();
+        let host_id = created["credentials"]["id"].as_str().unwrap().to_owned();
+        for (req, expected) in [
+            (post(), 401),
+            (post().insert_header(bearer(&expired)), 401),
+            (json_post().insert_header(bearer(&host_wallet)), 401),
+            (
+                json_post()
+                    .insert_header(bearer(&host_wallet))
+                    .insert_header(("x-api-key", "nope")),
+                401,
+            ),
+            (create(), 422),
+            (create().set_payload(r#"{"rules": {"maxUsers": 3}}"#), 422),
+            (
+                create().set_payload(r#"{"rules": {"userCapacity": 101}}"#),
+                422,
+            ),
+            (create().set_payload(vec![b' '; 65_537]), 413),
+            (
+                post()
+                    .insert_header(("x-api-key", KEY))
+                    .insert_header(bearer(&host_wallet))
+                    .set_payload("{}"),
+                415,
+            ),
+        ] {
+            assert_eq!(call(("post", "/v1/session"), req).await.0, expected);
+        }
+
+        // Join: the failures first, then the guest gets in; then the session is full.
+        let join =
+            |wallet: &str, body: Value| json_post().insert_header(bearer(wallet)).set_json(body);
+        let unknown = "0d0a1c6e-2f4b-4a59-9a43-3d3c1f1f2b7e";
+        for (req, expected) in [
+            (post(), 401),
+            (post().insert_header(bearer(&expired)), 401),
+            (join(&guest_wallet, json!({})), 422),
+            (join(&guest_wallet, json!({"sessionId": unknown})), 404),
+            (join(&guest_wallet, json!({"sessionId": session_id})), 403),
+            (
+                join(
+                    &guest_wallet,
+                    json!({"sessionId": session_id, "password": "no"}),
+                ),
+                403,
+            ),
+            (
+                join(
+                    &host_wallet,
+                    json!({"sessionId": session_id, "password": "pw"}),
+                ),
+                403,
+            ),
+        ] {
+            assert_eq!(call(("post", "/v1/session/join"), req).await.0, expected);
+        }
+        let (status, joined) = call(
+            ("post", "/v1/session/join"),
+            join(
+                &guest_wallet,
+                json!({"sessionId": session_id, "password": "pw"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{joined}");
+        assert_eq!(joined["credentials"]["role"], "Client");
+        let guest = joined["credentials"]["token"].as_str().unwrap().to_owned();
+        let guest_id = joined["credentials"]["id"].as_str().unwrap().to_owned();
+        let again = join(
+            &guest_wallet,
+            json!({"sessionId": session_id, "password": "pw"}),
+        );
+        assert_eq!(call(("post", "/v1/session/join"), again).await.0, 409);
+
+        // The session as each member sees it.
+        for token in [&host, &guest] {
+            let req = actix_test::TestRequest::get().insert_header(bearer(token));
+            let (status, current) = call(("get", "/v1/session/current"), req).await;
+            assert_eq!(status, 200);
+            assert_eq!(current["users"].as_array().unwrap().len(), 2);
+        }
+        let get = actix_test::TestRequest::get;
+        assert_eq!(call(("get", "/v1/session/current"), get()).await.0, 401);
+        let forged = format!("{session_id}.{host_id}.forged");
+        let req = get().insert_header(bearer(&forged));
+        assert_eq!(call(("get", "/v1/session/current"), req).await.0, 401);
+
+        // Kick and delete are the host's; kick checks its body.
+        let kick =
+            |token: &str, body: Value| json_post().insert_header(bearer(token)).set_json(body);
+        let nobody = "5d41402abc4b2a76b9719d911017c592";
+        let delete = actix_test::TestRequest::delete;
+        for (req, expected) in [
+            (kick(&guest, json!({"userId": host_id})), 403),
+            (kick(&host, json!({})), 422),
+            (kick(&host, json!({"userId": host_id})), 422),
+            (kick(&host, json!({"userId": nobody})), 404),
+            (post(), 401),
+        ] {
+            assert_eq!(
+                call(("post", "/v1/session/current/kick"), req).await.0,
+                expected
+            );
+        }
+        let req = delete().insert_header(bearer(&guest));
+        assert_eq!(call(("delete", "/v1/session/current"), req).await.0, 403);
+        let (status, body) = call(
+            ("post", "/v1/session/current/kick"),
+            kick(&host, json!({"userId": guest_id})),
+        )
+        .await;
+        assert_eq!((status, body), (200, Value::Null));
+        // The kicked guest is gone; it joins again and leaves; the host ends the session.
+        let req = post().insert_header(bearer(&guest));
+        assert_eq!(call(("post", "/v1/session/disconnect"), req).await.0, 401);
+        let (_, joined) = call(
+            ("post", "/v1/session/join"),
+            join(
+                &guest_wallet,
+                json!({"sessionId": session_id, "password": "pw"}),
+            ),
+        )
+        .await;
+        let guest = joined["credentials"]["token"].as_str().unwrap();
+        let req = post().insert_header(bearer(guest));
+        assert_eq!(
+            call(("post", "/v1/session/disconnect"), req).await,
+            (200, Value::Null)
+        );
+        let req = delete().insert_header(bearer(&host));
+        assert_eq!(
+            call(("delete", "/v1/session/current"), req).await,
+            (200, Value::Null)
+        );
+        let req = delete().insert_header(bearer(&host));
+        assert_eq!(call(("delete", "/v1/session/current"), req).await.0, 401);
+    }
+}
