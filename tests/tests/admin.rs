@@ -1,6 +1,6 @@
 //! The admin API: bearer auth, run-time tenants stored in the store, and /metrics.
 
-use e2e::{spawn_app, spawn_app_on_redis, TestApp};
+use e2e::{spawn_app, spawn_app_on_redis, spawn_app_with_clock, TestApp};
 use serde_json::{json, Value};
 
 const ADMIN: &str = "[admin]\ntoken = \"admin-token-0123456789\"\n";
@@ -353,4 +353,61 @@ async fn memory_sessions_listed_shown_and_revoked() {
 #[tokio::test]
 async fn redis_sessions_listed_shown_and_revoked() {
     sessions_listed_shown_and_revoked(&spawn_app_on_redis(TENANTS).await).await;
+}
+
+async fn metrics_text(app: &TestApp) -> String {
+    app.client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn metrics_count_expired_sessions_by_flavor() {
+    let (app, clock) = spawn_app_with_clock(TENANTS).await;
+    let ids = [
+        create_storage_session(&app).await,
+        create_storage_session(&app).await,
+        create_storage_session(&app).await,
+    ];
+    // Deleted before it expires: revoked, never expired.
+    let r = app
+        .client
+        .delete(app.url(&format!("/session-storage/sessions/{}", ids[0])))
+        .header("ClientID", "client-a")
+        .header("ClientSecret", "secret-a")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(!metrics_text(&app).await.contains("sessions_expired_total{"));
+
+    // Past the default ttl (30 days): the next look at each session drops it.
+    clock.advance(chrono::Duration::days(31));
+    for id in &ids {
+        for _ in 0..2 {
+            let r = app
+                .client
+                .get(app.url(&format!("/session-storage/sessions/{id}")))
+                .header("ClientID", "client-a")
+                .header("ClientSecret", "secret-a")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "{id}");
+        }
+    }
+    let metrics = metrics_text(&app).await;
+    assert!(
+        metrics.contains(r#"session_gateway_sessions_expired_total{flavor="session-storage"} 2"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"session_gateway_sessions_revoked_total{flavor="session-storage"} 1"#),
+        "{metrics}"
+    );
 }

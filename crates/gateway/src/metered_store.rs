@@ -1,5 +1,5 @@
-//! A [`SessionStore`] decorator that times every call and counts sessions created and revoked
-//! by flavor into [`Metrics`].
+//! A [`SessionStore`] decorator that times every call and counts sessions created, revoked and
+//! expired by flavor into [`Metrics`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,7 +14,9 @@ use session_core::{
 
 use crate::metrics::Metrics;
 
-/// Wraps a store with metrics.
+/// Wraps a store with metrics. After every call it moves the expiries the wrapped store reports
+/// ([`SessionStore::take_expired`]) into `sessions_expired_total`, so its own `take_expired`
+/// reports nothing.
 pub struct MeteredStore {
     inner: SharedStore,
     metrics: Arc<Metrics>,
@@ -36,7 +38,16 @@ impl MeteredStore {
         };
         self.metrics
             .observe_store(op, started.elapsed().as_secs_f64(), kind);
+        self.expired();
         out
+    }
+
+    /// Moves the expiries the wrapped store has seen since the last call into the metrics
+    /// (cheap: a few atomic swaps).
+    fn expired(&self) {
+        for (flavor, n) in self.inner.take_expired() {
+            self.metrics.sessions_expired(flavor.as_str(), n);
+        }
     }
 
     /// Counts sessions of a flavor's owner; the gateway's own records (index pointers) are not
@@ -190,5 +201,58 @@ impl SessionStore for MeteredStore {
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {
         self.timed("doc_list", self.inner.doc_list(collection))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use session_core::{
+        Clock, Flavor, ManualClock, MemoryStore, Owner, Session, SessionId, SessionRef,
+        SessionStore, SharedStore, TokenHasher,
+    };
+
+    use super::MeteredStore;
+    use crate::metrics::Metrics;
+    use crate::subject_index::IndexedStore;
+
+    #[tokio::test]
+    async fn expiries_reach_the_metrics_through_the_subject_index() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let memory: SharedStore = Arc::new(MemoryStore::new(clock.clone()));
+        let indexed: SharedStore = Arc::new(IndexedStore::new(
+            memory,
+            clock.clone(),
+            TokenHasher::new("secret"),
+        ));
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let store = MeteredStore::new(indexed, metrics.clone());
+        let owner = Owner::new(Flavor::Amity, &["net", "u1"]).unwrap();
+        let mut refs = Vec::new();
+        for id in ["a", "b"] {
+            let mut s = Session::new(
+                SessionRef::new(owner.clone(), SessionId::parse(id).unwrap()),
+                Flavor::Amity,
+                "net",
+                clock.now(),
+                chrono::Duration::seconds(1),
+            );
+            s.subject = Some("u1".into());
+            refs.push(s.reference());
+            store.create(s, None).await.unwrap();
+        }
+        clock.advance(chrono::Duration::seconds(2));
+        for r in &refs {
+            assert!(store.get(r).await.unwrap().is_none());
+            assert!(store.get(r).await.unwrap().is_none());
+        }
+        // The subject index's pointers outlive the sessions, and are never counted anyway.
+        let text = metrics.render();
+        assert!(
+            text.contains("session_gateway_sessions_expired_total{flavor=\"amity\"} 2"),
+            "{text}"
+        );
+        assert!(store.take_expired().is_empty());
     }
 }

@@ -1,5 +1,5 @@
 //! Prometheus metrics, served at `/metrics`: requests by flavor, route and status with latency
-//! histograms, sessions created and revoked by flavor, and store latency and errors by operation.
+//! histograms, sessions created, revoked and expired by flavor, and store latency and errors by operation.
 //! One registry per [`Metrics`]; nothing global.
 
 use std::sync::Arc;
@@ -21,6 +21,7 @@ pub struct Metrics {
     request_seconds: HistogramVec,
     sessions_created: IntCounterVec,
     sessions_revoked: IntCounterVec,
+    sessions_expired: IntCounterVec,
     store_seconds: HistogramVec,
     store_errors: IntCounterVec,
 }
@@ -55,6 +56,13 @@ impl Metrics {
             ),
             &["flavor"],
         )?;
+        let sessions_expired = IntCounterVec::new(
+            Opts::new(
+                "sessions_expired_total",
+                "Sessions the store dropped because they expired, by flavor (a lower bound with Redis)",
+            ),
+            &["flavor"],
+        )?;
         let store_seconds = HistogramVec::new(
             HistogramOpts::new("store_operation_duration_seconds", "Store call latency").buckets(
                 vec![
@@ -74,6 +82,7 @@ impl Metrics {
         registry.register(Box::new(request_seconds.clone()))?;
         registry.register(Box::new(sessions_created.clone()))?;
         registry.register(Box::new(sessions_revoked.clone()))?;
+        registry.register(Box::new(sessions_expired.clone()))?;
         registry.register(Box::new(store_seconds.clone()))?;
         registry.register(Box::new(store_errors.clone()))?;
         Ok(Self {
@@ -82,6 +91,7 @@ impl Metrics {
             request_seconds,
             sessions_created,
             sessions_revoked,
+            sessions_expired,
             store_seconds,
             store_errors,
         })
@@ -118,6 +128,13 @@ impl Metrics {
             self.sessions_revoked
                 .with_label_values(&[flavor])
                 .inc_by(n as u64);
+        }
+    }
+
+    /// Records `n` sessions dropped by the store because they expired.
+    pub fn sessions_expired(&self, flavor: &str, n: u64) {
+        if n > 0 {
+            self.sessions_expired.with_label_values(&[flavor]).inc_by(n);
         }
     }
 

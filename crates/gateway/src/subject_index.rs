@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use chrono::Duration;
 use session_core::{
-    Attrs, Created, Cursor, Owner, OwnerLimit, Page, Result, Rotation, Session, SessionId,
+    Attrs, Created, Cursor, Flavor, Owner, OwnerLimit, Page, Result, Rotation, Session, SessionId,
     SessionPatch, SessionRef, SessionStore, SharedClock, SharedStore, TokenHash, TokenHasher,
 };
 
@@ -177,5 +177,8 @@ impl SessionStore for IndexedStore {
     }
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {
         self.inner.doc_list(collection).await
+    }
+    fn take_expired(&self) -> Vec<(Flavor, u64)> {
+        self.inner.take_expired()
     }
 }

@@ -23,5 +23,5 @@ pub use model::{
     Attrs, Created, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session,
     SessionId, SessionPatch, SessionRef,
 };
-pub use store::{SessionStore, SharedStore, MAX_PAGE_SIZE};
+pub use store::{ExpiryCounter, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

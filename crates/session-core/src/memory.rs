@@ -10,10 +10,10 @@ use chrono::{DateTime, Duration, Utc};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::model::{
-    truncate_ms, Created, Cursor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session,
+    truncate_ms, Created, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session,
     SessionId, SessionPatch, SessionRef,
 };
-use crate::store::{SessionStore, MAX_PAGE_SIZE};
+use crate::store::{ExpiryCounter, SessionStore, MAX_PAGE_SIZE};
 use crate::token::TokenHash;
 
 /// Sessions and documents in process memory.
@@ -21,6 +21,8 @@ use crate::token::TokenHash;
 pub struct MemoryStore {
     clock: SharedClock,
     state: Mutex<State>,
+    /// Shared with the state, so that [`SessionStore::take_expired`] needs no lock.
+    expired: Arc<ExpiryCounter>,
 }
 
 #[derive(Debug, Default)]
@@ -34,14 +36,18 @@ struct State {
     spent: HashMap<SessionRef, HashSet<TokenHash>>,
     nonces: HashMap<String, DateTime<Utc>>,
     docs: HashMap<String, BTreeMap<String, String>>,
+    /// Sessions dropped because they expired (with the members of expired groups).
+    expired: Arc<ExpiryCounter>,
 }
 
 impl MemoryStore {
     /// An empty store reading time from `clock`.
     pub fn new(clock: SharedClock) -> Self {
+        let state = State::default();
         Self {
             clock,
-            state: Mutex::new(State::default()),
+            expired: state.expired.clone(),
+            state: Mutex::new(state),
         }
     }
 
@@ -69,7 +75,8 @@ impl MemoryStore {
             .filter(|(_, s)| !s.is_live_at(now))
             .map(|(r, _)| r.clone())
             .collect();
-        let n = expired.iter().map(|r| st.remove_tree(r)).sum();
+        // A member of an expired group is removed (and counted) with it: 0 when reached later.
+        let n = expired.iter().map(|r| st.remove_expired(r)).sum();
         st.nonces.retain(|_, until| *until > now);
         n
     }
@@ -88,7 +95,7 @@ impl State {
             Some(s) => !s.is_live_at(now),
         };
         if expired {
-            self.remove_tree(r);
+            self.remove_expired(r);
             return None;
         }
         self.sessions.get_mut(r)
@@ -107,6 +114,14 @@ impl State {
                 .insert(s.order_key());
         }
         self.sessions.insert(r, s);
+    }
+
+    /// Removes an expired session with its members, counting them as expired. Returns how many
+    /// sessions went.
+    fn remove_expired(&mut self, r: &SessionRef) -> usize {
+        let n = self.remove_tree(r);
+        self.expired.add(&r.owner, n as u64);
+        n
     }
 
     /// Removes a session, its members and its bookkeeping. Returns how many sessions went.
@@ -471,6 +486,10 @@ impl SessionStore for MemoryStore {
             .get(collection)
             .map(|c| c.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default())
+    }
+
+    fn take_expired(&self) -> Vec<(Flavor, u64)> {
+        self.expired.take()
     }
 }
 

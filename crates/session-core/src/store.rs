@@ -1,5 +1,6 @@
 //! The store contract: the domain's operations, each atomic where an invariant depends on it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -7,7 +8,7 @@ use chrono::Duration;
 
 use crate::error::Result;
 use crate::model::{
-    Created, Cursor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch,
+    Created, Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch,
     SessionRef,
 };
 use crate::token::TokenHash;
@@ -112,4 +113,53 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Every document of a collection, ordered by id.
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>>;
+
+    /// Returns, and resets, how many sessions of each flavor this store instance has seen
+    /// expire since the last call: sessions it dropped because their expiry had passed, not
+    /// those deleted, evicted or replaced. Synchronous and cheap, meant to be called after
+    /// every store call; flavors with nothing to report are left out.
+    ///
+    /// Counts are per store instance (one per worker with Redis) and a session is counted
+    /// once, when the store drops it: the memory store on the lazy check of a read or write or
+    /// in its sweeper, together with the members of an expired group; Redis when a script
+    /// prunes its index entry. Redis drops the record by itself, and the entries of an owner
+    /// that is never touched again are never pruned, so the Redis count is a lower bound.
+    /// Records that are not sessions of a flavor (owners built by [`Owner::custom`]) are not
+    /// counted. The default reports nothing; a decorator forwards to the store it wraps.
+    fn take_expired(&self) -> Vec<(Flavor, u64)> {
+        Vec::new()
+    }
+}
+
+/// Lock-free per-flavor tallies of expired sessions, for [`SessionStore::take_expired`].
+#[derive(Debug, Default)]
+pub struct ExpiryCounter([AtomicU64; Flavor::ALL.len()]);
+
+impl ExpiryCounter {
+    /// Adds `n` expired sessions of the owner's flavor; an owner of no flavor is ignored.
+    pub fn add(&self, owner: &Owner, n: u64) {
+        if let (Some(flavor), true) = (owner.flavor(), n > 0) {
+            self.0[slot(flavor)].fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The tallies since the last call, without zeros; resets them.
+    pub fn take(&self) -> Vec<(Flavor, u64)> {
+        Flavor::ALL
+            .into_iter()
+            .filter_map(|f| match self.0[slot(f)].swap(0, Ordering::Relaxed) {
+                0 => None,
+                n => Some((f, n)),
+            })
+            .collect()
+    }
+}
+
+fn slot(flavor: Flavor) -> usize {
+    match flavor {
+        Flavor::Quicksync => 0,
+        Flavor::Quickblox => 1,
+        Flavor::Amity => 2,
+        Flavor::SessionStorage => 3,
+    }
 }

@@ -22,8 +22,9 @@ use redis::{Script, Value};
 use session_core::clock::to_millis;
 use session_core::memory::check_member_of;
 use session_core::{
-    Created, Cursor, Error, LimitPolicy, Owner, OwnerLimit, Page, Result, Rotation, Session,
-    SessionId, SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
+    Created, Cursor, Error, ExpiryCounter, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Result,
+    Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash,
+    MAX_PAGE_SIZE,
 };
 
 use crate::codec::{
@@ -52,6 +53,8 @@ pub struct RedisStore {
     keys: Keys,
     clock: SharedClock,
     conn: Connector,
+    /// Sessions whose index entries this instance's scripts pruned as expired.
+    expired: ExpiryCounter,
 }
 
 /// Longest ttl or cap honoured (about 100 years); longer ones are cut to it.
@@ -68,6 +71,7 @@ impl RedisStore {
             keys: Keys::new(&settings.key_prefix)?,
             clock,
             conn: Connector::new(&settings.url, &settings.cluster_urls, settings.timeout)?,
+            expired: ExpiryCounter::default(),
         })
     }
 
@@ -76,6 +80,8 @@ impl RedisStore {
     }
 
     /// Runs a session script in `owner`'s slot: KEYS = [index], ARGV = [base, now, args...].
+    /// Every session script replies `{expired, reply}`: the count of expired sessions it pruned
+    /// is tallied under the owner's flavor and `reply` is returned.
     async fn eval(
         &self,
         what: &str,
@@ -92,11 +98,16 @@ impl RedisStore {
             inv.arg(a);
         }
         let inv = &inv;
-        self.conn
+        let reply = self
+            .conn
             .run(what, idempotent, |mut c| async move {
                 inv.invoke_async::<Value>(&mut c).await
             })
-            .await
+            .await?;
+        let mut items = array(what, reply)?.into_iter();
+        let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
+        self.expired.add(owner, u64::try_from(pruned).unwrap_or(0));
+        Ok(items.next().unwrap_or(Value::Nil))
     }
 
     /// Runs one plain command.
@@ -437,5 +448,9 @@ impl SessionStore for RedisStore {
         };
         docs.sort();
         Ok(docs)
+    }
+
+    fn take_expired(&self) -> Vec<(Flavor, u64)> {
+        self.expired.take()
     }
 }

@@ -24,8 +24,14 @@ pub(crate) struct Scripts {
     pub doc_insert: Script,
 }
 
+/// A session script: the helpers, then `body` as a function whose result is returned as
+/// `{expired, result}`, `expired` being how many of the owner's index entries the script pruned
+/// because they had expired. [`crate::RedisStore`] unwraps the pair in one place, so each
+/// script's own reply keeps the shape its comment describes.
 fn with_lib(body: &str) -> Script {
-    Script::new(&format!("{LIB}\n{body}"))
+    Script::new(&format!(
+        "{LIB}\nlocal function main()\n{body}\nend\nlocal reply = main()\nreturn {{ expired, reply }}\n"
+    ))
 }
 
 /// The scripts, hashed once per process.

@@ -11,8 +11,8 @@ use std::time::Duration;
 use chrono::Utc;
 use redis::AsyncCommands;
 use session_core::{
-    Error, Flavor, Owner, Rotation, Session, SessionId, SessionRef, SessionStore, SystemClock,
-    TokenHasher,
+    Clock, Error, Flavor, ManualClock, Owner, Rotation, Session, SessionId, SessionRef,
+    SessionStore, SystemClock, TokenHasher,
 };
 use session_redis::testing::RedisServer;
 use session_redis::{RedisSettings, RedisStore};
@@ -270,4 +270,116 @@ async fn scripts_are_reloaded_after_a_flush() {
         .unwrap();
     b.store.create(mk("b"), None).await.unwrap();
     assert_eq!(b.store.count_by_owner(&o).await.unwrap(), 2);
+}
+
+/// `take_expired`, sorted by flavor name.
+fn expired(store: &RedisStore) -> Vec<(Flavor, u64)> {
+    let mut got = store.take_expired();
+    got.sort_by_key(|(f, _)| f.as_str());
+    got
+}
+
+#[tokio::test]
+async fn expired_sessions_are_counted_once_when_pruned() {
+    let b = single().await;
+    let ss = Owner::new(Flavor::SessionStorage, &["c", "expiry"]).unwrap();
+    let mk = |o: &Owner, flavor: Flavor, id: &str, ttl_ms: i64| {
+        Session::new(
+            SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
+            flavor,
+            "c",
+            Utc::now(),
+            chrono::Duration::milliseconds(ttl_ms),
+        )
+    };
+    // A long-lived session keeps the owner's index keys alive; the short ones expire.
+    let long = mk(&ss, Flavor::SessionStorage, "long", 3_600_000);
+    b.store.create(long.clone(), None).await.unwrap();
+    let mut short = Vec::new();
+    for i in 0..3 {
+        let s = mk(&ss, Flavor::SessionStorage, &format!("s{i}"), 300);
+        short.push(s.reference());
+        b.store.create(s, None).await.unwrap();
+    }
+    // Deleted before expiry: not an expiry.
+    let deleted = mk(&ss, Flavor::SessionStorage, "deleted", 300);
+    b.store.create(deleted.clone(), None).await.unwrap();
+    assert_eq!(b.store.delete(&deleted.reference()).await.unwrap(), 1);
+    // A short group with a long-lived member: the member goes with the group, counted once.
+    let qs = Owner::new(Flavor::Quicksync, &["key", "expiry"]).unwrap();
+    let group = mk(&qs, Flavor::Quicksync, "g1", 300);
+    let mut host = mk(&qs, Flavor::Quicksync, "h1", 3_600_000);
+    host.parent = Some(group.id.clone());
+    b.store.create_group(group, host).await.unwrap();
+    let other = mk(&qs, Flavor::Quicksync, "g2", 3_600_000);
+    b.store.create(other, None).await.unwrap();
+    // An owner of no flavor (the gateway's index pointers) is never counted.
+    let ix = Owner::custom("ix", &["c", "subject"]).unwrap();
+    b.store
+        .create(mk(&ix, Flavor::Amity, "p0", 3_600_000), None)
+        .await
+        .unwrap();
+    b.store
+        .create(mk(&ix, Flavor::Amity, "p1", 300), None)
+        .await
+        .unwrap();
+    assert!(expired(&b.store).is_empty());
+
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    // Redis has dropped the records itself: a read or a touch sees nothing and counts nothing.
+    assert!(b.store.get(&short[0]).await.unwrap().is_none());
+    assert!(b
+        .store
+        .touch(&short[1], chrono::Duration::hours(1), None)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(expired(&b.store).is_empty());
+    // Counting prunes the index entries: each expired session is counted once.
+    assert_eq!(b.store.count_by_owner(&ss).await.unwrap(), 1);
+    assert_eq!(b.store.count_by_owner(&qs).await.unwrap(), 1);
+    assert_eq!(b.store.count_by_owner(&ix).await.unwrap(), 1);
+    assert_eq!(
+        expired(&b.store),
+        vec![(Flavor::Quicksync, 2), (Flavor::SessionStorage, 3)]
+    );
+    assert_eq!(b.store.count_by_owner(&ss).await.unwrap(), 1);
+    let page = b.store.list_by_owner(&qs, None, 10).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(expired(&b.store).is_empty());
+    assert!(b.store.get(&long.reference()).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_record_the_gateway_finds_expired_is_counted_on_the_lazy_check() {
+    // The gateway's clock runs ahead of Redis's: the record is still there, the script drops it.
+    let clock = Arc::new(ManualClock::starting_now());
+    let store = RedisStore::new(
+        common::settings(SERVER.url(), Vec::new(), Duration::from_secs(5)),
+        clock.clone(),
+    )
+    .unwrap();
+    let o = Owner::new(Flavor::Amity, &["net", "lazy"]).unwrap();
+    let mk = |id: &str| {
+        Session::new(
+            SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
+            Flavor::Amity,
+            "net",
+            clock.now(),
+            chrono::Duration::hours(1),
+        )
+    };
+    let a = mk("a");
+    store.create(a.clone(), None).await.unwrap();
+    store.create(mk("b"), None).await.unwrap();
+    clock.advance(chrono::Duration::hours(2));
+    assert!(store
+        .touch(&a.reference(), chrono::Duration::hours(1), None)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.take_expired(), vec![(Flavor::Amity, 1)]);
+    assert_eq!(store.count_by_owner(&o).await.unwrap(), 0);
+    assert_eq!(store.take_expired(), vec![(Flavor::Amity, 1)]);
+    assert!(store.take_expired().is_empty());
 }

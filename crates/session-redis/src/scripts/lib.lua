@@ -18,6 +18,10 @@ local EXP = base .. 'exp'
 local argi = 2
 -- How many expired entries a write that does not count removes on the way.
 local PRUNE_STEP = 32
+-- How many of the owner's index entries this script removed because their session had expired
+-- (members removed with an expired group included). Every session script replies
+-- {expired, reply} (see scripts.rs); the store tallies these by the owner's flavor.
+local expired = 0
 
 local function next_arg()
   argi = argi + 1
@@ -90,7 +94,9 @@ local function live(id)
   local e = tonumber(h[2])
   if not e then error('corrupt session record ' .. skey(id)) end
   if e <= now then
+    local before = redis.call('ZCARD', IDX)
     remove_tree(id, h[1])
+    expired = expired + before - redis.call('ZCARD', IDX)
     return nil
   end
   return h[1]
@@ -106,9 +112,12 @@ local function prune(limit)
   else
     dead = redis.call('ZRANGEBYSCORE', EXP, '-inf', ms(now))
   end
+  if #dead == 0 then return end
+  local before = redis.call('ZCARD', IDX)
   for _, ok in ipairs(dead) do
     remove_tree(id_of(ok), ok)
   end
+  expired = expired + before - redis.call('ZCARD', IDX)
 end
 
 -- Reads one encoded session from ARGV: id, order key, expiry ms, parent ('' = none), n, then
