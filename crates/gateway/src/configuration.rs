@@ -273,13 +273,28 @@ impl Settings {
         if st.backend == Backend::Redis {
             let urls = std::iter::once(&st.url).chain(st.cluster_urls.iter());
             for url in urls {
-                if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                if url.starts_with("rediss://") {
                     return Err(invalid(
                         "store.url",
-                        format!("`{url}` is not a redis:// or rediss:// URL"),
+                        "TLS to Redis (rediss://) is not supported yet: use redis:// on a \
+                         private network or a TLS-terminating proxy",
+                    ));
+                }
+                if !url.starts_with("redis://") {
+                    return Err(invalid(
+                        "store.url",
+                        format!("`{url}` is not a redis:// URL"),
                     ));
                 }
             }
+        }
+        if st.backend == Backend::Redis {
+            // Parses every URL without connecting.
+            session_redis::RedisStore::new(
+                st.redis_settings(),
+                std::sync::Arc::new(session_core::SystemClock),
+            )
+            .map_err(|e| invalid("store.url", e.to_string()))?;
         }
         if st.token_secret.is_empty() {
             return Err(invalid("store.token_secret", "must not be empty"));
@@ -421,6 +436,14 @@ mod tests {
             ("[server]\nmax_body_bytes = 1", "server.max_body_bytes"),
             (
                 "[store]\nbackend = \"redis\"\nurl = \"http://x\"",
+                "store.url",
+            ),
+            (
+                "[store]\nbackend = \"redis\"\nurl = \"rediss://x:6380\"",
+                "store.url",
+            ),
+            (
+                "[store]\nbackend = \"redis\"\nurl = \"redis://host:notaport\"",
                 "store.url",
             ),
         ] {

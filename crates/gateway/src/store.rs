@@ -7,6 +7,18 @@ use std::time::Duration;
 use session_core::{MemoryStore, SharedClock, SharedStore};
 use session_redis::{RedisSettings, RedisStore};
 
+impl StoreSettings {
+    /// The Redis part of the settings.
+    pub fn redis_settings(&self) -> RedisSettings {
+        RedisSettings {
+            url: self.url.clone(),
+            cluster_urls: self.cluster_urls.clone(),
+            key_prefix: self.key_prefix.clone(),
+            timeout: Duration::from_millis(self.timeout_ms),
+        }
+    }
+}
+
 use crate::configuration::{Backend, StoreSettings};
 
 /// How often the memory store drops expired sessions.
@@ -31,15 +43,7 @@ impl StoreFactory {
                 store.spawn_sweeper(SWEEP_EVERY);
                 Self::Shared(store)
             }
-            Backend::Redis => Self::Redis(
-                RedisSettings {
-                    url: settings.url.clone(),
-                    cluster_urls: settings.cluster_urls.clone(),
-                    key_prefix: settings.key_prefix.clone(),
-                    timeout: Duration::from_millis(settings.timeout_ms),
-                },
-                clock,
-            ),
+            Backend::Redis => Self::Redis(settings.redis_settings(), clock),
         }
     }
 
