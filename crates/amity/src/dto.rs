@@ -111,17 +111,8 @@ pub struct RefreshRequest {
 impl RefreshRequest {
     /// Validates a body.
     pub fn parse(body: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        let mut f = Fields::new(body);
-        let token = f.string("refreshToken", 1, REFRESH_TOKEN_MAX, true);
-        f.finish()?;
-        token
-            .map(|refresh_token| Self { refresh_token })
-            .ok_or_else(|| {
-                vec![FieldError::new(
-                    "refreshToken",
-                    "\"refreshToken\" is required",
-                )]
-            })
+        let refresh_token = only_string(body, "refreshToken", REFRESH_TOKEN_MAX)?;
+        Ok(Self { refresh_token })
     }
 }
 
@@ -135,13 +126,21 @@ pub struct AuthTokenRequest {
 impl AuthTokenRequest {
     /// Validates a body (or a query turned into an object).
     pub fn parse(body: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        let mut f = Fields::new(body);
-        let user_id = f.string("userId", 1, USER_ID_MAX, true);
-        f.finish()?;
-        user_id
-            .map(|user_id| Self { user_id })
-            .ok_or_else(|| vec![FieldError::new("userId", "\"userId\" is required")])
+        let user_id = only_string(body, "userId", USER_ID_MAX)?;
+        Ok(Self { user_id })
     }
+}
+
+/// The one field of a body with a single required string `name` of 1 to `max` characters.
+fn only_string(
+    body: &Map<String, Value>,
+    name: &str,
+    max: usize,
+) -> Result<String, Vec<FieldError>> {
+    let mut f = Fields::new(body);
+    let value = f.string(name, 1, max, true);
+    f.finish()?;
+    value.ok_or_else(|| vec![FieldError::new(name, format!("\"{name}\" is required"))])
 }
 
 /// Field-by-field reading of a JSON object that collects every failure.

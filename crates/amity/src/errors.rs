@@ -140,7 +140,7 @@ pub enum ErrorStatus {
 /// `data.detail` listing the failing fields of a validation error.
 #[derive(Serialize, ToSchema)]
 #[schema(as = AmityError)]
-pub(crate) struct Body<'a> {
+pub struct Body<'a> {
     /// Always `error`.
     #[schema(inline)]
     status: ErrorStatus,

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 /// The tag of every QuickBlox operation (the flavor's configuration name).
 pub const TAG: &str = "quickblox";
@@ -120,6 +120,37 @@ pub enum Errors {
 pub struct ErrorBody {
     /// The messages.
     pub errors: Errors,
+}
+
+// The error answers several routes share, each with its example, listed in a route's
+// `responses(...)` next to its own. Their variants are never built: they only describe answers.
+
+/// The answers to a body that is too large or neither form nor JSON: 413 and 415.
+#[derive(IntoResponses)]
+pub enum BodyErrors {
+    #[response(status = 413, description = "A body over `server.max_body_bytes`.",
+        example = json!({"errors": {"base": ["Request body is too large (limit 65536 bytes)"]}}))]
+    TooLarge(ErrorBody),
+    #[response(status = 415, description = "Neither form nor JSON, or not UTF-8.",
+        example = json!({"errors": {"base": ["Unsupported content type: send application/x-www-form-urlencoded or application/json (UTF-8)"]}}))]
+    Unsupported(ErrorBody),
+}
+
+/// The refusal of a `QB-Token` that names no live session: 401.
+#[derive(IntoResponses)]
+#[response(status = 401, description = "Missing, malformed, unknown, ended or expired `QB-Token`.",
+    example = json!({"errors": {"base": ["Required session does not exist"]}}))]
+pub struct NoSession(pub ErrorBody);
+
+/// The answers of every route to a fault of the gateway or the store: 500 and 503.
+#[derive(IntoResponses)]
+pub enum ServerErrors {
+    #[response(status = 500, description = "A fault inside the gateway.",
+        example = json!({"errors": {"base": ["Internal server error"]}}))]
+    Internal(ErrorBody),
+    #[response(status = 503, description = "The store did not answer in time; retry.",
+        example = json!({"errors": {"base": ["Service temporarily unavailable"]}}))]
+    Unavailable(ErrorBody),
 }
 
 /// Adds the `QB-Token` security scheme.

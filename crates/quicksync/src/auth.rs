@@ -86,3 +86,13 @@ pub async fn member(state: &State, req: &HttpRequest) -> Result<Member, SessionE
     }
     Ok(Member { session, group })
 }
+
+/// The member a session bearer belongs to, if it hosts its session (any other member is 403).
+pub async fn host(state: &State, req: &HttpRequest) -> Result<Member, SessionError> {
+    let me = member(state, req).await?;
+    if me.is_host() {
+        Ok(me)
+    } else {
+        Err(SessionError::NotHost)
+    }
+}

@@ -119,7 +119,7 @@ pub struct Problem {
 /// Every error of the flavor: an RFC 7807 problem, served as `application/problem+json`.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = QuicksyncProblemDetails)]
-pub(crate) struct ProblemDetails<'a> {
+pub struct ProblemDetails<'a> {
     /// The status's section of RFC 9110 (RFC 4918 for 422).
     #[serde(rename = "type")]
     #[schema(example = "https://tools.ietf.org/html/rfc9110#section-15.5.2")]

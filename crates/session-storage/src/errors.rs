@@ -239,7 +239,7 @@ impl ResponseError for Rejection {
 /// Every error of the flavor: `{"ok": false, "errors": [...]}`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = SessionStorageErrors)]
-pub(crate) struct ErrorBody {
+pub struct ErrorBody {
     /// Always false.
     #[schema(example = false)]
     ok: bool,

@@ -8,11 +8,9 @@ use serde_json::{Map, Value};
 
 use crate::auth::{self, AuthError};
 use crate::dto::AuthTokenRequest;
-use crate::errors::{
-    amity_response_error, AmityError, Body as ErrorBody, ErrorKind, FieldError, RequestError,
-};
+use crate::errors::{amity_response_error, AmityError, ErrorKind, FieldError, RequestError};
 use crate::issue;
-use crate::openapi::{AuthToken, AuthTokenQuery};
+use crate::openapi::{AuthToken, AuthTokenErrors, AuthTokenQuery, BodyErrors, ServerErrors};
 use crate::routes::AmityState;
 
 /// A failure of the authentication-token routes.
@@ -81,35 +79,9 @@ async fn issue_for(
         (status = 200, description = "The `authToken`, as plain text.", body = String,
             content_type = "text/plain; charset=utf-8",
             example = "5f1ed1f8c9a0c3d1b8e4a7f2c6d9e0b1a2c3d4e5"),
-        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
-            or could not be read.", body = ErrorBody,
-            examples(
-                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
-                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
-            )),
-        (status = 401, description = "A missing or unknown `x-server-key` (or one that does \
-            not match the `x-api-key` sent with it).", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"status": "error", "code": 400100, "message": "Missing server key (x-server-key header)"}))),
-                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid server key"}))),
-            )),
-        (status = 403, description = "The network is not in secure mode (code 400300).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 400300, "message": "Secure mode is off for this network"})),
-        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
-        (status = 415, description = "A body without `Content-Type: application/json` (or \
-            another `+json` type).", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
-        (status = 422, description = "`userId` is missing, not a string or out of length.",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
-                "data": {"detail": [{"path": ["userId"], "message": "\"userId\" is required"}]}})),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        BodyErrors,
+        AuthTokenErrors,
+        ServerErrors,
     ),
     security(("AmityServerKey" = []), ("AmityServerKey" = [], "AmityApiKey" = [])),
 )]
@@ -139,24 +111,8 @@ pub async fn issue_text(
     responses(
         (status = 200, description = "The `authToken`, as a JSON string.", body = String,
             example = json!("5f1ed1f8c9a0c3d1b8e4a7f2c6d9e0b1a2c3d4e5")),
-        (status = 401, description = "A missing or unknown `x-server-key` (or one that does \
-            not match the `x-api-key` sent with it).", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"status": "error", "code": 400100, "message": "Missing server key (x-server-key header)"}))),
-                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid server key"}))),
-            )),
-        (status = 403, description = "The network is not in secure mode (code 400300).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 400300, "message": "Secure mode is off for this network"})),
-        (status = 422, description = "`userId` is missing, not a string or out of length.",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
-                "data": {"detail": [{"path": ["userId"], "message": "\"userId\" is required"}]}})),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        AuthTokenErrors,
+        ServerErrors,
     ),
     security(("AmityServerKey" = []), ("AmityServerKey" = [], "AmityApiKey" = [])),
 )]

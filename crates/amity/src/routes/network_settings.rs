@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::{self, AuthError};
 use crate::dto::ChatSettings;
 use crate::errors::Body as ErrorBody;
+use crate::openapi::ServerErrors;
 use crate::routes::AmityState;
 
 /// Chat is on; mentions of channels, message previews and read markers are off.
@@ -29,11 +30,7 @@ use crate::routes::AmityState;
                 ("expired" = (value = json!({"status": "error", "code": 400100, "message": "Access token has expired"}))),
                 ("revoked" = (value = json!({"status": "error", "code": 400100, "message": "Access token has been revoked"}))),
             )),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        ServerErrors,
     ),
     security(("AmityBearer" = [])),
 )]

@@ -13,7 +13,10 @@ use crate::errors::{
     amity_response_error, AmityError, Body as ErrorBody, ErrorKind, FieldError, RequestError,
 };
 use crate::issue;
-use crate::openapi::{Refresh, RegisterV3, RegisterV4, RegisterV5};
+use crate::openapi::{
+    BearerRefused, BodyErrors, GlobalBan, LoginErrors, Refresh, RegisterV3, RegisterV4, RegisterV5,
+    ServerErrors,
+};
 use crate::routes::AmityState;
 use crate::tokens::RefreshToken;
 use crate::users;
@@ -93,39 +96,7 @@ fn object(body: Value) -> Result<serde_json::Map<String, Value>, RequestError> {
     request_body(content = RegisterV3, content_type = "application/json"),
     responses(
         (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
-        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
-            or could not be read.", body = ErrorBody,
-            examples(
-                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
-                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
-            )),
-        (status = 401, description = "A missing or unknown `x-api-key`; in secure mode, a \
-            missing `authToken` or one that is not live for this `userId`.", body = ErrorBody,
-            examples(
-                ("missing key" = (value = json!({"status": "error", "code": 400100, "message": "Missing API key (x-api-key header)"}))),
-                ("invalid key" = (value = json!({"status": "error", "code": 400100, "message": "Invalid API key"}))),
-                ("authToken required" = (value = json!({"status": "error", "code": 400100, "message": "authToken is required: the network is in secure mode"}))),
-                ("invalid authToken" = (value = json!({"status": "error", "code": 400100, "message": "Invalid authToken"}))),
-            )),
-        (status = 403, description = "The user is globally banned (code 400312).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
-        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
-        (status = 415, description = "A body without `Content-Type: application/json` (or \
-            another `+json` type).", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
-        (status = 422, description = "Fields failed validation: every failing field is listed \
-            in `data.detail`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
-                "data": {"detail": [
-                    {"path": ["userId"], "message": "\"userId\" must not be empty"},
-                    {"path": ["deviceInfo", "kind"], "message": "\"deviceInfo.kind\" must be one of [ios, android, web, node]"}]}})),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        LoginErrors,
     ),
     security(("AmityApiKey" = [])),
 )]
@@ -148,39 +119,7 @@ pub async fn register_v3(
     request_body(content = RegisterV4, content_type = "application/json"),
     responses(
         (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
-        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
-            or could not be read.", body = ErrorBody,
-            examples(
-                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
-                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
-            )),
-        (status = 401, description = "A missing or unknown `x-api-key`; in secure mode, a \
-            missing `authToken` or one that is not live for this `userId`.", body = ErrorBody,
-            examples(
-                ("missing key" = (value = json!({"status": "error", "code": 400100, "message": "Missing API key (x-api-key header)"}))),
-                ("invalid key" = (value = json!({"status": "error", "code": 400100, "message": "Invalid API key"}))),
-                ("authToken required" = (value = json!({"status": "error", "code": 400100, "message": "authToken is required: the network is in secure mode"}))),
-                ("invalid authToken" = (value = json!({"status": "error", "code": 400100, "message": "Invalid authToken"}))),
-            )),
-        (status = 403, description = "The user is globally banned (code 400312).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
-        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
-        (status = 415, description = "A body without `Content-Type: application/json` (or \
-            another `+json` type).", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
-        (status = 422, description = "Fields failed validation: every failing field is listed \
-            in `data.detail`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
-                "data": {"detail": [
-                    {"path": ["userId"], "message": "\"userId\" must not be empty"},
-                    {"path": ["deviceInfo", "kind"], "message": "\"deviceInfo.kind\" must be one of [ios, android, web, node]"}]}})),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        LoginErrors,
     ),
     security(("AmityApiKey" = [])),
 )]
@@ -207,39 +146,7 @@ pub async fn register_v4(
     request_body(content = RegisterV5, content_type = "application/json"),
     responses(
         (status = 200, description = "The session: access token (no `refreshToken`), `userType: signed-in`, the user and its roles.", body = SessionResponse),
-        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
-            or could not be read.", body = ErrorBody,
-            examples(
-                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
-                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
-            )),
-        (status = 401, description = "A missing or unknown `x-api-key`; in secure mode, a \
-            missing `authToken` or one that is not live for this `userId`.", body = ErrorBody,
-            examples(
-                ("missing key" = (value = json!({"status": "error", "code": 400100, "message": "Missing API key (x-api-key header)"}))),
-                ("invalid key" = (value = json!({"status": "error", "code": 400100, "message": "Invalid API key"}))),
-                ("authToken required" = (value = json!({"status": "error", "code": 400100, "message": "authToken is required: the network is in secure mode"}))),
-                ("invalid authToken" = (value = json!({"status": "error", "code": 400100, "message": "Invalid authToken"}))),
-            )),
-        (status = 403, description = "The user is globally banned (code 400312).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
-        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
-        (status = 415, description = "A body without `Content-Type: application/json` (or \
-            another `+json` type).", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
-        (status = 422, description = "Fields failed validation: every failing field is listed \
-            in `data.detail`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
-                "data": {"detail": [
-                    {"path": ["userId"], "message": "\"userId\" must not be empty"},
-                    {"path": ["deviceInfo", "kind"], "message": "\"deviceInfo.kind\" must be one of [ios, android, web, node]"}]}})),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        LoginErrors,
     ),
     security(("AmityApiKey" = [])),
 )]
@@ -296,19 +203,8 @@ async fn register(
     description = "200 while the access token is valid: signature, `exp`, and its session still live in the store.",
     responses(
         (status = 200, description = "The token is valid.", body = SessionCheckResponse),
-        (status = 401, description = "A missing, malformed, forged, expired or revoked access \
-            token (logged out, refreshed, evicted).", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"status": "error", "code": 400100, "message": "Missing access token (Authorization: Bearer)"}))),
-                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid access token"}))),
-                ("expired" = (value = json!({"status": "error", "code": 400100, "message": "Access token has expired"}))),
-                ("revoked" = (value = json!({"status": "error", "code": 400100, "message": "Access token has been revoked"}))),
-            )),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        BearerRefused,
+        ServerErrors,
     ),
     security(("AmityBearer" = [])),
 )]
@@ -332,19 +228,8 @@ pub async fn check(
     description = "Revokes the access token's session with its refresh token, at once (what the SDK's `secureLogout()` sends).",
     responses(
         (status = 200, description = "The session is revoked.", body = SuccessResponse),
-        (status = 401, description = "A missing, malformed, forged, expired or revoked access \
-            token (logged out, refreshed, evicted).", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"status": "error", "code": 400100, "message": "Missing access token (Authorization: Bearer)"}))),
-                ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid access token"}))),
-                ("expired" = (value = json!({"status": "error", "code": 400100, "message": "Access token has expired"}))),
-                ("revoked" = (value = json!({"status": "error", "code": 400100, "message": "Access token has been revoked"}))),
-            )),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        BearerRefused,
+        ServerErrors,
     ),
     security(("AmityBearer" = [])),
 )]
@@ -371,12 +256,6 @@ pub async fn revoke(
     responses(
         (status = 200, description = "A new access and refresh token (the v4 response).",
             body = SessionResponse),
-        (status = 400, description = "A body that is not JSON, is empty, is not a JSON object \
-            or could not be read.", body = ErrorBody,
-            examples(
-                ("malformed" = (value = json!({"status": "error", "code": 400000, "message": "Malformed JSON body: EOF while parsing a value at line 1 column 0"}))),
-                ("not an object" = (value = json!({"status": "error", "code": 400000, "message": "The request body must be a JSON object"}))),
-            )),
         (status = 401, description = "A missing or unknown `x-api-key`; an unknown, malformed \
             or forged refresh token, or one of a gone session; a reused one (the session is \
             then revoked).", body = ErrorBody,
@@ -386,23 +265,13 @@ pub async fn revoke(
                 ("invalid" = (value = json!({"status": "error", "code": 400100, "message": "Invalid refresh token"}))),
                 ("reused" = (value = json!({"status": "error", "code": 400100, "message": "Refresh token reuse detected: the session has been revoked"}))),
             )),
-        (status = 403, description = "The user is globally banned (code 400312).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 400312, "message": "User is globally banned"})),
-        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Request body is too large (limit: 65536 bytes)"})),
-        (status = 415, description = "A body without `Content-Type: application/json` (or \
-            another `+json` type).", body = ErrorBody,
-            example = json!({"status": "error", "code": 400000, "message": "Content-Type must be application/json"})),
         (status = 422, description = "`refreshToken` is missing, not a string or out of \
             length.", body = ErrorBody,
             example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
                 "data": {"detail": [{"path": ["refreshToken"], "message": "\"refreshToken\" is required"}]}})),
-        (status = 500, description = "A fault inside the gateway (details only in the log).",
-            body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Unexpected error"})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"})),
+        BodyErrors,
+        GlobalBan,
+        ServerErrors,
     ),
     security(("AmityApiKey" = [])),
 )]

@@ -7,7 +7,7 @@ use session_core::SessionPatch;
 use crate::body;
 use crate::dto::{attr, expiration, int_attr, UserEnvelope, EXPIRATION_HEADER};
 use crate::errors::{LoginError, RequestError};
-use crate::openapi::{ErrorBody, LoginBody};
+use crate::openapi::{BodyErrors, ErrorBody, LoginBody, NoSession, ServerErrors};
 use crate::requests;
 use crate::routes::{authenticate, check_user, State};
 use crate::tokens;
@@ -61,16 +61,10 @@ async fn set_user(
                 ("session" = (value = json!({"errors": {"base": ["Required session does not exist"]}}))),
                 ("credentials" = (value = json!({"errors": ["Unauthorized"]}))),
             )),
-        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Request body is too large (limit 65536 bytes)"]}})),
-        (status = 415, description = "Neither form nor JSON, or not UTF-8.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Unsupported content type: send application/x-www-form-urlencoded or application/json (UTF-8)"]}})),
         (status = 422, description = "A missing or bad field.", body = ErrorBody,
             example = json!({"errors": {"login": ["is required"]}})),
-        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Internal server error"]}})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+        BodyErrors,
+        ServerErrors,
     ),
     security(("QB-Token" = [])),
 )]
@@ -111,13 +105,8 @@ pub async fn login(
             empty body.",
             headers(("QB-Token-ExpirationDate" = String,
                 description = "When the token expires: `YYYY-MM-DD HH:MM:SS UTC`."))),
-        (status = 401, description = "Missing, malformed, unknown, ended or expired `QB-Token`.",
-            body = ErrorBody,
-            example = json!({"errors": {"base": ["Required session does not exist"]}})),
-        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Internal server error"]}})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+        NoSession,
+        ServerErrors,
     ),
     security(("QB-Token" = [])),
 )]

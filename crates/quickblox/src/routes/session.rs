@@ -7,7 +7,9 @@ use session_core::{Flavor, Session};
 use crate::body;
 use crate::dto::{expiration, new_attrs, SessionEnvelope, EXPIRATION_HEADER};
 use crate::errors::{RequestError, SessionError};
-use crate::openapi::{CreateSessionForm, CreateSessionJson, ErrorBody};
+use crate::openapi::{
+    BodyErrors, CreateSessionForm, CreateSessionJson, ErrorBody, NoSession, ServerErrors,
+};
 use crate::requests::CreateSession;
 use crate::routes::{authenticate, check_user, State};
 use crate::signature;
@@ -52,10 +54,6 @@ fn session_number() -> Result<u64, RequestError> {
             example = json!({"errors": {"base": ["Malformed JSON body"]}})),
         (status = 401, description = "Wrong user login, e-mail or password.", body = ErrorBody,
             example = json!({"errors": ["Unauthorized"]})),
-        (status = 413, description = "A body over `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Request body is too large (limit 65536 bytes)"]}})),
-        (status = 415, description = "Neither form nor JSON, or not UTF-8.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Unsupported content type: send application/x-www-form-urlencoded or application/json (UTF-8)"]}})),
         (status = 422, description = "A bad field, an unknown application or auth key, an \
             unexpected signature, a bad timestamp or a used nonce.", body = ErrorBody,
             examples(
@@ -65,10 +63,8 @@ fn session_number() -> Result<u64, RequestError> {
                 ("timestamp" = (value = json!({"errors": {"base": ["Bad timestamp"]}}))),
                 ("nonce" = (value = json!({"errors": {"base": ["Nonce has already been used"]}}))),
             )),
-        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Internal server error"]}})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+        BodyErrors,
+        ServerErrors,
     ),
 )]
 pub async fn create(
@@ -158,13 +154,8 @@ pub async fn create(
             body = SessionEnvelope,
             headers(("QB-Token-ExpirationDate" = String,
                 description = "When the token expires: `YYYY-MM-DD HH:MM:SS UTC`."))),
-        (status = 401, description = "Missing, malformed, unknown, ended or expired `QB-Token`.",
-            body = ErrorBody,
-            example = json!({"errors": {"base": ["Required session does not exist"]}})),
-        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Internal server error"]}})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+        NoSession,
+        ServerErrors,
     ),
     security(("QB-Token" = [])),
 )]
@@ -183,13 +174,8 @@ pub async fn show(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
     operation_id = "quickblox_delete_session",
     responses(
         (status = 200, description = "The session is ended, its token gone; empty body."),
-        (status = 401, description = "Missing, malformed, unknown, ended or expired `QB-Token`.",
-            body = ErrorBody,
-            example = json!({"errors": {"base": ["Required session does not exist"]}})),
-        (status = 500, description = "A fault inside the gateway.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Internal server error"]}})),
-        (status = 503, description = "The store did not answer in time; retry.", body = ErrorBody,
-            example = json!({"errors": {"base": ["Service temporarily unavailable"]}})),
+        NoSession,
+        ServerErrors,
     ),
     security(("QB-Token" = [])),
 )]

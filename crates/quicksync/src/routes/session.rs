@@ -12,6 +12,10 @@ use crate::dto::{
 };
 use crate::eip191::Address;
 use crate::errors::{ProblemDetails, SessionError};
+use crate::openapi::{
+    AtCurrent, AtDisconnect, AtJoin, AtKick, AtSession, BodyErrors, Internal, NotHost,
+    SessionBearerRefused, Unavailable, Unreadable,
+};
 use crate::records::{from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST};
 use crate::state::State;
 use crate::{passwords, pseudonym, rules, tokens};
@@ -29,9 +33,6 @@ type Reply = Result<HttpResponse, actix_web::Error>;
     request_body(content = CreateSessionRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The session and the host's credentials (role `Host`).", body = SessionCredentialsDto),
-        (status = 400, description = "The body could not be read off the connection.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The request body could not be read.", "instance": "/v1/session"})),
         (status = 401, description = "No `Authorization: Bearer` or a wallet bearer that does not verify (wrong key or algorithm, expired, not yet valid, missing `exp`/`sub`, `sub` not an address, wrong `iss`/`aud`); `X-API-KEY` missing or unknown.",
             body = ProblemDetails, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "`Bearer`")),
@@ -41,12 +42,6 @@ type Reply = Result<HttpResponse, actix_web::Error>;
                 ("no API key" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "The X-API-KEY header is required.", "instance": "/v1/session"}))),
                 ("bad API key" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "The API key is not valid.", "instance": "/v1/session"}))),
             )),
-        (status = 413, description = "A body over `server.max_body_bytes` (declared or streamed).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Content Too Large", "status": 413, "detail": "The request body is larger than 65536 bytes.", "instance": "/v1/session"})),
-        (status = 415, description = "No JSON content type (`application/json`, `text/json` or `application/*+json`).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "detail": "Send the body as application/json (text/json and application/*+json are accepted).", "instance": "/v1/session"})),
         (status = 422, description = "The body breaks the schema (unknown, mistyped member; not an object), is empty or is not JSON, or a rule is out of bounds, a whitelist address is bad, or the passwords conflict; `errors` names the member by JSON path.",
             body = ProblemDetails, content_type = "application/problem+json",
             examples(
@@ -54,12 +49,10 @@ type Reply = Result<HttpResponse, actix_web::Error>;
                 ("unknown member" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: rules.maxUsers: unknown field `maxUsers`, expected one of `userCapacity`, `expiryDurationInSeconds`, `password`, `allowOnlyWhitelistedAddresses`, `whiteListAddresses`", "instance": "/v1/session", "errors": {"rules.maxUsers": ["unknown field `maxUsers`, expected one of `userCapacity`, `expiryDurationInSeconds`, `password`, `allowOnlyWhitelistedAddresses`, `whiteListAddresses`"]}}))),
                 ("out of bounds" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: rules.userCapacity: must be between 1 and 100", "instance": "/v1/session", "errors": {"rules.userCapacity": ["must be between 1 and 100"]}}))),
             )),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/session"})),
-        (status = 503, description = "The store did not answer in time; retry.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/session"})),
+        Unreadable<AtSession>,
+        BodyErrors<AtSession>,
+        Internal<AtSession>,
+        Unavailable<AtSession>,
     ),
     security(("QuicksyncApiKey" = [], "QuicksyncWalletBearer" = [])),
 )]
@@ -136,9 +129,6 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
     request_body(content = JoinRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The session and the caller's credentials (role `Client`).", body = SessionCredentialsDto),
-        (status = 400, description = "The body could not be read off the connection.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The request body could not be read.", "instance": "/v1/session/join"})),
         (status = 401, description = "No `Authorization: Bearer`, or a wallet bearer that does not verify.",
             body = ProblemDetails, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "`Bearer`")),
@@ -162,24 +152,16 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
                 ("full" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.10", "title": "Conflict", "status": 409, "detail": "The session is full.", "instance": "/v1/session/join"}))),
                 ("member" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.10", "title": "Conflict", "status": 409, "detail": "This wallet is already in the session.", "instance": "/v1/session/join"}))),
             )),
-        (status = 413, description = "A body over `server.max_body_bytes` (declared or streamed).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Content Too Large", "status": 413, "detail": "The request body is larger than 65536 bytes.", "instance": "/v1/session/join"})),
-        (status = 415, description = "No JSON content type (`application/json`, `text/json` or `application/*+json`).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "detail": "Send the body as application/json (text/json and application/*+json are accepted).", "instance": "/v1/session/join"})),
         (status = 422, description = "The body breaks the schema, is empty or is not JSON, or has no `sessionId`.",
             body = ProblemDetails, content_type = "application/problem+json",
             examples(
                 ("empty" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "A non-empty request body is required.", "instance": "/v1/session/join", "errors": {"$": ["A non-empty request body is required."]}}))),
                 ("no sessionId" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: sessionId: is required", "instance": "/v1/session/join", "errors": {"sessionId": ["is required"]}}))),
             )),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/session/join"})),
-        (status = 503, description = "The store did not answer in time; retry.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/session/join"})),
+        Unreadable<AtJoin>,
+        BodyErrors<AtJoin>,
+        Internal<AtJoin>,
+        Unavailable<AtJoin>,
     ),
     security(("QuicksyncWalletBearer" = [])),
 )]
@@ -262,19 +244,9 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     description = "The session of the session token, with its rules and members in joining order.",
     responses(
         (status = 200, description = "The session and its members.", body = CurrentSessionDto),
-        (status = 401, description = "No `Authorization: Bearer`, or a session token that is unknown, forged, kicked, departed, deleted or expired.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`")),
-            examples(
-                ("no bearer" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "An Authorization: Bearer token is required.", "instance": "/v1/session/current"}))),
-                ("bad token" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "The session token is not valid, or the session has ended.", "instance": "/v1/session/current"}))),
-            )),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/session/current"})),
-        (status = 503, description = "The store did not answer in time; retry.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/session/current"})),
+        SessionBearerRefused<AtCurrent>,
+        Internal<AtCurrent>,
+        Unavailable<AtCurrent>,
     ),
     security(("QuicksyncSessionBearer" = [])),
 )]
@@ -325,28 +297,9 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
     request_body(content = KickRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The member is removed; empty body."),
-        (status = 400, description = "The body could not be read off the connection.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The request body could not be read.", "instance": "/v1/session/current/kick"})),
-        (status = 401, description = "No `Authorization: Bearer`, or a session token that is unknown, forged, kicked, departed, deleted or expired.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`")),
-            examples(
-                ("no bearer" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "An Authorization: Bearer token is required.", "instance": "/v1/session/current/kick"}))),
-                ("bad token" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "The session token is not valid, or the session has ended.", "instance": "/v1/session/current/kick"}))),
-            )),
-        (status = 403, description = "The caller is not the host.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.4", "title": "Forbidden", "status": 403, "detail": "Only the session host may do this.", "instance": "/v1/session/current/kick"})),
         (status = 404, description = "No member with that id in the session.",
             body = ProblemDetails, content_type = "application/problem+json",
             example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.5", "title": "Not Found", "status": 404, "detail": "No user with this id is in the session.", "instance": "/v1/session/current/kick"})),
-        (status = 413, description = "A body over `server.max_body_bytes` (declared or streamed).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Content Too Large", "status": 413, "detail": "The request body is larger than 65536 bytes.", "instance": "/v1/session/current/kick"})),
-        (status = 415, description = "No JSON content type (`application/json`, `text/json` or `application/*+json`).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "detail": "Send the body as application/json (text/json and application/*+json are accepted).", "instance": "/v1/session/current/kick"})),
         (status = 422, description = "The body breaks the schema, is empty or is not JSON, has no `userId`, or names the host itself.",
             body = ProblemDetails, content_type = "application/problem+json",
             examples(
@@ -354,20 +307,17 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
                 ("no userId" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: userId: is required", "instance": "/v1/session/current/kick", "errors": {"userId": ["is required"]}}))),
                 ("self" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: userId: the host cannot kick itself; disconnect or delete the session instead", "instance": "/v1/session/current/kick", "errors": {"userId": ["the host cannot kick itself; disconnect or delete the session instead"]}}))),
             )),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/session/current/kick"})),
-        (status = 503, description = "The store did not answer in time; retry.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/session/current/kick"})),
+        Unreadable<AtKick>,
+        BodyErrors<AtKick>,
+        SessionBearerRefused<AtKick>,
+        NotHost<AtKick>,
+        Internal<AtKick>,
+        Unavailable<AtKick>,
     ),
     security(("QuicksyncSessionBearer" = [])),
 )]
 pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
-    let me = auth::member(&state, &req).await?;
-    if !me.is_host() {
-        return Err(SessionError::NotHost.into());
-    }
+    let me = auth::host(&state, &req).await?;
     let body: KickRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
     let raw = body
         .user_id
@@ -406,19 +356,9 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     description = "The caller leaves and its session token dies. A host that disconnects ends the session, as `DELETE /v1/session/current` does. A body is ignored.",
     responses(
         (status = 200, description = "Left (or, for the host, ended); empty body."),
-        (status = 401, description = "No `Authorization: Bearer`, or a session token that is unknown, forged, kicked, departed, deleted or expired.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`")),
-            examples(
-                ("no bearer" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "An Authorization: Bearer token is required.", "instance": "/v1/session/disconnect"}))),
-                ("bad token" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "The session token is not valid, or the session has ended.", "instance": "/v1/session/disconnect"}))),
-            )),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/session/disconnect"})),
-        (status = 503, description = "The store did not answer in time; retry.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/session/disconnect"})),
+        SessionBearerRefused<AtDisconnect>,
+        Internal<AtDisconnect>,
+        Unavailable<AtDisconnect>,
     ),
     security(("QuicksyncSessionBearer" = [])),
 )]
@@ -447,30 +387,15 @@ pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
     description = "Ends the session: every member's token dies and joins answer 404.",
     responses(
         (status = 200, description = "The session is ended; empty body."),
-        (status = 401, description = "No `Authorization: Bearer`, or a session token that is unknown, forged, kicked, departed, deleted or expired.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`")),
-            examples(
-                ("no bearer" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "An Authorization: Bearer token is required.", "instance": "/v1/session/current"}))),
-                ("bad token" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "Unauthorized", "status": 401, "detail": "The session token is not valid, or the session has ended.", "instance": "/v1/session/current"}))),
-            )),
-        (status = 403, description = "The caller is not the host.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.4", "title": "Forbidden", "status": 403, "detail": "Only the session host may do this.", "instance": "/v1/session/current"})),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/session/current"})),
-        (status = 503, description = "The store did not answer in time; retry.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/session/current"})),
+        SessionBearerRefused<AtCurrent>,
+        NotHost<AtCurrent>,
+        Internal<AtCurrent>,
+        Unavailable<AtCurrent>,
     ),
     security(("QuicksyncSessionBearer" = [])),
 )]
 pub async fn delete(req: HttpRequest, state: web::Data<State>) -> Reply {
-    let me = auth::member(&state, &req).await?;
-    if !me.is_host() {
-        return Err(SessionError::NotHost.into());
-    }
+    let me = auth::host(&state, &req).await?;
     end(&state, &me).await?;
     Ok(HttpResponse::Ok().finish())
 }

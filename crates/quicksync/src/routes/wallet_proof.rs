@@ -8,6 +8,7 @@ use crate::eip191::{self, Address, SignatureError};
 use crate::errors::ProblemDetails;
 use crate::errors::{RequestError, WalletProofError};
 use crate::nonce::{NonceError, Nonces};
+use crate::openapi::{AtNonce, AtVerify, BodyErrors, Internal};
 use crate::state::State;
 
 /// Hands out a nonce and the message to sign; nothing is stored.
@@ -20,9 +21,7 @@ use crate::state::State;
     description = "A nonce and the message to sign with the wallet (EIP-191 `personal_sign`). Issuing stores nothing: the message carries the nonce, its issue time and a MAC over both.",
     responses(
         (status = 200, description = "The nonce and the message to sign.", body = NonceDto),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/wallet-proof/nonce"})),
+        Internal<AtNonce>,
     ),
 )]
 pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofError> {
@@ -61,27 +60,20 @@ pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofE
                 ("other signer" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The signature was not made by walletAddress.", "instance": "/v1/wallet-proof/verify"}))),
                 ("query" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The query string is not valid: Query deserialize error: duplicate field `chain`", "instance": "/v1/wallet-proof/verify"}))),
             )),
-        (status = 413, description = "A body over `server.max_body_bytes` (declared or streamed).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Content Too Large", "status": 413, "detail": "The request body is larger than 65536 bytes.", "instance": "/v1/wallet-proof/verify"})),
-        (status = 415, description = "No JSON content type (`application/json`, `text/json` or `application/*+json`).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "detail": "Send the body as application/json (text/json and application/*+json are accepted).", "instance": "/v1/wallet-proof/verify"})),
         (status = 422, description = "The body breaks the schema (unknown, missing or mistyped member), is empty or is not JSON; `errors` names the member by JSON path.",
             body = ProblemDetails, content_type = "application/problem+json",
             examples(
                 ("empty" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "A non-empty request body is required.", "instance": "/v1/wallet-proof/verify", "errors": {"$": ["A non-empty request body is required."]}}))),
                 ("missing member" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: $: missing field `signature`", "instance": "/v1/wallet-proof/verify", "errors": {"$": ["missing field `signature`"]}}))),
             )),
-        (status = 500, description = "A fault inside the gateway (logged, not shown).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Internal Server Error", "status": 500, "detail": "An unexpected error occurred.", "instance": "/v1/wallet-proof/verify"})),
         (status = 503, description = "The store did not answer in time; retry. Also: no `wallet_token.hs256_secret` is configured.",
             body = ProblemDetails, content_type = "application/problem+json",
             examples(
                 ("store" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/wallet-proof/verify"}))),
                 ("not configured" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "Wallet verification is not configured on this server.", "instance": "/v1/wallet-proof/verify"}))),
             )),
+        BodyErrors<AtVerify>,
+        Internal<AtVerify>,
     ),
 )]
 pub async fn verify(

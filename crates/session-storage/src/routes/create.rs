@@ -10,7 +10,7 @@ use crate::body::read_json;
 use crate::dto::{parse_create, timestamp, CreatedView, Envelope};
 use crate::errors::{ApiError, ErrorBody, Rejection};
 use crate::ids::new_id;
-use crate::openapi::CreateBody;
+use crate::openapi::{AtCreate, BodyErrors, CreateBody, RouteErrors};
 use crate::state::{AppState, Client};
 use crate::tokens::{self, SUBSCRIBER_HASHES};
 
@@ -38,26 +38,15 @@ const ID_ATTEMPTS: usize = 3;
                 ("empty" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:empty_body", "status": 400, "title": "Bad Request", "detail": "the request body is empty; send a JSON object such as {\"data\": {}}", "instance": "/session-storage/session", "error_code": "EMPTY_BODY"}]}))),
                 ("unreadable" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:unreadable_body", "status": 400, "title": "Bad Request", "detail": "the request body could not be read", "instance": "/session-storage/session", "error_code": "UNREADABLE_BODY"}]}))),
             )),
-        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/session", "error_code": "MISSING_CREDENTIALS"}]}))),
-                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/session", "error_code": "INVALID_CREDENTIALS"}]}))),
-            )),
         (status = 409, description = "The user already holds `max_sessions_per_user` live \
             sessions and the policy is `refuse` (409 by default, `limit_status`).", body = ErrorBody,
             example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_limit_reached", "status": 409, "title": "Session Limit Reached", "detail": "the user already holds its maximum of 10 live sessions; delete one first", "instance": "/session-storage/session", "error_code": "SESSION_LIMIT_REACHED"}]})),
         (status = 429, description = "Same as 409, when `limit_status = 429`.", body = ErrorBody,
             example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_limit_reached", "status": 429, "title": "Session Limit Reached", "detail": "the user already holds its maximum of 10 live sessions; delete one first", "instance": "/session-storage/session", "error_code": "SESSION_LIMIT_REACHED"}]})),
-        (status = 413, description = "The body is larger than `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:payload_too_large", "status": 413, "title": "Payload Too Large", "detail": "the request body is larger than 65536 bytes", "instance": "/session-storage/session", "error_code": "PAYLOAD_TOO_LARGE"}]})),
-        (status = 415, description = "A body with a content type other than `application/json` or `application/*+json`.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:unsupported_media_type", "status": 415, "title": "Unsupported Media Type", "detail": "send the body as application/json, not `text/plain`", "instance": "/session-storage/session", "error_code": "UNSUPPORTED_MEDIA_TYPE"}]})),
         (status = 422, description = "A field of the body is of the wrong type or out of range; one entry per field.", body = ErrorBody,
             example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:validation_error", "status": 422, "title": "Unprocessable Entity", "detail": "data.subscriber_count: must be an integer from 0 to 10", "instance": "/session-storage/session", "error_code": "VALIDATION_ERROR"}]})),
-        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/session", "error_code": "INTERNAL_ERROR"}]})),
-        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/session", "error_code": "STORE_UNAVAILABLE"}]})),
+        BodyErrors<AtCreate>,
+        RouteErrors<AtCreate>,
     ),
     security(("ClientID" = [], "ClientSecret" = [])),
 )]

@@ -2,14 +2,16 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use serde::Deserialize;
 use session_core::SessionRef;
+use utoipa::IntoParams;
 
 use crate::auth::Authenticated;
 use crate::body::read_json;
 use crate::dto::{parse_extend, parse_list, Envelope, PageBody, SessionView};
 use crate::errors::{ApiError, ErrorBody, Rejection};
 use crate::ids::parse_own;
-use crate::openapi::ExtendBody;
+use crate::openapi::{AtList, AtSession, BodyErrors, ExtendBody, NotFound, RouteErrors};
 use crate::page_token;
 use crate::state::{AppState, Client};
 
@@ -29,20 +31,12 @@ use crate::state::{AppState, Client};
     responses(
         (status = 200, description = "A page of the client's live sessions, in creation order.",
             body = PageBody),
-        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions", "error_code": "MISSING_CREDENTIALS"}]}))),
-                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions", "error_code": "INVALID_CREDENTIALS"}]}))),
-            )),
         (status = 422, description = "A bad `page_size`, or a `page_token` altered or issued to another client.", body = ErrorBody,
             examples(
                 ("page_size" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:validation_error", "status": 422, "title": "Unprocessable Entity", "detail": "page_size: must be an integer from 1 to 100", "instance": "/session-storage/sessions", "error_code": "VALIDATION_ERROR"}]}))),
                 ("page_token" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_page_token", "status": 422, "title": "Unprocessable Entity", "detail": "page_token is not a token this server issued for this client", "instance": "/session-storage/sessions", "error_code": "INVALID_PAGE_TOKEN"}]}))),
             )),
-        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions", "error_code": "INTERNAL_ERROR"}]})),
-        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions", "error_code": "STORE_UNAVAILABLE"}]})),
+        RouteErrors<AtList>,
     ),
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
@@ -84,23 +78,12 @@ pub async fn list(
     path = "/session-storage/sessions/{id}",
     tag = "session-storage",
     operation_id = "session_storage_get_session",
-    params(
-        ("id" = String, Path, description = "The session id (`<user>.<8 hex>.<8 hex>`)."),
-    ),
+    params(IdPath),
     responses(
         (status = 200, description = "The session (never its tokens).",
             body = Envelope<SessionView>),
-        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MISSING_CREDENTIALS"}]}))),
-                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INVALID_CREDENTIALS"}]}))),
-            )),
-        (status = 404, description = "No such session among the client's own (unknown, expired, deleted, malformed or another client's id).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_not_found", "status": 404, "title": "Not Found", "detail": "no session with this id", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "SESSION_NOT_FOUND"}]})),
-        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INTERNAL_ERROR"}]})),
-        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "STORE_UNAVAILABLE"}]})),
+        NotFound,
+        RouteErrors<AtSession>,
     ),
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
@@ -108,10 +91,10 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(client): Authenticated,
-    id: web::Path<String>,
+    id: web::Path<IdPath>,
 ) -> Result<HttpResponse, Rejection> {
     let run = async {
-        let r = own_ref(&client, &id)?;
+        let r = id.own_ref(&client)?;
         let session = state
             .core
             .store
@@ -129,22 +112,11 @@ pub async fn get(
     path = "/session-storage/sessions/{id}",
     tag = "session-storage",
     operation_id = "session_storage_delete_session",
-    params(
-        ("id" = String, Path, description = "The session id (`<user>.<8 hex>.<8 hex>`)."),
-    ),
+    params(IdPath),
     responses(
         (status = 204, description = "Deleted; empty body."),
-        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MISSING_CREDENTIALS"}]}))),
-                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INVALID_CREDENTIALS"}]}))),
-            )),
-        (status = 404, description = "No such session among the client's own (unknown, expired, deleted, malformed or another client's id).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_not_found", "status": 404, "title": "Not Found", "detail": "no session with this id", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "SESSION_NOT_FOUND"}]})),
-        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INTERNAL_ERROR"}]})),
-        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "STORE_UNAVAILABLE"}]})),
+        NotFound,
+        RouteErrors<AtSession>,
     ),
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
@@ -152,10 +124,10 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(client): Authenticated,
-    id: web::Path<String>,
+    id: web::Path<IdPath>,
 ) -> Result<HttpResponse, Rejection> {
     let run = async {
-        let r = own_ref(&client, &id)?;
+        let r = id.own_ref(&client)?;
         if state.core.store.delete(&r).await? == 0 {
             return Err(ApiError::SessionNotFound);
         }
@@ -172,7 +144,7 @@ pub async fn delete(
     tag = "session-storage",
     operation_id = "session_storage_extend_session",
     params(
-        ("id" = String, Path, description = "The session id (`<user>.<8 hex>.<8 hex>`)."),
+        IdPath,
         ("ttl_seconds" = Option<u64>, Query, minimum = 60, maximum = 31536000,
             description = "The new lifetime from now, `min_ttl_seconds` (60) to \
                 `max_ttl_seconds` (31536000); or give it in the body (both must agree)."),
@@ -190,23 +162,11 @@ pub async fn delete(
                 ("malformed" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:malformed_json", "status": 400, "title": "Bad Request", "detail": "the request body is not valid JSON: EOF while parsing an object at line 1 column 1", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MALFORMED_JSON"}]}))),
                 ("unreadable" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:unreadable_body", "status": 400, "title": "Bad Request", "detail": "the request body could not be read", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "UNREADABLE_BODY"}]}))),
             )),
-        (status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.", body = ErrorBody,
-            examples(
-                ("missing" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:missing_credentials", "status": 401, "title": "Unauthorized", "detail": "send the ClientID and ClientSecret headers", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "MISSING_CREDENTIALS"}]}))),
-                ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INVALID_CREDENTIALS"}]}))),
-            )),
-        (status = 404, description = "No such session among the client's own (unknown, expired, deleted, malformed or another client's id).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:session_not_found", "status": 404, "title": "Not Found", "detail": "no session with this id", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "SESSION_NOT_FOUND"}]})),
-        (status = 413, description = "The body is larger than `server.max_body_bytes`.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:payload_too_large", "status": 413, "title": "Payload Too Large", "detail": "the request body is larger than 65536 bytes", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "PAYLOAD_TOO_LARGE"}]})),
-        (status = 415, description = "A body with a content type other than `application/json` or `application/*+json`.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:unsupported_media_type", "status": 415, "title": "Unsupported Media Type", "detail": "send the body as application/json, not `text/plain`", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "UNSUPPORTED_MEDIA_TYPE"}]})),
         (status = 422, description = "`ttl_seconds` missing, out of range, or different in the query and the body.", body = ErrorBody,
             example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:validation_error", "status": 422, "title": "Unprocessable Entity", "detail": "ttl_seconds: must be a whole number of seconds from 60 to 31536000", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "VALIDATION_ERROR"}]})),
-        (status = 500, description = "A fault inside the gateway (logged, never detailed).", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "INTERNAL_ERROR"}]})),
-        (status = 503, description = "The store did not answer within `store.timeout_ms`; retry later.", body = ErrorBody,
-            example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:store_unavailable", "status": 503, "title": "Service Unavailable", "detail": "the session store is unavailable; retry later", "instance": "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b", "error_code": "STORE_UNAVAILABLE"}]})),
+        NotFound,
+        BodyErrors<AtSession>,
+        RouteErrors<AtSession>,
     ),
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
@@ -214,14 +174,14 @@ pub async fn extend(
     req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(client): Authenticated,
-    id: web::Path<String>,
+    id: web::Path<IdPath>,
     payload: web::Payload,
 ) -> Result<HttpResponse, Rejection> {
     let run = async {
         let body = read_json(&req, payload, state.core.max_body_bytes).await?;
         let ttl = parse_extend(req.query_string(), body.as_ref(), &state.settings)?;
         let ttl = Duration::seconds(i64::try_from(ttl).map_err(|_| ApiError::Internal)?);
-        let r = own_ref(&client, &id)?;
+        let r = id.own_ref(&client)?;
         state
             .core
             .store
@@ -234,9 +194,19 @@ pub async fn extend(
     run.await.map_err(|e| e.at(&req))
 }
 
-/// The store reference of `raw` if it is one of `client`'s ids; any other id is not found.
-fn own_ref(client: &Client, raw: &str) -> Result<SessionRef, ApiError> {
-    parse_own(raw, &client.user)
-        .map(|id| SessionRef::new(client.owner.clone(), id))
-        .ok_or(ApiError::SessionNotFound)
+/// The `{id}` of `/session-storage/sessions/{id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct IdPath {
+    /// The session id (`<user>.<8 hex>.<8 hex>`).
+    id: String,
+}
+
+impl IdPath {
+    /// The store reference of the id if it is one of `client`'s; any other id is not found.
+    fn own_ref(&self, client: &Client) -> Result<SessionRef, ApiError> {
+        parse_own(&self.id, &client.user)
+            .map(|id| SessionRef::new(client.owner.clone(), id))
+            .ok_or(ApiError::SessionNotFound)
+    }
 }
