@@ -20,6 +20,8 @@ pub enum ErrorKind {
     UnsupportedMediaType,
     /// A method the path does not serve.
     MethodNotAllowed,
+    /// A path under `/api` that no route serves.
+    NotFound,
     /// Missing or wrong API key, server key, access, refresh or auth token.
     Unauthorized,
     /// The network does not allow this (e.g. secure mode is off).
@@ -54,6 +56,7 @@ impl ErrorKind {
                 400_000,
                 "Method not allowed",
             ),
+            Self::NotFound => (StatusCode::NOT_FOUND, 400_400, "Resource not found"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, 400_100, "Unauthorized"),
             Self::Forbidden => (StatusCode::FORBIDDEN, 400_300, "Forbidden"),
             Self::GlobalBan => (StatusCode::FORBIDDEN, 400_312, "User is globally banned"),
@@ -240,6 +243,9 @@ pub enum RequestError {
     /// A method the path does not serve.
     #[error("Method not allowed")]
     Method,
+    /// No route under `/api` matches the path.
+    #[error("Resource not found")]
+    Route,
 }
 
 impl AmityError for RequestError {
@@ -251,6 +257,7 @@ impl AmityError for RequestError {
             Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
             Self::ContentType => ErrorKind::UnsupportedMediaType,
             Self::Method => ErrorKind::MethodNotAllowed,
+            Self::Route => ErrorKind::NotFound,
         }
     }
 }

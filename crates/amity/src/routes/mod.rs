@@ -55,5 +55,9 @@ pub fn mount(cfg: &mut web::ServiceConfig, state: AmityState) {
     .service(
         resource("/api/v3/network-settings/chat", "GET")
             .route(web::get().to(network_settings::chat)),
-    );
+    )
+    // Registered last: any other path under /api answers in Amity's format.
+    .service(web::scope("/api").default_service(web::to(|| async {
+        actix_web::ResponseError::error_response(&crate::errors::RequestError::Route)
+    })));
 }
