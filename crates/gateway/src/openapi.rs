@@ -181,23 +181,6 @@ mod tests {
         out
     }
 
-    fn refs(v: &Value, out: &mut BTreeSet<String>) {
-        match v {
-            Value::Object(m) => {
-                for (k, v) in m {
-                    match (k.as_str(), v) {
-                        ("$ref", Value::String(r)) => {
-                            out.insert(r.clone());
-                        }
-                        _ => refs(v, out),
-                    }
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
-            _ => {}
-        }
-    }
-
     #[test]
     fn operation_ids_are_present_and_unique() {
         let doc = json(&document(&Flavor::ALL));
@@ -278,8 +261,7 @@ mod tests {
     #[test]
     fn every_reference_and_security_requirement_resolves() {
         let doc = json(&document(&Flavor::ALL));
-        let mut found = BTreeSet::new();
-        refs(&doc, &mut found);
+        let found: BTreeSet<String> = api_testkit::refs(&doc).into_iter().collect();
         assert!(!found.is_empty());
         for r in found {
             let name = r
