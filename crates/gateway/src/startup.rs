@@ -85,6 +85,11 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr()?.port();
+        if settings.serves(Flavor::Quicksync) {
+            for warning in settings.quicksync.warnings() {
+                tracing::warn!("{warning}");
+            }
+        }
         let stores = StoreFactory::new(&settings.store, clock.clone());
         let first_store = stores.for_worker()?;
         let document = crate::openapi::document(&settings.flavors.enabled);

@@ -36,13 +36,6 @@ use state::State;
 
 /// Mounts the flavor's routes under `/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
-    let secret = &settings.wallet_token.hs256_secret;
-    if !secret.is_empty() && secret.len() < 32 {
-        static WARNED: std::sync::Once = std::sync::Once::new();
-        WARNED.call_once(|| {
-            tracing::warn!("quicksync: wallet_token.hs256_secret is shorter than 32 bytes")
-        });
-    }
     let state = web::Data::new(State::new(core, settings));
     let resource = |path: &str, allow: &'static str| {
         web::resource(path).default_service(web::to(fallback::method_not_allowed(allow)))

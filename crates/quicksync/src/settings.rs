@@ -133,6 +133,16 @@ pub const USER_CAPACITY_LIMIT: u32 = 10_000;
 pub const SECONDS_LIMIT: u32 = 30 * 24 * 3600;
 
 impl Settings {
+    /// Acceptable but unwise values, for the gateway to log once at start-up.
+    pub fn warnings(&self) -> Vec<String> {
+        let secret = &self.wallet_token.hs256_secret;
+        if !secret.is_empty() && secret.len() < 32 {
+            vec!["quicksync: wallet_token.hs256_secret is shorter than 32 bytes".to_owned()]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
         for (i, k) in self.api_keys.iter().enumerate() {
@@ -214,6 +224,16 @@ impl RulesSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_wallet_secret_is_warned_about_not_refused() {
+        let mut s = Settings::default();
+        s.wallet_token.hs256_secret = "short".into();
+        assert!(s.validate().is_ok());
+        assert_eq!(s.warnings().len(), 1);
+        s.wallet_token.hs256_secret = "x".repeat(32);
+        assert!(s.warnings().is_empty());
+    }
 
     #[test]
     fn defaults_are_valid_and_documented_values() {
