@@ -22,6 +22,38 @@ pub fn refs(v: &Value) -> Vec<String> {
     }
 }
 
+/// What does not resolve within `doc`: every `$ref` that names no schema of
+/// `components.schemas`, and every security requirement that names no security scheme.
+pub fn unresolved(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in refs(doc) {
+        let known = r
+            .strip_prefix("#/components/schemas/")
+            .is_some_and(|name| doc["components"]["schemas"][name].is_object());
+        if !known {
+            out.push(format!("$ref {r}"));
+        }
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            for requirement in op["security"].as_array().into_iter().flatten() {
+                for name in requirement
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
+                    if !schemes[name].is_object() {
+                        out.push(format!("{method} {path}: security scheme {name}"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Checks `value` against `schema` of `doc`: types, enums, lengths, required members and no
 /// undocumented members.
 pub fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
@@ -183,6 +215,25 @@ mod tests {
             assert!(conforms(&doc, &schema, &bad, "$").is_err(), "{bad}");
         }
         assert_eq!(refs(&schema), vec!["#/components/schemas/Err".to_owned()]);
+    }
+
+    #[test]
+    fn unresolved_names_dangling_refs_and_schemes() {
+        let doc = json!({
+            "components": {"schemas": {"A": {"type": "string"}},
+                "securitySchemes": {"Key": {"type": "apiKey"}}},
+            "paths": {"/x": {"get": {
+                "security": [{"Key": []}, {"Nope": []}],
+                "responses": {"200": {"content": {"application/json": {"schema":
+                    {"oneOf": [{"$ref": "#/components/schemas/A"},
+                               {"$ref": "#/components/schemas/B"}]}}}}}}}}});
+        assert_eq!(
+            unresolved(&doc),
+            vec![
+                "$ref #/components/schemas/B".to_owned(),
+                "get /x: security scheme Nope".to_owned()
+            ]
+        );
     }
 
     #[test]
