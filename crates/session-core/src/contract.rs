@@ -13,6 +13,8 @@ use futures_util::future::join_all;
 
 use crate::model::{Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session};
 use crate::model::{SessionId, SessionPatch, SessionRef};
+use crate::plan::{Candidate, DocUpsert, Guard, NewSession};
+use crate::store::Joined;
 use crate::store::SharedStore;
 use crate::token::{random_hex, TokenHasher};
 use crate::Error;
@@ -40,7 +42,12 @@ macro_rules! store_contract_tests {
             nonce_claim_expires, refresh_rotation_and_reuse, docs_round_trip,
             concurrent_joins_respect_capacity, concurrent_nonce_claims_once,
             concurrent_refresh_single_use, concurrent_creates_respect_owner_limit,
-            concurrent_creates_evict_to_owner_limit);
+            concurrent_creates_evict_to_owner_limit,
+            doc_upsert_inserts_then_patches, device_retirement_replaces_older_sessions,
+            credentials_gate_creates, guards_fold_the_bearer_check_into_writes,
+            named_joins_claim_unique_names, screened_groups_answer_before_joining,
+            owner_sessions_read_in_one_step, large_owner_evicts_oldest_by_creation,
+            large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -635,4 +642,395 @@ async fn limit_under_load(b: &dyn Backend, policy: LimitPolicy) {
         st.list_by_owner(&o, None, 100).await.unwrap().items.len(),
         5
     );
+}
+
+fn doc(v: serde_json::Value) -> Vec<u8> {
+    crate::doc::encode(v.as_object().unwrap()).unwrap()
+}
+
+fn doc_value(bytes: &[u8]) -> serde_json::Value {
+    serde_json::Value::Object(crate::doc::decode(bytes).unwrap())
+}
+
+/// The owner's document is inserted by the first create and patched (only where it differs)
+/// by later ones, in the same step as the session.
+pub async fn doc_upsert_inserts_then_patches(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("doc");
+    let up = |name: &str| DocUpsert {
+        fresh: doc(serde_json::json!({"id": "u-1", "name": name, "at": 1})),
+        patch: vec![("name".into(), name.into())],
+        stamp: Some("at".into()),
+    };
+    let mut first = NewSession::new(session(b, &o, "a", hour()));
+    first.doc = Some(up("Ann"));
+    let out = st.create_with(first).await.unwrap();
+    assert!(out.doc_inserted);
+    assert_eq!(doc_value(&out.doc.unwrap())["name"], "Ann");
+    let mut same = NewSession::new(session(b, &o, "b", hour()));
+    same.doc = Some(up("Ann"));
+    let out = st.create_with(same).await.unwrap();
+    assert!(!out.doc_inserted);
+    assert_eq!(doc_value(&out.doc.unwrap())["at"], 1, "unchanged: not stamped");
+    let mut renamed = NewSession::new(session(b, &o, "c", hour()));
+    renamed.doc = Some(up("Bea"));
+    let out = st.create_with(renamed).await.unwrap();
+    let d = doc_value(&out.doc.unwrap());
+    assert_eq!(d["name"], "Bea");
+    assert_eq!(d["id"], "u-1", "the first insert's values stay");
+    assert!(d["at"].as_i64().unwrap() > 1);
+    assert_eq!(doc_value(&st.owner_doc(&o).await.unwrap().unwrap()), d);
+    assert_eq!(st.owner_doc(&owner("nodoc")).await.unwrap(), None);
+    // The document outlives the owner's sessions.
+    for id in ["a", "b", "c"] {
+        st.delete(&SessionRef::new(o.clone(), sid(id))).await.unwrap();
+    }
+    assert_eq!(doc_value(&st.owner_doc(&o).await.unwrap().unwrap()), d);
+}
+
+/// One session per device: a new session retires the owner's older ones on its device.
+pub async fn device_retirement_replaces_older_sessions(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("device");
+    let on = |id: &str, device: &str| {
+        let mut s = session(b, &o, id, hour());
+        s.device = Some(device.into());
+        let mut n = NewSession::new(s);
+        n.retire_device = true;
+        n
+    };
+    st.create_with(on("a", "phone")).await.unwrap();
+    st.create_with(on("b", "laptop")).await.unwrap();
+    let out = st.create_with(on("c", "phone")).await.unwrap();
+    assert_eq!(out.retired, vec![sid("a")]);
+    let ids: Vec<String> = st
+        .owner_sessions(&o)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(ids, ["b", "c"]);
+    // With a limit, retirement makes room first: nothing is evicted.
+    let mut d = on("d", "laptop");
+    d.limit = Some(OwnerLimit {
+        max: 2,
+        policy: LimitPolicy::EvictOldest,
+    });
+    let out = st.create_with(d).await.unwrap();
+    assert_eq!(out.retired, vec![sid("b")]);
+    assert!(out.evicted.is_empty());
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 2);
+}
+
+/// A create that names a credential needs a live one of the owner; credentials are capped.
+pub async fn credentials_gate_creates(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("cred");
+    let h = |n: u32| hasher().hash(&format!("auth-{n}"));
+    let with = |id: &str, cred: u32| {
+        let mut n = NewSession::new(session(b, &o, id, hour()));
+        n.credential = Some(h(cred));
+        n
+    };
+    assert!(matches!(
+        st.create_with(with("a", 1)).await,
+        Err(Error::Unauthorized)
+    ));
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 0);
+    for n in 1..=3 {
+        st.issue_credential(&o, &h(n), hour(), 2).await.unwrap();
+    }
+    // Credential 1 was the oldest of three with room for two.
+    assert!(matches!(
+        st.create_with(with("a", 1)).await,
+        Err(Error::Unauthorized)
+    ));
+    st.create_with(with("a", 2)).await.unwrap();
+    // Not spent by use.
+    st.create_with(with("b", 2)).await.unwrap();
+    st.issue_credential(&o, &h(4), Duration::milliseconds(300), 5)
+        .await
+        .unwrap();
+    b.pass(std::time::Duration::from_millis(450)).await;
+    assert!(matches!(
+        st.create_with(with("c", 4)).await,
+        Err(Error::Unauthorized)
+    ));
+}
+
+/// A guard makes a write conditional on the acting session's token (and role).
+pub async fn guards_fold_the_bearer_check_into_writes(b: &dyn Backend) {
+    let st = b.store();
+    let (g, mut host) = group_and_host(b, "guard", hour());
+    host.token_hash = Some(hasher().hash("host-token"));
+    st.create_group(g.clone(), host.clone()).await.unwrap();
+    let mut m1 = member(&g, "m1");
+    m1.token_hash = Some(hasher().hash("m1-token"));
+    st.join_group(&g.reference(), m1.clone(), 5).await.unwrap();
+    let guard = |id: &Session, token: &str, role: Option<&str>| Guard {
+        id: id.id.clone(),
+        token: hasher().hash(token),
+        role: role.map(str::to_owned),
+    };
+    // A wrong token, an unknown actor, a wrong role: nothing happens.
+    for (g2, err) in [
+        (guard(&host, "forged", Some("Host")), "unauthorized"),
+        (guard(&member(&g, "ghost"), "x", None), "unauthorized"),
+        (guard(&m1, "m1-token", Some("Host")), "forbidden"),
+    ] {
+        let out = st
+            .remove_member_guarded(&g.reference(), &m1.id, Some(&g2))
+            .await;
+        match err {
+            "unauthorized" => assert!(matches!(out, Err(Error::Unauthorized)), "{out:?}"),
+            _ => assert!(matches!(out, Err(Error::Forbidden)), "{out:?}"),
+        }
+    }
+    assert_eq!(st.list_members(&g.reference()).await.unwrap().len(), 2);
+    let patched = st
+        .update_guarded(
+            &m1.reference(),
+            SessionPatch {
+                subject: Some(Some("renamed".into())),
+                ..Default::default()
+            },
+            Some(&guard(&m1, "m1-token", None)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(patched.subject.as_deref(), Some("renamed"));
+    assert!(st
+        .remove_member_guarded(&g.reference(), &m1.id, Some(&guard(&host, "host-token", Some("Host"))))
+        .await
+        .unwrap());
+    assert!(matches!(
+        st.delete_guarded(&g.reference(), Some(&guard(&m1, "m1-token", None)))
+            .await,
+        Err(Error::Unauthorized)
+    ));
+    assert_eq!(
+        st.delete_guarded(&g.reference(), Some(&guard(&host, "host-token", Some("Host"))))
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+fn candidates(g: &Session, id: &str, names: &[&str]) -> Vec<Candidate> {
+    names
+        .iter()
+        .map(|n| Candidate {
+            name: (*n).to_owned(),
+            member: {
+                let mut m = member(g, id);
+                m.attrs.insert("name".into(), serde_json::json!(n));
+                m
+            },
+        })
+        .collect()
+}
+
+/// Names are unique in a group for its whole life: a join takes the first free candidate.
+pub async fn named_joins_claim_unique_names(b: &dyn Backend) {
+    let st = b.store();
+    let (g, _) = group_and_host(b, "names", hour());
+    let picked = st
+        .create_group_named(g.clone(), candidates(&g, "host", &["otter"]))
+        .await
+        .unwrap();
+    assert_eq!(picked, 0);
+    let j = st
+        .join_group_named(&g.reference(), candidates(&g, "m1", &["otter", "lynx"]), 9, None)
+        .await
+        .unwrap();
+    assert_eq!(j, Joined::Member(1));
+    let m1 = st.get(&member(&g, "m1").reference()).await.unwrap().unwrap();
+    assert_eq!(m1.attrs["name"], "lynx");
+    // Leaving does not free the name.
+    st.remove_member(&g.reference(), &sid("m1")).await.unwrap();
+    assert!(matches!(
+        st.join_group_named(&g.reference(), candidates(&g, "m2", &["lynx", "otter"]), 9, None)
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(st.get(&member(&g, "m2").reference()).await.unwrap().is_none());
+    // The same member twice is a conflict whatever the name.
+    assert!(matches!(
+        st.join_group_named(&g.reference(), candidates(&g, "host", &["puma"]), 9, None)
+            .await,
+        Err(Error::Conflict(_))
+    ));
+}
+
+/// A group whose role asks for screening answers with itself instead of joining.
+pub async fn screened_groups_answer_before_joining(b: &dyn Backend) {
+    let st = b.store();
+    let (mut g, host) = group_and_host(b, "screen", hour());
+    g.role = Some("screened".into());
+    g.attrs.insert("password".into(), serde_json::json!("hash"));
+    st.create_group(g.clone(), host).await.unwrap();
+    let out = st
+        .join_group_named(&g.reference(), candidates(&g, "m1", &["a"]), 9, Some("screened"))
+        .await
+        .unwrap();
+    assert_eq!(out, Joined::Screen(Box::new(g.clone())));
+    assert!(st.get(&member(&g, "m1").reference()).await.unwrap().is_none());
+    let out = st
+        .join_group_named(&g.reference(), candidates(&g, "m1", &["a"]), 9, None)
+        .await
+        .unwrap();
+    assert_eq!(out, Joined::Member(0));
+    // A group with another role joins at once.
+    let (g2, host2) = group_and_host(b, "open", hour());
+    st.create_group(g2.clone(), host2).await.unwrap();
+    let out = st
+        .join_group_named(&g2.reference(), candidates(&g2, "m1", &["a"]), 9, Some("screened"))
+        .await
+        .unwrap();
+    assert_eq!(out, Joined::Member(0));
+}
+
+/// One read returns every live session of an owner in creation order.
+pub async fn owner_sessions_read_in_one_step(b: &dyn Backend) {
+    let st = b.store();
+    let (g, host) = group_and_host(b, "view", hour());
+    st.create_group(g.clone(), host.clone()).await.unwrap();
+    let mut short = member(&g, "short");
+    short.expires_at = b.now() + Duration::milliseconds(300);
+    st.join_group(&g.reference(), short, 9).await.unwrap();
+    st.join_group(&g.reference(), member(&g, "m2"), 9).await.unwrap();
+    b.pass(std::time::Duration::from_millis(450)).await;
+    let all = st.owner_sessions(&g.owner).await.unwrap();
+    let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["group", "host", "m2"]);
+    assert_eq!(all[1], host);
+    assert!(st.owner_sessions(&owner("empty")).await.unwrap().is_empty());
+}
+
+/// An owner with hundreds of sessions: eviction takes the oldest by creation even when a
+/// younger session expires first, and touched sessions keep their place.
+pub async fn large_owner_evicts_oldest_by_creation(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("large");
+    let limit = Some(OwnerLimit {
+        max: 150,
+        policy: LimitPolicy::EvictOldest,
+    });
+    let t0 = b.now();
+    for i in 0..150 {
+        let mut s = session(b, &o, &format!("s{i:03}"), hour());
+        s.created_at = t0 + Duration::milliseconds(i);
+        s.updated_at = s.created_at;
+        // Older sessions expire later: expiry order is the reverse of creation order.
+        s.expires_at = t0 + Duration::hours(2) - Duration::seconds(i);
+        st.create(s, limit).await.unwrap();
+    }
+    st.touch(&SessionRef::new(o.clone(), sid("s001")), Duration::hours(5), None)
+        .await
+        .unwrap()
+        .unwrap();
+    for (n, want) in [(150, "s000"), (151, "s001"), (152, "s002")] {
+        let mut s = session(b, &o, &format!("s{n:03}"), hour());
+        s.created_at = t0 + Duration::milliseconds(n);
+        s.updated_at = s.created_at;
+        let out = st.create(s, limit).await.unwrap();
+        assert_eq!(out.evicted, vec![sid(want)]);
+    }
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 150);
+    let first = st.list_by_owner(&o, None, 2).await.unwrap();
+    let ids: Vec<&str> = first.items.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["s003", "s004"]);
+}
+
+/// An owner with hundreds of sessions, some expiring: refusals, counts and pages stay exact.
+pub async fn large_owner_limits_and_pages_exactly(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("large-refuse");
+    let limit = Some(OwnerLimit {
+        max: 200,
+        policy: LimitPolicy::Refuse,
+    });
+    for i in 0..200 {
+        let ttl = if i % 4 == 1 {
+            Duration::milliseconds(300)
+        } else {
+            hour()
+        };
+        st.create(session(b, &o, &format!("s{i:03}"), ttl), limit)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        st.create(session(b, &o, "over", hour()), limit).await,
+        Err(Error::CapacityReached)
+    ));
+    b.pass(std::time::Duration::from_millis(450)).await;
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 150);
+    for i in 0..50 {
+        st.create(session(b, &o, &format!("t{i:03}"), hour()), limit)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        st.create(session(b, &o, "over", hour()), limit).await,
+        Err(Error::CapacityReached)
+    ));
+    let mut seen = 0;
+    let mut cursor: Option<Cursor> = None;
+    let mut last: Option<String> = None;
+    loop {
+        let page = st.list_by_owner(&o, cursor.as_ref(), 64).await.unwrap();
+        for s in &page.items {
+            let key = s.order_key();
+            assert!(last.as_deref() < Some(key.as_str()), "creation order");
+            last = Some(key);
+        }
+        seen += page.items.len();
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 200);
+    // Extending a session keeps it in its place and alive.
+    let s = SessionRef::new(o.clone(), sid("s000"));
+    st.touch(&s, Duration::hours(3), None).await.unwrap().unwrap();
+    assert_eq!(
+        st.list_by_owner(&o, None, 1).await.unwrap().items[0].id,
+        sid("s000")
+    );
+}
+
+/// 60 concurrent named joins into a group of capacity 10, three candidate names each from a
+/// small pool: exactly 10 join and no name is held twice.
+pub async fn concurrent_named_joins_respect_capacity(b: &dyn Backend) {
+    let st = b.store();
+    let (g, _) = group_and_host(b, "cnames", hour());
+    st.create(g.clone(), None).await.unwrap();
+    let gref = g.reference();
+    let pool = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+    let tasks = (0..60).map(|i| {
+        let st = st.clone();
+        let gref = gref.clone();
+        let names = [pool[i % 12], pool[(i + 5) % 12], pool[(i + 7) % 12]];
+        let c = candidates(&g, &format!("m{i:03}"), &names);
+        tokio::spawn(async move { st.join_group_named(&gref, c, 10, None).await })
+    });
+    let results = join_all(tasks).await;
+    let ok = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Ok(Joined::Member(_)))))
+        .count();
+    assert_eq!(ok, 10);
+    let members = st.list_members(&gref).await.unwrap();
+    assert_eq!(members.len(), 10);
+    let mut names: Vec<String> = members
+        .iter()
+        .map(|m| m.attrs["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 10, "every name held once");
 }

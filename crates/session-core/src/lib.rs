@@ -5,9 +5,12 @@
 
 pub mod clock;
 pub mod deps;
+pub mod doc;
 pub mod error;
 pub mod memory;
 pub mod model;
+pub mod plan;
+pub mod record;
 pub mod store;
 pub mod tenants;
 pub mod token;
@@ -20,8 +23,10 @@ pub use deps::CoreDeps;
 pub use error::{Error, Result};
 pub use memory::MemoryStore;
 pub use model::{
-    Attrs, Created, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session,
-    SessionId, SessionPatch, SessionRef,
+    Attrs, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session, SessionId,
+    SessionPatch, SessionRef,
 };
-pub use store::{ExpiryCounter, SessionStore, SharedStore, MAX_PAGE_SIZE};
+pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession};
+pub use record::{Head, Record};
+pub use store::{ExpiryCounter, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

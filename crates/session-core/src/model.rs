@@ -138,6 +138,25 @@ impl Owner {
     pub fn flavor(&self) -> Option<Flavor> {
         self.0.split(':').next().and_then(Flavor::from_short)
     }
+
+    /// The `i`th part given to [`Owner::new`] (0 = the first after the flavor), unescaped.
+    pub fn part(&self, i: usize) -> Option<String> {
+        let raw = self.0.split(':').nth(i + 1)?;
+        let bytes = raw.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            if bytes[at] == b'%' && at + 2 < bytes.len() {
+                let hex = std::str::from_utf8(&bytes[at + 1..at + 3]).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                at += 3;
+            } else {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
+        String::from_utf8(out).ok()
+    }
 }
 
 impl fmt::Display for Owner {
@@ -344,13 +363,6 @@ pub struct OwnerLimit {
     pub policy: LimitPolicy,
 }
 
-/// The result of a create.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Created {
-    /// Sessions deleted to make room (evict-oldest policy).
-    pub evicted: Vec<SessionId>,
-}
-
 /// Changes to a session's mutable fields; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionPatch {
@@ -393,6 +405,15 @@ impl Cursor {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The creation time (ms) and id it resumes after, when it is well formed.
+    pub fn position(&self) -> Option<(i64, SessionId)> {
+        let (ms, id) = self.0.split_once(':')?;
+        if ms.len() != 16 || !ms.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some((ms.parse().ok()?, SessionId::parse(id).ok()?))
+    }
 }
 
 /// One page of an owner's sessions.
@@ -415,6 +436,9 @@ mod tests {
         assert!(!o.as_str().contains('{'));
         assert!(Owner::parse("a{b}").is_err());
         assert!(Owner::parse("").is_err());
+        assert_eq!(o.part(0).as_deref(), Some("net"));
+        assert_eq!(o.part(1).as_deref(), Some("user{1}: x%"));
+        assert_eq!(o.part(2), None);
         // Different part lists never collide.
         assert_ne!(
             Owner::new(Flavor::Amity, &["a:b", "c"]).unwrap(),

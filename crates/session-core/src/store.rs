@@ -8,9 +8,9 @@ use chrono::Duration;
 
 use crate::error::Result;
 use crate::model::{
-    Created, Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch,
-    SessionRef,
+    Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
 };
+use crate::plan::{Candidate, Created, Guard, NewSession};
 use crate::token::TokenHash;
 
 /// A shared, dynamically dispatched store.
@@ -21,9 +21,10 @@ pub const MAX_PAGE_SIZE: usize = 1000;
 
 /// Persistence for sessions, groups, one-use nonces and small documents.
 ///
-/// Every operation treats a session whose `expires_at` has passed as absent. Operations that keep
-/// an invariant (owner limits, group capacity, nonce claims, refresh rotation, group deletion) are
-/// atomic: under any concurrency the invariant holds exactly.
+/// Every operation treats a session whose `expires_at` has passed as absent. Every operation is
+/// one atomic step on one owner's partition (one Redis hash slot, one round trip): those that
+/// keep an invariant (owner limits, group capacity, nonce claims, refresh rotation, group
+/// deletion, unique names) hold it exactly under any concurrency.
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
     /// Checks that the backend answers.
@@ -32,10 +33,23 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Stores a new session. With `limit`, the owner's live sessions (this one included) never
     /// exceed `limit.max`: the policy refuses ([`crate::Error::CapacityReached`]) or evicts the
     /// oldest. An existing id is a [`crate::Error::Conflict`].
-    async fn create(&self, session: Session, limit: Option<OwnerLimit>) -> Result<Created>;
+    async fn create(&self, session: Session, limit: Option<OwnerLimit>) -> Result<Created> {
+        self.create_with(NewSession::new(session).limit(limit)).await
+    }
+
+    /// Stores a new session with everything [`NewSession`] asks for, in one atomic step: the
+    /// credential check, the owner document upsert, device retirement, then the limit.
+    async fn create_with(&self, new: NewSession) -> Result<Created>;
 
     /// The live session at `r`.
     async fn get(&self, r: &SessionRef) -> Result<Option<Session>>;
+
+    /// Every live session of the owner in creation order (one read, for small owners such as
+    /// a group and its members).
+    async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>>;
+
+    /// The owner's document, if any.
+    async fn owner_doc(&self, owner: &Owner) -> Result<Option<Vec<u8>>>;
 
     /// Marks the session used now and moves its expiry to `now + ttl`, never past
     /// `created_at + cap` when a cap is given. Returns the updated session.
@@ -47,11 +61,26 @@ pub trait SessionStore: Send + Sync + 'static {
     ) -> Result<Option<Session>>;
 
     /// Applies `patch` and sets `updated_at` to now. Returns the updated session.
-    async fn update(&self, r: &SessionRef, patch: SessionPatch) -> Result<Option<Session>>;
+    async fn update(&self, r: &SessionRef, patch: SessionPatch) -> Result<Option<Session>> {
+        self.update_guarded(r, patch, None).await
+    }
+
+    /// [`SessionStore::update`] behind `guard` (checked in the same atomic step).
+    async fn update_guarded(
+        &self,
+        r: &SessionRef,
+        patch: SessionPatch,
+        guard: Option<&Guard>,
+    ) -> Result<Option<Session>>;
 
     /// Deletes the session, its group members if it is a group, and its refresh history; a
     /// member leaves its group. Returns how many sessions were deleted.
-    async fn delete(&self, r: &SessionRef) -> Result<usize>;
+    async fn delete(&self, r: &SessionRef) -> Result<usize> {
+        self.delete_guarded(r, None).await
+    }
+
+    /// [`SessionStore::delete`] behind `guard` (checked in the same atomic step).
+    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize>;
 
     /// The owner's live sessions in creation order, starting after `after`.
     async fn list_by_owner(
@@ -66,17 +95,64 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Stores a group and its first member together. Both share the group's owner; the
     /// member's `parent` names the group.
-    async fn create_group(&self, group: Session, first_member: Session) -> Result<()>;
+    async fn create_group(&self, group: Session, first_member: Session) -> Result<()> {
+        let name = format!("member:{}", first_member.id);
+        self.create_group_named(
+            group,
+            vec![Candidate {
+                name,
+                member: first_member,
+            }],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Stores a group and the first of `candidates` whose name is free (none is taken in a new
+    /// group, so the first); returns its index.
+    async fn create_group_named(&self, group: Session, candidates: Vec<Candidate>)
+        -> Result<usize>;
 
     /// Adds `member` to the live group at `group` unless it already has `capacity` members
     /// ([`crate::Error::CapacityReached`]); a missing group is [`crate::Error::NotFound`].
-    async fn join_group(&self, group: &SessionRef, member: Session, capacity: u32) -> Result<()>;
+    async fn join_group(&self, group: &SessionRef, member: Session, capacity: u32) -> Result<()> {
+        let name = format!("member:{}", member.id);
+        match self
+            .join_group_named(group, vec![Candidate { name, member }], capacity, None)
+            .await?
+        {
+            Joined::Member(_) => Ok(()),
+            Joined::Screen(_) => Err(crate::Error::Internal("join screened".into())),
+        }
+    }
+
+    /// Adds the first of `candidates` whose name is free in the group, as
+    /// [`SessionStore::join_group`] does. When the group's role equals `screen_role`, nothing
+    /// is joined and the group is returned ([`Joined::Screen`]) for checks the store cannot make.
+    /// No free name is a [`crate::Error::Conflict`].
+    async fn join_group_named(
+        &self,
+        group: &SessionRef,
+        candidates: Vec<Candidate>,
+        capacity: u32,
+        screen_role: Option<&str>,
+    ) -> Result<Joined>;
 
     /// The group's live members in joining order.
     async fn list_members(&self, group: &SessionRef) -> Result<Vec<Session>>;
 
     /// Deletes the member `member` of `group`; false when it is not a member.
-    async fn remove_member(&self, group: &SessionRef, member: &SessionId) -> Result<bool>;
+    async fn remove_member(&self, group: &SessionRef, member: &SessionId) -> Result<bool> {
+        self.remove_member_guarded(group, member, None).await
+    }
+
+    /// [`SessionStore::remove_member`] behind `guard`.
+    async fn remove_member_guarded(
+        &self,
+        group: &SessionRef,
+        member: &SessionId,
+        guard: Option<&Guard>,
+    ) -> Result<bool>;
 
     /// Deletes a group with all its members. Returns how many sessions were deleted.
     async fn delete_group(&self, group: &SessionRef) -> Result<usize> {
@@ -98,7 +174,17 @@ pub trait SessionStore: Send + Sync + 'static {
         next: Rotation,
     ) -> Result<Session>;
 
-    /// A small JSON document of a collection (users, tenants, credentials).
+    /// Stores a credential of the owner (an Amity secure-mode auth token) for `ttl`, keeping at
+    /// most `max` live ones (the oldest go first).
+    async fn issue_credential(
+        &self,
+        owner: &Owner,
+        hash: &TokenHash,
+        ttl: Duration,
+        max: u32,
+    ) -> Result<()>;
+
+    /// A small JSON document of a collection (tenants, credentials).
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>>;
 
     /// Stores (or replaces) a document.
@@ -122,13 +208,22 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Counts are per store instance (one per worker with Redis) and a session is counted
     /// once, when the store drops it: the memory store on the lazy check of a read or write or
     /// in its sweeper, together with the members of an expired group; Redis when a script
-    /// prunes its index entry. Redis drops the record by itself, and the entries of an owner
-    /// that is never touched again are never pruned, so the Redis count is a lower bound.
-    /// Records that are not sessions of a flavor (owners built by [`Owner::custom`]) are not
-    /// counted. The default reports nothing; a decorator forwards to the store it wraps.
+    /// prunes it. Redis drops whole owners by itself, and the sessions of an owner that is
+    /// never written again are never pruned, so the Redis count is a lower bound. Records that
+    /// are not sessions of a flavor (owners built by [`Owner::custom`]) are not counted. The
+    /// default reports nothing; a decorator forwards to the store it wraps.
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
         Vec::new()
     }
+}
+
+/// The outcome of [`SessionStore::join_group_named`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Joined {
+    /// The candidate at this index joined.
+    Member(usize),
+    /// The group asks for checks first; nothing was joined.
+    Screen(Box<Session>),
 }
 
 /// Lock-free per-flavor tallies of expired sessions, for [`SessionStore::take_expired`].

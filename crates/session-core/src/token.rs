@@ -1,10 +1,15 @@
 //! Bearer secrets: generation from the OS CSPRNG, keyed hashing for storage at rest, and
 //! constant-time comparison.
+//!
+//! The stores keep a [`TokenHash`]: the first 16 bytes (128 bits) of HMAC-SHA256 over the token
+//! under the server's `token_secret`. A truncated MAC of 128 bits is a verifier nobody can
+//! forge without the key, and with the key one still needs a preimage of 128 bits; it halves
+//! the bytes every record spends on its secrets.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -12,6 +17,9 @@ use crate::error::{Error, Result};
 
 /// The fewest random bytes any token carries (160 bits).
 pub const MIN_TOKEN_BYTES: usize = 20;
+
+/// Bytes of a [`TokenHash`].
+pub const TAG_LEN: usize = 16;
 
 /// Fills a fresh buffer of `N` bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
@@ -39,80 +47,115 @@ pub fn random_hex(n: usize) -> Result<String> {
     Ok(hex::encode(buf))
 }
 
-/// The keyed hash of a bearer secret: what the stores keep instead of the secret itself.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TokenHash(String);
+/// The keyed hash of a bearer secret (16 bytes): what the stores keep instead of the secret.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenHash([u8; TAG_LEN]);
 
 impl TokenHash {
-    /// Wraps a hash read back from a store.
-    pub fn from_stored(hex: String) -> Self {
-        Self(hex)
+    /// Wraps the 16 bytes of a hash read back from a store.
+    pub fn from_bytes(bytes: [u8; TAG_LEN]) -> Self {
+        Self(bytes)
     }
 
-    /// The hash as lowercase hex.
-    pub fn as_str(&self) -> &str {
+    /// Reads a hash from exactly 16 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(Self)
+    }
+
+    /// Parses the 32 lowercase hex characters of [`TokenHash::to_hex`].
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let mut out = [0u8; TAG_LEN];
+        hex::decode_to_slice(s, &mut out).ok()?;
+        Some(Self(out))
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; TAG_LEN] {
         &self.0
+    }
+
+    /// The hash as 32 lowercase hex characters.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
     }
 
     /// Compares two hashes in constant time.
     pub fn ct_eq(&self, other: &TokenHash) -> bool {
-        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+        self.0.ct_eq(&other.0).into()
     }
 }
 
 impl std::fmt::Debug for TokenHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Long enough to tell two apart in a log, too short to matter.
-        let head: String = self.0.chars().take(8).collect();
-        write!(f, "TokenHash({head}…)")
+        write!(f, "TokenHash({}…)", hex::encode(&self.0[..4]))
+    }
+}
+
+impl Serialize for TokenHash {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenHash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::from_hex(&s).ok_or_else(|| serde::de::Error::custom("not a 32-hex-digit token hash"))
     }
 }
 
 /// Hashes bearer secrets with HMAC-SHA256 under the server's `token_secret`.
 #[derive(Clone)]
 pub struct TokenHasher {
-    key: Vec<u8>,
+    mac: Hmac<Sha256>,
 }
 
 impl TokenHasher {
     /// A hasher keyed with `secret`.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        Self {
-            key: secret.as_ref().to_vec(),
-        }
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mac = match Hmac::<Sha256>::new_from_slice(secret.as_ref()) {
+            Ok(m) => m,
+            Err(_) => unreachable_key(),
+        };
+        Self { mac }
     }
 
     /// The keyed hash of `token`.
     pub fn hash(&self, token: &str) -> TokenHash {
-        TokenHash(hex::encode(self.mac(&[token.as_bytes()])))
+        tag(&self.mac_of(&[token.as_bytes()]))
     }
 
     /// The keyed hash of several parts, each length-prefixed so that no two part lists collide.
     pub fn hash_parts(&self, parts: &[&str]) -> TokenHash {
-        let lens: Vec<[u8; 8]> = parts
-            .iter()
-            .map(|p| (p.len() as u64).to_be_bytes())
-            .collect();
-        let mut chunks: Vec<&[u8]> = Vec::with_capacity(parts.len() * 2);
-        for (p, len) in parts.iter().zip(lens.iter()) {
-            chunks.push(len);
-            chunks.push(p.as_bytes());
-        }
-        TokenHash(hex::encode(self.mac(&chunks)))
+        tag(&self.derive(parts))
     }
 
-    fn mac(&self, chunks: &[&[u8]]) -> Vec<u8> {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
-            Ok(m) => m,
-            Err(_) => unreachable_key(),
-        };
+    /// The whole 32-byte keyed digest of several length-prefixed parts: for ids derived from a
+    /// secret (distinct `parts[0]` purposes keep derivations apart).
+    pub fn derive(&self, parts: &[&str]) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        for p in parts {
+            mac.update(&(p.len() as u64).to_be_bytes());
+            mac.update(p.as_bytes());
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    fn mac_of(&self, chunks: &[&[u8]]) -> [u8; 32] {
+        let mut mac = self.mac.clone();
         for c in chunks {
             mac.update(c);
         }
-        mac.finalize().into_bytes().to_vec()
+        mac.finalize().into_bytes().into()
     }
+}
+
+fn tag(digest: &[u8; 32]) -> TokenHash {
+    let mut out = [0u8; TAG_LEN];
+    out.copy_from_slice(&digest[..TAG_LEN]);
+    TokenHash(out)
 }
 
 #[cold]
@@ -161,26 +204,32 @@ mod tests {
         assert_ne!(h1.hash("t"), h1.hash("u"));
         assert!(h1.hash("t").ct_eq(&h1.hash("t")));
         assert!(!h1.hash("t").ct_eq(&h1.hash("u")));
-        // Known answer: HMAC-SHA256(key="key", "The quick brown fox jumps over the lazy dog").
+        // Known answer: HMAC-SHA256(key="key", "The quick brown fox jumps over the lazy dog"),
+        // first 16 bytes.
         assert_eq!(
             TokenHasher::new("key")
                 .hash("The quick brown fox jumps over the lazy dog")
-                .as_str(),
-            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+                .to_hex(),
+            "f7bc83f430538424b13298e6aa6fb143"
         );
     }
 
     #[test]
-    fn part_hashing_is_unambiguous() {
+    fn part_hashing_is_unambiguous_and_hex_round_trips() {
         let h = TokenHasher::new("k");
         assert_ne!(h.hash_parts(&["ab", "c"]), h.hash_parts(&["a", "bc"]));
+        let t = h.hash("x");
+        assert_eq!(TokenHash::from_hex(&t.to_hex()), Some(t));
+        assert_eq!(TokenHash::from_slice(t.as_bytes()), Some(t));
+        assert_eq!(TokenHash::from_hex("zz"), None);
+        assert_eq!(&h.derive(&["a"])[..TAG_LEN], h.hash_parts(&["a"]).as_bytes());
     }
 
     #[test]
     fn debug_never_prints_a_whole_hash() {
         let h = TokenHasher::new("k").hash("secret");
         let shown = format!("{h:?}");
-        assert!(!shown.contains(h.as_str()));
+        assert!(!shown.contains(&h.to_hex()));
         assert!(!format!("{:?}", TokenHasher::new("supersecret")).contains("supersecret"));
     }
 }

@@ -1,0 +1,448 @@
+//! The [`SessionStore`] operations of the memory store, each one atomic step under the owner's
+//! shard lock.
+
+use std::ops::Bound;
+
+use async_trait::async_trait;
+use chrono::Duration;
+
+use super::owner::{Credential, OwnerState, Stored, SPENT_KEPT};
+use super::{check_member_of, MemoryStore};
+use crate::clock::from_millis;
+use crate::error::{Error, Result};
+use crate::model::{
+    truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session,
+    SessionId, SessionPatch, SessionRef,
+};
+use crate::plan::{Candidate, Created, Guard, NewSession};
+use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
+use crate::token::TokenHash;
+
+/// Stores keep milliseconds, like Redis.
+fn truncate_times(s: &mut Session) {
+    s.created_at = truncate_ms(s.created_at);
+    s.updated_at = truncate_ms(s.updated_at);
+    s.expires_at = truncate_ms(s.expires_at);
+}
+
+fn conflict(id: &SessionId) -> Error {
+    Error::Conflict(format!("session {id} exists"))
+}
+
+/// Creates `new` in `st`: checks first (credential, conflict, limit), then every change.
+fn create_in(st: &mut OwnerState, new: NewSession, now: i64) -> Result<Created> {
+    let s = new.session;
+    if let Some(hash) = &new.credential {
+        if !st.credentials.contains_key(hash) {
+            return Err(Error::Unauthorized);
+        }
+    }
+    if st.live(&s.id, now).is_some() {
+        return Err(conflict(&s.id));
+    }
+    let created = s.created_at.timestamp_millis();
+    let retired: Vec<SessionId> = match (&s.device, new.retire_device) {
+        (Some(device), true) => st
+            .by_created
+            .iter()
+            .filter(|(at, id)| {
+                *at <= created
+                    && st.sessions.get(id).and_then(|x| x.device.as_ref()) == Some(device)
+            })
+            .map(|(_, id)| id.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut evicted = Vec::new();
+    if let Some(limit) = new.limit {
+        let max = limit.max.max(1) as usize;
+        let mut live = st.sessions.len() - retired.len();
+        if live >= max && limit.policy == LimitPolicy::Refuse {
+            return Err(Error::CapacityReached);
+        }
+        let mut skip = retired.clone();
+        while live >= max {
+            let Some(oldest) = st.oldest(&skip) else { break };
+            skip.push(oldest.clone());
+            evicted.push(oldest);
+            live -= 1;
+        }
+    }
+    let stored = Stored::new(&s)?;
+    let mut out = Created::default();
+    if let Some(up) = &new.doc {
+        let (doc, inserted) = crate::doc::upsert(st.doc.as_deref(), up, now)?;
+        st.doc = Some(doc.clone());
+        out.doc = Some(doc);
+        out.doc_inserted = inserted;
+    }
+    let mut gone = Vec::new();
+    for id in retired {
+        st.remove_tree(&id, &mut gone);
+        out.retired.push(id);
+    }
+    for id in evicted {
+        let before = gone.len();
+        st.remove_tree(&id, &mut gone);
+        if gone.len() > before {
+            out.evicted.push(id);
+        }
+    }
+    st.insert(s.id.clone(), stored);
+    Ok(out)
+}
+
+/// Inserts the first candidate whose name is free; its index.
+fn insert_named(st: &mut OwnerState, candidates: Vec<Candidate>, now: i64) -> Result<usize> {
+    for (i, c) in candidates.into_iter().enumerate() {
+        if st.live(&c.member.id, now).is_some() {
+            return Err(conflict(&c.member.id));
+        }
+        if st.names.contains_key(&c.name) {
+            continue;
+        }
+        let stored = Stored::new(&c.member)?;
+        st.names.insert(c.name, c.member.id.clone());
+        st.insert(c.member.id, stored);
+        return Ok(i);
+    }
+    Err(Error::Conflict("every candidate name is taken".into()))
+}
+
+/// Decodes the live session `id` of `owner`.
+fn decoded(st: &OwnerState, owner: &Owner, id: &SessionId, now: i64) -> Result<Option<Session>> {
+    st.live(id, now).map(|s| s.decode(owner, id)).transpose()
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn ping(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn create_with(&self, mut new: NewSession) -> Result<Created> {
+        truncate_times(&mut new.session);
+        self.make_room(1)?;
+        let owner = new.session.owner.clone();
+        self.with_owner(&owner, |st, now| create_in(st, new, now))
+    }
+
+    async fn get(&self, r: &SessionRef) -> Result<Option<Session>> {
+        self.read_owner(&r.owner, |st, now| match st {
+            Some(st) => decoded(st, &r.owner, &r.id, now),
+            None => Ok(None),
+        })
+    }
+
+    async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {
+        self.read_owner(owner, |st, now| {
+            let Some(st) = st else { return Ok(Vec::new()) };
+            st.by_created
+                .iter()
+                .filter_map(|(_, id)| decoded(st, owner, id, now).transpose())
+                .collect()
+        })
+    }
+
+    async fn owner_doc(&self, owner: &Owner) -> Result<Option<Vec<u8>>> {
+        Ok(self.read_owner(owner, |st, _| st.and_then(|st| st.doc.clone())))
+    }
+
+    async fn touch(
+        &self,
+        r: &SessionRef,
+        ttl: Duration,
+        cap: Option<Duration>,
+    ) -> Result<Option<Session>> {
+        self.with_owner(&r.owner, |st, now| {
+            let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
+                return Ok(None);
+            };
+            let mut until = from_millis(now) + ttl;
+            if let Some(cap) = cap {
+                until = until.min(s.created_at + cap);
+            }
+            s.updated_at = from_millis(now);
+            s.expires_at = truncate_ms(until);
+            st.replace(&r.id, Stored::new(&s)?);
+            Ok(Some(s))
+        })
+    }
+
+    async fn update_guarded(
+        &self,
+        r: &SessionRef,
+        patch: SessionPatch,
+        guard: Option<&Guard>,
+    ) -> Result<Option<Session>> {
+        self.with_owner(&r.owner, |st, now| {
+            st.check(guard, now)?;
+            let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
+                return Ok(None);
+            };
+            if let Some(subject) = patch.subject {
+                s.subject = subject;
+            }
+            if let Some(role) = patch.role {
+                s.role = role;
+            }
+            if let Some(attrs) = patch.attrs {
+                s.attrs = attrs;
+            }
+            s.updated_at = from_millis(now);
+            st.replace(&r.id, Stored::new(&s)?);
+            Ok(Some(s))
+        })
+    }
+
+    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
+        self.with_owner(&r.owner, |st, now| {
+            st.check(guard, now)?;
+            let mut gone = Vec::new();
+            if st.live(&r.id, now).is_some() {
+                st.remove_tree(&r.id, &mut gone);
+            }
+            Ok(gone.len())
+        })
+    }
+
+    async fn list_by_owner(
+        &self,
+        owner: &Owner,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page> {
+        let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        self.read_owner(owner, |st, now| {
+            let Some(st) = st else {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next: None,
+                });
+            };
+            let mut items = Vec::with_capacity(limit);
+            let mut more = false;
+            let start = match after.map(Cursor::position) {
+                Some(Some(p)) => Bound::Excluded(p),
+                // A cursor that does not parse resumes after everything.
+                Some(None) => return Ok(Page { items, next: None }),
+                None => Bound::Unbounded,
+            };
+            for (_, id) in st.by_created.range((start, Bound::Unbounded)) {
+                if let Some(s) = decoded(st, owner, id, now)? {
+                    if items.len() == limit {
+                        more = true;
+                        break;
+                    }
+                    items.push(s);
+                }
+            }
+            let next = if more { items.last().map(Cursor::after) } else { None };
+            Ok(Page { items, next })
+        })
+    }
+
+    async fn count_by_owner(&self, owner: &Owner) -> Result<usize> {
+        Ok(self.read_owner(owner, |st, now| {
+            st.map_or(0, |st| {
+                let expired = st.by_expiry.iter().take_while(|(at, _)| *at <= now).count();
+                st.sessions.len() - expired
+            })
+        }))
+    }
+
+    async fn create_group_named(
+        &self,
+        mut group: Session,
+        mut candidates: Vec<Candidate>,
+    ) -> Result<usize> {
+        truncate_times(&mut group);
+        for c in &mut candidates {
+            truncate_times(&mut c.member);
+            check_member_of(&group.reference(), &c.member)?;
+        }
+        self.make_room(2)?;
+        let owner = group.owner.clone();
+        self.with_owner(&owner, |st, now| {
+            if st.live(&group.id, now).is_some() {
+                return Err(conflict(&group.id));
+            }
+            if let Some(c) = candidates.iter().find(|c| st.live(&c.member.id, now).is_some()) {
+                return Err(conflict(&c.member.id));
+            }
+            let stored = Stored::new(&group)?;
+            // Check the candidates before the group goes in, so a failure stores nothing.
+            let free = candidates
+                .iter()
+                .position(|c| !st.names.contains_key(&c.name))
+                .ok_or_else(|| Error::Conflict("every candidate name is taken".into()))?;
+            st.insert(group.id.clone(), stored);
+            let picked = insert_named(st, candidates.split_off(free), now)?;
+            Ok(free + picked)
+        })
+    }
+
+    async fn join_group_named(
+        &self,
+        group: &SessionRef,
+        mut candidates: Vec<Candidate>,
+        capacity: u32,
+        screen_role: Option<&str>,
+    ) -> Result<Joined> {
+        for c in &mut candidates {
+            truncate_times(&mut c.member);
+            check_member_of(group, &c.member)?;
+        }
+        self.make_room(1)?;
+        self.with_owner(&group.owner, |st, now| {
+            let Some(g) = st.live(&group.id, now) else {
+                return Err(Error::NotFound);
+            };
+            let head = g.head()?;
+            if screen_role.is_some() && head.role == screen_role {
+                let g = g.decode(&group.owner, &group.id)?;
+                return Ok(Joined::Screen(Box::new(g)));
+            }
+            if st.roll(&group.id).len() >= capacity as usize {
+                return Err(Error::CapacityReached);
+            }
+            insert_named(st, candidates, now).map(Joined::Member)
+        })
+    }
+
+    async fn list_members(&self, group: &SessionRef) -> Result<Vec<Session>> {
+        self.read_owner(&group.owner, |st, now| {
+            let Some(st) = st else { return Ok(Vec::new()) };
+            if st.live(&group.id, now).is_none() {
+                return Ok(Vec::new());
+            }
+            st.roll(&group.id)
+                .iter()
+                .filter_map(|id| decoded(st, &group.owner, id, now).transpose())
+                .collect()
+        })
+    }
+
+    async fn remove_member_guarded(
+        &self,
+        group: &SessionRef,
+        member: &SessionId,
+        guard: Option<&Guard>,
+    ) -> Result<bool> {
+        self.with_owner(&group.owner, |st, now| {
+            st.check(guard, now)?;
+            let is_member = st
+                .live(member, now)
+                .is_some_and(|m| m.parent.as_ref() == Some(&group.id));
+            if !is_member {
+                return Ok(false);
+            }
+            let mut gone = Vec::new();
+            st.remove_tree(member, &mut gone);
+            Ok(true)
+        })
+    }
+
+    async fn claim_nonce(&self, key: &str, ttl: Duration) -> Result<bool> {
+        if ttl <= Duration::zero() {
+            return Ok(true);
+        }
+        let now = self.now();
+        Ok(self
+            .nonces
+            .claim(key, now, now.saturating_add(ttl.num_milliseconds())))
+    }
+
+    async fn rotate_refresh(
+        &self,
+        r: &SessionRef,
+        presented: &TokenHash,
+        next: Rotation,
+    ) -> Result<Session> {
+        self.with_owner(&r.owner, |st, now| {
+            let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
+                return Err(Error::NotFound);
+            };
+            if s.refresh_hash.is_some_and(|h| h.ct_eq(presented)) {
+                let old = s.refresh_hash.replace(next.refresh_hash);
+                s.token_hash = Some(next.token_hash);
+                s.expires_at = truncate_ms(next.expires_at);
+                s.updated_at = from_millis(now);
+                st.replace(&r.id, Stored::new(&s)?);
+                if let Some(old) = old {
+                    let spent = st.spent.entry(r.id.clone()).or_default();
+                    spent.push(old);
+                    if spent.len() > SPENT_KEPT {
+                        spent.remove(0);
+                    }
+                }
+                return Ok(s);
+            }
+            let reused = st
+                .spent
+                .get(&r.id)
+                .is_some_and(|spent| spent.iter().fold(false, |seen, h| h.ct_eq(presented) | seen));
+            if reused {
+                let mut gone = Vec::new();
+                st.remove_tree(&r.id, &mut gone);
+                return Err(Error::Replay);
+            }
+            Err(Error::Unauthorized)
+        })
+    }
+
+    async fn issue_credential(
+        &self,
+        owner: &Owner,
+        hash: &TokenHash,
+        ttl: Duration,
+        max: u32,
+    ) -> Result<()> {
+        self.with_owner(owner, |st, now| {
+            while st.credentials.len() >= max.max(1) as usize {
+                let oldest = st
+                    .credentials
+                    .iter()
+                    .min_by_key(|(h, c)| (c.created, **h))
+                    .map(|(h, _)| *h);
+                match oldest {
+                    Some(h) => st.credentials.remove(&h),
+                    None => break,
+                };
+            }
+            st.credentials.insert(
+                *hash,
+                Credential {
+                    created: now,
+                    expires: now.saturating_add(ttl.num_milliseconds()),
+                },
+            );
+            Ok(())
+        })
+    }
+
+    async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
+        Ok(self.docs.get(collection, id))
+    }
+
+    async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
+        self.docs.put(collection, id, value);
+        Ok(())
+    }
+
+    async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
+        Ok(self.docs.insert(collection, id, value))
+    }
+
+    async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool> {
+        Ok(self.docs.delete(collection, id))
+    }
+
+    async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {
+        Ok(self.docs.list(collection))
+    }
+
+    fn take_expired(&self) -> Vec<(Flavor, u64)> {
+        self.expired.take()
+    }
+}
