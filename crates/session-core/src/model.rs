@@ -391,9 +391,14 @@ pub struct Rotation {
 pub struct Cursor(String);
 
 impl Cursor {
-    /// The cursor that resumes after `session`.
+    /// The cursor that resumes after `session`: its creation time, expiry and id.
     pub fn after(session: &Session) -> Self {
-        Self(session.order_key())
+        Self(format!(
+            "{:016}:{:016}:{}",
+            to_millis(session.created_at).max(0),
+            to_millis(session.expires_at).max(0),
+            session.id.as_str()
+        ))
     }
 
     /// Rebuilds a cursor from its string form (which callers should authenticate).
@@ -406,13 +411,17 @@ impl Cursor {
         &self.0
     }
 
-    /// The creation time (ms) and id it resumes after, when it is well formed.
-    pub fn position(&self) -> Option<(i64, SessionId)> {
-        let (ms, id) = self.0.split_once(':')?;
-        if ms.len() != 16 || !ms.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some((ms.parse().ok()?, SessionId::parse(id).ok()?))
+    /// The creation time, expiry (ms) and id it resumes after, when it is well formed.
+    pub fn position(&self) -> Option<(i64, i64, SessionId)> {
+        let mut parts = self.0.splitn(3, ':');
+        let mut ms = || {
+            let p = parts.next()?;
+            (p.len() == 16 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<i64>().ok())
+                .flatten()
+        };
+        let (created, expires) = (ms()?, ms()?);
+        Some((created, expires, SessionId::parse(parts.next()?).ok()?))
     }
 }
 

@@ -14,12 +14,14 @@
 //! | 1 + n | role, when flagged (length, then UTF-8) |
 //! | 1 + n | parent id, when flagged |
 //!
-//! Body: a MessagePack map, left out when empty: `d` device, `s` subject, `t` tenant, `f` flavor,
-//! `a` attributes (a map). Tenant and subject are written only when they differ from what the
-//! owner implies ([`Owner::part`] 0 and 1): an owner built from a tenant and a user id holds
-//! them already, so an Amity or session-storage record repeats neither. A subject of `None`
-//! where the owner implies one is written as `nil`. The flavor is written only for owners that
-//! name none.
+//! Body, left out when empty: a MessagePack map `d` device, `s` subject, `t` tenant, `f` flavor
+//! (an empty map is also read as an empty array), followed by the attributes as a second
+//! MessagePack map when there are any (so a script can replace either part without decoding
+//! the other). Tenant and subject are written only when they differ from what the owner
+//! implies ([`Owner::part`] 0 and 1): an owner built from a tenant and a user id holds them
+//! already, so an Amity or session-storage record repeats neither. A subject of `None` where
+//! the owner implies one is written as `false`. The flavor is written only for owners that name
+//! none.
 //!
 //! The Redis scripts read the head at the same offsets (`session-redis/src/scripts/lib.lua`).
 
@@ -208,15 +210,25 @@ fn encode_head(s: &Session) -> Result<Vec<u8>> {
 }
 
 fn encode_body(s: &Session) -> Result<Option<Vec<u8>>> {
+    let desc = describe(s);
+    if desc.is_empty() && s.attrs.is_empty() {
+        return Ok(None);
+    }
+    let mut out = pack(&desc)?;
+    if !s.attrs.is_empty() {
+        out.extend(pack(&s.attrs)?);
+    }
+    Ok(Some(out))
+}
+
+/// The descriptive part of a body: what the owner does not imply.
+pub fn describe(s: &Session) -> Map<String, Value> {
     let mut m = Map::new();
     if let Some(d) = &s.device {
         m.insert("d".into(), Value::String(d.clone()));
     }
-    if s.subject != s.owner.part(1) {
-        m.insert(
-            "s".into(),
-            s.subject.clone().map_or(Value::Null, Value::String),
-        );
+    if let Some(v) = subject_value(s) {
+        m.insert("s".into(), v);
     }
     if Some(&s.tenant) != s.owner.part(0).as_ref() {
         m.insert("t".into(), Value::String(s.tenant.clone()));
@@ -224,33 +236,47 @@ fn encode_body(s: &Session) -> Result<Option<Vec<u8>>> {
     if s.owner.flavor() != Some(s.flavor) {
         m.insert("f".into(), Value::String(s.flavor.as_str().into()));
     }
-    if !s.attrs.is_empty() {
-        m.insert("a".into(), Value::Object(s.attrs.clone()));
+    m
+}
+
+/// How the body records `s.subject`: `None` when the owner implies it.
+pub fn subject_value(s: &Session) -> Option<Value> {
+    if s.subject == s.owner.part(1) {
+        return None;
     }
-    if m.is_empty() {
-        return Ok(None);
-    }
-    rmp_serde::to_vec(&m)
-        .map(Some)
-        .map_err(|e| Error::Internal(format!("cannot encode a session body: {e}")))
+    Some(s.subject.clone().map_or(Value::Bool(false), Value::String))
+}
+
+/// Packs a map as MessagePack.
+pub fn pack(m: &Map<String, Value>) -> Result<Vec<u8>> {
+    rmp_serde::to_vec(m).map_err(|e| Error::Internal(format!("cannot encode a session body: {e}")))
 }
 
 fn apply_body(s: &mut Session, body: &[u8]) -> Result<()> {
-    let m: Map<String, Value> =
-        rmp_serde::from_slice(body).map_err(|e| corrupt(&format!("body: {e}")))?;
-    for (k, v) in m {
-        match (k.as_str(), v) {
-            ("d", Value::String(d)) => s.device = Some(d),
-            ("s", Value::String(x)) => s.subject = Some(x),
-            ("s", Value::Null) => s.subject = None,
-            ("t", Value::String(t)) => s.tenant = t,
-            ("f", Value::String(f)) => {
-                s.flavor = Flavor::parse(&f).map_err(|_| corrupt("flavor"))?;
+    let mut rest = body;
+    let desc: Value = rmp_serde::from_read(&mut rest).map_err(|e| corrupt(&format!("body: {e}")))?;
+    match desc {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    ("d", Value::String(d)) => s.device = Some(d),
+                    ("s", Value::String(x)) => s.subject = Some(x),
+                    ("s", Value::Bool(false) | Value::Null) => s.subject = None,
+                    ("t", Value::String(t)) => s.tenant = t,
+                    ("f", Value::String(f)) => {
+                        s.flavor = Flavor::parse(&f).map_err(|_| corrupt("flavor"))?;
+                    }
+                    // Unknown members are tolerated for forward compatibility.
+                    (_, _) => {}
+                }
             }
-            ("a", Value::Object(a)) => s.attrs = a,
-            // Unknown members are tolerated for forward compatibility.
-            (_, _) => {}
         }
+        // A script re-encodes an empty map as an empty array.
+        Value::Array(a) if a.is_empty() => {}
+        _ => return Err(corrupt("body is not a map")),
+    }
+    if !rest.is_empty() {
+        s.attrs = rmp_serde::from_slice(rest).map_err(|e| corrupt(&format!("attributes: {e}")))?;
     }
     Ok(())
 }

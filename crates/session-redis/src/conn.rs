@@ -52,7 +52,8 @@ impl ConnectionLike for Conn {
 /// What to connect to (parsed up front; no I/O).
 enum Target {
     Single(redis::Client),
-    Cluster(Box<ClusterClient>),
+    /// The cluster, and the first seed's connection settings (for direct node connections).
+    Cluster(Box<ClusterClient>, Box<redis::ConnectionInfo>),
 }
 
 /// Connects on first use and keeps the connection; a failed connect is not cached, so the next
@@ -70,7 +71,7 @@ impl std::fmt::Debug for Connector {
                 "mode",
                 &match self.target {
                     Target::Single(_) => "single",
-                    Target::Cluster(_) => "cluster",
+                    Target::Cluster(..) => "cluster",
                 },
             )
             .field("timeout", &self.timeout)
@@ -93,6 +94,10 @@ impl Connector {
                     .map_err(|e| Error::invalid("store.url", format!("{url:?}: {e}")))?,
             )
         } else {
+            let seed = redis::Client::open(cluster_urls[0].as_str())
+                .map_err(|e| Error::invalid("store.cluster_urls", e.to_string()))?
+                .get_connection_info()
+                .clone();
             Target::Cluster(Box::new(
                 ClusterClient::builder(cluster_urls.iter().map(String::as_str))
                     .connection_timeout(timeout)
@@ -102,7 +107,7 @@ impl Connector {
                     .max_retry_wait(RECONNECT_MAX_DELAY.as_millis() as u64)
                     .build()
                     .map_err(|e| Error::invalid("store.cluster_urls", e.to_string()))?,
-            ))
+            ), Box::new(seed))
         };
         Ok(Self {
             target,
@@ -125,7 +130,7 @@ impl Connector {
                 let manager = ConnectionManager::new_with_config(client.clone(), config).await?;
                 Ok(Conn::Single(manager))
             }
-            Target::Cluster(client) => Ok(Conn::Cluster(client.get_async_connection().await?)),
+            Target::Cluster(client, _) => Ok(Conn::Cluster(client.get_async_connection().await?)),
         }
     }
 
@@ -169,6 +174,99 @@ impl Connector {
                 )))
             }
         }
+    }
+}
+
+impl Connector {
+    /// Every key matching `pattern`, from every primary (SCAN, so Redis is never blocked):
+    /// for administrative listings, not for requests.
+    pub(crate) async fn scan(&self, what: &str, pattern: &str) -> Result<Vec<String>> {
+        let work = async {
+            let mut keys = Vec::new();
+            match &self.target {
+                Target::Single(_) => {
+                    let conn = self.conn().await?;
+                    scan_node(conn, pattern, &mut keys).await?;
+                }
+                Target::Cluster(_, seed) => {
+                    let mut conn = self.conn().await?;
+                    let slots: Value = redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
+                    for (host, port) in primaries(slots) {
+                        let info = (**seed).clone().set_addr(node_addr(seed.addr(), host, port));
+                        let client = redis::Client::open(info)?;
+                        let node = client.get_multiplexed_async_connection().await?;
+                        scan_node(node, pattern, &mut keys).await?;
+                    }
+                }
+            }
+            keys.sort();
+            keys.dedup();
+            Ok::<_, RedisError>(keys)
+        };
+        match tokio::time::timeout(self.timeout * 20, work).await {
+            Ok(Ok(keys)) => Ok(keys),
+            Ok(Err(e)) => Err(map_err(what, e)),
+            Err(_) => Err(Error::StoreUnavailable(format!("redis {what}: the scan timed out"))),
+        }
+    }
+}
+
+async fn scan_node<C: ConnectionLike>(mut conn: C, pattern: &str, out: &mut Vec<String>) -> RedisResult<()> {
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await?;
+        out.extend(batch);
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
+}
+
+/// The (host, port) of every primary in a `CLUSTER SLOTS` reply.
+fn primaries(slots: Value) -> Vec<(String, u16)> {
+    let mut out = Vec::new();
+    let Value::Array(ranges) = slots else { return out };
+    for range in ranges {
+        let Value::Array(parts) = range else { continue };
+        let Some(Value::Array(node)) = parts.get(2) else { continue };
+        let host = match node.first() {
+            Some(Value::BulkString(h)) => String::from_utf8_lossy(h).into_owned(),
+            Some(Value::SimpleString(h)) => h.clone(),
+            _ => continue,
+        };
+        let port = match node.get(1) {
+            Some(Value::Int(p)) => u16::try_from(*p).unwrap_or(0),
+            _ => continue,
+        };
+        if !out.contains(&(host.clone(), port)) {
+            out.push((host, port));
+        }
+    }
+    out
+}
+
+/// The address of a cluster node, with the seed's transport (plain or TLS).
+fn node_addr(seed: &redis::ConnectionAddr, host: String, port: u16) -> redis::ConnectionAddr {
+    match seed {
+        redis::ConnectionAddr::TcpTls {
+            insecure,
+            tls_params,
+            ..
+        } => redis::ConnectionAddr::TcpTls {
+            host,
+            port,
+            insecure: *insecure,
+            tls_params: tls_params.clone(),
+        },
+        _ => redis::ConnectionAddr::Tcp(host, port),
     }
 }
 

@@ -1,15 +1,26 @@
 //! The key schema (documented in `docs/redis-keys.md`).
 //!
-//! Everything of one owner `O` lives under `P:{O}:` so that it shares the hash tag `{O}`: one
-//! slot, one node, and one Lua script can change it atomically on Redis Cluster too. Owners and
-//! session ids never contain `{` or `}` (session-core refuses them), so the tag is exact.
+//! Everything of one owner `O` lives under `P:2:{O}` so that it shares the hash tag `{O}`: one
+//! slot, one node, and one Lua script can change it atomically on Redis Cluster too. Owners
+//! never contain `{`, `}` or `:` of their own parts (session-core escapes them), so the tag is
+//! exact. The `2` is the layout's version: a gateway with another layout never reads these keys.
 
-use session_core::{Error, Owner, Result, SessionRef};
+use session_core::{Error, Owner, Result};
+
+/// The layout version in every key.
+pub(crate) const LAYOUT: &str = "2";
 
 /// Builds every key from the configured prefix.
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {
-    prefix: String,
+    base: String,
+}
+
+/// The three keys of an owner: its hash, the expiry index and the creation index.
+pub(crate) struct OwnerKeys {
+    pub hash: String,
+    pub expiry: String,
+    pub created: String,
 }
 
 impl Keys {
@@ -24,34 +35,76 @@ impl Keys {
             ));
         }
         Ok(Self {
-            prefix: prefix.to_owned(),
+            base: format!("{prefix}:{LAYOUT}:"),
         })
     }
 
-    /// `P:{O}:` — the base every key of the owner starts with (scripts derive keys from it).
-    pub(crate) fn owner_base(&self, owner: &Owner) -> String {
-        format!("{}:{{{}}}:", self.prefix, owner.as_str())
+    /// `P:2:{O}` — the owner's hash.
+    pub(crate) fn owner(&self, owner: &Owner) -> String {
+        format!("{}{{{}}}", self.base, owner.as_str())
     }
 
-    /// `P:{O}:idx` — the owner's creation-ordered index (also routes the owner's scripts).
-    pub(crate) fn index(&self, owner: &Owner) -> String {
-        format!("{}idx", self.owner_base(owner))
+    /// The owner's hash and its two indexes (`:x` by expiry, `:c` by creation).
+    pub(crate) fn owner_keys(&self, owner: &Owner) -> OwnerKeys {
+        let hash = self.owner(owner);
+        OwnerKeys {
+            expiry: format!("{hash}:x"),
+            created: format!("{hash}:c"),
+            hash,
+        }
     }
 
-    /// `P:{O}:s:<id>` — one session record.
-    pub(crate) fn session(&self, r: &SessionRef) -> String {
-        format!("{}s:{}", self.owner_base(&r.owner), r.id.as_str())
-    }
-
-    /// `P:nonce:<key>` — one claimed nonce.
+    /// `P:2:n:<key>` — one claimed nonce.
     pub(crate) fn nonce(&self, key: &str) -> String {
-        format!("{}:nonce:{}", self.prefix, key)
+        format!("{}n:{}", self.base, key)
     }
 
-    /// `P:doc:{<collection>}` — one collection of documents.
-    pub(crate) fn docs(&self, collection: &str) -> String {
-        format!("{}:doc:{{{}}}", self.prefix, collection)
+    /// `P:2:d:{<collection>:<id>}` — one tenant document (ids escaped so that they carry no
+    /// braces and no glob characters).
+    pub(crate) fn doc(&self, collection: &str, id: &str) -> String {
+        format!("{}d:{{{}:{}}}", self.base, escape(collection), escape(id))
     }
+
+    /// The SCAN pattern of every document of a collection.
+    pub(crate) fn doc_pattern(&self, collection: &str) -> String {
+        format!("{}d:{{{}:*", self.base, escape(collection))
+    }
+
+    /// The document id of a key built by [`Keys::doc`].
+    pub(crate) fn doc_id(&self, collection: &str, key: &str) -> Option<String> {
+        let head = format!("{}d:{{{}:", self.base, escape(collection));
+        let escaped = key.strip_prefix(&head)?.strip_suffix('}')?;
+        unescape(escaped)
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@' | b':') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut at = 0;
+    while at < b.len() {
+        if b[at] == b'%' {
+            let hex = std::str::from_utf8(b.get(at + 1..at + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            at += 3;
+        } else {
+            out.push(b[at]);
+            at += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -59,18 +112,28 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use session_core::{Flavor, SessionId};
+    use session_core::Flavor;
 
     #[test]
     fn keys_share_the_owner_hash_tag() {
         let k = Keys::new("sg").unwrap();
         let o = Owner::new(Flavor::Quicksync, &["key", "g1"]).unwrap();
-        let r = SessionRef::new(o.clone(), SessionId::parse("a:b").unwrap());
-        assert_eq!(k.owner_base(&o), "sg:{qs:key:g1}:");
-        assert_eq!(k.index(&o), "sg:{qs:key:g1}:idx");
-        assert_eq!(k.session(&r), "sg:{qs:key:g1}:s:a:b");
-        assert_eq!(k.nonce("qb:1:n"), "sg:nonce:qb:1:n");
-        assert_eq!(k.docs("users"), "sg:doc:{users}");
+        let ok = k.owner_keys(&o);
+        assert_eq!(ok.hash, "sg:2:{qs:key:g1}");
+        assert_eq!(ok.expiry, "sg:2:{qs:key:g1}:x");
+        assert_eq!(ok.created, "sg:2:{qs:key:g1}:c");
+        assert_eq!(k.nonce("qb:1:n"), "sg:2:n:qb:1:n");
+    }
+
+    #[test]
+    fn document_ids_are_escaped_and_recovered() {
+        let k = Keys::new("sg").unwrap();
+        for id in ["4242", "a{b}*?[x] y%", "é"] {
+            let key = k.doc("quickblox.users", id);
+            assert!(!key[key.find('{').unwrap() + 1..key.len() - 1].contains(['{', '}', '*', '?', '[']));
+            assert!(key.starts_with(&k.doc_pattern("quickblox.users").replace('*', "")));
+            assert_eq!(k.doc_id("quickblox.users", &key).as_deref(), Some(id));
+        }
     }
 
     #[test]

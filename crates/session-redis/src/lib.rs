@@ -1,13 +1,16 @@
 //! RedisStore: the [`SessionStore`] contract on Redis, single node or Redis Cluster.
 //!
-//! Everything an owner holds shares one hash tag, so each invariant-keeping write is one Lua
-//! script in one slot: atomic on a single node and on a cluster alike. Reads of one session
-//! are one `HGETALL`. The key schema is described in `docs/redis-keys.md`.
+//! Everything an owner holds is one hash (plus two indexes for owners with more than a hundred
+//! sessions), all under one hash tag: every operation is one command or one Lua script in one
+//! slot, so one round trip, atomic on a single node and on a cluster alike. A token check is
+//! one `HMGET` of the session's compact record. The key schema is described in
+//! `docs/redis-keys.md`.
 //!
-//! The store connects lazily on first use (a `ConnectionManager` for a single node, a
-//! `ClusterConnection` for a cluster), bounds every call by [`RedisSettings::timeout`] and
-//! answers [`Error::StoreUnavailable`] when Redis cannot be reached in time; the connection
-//! recovers by itself once Redis is back.
+//! The store keeps two connections: writes on one, reads on the other, so a write that waits
+//! (a `CLIENT PAUSE WRITE`, a failover, a slow script) never holds token checks behind it. Each
+//! connects lazily, bounds every call by [`RedisSettings::timeout`] and answers
+//! [`Error::StoreUnavailable`] when Redis cannot be reached in time; it recovers by itself once
+//! Redis is back.
 
 mod codec;
 mod conn;
@@ -18,21 +21,22 @@ pub mod testing;
 
 use async_trait::async_trait;
 use chrono::Duration;
-use redis::{Script, Value};
+use redis::Value;
 use session_core::clock::to_millis;
 use session_core::memory::check_member_of;
+use session_core::record::{pack, subject_value};
 use session_core::{
-    Created, Cursor, Error, ExpiryCounter, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Result,
-    Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash,
-    MAX_PAGE_SIZE,
+    Candidate, Created, Cursor, Error, ExpiryCounter, Flavor, Guard, Joined, LimitPolicy,
+    NewSession, Owner, Page, Result, Rotation, Session, SessionId, SessionPatch, SessionRef,
+    SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
 };
 
 use crate::codec::{
-    array, decode, decode_all, int, patch_args, record, session_args, status, string,
+    array, guard_args, ids, int, opt_bytes, record_args, session, status, string,
 };
 use crate::conn::Connector;
 use crate::keys::Keys;
-use crate::scripts::SCRIPTS;
+use crate::scripts::{Lua, SCRIPTS};
 
 /// How to reach Redis.
 #[derive(Debug, Clone)]
@@ -52,8 +56,9 @@ pub struct RedisSettings {
 pub struct RedisStore {
     keys: Keys,
     clock: SharedClock,
-    conn: Connector,
-    /// Sessions whose index entries this instance's scripts pruned as expired.
+    write: Connector,
+    read: Connector,
+    /// Sessions this instance's scripts dropped as expired.
     expired: ExpiryCounter,
 }
 
@@ -67,10 +72,13 @@ impl RedisStore {
         if settings.timeout.is_zero() {
             return Err(Error::invalid("store.timeout", "must be positive"));
         }
+        let connector =
+            || Connector::new(&settings.url, &settings.cluster_urls, settings.timeout);
         Ok(Self {
             keys: Keys::new(&settings.key_prefix)?,
             clock,
-            conn: Connector::new(&settings.url, &settings.cluster_urls, settings.timeout)?,
+            write: connector()?,
+            read: connector()?,
             expired: ExpiryCounter::default(),
         })
     }
@@ -79,29 +87,48 @@ impl RedisStore {
         to_millis(self.clock.now())
     }
 
-    /// Runs a session script in `owner`'s slot: KEYS = [index], ARGV = [base, now, args...].
-    /// Every session script replies `{expired, reply}`: the count of expired sessions it pruned
-    /// is tallied under the owner's flavor and `reply` is returned.
-    async fn eval(
+    /// Runs a session script in `owner`'s slot (KEYS: the owner's hash and indexes; ARGV: now,
+    /// then `args`); tallies the sessions it dropped as expired and returns its own reply.
+    async fn script(
         &self,
         what: &str,
-        script: &Script,
+        lua: &Lua,
         owner: &Owner,
-        args: Vec<String>,
+        args: Vec<Vec<u8>>,
         idempotent: bool,
     ) -> Result<Value> {
-        let mut inv = script.prepare_invoke();
-        inv.key(self.keys.index(owner))
-            .arg(self.keys.owner_base(owner))
-            .arg(self.now_ms());
-        for a in &args {
-            inv.arg(a);
-        }
-        let inv = &inv;
-        let reply = self
-            .conn
+        let keys = self.keys.owner_keys(owner);
+        let now = self.now_ms();
+        let (evalsha, eval) = if lua.read_only {
+            ("EVALSHA_RO", "EVAL_RO")
+        } else {
+            ("EVALSHA", "EVAL")
+        };
+        let build = |name: &str, first: &str| {
+            let mut c = redis::cmd(name);
+            c.arg(first)
+                .arg(3)
+                .arg(&keys.hash)
+                .arg(&keys.expiry)
+                .arg(&keys.created)
+                .arg(now);
+            for a in &args {
+                c.arg(a.as_slice());
+            }
+            c
+        };
+        let by_sha = build(evalsha, &lua.sha);
+        let by_code = build(eval, &lua.code);
+        let (by_sha, by_code) = (&by_sha, &by_code);
+        let conn = if lua.read_only { &self.read } else { &self.write };
+        let reply = conn
             .run(what, idempotent, |mut c| async move {
-                inv.invoke_async::<Value>(&mut c).await
+                match by_sha.query_async::<Value>(&mut c).await {
+                    Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                        by_code.query_async::<Value>(&mut c).await
+                    }
+                    other => other,
+                }
             })
             .await?;
         let mut items = array(what, reply)?.into_iter();
@@ -110,14 +137,69 @@ impl RedisStore {
         Ok(items.next().unwrap_or(Value::Nil))
     }
 
-    /// Runs one plain command.
-    async fn query(&self, what: &str, cmd: redis::Cmd, idempotent: bool) -> Result<Value> {
+    /// Runs one plain command, on the read connection when `read` (reads never wait behind
+    /// writes).
+    async fn query(&self, what: &str, cmd: redis::Cmd, read: bool) -> Result<Value> {
         let cmd = &cmd;
-        self.conn
-            .run(what, idempotent, |mut c| async move {
-                cmd.query_async::<Value>(&mut c).await
-            })
-            .await
+        let conn = if read { &self.read } else { &self.write };
+        conn.run(what, read, |mut c| async move {
+            cmd.query_async::<Value>(&mut c).await
+        })
+        .await
+    }
+
+    /// `HMGET` of `fields` of the owner's hash (a read).
+    async fn hmget(&self, what: &str, owner: &Owner, fields: &[Vec<u8>]) -> Result<Vec<Value>> {
+        let mut cmd = redis::cmd("HMGET");
+        cmd.arg(self.keys.owner(owner));
+        for f in fields {
+            cmd.arg(f.as_slice());
+        }
+        array(what, self.query(what, cmd, true).await?)
+    }
+
+    /// The whole owner hash (a read).
+    async fn hgetall(&self, what: &str, owner: &Owner) -> Result<Vec<Value>> {
+        let mut cmd = redis::cmd("HGETALL");
+        cmd.arg(self.keys.owner(owner));
+        match self.query(what, cmd, true).await? {
+            Value::Map(pairs) => Ok(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect()),
+            v => array(what, v),
+        }
+    }
+
+    /// A session reply `{head, body}` (`{}` for none), checked against the gateway's clock.
+    fn record_reply(&self, what: &str, r: &SessionRef, v: Value) -> Result<Option<Session>> {
+        let mut items = array(what, v)?.into_iter();
+        let Some(head) = items.next() else {
+            return Ok(None);
+        };
+        let s = session(what, r, Some(head), items.next())?;
+        Ok((to_millis(s.expires_at) > self.now_ms()).then_some(s))
+    }
+
+    async fn group_script(
+        &self,
+        what: &str,
+        group: &SessionRef,
+        mut args: Vec<Vec<u8>>,
+        candidates: Vec<Candidate>,
+    ) -> Result<(String, std::vec::IntoIter<Value>)> {
+        args.push(candidates.len().to_string().into_bytes());
+        for c in candidates {
+            check_member_of(group, &c.member)?;
+            let [head, body] = record_args(&c.member)?;
+            args.extend([
+                c.name.into_bytes(),
+                c.member.id.as_str().as_bytes().to_vec(),
+                head,
+                body,
+            ]);
+        }
+        let reply = self
+            .script(what, &SCRIPTS.group, &group.owner, args, false)
+            .await?;
+        status(what, reply)
     }
 }
 
@@ -129,6 +211,23 @@ fn conflict(id: &impl std::fmt::Display) -> Error {
     Error::Conflict(format!("session {id} exists"))
 }
 
+fn text(s: impl Into<String>) -> Vec<u8> {
+    s.into().into_bytes()
+}
+
+fn unexpected_status(what: &str, st: &str) -> Error {
+    Error::Internal(format!("{what}: unexpected status {st}"))
+}
+
+/// A guard failure answered by a script.
+fn guard_error(what: &str, st: &str) -> Error {
+    match st {
+        "unauthorized" => Error::Unauthorized,
+        "forbidden" => Error::Forbidden,
+        other => unexpected_status(what, other),
+    }
+}
+
 #[async_trait]
 impl SessionStore for RedisStore {
     async fn ping(&self) -> Result<()> {
@@ -137,55 +236,90 @@ impl SessionStore for RedisStore {
             .map(|_| ())
     }
 
-    async fn create(&self, session: Session, limit: Option<OwnerLimit>) -> Result<Created> {
-        let (max, policy) = match limit {
+    async fn create_with(&self, new: NewSession) -> Result<Created> {
+        let s = &new.session;
+        let [head, body] = record_args(s)?;
+        let (max, policy) = match new.limit {
             Some(l) => (
                 l.max.max(1).to_string(),
                 match l.policy {
-                    LimitPolicy::Refuse => "refuse",
-                    LimitPolicy::EvictOldest => "evict",
+                    LimitPolicy::Refuse => "r",
+                    LimitPolicy::EvictOldest => "e",
                 },
             ),
-            None => (String::new(), "refuse"),
+            None => (String::new(), "r"),
         };
-        let mut args = vec![max, policy.to_owned()];
-        args.extend(session_args(&session)?);
+        let mut args = vec![
+            text(s.id.as_str()),
+            head,
+            body,
+            text(max),
+            text(policy),
+            text(if new.retire_device { "1" } else { "" }),
+            new.credential
+                .map(|h| h.as_bytes().to_vec())
+                .unwrap_or_default(),
+        ];
+        match &new.doc {
+            Some(up) => {
+                args.push(up.fresh.clone());
+                args.push(text(up.patch.len().to_string()));
+                for (k, v) in &up.patch {
+                    args.push(text(k.as_str()));
+                    args.push(text(v.as_str()));
+                }
+                args.push(text(up.stamp.clone().unwrap_or_default()));
+            }
+            None => args.extend([Vec::new(), text("0"), Vec::new()]),
+        }
         let reply = self
-            .eval("create", &SCRIPTS.create, &session.owner, args, false)
+            .script("create", &SCRIPTS.create, &s.owner, args, false)
             .await?;
-        let (st, rest) = status("create", reply)?;
+        let (st, mut rest) = status("create", reply)?;
         match st.as_str() {
             "ok" => {
-                let evicted = rest
-                    .into_iter()
-                    .map(|v| {
-                        SessionId::parse(&string(v)?)
-                            .map_err(|e| Error::Internal(format!("evicted id: {e}")))
-                    })
-                    .collect::<Result<_>>()?;
-                Ok(Created { evicted })
+                let evicted = ids("create", rest.next())?;
+                let retired = ids("create", rest.next())?;
+                let doc = opt_bytes("create", rest.next().unwrap_or(Value::Nil))?;
+                let inserted = int("create", rest.next().unwrap_or(Value::Int(0)))? == 1;
+                Ok(Created {
+                    evicted,
+                    retired,
+                    doc: new.doc.as_ref().and(doc),
+                    doc_inserted: inserted,
+                })
             }
-            "conflict" => Err(conflict(&session.id)),
+            "conflict" => Err(conflict(&s.id)),
             "full" => Err(Error::CapacityReached),
-            other => Err(Error::Internal(format!(
-                "create: unexpected status {other}"
-            ))),
+            "unauthorized" => Err(Error::Unauthorized),
+            other => Err(unexpected_status("create", other)),
         }
     }
 
     async fn get(&self, r: &SessionRef) -> Result<Option<Session>> {
-        let mut cmd = redis::cmd("HGETALL");
-        cmd.arg(self.keys.session(r));
-        let reply = self.query("get", cmd, true).await?;
-        let now = self.now_ms();
-        match decode(reply)? {
-            Some(s) if s.id != r.id || s.owner != r.owner => Err(Error::Internal(format!(
-                "the record at {} names another session",
-                self.keys.session(r)
-            ))),
-            Some(s) if to_millis(s.expires_at) > now => Ok(Some(s)),
-            _ => Ok(None),
-        }
+        let id = r.id.as_str();
+        let fields = [
+            [b"s", id.as_bytes()].concat(),
+            [b"d", id.as_bytes()].concat(),
+        ];
+        let mut got = self.hmget("get", &r.owner, &fields).await?.into_iter();
+        let head = match got.next() {
+            None | Some(Value::Nil) => return Ok(None),
+            Some(h) => h,
+        };
+        let s = session("get", r, Some(head), got.next())?;
+        Ok((to_millis(s.expires_at) > self.now_ms()).then_some(s))
+    }
+
+    async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {
+        let all = self.hgetall("owner_sessions", owner).await?;
+        codec::owner_sessions(owner, all, self.now_ms())
+    }
+
+    async fn owner_doc(&self, owner: &Owner) -> Result<Option<Vec<u8>>> {
+        let mut cmd = redis::cmd("HGET");
+        cmd.arg(self.keys.owner(owner)).arg("u");
+        opt_bytes("owner_doc", self.query("owner_doc", cmd, true).await?)
     }
 
     async fn touch(
@@ -195,30 +329,79 @@ impl SessionStore for RedisStore {
         cap: Option<Duration>,
     ) -> Result<Option<Session>> {
         let args = vec![
-            r.id.as_str().to_owned(),
-            span_ms(ttl).to_string(),
-            cap.map(|c| span_ms(c).to_string()).unwrap_or_default(),
+            text(r.id.as_str()),
+            text(span_ms(ttl).to_string()),
+            text(cap.map(|c| span_ms(c).to_string()).unwrap_or_default()),
         ];
         let reply = self
-            .eval("touch", &SCRIPTS.touch, &r.owner, args, false)
+            .script("touch", &SCRIPTS.touch, &r.owner, args, false)
             .await?;
-        record("touch", reply)
+        self.record_reply("touch", r, reply)
     }
 
-    async fn update(&self, r: &SessionRef, patch: SessionPatch) -> Result<Option<Session>> {
-        let args = patch_args(&r.id, patch)?;
+    async fn update_guarded(
+        &self,
+        r: &SessionRef,
+        patch: SessionPatch,
+        guard: Option<&Guard>,
+    ) -> Result<Option<Session>> {
+        let mut args = vec![text(r.id.as_str())];
+        args.extend(guard_args(guard));
+        match &patch.role {
+            None => args.extend([Vec::new(), Vec::new()]),
+            Some(Some(role)) => {
+                if role.len() > 255 {
+                    return Err(Error::invalid("role", "longer than 255 bytes"));
+                }
+                args.extend([text("s"), text(role.as_str())]);
+            }
+            Some(None) => args.extend([text("c"), Vec::new()]),
+        }
+        match &patch.subject {
+            None => args.extend([Vec::new(), Vec::new()]),
+            Some(subject) => {
+                // What the body records for this subject under this owner.
+                let mut probe = Session::new(
+                    r.clone(),
+                    Flavor::SessionStorage,
+                    "",
+                    self.clock.now(),
+                    Duration::zero(),
+                );
+                probe.subject = subject.clone();
+                match subject_value(&probe) {
+                    None => args.extend([text("c"), Vec::new()]),
+                    Some(serde_json::Value::String(s)) => args.extend([text("s"), text(s)]),
+                    Some(_) => args.extend([text("f"), Vec::new()]),
+                }
+            }
+        }
+        match &patch.attrs {
+            None => args.extend([Vec::new(), Vec::new()]),
+            Some(a) if a.is_empty() => args.extend([text("c"), Vec::new()]),
+            Some(a) => args.extend([text("s"), pack(a)?]),
+        }
         let reply = self
-            .eval("update", &SCRIPTS.update, &r.owner, args, false)
+            .script("update", &SCRIPTS.update, &r.owner, args, false)
             .await?;
-        record("update", reply)
+        let (st, rest) = status("update", reply)?;
+        match st.as_str() {
+            "ok" => self.record_reply("update", r, Value::Array(rest.collect())),
+            "none" => Ok(None),
+            other => Err(guard_error("update", other)),
+        }
     }
 
-    async fn delete(&self, r: &SessionRef) -> Result<usize> {
-        let args = vec![r.id.as_str().to_owned()];
-        let reply = self
-            .eval("delete", &SCRIPTS.delete, &r.owner, args, false)
-            .await?;
-        Ok(int("delete", reply)?.max(0) as usize)
+    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
+        let mut args = vec![text(r.id.as_str())];
+        args.extend(guard_args(guard));
+        match self
+            .script("delete", &SCRIPTS.delete, &r.owner, args, false)
+            .await?
+        {
+            Value::Int(n) => Ok(n.max(0) as usize),
+            v => Err(guard_error("delete", &string("delete", v)?)),
+        }
     }
 
     async fn list_by_owner(
@@ -228,19 +411,58 @@ impl SessionStore for RedisStore {
         limit: usize,
     ) -> Result<Page> {
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let args = vec![
-            after.map(|c| c.as_str().to_owned()).unwrap_or_default(),
-            limit.to_string(),
-        ];
-        let reply = self
-            .eval("list_by_owner", &SCRIPTS.list, owner, args, true)
-            .await?;
-        let mut items = array("list_by_owner", reply)?.into_iter();
-        let more = match items.next() {
-            Some(v) => int("list_by_owner", v)? == 1,
-            None => false,
+        let position = match after {
+            Some(c) => match c.position() {
+                Some(p) => Some(p),
+                // A cursor that does not parse resumes after everything.
+                None => {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        next: None,
+                    })
+                }
+            },
+            None => None,
         };
-        let items = decode_all(items.collect())?;
+        let args = match &position {
+            Some((created, expires, id)) => vec![
+                text("1"),
+                text(created.to_string()),
+                text(expires.to_string()),
+                text(id.as_str()),
+                text(limit.to_string()),
+            ],
+            None => vec![text(""), text("0"), text("0"), Vec::new(), text(limit.to_string())],
+        };
+        let reply = self
+            .script("list_by_owner", &SCRIPTS.list, owner, args, true)
+            .await?;
+        let (st, mut rest) = status("list_by_owner", reply)?;
+        let (items, more) = match st.as_str() {
+            "all" => {
+                let all = array("list_by_owner", rest.next().unwrap_or(Value::Nil))?;
+                let mut items = codec::owner_sessions(owner, all, self.now_ms())?;
+                if let Some((created, _, id)) = &position {
+                    items.retain(|s| (to_millis(s.created_at), &s.id) > (*created, id));
+                }
+                let more = items.len() > limit;
+                items.truncate(limit);
+                (items, more)
+            }
+            "page" => {
+                let more = int("list_by_owner", rest.next().unwrap_or(Value::Int(0)))? == 1;
+                let mut items = Vec::with_capacity(limit);
+                while let (Some(id), Some(head), Some(body)) = (rest.next(), rest.next(), rest.next())
+                {
+                    let id = SessionId::parse(&string("list_by_owner", id)?)
+                        .map_err(|e| Error::Internal(format!("list_by_owner: id: {e}")))?;
+                    let r = SessionRef::new(owner.clone(), id);
+                    items.push(session("list_by_owner", &r, Some(head), Some(body))?);
+                }
+                (items, more)
+            }
+            other => return Err(unexpected_status("list_by_owner", other)),
+        };
         let next = if more {
             items.last().map(Cursor::after)
         } else {
@@ -251,85 +473,87 @@ impl SessionStore for RedisStore {
 
     async fn count_by_owner(&self, owner: &Owner) -> Result<usize> {
         let reply = self
-            .eval("count_by_owner", &SCRIPTS.count, owner, Vec::new(), true)
+            .script("count_by_owner", &SCRIPTS.count, owner, Vec::new(), true)
             .await?;
         Ok(int("count_by_owner", reply)?.max(0) as usize)
     }
 
-    async fn create_group(&self, group: Session, first_member: Session) -> Result<()> {
-        check_member_of(&group.reference(), &first_member)?;
-        let mut args = session_args(&group)?;
-        args.extend(session_args(&first_member)?);
-        let reply = self
-            .eval(
-                "create_group",
-                &SCRIPTS.create_group,
-                &group.owner,
-                args,
-                false,
-            )
+    async fn create_group_named(
+        &self,
+        group: Session,
+        candidates: Vec<Candidate>,
+    ) -> Result<usize> {
+        let gref = group.reference();
+        let [head, body] = record_args(&group)?;
+        let args = vec![text("create"), text(group.id.as_str()), head, body];
+        let (st, mut rest) = self
+            .group_script("create_group", &gref, args, candidates)
             .await?;
-        let (st, rest) = status("create_group", reply)?;
         match st.as_str() {
-            "ok" => Ok(()),
-            "conflict" => {
-                let id = rest.into_iter().next().map(string).transpose()?;
-                Err(conflict(&id.unwrap_or_default()))
-            }
-            other => Err(Error::Internal(format!(
-                "create_group: unexpected status {other}"
-            ))),
+            "ok" => Ok(int("create_group", rest.next().unwrap_or(Value::Nil))?.max(0) as usize),
+            "conflict" => Err(conflict(&group.id)),
+            "taken" => Err(Error::Conflict("every candidate name is taken".into())),
+            other => Err(unexpected_status("create_group", other)),
         }
     }
 
-    async fn join_group(&self, group: &SessionRef, member: Session, capacity: u32) -> Result<()> {
-        check_member_of(group, &member)?;
-        let mut args = vec![group.id.as_str().to_owned(), capacity.to_string()];
-        args.extend(session_args(&member)?);
-        let reply = self
-            .eval("join_group", &SCRIPTS.join_group, &group.owner, args, false)
-            .await?;
-        let (st, _) = status("join_group", reply)?;
+    async fn join_group_named(
+        &self,
+        group: &SessionRef,
+        candidates: Vec<Candidate>,
+        capacity: u32,
+        screen_role: Option<&str>,
+    ) -> Result<Joined> {
+        let args = vec![
+            text("join"),
+            text(group.id.as_str()),
+            text(capacity.to_string()),
+            text(screen_role.unwrap_or_default()),
+        ];
+        let (st, rest) = self.group_script("join_group", group, args, candidates).await?;
+        let mut rest = rest;
         match st.as_str() {
-            "ok" => Ok(()),
+            "ok" => Ok(Joined::Member(
+                int("join_group", rest.next().unwrap_or(Value::Nil))?.max(0) as usize,
+            )),
+            "screen" => {
+                let g = session("join_group", group, rest.next(), rest.next())?;
+                Ok(Joined::Screen(Box::new(g)))
+            }
             "notfound" => Err(Error::NotFound),
-            "conflict" => Err(conflict(&member.id)),
+            "conflict" => Err(Error::Conflict("already a member".into())),
+            "taken" => Err(Error::Conflict("every candidate name is taken".into())),
             "full" => Err(Error::CapacityReached),
-            other => Err(Error::Internal(format!(
-                "join_group: unexpected status {other}"
-            ))),
+            other => Err(unexpected_status("join_group", other)),
         }
     }
 
     async fn list_members(&self, group: &SessionRef) -> Result<Vec<Session>> {
-        let args = vec![group.id.as_str().to_owned()];
-        let reply = self
-            .eval(
-                "list_members",
-                &SCRIPTS.list_members,
-                &group.owner,
-                args,
-                true,
-            )
-            .await?;
-        let mut members = decode_all(array("list_members", reply)?)?;
-        // Byte order of order keys (= creation order); Lua's comparison follows the locale.
-        members.sort_by_cached_key(Session::order_key);
-        Ok(members)
+        let all = self.owner_sessions(&group.owner).await?;
+        if !all.iter().any(|s| s.id == group.id) {
+            return Ok(Vec::new());
+        }
+        Ok(all
+            .into_iter()
+            .filter(|s| s.parent.as_ref() == Some(&group.id))
+            .collect())
     }
 
-    async fn remove_member(&self, group: &SessionRef, member: &SessionId) -> Result<bool> {
-        let args = vec![group.id.as_str().to_owned(), member.as_str().to_owned()];
-        let reply = self
-            .eval(
-                "remove_member",
-                &SCRIPTS.remove_member,
-                &group.owner,
-                args,
-                false,
-            )
-            .await?;
-        Ok(int("remove_member", reply)? == 1)
+    async fn remove_member_guarded(
+        &self,
+        group: &SessionRef,
+        member: &SessionId,
+        guard: Option<&Guard>,
+    ) -> Result<bool> {
+        let mut args = vec![text(group.id.as_str()), text(member.as_str())];
+        args.extend(guard_args(guard));
+        match self
+            .script("remove_member", &SCRIPTS.remove_member, &group.owner, args, false)
+            .await?
+        {
+            Value::Int(n) => Ok(n == 1),
+            v => Err(guard_error("remove_member", &string("remove_member", v)?)),
+        }
     }
 
     async fn claim_nonce(&self, key: &str, ttl: Duration) -> Result<bool> {
@@ -356,101 +580,117 @@ impl SessionStore for RedisStore {
         next: Rotation,
     ) -> Result<Session> {
         let args = vec![
-            r.id.as_str().to_owned(),
-            presented.as_str().to_owned(),
-            next.token_hash.as_str().to_owned(),
-            next.refresh_hash.as_str().to_owned(),
-            to_millis(next.expires_at).to_string(),
+            text(r.id.as_str()),
+            presented.as_bytes().to_vec(),
+            next.token_hash.as_bytes().to_vec(),
+            next.refresh_hash.as_bytes().to_vec(),
+            text(to_millis(next.expires_at).to_string()),
         ];
         let reply = self
-            .eval(
-                "rotate_refresh",
-                &SCRIPTS.rotate_refresh,
-                &r.owner,
-                args,
-                false,
-            )
+            .script("rotate_refresh", &SCRIPTS.rotate, &r.owner, args, false)
             .await?;
         let (st, rest) = status("rotate_refresh", reply)?;
         match st.as_str() {
-            "ok" => {
-                let rec = rest.into_iter().next().unwrap_or(Value::Nil);
-                record("rotate_refresh", rec)?
-                    .ok_or_else(|| Error::Internal("rotate_refresh: no record".into()))
-            }
+            "ok" => self
+                .record_reply("rotate_refresh", r, Value::Array(rest.collect()))?
+                .ok_or(Error::NotFound),
             "notfound" => Err(Error::NotFound),
             "replay" => Err(Error::Replay),
             "unauthorized" => Err(Error::Unauthorized),
-            other => Err(Error::Internal(format!(
-                "rotate_refresh: unexpected status {other}"
-            ))),
+            other => Err(unexpected_status("rotate_refresh", other)),
         }
     }
 
+    async fn issue_credential(
+        &self,
+        owner: &Owner,
+        hash: &TokenHash,
+        ttl: Duration,
+        max: u32,
+    ) -> Result<()> {
+        let args = vec![
+            hash.as_bytes().to_vec(),
+            text(span_ms(ttl).max(1).to_string()),
+            text(max.max(1).to_string()),
+        ];
+        self.script("issue_credential", &SCRIPTS.credential, owner, args, false)
+            .await
+            .map(|_| ())
+    }
+
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
-        let mut cmd = redis::cmd("HGET");
-        cmd.arg(self.keys.docs(collection)).arg(id);
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(self.keys.doc(collection, id));
         match self.query("doc_get", cmd, true).await? {
             Value::Nil => Ok(None),
-            v => string(v).map(Some),
+            v => string("doc_get", v).map(Some),
         }
     }
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
-        let mut cmd = redis::cmd("HSET");
-        cmd.arg(self.keys.docs(collection)).arg(id).arg(value);
-        self.query("doc_put", cmd, true).await.map(|_| ())
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.keys.doc(collection, id)).arg(value);
+        self.query("doc_put", cmd, false).await.map(|_| ())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
-        let mut inv = SCRIPTS.doc_insert.prepare_invoke();
-        inv.key(self.keys.docs(collection)).arg(id).arg(value);
-        let inv = &inv;
-        let reply = self
-            .conn
-            .run("doc_insert", false, |mut c| async move {
-                inv.invoke_async::<Value>(&mut c).await
-            })
-            .await?;
-        let mut items = array("doc_insert", reply)?.into_iter();
-        match (items.next(), items.next()) {
-            (Some(Value::Int(inserted)), Some(doc)) => Ok((string(doc)?, inserted == 1)),
-            other => Err(Error::Internal(format!(
-                "doc_insert: unexpected reply {other:?}"
-            ))),
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.keys.doc(collection, id))
+            .arg(value)
+            .arg("NX")
+            .arg("GET");
+        match self.query("doc_insert", cmd, false).await? {
+            Value::Nil => Ok((value.to_owned(), true)),
+            v => Ok((string("doc_insert", v)?, false)),
         }
     }
 
     async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool> {
-        let mut cmd = redis::cmd("HDEL");
-        cmd.arg(self.keys.docs(collection)).arg(id);
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.keys.doc(collection, id));
         Ok(int("doc_delete", self.query("doc_delete", cmd, false).await?)? > 0)
     }
 
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {
-        let mut cmd = redis::cmd("HGETALL");
-        cmd.arg(self.keys.docs(collection));
-        let reply = self.query("doc_list", cmd, true).await?;
-        let mut docs = match reply {
-            Value::Map(items) => items
-                .into_iter()
-                .map(|(k, v)| Ok((string(k)?, string(v)?)))
-                .collect::<Result<Vec<_>>>()?,
-            v => {
-                let items = array("doc_list", v)?;
-                let mut out = Vec::with_capacity(items.len() / 2);
-                let mut it = items.into_iter();
-                while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    out.push((string(k)?, string(v)?));
-                }
-                out
+        let keys = self
+            .read
+            .scan("doc_list", &self.keys.doc_pattern(collection))
+            .await?;
+        let mut docs = Vec::with_capacity(keys.len());
+        for key in keys {
+            let Some(id) = self.keys.doc_id(collection, &key) else {
+                continue;
+            };
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(&key);
+            if let Some(v) = opt_bytes("doc_list", self.query("doc_list", cmd, true).await?)? {
+                let v = String::from_utf8(v)
+                    .map_err(|_| Error::Internal("doc_list: a document is not UTF-8".into()))?;
+                docs.push((id, v));
             }
-        };
+        }
         docs.sort();
         Ok(docs)
     }
 
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
         self.expired.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn scripts_declare_themselves() {
+        for (lua, ro) in [(&SCRIPTS.create, false), (&SCRIPTS.list, true)] {
+            assert!(lua.code.starts_with("#!lua"));
+            assert_eq!(lua.code.contains("flags=no-writes"), ro);
+            assert_eq!(lua.sha.len(), 40);
+        }
+
     }
 }

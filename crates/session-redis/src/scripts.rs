@@ -1,51 +1,73 @@
-//! The Lua scripts behind every invariant-keeping write. Each runs atomically in the owner's
-//! hash slot; they are sent by SHA (EVALSHA) and loaded on the first NOSCRIPT.
+//! The Lua scripts behind every write and every read that needs more than one command. Each
+//! runs atomically in one owner's hash slot. They declare themselves (Redis 7 `#!lua` flags):
+//! write scripts are refused as a whole while Redis is over `maxmemory`, and read-only ones
+//! (`flags=no-writes`, run with `EVALSHA_RO`) are served during a `CLIENT PAUSE WRITE`. They
+//! are sent by SHA and loaded on the first NOSCRIPT.
 
 use std::sync::LazyLock;
 
-use redis::Script;
+use sha1::{Digest, Sha1};
 
 /// Helpers prepended to every session script.
 const LIB: &str = include_str!("scripts/lib.lua");
 
-/// One compiled script per store operation.
-pub(crate) struct Scripts {
-    pub create: Script,
-    pub create_group: Script,
-    pub join_group: Script,
-    pub touch: Script,
-    pub update: Script,
-    pub delete: Script,
-    pub remove_member: Script,
-    pub rotate_refresh: Script,
-    pub list: Script,
-    pub count: Script,
-    pub list_members: Script,
-    pub doc_insert: Script,
+/// One script: its source and SHA-1.
+pub(crate) struct Lua {
+    pub code: String,
+    pub sha: String,
+    pub read_only: bool,
 }
 
-/// A session script: the helpers, then `body` as a function whose result is returned as
-/// `{expired, result}`, `expired` being how many of the owner's index entries the script pruned
-/// because they had expired. [`crate::RedisStore`] unwraps the pair in one place, so each
-/// script's own reply keeps the shape its comment describes.
-fn with_lib(body: &str) -> Script {
-    Script::new(&format!(
-        "{LIB}\nlocal function main()\n{body}\nend\nlocal reply = main()\nreturn {{ expired, reply }}\n"
-    ))
+impl Lua {
+    /// A session script: the shebang, the helpers, then `body` as a function whose result is
+    /// returned as `{expired, result}`, `expired` being how many sessions the script dropped
+    /// because they had expired. [`crate::RedisStore`] unwraps the pair in one place.
+    fn session(body: &str, read_only: bool) -> Self {
+        let shebang = if read_only {
+            "#!lua flags=no-writes"
+        } else {
+            "#!lua"
+        };
+        let code = format!(
+            "{shebang}\n{LIB}\nlocal function main()\n{body}\nend\nlocal reply = main()\nreturn {{ expired, reply }}\n"
+        );
+        let sha = hex(&Sha1::digest(code.as_bytes()));
+        Self {
+            code,
+            sha,
+            read_only,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One script per store operation.
+pub(crate) struct Scripts {
+    pub create: Lua,
+    pub touch: Lua,
+    pub update: Lua,
+    pub delete: Lua,
+    pub rotate: Lua,
+    pub group: Lua,
+    pub remove_member: Lua,
+    pub credential: Lua,
+    pub list: Lua,
+    pub count: Lua,
 }
 
 /// The scripts, hashed once per process.
 pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
-    create: with_lib(include_str!("scripts/create.lua")),
-    create_group: with_lib(include_str!("scripts/create_group.lua")),
-    join_group: with_lib(include_str!("scripts/join_group.lua")),
-    touch: with_lib(include_str!("scripts/touch.lua")),
-    update: with_lib(include_str!("scripts/update.lua")),
-    delete: with_lib(include_str!("scripts/delete.lua")),
-    remove_member: with_lib(include_str!("scripts/remove_member.lua")),
-    rotate_refresh: with_lib(include_str!("scripts/rotate_refresh.lua")),
-    list: with_lib(include_str!("scripts/list.lua")),
-    count: with_lib(include_str!("scripts/count.lua")),
-    list_members: with_lib(include_str!("scripts/list_members.lua")),
-    doc_insert: Script::new(include_str!("scripts/doc_insert.lua")),
+    create: Lua::session(include_str!("scripts/create.lua"), false),
+    touch: Lua::session(include_str!("scripts/touch.lua"), false),
+    update: Lua::session(include_str!("scripts/update.lua"), false),
+    delete: Lua::session(include_str!("scripts/delete.lua"), false),
+    rotate: Lua::session(include_str!("scripts/rotate.lua"), false),
+    group: Lua::session(include_str!("scripts/group.lua"), false),
+    remove_member: Lua::session(include_str!("scripts/remove_member.lua"), false),
+    credential: Lua::session(include_str!("scripts/credential.lua"), false),
+    list: Lua::session(include_str!("scripts/list.lua"), true),
+    count: Lua::session(include_str!("scripts/count.lua"), true),
 });

@@ -30,29 +30,46 @@ async fn single() -> common::Real {
 
 session_core::store_contract_tests!(single);
 
-/// Every key and everything in it, as text.
-async fn dump(prefix: &str) -> String {
+/// Every key and everything in it, as bytes.
+async fn dump(prefix: &str) -> Vec<u8> {
     let client = redis::Client::open(SERVER.url()).unwrap();
     let mut c = client.get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = c.keys(format!("{prefix}:*")).await.unwrap();
     assert!(!keys.is_empty());
-    let mut out = String::new();
+    let mut out = Vec::new();
     for k in keys {
         let kind: String = redis::cmd("TYPE")
             .arg(&k)
             .query_async(&mut c)
             .await
             .unwrap();
-        let body: Vec<String> = match kind.as_str() {
+        let body: Vec<Vec<u8>> = match kind.as_str() {
             "hash" => c.hgetall(&k).await.unwrap(),
             "zset" => c.zrange(&k, 0, -1).await.unwrap(),
-            "set" => c.smembers(&k).await.unwrap(),
             "string" => vec![c.get(&k).await.unwrap()],
             other => panic!("unexpected key type {other} at {k}"),
         };
-        out.push_str(&format!("{k} {kind} {body:?}\n"));
+        out.extend(k.as_bytes());
+        for b in body {
+            out.extend(b);
+        }
     }
     out
+}
+
+fn holds(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn conn() -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(SERVER.url()).unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+async fn keys_of(prefix: &str) -> Vec<String> {
+    let mut keys: Vec<String> = conn().await.keys(format!("{prefix}:*")).await.unwrap();
+    keys.sort();
+    keys
 }
 
 #[tokio::test]
@@ -82,15 +99,15 @@ async fn a_dump_holds_hashes_never_tokens() {
         )
         .await
         .unwrap();
-    let text = dump(&b.prefix).await;
-    assert!(!text.contains("raw-"), "a raw token in the dump:\n{text}");
-    assert!(text.contains(h.hash("raw-access-token-1").as_str()));
-    // The spent refresh hash is kept (as a hash) for reuse detection.
-    assert!(text.contains(h.hash("raw-refresh-token-0").as_str()));
+    let bytes = dump(&b.prefix).await;
+    assert!(!holds(&bytes, b"raw-"), "a raw token in the dump");
+    assert!(holds(&bytes, h.hash("raw-access-token-1").as_bytes()));
+    // The spent refresh hash is kept (its first 8 bytes) for reuse detection.
+    assert!(holds(&bytes, &h.hash("raw-refresh-token-0").as_bytes()[..8]));
 }
 
 #[tokio::test]
-async fn keys_follow_the_documented_schema_and_expire() {
+async fn a_small_owner_is_one_hash_that_expires_with_its_sessions() {
     let b = single().await;
     let o = Owner::new(Flavor::Quicksync, &["key", "g"]).unwrap();
     let group = Session::new(
@@ -104,59 +121,47 @@ async fn keys_follow_the_documented_schema_and_expire() {
     host.id = SessionId::parse("h1").unwrap();
     host.parent = Some(group.id.clone());
     b.store.create_group(group, host).await.unwrap();
-    let client = redis::Client::open(SERVER.url()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let mut keys: Vec<String> = c.keys(format!("{}:*", b.prefix)).await.unwrap();
-    keys.sort();
-    let base = format!("{}:{{qs:key:g}}:", b.prefix);
-    let want: Vec<String> = ["exp", "idx", "m:g1", "s:g1", "s:h1"]
-        .iter()
-        .map(|k| format!("{base}{k}"))
-        .collect();
-    assert_eq!(keys, want);
-    // Every key expires, and no later than the sessions plus a moment.
-    for k in &keys {
-        let ttl: i64 = c.pttl(k).await.unwrap();
-        assert!(ttl > 3_500_000 && ttl <= 3_600_000, "{k}: pttl {ttl}");
-    }
+    let keys = keys_of(&b.prefix).await;
+    let owner_key = format!("{}:2:{{qs:key:g}}", b.prefix);
+    assert_eq!(keys, vec![owner_key.clone()]);
+    let mut c = conn().await;
+    let mut fields: Vec<String> = c.hkeys(&owner_key).await.unwrap();
+    fields.sort();
+    // The owner implies no subject "g" for these records' None: their bodies say so.
+    assert_eq!(fields, ["dg1", "dh1", "pmember:h1", "sg1", "sh1"]);
+    let ttl: i64 = c.pttl(&owner_key).await.unwrap();
+    assert!(ttl > 3_500_000 && ttl <= 3_600_000, "pttl {ttl}");
     // Gone once deleted: nothing of the owner is left behind.
     let gref = SessionRef::new(o, SessionId::parse("g1").unwrap());
     assert_eq!(b.store.delete_group(&gref).await.unwrap(), 2);
-    let left: Vec<String> = c.keys(format!("{}:*", b.prefix)).await.unwrap();
-    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(keys_of(&b.prefix).await.is_empty());
 }
 
 #[tokio::test]
-async fn expired_entries_are_pruned_from_the_indexes() {
+async fn expired_sessions_are_pruned_by_the_next_write() {
     let b = single().await;
     let o = Owner::new(Flavor::SessionStorage, &["c", "prune"]).unwrap();
     let mk = |id: &str, ttl: chrono::Duration| {
-        Session::new(
+        let mut s = Session::new(
             SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
             Flavor::SessionStorage,
             "c",
             Utc::now(),
             ttl,
-        )
+        );
+        // What the owner implies: the record is its head alone.
+        s.subject = Some("prune".into());
+        s
     };
-    let client = redis::Client::open(SERVER.url()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let idx = format!("{}:{{ss:c:prune}}:idx", b.prefix);
-    let keys = |mut c: redis::aio::MultiplexedConnection| {
-        let pattern = format!("{}:*", b.prefix);
-        async move { c.keys::<_, Vec<String>>(pattern).await.unwrap() }
-    };
-
-    // Only short-lived sessions: the index keys expire with them, nothing is left.
+    let owner_key = format!("{}:2:{{ss:c:prune}}", b.prefix);
+    // Only short-lived sessions: the owner expires with them, nothing is left.
     for i in 0..5 {
         let s = mk(&format!("s{i}"), chrono::Duration::milliseconds(200));
         b.store.create(s, None).await.unwrap();
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let left = keys(c.clone()).await;
-    assert!(left.is_empty(), "left behind: {left:?}");
-
-    // With a long-lived one, the expired entries are pruned by the next plain write.
+    assert!(keys_of(&b.prefix).await.is_empty());
+    // With a long-lived one, the expired sessions are dropped by the next write.
     let long = mk("long", chrono::Duration::hours(1));
     b.store.create(long.clone(), None).await.unwrap();
     for i in 0..5 {
@@ -164,23 +169,70 @@ async fn expired_entries_are_pruned_from_the_indexes() {
         b.store.create(s, None).await.unwrap();
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(c.zcard::<_, usize>(&idx).await.unwrap(), 6);
+    let mut c = conn().await;
+    assert_eq!(c.hlen::<_, usize>(&owner_key).await.unwrap(), 6);
     b.store
         .create(mk("next", chrono::Duration::hours(1)), None)
         .await
         .unwrap();
-    assert_eq!(c.zcard::<_, usize>(&idx).await.unwrap(), 2);
+    assert_eq!(c.hlen::<_, usize>(&owner_key).await.unwrap(), 2);
     assert_eq!(b.store.count_by_owner(&o).await.unwrap(), 2);
+    assert_eq!(b.store.take_expired(), vec![(Flavor::SessionStorage, 5)]);
     b.store.delete(&long.reference()).await.unwrap();
     b.store
-        .delete(&SessionRef::new(
-            o.clone(),
-            SessionId::parse("next").unwrap(),
-        ))
+        .delete(&SessionRef::new(o.clone(), SessionId::parse("next").unwrap()))
         .await
         .unwrap();
-    let left = keys(c.clone()).await;
-    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(keys_of(&b.prefix).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_large_owner_gets_its_indexes_and_keeps_them_exact() {
+    let b = single().await;
+    let o = Owner::new(Flavor::SessionStorage, &["c", "large"]).unwrap();
+    let limit = Some(session_core::OwnerLimit {
+        max: 150,
+        policy: session_core::LimitPolicy::EvictOldest,
+    });
+    let t0 = Utc::now();
+    let mk = |i: i64| {
+        let mut s = Session::new(
+            SessionRef::new(o.clone(), SessionId::parse(&format!("s{i:04}")).unwrap()),
+            Flavor::SessionStorage,
+            "c",
+            t0 + chrono::Duration::milliseconds(i),
+            chrono::Duration::hours(1),
+        );
+        s.updated_at = s.created_at;
+        s
+    };
+    for i in 0..200 {
+        b.store.create(mk(i), limit).await.unwrap();
+    }
+    let owner_key = format!("{}:2:{{ss:c:large}}", b.prefix);
+    // Same lifetime for all: the expiry index alone orders them.
+    assert_eq!(keys_of(&b.prefix).await, vec![owner_key.clone(), format!("{owner_key}:x")]);
+    assert_eq!(b.store.count_by_owner(&o).await.unwrap(), 150);
+    let first = b.store.list_by_owner(&o, None, 1).await.unwrap();
+    assert_eq!(first.items[0].id.as_str(), "s0050");
+    // Moving one expiry out of creation order adds the creation index.
+    let r = SessionRef::new(o.clone(), SessionId::parse("s0060").unwrap());
+    b.store
+        .touch(&r, chrono::Duration::hours(3), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        keys_of(&b.prefix).await,
+        vec![owner_key.clone(), format!("{owner_key}:c"), format!("{owner_key}:x")]
+    );
+    let out = b.store.create(mk(200), limit).await.unwrap();
+    assert_eq!(out.evicted[0].as_str(), "s0050");
+    let mut c = conn().await;
+    for k in [owner_key.clone(), format!("{owner_key}:c"), format!("{owner_key}:x")] {
+        let ttl: i64 = c.pttl(&k).await.unwrap();
+        assert!(ttl > 3 * 3_600_000, "{k}: pttl {ttl}");
+    }
 }
 
 #[test]
@@ -227,17 +279,17 @@ async fn a_corrupt_record_is_an_internal_error_not_a_panic() {
     b.store.create(s.clone(), None).await.unwrap();
     let client = redis::Client::open(SERVER.url()).unwrap();
     let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let key = format!("{}:{{qb:app:corrupt}}:s:c1", b.prefix);
-    let _: () = c.hset(&key, "expires", "soon").await.unwrap();
+    let key = format!("{}:2:{{qb:app:corrupt}}", b.prefix);
+    let head: Vec<u8> = c.hget(&key, "sc1").await.unwrap();
+    let _: () = c.hset(&key, "sc1", "soon").await.unwrap();
     let r = s.reference();
     assert!(matches!(b.store.get(&r).await, Err(Error::Internal(_))));
     assert!(matches!(
         b.store.touch(&r, chrono::Duration::hours(1), None).await,
         Err(Error::Internal(_))
     ));
-    let _: () = c.hset(&key, "expires", "1").await.unwrap();
-    let _: () = c.hset(&key, "attrs", "{not json").await.unwrap();
-    let _: () = c.pexpire(&key, 60_000).await.unwrap();
+    let _: () = c.hset(&key, "sc1", head).await.unwrap();
+    let _: () = c.hset(&key, "dc1", b"\xc1{not msgpack".as_slice()).await.unwrap();
     assert!(matches!(b.store.get(&r).await, Err(Error::Internal(_))));
 }
 
@@ -326,26 +378,35 @@ async fn expired_sessions_are_counted_once_when_pruned() {
     assert!(expired(&b.store).is_empty());
 
     tokio::time::sleep(Duration::from_millis(450)).await;
-    // Redis has dropped the records itself: a read or a touch sees nothing and counts nothing.
+    // A read sees them gone and counts nothing.
     assert!(b.store.get(&short[0]).await.unwrap().is_none());
+    assert!(expired(&b.store).is_empty());
+    // Reads count them out but change nothing ...
+    assert_eq!(b.store.count_by_owner(&ss).await.unwrap(), 1);
+    assert_eq!(b.store.count_by_owner(&qs).await.unwrap(), 1);
+    assert_eq!(b.store.count_by_owner(&ix).await.unwrap(), 1);
+    assert!(expired(&b.store).is_empty());
+    // ... the next write to each owner drops them: each expired session is counted once.
     assert!(b
         .store
         .touch(&short[1], chrono::Duration::hours(1), None)
         .await
         .unwrap()
         .is_none());
-    assert!(expired(&b.store).is_empty());
-    // Counting prunes the index entries: each expired session is counted once.
-    assert_eq!(b.store.count_by_owner(&ss).await.unwrap(), 1);
-    assert_eq!(b.store.count_by_owner(&qs).await.unwrap(), 1);
-    assert_eq!(b.store.count_by_owner(&ix).await.unwrap(), 1);
+    for o in [&ss, &qs, &ix] {
+        let flavor = o.flavor().unwrap_or(Flavor::Amity);
+        b.store
+            .create(mk(o, flavor, "later", 3_600_000), None)
+            .await
+            .unwrap();
+    }
     assert_eq!(
         expired(&b.store),
         vec![(Flavor::Quicksync, 2), (Flavor::SessionStorage, 3)]
     );
-    assert_eq!(b.store.count_by_owner(&ss).await.unwrap(), 1);
+    assert_eq!(b.store.count_by_owner(&ss).await.unwrap(), 2);
     let page = b.store.list_by_owner(&qs, None, 10).await.unwrap();
-    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items.len(), 2);
     assert!(expired(&b.store).is_empty());
     assert!(b.store.get(&long.reference()).await.unwrap().is_some());
 }
@@ -378,8 +439,8 @@ async fn a_record_the_gateway_finds_expired_is_counted_on_the_lazy_check() {
         .await
         .unwrap()
         .is_none());
-    assert_eq!(store.take_expired(), vec![(Flavor::Amity, 1)]);
+    // The touch's script dropped both, each counted once.
+    assert_eq!(store.take_expired(), vec![(Flavor::Amity, 2)]);
     assert_eq!(store.count_by_owner(&o).await.unwrap(), 0);
-    assert_eq!(store.take_expired(), vec![(Flavor::Amity, 1)]);
     assert!(store.take_expired().is_empty());
 }

@@ -137,8 +137,10 @@ impl SessionStore for MemoryStore {
     async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {
         self.read_owner(owner, |st, now| {
             let Some(st) = st else { return Ok(Vec::new()) };
+            let dead = st.dead(now);
             st.by_created
                 .iter()
+                .filter(|(_, id)| !dead.contains(id))
                 .filter_map(|(_, id)| decoded(st, owner, id, now).transpose())
                 .collect()
         })
@@ -223,7 +225,7 @@ impl SessionStore for MemoryStore {
             let mut items = Vec::with_capacity(limit);
             let mut more = false;
             let start = match after.map(Cursor::position) {
-                Some(Some(p)) => Bound::Excluded(p),
+                Some(Some((created, _, id))) => Bound::Excluded((created, id)),
                 // A cursor that does not parse resumes after everything.
                 Some(None) => return Ok(Page { items, next: None }),
                 None => Bound::Unbounded,
@@ -244,10 +246,7 @@ impl SessionStore for MemoryStore {
 
     async fn count_by_owner(&self, owner: &Owner) -> Result<usize> {
         Ok(self.read_owner(owner, |st, now| {
-            st.map_or(0, |st| {
-                let expired = st.by_expiry.iter().take_while(|(at, _)| *at <= now).count();
-                st.sessions.len() - expired
-            })
+            st.map_or(0, |st| st.sessions.len() - st.dead(now).len())
         }))
     }
 

@@ -121,8 +121,10 @@ impl OwnerState {
             for (_, m) in members {
                 self.remove_tree(&m, out);
             }
+        }
+        if s.parent.is_none() {
             // A group's names go with it.
-            self.names.retain(|_, member| member != id && self.sessions.contains_key(member));
+            self.names.retain(|_, member| self.sessions.contains_key(member));
         }
     }
 
@@ -138,6 +140,25 @@ impl OwnerState {
         }
         self.credentials.retain(|_, c| c.expires > now);
         gone.len()
+    }
+
+    /// The sessions a read must treat as gone at `now`: the expired ones and the members of
+    /// those (a member of a dead group is dead too). O(what is returned).
+    pub(crate) fn dead(&self, now: i64) -> std::collections::HashSet<SessionId> {
+        let mut dead = std::collections::HashSet::new();
+        let mut queue: Vec<SessionId> = self
+            .by_expiry
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|(_, id)| id.clone())
+            .collect();
+        while let Some(id) = queue.pop() {
+            if let Some(members) = self.rolls.get(&id) {
+                queue.extend(members.iter().map(|(_, m)| m.clone()));
+            }
+            dead.insert(id);
+        }
+        dead
     }
 
     /// The live members of `group` in joining order.

@@ -1,25 +1,114 @@
--- create: ARGV[3] = owner limit ('' = none), ARGV[4] = policy ('refuse' | 'evict'), then the
--- session. Returns {'ok', evicted ids...} | {'conflict'} | {'full'}.
-local max = tonumber(ARGV[3])
-local policy = ARGV[4]
-argi = 4
-local s = read_session()
-if live(s.id) then return { 'conflict' } end
-local out = { 'ok' }
-if max then
-  prune()
-  if redis.call('ZCARD', IDX) >= max then
-    if policy ~= 'evict' then return { 'full' } end
-    while redis.call('ZCARD', IDX) >= max do
-      local oldest = redis.call('ZRANGE', IDX, 0, 0)[1]
-      if not oldest then break end
-      if remove_tree(id_of(oldest), oldest) > 0 then
-        table.insert(out, id_of(oldest))
+-- create: ARGV id, head, body ('' = none), limit ('' = none), policy ('r' | 'e'), retire ('1'),
+-- credential hash (''), fresh document (''), n, n x (key, value) patch, stamp ('').
+-- Returns {'ok', {evicted...}, {retired...}, doc | false, inserted 0/1} | {'conflict'} |
+-- {'full'} | {'unauthorized'}.
+local id, rec, body = arg(), arg(), arg()
+local max, policy, retire, cred = tonumber(arg()), arg(), arg() == '1', arg()
+local fresh, np = arg(), tonumber(arg())
+local patch = {}
+for _ = 1, np do patch[#patch + 1] = { arg(), arg() } end
+local stamp = arg()
+local h = head(rec)
+
+local m = redis.call('HMGET', H, '~', 's' .. id)
+local meta = parse_meta(m[1])
+if meta and not retire and fresh == '' and cred == '' and not h.parent
+    and (not meta.mono or (h.created >= meta.max_created and h.expires >= meta.max_exp)) then
+  -- A large owner: O(log n), without reading it whole.
+  if m[2] and head(m[2]).expires > now then return { 'conflict' } end
+  large_prune(meta)
+  local evicted = {}
+  if max then
+    local live = large_count()
+    if live >= max then
+      if policy ~= 'e' then return { 'full' } end
+      while live >= max do
+        local gone = large_evict(meta)
+        if not gone then break end
+        evicted[#evicted + 1] = gone
+        live = live - 1
       end
     end
   end
-else
-  prune(PRUNE_STEP)
+  local fields = { 's' .. id, rec }
+  if body ~= '' then fields[#fields + 1] = 'd' .. id; fields[#fields + 1] = body end
+  if h.created > meta.max_created then meta.max_created = h.created end
+  if h.expires > meta.max_exp then meta.max_exp = h.expires end
+  local raise = h.expires > meta.key_exp
+  if raise then meta.key_exp = h.expires + SLACK end
+  fields[#fields + 1] = '~'; fields[#fields + 1] = meta_text(meta)
+  redis.call('HSET', H, unpack(fields))
+  redis.call('ZADD', X, h.expires, id)
+  if not meta.mono then redis.call('ZADD', C, h.created, id) end
+  if raise then
+    redis.call('PEXPIREAT', X, ms(meta.key_exp))
+    if not meta.mono then redis.call('PEXPIREAT', C, ms(meta.key_exp)) end
+    if redis.call('HEXISTS', H, 'u') == 0 then redis.call('PEXPIREAT', H, ms(meta.key_exp)) end
+  end
+  return { 'ok', evicted, {}, false, 0 }
 end
-insert(s)
-return out
+
+local st = load()
+prune_all(st)
+if cred ~= '' and not st.creds[cred] then return { 'unauthorized' } end
+if st.heads[id] then return { 'conflict' } end
+local retired = {}
+local device = nil
+if retire and body ~= '' then
+  local _, desc = cmsgpack.unpack_one(body)
+  if type(desc) == 'table' then device = desc.d end
+end
+if device then
+  for _, oid in ipairs(ordered(st)) do
+    local b = st.bodies[oid]
+    if st.heads[oid].created <= h.created and b then
+      local _, od = cmsgpack.unpack_one(b)
+      if type(od) == 'table' and od.d == device then retired[#retired + 1] = oid end
+    end
+  end
+end
+local evicted = {}
+if max then
+  local live = st.count - #retired
+  if live >= max then
+    if policy ~= 'e' then return { 'full' } end
+    local skip = {}
+    for _, oid in ipairs(retired) do skip[oid] = true end
+    for _, oid in ipairs(ordered(st)) do
+      if live < max then break end
+      if not skip[oid] then evicted[#evicted + 1] = oid; live = live - 1 end
+    end
+  end
+end
+local doc, inserted = false, 0
+if fresh ~= '' then
+  if st.doc then
+    if np > 0 then
+      local d = cmsgpack.unpack(st.doc)
+      local changed = false
+      for _, kv in ipairs(patch) do
+        if d[kv[1]] ~= kv[2] then d[kv[1]] = kv[2]; changed = true end
+      end
+      if changed then
+        if stamp ~= '' then d[stamp] = now end
+        st.doc = cmsgpack.pack(d)
+        set(st, 'u', st.doc)
+      end
+    end
+  else
+    st.doc = fresh
+    set(st, 'u', fresh)
+    inserted = 1
+  end
+  doc = st.doc
+end
+for _, oid in ipairs(retired) do remove_tree(st, oid, nil) end
+local gone = {}
+for _, oid in ipairs(evicted) do
+  local out = {}
+  remove_tree(st, oid, out)
+  if #out > 0 then gone[#gone + 1] = oid end
+end
+insert(st, id, rec, body)
+flush(st)
+return { 'ok', gone, retired, doc, inserted }

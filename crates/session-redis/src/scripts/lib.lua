@@ -1,162 +1,357 @@
--- Helpers shared by every session script (prepended to each one).
+-- Helpers shared by every session script (prepended to each one; see docs/redis-keys.md).
 --
--- KEYS[1]: the owner's index key `P:{O}:idx`; it routes the script to the owner's hash slot.
--- ARGV[1]: the owner's key base `P:{O}:`; every key a script touches starts with it, so all of
---          them share the hash tag `{O}` and live in one slot (one node) on Redis Cluster.
--- ARGV[2]: now, in ms since the epoch, from the gateway's clock.
+-- KEYS[1] H  P:2:{O}     HASH   everything of owner O:
+--                                 s<id>   a session's head (binary, session-core/src/record.rs)
+--                                 d<id>   its body (MessagePack), when it has one
+--                                 r<id>   the 8-byte prefixes of the refresh hashes it spent
+--                                 p<name> a name claimed in the owner's group -> member id
+--                                 c<hash> a credential: created and expiry (2 x 6 bytes)
+--                                 u       the owner's document (MessagePack map)
+--                                 ~       large owners only: "<m|n>,<max created>,<max expiry>,<key expiry>"
+-- KEYS[2] X  P:2:{O}:x   ZSET   large owners: session id scored by expiry
+-- KEYS[3] C  P:2:{O}:c   ZSET   large owners whose expiry order left creation order: id by creation
+-- ARGV[1] now, ms since the epoch, from the gateway's clock.
 --
--- Layout under the base (see docs/redis-keys.md):
---   s:<id>      HASH  one session; PEXPIREAT at its expiry
---   idx         ZSET  score 0, member = order key (lexical order = creation order)
---   exp         ZSET  score = expiry ms, member = order key
---   m:<gid>     ZSET  score = member expiry ms, member = member's order key
---   spent:<id>  SET   refresh hashes already spent by session <id>
-local base = ARGV[1]
-local now = tonumber(ARGV[2])
-local IDX = base .. 'idx'
-local EXP = base .. 'exp'
-local argi = 2
--- How many expired entries a write that does not count removes on the way.
-local PRUNE_STEP = 32
--- How many of the owner's index entries this script removed because their session had expired
--- (members removed with an expired group included). Every session script replies
--- {expired, reply} (see scripts.rs); the store tallies these by the owner's flavor.
+-- Small owners (up to LARGE_AT sessions) are read whole with one HGETALL and written with one
+-- HSET/HDEL; large owners keep the two indexes so that creates, counts and pages are O(log n).
+-- While a large owner's sessions expire in the order they were created ("mono"), X alone
+-- orders them and C does not exist.
+local H, X, C = KEYS[1], KEYS[2], KEYS[3]
+local now = tonumber(ARGV[1])
+local argi = 1
+local LARGE_AT = 128
+local SLACK = 86400000
+local SPENT_KEPT = 8
+local PRUNE_STEP = 8
+-- Sessions this script dropped because they had expired (reported with every reply).
 local expired = 0
 
-local function next_arg()
+local function arg()
   argi = argi + 1
   return ARGV[argi]
 end
 
-local function skey(id) return base .. 's:' .. id end
-local function mkey(id) return base .. 'm:' .. id end
-local function spkey(id) return base .. 'spent:' .. id end
-
--- The id part of an order key `<16-digit ms>:<id>`.
-local function id_of(ok) return string.match(ok, '^[^:]*:(.*)$') end
-
--- A number of ms as an integer string (never in exponent notation).
 local function ms(n) return string.format('%.0f', n) end
 
--- The value of `name` in a flat HGETALL reply.
-local function field(h, name)
-  for i = 1, #h, 2 do
-    if h[i] == name then return h[i + 1] end
+-- The head of a record: times, hashes, role and parent.
+local function head(rec)
+  local flags, c, u, e = struct.unpack('>BI6I6I6', rec)
+  local h = { created = c, updated = u, expires = e, flags = flags }
+  local at = 20
+  if bit.band(flags, 1) ~= 0 then h.token = string.sub(rec, at, at + 15); at = at + 16 end
+  if bit.band(flags, 2) ~= 0 then h.refresh = string.sub(rec, at, at + 15); at = at + 16 end
+  if bit.band(flags, 4) ~= 0 then
+    local n = string.byte(rec, at); h.role = string.sub(rec, at + 1, at + n); at = at + 1 + n
   end
+  if bit.band(flags, 8) ~= 0 then
+    local n = string.byte(rec, at); h.parent = string.sub(rec, at + 1, at + n)
+  end
+  return h
+end
+
+-- The record with new updated and expiry times.
+local function with_times(rec, updated, expires)
+  return string.sub(rec, 1, 7) .. struct.pack('>I6I6', updated, expires) .. string.sub(rec, 20)
+end
+
+-- The record with new token and refresh hashes (both flagged).
+local function with_hashes(rec, token, refresh)
+  return string.sub(rec, 1, 19) .. token .. refresh .. string.sub(rec, 52)
+end
+
+-- (created, id) ordering, as the core's order keys.
+local function before(a_at, a_id, b_at, b_id)
+  if a_at ~= b_at then return a_at < b_at end
+  return a_id < b_id
+end
+
+-- A head from its parts (what `head` returns).
+local function pack_head(h)
+  local flags, tail = 0, ''
+  if h.token then flags = flags + 1; tail = tail .. h.token end
+  if h.refresh then flags = flags + 2; tail = tail .. h.refresh end
+  if h.role then flags = flags + 4; tail = tail .. string.char(#h.role) .. h.role end
+  if h.parent then flags = flags + 8; tail = tail .. string.char(#h.parent) .. h.parent end
+  return string.char(flags) .. struct.pack('>I6I6I6', h.created, h.updated, h.expires) .. tail
+end
+
+-- A body's descriptive map and the attribute bytes that follow it.
+local function split_body(b)
+  if not b or b == '' then return {}, '' end
+  local off, desc = cmsgpack.unpack_one(b)
+  if type(desc) ~= 'table' then desc = {} end
+  if off < 0 then return desc, '' end
+  return desc, string.sub(b, off + 1)
+end
+
+-- A body from its parts; nil when both are empty.
+local function join_body(desc, tail)
+  if next(desc) == nil and tail == '' then return nil end
+  return cmsgpack.pack(desc) .. tail
+end
+
+-- Large-owner bookkeeping.
+local function parse_meta(m)
+  if not m then return nil end
+  local mono, mc, me, ke = string.match(m, '^(%a),(%d+),(%d+),(%d+)$')
+  return { mono = mono == 'm', max_created = tonumber(mc), max_exp = tonumber(me), key_exp = tonumber(ke) }
+end
+
+local function meta_text(m)
+  return (m.mono and 'm' or 'n') .. ',' .. ms(m.max_created) .. ',' .. ms(m.max_exp) .. ',' .. ms(m.key_exp)
+end
+
+-------------------------------------------------------------------------------------------
+-- The whole owner, read with one HGETALL and written back with one HDEL and one HSET.
+-------------------------------------------------------------------------------------------
+
+local function load()
+  local st = { recs = {}, heads = {}, bodies = {}, spent = {}, names = {}, creds = {}, children = {},
+               doc = nil, meta = nil, sets = {}, dels = {}, xadd = {}, xdel = {},
+               dirty_doc = false, had_doc = false, max_before = 0, count = 0 }
+  local all = redis.call('HGETALL', H)
+  for i = 1, #all, 2 do
+    local f, v = all[i], all[i + 1]
+    local k, rest = string.sub(f, 1, 1), string.sub(f, 2)
+    if k == 's' then st.recs[rest] = v; st.heads[rest] = head(v); st.count = st.count + 1
+    elseif k == 'd' then st.bodies[rest] = v
+    elseif k == 'r' then st.spent[rest] = v
+    elseif k == 'p' then st.names[rest] = v
+    elseif k == 'c' then
+      local c, e = struct.unpack('>I6I6', v)
+      st.creds[rest] = { created = c, expires = e }
+    elseif k == 'u' then st.doc = v; st.had_doc = true
+    elseif k == '~' then st.meta = parse_meta(v)
+    end
+  end
+  for id, h in pairs(st.heads) do
+    if h.parent then
+      local c = st.children[h.parent] or {}
+      c[id] = true
+      st.children[h.parent] = c
+    end
+  end
+  return st
+end
+
+local function del(st, f) st.dels[#st.dels + 1] = f; st.sets[f] = nil end
+local function set(st, f, v) st.sets[f] = v end
+
+-- Removes session `id` with its members and history; appends the removed ids to `out`.
+local function remove_tree(st, id, out)
+  local h = st.heads[id]
+  if not h then return end
+  st.recs[id] = nil; st.heads[id] = nil; st.bodies[id] = nil; st.spent[id] = nil
+  st.count = st.count - 1
+  del(st, 's' .. id); del(st, 'd' .. id); del(st, 'r' .. id)
+  st.xdel[#st.xdel + 1] = id
+  if out then out[#out + 1] = id end
+  if h.parent and st.children[h.parent] then st.children[h.parent][id] = nil end
+  local members = st.children[id]
+  st.children[id] = nil
+  if members then
+    for mid in pairs(members) do remove_tree(st, mid, out) end
+  end
+  if not h.parent then
+    -- A group's names go with it.
+    for name, member in pairs(st.names) do
+      if not st.heads[member] then st.names[name] = nil; del(st, 'p' .. name) end
+    end
+  end
+end
+
+-- Drops expired sessions (counting them) and credentials.
+local function prune_all(st)
+  for id, h in pairs(st.heads) do
+    if h.expires <= now then
+      local out = {}
+      remove_tree(st, id, out)
+      expired = expired + #out
+    end
+  end
+  for hash, c in pairs(st.creds) do
+    if c.expires <= now then st.creds[hash] = nil; del(st, 'c' .. hash) end
+  end
+  for _, h in pairs(st.heads) do
+    if h.expires > st.max_before then st.max_before = h.expires end
+  end
+end
+
+local function insert(st, id, rec, body)
+  st.recs[id] = rec; st.heads[id] = head(rec); st.count = st.count + 1
+  local parent = st.heads[id].parent
+  if parent then
+    local c = st.children[parent] or {}
+    c[id] = true
+    st.children[parent] = c
+  end
+  set(st, 's' .. id, rec)
+  if body and body ~= '' then st.bodies[id] = body; set(st, 'd' .. id, body) else del(st, 'd' .. id) end
+  st.xadd[#st.xadd + 1] = id
+end
+
+-- Replaces a stored session's head (times or hashes changed).
+local function replace(st, id, rec)
+  st.recs[id] = rec; st.heads[id] = head(rec)
+  set(st, 's' .. id, rec)
+  st.xadd[#st.xadd + 1] = id
+end
+
+-- Ids of the live sessions in creation order.
+local function ordered(st)
+  local ids = {}
+  for id in pairs(st.heads) do ids[#ids + 1] = id end
+  table.sort(ids, function(a, b)
+    return before(st.heads[a].created, a, st.heads[b].created, b)
+  end)
+  return ids
+end
+
+-- Checks a guard (acting id, token hash, role or '') read from ARGV: nil when it holds, else
+-- the status to answer.
+local function guard_failure(st, gid, gtoken, grole)
+  if not gid or gid == '' then return nil end
+  local h = st.heads[gid]
+  if not h or h.expires <= now or h.token ~= gtoken then return 'unauthorized' end
+  if grole ~= '' and h.role ~= grole then return 'forbidden' end
   return nil
 end
 
--- Gives `zkey` (scored by expiry) the expiry of its longest-lived entry, and `also` the same.
-local function expire_to_max(zkey, also)
-  local top = redis.call('ZRANGE', zkey, -1, -1, 'WITHSCORES')
-  if top[2] then
-    local at = ms(tonumber(top[2]))
-    redis.call('PEXPIREAT', zkey, at)
-    if also then redis.call('PEXPIREAT', also, at) end
+-- Whether the owner's sessions expire in creation order.
+local function is_mono(st)
+  local ids = ordered(st)
+  for i = 2, #ids do
+    local a, b = st.heads[ids[i - 1]], st.heads[ids[i]]
+    if not before(a.expires, ids[i - 1], b.expires, ids[i]) then return false end
   end
+  return true
 end
 
--- Removes session `id` with its members (recursively), its spent set, its index entries and
--- its place in its group. With `ok`, only a session whose order key is `ok` is removed (a newer
--- session with the same id stays), and the index entries for `ok` go either way.
--- Returns how many session records were deleted.
-local function remove_tree(id, ok)
-  local sk = skey(id)
-  local h = redis.call('HMGET', sk, 'okey', 'parent')
-  local n = 0
-  if h[1] and (ok == nil or h[1] == ok) then
-    n = redis.call('DEL', sk)
-    redis.call('ZREM', IDX, h[1])
-    redis.call('ZREM', EXP, h[1])
-    if h[2] then redis.call('ZREM', mkey(h[2]), h[1]) end
+-- Writes the changes back, keeps the large-owner indexes and the key's expiry.
+local function flush(st)
+  if #st.dels > 0 then redis.call('HDEL', H, unpack(st.dels)) end
+  local args = {}
+  for f, v in pairs(st.sets) do args[#args + 1] = f; args[#args + 1] = v end
+  local max_after, max_created = 0, 0
+  for _, h in pairs(st.heads) do
+    if h.expires > max_after then max_after = h.expires end
+    if h.created > max_created then max_created = h.created end
   end
-  if not h[1] or ok == nil or h[1] == ok then
-    -- The record is gone (or never outlived its index entries): so are its members.
-    redis.call('DEL', spkey(id))
-    local mk = mkey(id)
-    local members = redis.call('ZRANGE', mk, 0, -1)
-    redis.call('DEL', mk)
-    for _, m in ipairs(members) do
-      n = n + remove_tree(id_of(m), m)
+  for _, c in pairs(st.creds) do
+    if c.expires > max_after then max_after = c.expires end
+  end
+  local meta = st.meta
+  if not meta and st.count > LARGE_AT then
+    -- Promote: build the indexes once (owners holding groups stay small).
+    local grouped = false
+    for _, h in pairs(st.heads) do if h.parent then grouped = true end end
+    if not grouped then
+      meta = { mono = is_mono(st), max_created = max_created, max_exp = max_after, key_exp = max_after + SLACK }
+      st.xadd = {}
+      for id in pairs(st.heads) do st.xadd[#st.xadd + 1] = id end
+      st.promoted = true
     end
   end
-  if ok then
-    redis.call('ZREM', IDX, ok)
-    redis.call('ZREM', EXP, ok)
+  if meta then
+    if not st.promoted and meta.mono and (#st.xadd > 0) then
+      -- Changed expiries or new sessions out of order end mono.
+      for _, id in ipairs(st.xadd) do
+        local h = st.heads[id]
+        if h and (h.created < meta.max_created or h.expires < meta.max_exp) then meta.mono = false end
+      end
+      if not meta.mono then
+        local all = {}
+        for id, h in pairs(st.heads) do all[#all + 1] = h.created; all[#all + 1] = id end
+        if #all > 0 then redis.call('ZADD', C, unpack(all)) end
+        redis.call('PEXPIREAT', C, ms(meta.key_exp))
+      end
+    end
+    if max_created > meta.max_created then meta.max_created = max_created end
+    if max_after > meta.max_exp then meta.max_exp = max_after end
+    local raise = max_after > meta.key_exp
+    if raise then meta.key_exp = max_after + SLACK end
+    args[#args + 1] = '~'; args[#args + 1] = meta_text(meta)
+    local zx, zc = {}, {}
+    for _, id in ipairs(st.xadd) do
+      local h = st.heads[id]
+      if h then
+        zx[#zx + 1] = h.expires; zx[#zx + 1] = id
+        zc[#zc + 1] = h.created; zc[#zc + 1] = id
+      end
+    end
+    if #st.xdel > 0 then
+      redis.call('ZREM', X, unpack(st.xdel))
+      if not meta.mono then redis.call('ZREM', C, unpack(st.xdel)) end
+    end
+    if #zx > 0 then redis.call('ZADD', X, unpack(zx)) end
+    if #zc > 0 and not meta.mono then redis.call('ZADD', C, unpack(zc)) end
+    if raise or st.promoted then
+      redis.call('PEXPIREAT', X, ms(meta.key_exp))
+      if not meta.mono then redis.call('PEXPIREAT', C, ms(meta.key_exp)) end
+    end
+    if #args > 0 then redis.call('HSET', H, unpack(args)) end
+    if st.doc then
+      if not st.had_doc then redis.call('PERSIST', H) end
+    elseif raise or st.promoted then
+      redis.call('PEXPIREAT', H, ms(meta.key_exp))
+    end
+    return
   end
-  return n
+  if #args > 0 then redis.call('HSET', H, unpack(args)) end
+  if st.doc then
+    if not st.had_doc then redis.call('PERSIST', H) end
+  elseif max_after > st.max_before and st.count + (next(st.creds) and 1 or 0) > 0 then
+    redis.call('PEXPIREAT', H, ms(max_after))
+  end
 end
 
--- The order key of the live session `id`, or nil. An expired one is removed on the way.
-local function live(id)
-  local h = redis.call('HMGET', skey(id), 'okey', 'expires')
-  if not h[1] then return nil end
-  local e = tonumber(h[2])
-  if not e then error('corrupt session record ' .. skey(id)) end
-  if e <= now then
-    local before = redis.call('ZCARD', IDX)
-    remove_tree(id, h[1])
-    expired = expired + before - redis.call('ZCARD', IDX)
-    return nil
-  end
-  return h[1]
+-------------------------------------------------------------------------------------------
+-- Large owners, without reading them whole.
+-------------------------------------------------------------------------------------------
+
+-- Deletes the fields of session `id` of a large owner and its index entries.
+local function large_remove(meta, id)
+  redis.call('HDEL', H, 's' .. id, 'd' .. id, 'r' .. id)
+  redis.call('ZREM', X, id)
+  if not meta.mono then redis.call('ZREM', C, id) end
 end
 
--- Drops the owner's expired sessions (by the gateway's clock) from every index: all of them,
--- or at most `limit` (writes that do not count prune a few, so that expired entries of an owner
--- that is never listed cannot pile up).
-local function prune(limit)
-  local dead
-  if limit then
-    dead = redis.call('ZRANGEBYSCORE', EXP, '-inf', ms(now), 'LIMIT', 0, limit)
-  else
-    dead = redis.call('ZRANGEBYSCORE', EXP, '-inf', ms(now))
-  end
+-- Drops up to PRUNE_STEP expired sessions of a large owner.
+local function large_prune(meta)
+  local dead = redis.call('ZRANGEBYSCORE', X, '-inf', ms(now), 'LIMIT', 0, PRUNE_STEP)
   if #dead == 0 then return end
-  local before = redis.call('ZCARD', IDX)
-  for _, ok in ipairs(dead) do
-    remove_tree(id_of(ok), ok)
+  local fields = {}
+  for _, id in ipairs(dead) do
+    fields[#fields + 1] = 's' .. id; fields[#fields + 1] = 'd' .. id; fields[#fields + 1] = 'r' .. id
   end
-  expired = expired + before - redis.call('ZCARD', IDX)
+  redis.call('HDEL', H, unpack(fields))
+  redis.call('ZREM', X, unpack(dead))
+  if not meta.mono then redis.call('ZREM', C, unpack(dead)) end
+  expired = expired + #dead
 end
 
--- Reads one encoded session from ARGV: id, order key, expiry ms, parent ('' = none), n, then
--- n hash field/value items.
-local function read_session()
-  local s = { id = next_arg(), ok = next_arg(), exp = next_arg(), parent = next_arg() }
-  if s.parent == '' then s.parent = nil end
-  local n = tonumber(next_arg())
-  s.fields = {}
-  for i = 1, n do s.fields[i] = next_arg() end
-  return s
+-- Live sessions of a large owner.
+local function large_count()
+  return redis.call('ZCOUNT', X, '(' .. ms(now), '+inf')
 end
 
--- Records order key `ok` expiring at `exp` in the owner's indexes and its group's roll.
-local function index(ok, exp, parent)
-  redis.call('ZADD', IDX, 0, ok)
-  redis.call('ZADD', EXP, exp, ok)
-  expire_to_max(EXP, IDX)
-  if parent then
-    local mk = mkey(parent)
-    redis.call('ZADD', mk, exp, ok)
-    expire_to_max(mk)
+-- Evicts the oldest live session of a large owner (expired ones met on the way are dropped);
+-- returns its id.
+local function large_evict(meta)
+  while true do
+    local id, score
+    if meta.mono then
+      local top = redis.call('ZPOPMIN', X)
+      if not top[1] then return nil end
+      id, score = top[1], tonumber(top[2])
+      redis.call('HDEL', H, 's' .. id, 'd' .. id, 'r' .. id)
+    else
+      id = redis.call('ZRANGE', C, 0, 0)[1]
+      if not id then return nil end
+      score = tonumber(redis.call('ZSCORE', X, id) or 0)
+      large_remove(meta, id)
+    end
+    if score > now then return id end
+    expired = expired + 1
   end
 end
-
--- Stores a session read by read_session.
-local function insert(s)
-  local sk = skey(s.id)
-  redis.call('DEL', sk)
-  redis.call('HSET', sk, unpack(s.fields))
-  redis.call('PEXPIREAT', sk, s.exp)
-  index(s.ok, s.exp, s.parent)
-end
-
--- Moves the expiry of session `id` (whose hash already holds it) everywhere it is kept.
--- An expiry in the past deletes the record at once, so read it before calling this.
-local function set_expiry(id, ok, exp, parent)
-  redis.call('PEXPIREAT', skey(id), exp)
-  redis.call('PEXPIREAT', spkey(id), exp)
-  index(ok, exp, parent)
-end
-

@@ -1,26 +1,38 @@
--- list_by_owner: ARGV[3] = cursor (an order key; '' = from the start), ARGV[4] = page size.
--- Returns {more (0|1), record, record, ...} in creation order.
-local after = ARGV[3]
-local limit = tonumber(ARGV[4])
-prune()
-local min = '-'
-if after ~= '' then min = '(' .. after end
-local want = limit + 1
-local found = {}
-local offset = 0
-while #found < want do
-  local batch = redis.call('ZRANGEBYLEX', IDX, min, '+', 'LIMIT', offset, want - #found)
-  if #batch == 0 then break end
-  offset = offset + #batch
-  for _, ok in ipairs(batch) do
-    local h = redis.call('HGETALL', skey(id_of(ok)))
-    -- Skip an entry whose record Redis has already expired (or that a newer session replaced).
-    if field(h, 'okey') == ok and tonumber(field(h, 'expires') or 0) > now then
-      table.insert(found, h)
+-- list (read-only): ARGV has-after ('1' | ''), after created, after expiry, after id, limit.
+-- Small owners answer {'all', HGETALL...}; large ones {'page', more, id, head, body | false, ...}
+-- in creation order.
+local has_after = arg() == '1'
+local a_created, a_exp, a_id = tonumber(arg()), tonumber(arg()), arg()
+local limit = tonumber(arg())
+local meta = parse_meta(redis.call('HGET', H, '~'))
+if not meta then return { 'all', redis.call('HGETALL', H) } end
+local key, from = C, a_created
+if meta.mono then key, from = X, a_exp end
+local out = { 'page', 0 }
+local offset, full = 0, false
+local lo = has_after and ms(from) or '-inf'
+while not full do
+  local batch = redis.call('ZRANGE', key, lo, '+inf', 'BYSCORE', 'LIMIT', offset, limit + 1, 'WITHSCORES')
+  local n = #batch / 2
+  if n == 0 then break end
+  offset = offset + n
+  local ids = {}
+  for i = 1, #batch, 2 do
+    local id, score = batch[i], tonumber(batch[i + 1])
+    if not has_after or score > from or id > a_id then ids[#ids + 1] = id end
+  end
+  if #ids > 0 then
+    local fields = {}
+    for _, id in ipairs(ids) do fields[#fields + 1] = 's' .. id; fields[#fields + 1] = 'd' .. id end
+    local got = redis.call('HMGET', H, unpack(fields))
+    for i, id in ipairs(ids) do
+      local rec = got[2 * i - 1]
+      if rec and head(rec).expires > now then
+        if #out >= 2 + 3 * limit then out[2] = 1; full = true; break end
+        out[#out + 1] = id; out[#out + 1] = rec; out[#out + 1] = got[2 * i] or false
+      end
     end
   end
+  if n < limit + 1 then break end
 end
-local out = { 0 }
-if #found > limit then out[1] = 1 end
-for i = 1, math.min(#found, limit) do out[i + 1] = found[i] end
 return out

@@ -1,7 +1,12 @@
--- remove_member: ARGV[3] = group id, ARGV[4] = member id. Returns 1 when it was a live member.
-local gid = ARGV[3]
-local mid = ARGV[4]
-if not live(mid) then return 0 end
-if redis.call('HGET', skey(mid), 'parent') ~= gid then return 0 end
-if remove_tree(mid, nil) > 0 then return 1 end
-return 0
+-- remove_member: ARGV group id, member id, guard id (''), guard token, guard role ('').
+-- Returns 1 | 0 | 'unauthorized' | 'forbidden'.
+local gid, mid, guard_id, gtoken, grole = arg(), arg(), arg(), arg(), arg()
+local st = load()
+prune_all(st)
+local failure = guard_failure(st, guard_id, gtoken, grole)
+if failure then return failure end
+local h = st.heads[mid]
+if not h or h.parent ~= gid then flush(st); return 0 end
+remove_tree(st, mid, nil)
+flush(st)
+return 1

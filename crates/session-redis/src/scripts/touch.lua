@@ -1,20 +1,37 @@
--- touch: ARGV[3] = id, ARGV[4] = ttl ms, ARGV[5] = cap ms after creation ('' = none).
--- Returns the updated record (flat HGETALL), or {} when there is no live session.
-local id = ARGV[3]
-local ttl = tonumber(ARGV[4])
-local cap = tonumber(ARGV[5])
-local ok = live(id)
-if not ok then return {} end
-local sk = skey(id)
-local h = redis.call('HMGET', sk, 'created', 'parent')
-local at = now + ttl
-if cap then
-  local created = tonumber(h[1])
-  if not created then error('corrupt session record ' .. sk) end
-  at = math.min(at, created + cap)
+-- touch: ARGV id, ttl ms, cap ms ('' = none). Returns {head, body | false} or {}.
+local id, ttl, cap = arg(), tonumber(arg()), tonumber(arg())
+
+local function moved(rec)
+  local h = head(rec)
+  local until_ = now + ttl
+  if cap and h.created + cap < until_ then until_ = h.created + cap end
+  return with_times(rec, now, until_), until_, h
 end
-at = ms(at)
-redis.call('HSET', sk, 'updated', ms(now), 'expires', at)
-local out = redis.call('HGETALL', sk)
-set_expiry(id, ok, at, h[2] or nil)
-return out
+
+local m = redis.call('HMGET', H, '~', 's' .. id, 'd' .. id)
+local meta = parse_meta(m[1])
+if meta and not meta.mono then
+  -- A large owner already ordered by C: only X moves.
+  if not m[2] or head(m[2]).expires <= now then return {} end
+  local rec, until_ = moved(m[2])
+  if until_ > meta.max_exp then meta.max_exp = until_ end
+  local raise = until_ > meta.key_exp
+  if raise then meta.key_exp = until_ + SLACK end
+  redis.call('HSET', H, 's' .. id, rec, '~', meta_text(meta))
+  redis.call('ZADD', X, until_, id)
+  if raise then
+    redis.call('PEXPIREAT', X, ms(meta.key_exp))
+    redis.call('PEXPIREAT', C, ms(meta.key_exp))
+    if redis.call('HEXISTS', H, 'u') == 0 then redis.call('PEXPIREAT', H, ms(meta.key_exp)) end
+  end
+  return { rec, m[3] or false }
+end
+
+local st = load()
+prune_all(st)
+local rec = st.recs[id]
+if not rec then return {} end
+local moved_rec = moved(rec)
+replace(st, id, moved_rec)
+flush(st)
+return { moved_rec, st.bodies[id] or false }

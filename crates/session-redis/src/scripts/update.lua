@@ -1,14 +1,31 @@
--- update: ARGV[3] = id, then (field, op, value) triples; op 's' sets, 'c' clears.
--- Returns the updated record (flat HGETALL), or {} when there is no live session.
-local id = ARGV[3]
-if not live(id) then return {} end
-local sk = skey(id)
-for i = 4, #ARGV, 3 do
-  if ARGV[i + 1] == 's' then
-    redis.call('HSET', sk, ARGV[i], ARGV[i + 2])
-  else
-    redis.call('HDEL', sk, ARGV[i])
-  end
+-- update: ARGV id, guard id (''), guard token, guard role (''), then the patch: role op
+-- ('' keep | 's' set | 'c' clear) and role, subject op ('' keep | 's' set value | 'f' set false |
+-- 'c' drop), subject, attrs op ('' keep | 's' set | 'c' clear) and attrs (MessagePack map).
+-- Returns {'ok', head, body | false} | {'none'} | {'unauthorized'} | {'forbidden'}.
+local id, gid, gtoken, grole = arg(), arg(), arg(), arg()
+local role_op, role = arg(), arg()
+local subject_op, subject = arg(), arg()
+local attrs_op, attrs = arg(), arg()
+
+local st = load()
+prune_all(st)
+local failure = guard_failure(st, gid, gtoken, grole)
+if failure then return { failure } end
+local rec = st.recs[id]
+if not rec then return { 'none' } end
+local h = st.heads[id]
+if role_op ~= '' then
+  if role_op == 's' then h.role = role else h.role = nil end
+  rec = pack_head(h)
 end
-redis.call('HSET', sk, 'updated', ms(now))
-return redis.call('HGETALL', sk)
+rec = with_times(rec, now, h.expires)
+local desc, tail = split_body(st.bodies[id])
+if subject_op == 's' then desc.s = subject
+elseif subject_op == 'f' then desc.s = false
+elseif subject_op == 'c' then desc.s = nil end
+if attrs_op == 's' then tail = attrs elseif attrs_op == 'c' then tail = '' end
+local body = join_body(desc, tail)
+replace(st, id, rec)
+if body then st.bodies[id] = body; set(st, 'd' .. id, body) else st.bodies[id] = nil; del(st, 'd' .. id) end
+flush(st)
+return { 'ok', rec, body or false }

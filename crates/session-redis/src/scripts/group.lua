@@ -1,0 +1,35 @@
+-- create_group and join: ARGV op ('create' | 'join'), group id, then for 'create' the group's
+-- head and body, for 'join' the capacity and the screening role (''); then n candidates, each
+-- name, id, head, body. Returns {'ok', index} | {'screen', head, body | false} | {'conflict'} |
+-- {'notfound'} | {'full'} | {'taken'}.
+local op, gid = arg(), arg()
+local grec, gbody, cap, screen
+if op == 'create' then grec, gbody = arg(), arg() else cap, screen = tonumber(arg()), arg() end
+local n = tonumber(arg())
+local cands = {}
+for i = 1, n do cands[i] = { name = arg(), id = arg(), rec = arg(), body = arg() } end
+
+local st = load()
+prune_all(st)
+if op == 'create' then
+  if st.heads[gid] then return { 'conflict' } end
+else
+  local g = st.heads[gid]
+  if not g then return { 'notfound' } end
+  if screen ~= '' and g.role == screen then return { 'screen', st.recs[gid], st.bodies[gid] or false } end
+  local members = 0
+  for _ in pairs(st.children[gid] or {}) do members = members + 1 end
+  if members >= cap then return { 'full' } end
+end
+for i, c in ipairs(cands) do
+  if st.heads[c.id] then return { 'conflict' } end
+  if not st.names[c.name] then
+    if op == 'create' then insert(st, gid, grec, gbody) end
+    insert(st, c.id, c.rec, c.body)
+    st.names[c.name] = c.id
+    set(st, 'p' .. c.name, c.id)
+    flush(st)
+    return { 'ok', i - 1 }
+  end
+end
+return { 'taken' }

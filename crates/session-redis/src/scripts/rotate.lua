@@ -1,0 +1,29 @@
+-- rotate_refresh: ARGV id, presented hash, new token hash, new refresh hash, new expiry ms.
+-- Returns {'ok', head, body | false} | {'notfound'} | {'replay'} | {'unauthorized'}.
+local id, presented, token, refresh, exp = arg(), arg(), arg(), arg(), tonumber(arg())
+
+local st = load()
+prune_all(st)
+local rec = st.recs[id]
+if not rec then return { 'notfound' } end
+local h = st.heads[id]
+if h.refresh and h.token and h.refresh == presented then
+  local next_rec = with_hashes(with_times(rec, now, exp), token, refresh)
+  replace(st, id, next_rec)
+  local spent = (st.spent[id] or '') .. string.sub(presented, 1, 8)
+  if #spent > 8 * SPENT_KEPT then spent = string.sub(spent, #spent - 8 * SPENT_KEPT + 1) end
+  st.spent[id] = spent
+  set(st, 'r' .. id, spent)
+  flush(st)
+  return { 'ok', next_rec, st.bodies[id] or false }
+end
+local spent = st.spent[id] or ''
+local prefix = string.sub(presented, 1, 8)
+for at = 1, #spent, 8 do
+  if string.sub(spent, at, at + 7) == prefix then
+    remove_tree(st, id, nil)
+    flush(st)
+    return { 'replay' }
+  end
+end
+return { 'unauthorized' }
