@@ -50,8 +50,8 @@ end
 
 local st = load()
 prune_all(st)
-if cred ~= '' and not st.creds[cred] then return { 'unauthorized' } end
-if st.heads[id] then return { 'conflict' } end
+if cred ~= '' and not st.creds[cred] then flush(st); return { 'unauthorized' } end
+if st.heads[id] then flush(st); return { 'conflict' } end
 local retired = {}
 local device = nil
 if retire and body ~= '' then
@@ -71,7 +71,7 @@ local evicted = {}
 if max then
   local live = st.count - #retired
   if live >= max then
-    if policy ~= 'e' then return { 'full' } end
+    if policy ~= 'e' then flush(st); return { 'full' } end
     local skip = {}
     for _, oid in ipairs(retired) do skip[oid] = true end
     for _, oid in ipairs(ordered(st)) do

@@ -18,7 +18,7 @@ end
 local st = load()
 prune_all(st)
 local failure = guard_failure(st, gid, gtoken, grole)
-if failure then return failure end
+if failure then flush(st); return failure end
 local out = {}
 remove_tree(st, id, out)
 flush(st)

@@ -12,17 +12,17 @@ for i = 1, n do cands[i] = { name = arg(), id = arg(), rec = arg(), body = arg()
 local st = load()
 prune_all(st)
 if op == 'create' then
-  if st.heads[gid] then return { 'conflict' } end
+  if st.heads[gid] then flush(st); return { 'conflict' } end
 else
   local g = st.heads[gid]
-  if not g then return { 'notfound' } end
-  if screen ~= '' and g.role == screen then return { 'screen', st.recs[gid], st.bodies[gid] or false } end
+  if not g then flush(st); return { 'notfound' } end
+  if screen ~= '' and g.role == screen then flush(st); return { 'screen', st.recs[gid], st.bodies[gid] or false } end
   local members = 0
   for _ in pairs(st.children[gid] or {}) do members = members + 1 end
-  if members >= cap then return { 'full' } end
+  if members >= cap then flush(st); return { 'full' } end
 end
 for i, c in ipairs(cands) do
-  if st.heads[c.id] then return { 'conflict' } end
+  if st.heads[c.id] then flush(st); return { 'conflict' } end
   if not st.names[c.name] then
     if op == 'create' then insert(st, gid, grec, gbody) end
     insert(st, c.id, c.rec, c.body)
@@ -32,4 +32,5 @@ for i, c in ipairs(cands) do
     return { 'ok', i - 1 }
   end
 end
+flush(st)
 return { 'taken' }

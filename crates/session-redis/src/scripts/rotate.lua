@@ -5,7 +5,7 @@ local id, presented, token, refresh, exp = arg(), arg(), arg(), arg(), tonumber(
 local st = load()
 prune_all(st)
 local rec = st.recs[id]
-if not rec then return { 'notfound' } end
+if not rec then flush(st); return { 'notfound' } end
 local h = st.heads[id]
 if h.refresh and h.token and h.refresh == presented then
   local next_rec = with_hashes(with_times(rec, now, exp), token, refresh)
@@ -26,4 +26,5 @@ for at = 1, #spent, 8 do
     return { 'replay' }
   end
 end
+flush(st)
 return { 'unauthorized' }

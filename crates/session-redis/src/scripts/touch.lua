@@ -30,7 +30,7 @@ end
 local st = load()
 prune_all(st)
 local rec = st.recs[id]
-if not rec then return {} end
+if not rec then flush(st); return {} end
 local moved_rec = moved(rec)
 replace(st, id, moved_rec)
 flush(st)

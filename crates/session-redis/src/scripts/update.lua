@@ -10,9 +10,9 @@ local attrs_op, attrs = arg(), arg()
 local st = load()
 prune_all(st)
 local failure = guard_failure(st, gid, gtoken, grole)
-if failure then return { failure } end
+if failure then flush(st); return { failure } end
 local rec = st.recs[id]
-if not rec then return { 'none' } end
+if not rec then flush(st); return { 'none' } end
 local h = st.heads[id]
 if role_op ~= '' then
   if role_op == 's' then h.role = role else h.role = nil end
