@@ -278,6 +278,12 @@ fn lost(e: &RedisError) -> bool {
 /// A fault of ours (a bad script, an unexpected reply) is internal; anything else means Redis
 /// is not (fully) there and the call may be retried later.
 fn map_err(what: &str, e: RedisError) -> Error {
+    if e.code() == Some("OOM") {
+        tracing::warn!(op = what, "redis refused a write: over maxmemory");
+        return Error::StoreUnavailable(format!(
+            "redis {what}: refused, Redis is over its maxmemory"
+        ));
+    }
     let internal = matches!(
         e.kind(),
         ErrorKind::Parse

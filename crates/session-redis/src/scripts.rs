@@ -11,6 +11,17 @@ use sha1::{Digest, Sha1};
 /// Helpers prepended to every session script.
 const LIB: &str = include_str!("scripts/lib.lua");
 
+/// What a script may do, declared in its shebang.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Writes; refused as a whole while Redis is over `maxmemory`.
+    Write,
+    /// Only removes: allowed over `maxmemory`, so revoking a session always works.
+    Remove,
+    /// Reads only (`EVALSHA_RO`).
+    Read,
+}
+
 /// One script: its source and SHA-1.
 pub(crate) struct Lua {
     pub code: String,
@@ -22,11 +33,11 @@ impl Lua {
     /// A session script: the shebang, the helpers, then `body` as a function whose result is
     /// returned as `{expired, result}`, `expired` being how many sessions the script dropped
     /// because they had expired. [`crate::RedisStore`] unwraps the pair in one place.
-    fn session(body: &str, read_only: bool) -> Self {
-        let shebang = if read_only {
-            "#!lua flags=no-writes"
-        } else {
-            "#!lua"
+    fn session(body: &str, kind: Kind) -> Self {
+        let shebang = match kind {
+            Kind::Write => "#!lua",
+            Kind::Remove => "#!lua flags=allow-oom",
+            Kind::Read => "#!lua flags=no-writes",
         };
         let code = format!(
             "{shebang}\n{LIB}\nlocal function main()\n{body}\nend\nlocal reply = main()\nreturn {{ expired, reply }}\n"
@@ -35,7 +46,7 @@ impl Lua {
         Self {
             code,
             sha,
-            read_only,
+            read_only: kind == Kind::Read,
         }
     }
 }
@@ -60,14 +71,14 @@ pub(crate) struct Scripts {
 
 /// The scripts, hashed once per process.
 pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
-    create: Lua::session(include_str!("scripts/create.lua"), false),
-    touch: Lua::session(include_str!("scripts/touch.lua"), false),
-    update: Lua::session(include_str!("scripts/update.lua"), false),
-    delete: Lua::session(include_str!("scripts/delete.lua"), false),
-    rotate: Lua::session(include_str!("scripts/rotate.lua"), false),
-    group: Lua::session(include_str!("scripts/group.lua"), false),
-    remove_member: Lua::session(include_str!("scripts/remove_member.lua"), false),
-    credential: Lua::session(include_str!("scripts/credential.lua"), false),
-    list: Lua::session(include_str!("scripts/list.lua"), true),
-    count: Lua::session(include_str!("scripts/count.lua"), true),
+    create: Lua::session(include_str!("scripts/create.lua"), Kind::Write),
+    touch: Lua::session(include_str!("scripts/touch.lua"), Kind::Write),
+    update: Lua::session(include_str!("scripts/update.lua"), Kind::Write),
+    delete: Lua::session(include_str!("scripts/delete.lua"), Kind::Remove),
+    rotate: Lua::session(include_str!("scripts/rotate.lua"), Kind::Write),
+    group: Lua::session(include_str!("scripts/group.lua"), Kind::Write),
+    remove_member: Lua::session(include_str!("scripts/remove_member.lua"), Kind::Remove),
+    credential: Lua::session(include_str!("scripts/credential.lua"), Kind::Write),
+    list: Lua::session(include_str!("scripts/list.lua"), Kind::Read),
+    count: Lua::session(include_str!("scripts/count.lua"), Kind::Read),
 });

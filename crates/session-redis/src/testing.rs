@@ -41,6 +41,18 @@ impl RedisServer {
         Self::start_with(|_| Vec::new())
     }
 
+    /// Starts a server with extra command-line arguments (e.g. `--maxmemory 2mb`).
+    pub fn start_with_args(args: &[&str]) -> Self {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        Self::start_with(move |_| args.clone())
+    }
+
+    /// Sends one command to the server over a fresh connection: the reply as text, `None` on
+    /// failure or an error reply.
+    pub fn command(&self, args: &[&str]) -> Option<String> {
+        query(self.port, args)
+    }
+
     /// Starts a server with extra arguments computed from its directory (retried on port
     /// collisions with fresh ports).
     fn start_with(extra: impl Fn(&Path) -> Vec<String>) -> Self {
@@ -117,7 +129,7 @@ impl Drop for RedisServer {
     }
 }
 
-/// A Redis Cluster of three masters (no replicas), all slots assigned.
+/// A Redis Cluster of three masters (with or without a replica each), all slots assigned.
 #[derive(Debug)]
 pub struct RedisCluster {
     nodes: Vec<RedisServer>,
@@ -127,7 +139,13 @@ impl RedisCluster {
     /// Starts three cluster-enabled servers, joins them with `redis-cli --cluster create` and
     /// waits until every node reports `cluster_state:ok`.
     pub fn start() -> Self {
-        let nodes: Vec<RedisServer> = (0..3)
+        Self::start_with_replicas(0, 5000)
+    }
+
+    /// Three masters with `replicas` replicas each (so `3 * (1 + replicas)` nodes) and the given
+    /// `cluster-node-timeout` (how soon a dead master is failed over).
+    pub fn start_with_replicas(replicas: usize, node_timeout_ms: u32) -> Self {
+        let nodes: Vec<RedisServer> = (0..3 * (1 + replicas))
             .map(|_| {
                 RedisServer::start_with(|dir| {
                     vec![
@@ -138,7 +156,10 @@ impl RedisCluster {
                         "--cluster-port".into(),
                         free_port().to_string(),
                         "--cluster-node-timeout".into(),
-                        "5000".into(),
+                        node_timeout_ms.to_string(),
+                        // A replica takes over however long it was away from its master.
+                        "--cluster-replica-validity-factor".into(),
+                        "0".into(),
                     ]
                 })
             })
@@ -148,7 +169,8 @@ impl RedisCluster {
         for n in &nodes {
             cli.arg(format!("127.0.0.1:{}", n.port));
         }
-        cli.args(["--cluster-replicas", "0", "--cluster-yes"]);
+        let replicas = replicas.to_string();
+        cli.args(["--cluster-replicas", replicas.as_str(), "--cluster-yes"]);
         let out = match cli.stdin(Stdio::null()).output() {
             Ok(out) => out,
             Err(e) => panic!("cannot run redis-cli: {e}"),
@@ -162,16 +184,36 @@ impl RedisCluster {
         }
         let cluster = Self { nodes };
         cluster.wait_ok();
+        cluster.wait_replicas_synced();
         cluster
+    }
+
+    /// Waits until every replica's link to its master is up.
+    fn wait_replicas_synced(&self) {
+        let deadline = Instant::now() + CLUSTER_TIMEOUT;
+        loop {
+            let synced = self.nodes.iter().all(|n| {
+                query(n.port, &["INFO", "replication"]).is_some_and(|info| {
+                    info.contains("role:master") || info.contains("master_link_status:up")
+                })
+            });
+            if synced {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("the replicas did not sync");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn wait_ok(&self) {
         let deadline = Instant::now() + CLUSTER_TIMEOUT;
+        let known = format!("cluster_known_nodes:{}", self.nodes.len());
         loop {
-            let ok = self.nodes.iter().all(|n| {
-                query(n.port, &["CLUSTER", "INFO"]).is_some_and(|info| {
-                    info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")
-                })
+            let ok = self.nodes.iter().filter(|n| n.is_running()).all(|n| {
+                query(n.port, &["CLUSTER", "INFO"])
+                    .is_some_and(|info| info.contains("cluster_state:ok") && info.contains(&known))
             });
             if ok {
                 return;
@@ -191,6 +233,55 @@ impl RedisCluster {
     /// The nodes' ports.
     pub fn ports(&self) -> Vec<u16> {
         self.nodes.iter().map(RedisServer::port).collect()
+    }
+
+    /// The port of the master that serves `key` now.
+    pub fn master_of(&self, key: &str) -> Option<u16> {
+        let port = self.live_port()?;
+        let slot: u32 = query(port, &["CLUSTER", "KEYSLOT", key])?.parse().ok()?;
+        let nodes = query(port, &["CLUSTER", "NODES"])?;
+        nodes.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let flags = fields.get(2)?;
+            if !flags.contains("master") || flags.contains("fail") {
+                return None;
+            }
+            let serves = fields.iter().skip(8).any(|range| match range.split_once('-') {
+                Some((a, b)) => {
+                    a.parse().is_ok_and(|a: u32| a <= slot) && b.parse().is_ok_and(|b: u32| slot <= b)
+                }
+                None => range.parse().is_ok_and(|a: u32| a == slot),
+            });
+            let addr = fields.get(1)?.split('@').next()?;
+            serves.then(|| addr.rsplit_once(':')?.1.parse().ok()).flatten()
+        })
+    }
+
+    /// Kills the node on `port` (by pid).
+    pub fn kill(&mut self, port: u16) {
+        if let Some(n) = self.nodes.iter_mut().find(|n| n.port == port) {
+            n.stop();
+        }
+    }
+
+    /// Waits until every running node reports `cluster_state:ok` again (a replica has taken
+    /// over the killed master's slots); false after `within`.
+    pub fn wait_healed(&self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            let ok = self.nodes.iter().filter(|n| n.is_running()).all(|n| {
+                query(n.port, &["CLUSTER", "INFO"]).is_some_and(|i| i.contains("cluster_state:ok"))
+            });
+            if ok {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn live_port(&self) -> Option<u16> {
+        self.nodes.iter().find(|n| n.is_running()).map(RedisServer::port)
     }
 }
 
