@@ -11,6 +11,8 @@ use redis::{
     Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, ServerErrorKind, Value,
 };
 use session_core::{Error, Result};
+
+use crate::tls::RedisTls;
 use tokio::sync::OnceCell;
 
 /// A connection to a single node (multiplexed, reconnects by itself) or to a cluster. Cheap to
@@ -53,7 +55,7 @@ impl ConnectionLike for Conn {
 enum Target {
     Single(redis::Client),
     /// The cluster, and the first seed's connection settings (for direct node connections).
-    Cluster(Box<ClusterClient>, Box<redis::ConnectionInfo>),
+    Cluster(Box<ClusterClient>, Box<redis::ConnectionInfo>, RedisTls),
 }
 
 /// Connects on first use and keeps the connection; a failed connect is not cached, so the next
@@ -87,19 +89,33 @@ const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(200);
 
 impl Connector {
     /// A connector for `url` (single node) or `cluster_urls` (cluster, when non-empty).
-    pub(crate) fn new(url: &str, cluster_urls: &[String], timeout: Duration) -> Result<Self> {
+    pub(crate) fn new(
+        url: &str,
+        cluster_urls: &[String],
+        timeout: Duration,
+        tls: &RedisTls,
+    ) -> Result<Self> {
+        if url.starts_with("rediss:") || cluster_urls.iter().any(|u| u.starts_with("rediss:")) {
+            RedisTls::install_provider();
+        }
         let target = if cluster_urls.is_empty() {
-            Target::Single(
+            let client = if tls.is_custom() {
+                redis::Client::build_with_tls(url, tls.certificates())
+            } else {
                 redis::Client::open(url)
-                    .map_err(|e| Error::invalid("store.url", format!("{url:?}: {e}")))?,
-            )
+            };
+            Target::Single(client.map_err(|e| Error::invalid("store.url", masked(url, &e)))?)
         } else {
             let seed = redis::Client::open(cluster_urls[0].as_str())
-                .map_err(|e| Error::invalid("store.cluster_urls", e.to_string()))?
+                .map_err(|e| Error::invalid("store.cluster_urls", masked(&cluster_urls[0], &e)))?
                 .get_connection_info()
                 .clone();
+            let mut builder = ClusterClient::builder(cluster_urls.iter().map(String::as_str));
+            if tls.is_custom() {
+                builder = builder.certs(tls.certificates());
+            }
             Target::Cluster(Box::new(
-                ClusterClient::builder(cluster_urls.iter().map(String::as_str))
+                builder
                     .connection_timeout(timeout)
                     .response_timeout(timeout)
                     .retries(2)
@@ -107,7 +123,7 @@ impl Connector {
                     .max_retry_wait(RECONNECT_MAX_DELAY.as_millis() as u64)
                     .build()
                     .map_err(|e| Error::invalid("store.cluster_urls", e.to_string()))?,
-            ), Box::new(seed))
+            ), Box::new(seed), tls.clone())
         };
         Ok(Self {
             target,
@@ -130,7 +146,7 @@ impl Connector {
                 let manager = ConnectionManager::new_with_config(client.clone(), config).await?;
                 Ok(Conn::Single(manager))
             }
-            Target::Cluster(client, _) => Ok(Conn::Cluster(client.get_async_connection().await?)),
+            Target::Cluster(client, ..) => Ok(Conn::Cluster(client.get_async_connection().await?)),
         }
     }
 
@@ -188,12 +204,16 @@ impl Connector {
                     let conn = self.conn().await?;
                     scan_node(conn, pattern, &mut keys).await?;
                 }
-                Target::Cluster(_, seed) => {
+                Target::Cluster(_, seed, tls) => {
                     let mut conn = self.conn().await?;
                     let slots: Value = redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
                     for (host, port) in primaries(slots) {
                         let info = (**seed).clone().set_addr(node_addr(seed.addr(), host, port));
-                        let client = redis::Client::open(info)?;
+                        let client = if tls.is_custom() {
+                            redis::Client::build_with_tls(info, tls.certificates())?
+                        } else {
+                            redis::Client::open(info)?
+                        };
                         let node = client.get_multiplexed_async_connection().await?;
                         scan_node(node, pattern, &mut keys).await?;
                     }
@@ -268,6 +288,15 @@ fn node_addr(seed: &redis::ConnectionAddr, host: String, port: u16) -> redis::Co
         },
         _ => redis::ConnectionAddr::Tcp(host, port),
     }
+}
+
+/// A URL error without the URL's password.
+fn masked(url: &str, e: &RedisError) -> String {
+    let shown = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    };
+    format!("{shown:?}: {e}")
 }
 
 /// The connection broke or never came up.

@@ -18,6 +18,9 @@ mod keys;
 mod scripts;
 #[cfg(feature = "test-harness")]
 pub mod testing;
+mod tls;
+
+pub use tls::RedisTls;
 
 use async_trait::async_trait;
 use chrono::Duration;
@@ -49,6 +52,8 @@ pub struct RedisSettings {
     pub key_prefix: String,
     /// Upper bound on every call, connecting included.
     pub timeout: std::time::Duration,
+    /// TLS material for `rediss://` URLs (a private CA, a client certificate).
+    pub tls: RedisTls,
 }
 
 /// Sessions in Redis. Connects lazily on first use; cheap to create (one per worker).
@@ -72,8 +77,14 @@ impl RedisStore {
         if settings.timeout.is_zero() {
             return Err(Error::invalid("store.timeout", "must be positive"));
         }
-        let connector =
-            || Connector::new(&settings.url, &settings.cluster_urls, settings.timeout);
+        let connector = || {
+            Connector::new(
+                &settings.url,
+                &settings.cluster_urls,
+                settings.timeout,
+                &settings.tls,
+            )
+        };
         Ok(Self {
             keys: Keys::new(&settings.key_prefix)?,
             clock,

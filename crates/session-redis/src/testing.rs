@@ -75,6 +75,36 @@ impl RedisServer {
         panic!("redis-server did not start after 20 attempts; last log:\n{last_log}");
     }
 
+    /// A server that also speaks TLS (with `tls`'s certificates, client certificates optional)
+    /// on a port of its own, and knows the ACL user `user` (password, all commands) besides the
+    /// default user the harness uses on the plain port.
+    pub fn start_tls(tls: &TlsFiles, user: Option<(&str, &str)>) -> Self {
+        let mut base = tls.server_args();
+        if let Some((name, password)) = user {
+            base.extend(
+                ["--user", name, "on", &format!(">{password}"), "~*", "&*", "+@all"]
+                    .map(str::to_owned),
+            );
+        }
+        Self::start_with(move |_| {
+            let mut args = vec!["--tls-port".into(), free_port().to_string()];
+            args.extend(base.iter().cloned());
+            args
+        })
+    }
+
+    /// `rediss://[user:password@]127.0.0.1:<tls port>/` of a server started by
+    /// [`RedisServer::start_tls`].
+    pub fn tls_url(&self, user: Option<(&str, &str)>) -> String {
+        let auth = user.map(|(u, p)| format!("{u}:{p}@")).unwrap_or_default();
+        format!("rediss://{auth}127.0.0.1:{}/", self.tls_port().unwrap_or(0))
+    }
+
+    fn tls_port(&self) -> Option<u16> {
+        let at = self.extra.iter().position(|a| a == "--tls-port")?;
+        self.extra.get(at + 1)?.parse().ok()
+    }
+
     /// `redis://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
@@ -145,10 +175,28 @@ impl RedisCluster {
     /// Three masters with `replicas` replicas each (so `3 * (1 + replicas)` nodes) and the given
     /// `cluster-node-timeout` (how soon a dead master is failed over).
     pub fn start_with_replicas(replicas: usize, node_timeout_ms: u32) -> Self {
+        Self::start_nodes(replicas, node_timeout_ms, None)
+    }
+
+    /// Three masters that speak TLS to clients and to each other (`--tls-cluster yes`), with
+    /// `tls`'s certificates; clients connect with [`RedisCluster::tls_urls`].
+    pub fn start_tls(tls: &TlsFiles) -> Self {
+        Self::start_nodes(0, 5000, Some(tls))
+    }
+
+    fn start_nodes(replicas: usize, node_timeout_ms: u32, tls: Option<&TlsFiles>) -> Self {
+        let tls_args: Vec<String> = match tls {
+            Some(t) => {
+                let mut a = t.server_args();
+                a.extend(["--tls-cluster", "yes", "--tls-replication", "yes"].map(str::to_owned));
+                a
+            }
+            None => Vec::new(),
+        };
         let nodes: Vec<RedisServer> = (0..3 * (1 + replicas))
             .map(|_| {
                 RedisServer::start_with(|dir| {
-                    vec![
+                    let mut args: Vec<String> = vec![
                         "--cluster-enabled".into(),
                         "yes".into(),
                         "--cluster-config-file".into(),
@@ -160,21 +208,32 @@ impl RedisCluster {
                         // A replica takes over however long it was away from its master.
                         "--cluster-replica-validity-factor".into(),
                         "0".into(),
-                    ]
+                    ];
+                    if tls.is_some() {
+                        args.extend(["--tls-port".into(), free_port().to_string()]);
+                        args.extend(tls_args.iter().cloned());
+                    }
+                    args
                 })
             })
             .collect();
         let mut cli = Command::new(binary("redis-cli"));
         cli.arg("--cluster").arg("create");
         for n in &nodes {
-            cli.arg(format!("127.0.0.1:{}", n.port));
+            cli.arg(format!("127.0.0.1:{}", n.tls_port().unwrap_or(n.port)));
         }
         let replicas = replicas.to_string();
         cli.args(["--cluster-replicas", replicas.as_str(), "--cluster-yes"]);
-        let out = match cli.stdin(Stdio::null()).output() {
-            Ok(out) => out,
-            Err(e) => panic!("cannot run redis-cli: {e}"),
-        };
+        if let Some(t) = tls {
+            cli.arg("--tls")
+                .arg("--cacert")
+                .arg(&t.ca)
+                .arg("--cert")
+                .arg(&t.client_cert)
+                .arg("--key")
+                .arg(&t.client_key);
+        }
+        let out = output_within(&mut cli, CLUSTER_TIMEOUT);
         if !out.status.success() {
             panic!(
                 "redis-cli --cluster create failed:\n{}{}",
@@ -186,6 +245,11 @@ impl RedisCluster {
         cluster.wait_ok();
         cluster.wait_replicas_synced();
         cluster
+    }
+
+    /// `rediss://[user:password@]127.0.0.1:<tls port>/` of every node of a TLS cluster.
+    pub fn tls_urls(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.tls_url(None)).collect()
     }
 
     /// Waits until every replica's link to its master is up.
@@ -282,6 +346,130 @@ impl RedisCluster {
 
     fn live_port(&self) -> Option<u16> {
         self.nodes.iter().find(|n| n.is_running()).map(RedisServer::port)
+    }
+}
+
+/// A private CA, a server certificate for `127.0.0.1` and `localhost` and a client
+/// certificate, as PEM files in a directory of their own (removed on drop).
+#[derive(Debug)]
+pub struct TlsFiles {
+    dir: PathBuf,
+    /// The CA certificate.
+    pub ca: PathBuf,
+    /// The server certificate and key.
+    pub server_cert: PathBuf,
+    /// The server's key.
+    pub server_key: PathBuf,
+    /// A client certificate signed by the CA.
+    pub client_cert: PathBuf,
+    /// Its key.
+    pub client_key: PathBuf,
+}
+
+impl TlsFiles {
+    /// Generates fresh material.
+    pub fn generate() -> Self {
+        let dir = fresh_dir(free_port());
+        let ca_key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("key: {e}"));
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())
+            .unwrap_or_else(|e| panic!("ca params: {e}"));
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "session-gateway test CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = ca_params
+            .self_signed(&ca_key)
+            .unwrap_or_else(|e| panic!("ca: {e}"));
+        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+        let leaf = |names: Vec<String>, usage: Vec<rcgen::ExtendedKeyUsagePurpose>| {
+            let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("key: {e}"));
+            let cn = names.first().cloned().unwrap_or_default();
+            let mut params =
+                rcgen::CertificateParams::new(names).unwrap_or_else(|e| panic!("params: {e}"));
+            params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+            params.extended_key_usages = usage;
+            let cert = params
+                .signed_by(&key, &issuer)
+                .unwrap_or_else(|e| panic!("cert: {e}"));
+            (cert.pem(), key.serialize_pem())
+        };
+        // Cluster nodes present their server certificate as clients of each other too.
+        let (server_cert, server_key) = leaf(
+            vec!["127.0.0.1".into(), "localhost".into()],
+            vec![
+                rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+                rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+            ],
+        );
+        let (client_cert, client_key) = leaf(
+            vec!["gateway".into()],
+            vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth],
+        );
+        let write = |name: &str, pem: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, pem).unwrap_or_else(|e| panic!("write {name}: {e}"));
+            path
+        };
+        Self {
+            ca: write("ca.pem", &ca.pem()),
+            server_cert: write("server.pem", &server_cert),
+            server_key: write("server.key", &server_key),
+            client_cert: write("client.pem", &client_cert),
+            client_key: write("client.key", &client_key),
+            dir,
+        }
+    }
+
+    fn server_args(&self) -> Vec<String> {
+        vec![
+            "--tls-cert-file".into(),
+            self.server_cert.display().to_string(),
+            "--tls-key-file".into(),
+            self.server_key.display().to_string(),
+            "--tls-ca-cert-file".into(),
+            self.ca.display().to_string(),
+            "--tls-auth-clients".into(),
+            "optional".into(),
+        ]
+    }
+}
+
+impl Drop for TlsFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `cmd` to completion, killing it (and failing) when it takes longer than `within`.
+fn output_within(cmd: &mut Command, within: Duration) -> std::process::Output {
+    let mut child = match cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("cannot run {cmd:?}: {e}"),
+    };
+    let deadline = Instant::now() + within;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{cmd:?} did not finish within {within:?}");
+            }
+        }
+    }
+    match child.wait_with_output() {
+        Ok(out) => out,
+        Err(e) => panic!("cannot read the output of {cmd:?}: {e}"),
     }
 }
 

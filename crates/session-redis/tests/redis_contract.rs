@@ -244,6 +244,7 @@ fn new_does_no_io_and_validates_settings() {
             cluster_urls: Vec::new(),
             key_prefix: "sg".into(),
             timeout: Duration::from_millis(100),
+            tls: Default::default(),
         },
         Arc::new(SystemClock),
     );
@@ -255,6 +256,7 @@ fn new_does_no_io_and_validates_settings() {
                 cluster_urls: Vec::new(),
                 key_prefix: prefix.into(),
                 timeout: Duration::from_millis(timeout_ms),
+                tls: Default::default(),
             },
             Arc::new(SystemClock),
         )

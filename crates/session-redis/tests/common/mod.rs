@@ -38,6 +38,7 @@ pub fn settings(url: String, cluster_urls: Vec<String>, timeout: Duration) -> Re
         cluster_urls,
         key_prefix: format!("t{}", random_hex(4).unwrap()),
         timeout,
+        tls: Default::default(),
     }
 }
 
