@@ -47,7 +47,8 @@ macro_rules! store_contract_tests {
             credentials_gate_creates, guards_fold_the_bearer_check_into_writes,
             named_joins_claim_unique_names, screened_groups_answer_before_joining,
             owner_sessions_read_in_one_step, large_owner_evicts_oldest_by_creation,
-            large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity);
+            large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity,
+            scans_walk_every_owner_of_a_prefix);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -1033,4 +1034,39 @@ pub async fn concurrent_named_joins_respect_capacity(b: &dyn Backend) {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), 10, "every name held once");
+}
+
+/// An administrative scan returns every owner of a prefix, and no other.
+pub async fn scans_walk_every_owner_of_a_prefix(b: &dyn Backend) {
+    let st = b.store();
+    let tag = random_hex(6).unwrap();
+    let mut want = Vec::new();
+    for i in 0..37 {
+        let o = Owner::new(Flavor::Quickblox, &[&format!("scan{tag}"), &format!("u{i}")]).unwrap();
+        let mut s = session(b, &o, "s", hour());
+        s.flavor = Flavor::Quickblox;
+        st.create(s, None).await.unwrap();
+        want.push(o);
+    }
+    let other = Owner::new(Flavor::Quickblox, &[&format!("scanx{tag}"), "u"]).unwrap();
+    st.create(session(b, &other, "s", hour()), None).await.unwrap();
+    let prefix = format!("qb:scan{tag}:");
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    let mut calls = 0;
+    loop {
+        let (page, next) = st.scan_owners(&prefix, &cursor, 10).await.unwrap();
+        seen.extend(page);
+        calls += 1;
+        assert!(calls < 10_000, "the scan never ends");
+        if next.is_empty() {
+            break;
+        }
+        cursor = next;
+    }
+    seen.sort();
+    seen.dedup();
+    want.sort();
+    assert_eq!(seen, want);
+    assert!(st.scan_owners(&prefix, "not a cursor", 10).await.is_err());
 }

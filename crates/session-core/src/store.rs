@@ -184,6 +184,17 @@ pub trait SessionStore: Send + Sync + 'static {
         max: u32,
     ) -> Result<()>;
 
+    /// Administrative listing, not for requests: the owners whose string starts with `prefix`
+    /// (`"am:"`, `"am:<network>:"`, ...), about `count` at a time. Start with the cursor `""`;
+    /// the listing is done when the returned cursor is `""` (a page may be empty before that).
+    /// An owner present throughout the walk is returned at least once.
+    async fn scan_owners(
+        &self,
+        prefix: &str,
+        cursor: &str,
+        count: usize,
+    ) -> Result<(Vec<Owner>, String)>;
+
     /// A small JSON document of a collection (tenants, credentials).
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>>;
 

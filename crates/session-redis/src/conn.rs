@@ -231,6 +231,131 @@ impl Connector {
     }
 }
 
+impl Connector {
+    /// One page of a SCAN over every primary: the keys matching `pattern` and the cursor to go
+    /// on with (`""` when done). The cursor is `<node>/<node cursor>`.
+    pub(crate) async fn scan_page(
+        &self,
+        what: &str,
+        pattern: &str,
+        cursor: &str,
+        count: usize,
+    ) -> Result<(Vec<String>, String)> {
+        let (mut node, mut at) = match cursor.split_once('/') {
+            Some((n, c)) => (
+                n.parse::<usize>()
+                    .map_err(|_| Error::invalid("cursor", "not a cursor of this store"))?,
+                c.parse::<u64>()
+                    .map_err(|_| Error::invalid("cursor", "not a cursor of this store"))?,
+            ),
+            None if cursor.is_empty() => (0, 0),
+            None => return Err(Error::invalid("cursor", "not a cursor of this store")),
+        };
+        let work = async {
+            let nodes: Vec<Option<Conn>> = match &self.target {
+                Target::Single(_) => vec![Some(self.conn().await?)],
+                Target::Cluster(..) => {
+                    let mut conn = self.conn().await?;
+                    let slots: Value =
+                        redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
+                    let mut p = primaries(slots);
+                    p.sort();
+                    p.into_iter().map(|_| None).collect()
+                }
+            };
+            let mut keys = Vec::new();
+            while node < nodes.len() && keys.len() < count {
+                let mut conn = match &nodes[node] {
+                    Some(c) => NodeConn::Shared(c.clone()),
+                    None => NodeConn::Direct(self.node(node).await?),
+                };
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(at)
+                    .arg("MATCH")
+                    .arg(pattern)
+                    .arg("COUNT")
+                    .arg(count.max(10))
+                    .query_async(&mut conn)
+                    .await?;
+                keys.extend(batch);
+                if next == 0 {
+                    node += 1;
+                    at = 0;
+                } else {
+                    at = next;
+                }
+            }
+            let cursor = if node >= nodes.len() {
+                String::new()
+            } else {
+                format!("{node}/{at}")
+            };
+            Ok::<_, RedisError>((keys, cursor))
+        };
+        match tokio::time::timeout(self.timeout * 4, work).await {
+            Ok(Ok(page)) => Ok(page),
+            Ok(Err(e)) => Err(map_err(what, e)),
+            Err(_) => Err(Error::StoreUnavailable(format!("redis {what}: the scan timed out"))),
+        }
+    }
+
+    /// A direct connection to the `i`th primary (by address) of the cluster.
+    async fn node(&self, i: usize) -> RedisResult<redis::aio::MultiplexedConnection> {
+        let Target::Cluster(_, seed, tls) = &self.target else {
+            return Err(RedisError::from((ErrorKind::Client, "not a cluster")));
+        };
+        let mut conn = self.conn().await?;
+        let slots: Value = redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
+        let mut p = primaries(slots);
+        p.sort();
+        let (host, port) = p
+            .into_iter()
+            .nth(i)
+            .ok_or_else(|| RedisError::from((ErrorKind::Client, "the cluster changed")))?;
+        let info = (**seed).clone().set_addr(node_addr(seed.addr(), host, port));
+        let client = if tls.is_custom() {
+            redis::Client::build_with_tls(info, tls.certificates())?
+        } else {
+            redis::Client::open(info)?
+        };
+        client.get_multiplexed_async_connection().await
+    }
+}
+
+/// A connection to one node: the store's own (single node) or a direct one (cluster).
+enum NodeConn {
+    Shared(Conn),
+    Direct(redis::aio::MultiplexedConnection),
+}
+
+impl ConnectionLike for NodeConn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            NodeConn::Shared(c) => c.req_packed_command(cmd),
+            NodeConn::Direct(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            NodeConn::Shared(c) => c.req_packed_commands(pipeline, offset, count),
+            NodeConn::Direct(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            NodeConn::Shared(c) => c.get_db(),
+            NodeConn::Direct(c) => c.get_db(),
+        }
+    }
+}
+
 async fn scan_node<C: ConnectionLike>(mut conn: C, pattern: &str, out: &mut Vec<String>) -> RedisResult<()> {
     let mut cursor = 0u64;
     loop {

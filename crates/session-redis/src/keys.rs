@@ -54,6 +54,25 @@ impl Keys {
         }
     }
 
+    /// The SCAN pattern of the owner hashes whose owner starts with `prefix` (owners hold no
+    /// glob characters; anything else is escaped).
+    pub(crate) fn owner_pattern(&self, prefix: &str) -> String {
+        let mut p = String::with_capacity(prefix.len() + 8);
+        for c in prefix.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\' | '{' | '}') {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+        format!("{}{{{p}*}}", self.base)
+    }
+
+    /// The owner of an owner hash's key.
+    pub(crate) fn owner_of(&self, key: &str) -> Option<Owner> {
+        let inner = key.strip_prefix(&self.base)?.strip_prefix('{')?.strip_suffix('}')?;
+        Owner::parse(inner).ok()
+    }
+
     /// `P:2:n:<key>` — one claimed nonce.
     pub(crate) fn nonce(&self, key: &str) -> String {
         format!("{}n:{}", self.base, key)

@@ -629,6 +629,23 @@ impl SessionStore for RedisStore {
             .map(|_| ())
     }
 
+    async fn scan_owners(
+        &self,
+        prefix: &str,
+        cursor: &str,
+        count: usize,
+    ) -> Result<(Vec<Owner>, String)> {
+        let (keys, next) = self
+            .read
+            .scan_page("scan_owners", &self.keys.owner_pattern(prefix), cursor, count)
+            .await?;
+        let owners = keys
+            .iter()
+            .filter_map(|k| self.keys.owner_of(k))
+            .collect();
+        Ok((owners, next))
+    }
+
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
         let mut cmd = redis::cmd("GET");
         cmd.arg(self.keys.doc(collection, id));

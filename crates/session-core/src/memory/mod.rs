@@ -113,6 +113,15 @@ impl MemoryStore {
         dropped
     }
 
+    fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// The owners of shard `i` that still hold sessions or a document.
+    fn shard_owners(&self, i: usize) -> Vec<Owner> {
+        lock(&self.shards[i]).keys().cloned().collect()
+    }
+
     fn now(&self) -> i64 {
         self.clock.now().timestamp_millis()
     }

@@ -420,6 +420,50 @@ impl SessionStore for MemoryStore {
         })
     }
 
+    async fn scan_owners(
+        &self,
+        prefix: &str,
+        cursor: &str,
+        count: usize,
+    ) -> Result<(Vec<Owner>, String)> {
+        // The cursor is `<shard>:<last owner returned>`; shards are walked in order and each
+        // one's matching owners in sorted order.
+        let (mut shard, after) = match cursor.split_once(':') {
+            Some((s, rest)) => (
+                s.parse::<usize>()
+                    .map_err(|_| Error::invalid("cursor", "not a cursor of this store"))?,
+                Some(rest.to_owned()),
+            ),
+            None if cursor.is_empty() => (0, None),
+            None => return Err(Error::invalid("cursor", "not a cursor of this store")),
+        };
+        let mut after = after.filter(|a| !a.is_empty());
+        let mut out = Vec::new();
+        while shard < self.shard_count() {
+            let mut owners: Vec<Owner> = self
+                .shard_owners(shard)
+                .into_iter()
+                .filter(|o| o.as_str().starts_with(prefix))
+                .filter(|o| after.as_deref().is_none_or(|a| o.as_str() > a))
+                .collect();
+            owners.sort();
+            let room = count.max(1) - out.len();
+            if owners.len() > room {
+                owners.truncate(room);
+                let last = owners.last().map(|o| o.as_str().to_owned()).unwrap_or_default();
+                out.extend(owners);
+                return Ok((out, format!("{shard}:{last}")));
+            }
+            out.extend(owners);
+            shard += 1;
+            after = None;
+            if out.len() >= count.max(1) && shard < self.shard_count() {
+                return Ok((out, format!("{shard}:")));
+            }
+        }
+        Ok((out, String::new()))
+    }
+
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
         Ok(self.docs.get(collection, id))
     }
