@@ -48,7 +48,8 @@ macro_rules! store_contract_tests {
             named_joins_claim_unique_names, screened_groups_answer_before_joining,
             owner_sessions_read_in_one_step, large_owner_evicts_oldest_by_creation,
             large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity,
-            scans_walk_every_owner_of_a_prefix);
+            scans_walk_every_owner_of_a_prefix, banned_documents_refuse_creates,
+            leaving_ends_the_group_for_its_host);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -475,7 +476,8 @@ pub async fn refresh_rotation_and_reuse(b: &dyn Backend) {
     let rotated = st
         .rotate_refresh(&r, &hasher().hash("refresh-0"), first.clone())
         .await
-        .unwrap();
+        .unwrap()
+        .session;
     assert_eq!(rotated.refresh_hash, Some(hasher().hash("refresh-1")));
     assert_eq!(rotated.token_hash, Some(hasher().hash("access-1")));
     assert_eq!(rotated.expires_at, first.expires_at);
@@ -483,7 +485,8 @@ pub async fn refresh_rotation_and_reuse(b: &dyn Backend) {
     let again = st
         .rotate_refresh(&r, &hasher().hash("refresh-1"), rotation(b, 2))
         .await
-        .unwrap();
+        .unwrap()
+        .session;
     assert_eq!(again.refresh_hash, Some(hasher().hash("refresh-2")));
     // Reuse of a spent secret: refused, and the whole family is gone.
     assert!(matches!(
@@ -662,6 +665,7 @@ pub async fn doc_upsert_inserts_then_patches(b: &dyn Backend) {
         fresh: doc(serde_json::json!({"id": "u-1", "name": name, "at": 1})),
         patch: vec![("name".into(), name.into())],
         stamp: Some("at".into()),
+        ..DocUpsert::default()
     };
     let mut first = NewSession::new(session(b, &o, "a", hour()));
     first.doc = Some(up("Ann"));
@@ -682,11 +686,31 @@ pub async fn doc_upsert_inserts_then_patches(b: &dyn Backend) {
     assert!(d["at"].as_i64().unwrap() > 1);
     assert_eq!(doc_value(&st.owner_doc(&o).await.unwrap().unwrap()), d);
     assert_eq!(st.owner_doc(&owner("nodoc")).await.unwrap(), None);
+    // Defaults stay implicit; a flag on the document refuses creates.
+    let mut plain = NewSession::new(session(b, &o, "d", hour()));
+    plain.doc = Some(DocUpsert {
+        patch: vec![("nick".into(), "u-1".into())],
+        defaults: vec![("nick".into(), "u-1".into())],
+        refuse_if: Some("banned".into()),
+        ..up("Bea")
+    });
+    let out = st.create_with(plain).await.unwrap();
+    assert_eq!(doc_value(&out.doc.unwrap()), d, "a patch to the default changes nothing");
     // The document outlives the owner's sessions.
-    for id in ["a", "b", "c"] {
+    for id in ["a", "b", "c", "d"] {
         st.delete(&SessionRef::new(o.clone(), sid(id))).await.unwrap();
     }
     assert_eq!(doc_value(&st.owner_doc(&o).await.unwrap().unwrap()), d);
+    // A refresh rotation hands the document back too.
+    let mut fam = session(b, &o, "fam", hour());
+    fam.token_hash = Some(hasher().hash("access-0"));
+    fam.refresh_hash = Some(hasher().hash("refresh-0"));
+    st.create(fam.clone(), None).await.unwrap();
+    let rotated = st
+        .rotate_refresh(&fam.reference(), &hasher().hash("refresh-0"), rotation(b, 1))
+        .await
+        .unwrap();
+    assert_eq!(doc_value(&rotated.doc.unwrap()), d);
 }
 
 /// One session per device: a new session retires the owner's older ones on its device.
@@ -1069,4 +1093,53 @@ pub async fn scans_walk_every_owner_of_a_prefix(b: &dyn Backend) {
     want.sort();
     assert_eq!(seen, want);
     assert!(st.scan_owners(&prefix, "not a cursor", 10).await.is_err());
+}
+
+/// A document flagged by `refuse_if` refuses creates, and nothing is stored.
+pub async fn banned_documents_refuse_creates(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("ban");
+    let mut first = NewSession::new(session(b, &o, "a", hour()));
+    first.doc = Some(DocUpsert {
+        fresh: doc(serde_json::json!({"id": "u-1", "ban": true})),
+        refuse_if: Some("ban".into()),
+        ..DocUpsert::default()
+    });
+    // Inserting a flagged document is allowed; only an existing one refuses.
+    st.create_with(first.clone()).await.unwrap();
+    let mut second = first.clone();
+    second.session = session(b, &o, "b", hour());
+    assert!(matches!(st.create_with(second).await, Err(Error::Forbidden)));
+    assert_eq!(st.count_by_owner(&o).await.unwrap(), 1);
+}
+
+/// A member leaves its group; the host leaving ends the group.
+pub async fn leaving_ends_the_group_for_its_host(b: &dyn Backend) {
+    let st = b.store();
+    let (g, mut host) = group_and_host(b, "leave2", hour());
+    host.token_hash = Some(hasher().hash("h"));
+    st.create_group(g.clone(), host.clone()).await.unwrap();
+    let mut m1 = member(&g, "m1");
+    m1.token_hash = Some(hasher().hash("m"));
+    st.join_group(&g.reference(), m1.clone(), 5).await.unwrap();
+    let as_m1 = Guard {
+        id: m1.id.clone(),
+        token: hasher().hash("m"),
+        role: None,
+    };
+    assert!(matches!(
+        st.leave_group(&g.reference(), &m1.id, Some(&Guard { token: hasher().hash("x"), ..as_m1.clone() }), "Host")
+            .await,
+        Err(Error::Unauthorized)
+    ));
+    assert_eq!(st.leave_group(&g.reference(), &m1.id, Some(&as_m1), "Host").await.unwrap(), 1);
+    assert_eq!(st.leave_group(&g.reference(), &m1.id, None, "Host").await.unwrap(), 0);
+    st.join_group(&g.reference(), member(&g, "m2"), 5).await.unwrap();
+    let as_host = Guard {
+        id: host.id.clone(),
+        token: hasher().hash("h"),
+        role: None,
+    };
+    assert_eq!(st.leave_group(&g.reference(), &host.id, Some(&as_host), "Host").await.unwrap(), 3);
+    assert!(st.get(&g.reference()).await.unwrap().is_none());
 }

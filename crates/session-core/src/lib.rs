@@ -26,7 +26,7 @@ pub use model::{
     Attrs, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session, SessionId,
     SessionPatch, SessionRef,
 };
-pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession};
+pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Rotated};
 pub use record::{Head, Record};
 pub use store::{ExpiryCounter, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

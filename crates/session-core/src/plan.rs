@@ -41,16 +41,23 @@ impl NewSession {
 }
 
 /// The owner's document, a MessagePack map: `fresh` is stored when there is none; otherwise
-/// every `(key, value)` of `patch` that differs from the stored value replaces it, and when
-/// anything changed `stamp` is set to the store's now (integer milliseconds).
-#[derive(Debug, Clone, PartialEq)]
+/// every `(key, value)` of `patch` that differs from the stored value replaces it (a member
+/// missing from the document has its value in `defaults`, and a member set to its default is
+/// left out), and when anything changed `stamp` is set to the store's now (integer
+/// milliseconds). When the stored document has the member `refuse_if` set to `true`, nothing
+/// is changed or created and the create is [`crate::Error::Forbidden`].
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocUpsert {
     /// The document to insert (a MessagePack map).
     pub fresh: Vec<u8>,
     /// String members to set on an existing document.
     pub patch: Vec<(String, String)>,
+    /// The values of members a document leaves out.
+    pub defaults: Vec<(String, String)>,
     /// The member that records when the document last changed.
     pub stamp: Option<String>,
+    /// A boolean member that, when true, refuses the create.
+    pub refuse_if: Option<String>,
 }
 
 /// The result of a create.
@@ -64,6 +71,15 @@ pub struct Created {
     pub doc: Option<Vec<u8>>,
     /// Whether the create inserted that document.
     pub doc_inserted: bool,
+}
+
+/// A refresh rotation's result: the session with its new secrets, and the owner's document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rotated {
+    /// The session after the rotation.
+    pub session: crate::model::Session,
+    /// The owner's document, if it has one.
+    pub doc: Option<Vec<u8>>,
 }
 
 /// A bearer check folded into a write: the session `id` of the same owner must be live, hold

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::model::{
     Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
 };
-use crate::plan::{Candidate, Created, Guard, NewSession};
+use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
 use crate::token::TokenHash;
 
 /// A shared, dynamically dispatched store.
@@ -154,6 +154,17 @@ pub trait SessionStore: Send + Sync + 'static {
         guard: Option<&Guard>,
     ) -> Result<bool>;
 
+    /// The member `member` leaves `group` behind `guard`; when the member's role is `ends_role`
+    /// the whole group ends with it. Returns how many sessions were deleted (0 when `member` is
+    /// not a live member of the group).
+    async fn leave_group(
+        &self,
+        group: &SessionRef,
+        member: &SessionId,
+        guard: Option<&Guard>,
+        ends_role: &str,
+    ) -> Result<usize>;
+
     /// Deletes a group with all its members. Returns how many sessions were deleted.
     async fn delete_group(&self, group: &SessionRef) -> Result<usize> {
         self.delete(group).await
@@ -172,7 +183,7 @@ pub trait SessionStore: Send + Sync + 'static {
         r: &SessionRef,
         presented: &TokenHash,
         next: Rotation,
-    ) -> Result<Session>;
+    ) -> Result<Rotated>;
 
     /// Stores a credential of the owner (an Amity secure-mode auth token) for `ttl`, keeping at
     /// most `max` live ones (the oldest go first).

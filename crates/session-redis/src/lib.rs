@@ -30,7 +30,7 @@ use session_core::memory::check_member_of;
 use session_core::record::{pack, subject_value};
 use session_core::{
     Candidate, Created, Cursor, Error, ExpiryCounter, Flavor, Guard, Joined, LimitPolicy,
-    NewSession, Owner, Page, Result, Rotation, Session, SessionId, SessionPatch, SessionRef,
+    NewSession, Owner, Page, Result, Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef,
     SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
 };
 
@@ -189,6 +189,26 @@ impl RedisStore {
         Ok((to_millis(s.expires_at) > self.now_ms()).then_some(s))
     }
 
+    /// Removes `member` from `group` (the whole group when its role is `ends_role`).
+    async fn leave(
+        &self,
+        group: &SessionRef,
+        member: &SessionId,
+        guard: Option<&Guard>,
+        ends_role: &str,
+    ) -> Result<usize> {
+        let mut args = vec![text(group.id.as_str()), text(member.as_str())];
+        args.extend(guard_args(guard));
+        args.push(text(ends_role));
+        match self
+            .script("remove_member", &SCRIPTS.remove_member, &group.owner, args, false)
+            .await?
+        {
+            Value::Int(n) => Ok(n.max(0) as usize),
+            v => Err(guard_error("remove_member", &string("remove_member", v)?)),
+        }
+    }
+
     async fn group_script(
         &self,
         what: &str,
@@ -279,9 +299,15 @@ impl SessionStore for RedisStore {
                     args.push(text(k.as_str()));
                     args.push(text(v.as_str()));
                 }
+                args.push(text(up.defaults.len().to_string()));
+                for (k, v) in &up.defaults {
+                    args.push(text(k.as_str()));
+                    args.push(text(v.as_str()));
+                }
                 args.push(text(up.stamp.clone().unwrap_or_default()));
+                args.push(text(up.refuse_if.clone().unwrap_or_default()));
             }
-            None => args.extend([Vec::new(), text("0"), Vec::new()]),
+            None => args.extend([Vec::new(), text("0"), text("0"), Vec::new(), Vec::new()]),
         }
         let reply = self
             .script("create", &SCRIPTS.create, &s.owner, args, false)
@@ -303,6 +329,7 @@ impl SessionStore for RedisStore {
             "conflict" => Err(conflict(&s.id)),
             "full" => Err(Error::CapacityReached),
             "unauthorized" => Err(Error::Unauthorized),
+            "refused" => Err(Error::Forbidden),
             other => Err(unexpected_status("create", other)),
         }
     }
@@ -556,15 +583,17 @@ impl SessionStore for RedisStore {
         member: &SessionId,
         guard: Option<&Guard>,
     ) -> Result<bool> {
-        let mut args = vec![text(group.id.as_str()), text(member.as_str())];
-        args.extend(guard_args(guard));
-        match self
-            .script("remove_member", &SCRIPTS.remove_member, &group.owner, args, false)
-            .await?
-        {
-            Value::Int(n) => Ok(n == 1),
-            v => Err(guard_error("remove_member", &string("remove_member", v)?)),
-        }
+        self.leave(group, member, guard, "").await.map(|n| n > 0)
+    }
+
+    async fn leave_group(
+        &self,
+        group: &SessionRef,
+        member: &SessionId,
+        guard: Option<&Guard>,
+        ends_role: &str,
+    ) -> Result<usize> {
+        self.leave(group, member, guard, ends_role).await
     }
 
     async fn claim_nonce(&self, key: &str, ttl: Duration) -> Result<bool> {
@@ -589,7 +618,7 @@ impl SessionStore for RedisStore {
         r: &SessionRef,
         presented: &TokenHash,
         next: Rotation,
-    ) -> Result<Session> {
+    ) -> Result<Rotated> {
         let args = vec![
             text(r.id.as_str()),
             presented.as_bytes().to_vec(),
@@ -600,11 +629,14 @@ impl SessionStore for RedisStore {
         let reply = self
             .script("rotate_refresh", &SCRIPTS.rotate, &r.owner, args, false)
             .await?;
-        let (st, rest) = status("rotate_refresh", reply)?;
+        let (st, mut rest) = status("rotate_refresh", reply)?;
         match st.as_str() {
-            "ok" => self
-                .record_reply("rotate_refresh", r, Value::Array(rest.collect()))?
-                .ok_or(Error::NotFound),
+            "ok" => {
+                let (head, body) = (rest.next(), rest.next());
+                let session = session("rotate_refresh", r, head, body)?;
+                let doc = opt_bytes("rotate_refresh", rest.next().unwrap_or(Value::Nil))?;
+                Ok(Rotated { session, doc })
+            }
             "notfound" => Err(Error::NotFound),
             "replay" => Err(Error::Replay),
             "unauthorized" => Err(Error::Unauthorized),

@@ -70,8 +70,7 @@ async fn writes_over_maxmemory_are_refused_whole() {
                         serde_json::json!({"id": i, "name": "x".repeat(40)}).as_object().unwrap(),
                     )
                     .unwrap(),
-                    patch: Vec::new(),
-                    stamp: None,
+                    ..DocUpsert::default()
                 });
                 n.retire_device = true;
                 (s, n)

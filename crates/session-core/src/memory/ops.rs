@@ -14,7 +14,7 @@ use crate::model::{
     truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session,
     SessionId, SessionPatch, SessionRef,
 };
-use crate::plan::{Candidate, Created, Guard, NewSession};
+use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
 use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
 use crate::token::TokenHash;
 
@@ -342,6 +342,28 @@ impl SessionStore for MemoryStore {
         })
     }
 
+    async fn leave_group(
+        &self,
+        group: &SessionRef,
+        member: &SessionId,
+        guard: Option<&Guard>,
+        ends_role: &str,
+    ) -> Result<usize> {
+        self.with_owner(&group.owner, |st, now| {
+            st.check(guard, now)?;
+            let Some(m) = st.live(member, now) else {
+                return Ok(0);
+            };
+            if m.parent.as_ref() != Some(&group.id) {
+                return Ok(0);
+            }
+            let ends = m.head()?.role == Some(ends_role);
+            let mut gone = Vec::new();
+            st.remove_tree(if ends { &group.id } else { member }, &mut gone);
+            Ok(gone.len())
+        })
+    }
+
     async fn claim_nonce(&self, key: &str, ttl: Duration) -> Result<bool> {
         if ttl <= Duration::zero() {
             return Ok(true);
@@ -357,7 +379,7 @@ impl SessionStore for MemoryStore {
         r: &SessionRef,
         presented: &TokenHash,
         next: Rotation,
-    ) -> Result<Session> {
+    ) -> Result<Rotated> {
         self.with_owner(&r.owner, |st, now| {
             let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
                 return Err(Error::NotFound);
@@ -375,7 +397,10 @@ impl SessionStore for MemoryStore {
                         spent.remove(0);
                     }
                 }
-                return Ok(s);
+                return Ok(Rotated {
+                    session: s,
+                    doc: st.doc.clone(),
+                });
             }
             let reused = st
                 .spent

@@ -1,5 +1,6 @@
 -- create: ARGV id, head, body ('' = none), limit ('' = none), policy ('r' | 'e'), retire ('1'),
--- credential hash (''), fresh document (''), n, n x (key, value) patch, stamp ('').
+-- credential hash (''), fresh document (''), n, n x (key, value) patch, m, m x (key, value)
+-- defaults, stamp (''), refusing flag ('').
 -- Returns {'ok', {evicted...}, {retired...}, doc | false, inserted 0/1} | {'conflict'} |
 -- {'full'} | {'unauthorized'}.
 local id, rec, body = arg(), arg(), arg()
@@ -7,7 +8,10 @@ local max, policy, retire, cred = tonumber(arg()), arg(), arg() == '1', arg()
 local fresh, np = arg(), tonumber(arg())
 local patch = {}
 for _ = 1, np do patch[#patch + 1] = { arg(), arg() } end
-local stamp = arg()
+local nd = tonumber(arg())
+local defaults = {}
+for _ = 1, nd do local k = arg(); defaults[k] = arg() end
+local stamp, refuse_if = arg(), arg()
 local h = head(rec)
 
 local m = redis.call('HMGET', H, '~', 's' .. id)
@@ -83,11 +87,22 @@ end
 local doc, inserted = false, 0
 if fresh ~= '' then
   if st.doc then
+    local d = nil
+    if refuse_if ~= '' then
+      d = cmsgpack.unpack(st.doc)
+      if d[refuse_if] == true then flush(st); return { 'refused' } end
+    end
     if np > 0 then
-      local d = cmsgpack.unpack(st.doc)
+      d = d or cmsgpack.unpack(st.doc)
       local changed = false
       for _, kv in ipairs(patch) do
-        if d[kv[1]] ~= kv[2] then d[kv[1]] = kv[2]; changed = true end
+        local k, v = kv[1], kv[2]
+        local current = d[k]
+        if current == nil then current = defaults[k] end
+        if current ~= v then
+          if defaults[k] == v then d[k] = nil else d[k] = v end
+          changed = true
+        end
       end
       if changed then
         if stamp ~= '' then d[stamp] = now end

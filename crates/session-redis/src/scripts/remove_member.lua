@@ -1,12 +1,14 @@
--- remove_member: ARGV group id, member id, guard id (''), guard token, guard role ('').
--- Returns 1 | 0 | 'unauthorized' | 'forbidden'.
-local gid, mid, guard_id, gtoken, grole = arg(), arg(), arg(), arg(), arg()
+-- remove_member / leave: ARGV group id, member id, guard id (''), guard token, guard role (''),
+-- ending role (''): when the member's role is it, the whole group goes.
+-- Returns the number of sessions deleted | 'unauthorized' | 'forbidden'.
+local gid, mid, guard_id, gtoken, grole, ends = arg(), arg(), arg(), arg(), arg(), arg()
 local st = load()
 prune_all(st)
 local failure = guard_failure(st, guard_id, gtoken, grole)
 if failure then flush(st); return failure end
 local h = st.heads[mid]
 if not h or h.parent ~= gid then flush(st); return 0 end
-remove_tree(st, mid, nil)
+local out = {}
+if ends ~= '' and h.role == ends then remove_tree(st, gid, out) else remove_tree(st, mid, out) end
 flush(st)
-return 1
+return #out

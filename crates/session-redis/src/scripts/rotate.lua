@@ -1,5 +1,6 @@
 -- rotate_refresh: ARGV id, presented hash, new token hash, new refresh hash, new expiry ms.
--- Returns {'ok', head, body | false} | {'notfound'} | {'replay'} | {'unauthorized'}.
+-- Returns {'ok', head, body | false, owner document | false} | {'notfound'} | {'replay'} |
+-- {'unauthorized'}.
 local id, presented, token, refresh, exp = arg(), arg(), arg(), arg(), tonumber(arg())
 
 local st = load()
@@ -15,7 +16,7 @@ if h.refresh and h.token and h.refresh == presented then
   st.spent[id] = spent
   set(st, 'r' .. id, spent)
   flush(st)
-  return { 'ok', next_rec, st.bodies[id] or false }
+  return { 'ok', next_rec, st.bodies[id] or false, st.doc or false }
 end
 local spent = st.spent[id] or ''
 local prefix = string.sub(presented, 1, 8)
