@@ -1,13 +1,12 @@
 //! Request bodies (validated field by field, so every failure names its field) and response
 //! bodies.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::errors::FieldError;
-use crate::network::Network;
+use crate::roles::RoleView;
 use crate::users::{UserChanges, UserView};
 
 /// Longest `userId`.
@@ -47,6 +46,161 @@ impl ApiVersion {
             Self::V5 => "v5",
         }
     }
+}
+
+// The request bodies as the document shows them. They are read as JSON objects and checked field
+// by field (below), so these structs describe the wire, and the parsing code is the authority on
+// it (the conformance tests hold their length limits to its constants). Unknown fields are
+// ignored and `null` counts as absent everywhere.
+
+/// `deviceInfo.kind`.
+#[derive(ToSchema)]
+#[schema(as = AmityDeviceKind, rename_all = "lowercase")]
+pub enum DeviceKind {
+    /// iOS.
+    Ios,
+    /// Android.
+    Android,
+    /// A browser.
+    Web,
+    /// Node.js.
+    Node,
+}
+
+/// The device a session is issued to; kept in the access token's `user.deviceInfo` (other
+/// members are dropped).
+#[derive(ToSchema)]
+#[schema(as = AmityDeviceInfo, rename_all = "camelCase")]
+pub struct DeviceInfo {
+    /// Required when `deviceInfo` is sent.
+    pub kind: DeviceKind,
+    /// Any length: only the first 100 characters are kept (browsers send their user agent).
+    #[schema(example = "iPhone15,2")]
+    pub model: Option<String>,
+    /// The SDK's version.
+    #[schema(max_length = 30, example = "6.30.0")]
+    pub sdk_version: Option<String>,
+}
+
+/// The body of `POST /api/v3/sessions` (`profileHandle` is not part of v3 and is ignored).
+#[derive(ToSchema)]
+#[schema(as = AmityRegisterV3Request, rename_all = "camelCase")]
+pub struct RegisterV3 {
+    /// The user; created on first sight.
+    #[schema(min_length = 1, max_length = 50, example = "alice")]
+    pub user_id: String,
+    /// The device; with `one_session_per_device`, a login retires the user's older sessions
+    /// on it.
+    #[schema(min_length = 1, max_length = 150, example = "laptop-1")]
+    pub device_id: String,
+    /// The device's description (`{}` when absent).
+    pub device_info: Option<DeviceInfo>,
+    /// The user's shown name; changes the stored user when sent.
+    #[schema(max_length = 100, example = "Alice")]
+    pub display_name: Option<String>,
+    /// Required on a network in secure mode: a live token from the authentication-token
+    /// routes for this `userId`. Only length-checked otherwise.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        example = "5f1ed1f8c9a0c3d1b8e4a7f2c6d9e0b1a2c3d4e5"
+    )]
+    pub auth_token: Option<String>,
+}
+
+/// The body of `POST /api/v4/sessions`: v3's, plus `profileHandle`.
+#[derive(ToSchema)]
+#[schema(as = AmityRegisterV4Request, rename_all = "camelCase")]
+pub struct RegisterV4 {
+    /// The user; created on first sight.
+    #[schema(min_length = 1, max_length = 50, example = "alice")]
+    pub user_id: String,
+    /// The device; with `one_session_per_device`, a login retires the user's older sessions
+    /// on it.
+    #[schema(min_length = 1, max_length = 150, example = "laptop-1")]
+    pub device_id: String,
+    /// The device's description (`{}` when absent).
+    pub device_info: Option<DeviceInfo>,
+    /// The user's shown name; changes the stored user when sent.
+    #[schema(max_length = 100, example = "Alice")]
+    pub display_name: Option<String>,
+    /// The user's handle; changes the stored user when sent.
+    #[schema(max_length = 100, example = "alice")]
+    pub profile_handle: Option<String>,
+    /// Required on a network in secure mode: a live token from the authentication-token
+    /// routes for this `userId`. Only length-checked otherwise.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        example = "5f1ed1f8c9a0c3d1b8e4a7f2c6d9e0b1a2c3d4e5"
+    )]
+    pub auth_token: Option<String>,
+}
+
+/// The body of `POST /api/v5/sessions`: v4's, with `userId` not starting with `ADMIN_` or
+/// `DELETED_`.
+#[derive(ToSchema)]
+#[schema(as = AmityRegisterV5Request, rename_all = "camelCase")]
+pub struct RegisterV5 {
+    /// The user; created on first sight. Must not start with `ADMIN_` or `DELETED_`.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^(?!ADMIN_|DELETED_)",
+        example = "alice"
+    )]
+    pub user_id: String,
+    /// The device; with `one_session_per_device`, a login retires the user's older sessions
+    /// on it (the SDK's renewal re-posts this route).
+    #[schema(min_length = 1, max_length = 150, example = "laptop-1")]
+    pub device_id: String,
+    /// The device's description (`{}` when absent).
+    pub device_info: Option<DeviceInfo>,
+    /// The user's shown name; changes the stored user when sent.
+    #[schema(max_length = 100, example = "Alice")]
+    pub display_name: Option<String>,
+    /// The user's handle; changes the stored user when sent.
+    #[schema(max_length = 100, example = "alice")]
+    pub profile_handle: Option<String>,
+    /// Required on a network in secure mode: a live token from the authentication-token
+    /// routes for this `userId`. Only length-checked otherwise.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        example = "5f1ed1f8c9a0c3d1b8e4a7f2c6d9e0b1a2c3d4e5"
+    )]
+    pub auth_token: Option<String>,
+}
+
+/// The body of `POST /api/v4/sessions/refresh`.
+#[derive(ToSchema)]
+#[schema(as = AmityRefreshRequest, rename_all = "camelCase")]
+pub struct Refresh {
+    /// The `refreshToken` of the last login or refresh; each works once.
+    #[schema(
+        min_length = 1,
+        max_length = 1024,
+        example = "YWxpY2U.8693ab6ca453e91f63c6635a1a3ad71c.TRfAejqER2Njc3liW6jY4zNeJP6XyidY3Z3BP3wpNUI"
+    )]
+    pub refresh_token: String,
+}
+
+/// The body of `POST /api/v4/authentication/token`.
+#[derive(ToSchema)]
+#[schema(as = AmityAuthTokenRequest, rename_all = "camelCase")]
+pub struct AuthToken {
+    /// Whom the token is for.
+    #[schema(min_length = 1, max_length = 50, example = "alice")]
+    pub user_id: String,
+}
+
+/// The query of `GET /api/v3/authentication/token`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct AuthTokenQuery {
+    /// Whom the token is for.
+    #[param(min_length = 1, max_length = 50, example = "alice")]
+    pub user_id: String,
 }
 
 /// `POST /api/v{3,4,5}/sessions`.
@@ -260,70 +414,6 @@ fn check_string(
         ));
     }
     Ok(Some(s.clone()))
-}
-
-/// ISO 8601 UTC with milliseconds, e.g. `2024-05-01T12:00:00.000Z`.
-pub fn iso(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// A role as a response shows it (from the network's configuration).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = AmityRole)]
-pub struct RoleView {
-    /// The role's id.
-    #[schema(example = "moderator")]
-    role_id: String,
-    /// Its shown name (the id when none is configured).
-    #[schema(example = "Moderator")]
-    display_name: String,
-    /// What it grants.
-    #[schema(example = json!(["BAN_USER", "MUTE_CHANNEL"]))]
-    permissions: Vec<String>,
-    /// The network's `last_cache_purge`.
-    #[schema(example = "2020-01-01T00:00:00.000Z")]
-    created_at: String,
-    /// The network's `last_cache_purge`.
-    #[schema(example = "2020-01-01T00:00:00.000Z")]
-    updated_at: String,
-    /// Always false.
-    is_deleted: bool,
-}
-
-impl RoleView {
-    /// The network's roles among `role_ids`.
-    pub fn of(network: &Network, role_ids: &[String]) -> Vec<Self> {
-        let stamp = network.settings.last_cache_purge.clone();
-        network
-            .settings
-            .roles
-            .iter()
-            .filter(|r| role_ids.contains(&r.role_id))
-            .map(|r| Self {
-                role_id: r.role_id.clone(),
-                display_name: r.display_name.clone().unwrap_or_else(|| r.role_id.clone()),
-                permissions: r.permissions.clone(),
-                created_at: stamp.clone(),
-                updated_at: stamp.clone(),
-                is_deleted: false,
-            })
-            .collect()
-    }
-
-    /// The permissions the roles `role_ids` grant, sorted and without repeats.
-    pub fn permissions_of(network: &Network, role_ids: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = network
-            .settings
-            .roles
-            .iter()
-            .filter(|r| role_ids.contains(&r.role_id))
-            .flat_map(|r| r.permissions.iter().cloned())
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
 }
 
 /// The session response of every version: v3, v4 and refresh carry `refreshToken`; v5 carries
@@ -558,13 +648,5 @@ mod tests {
                 ["userId"]
             );
         }
-    }
-
-    #[test]
-    fn iso_times_have_milliseconds_and_z() {
-        let t = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(iso(t), "2024-05-01T12:00:00.000Z");
     }
 }

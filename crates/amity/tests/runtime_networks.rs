@@ -47,11 +47,11 @@ async fn store_networks_serve_secure_mode_login_and_bearer_checks() {
         .doc_put(tenants::AMITY_NETWORKS, &id, &doc.to_string())
         .await
         .unwrap();
-    let app = test::init_service(
-        App::new()
-            .configure(|cfg| amity::configure(cfg, core.clone(), Arc::new(Settings::default()))),
-    )
-    .await;
+    let app =
+        test::init_service(App::new().configure(|cfg| {
+            amity::routes::mount(cfg, core.clone(), Arc::new(Settings::default()))
+        }))
+        .await;
 
     // The server key alone finds the network (no x-api-key sent).
     let req = test::TestRequest::post()
@@ -137,7 +137,7 @@ async fn configuration_wins_and_bad_documents_are_ignored() {
     .await;
     put("elsewhere", json!({"api_key": "mismatch"}).to_string()).await;
     let app = test::init_service(
-        App::new().configure(|cfg| amity::configure(cfg, core.clone(), Arc::new(settings))),
+        App::new().configure(|cfg| amity::routes::mount(cfg, core.clone(), Arc::new(settings))),
     )
     .await;
 

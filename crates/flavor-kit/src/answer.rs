@@ -218,7 +218,9 @@ mod tests {
 
     fn text(r: HttpResponse) -> String {
         let bytes = actix_web::body::to_bytes(r.into_body());
-        let bytes = futures_util::FutureExt::now_or_never(bytes).unwrap().unwrap();
+        let bytes = futures_util::FutureExt::now_or_never(bytes)
+            .unwrap()
+            .unwrap();
         String::from_utf8(bytes.to_vec()).unwrap()
     }
 

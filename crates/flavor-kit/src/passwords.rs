@@ -38,7 +38,8 @@ pub fn hash_now(password: &str) -> Result<String> {
 /// Whether `password` matches the PHC string `phc`, computed on the calling thread; an error
 /// when `phc` is not a PHC string.
 pub fn verify_now(password: &str, phc: &str) -> Result<bool> {
-    let parsed = PasswordHash::new(phc).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
+    let parsed =
+        PasswordHash::new(phc).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
     Ok(argon2()?
         .verify_password(password.as_bytes(), &parsed)
         .is_ok())

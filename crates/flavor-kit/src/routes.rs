@@ -41,7 +41,7 @@ macro_rules! routes {
         /// Every resource (paths relative to the prefix), each passed through `decorate`, with a
         /// 405 and `Allow` for other methods and the request path in its error answers.
         pub fn resources(
-            decorate: impl Fn(
+            decorate: &dyn Fn(
                 $crate::__private::actix_web::Resource,
             ) -> $crate::__private::actix_web::Resource,
         ) -> Vec<impl $crate::__private::actix_web::dev::HttpServiceFactory> {
@@ -126,9 +126,11 @@ async fn with_instance(
 
 /// The answer of a flavor's scope to a path no route takes: `error`, with the request path.
 pub fn fallback<E: FlavorError + 'static>(error: fn() -> E) -> Route {
-    web::to(move |req: HttpRequest| -> Ready<Result<HttpResponse, Rejection>> {
-        ready(Err(Rejection::from(error()).at(req.path())))
-    })
+    web::to(
+        move |req: HttpRequest| -> Ready<Result<HttpResponse, Rejection>> {
+            ready(Err(Rejection::from(error()).at(req.path())))
+        },
+    )
 }
 
 #[cfg(test)]
@@ -205,11 +207,13 @@ mod tests {
     }
 
     async fn call(method: actix_web::http::Method, path: &str) -> (StatusCode, String, String) {
-        let app = test::init_service(App::new().service(
-            web::scope("/t")
-                .service(table::resources(|r| r))
-                .default_service(fallback(|| Missing)),
-        ))
+        let app = test::init_service(
+            App::new().service(
+                web::scope("/t")
+                    .service(table::resources(&|r| r))
+                    .default_service(fallback(|| Missing)),
+            ),
+        )
         .await;
         let req = test::TestRequest::default()
             .method(method)

@@ -1,8 +1,102 @@
 //! The fields of the two requests that carry credentials, checked and typed.
 
+use utoipa::ToSchema;
+
 use crate::errors::{FieldProblem, RequestError};
 use crate::params::{integer, Params};
 use crate::settings::MAX_ID;
+
+// The bodies as the document shows them. They are read field by field (see [`crate::params`] and
+// the parsers below), not deserialized, so these structs describe the wire, and the parsing code
+// is the authority on it.
+
+/// The form body of `POST /session.json`, what the SDKs send
+/// (`application/x-www-form-urlencoded`). `applicationId` and `authKey` are accepted as
+/// aliases. The signature covers every other parameter, `name=value` with decoded values, sorted
+/// bytewise and joined with `&`.
+#[derive(ToSchema)]
+#[schema(as = QuickbloxCreateSessionForm)]
+pub struct CreateSessionForm {
+    /// The application id (alias `applicationId`).
+    #[schema(example = 4242, minimum = 1)]
+    pub application_id: u64,
+    /// The application's auth key (alias `authKey`).
+    #[schema(example = "k3yK3yK3y")]
+    pub auth_key: String,
+    /// Unix seconds, within `timestamp_window_seconds` of the server's clock.
+    #[schema(example = 1795321896)]
+    pub timestamp: i64,
+    /// Any integer; the (application, timestamp, nonce) triple is accepted once.
+    #[schema(example = 14632)]
+    pub nonce: i64,
+    /// Hex HMAC-SHA1 (40 digits) or HMAC-SHA256 (64 digits) under the application's
+    /// `auth_secret` of the other parameters.
+    #[schema(example = "2f0d5bbdc3cd4b4a38bb6f3c9b5e0d5f1e3b3f0a")]
+    pub signature: String,
+    /// For a user session: the user's login (or give `user[email]`).
+    #[schema(rename = "user[login]", required = false)]
+    pub user_login: String,
+    /// For a user session: the user's e-mail address, instead of `user[login]`.
+    #[schema(rename = "user[email]", required = false)]
+    pub user_email: String,
+    /// For a user session: the user's password.
+    #[schema(rename = "user[password]", required = false)]
+    pub user_password: String,
+}
+
+/// The JSON body of `POST /session.json`: the form's fields, numbers as numbers or strings,
+/// the user's credentials flat (`"user[login]"`) or nested under `user`.
+#[derive(ToSchema)]
+#[schema(as = QuickbloxCreateSessionJson)]
+pub struct CreateSessionJson {
+    /// The application id (alias `applicationId`).
+    #[schema(example = 4242, minimum = 1)]
+    pub application_id: u64,
+    /// The application's auth key (alias `authKey`).
+    #[schema(example = "k3yK3yK3y")]
+    pub auth_key: String,
+    /// Unix seconds, within `timestamp_window_seconds` of the server's clock.
+    #[schema(example = 1795321896)]
+    pub timestamp: i64,
+    /// Any integer; the (application, timestamp, nonce) triple is accepted once.
+    #[schema(example = 14632)]
+    pub nonce: i64,
+    /// Hex HMAC-SHA1 or HMAC-SHA256 of the other parameters (nested ones flattened to
+    /// `user[login]`).
+    #[schema(example = "2f0d5bbdc3cd4b4a38bb6f3c9b5e0d5f1e3b3f0a")]
+    pub signature: String,
+    /// For a user session.
+    pub user: Option<UserCredentials>,
+}
+
+/// A user's credentials: `login` or `email`, with `password`.
+#[derive(ToSchema)]
+#[schema(as = QuickbloxUserCredentials)]
+pub struct UserCredentials {
+    /// The login.
+    #[schema(example = "alice")]
+    pub login: Option<String>,
+    /// The e-mail address, instead of the login.
+    pub email: Option<String>,
+    /// The password.
+    #[schema(example = "alice-pass")]
+    pub password: String,
+}
+
+/// The body of `POST /login.json`, form or JSON: `login` or `email` with `password` (also
+/// accepted as `user[login]`, `user[email]`, `user[password]`, or nested under `user`).
+#[derive(ToSchema)]
+#[schema(as = QuickbloxLogin)]
+pub struct LoginBody {
+    /// The login.
+    #[schema(example = "alice")]
+    pub login: Option<String>,
+    /// The e-mail address, instead of the login.
+    pub email: Option<String>,
+    /// The password.
+    #[schema(example = "alice-pass")]
+    pub password: String,
+}
 
 /// How a user names itself, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -78,7 +78,7 @@ async fn run_time_api_keys_come_from_the_store() {
     let s = settings();
     let jwt = bearer(&s);
     let app = test::init_service(
-        App::new().configure(|c| quicksync::configure(c, deps.clone(), Arc::new(s.clone()))),
+        App::new().configure(|c| quicksync::routes::mount(c, deps.clone(), Arc::new(s.clone()))),
     )
     .await;
     let create = |key: &'static str| {
@@ -197,11 +197,10 @@ impl SessionStore for DownStore {
 async fn an_unavailable_store_is_503_problem_details() {
     let s = settings();
     let jwt = bearer(&s);
-    let app =
-        test::init_service(App::new().configure(|c| {
-            quicksync::configure(c, core(Arc::new(DownStore)), Arc::new(s.clone()))
-        }))
-        .await;
+    let app = test::init_service(App::new().configure(|c| {
+        quicksync::routes::mount(c, core(Arc::new(DownStore)), Arc::new(s.clone()))
+    }))
+    .await;
 
     // Issuing a nonce needs no store.
     let res = test::call_service(
@@ -278,7 +277,7 @@ async fn an_unavailable_store_is_503_problem_details() {
 async fn verify_without_a_secret_is_503_and_bad_queries_are_400() {
     let store = Arc::new(MemoryStore::new(Arc::new(SystemClock)));
     let app = test::init_service(App::new().configure(|c| {
-        quicksync::configure(c, core(store.clone()), Arc::new(Settings::default()))
+        quicksync::routes::mount(c, core(store.clone()), Arc::new(Settings::default()))
     }))
     .await;
     let proof = serde_json::json!({

@@ -12,6 +12,69 @@ use crate::settings::Settings;
 /// The intents a session may be created for.
 pub const INTENTS: [&str; 3] = ["api", "broadcaster", "desktop"];
 
+// The request bodies as the document shows them. They are read as JSON values and checked field
+// by field (below), so these structs describe the wire, and the parsing code is the authority on
+// it.
+
+/// The intent a session is created for.
+#[derive(ToSchema)]
+#[schema(as = SessionStorageIntent, rename_all = "lowercase")]
+pub enum Intent {
+    /// The default.
+    Api,
+    /// A broadcasting client.
+    Broadcaster,
+    /// A desktop client.
+    Desktop,
+}
+
+/// The `data` of `POST /session-storage/session`; every field is optional, unknown fields are
+/// ignored, null counts as absent.
+#[derive(ToSchema)]
+#[schema(as = SessionStorageCreateData)]
+pub struct CreateData {
+    /// How many subscriber tokens to issue, 0 to `max_subscribers` (10); default 0.
+    #[schema(minimum = 0, maximum = 10, example = 1)]
+    pub subscriber_count: Option<u32>,
+    /// Default `api`.
+    pub intent: Option<Intent>,
+    /// 1 only (a session has one publisher; older clients send it).
+    #[schema(minimum = 1, maximum = 1)]
+    pub publisher_count: Option<u32>,
+    /// Whether the publisher may also subscribe; default false (older clients send it).
+    pub publisher_can_subscribe: Option<bool>,
+    /// The session's lifetime, `min_ttl_seconds` (60) to `max_ttl_seconds` (31536000); default
+    /// `default_ttl_seconds` (30 days).
+    #[schema(minimum = 60, maximum = 31536000, example = 3600)]
+    pub ttl_seconds: Option<u64>,
+}
+
+/// The body of `POST /session-storage/session`: `{"data": {...}}` (`{}` is fine too).
+#[derive(ToSchema)]
+#[schema(as = SessionStorageCreateRequest)]
+pub struct CreateBody {
+    /// The session's parameters.
+    pub data: Option<CreateData>,
+}
+
+/// The `data` of an extension.
+#[derive(ToSchema)]
+#[schema(as = SessionStorageExtendData)]
+pub struct ExtendData {
+    /// The new lifetime from now, `min_ttl_seconds` (60) to `max_ttl_seconds` (31536000).
+    #[schema(minimum = 60, maximum = 31536000, example = 3600)]
+    pub ttl_seconds: u64,
+}
+
+/// The optional body of `POST /session-storage/sessions/{id}`:
+/// `{"data": {"ttl_seconds": N}}`.
+#[derive(ToSchema)]
+#[schema(as = SessionStorageExtendRequest)]
+pub struct ExtendBody {
+    /// The new lifetime.
+    pub data: ExtendData,
+}
+
 /// A validated `POST /session-storage/session` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateRequest {

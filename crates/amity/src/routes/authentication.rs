@@ -4,57 +4,19 @@
 use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::{BodyLimits, Reply};
 use serde_json::{Map, Value};
 
-use crate::auth::{self, AuthError};
-use crate::dto::AuthTokenRequest;
-use crate::errors::{amity_response_error, AmityError, ErrorKind, FieldError, RequestError};
+use crate::auth;
+use crate::body::read_object;
+use crate::dto::{AuthToken, AuthTokenQuery, AuthTokenRequest};
+use crate::errors::AuthTokenError;
 use crate::issue;
-use crate::openapi::{AuthToken, AuthTokenErrors, AuthTokenQuery, BodyErrors, ServerErrors};
-use crate::routes::AmityState;
-
-/// A failure of the authentication-token routes.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthTokenError {
-    /// The body could not be read.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// The server key was missing or refused.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// The network is not in secure mode.
-    #[error("Secure mode is off for this network")]
-    SecureModeOff,
-    /// Fields failed validation.
-    #[error("Parameters validation error!")]
-    Validation(Vec<FieldError>),
-    /// The store failed.
-    #[error("{0}")]
-    Store(#[from] session_core::Error),
-}
-
-impl AmityError for AuthTokenError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Request(e) => e.kind(),
-            Self::Auth(e) => e.kind(),
-            Self::SecureModeOff => ErrorKind::Forbidden,
-            Self::Validation(_) => ErrorKind::Validation,
-            Self::Store(e) => ErrorKind::of_store(e),
-        }
-    }
-
-    fn detail(&self) -> &[FieldError] {
-        match self {
-            Self::Validation(d) => d,
-            _ => &[],
-        }
-    }
-}
-amity_response_error!(AuthTokenError);
+use crate::routes::answers::{AuthTokenErrors, BodyErrors, ServerErrors};
+use crate::state::State;
 
 async fn issue_for(
-    state: &AmityState,
+    state: &State,
     req: &HttpRequest,
     fields: &Map<String, Value>,
 ) -> Result<String, AuthTokenError> {
@@ -85,14 +47,8 @@ async fn issue_for(
     ),
     security(("AmityServerKey" = []), ("AmityServerKey" = [], "AmityApiKey" = [])),
 )]
-pub async fn issue_text(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, AuthTokenError> {
-    let Value::Object(fields) = body.into_inner() else {
-        return Err(RequestError::NotAnObject.into());
-    };
+pub async fn issue_text(state: web::Data<State>, req: HttpRequest, payload: web::Payload) -> Reply {
+    let fields = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
     let token = issue_for(&state, &req, &fields).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
@@ -117,10 +73,10 @@ pub async fn issue_text(
     security(("AmityServerKey" = []), ("AmityServerKey" = [], "AmityApiKey" = [])),
 )]
 pub async fn issue_json(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
     query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, AuthTokenError> {
+) -> Reply {
     let fields: Map<String, Value> = query
         .into_inner()
         .into_iter()

@@ -1,12 +1,13 @@
 //! `GET /api/v3/network-settings/chat`: the chat settings the official SDK reads at login.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::Reply;
 
-use crate::auth::{self, AuthError};
+use crate::auth;
 use crate::dto::ChatSettings;
 use crate::errors::Body as ErrorBody;
-use crate::openapi::ServerErrors;
-use crate::routes::AmityState;
+use crate::routes::answers::ServerErrors;
+use crate::state::State;
 
 /// Chat is on; mentions of channels, message previews and read markers are off.
 #[utoipa::path(
@@ -34,10 +35,7 @@ use crate::routes::AmityState;
     ),
     security(("AmityBearer" = [])),
 )]
-pub async fn chat(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AuthError> {
+pub async fn chat(state: web::Data<State>, req: HttpRequest) -> Reply {
     auth::authenticate(&state, &req).await?;
     Ok(HttpResponse::Ok().json(ChatSettings::SERVED))
 }

@@ -1,89 +1,22 @@
 //! `/api/v{3,4,5}/sessions`: register, check, revoke, and refresh (`/api/v4/sessions/refresh`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::Value;
+use flavor_kit::{BodyLimits, Reply};
+use serde_json::{Map, Value};
 use session_core::{SessionId, SessionRef};
 
-use crate::auth::{self, AuthError};
+use crate::auth;
+use crate::body::read_object;
 use crate::dto::{
-    ApiVersion, RefreshRequest, RegisterRequest, SessionCheckResponse, SessionResponse,
-    SuccessResponse,
+    ApiVersion, Refresh, RefreshRequest, RegisterRequest, RegisterV3, RegisterV4, RegisterV5,
+    SessionCheckResponse, SessionResponse, SuccessResponse,
 };
-use crate::errors::{
-    amity_response_error, AmityError, Body as ErrorBody, ErrorKind, FieldError, RequestError,
-};
+use crate::errors::{Body as ErrorBody, SessionError};
 use crate::issue;
-use crate::openapi::{
-    BearerRefused, BodyErrors, GlobalBan, LoginErrors, Refresh, RegisterV3, RegisterV4, RegisterV5,
-    ServerErrors,
-};
-use crate::routes::AmityState;
+use crate::routes::answers::{BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors};
+use crate::state::State;
 use crate::tokens::RefreshToken;
 use crate::users;
-
-/// A failure of the session routes.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    /// The body could not be read.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// A credential was missing or refused.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// Fields failed validation.
-    #[error("Parameters validation error!")]
-    Validation(Vec<FieldError>),
-    /// Secure mode and no `authToken`.
-    #[error("authToken is required: the network is in secure mode")]
-    AuthTokenRequired,
-    /// Secure mode and an `authToken` that is not live for this user.
-    #[error("Invalid authToken")]
-    InvalidAuthToken,
-    /// The user is banned from the network.
-    #[error("User is globally banned")]
-    GlobalBan,
-    /// A refresh token that is unknown, malformed or of a gone session.
-    #[error("Invalid refresh token")]
-    InvalidRefreshToken,
-    /// A refresh token spent before: the session and all its tokens are revoked.
-    #[error("Refresh token reuse detected: the session has been revoked")]
-    RefreshReused,
-    /// The store failed.
-    #[error("{0}")]
-    Store(#[from] session_core::Error),
-}
-
-impl AmityError for SessionError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Request(e) => e.kind(),
-            Self::Auth(e) => e.kind(),
-            Self::Validation(_) => ErrorKind::Validation,
-            Self::AuthTokenRequired
-            | Self::InvalidAuthToken
-            | Self::InvalidRefreshToken
-            | Self::RefreshReused => ErrorKind::Unauthorized,
-            Self::GlobalBan => ErrorKind::GlobalBan,
-            Self::Store(e) => ErrorKind::of_store(e),
-        }
-    }
-
-    fn detail(&self) -> &[FieldError] {
-        match self {
-            Self::Validation(d) => d,
-            _ => &[],
-        }
-    }
-}
-amity_response_error!(SessionError);
-
-/// The body as a JSON object, or a 400.
-fn object(body: Value) -> Result<serde_json::Map<String, Value>, RequestError> {
-    match body {
-        Value::Object(m) => Ok(m),
-        _ => Err(RequestError::NotAnObject),
-    }
-}
 
 /// `POST /api/v3/sessions`.
 #[utoipa::path(
@@ -101,11 +34,12 @@ fn object(body: Value) -> Result<serde_json::Map<String, Value>, RequestError> {
     security(("AmityApiKey" = [])),
 )]
 pub async fn register_v3(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, SessionError> {
-    register(&state, &req, body.into_inner(), ApiVersion::V3).await
+    payload: web::Payload,
+) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(register(&state, &req, &body, ApiVersion::V3).await?)
 }
 
 /// `POST /api/v4/sessions`.
@@ -124,11 +58,12 @@ pub async fn register_v3(
     security(("AmityApiKey" = [])),
 )]
 pub async fn register_v4(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, SessionError> {
-    register(&state, &req, body.into_inner(), ApiVersion::V4).await
+    payload: web::Payload,
+) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(register(&state, &req, &body, ApiVersion::V4).await?)
 }
 
 /// `POST /api/v5/sessions`.
@@ -151,22 +86,22 @@ pub async fn register_v4(
     security(("AmityApiKey" = [])),
 )]
 pub async fn register_v5(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, SessionError> {
-    register(&state, &req, body.into_inner(), ApiVersion::V5).await
+    payload: web::Payload,
+) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(register(&state, &req, &body, ApiVersion::V5).await?)
 }
 
 async fn register(
-    state: &AmityState,
+    state: &State,
     req: &HttpRequest,
-    body: Value,
+    body: &Map<String, Value>,
     version: ApiVersion,
 ) -> Result<HttpResponse, SessionError> {
     let network = auth::network_from_api_key(state, req).await?;
-    let input =
-        RegisterRequest::parse(&object(body)?, version).map_err(SessionError::Validation)?;
+    let input = RegisterRequest::parse(body, version).map_err(SessionError::Validation)?;
     let core = &state.core;
     if network.settings.secure_mode {
         let token = input
@@ -208,10 +143,7 @@ async fn register(
     ),
     security(("AmityBearer" = [])),
 )]
-pub async fn check(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, SessionError> {
+pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
     let a = auth::authenticate(&state, &req).await?;
     Ok(HttpResponse::Ok().json(SessionCheckResponse {
         last_cache_purge: a.network.settings.last_cache_purge.clone(),
@@ -233,12 +165,14 @@ pub async fn check(
     ),
     security(("AmityBearer" = [])),
 )]
-pub async fn revoke(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, SessionError> {
+pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
     let a = auth::authenticate(&state, &req).await?;
-    state.core.store.delete(&a.session.reference()).await?;
+    state
+        .core
+        .store
+        .delete(&a.session.reference())
+        .await
+        .map_err(SessionError::from)?;
     Ok(HttpResponse::Ok().json(SuccessResponse { success: true }))
 }
 
@@ -275,14 +209,19 @@ pub async fn revoke(
     ),
     security(("AmityApiKey" = [])),
 )]
-pub async fn refresh(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-    body: web::Json<Value>,
+pub async fn refresh(state: web::Data<State>, req: HttpRequest, payload: web::Payload) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(spend(&state, &req, &body).await?)
+}
+
+/// Spends a refresh token for a new pair.
+async fn spend(
+    state: &State,
+    req: &HttpRequest,
+    body: &Map<String, Value>,
 ) -> Result<HttpResponse, SessionError> {
-    let network = auth::network_from_api_key(&state, &req).await?;
-    let input =
-        RefreshRequest::parse(&object(body.into_inner())?).map_err(SessionError::Validation)?;
+    let network = auth::network_from_api_key(state, req).await?;
+    let input = RefreshRequest::parse(body).map_err(SessionError::Validation)?;
     let presented =
         RefreshToken::parse(&input.refresh_token).ok_or(SessionError::InvalidRefreshToken)?;
     let core = &state.core;

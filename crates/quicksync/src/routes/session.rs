@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use flavor_kit::{passwords, BodyLimits, Reply};
 use session_core::{Flavor, Session, SessionId, SessionRef};
 
 use crate::auth::{self, Member};
@@ -12,15 +13,13 @@ use crate::dto::{
 };
 use crate::eip191::Address;
 use crate::errors::{ProblemDetails, SessionError};
-use crate::openapi::{
+use crate::records::{from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST};
+use crate::routes::answers::{
     AtCurrent, AtDisconnect, AtJoin, AtKick, AtSession, BodyErrors, Internal, NotHost,
     SessionBearerRefused, Unavailable, Unreadable,
 };
-use crate::records::{from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST};
 use crate::state::State;
-use crate::{passwords, pseudonym, rules, tokens};
-
-type Reply = Result<HttpResponse, actix_web::Error>;
+use crate::{pseudonym, rules, tokens};
 
 /// `POST /v1/session`: API key and wallet bearer; the caller becomes the host.
 #[utoipa::path(
@@ -63,7 +62,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
         .api_keys
         .resolve(&state.core, auth::api_key(&req))
         .await?;
-    let body: CreateSessionRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: CreateSessionRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let rules = rules::resolve(&body, &state.settings.rules)?;
     let core = &state.core;
 
@@ -167,7 +166,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
 )]
 pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     let wallet = auth::wallet(&state, &req)?;
-    let body: JoinRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: JoinRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let raw_id = body
         .session_id
         .as_deref()
@@ -318,7 +317,7 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
 )]
 pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     let me = auth::host(&state, &req).await?;
-    let body: KickRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: KickRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let raw = body
         .user_id
         .as_deref()

@@ -1,14 +1,14 @@
 //! `GET /v1/wallet-proof/nonce` and `POST /v1/wallet-proof/verify?chain=Ethereum`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::{BodyLimits, Reply};
 
 use crate::body::read_json;
 use crate::dto::{NonceDto, TokenDto, VerifyQuery, VerifyRequest};
-use crate::eip191::{self, Address, SignatureError};
-use crate::errors::ProblemDetails;
-use crate::errors::{RequestError, WalletProofError};
-use crate::nonce::{NonceError, Nonces};
-use crate::openapi::{AtNonce, AtVerify, BodyErrors, Internal};
+use crate::eip191::{self, Address};
+use crate::errors::{NonceError, ProblemDetails, RequestError, SignatureError, WalletProofError};
+use crate::nonce::Nonces;
+use crate::routes::answers::{AtNonce, AtVerify, BodyErrors, Internal};
 use crate::state::State;
 
 /// Hands out a nonce and the message to sign; nothing is stored.
@@ -24,7 +24,7 @@ use crate::state::State;
         Internal<AtNonce>,
     ),
 )]
-pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofError> {
+pub async fn nonce(state: web::Data<State>) -> Reply {
     let issued = state
         .nonces
         .issue(state.core.clock.now())
@@ -76,11 +76,7 @@ pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofE
         Internal<AtVerify>,
     ),
 )]
-pub async fn verify(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<State>,
-) -> Result<HttpResponse, actix_web::Error> {
+pub async fn verify(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     let query = web::Query::<VerifyQuery>::from_query(req.query_string())
         .map_err(|e| RequestError::Query(e.to_string()))?;
     if let Some(chain) = query.chain.as_deref() {
@@ -89,7 +85,7 @@ pub async fn verify(
             return Err(WalletProofError::UnsupportedChain(shown).into());
         }
     }
-    let body: VerifyRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: VerifyRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     Ok(redeem(&state, &body).await?)
 }
 

@@ -2,18 +2,20 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use flavor_kit::{BodyLimits, Reply};
 use serde::Deserialize;
 use session_core::SessionRef;
 use utoipa::IntoParams;
 
 use crate::auth::Authenticated;
 use crate::body::read_json;
-use crate::dto::{parse_extend, parse_list, Envelope, PageBody, SessionView};
-use crate::errors::{ApiError, ErrorBody, Rejection};
+use crate::clients::Client;
+use crate::dto::{parse_extend, parse_list, Envelope, ExtendBody, PageBody, SessionView};
+use crate::errors::{ApiError, ErrorsBody as ErrorBody};
 use crate::ids::parse_own;
-use crate::openapi::{AtList, AtSession, BodyErrors, ExtendBody, NotFound, RouteErrors};
 use crate::page_token;
-use crate::state::{AppState, Client};
+use crate::routes::answers::{AtList, AtSession, BodyErrors, NotFound, RouteErrors};
+use crate::state::State;
 
 /// The client's live sessions in creation order, one page at a time.
 #[utoipa::path(
@@ -42,9 +44,9 @@ use crate::state::{AppState, Client};
 )]
 pub async fn list(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
-) -> Result<HttpResponse, Rejection> {
+) -> Reply {
     let run = async {
         let (size, token) = parse_list(req.query_string(), &state.settings)?;
         let hasher = &state.core.hasher;
@@ -69,7 +71,7 @@ pub async fn list(
             next_page_token: next,
         }))
     };
-    run.await.map_err(|e| e.at(&req))
+    Ok(run.await?)
 }
 
 /// One of the client's sessions.
@@ -88,11 +90,10 @@ pub async fn list(
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
 pub async fn get(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
-) -> Result<HttpResponse, Rejection> {
+) -> Reply {
     let run = async {
         let r = id.own_ref(&client)?;
         let session = state
@@ -103,7 +104,7 @@ pub async fn get(
             .ok_or(ApiError::SessionNotFound)?;
         Ok::<_, ApiError>(HttpResponse::Ok().json(Envelope::new(SessionView::from(&session))))
     };
-    run.await.map_err(|e| e.at(&req))
+    Ok(run.await?)
 }
 
 /// Deletes one of the client's sessions (204).
@@ -121,11 +122,10 @@ pub async fn get(
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
 pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
-) -> Result<HttpResponse, Rejection> {
+) -> Reply {
     let run = async {
         let r = id.own_ref(&client)?;
         if state.core.store.delete(&r).await? == 0 {
@@ -134,7 +134,7 @@ pub async fn delete(
         tracing::info!(client_id = %client.id, session_id = %r.id, "session deleted");
         Ok(HttpResponse::NoContent().finish())
     };
-    run.await.map_err(|e| e.at(&req))
+    Ok(run.await?)
 }
 
 /// Moves a session's expiry to now + `ttl_seconds` (204).
@@ -172,13 +172,13 @@ pub async fn delete(
 )]
 pub async fn extend(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
     payload: web::Payload,
-) -> Result<HttpResponse, Rejection> {
+) -> Reply {
     let run = async {
-        let body = read_json(&req, payload, state.core.max_body_bytes).await?;
+        let body = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
         let ttl = parse_extend(req.query_string(), body.as_ref(), &state.settings)?;
         let ttl = Duration::seconds(i64::try_from(ttl).map_err(|_| ApiError::Internal)?);
         let r = id.own_ref(&client)?;
@@ -191,7 +191,7 @@ pub async fn extend(
         tracing::info!(client_id = %client.id, session_id = %r.id, "session extended");
         Ok::<_, ApiError>(HttpResponse::NoContent().finish())
     };
-    run.await.map_err(|e| e.at(&req))
+    Ok(run.await?)
 }
 
 /// The `{id}` of `/session-storage/sessions/{id}`.
