@@ -37,6 +37,6 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     validate: Settings::validate,
     warnings: no_warnings,
     mount: routes::mount,
-    openapi: openapi::document,
+    openapi: openapi::fragment,
     render_edge: render_edge::<errors::Answer>,
 };

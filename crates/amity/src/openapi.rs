@@ -2,7 +2,7 @@
 //! documented on its handler), the shapes of its error bodies, the `amity` tag and the
 //! `AmityApiKey`, `AmityBearer` and `AmityServerKey` schemes.
 
-use flavor_kit::openapi::{add_schemes, Scheme};
+use flavor_kit::openapi::{document, Scheme};
 use utoipa::OpenApi;
 
 use crate::auth::{API_KEY_HEADER, SERVER_KEY_HEADER};
@@ -17,22 +17,18 @@ pub const BEARER: &str = "AmityBearer";
 /// The security scheme of the server key (`x-server-key`).
 pub const SERVER_KEY: &str = "AmityServerKey";
 
-#[derive(OpenApi)]
-#[openapi(
-    tags((name = "amity", description = "Amity Social Cloud sessions: `/api/v3|v4|v5/sessions` \
+/// What the flavor's tag says of it.
+const DESCRIPTION: &str = "Amity Social Cloud sessions: `/api/v3|v4|v5/sessions` \
         with JWT access tokens, single-use refresh tokens and secure-mode auth tokens (see \
         docs/amity.md). Every error is `{\"status\": \"error\", \"code\", \"message\"}`; other \
-        methods on these paths answer 405 (code 400000) with `Allow`.")),
-    components(schemas(ErrorBody)),
-)]
-struct ApiDoc;
+        methods on these paths answer 405 (code 400000) with `Allow`.";
 
 /// The flavor's OpenAPI fragment, to merge into the gateway's document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::routes::Paths::openapi());
-    add_schemes(
-        &mut doc,
+pub fn fragment() -> utoipa::openapi::OpenApi {
+    document::<ErrorBody>(
+        TAG,
+        DESCRIPTION,
+        crate::routes::Paths::openapi(),
         &[
             (
                 API_KEY,
@@ -58,6 +54,5 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 },
             ),
         ],
-    );
-    doc
+    )
 }

@@ -1,8 +1,49 @@
-//! OpenAPI helpers: the security schemes of a flavor's document, and the `instance` (request
-//! path) that the examples of its shared error answers show.
+//! OpenAPI helpers: a flavor's document from its route table's operations, its security schemes,
+//! and the `instance` (request path) that the examples of its shared error answers show.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::OpenApi;
+use utoipa::ToSchema;
+
+/// A flavor's document: the operations of its route table (`paths`, the `Paths` of
+/// [`routes!`](crate::routes!)), every one under the flavor's `tag` (described by
+/// `description`), the schema of its error body `E`, and its security `schemes`.
+pub fn document<E: ToSchema>(
+    tag: &str,
+    description: &str,
+    mut paths: OpenApi,
+    schemes: &[(&str, Scheme)],
+) -> OpenApi {
+    for item in paths.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            op.tags = Some(vec![tag.to_owned()]);
+        }
+    }
+    paths.tags = Some(vec![TagBuilder::new()
+        .name(tag)
+        .description(Some(description))
+        .build()]);
+    let mut schemas = vec![(E::name().into_owned(), E::schema())];
+    E::schemas(&mut schemas);
+    paths
+        .components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .extend(schemas);
+    add_schemes(&mut paths, schemes);
+    paths
+}
 
 /// How a credential is presented.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +146,33 @@ mod tests {
         assert_eq!(schemes["Key"]["name"], "x-key");
         assert_eq!(schemes["Token"]["scheme"], "bearer");
         assert_eq!(schemes["Token"]["bearerFormat"], "JWT");
+    }
+
+    /// A body.
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    struct Failure {
+        /// Why.
+        reason: String,
+    }
+
+    #[test]
+    fn a_document_tags_every_operation_and_holds_the_error_body() {
+        let mut paths = OpenApi::default();
+        paths.paths.add_path_operation(
+            "/x",
+            vec![utoipa::openapi::HttpMethod::Get],
+            utoipa::openapi::path::OperationBuilder::new().build(),
+        );
+        let doc = document::<Failure>("things", "All the things.", paths, &[]);
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(
+            v["paths"]["/x"]["get"]["tags"],
+            serde_json::json!(["things"])
+        );
+        assert_eq!(v["tags"][0]["name"], "things");
+        assert_eq!(v["tags"][0]["description"], "All the things.");
+        assert!(v["components"]["schemas"]["Failure"].is_object());
     }
 
     instances! {

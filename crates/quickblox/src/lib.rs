@@ -38,6 +38,6 @@ pub const FLAVOR: FlavorSpec<Section> = FlavorSpec {
     validate: |section| section.settings().validate(),
     warnings: no_warnings,
     mount: routes::mount,
-    openapi: openapi::document,
+    openapi: openapi::fragment,
     render_edge: render_edge::<errors::Answer>,
 };

@@ -2,31 +2,26 @@
 //! documented on its handler), the shapes of its request and error bodies, the `quickblox` tag
 //! and the `QB-Token` scheme.
 
-use flavor_kit::openapi::{add_schemes, Scheme};
+use flavor_kit::openapi::{document, Scheme};
 use utoipa::OpenApi;
 
 use crate::errors::ErrorsBody;
-use crate::requests::{CreateSessionForm, CreateSessionJson, LoginBody};
 
 /// The tag of every QuickBlox operation (the flavor's configuration name).
 pub const TAG: &str = "quickblox";
 /// The security scheme of the session token.
 pub const QB_TOKEN: &str = "QB-Token";
 
-#[derive(OpenApi)]
-#[openapi(
-    components(schemas(CreateSessionForm, CreateSessionJson, LoginBody, ErrorsBody)),
-    tags((name = "quickblox", description = "QuickBlox REST API sessions: `/session.json` with \
-        signed application credentials and `/login.json` (see docs/quickblox.md).")),
-)]
-struct ApiDoc;
+/// What the flavor's tag says of it.
+const DESCRIPTION: &str = "QuickBlox REST API sessions: `/session.json` with \
+        signed application credentials and `/login.json` (see docs/quickblox.md).";
 
 /// The flavor's OpenAPI fragment, to merge into the gateway's document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::routes::Paths::openapi());
-    add_schemes(
-        &mut doc,
+pub fn fragment() -> utoipa::openapi::OpenApi {
+    document::<ErrorsBody>(
+        TAG,
+        DESCRIPTION,
+        crate::routes::Paths::openapi(),
         &[(
             QB_TOKEN,
             Scheme::Header {
@@ -35,6 +30,5 @@ pub fn document() -> utoipa::openapi::OpenApi {
                     characters); the `token` query parameter is accepted instead.",
             },
         )],
-    );
-    doc
+    )
 }

@@ -38,6 +38,6 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     validate: Settings::validate,
     warnings: Settings::warnings,
     mount: routes::mount,
-    openapi: openapi::document,
+    openapi: openapi::fragment,
     render_edge: render_edge::<errors::Problem>,
 };

@@ -7,7 +7,7 @@
 //! `[quicksync.rules]` are given in the descriptions with their defaults; `minimum`, `maximum`
 //! and `maxLength` hold what no configuration can exceed.
 
-use flavor_kit::openapi::{add_schemes, Scheme};
+use flavor_kit::openapi::{document, Scheme};
 use utoipa::OpenApi;
 
 use crate::errors::ProblemDetails;
@@ -21,23 +21,19 @@ pub const WALLET_BEARER: &str = "QuicksyncWalletBearer";
 /// The security scheme of the session bearer (a member's session token).
 pub const SESSION_BEARER: &str = "QuicksyncSessionBearer";
 
-#[derive(OpenApi)]
-#[openapi(
-    tags((name = "quicksync", description = "QuickSync group sessions under `/v1`: a wallet \
+/// What the flavor's tag says of it.
+const DESCRIPTION: &str = "QuickSync group sessions under `/v1`: a wallet \
         proves ownership by signing a server nonce (EIP-191) for a wallet bearer, then creates \
         or joins sessions with rules and one session token per member (see docs/quicksync.md). \
         Every error is an RFC 7807 ProblemDetails (`application/problem+json`); other methods \
-        on these paths answer 405 with `Allow`, other paths under `/v1` 404.")),
-    components(schemas(ProblemDetails)),
-)]
-struct ApiDoc;
+        on these paths answer 405 with `Allow`, other paths under `/v1` 404.";
 
 /// The flavor's OpenAPI fragment, to merge into the gateway's document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::routes::Paths::openapi());
-    add_schemes(
-        &mut doc,
+pub fn fragment() -> utoipa::openapi::OpenApi {
+    document::<ProblemDetails>(
+        TAG,
+        DESCRIPTION,
+        crate::routes::Paths::openapi(),
         &[
             (
                 API_KEY,
@@ -65,6 +61,5 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 },
             ),
         ],
-    );
-    doc
+    )
 }

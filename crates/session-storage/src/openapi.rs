@@ -2,7 +2,7 @@
 //! documented on its handler), the shape of its error body, the `session-storage` tag and the
 //! `ClientID` / `ClientSecret` schemes.
 
-use flavor_kit::openapi::{add_schemes, Scheme};
+use flavor_kit::openapi::{document, Scheme};
 use utoipa::OpenApi;
 
 use crate::errors::ErrorsBody;
@@ -14,21 +14,17 @@ pub const CLIENT_ID: &str = "ClientID";
 /// The security scheme of the client secret header.
 pub const CLIENT_SECRET: &str = "ClientSecret";
 
-#[derive(OpenApi)]
-#[openapi(
-    tags((name = "session-storage", description = "Session storage (Palabra.ai-compatible): \
+/// What the flavor's tag says of it.
+const DESCRIPTION: &str = "Session storage (Palabra.ai-compatible): \
         create streaming sessions with publisher and subscriber tokens, then list, get, delete \
-        and extend them (see docs/session-storage.md).")),
-    components(schemas(ErrorsBody)),
-)]
-struct ApiDoc;
+        and extend them (see docs/session-storage.md).";
 
 /// The flavor's OpenAPI fragment, to merge into the gateway's document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::routes::Paths::openapi());
-    add_schemes(
-        &mut doc,
+pub fn fragment() -> utoipa::openapi::OpenApi {
+    document::<ErrorsBody>(
+        TAG,
+        DESCRIPTION,
+        crate::routes::Paths::openapi(),
         &[
             (
                 CLIENT_ID,
@@ -45,6 +41,5 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 },
             ),
         ],
-    );
-    doc
+    )
 }

@@ -28,14 +28,10 @@ async fn issue_for(
     Ok(issue::auth_token(&state.core, &network, &input.user_id).await?)
 }
 
-/// `POST /api/v4/authentication/token` with `{userId}`: the token as text/plain.
-#[utoipa::path(
-    post,
-    path = "/api/v4/authentication/token",
-    tag = "amity",
-    operation_id = "amity_issue_auth_token",
-    summary = "Issue a secure-mode auth token (text)",
-    description = "Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly). Errors are the JSON body too, not text.",
+/// Issue a secure-mode auth token (text)
+///
+/// Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly). Errors are the JSON body too, not text.
+#[utoipa::path(post, path = "/api/v4/authentication/token", operation_id = "amity_issue_auth_token",
     request_body(content = AuthToken, content_type = "application/json"),
     responses(
         (status = 200, description = "The `authToken`, as plain text.", body = String,
@@ -55,14 +51,10 @@ pub async fn issue_text(state: web::Data<State>, req: HttpRequest, payload: web:
         .body(token))
 }
 
-/// `GET /api/v3/authentication/token?userId=`: the token as a JSON string.
-#[utoipa::path(
-    get,
-    path = "/api/v3/authentication/token",
-    tag = "amity",
-    operation_id = "amity_get_auth_token",
-    summary = "Issue a secure-mode auth token (JSON)",
-    description = "Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly).",
+/// Issue a secure-mode auth token (JSON)
+///
+/// Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly).
+#[utoipa::path(get, path = "/api/v3/authentication/token", operation_id = "amity_get_auth_token",
     params(AuthTokenQuery),
     responses(
         (status = 200, description = "The `authToken`, as a JSON string.", body = String,

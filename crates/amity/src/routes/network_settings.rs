@@ -9,15 +9,10 @@ use crate::errors::Body as ErrorBody;
 use crate::routes::answers::ServerErrors;
 use crate::state::State;
 
-/// Chat is on; mentions of channels, message previews and read markers are off.
-#[utoipa::path(
-    get,
-    path = "/api/v3/network-settings/chat",
-    tag = "amity",
-    operation_id = "amity_get_chat_settings",
-    summary = "The network's chat settings",
-    description = "What the official SDK reads at login. Chat is on; mentions of channels, \
-        message previews and read markers are off.",
+/// The network's chat settings
+///
+/// What the official SDK reads at login. Chat is on; mentions of channels, message previews and read markers are off.
+#[utoipa::path(get, path = "/api/v3/network-settings/chat", operation_id = "amity_get_chat_settings",
     responses(
         (status = 200, description = "The chat settings (always the same).", body = ChatSettings,
             example = json!({"enabled": true, "marker": {"enabled": false},

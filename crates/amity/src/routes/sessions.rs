@@ -18,14 +18,10 @@ use crate::state::State;
 use crate::tokens::RefreshToken;
 use crate::users;
 
-/// `POST /api/v3/sessions`.
-#[utoipa::path(
-    post,
-    path = "/api/v3/sessions",
-    tag = "amity",
-    operation_id = "amity_create_session_v3",
-    summary = "Log in (v3)",
-    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName` changes it only when sent; `profileHandle` is ignored on v3). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Returns a refresh token.",
+/// Log in (v3)
+///
+/// Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName` changes it only when sent; `profileHandle` is ignored on v3). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Returns a refresh token.
+#[utoipa::path(post, path = "/api/v3/sessions", operation_id = "amity_create_session_v3",
     request_body(content = RegisterV3, content_type = "application/json"),
     responses(
         (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
@@ -42,14 +38,10 @@ pub async fn register_v3(
     Ok(register(&state, &req, &body, ApiVersion::V3).await?)
 }
 
-/// `POST /api/v4/sessions`.
-#[utoipa::path(
-    post,
-    path = "/api/v4/sessions",
-    tag = "amity",
-    operation_id = "amity_create_session_v4",
-    summary = "Log in (v4)",
-    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Adds `profileHandle`; returns a refresh token.",
+/// Log in (v4)
+///
+/// Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Adds `profileHandle`; returns a refresh token.
+#[utoipa::path(post, path = "/api/v4/sessions", operation_id = "amity_create_session_v4",
     request_body(content = RegisterV4, content_type = "application/json"),
     responses(
         (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
@@ -66,14 +58,10 @@ pub async fn register_v4(
     Ok(register(&state, &req, &body, ApiVersion::V4).await?)
 }
 
-/// `POST /api/v5/sessions`.
-#[utoipa::path(
-    post,
-    path = "/api/v5/sessions",
-    tag = "amity",
-    operation_id = "amity_create_session_v5",
-    summary = "Log in (v5)",
-    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. What the official SDK calls, at login and for renewal. No refresh token; `userId` may not start with `ADMIN_` or `DELETED_`.",
+/// Log in (v5)
+///
+/// Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. What the official SDK calls, at login and for renewal. No refresh token; `userId` may not start with `ADMIN_` or `DELETED_`.
+#[utoipa::path(post, path = "/api/v5/sessions", operation_id = "amity_create_session_v5",
     params(
         ("set-access-token-cookie" = Option<bool>, Header,
             description = "Sent by the official SDK; accepted and ignored (no cookie is set)."),
@@ -128,14 +116,10 @@ async fn register(
     Ok(HttpResponse::Ok().json(issue::response(&network, user, issued, version)))
 }
 
-/// `GET /api/v3/sessions`: 200 while the access token is valid.
-#[utoipa::path(
-    get,
-    path = "/api/v3/sessions",
-    tag = "amity",
-    operation_id = "amity_check_session",
-    summary = "Check the access token",
-    description = "200 while the access token is valid: signature, `exp`, and its session still live in the store.",
+/// Check the access token
+///
+/// 200 while the access token is valid: signature, `exp`, and its session still live in the store.
+#[utoipa::path(get, path = "/api/v3/sessions", operation_id = "amity_check_session",
     responses(
         (status = 200, description = "The token is valid.", body = SessionCheckResponse),
         BearerRefused,
@@ -150,14 +134,10 @@ pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
     }))
 }
 
-/// `DELETE /api/v4/sessions`: revokes the access token's session (and its refresh token).
-#[utoipa::path(
-    delete,
-    path = "/api/v4/sessions",
-    tag = "amity",
-    operation_id = "amity_revoke_session",
-    summary = "Log out",
-    description = "Revokes the access token's session with its refresh token, at once (what the SDK's `secureLogout()` sends).",
+/// Log out
+///
+/// Revokes the access token's session with its refresh token, at once (what the SDK's `secureLogout()` sends).
+#[utoipa::path(delete, path = "/api/v4/sessions", operation_id = "amity_revoke_session",
     responses(
         (status = 200, description = "The session is revoked.", body = SuccessResponse),
         BearerRefused,
@@ -176,16 +156,10 @@ pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
     Ok(HttpResponse::Ok().json(SuccessResponse { success: true }))
 }
 
-/// `POST /api/v4/sessions/refresh` (`x-api-key`, `{refreshToken}`): a new access and refresh
-/// pair for the session. Each refresh token works once; presenting a spent one revokes the
-/// session with every token of its family.
-#[utoipa::path(
-    post,
-    path = "/api/v4/sessions/refresh",
-    tag = "amity",
-    operation_id = "amity_refresh_session",
-    summary = "Refresh the session (this gateway's own route)",
-    description = "Spends a refresh token for a new access and refresh pair on the same session; the previous access token stops working. Each refresh token works once: presenting a spent one revokes the session with every token of its family (401).",
+/// Refresh the session (this gateway's own route)
+///
+/// Spends a refresh token for a new access and refresh pair on the same session; the previous access token stops working. Each refresh token works once: presenting a spent one revokes the session with every token of its family (401).
+#[utoipa::path(post, path = "/api/v4/sessions/refresh", operation_id = "amity_refresh_session",
     request_body(content = Refresh, content_type = "application/json"),
     responses(
         (status = 200, description = "A new access and refresh token (the v4 response).",

@@ -38,11 +38,7 @@ async fn set_user(
 /// `POST /login.json`: `login` or `email` with `password`; answers 202 with the user.
 ///
 /// The same token is now a session of that user (logging in again switches users).
-#[utoipa::path(
-    post,
-    path = "/login.json",
-    tag = "quickblox",
-    operation_id = "quickblox_login",
+#[utoipa::path(post, path = "/login.json", operation_id = "quickblox_login",
     request_body(
         description = "The user's credentials.",
         content(
@@ -97,11 +93,7 @@ pub async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<Sta
 }
 
 /// `DELETE /login.json`: the session stays, with `user_id` 0.
-#[utoipa::path(
-    delete,
-    path = "/login.json",
-    tag = "quickblox",
-    operation_id = "quickblox_logout",
+#[utoipa::path(delete, path = "/login.json", operation_id = "quickblox_logout",
     responses(
         (status = 200, description = "The token is an application session again (`user_id` 0); \
             empty body.",

@@ -34,11 +34,7 @@ fn session_number() -> Result<u64, RequestError> {
 /// Checks, in order: body and fields (400/413/415/422), application and auth key (422),
 /// signature (422), timestamp (422), nonce (422), user credentials (401). A `QB-Token` header is
 /// ignored.
-#[utoipa::path(
-    post,
-    path = "/session.json",
-    tag = "quickblox",
-    operation_id = "quickblox_create_session",
+#[utoipa::path(post, path = "/session.json", operation_id = "quickblox_create_session",
     request_body(
         description = "Signed application credentials, optionally with a user's.",
         content(
@@ -149,11 +145,7 @@ async fn open(
 }
 
 /// `GET /session.json`: the session of the `QB-Token`, its lifetime renewed.
-#[utoipa::path(
-    get,
-    path = "/session.json",
-    tag = "quickblox",
-    operation_id = "quickblox_get_session",
+#[utoipa::path(get, path = "/session.json", operation_id = "quickblox_get_session",
     responses(
         (status = 200, description = "The session; its lifetime starts again.",
             body = SessionEnvelope,
@@ -172,11 +164,7 @@ pub async fn show(req: HttpRequest, state: web::Data<State>) -> Reply {
 }
 
 /// `DELETE /session.json`: ends the session of the `QB-Token`.
-#[utoipa::path(
-    delete,
-    path = "/session.json",
-    tag = "quickblox",
-    operation_id = "quickblox_delete_session",
+#[utoipa::path(delete, path = "/session.json", operation_id = "quickblox_delete_session",
     responses(
         (status = 200, description = "The session is ended, its token gone; empty body."),
         NoSession,

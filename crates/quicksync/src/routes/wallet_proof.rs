@@ -11,14 +11,10 @@ use crate::nonce::Nonces;
 use crate::routes::answers::{AtNonce, AtVerify, BodyErrors, Internal};
 use crate::state::State;
 
-/// Hands out a nonce and the message to sign; nothing is stored.
-#[utoipa::path(
-    get,
-    path = "/v1/wallet-proof/nonce",
-    tag = "quicksync",
-    operation_id = "quicksync_get_nonce",
-    summary = "A nonce to sign",
-    description = "A nonce and the message to sign with the wallet (EIP-191 `personal_sign`). Issuing stores nothing: the message carries the nonce, its issue time and a MAC over both.",
+/// A nonce to sign
+///
+/// A nonce and the message to sign with the wallet (EIP-191 `personal_sign`). Issuing stores nothing: the message carries the nonce, its issue time and a MAC over both.
+#[utoipa::path(get, path = "/v1/wallet-proof/nonce", operation_id = "quicksync_get_nonce",
     responses(
         (status = 200, description = "The nonce and the message to sign.", body = NonceDto),
         Internal<AtNonce>,
@@ -35,14 +31,10 @@ pub async fn nonce(state: web::Data<State>) -> Reply {
     }))
 }
 
-/// Checks a signed nonce and issues a wallet bearer; each nonce redeems once.
-#[utoipa::path(
-    post,
-    path = "/v1/wallet-proof/verify",
-    tag = "quicksync",
-    operation_id = "quicksync_verify_wallet_proof",
-    summary = "Redeem a signed nonce for a wallet bearer",
-    description = "Checks, in order: `chain`, the body, `walletAddress`, the message (issued by this gateway, unaltered, at most `wallet_proof.nonce_ttl_seconds` old), the signature and its signer. The nonce is spent last, once: a forged or malformed proof never spends it.",
+/// Redeem a signed nonce for a wallet bearer
+///
+/// Checks, in order: `chain`, the body, `walletAddress`, the message (issued by this gateway, unaltered, at most `wallet_proof.nonce_ttl_seconds` old), the signature and its signer. The nonce is spent last, once: a forged or malformed proof never spends it.
+#[utoipa::path(post, path = "/v1/wallet-proof/verify", operation_id = "quicksync_verify_wallet_proof",
     params(VerifyQuery),
     request_body(content = VerifyRequest, content_type = "application/json"),
     responses(

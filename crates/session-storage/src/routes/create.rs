@@ -20,11 +20,7 @@ use crate::tokens::{self, SUBSCRIBER_HASHES};
 const ID_ATTEMPTS: usize = 3;
 
 /// Creates a session (201), refusing at the per-user limit or evicting the oldest.
-#[utoipa::path(
-    post,
-    path = "/session-storage/session",
-    tag = "session-storage",
-    operation_id = "session_storage_create_session",
+#[utoipa::path(post, path = "/session-storage/session", operation_id = "session_storage_create_session",
     request_body(
         content = CreateBody,
         content_type = "application/json",

@@ -18,11 +18,7 @@ use crate::routes::answers::{AtList, AtSession, BodyErrors, NotFound, RouteError
 use crate::state::State;
 
 /// The client's live sessions in creation order, one page at a time.
-#[utoipa::path(
-    get,
-    path = "/session-storage/sessions",
-    tag = "session-storage",
-    operation_id = "session_storage_list_sessions",
+#[utoipa::path(get, path = "/session-storage/sessions", operation_id = "session_storage_list_sessions",
     params(
         ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100,
             description = "Sessions per page, 1 to `max_page_size` (100); default \
@@ -75,11 +71,7 @@ pub async fn list(
 }
 
 /// One of the client's sessions.
-#[utoipa::path(
-    get,
-    path = "/session-storage/sessions/{id}",
-    tag = "session-storage",
-    operation_id = "session_storage_get_session",
+#[utoipa::path(get, path = "/session-storage/sessions/{id}", operation_id = "session_storage_get_session",
     params(IdPath),
     responses(
         (status = 200, description = "The session (never its tokens).",
@@ -108,11 +100,7 @@ pub async fn get(
 }
 
 /// Deletes one of the client's sessions (204).
-#[utoipa::path(
-    delete,
-    path = "/session-storage/sessions/{id}",
-    tag = "session-storage",
-    operation_id = "session_storage_delete_session",
+#[utoipa::path(delete, path = "/session-storage/sessions/{id}", operation_id = "session_storage_delete_session",
     params(IdPath),
     responses(
         (status = 204, description = "Deleted; empty body."),
@@ -138,11 +126,7 @@ pub async fn delete(
 }
 
 /// Moves a session's expiry to now + `ttl_seconds` (204).
-#[utoipa::path(
-    post,
-    path = "/session-storage/sessions/{id}",
-    tag = "session-storage",
-    operation_id = "session_storage_extend_session",
+#[utoipa::path(post, path = "/session-storage/sessions/{id}", operation_id = "session_storage_extend_session",
     params(
         IdPath,
         ("ttl_seconds" = Option<u64>, Query, minimum = 60, maximum = 31536000,
