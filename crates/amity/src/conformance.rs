@@ -4,15 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::{test as actix_test, App};
-use api_testkit::{routes_match_document, unresolved};
+use actix_web::test as actix_test;
+use api_testkit::flavor::{schemes, secured};
+use api_testkit::TestService;
 use serde_json::{json, Value};
-use session_core::{CoreDeps, MemoryStore, SystemClock, TokenHasher};
 
-use crate::openapi::{API_KEY, BEARER, SERVER_KEY, TAG};
+use crate::openapi::{API_KEY, BEARER, SERVER_KEY};
 use crate::settings::{NetworkSettings, RoleSettings, Settings};
 use crate::{dto, FLAVOR};
 
@@ -20,18 +18,11 @@ const API: &str = "openapi-test-key";
 const SERVER: &str = "openapi-test-server-key";
 
 fn doc() -> Value {
-    serde_json::to_value((FLAVOR.openapi)()).unwrap()
+    api_testkit::flavor::document(&FLAVOR)
 }
 
-async fn app(
-) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
-    let core = CoreDeps {
-        store: Arc::new(MemoryStore::new(Arc::new(SystemClock))),
-        clock: Arc::new(SystemClock),
-        hasher: TokenHasher::new("openapi-test-secret"),
-        max_body_bytes: 65_536,
-    };
-    let settings = Settings {
+fn settings() -> Settings {
+    Settings {
         networks: vec![NetworkSettings {
             api_key: API.into(),
             server_key: Some(SERVER.into()),
@@ -43,33 +34,19 @@ async fn app(
             default_user_roles: vec!["moderator".into()],
             ..NetworkSettings::default()
         }],
-    };
-    let settings = Arc::new(settings);
-    actix_test::init_service(App::new().configure(|cfg| (FLAVOR.mount)(cfg, core, settings))).await
+    }
 }
 
 #[actix_web::test]
-async fn every_mounted_route_is_documented_once_under_the_tag() {
+async fn the_routes_are_the_documented_ones_and_all_are_secured() {
+    api_testkit::check_flavor(&FLAVOR, settings()).await;
     let doc = doc();
-    let mut ids = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            let id = op["operationId"].as_str().unwrap();
-            assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
-            assert!(id.starts_with("amity_"), "{id}");
-            assert_eq!(op["tags"], json!([TAG]), "{method} {path}");
-            assert!(op["security"].as_array().is_some_and(|s| !s.is_empty()));
-            assert!(op["responses"]["200"].is_object(), "{method} {path}");
-        }
+    for (operation, secured) in secured(&doc) {
+        assert!(secured, "{operation} needs a credential");
     }
-    assert_eq!(ids.len(), 9);
-    routes_match_document(&app().await, &doc, crate::routes::ROUTES).await;
-    // Every reference and security requirement resolves within the fragment.
-    assert_eq!(unresolved(&doc), Vec::<String>::new());
-    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
     assert_eq!(
-        schemes.keys().map(String::as_str).collect::<Vec<_>>(),
-        [API_KEY, BEARER, SERVER_KEY]
+        schemes(&doc),
+        BTreeSet::from([API_KEY, BEARER, SERVER_KEY].map(String::from))
     );
 }
 
@@ -116,9 +93,14 @@ fn request_schemas_hold_the_parser_limits() {
     }
 }
 
+/// The flavor alone, on a memory store.
+async fn app() -> impl TestService {
+    api_testkit::mount(&FLAVOR, api_testkit::memory_core(), settings()).await
+}
+
 /// Sends `req` and checks the answer against the document.
 async fn answer_conforms(
-    app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    app: &impl TestService,
     doc: &Value,
     (method, path): (&str, &str),
     req: actix_test::TestRequest,

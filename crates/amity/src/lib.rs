@@ -32,6 +32,7 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     flavor: Flavor::Amity,
     section: "amity",
     prefixes: &["/api/"],
+    routes: routes::ROUTES,
     secret_keys: &["server_key", "jwt_secret"],
     tenant_kinds: &[network::TENANT_KIND],
     validate: Settings::validate,

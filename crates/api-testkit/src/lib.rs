@@ -4,8 +4,10 @@
 //! `maximum`, `items`, `additionalProperties`) — and, against a live app, that its routes are
 //! the documented ones and its answers the documented responses ([`live`]).
 
+pub mod flavor;
 pub mod live;
 pub mod schema;
 
-pub use live::{answer_conforms, routes_match_document};
+pub use flavor::{check_flavor, memory_core, mount};
+pub use live::{answer_conforms, routes_match_document, TestService};
 pub use schema::{conforms, documented_examples, members, refs, unresolved};

@@ -12,6 +12,22 @@ use serde_json::Value;
 
 use crate::schema::{conforms, documented_examples};
 
+/// An actix test service: a mounted app.
+pub trait TestService:
+    Service<Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error>
+{
+    /// Its response body.
+    type Body: MessageBody;
+}
+
+impl<S, B> TestService for S
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Body = B;
+}
+
 /// The methods every route is probed with.
 const PROBED: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -49,11 +65,11 @@ fn concrete(pattern: &str) -> String {
 /// path and methods in `Allow` order): the table and the document name the same paths with the
 /// same methods, and the app serves exactly those (any answer but 404 and 405 means a method has
 /// a route; every other method is 405 with `Allow` listing the table's methods).
-pub async fn routes_match_document<S, B>(app: &S, doc: &Value, routes: &[(&str, &[&str])])
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+pub async fn routes_match_document(
+    app: &impl TestService,
+    doc: &Value,
+    routes: &[(&str, &[&str])],
+) {
     let documented = documented(doc);
     let table: BTreeMap<String, BTreeSet<String>> = routes
         .iter()
@@ -88,16 +104,12 @@ where
 /// response of its status (the body fits the schema of its media type, an error is one of the
 /// documented examples, a `WWW-Authenticate` header is sent exactly when documented) and returns
 /// the status with the body (a JSON value; a plain-text body as a string; null when empty).
-pub async fn answer_conforms<S, B>(
-    app: &S,
+pub async fn answer_conforms(
+    app: &impl TestService,
     doc: &Value,
     (method, path): (&str, &str),
     req: TestRequest,
-) -> (u16, Value)
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+) -> (u16, Value) {
     let resp = app
         .call(req.to_request())
         .await

@@ -181,40 +181,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    /// A body that shows its status and path.
-    struct Plain(StatusCode, &'static str);
-
-    impl ErrorBody for Plain {
-        fn status(&self) -> StatusCode {
-            self.0
-        }
-        fn render(&self, path: Option<&str>) -> HttpResponse {
-            HttpResponse::build(self.0).body(format!("{} at {}", self.1, path.unwrap_or("?")))
-        }
-        fn edge(e: EdgeError) -> Self {
-            match e {
-                EdgeError::MethodNotAllowed { .. } => Plain(StatusCode::METHOD_NOT_ALLOWED, "405"),
-                _ => Plain(StatusCode::INTERNAL_SERVER_ERROR, "500"),
-            }
-        }
-    }
-
-    #[derive(Debug)]
-    struct Teapot;
-
-    impl fmt::Display for Teapot {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("short and stout")
-        }
-    }
-
-    impl FlavorError for Teapot {
-        type Body = Plain;
-        fn body(&self) -> Plain {
-            Plain(StatusCode::IM_A_TEAPOT, "teapot")
-        }
-    }
+    use crate::testing::{Missing, Text};
 
     fn text(r: HttpResponse) -> String {
         let bytes = actix_web::body::to_bytes(r.into_body());
@@ -226,18 +193,18 @@ mod tests {
 
     #[test]
     fn a_flavor_error_renders_its_body_with_the_path() {
-        let r: Rejection = Teapot.into();
-        assert_eq!(r.status_code(), StatusCode::IM_A_TEAPOT);
-        assert_eq!(r.to_string(), "short and stout");
-        assert_eq!(text(r.render()), "teapot at ?");
-        assert_eq!(text(r.at("/x").render()), "teapot at /x");
+        let r: Rejection = Missing.into();
+        assert_eq!(r.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(r.to_string(), "missing");
+        assert_eq!(text(r.render()), "missing at ?");
+        assert_eq!(text(r.at("/x").render()), "missing at /x");
     }
 
     #[test]
     fn a_405_carries_allow() {
-        let r = render_edge::<Plain>(EdgeError::MethodNotAllowed { allow: "GET, POST" }, "/y");
+        let r = render_edge::<Text>(EdgeError::MethodNotAllowed { allow: "GET, POST" }, "/y");
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(r.headers().get(ALLOW).unwrap(), "GET, POST");
-        assert_eq!(text(r), "405 at /y");
+        assert_eq!(text(r), "only GET, POST at /y");
     }
 }

@@ -23,6 +23,9 @@ pub mod registry;
 pub mod routes;
 pub mod tenants;
 
+#[cfg(test)]
+mod testing;
+
 pub use answer::{EdgeError, ErrorBody, FlavorError, Rejection, Reply};
 pub use body::{BodyError, BodyLimits};
 pub use fault::Fault;

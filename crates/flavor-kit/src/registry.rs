@@ -17,6 +17,9 @@ pub struct FlavorSpec<S: 'static> {
     pub section: &'static str,
     /// The path prefixes of its routes (for metrics and for answering on its behalf).
     pub prefixes: &'static [&'static str],
+    /// Its route table: every route's full path and methods (the `ROUTES` of its
+    /// [`routes!`](crate::routes!)).
+    pub routes: &'static [(&'static str, &'static [&'static str])],
     /// The keys of its section (and of its run-time documents) that hold secrets.
     pub secret_keys: &'static [&'static str],
     /// Its tenants and credentials managed at run time.

@@ -137,50 +137,12 @@ pub fn fallback<E: FlavorError + 'static>(error: fn() -> E) -> Route {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::fmt;
-
     use actix_web::http::StatusCode;
     use actix_web::{test, App};
 
     use super::*;
     use crate::answer::Reply;
-
-    /// A body that shows its status and the path.
-    pub struct Text(StatusCode, String);
-
-    impl ErrorBody for Text {
-        fn status(&self) -> StatusCode {
-            self.0
-        }
-        fn render(&self, path: Option<&str>) -> HttpResponse {
-            HttpResponse::build(self.0).body(format!("{} at {}", self.1, path.unwrap_or("?")))
-        }
-        fn edge(e: EdgeError) -> Self {
-            match e {
-                EdgeError::MethodNotAllowed { allow } => {
-                    Text(StatusCode::METHOD_NOT_ALLOWED, format!("only {allow}"))
-                }
-                _ => Text(StatusCode::INTERNAL_SERVER_ERROR, "fault".into()),
-            }
-        }
-    }
-
-    /// The one error of the handlers below.
-    #[derive(Debug)]
-    pub struct Missing;
-
-    impl fmt::Display for Missing {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("missing")
-        }
-    }
-
-    impl FlavorError for Missing {
-        type Body = Text;
-        fn body(&self) -> Text {
-            Text(StatusCode::NOT_FOUND, self.to_string())
-        }
-    }
+    use crate::testing::{Missing, Text};
 
     mod things {
         use super::*;

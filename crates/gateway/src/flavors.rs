@@ -56,6 +56,8 @@ pub trait Registered {
     fn section(&self) -> &'static str;
     /// The path prefixes of its routes.
     fn prefixes(&self) -> &'static [&'static str];
+    /// Its route table: every route's full path and methods.
+    fn routes(&self) -> &'static [(&'static str, &'static [&'static str])];
     /// The keys of its section and documents that hold secrets.
     fn secret_keys(&self) -> &'static [&'static str];
     /// Its run-time tenant kinds.
@@ -104,6 +106,10 @@ where
 
     fn prefixes(&self) -> &'static [&'static str] {
         self.prefixes
+    }
+
+    fn routes(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        self.routes
     }
 
     fn secret_keys(&self) -> &'static [&'static str] {

@@ -33,6 +33,7 @@ pub const FLAVOR: FlavorSpec<Section> = FlavorSpec {
     flavor: Flavor::Quickblox,
     section: "quickblox",
     prefixes: &["/session.json", "/login.json"],
+    routes: routes::ROUTES,
     secret_keys: &["auth_secret", "password", "password_hash"],
     tenant_kinds: &[directory::APPLICATIONS, directory::USERS],
     validate: |section| section.settings().validate(),

@@ -4,17 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::{test as actix_test, App};
-use api_testkit::{routes_match_document, unresolved};
+use actix_web::test as actix_test;
+use api_testkit::flavor::{schemes, secured};
+use api_testkit::TestService;
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use session_core::{Clock, CoreDeps, MemoryStore, SystemClock, TokenHasher};
+use session_core::{Clock, SystemClock};
 
 use crate::eip191::{personal_message_hash, Address};
-use crate::openapi::{API_KEY, SESSION_BEARER, TAG, WALLET_BEARER};
+use crate::openapi::{API_KEY, SESSION_BEARER, WALLET_BEARER};
 use crate::settings::ApiKey;
 use crate::wallet_token::WalletTokens;
 use crate::{Settings, FLAVOR};
@@ -22,7 +21,7 @@ use crate::{Settings, FLAVOR};
 const KEY: &str = "openapi-test-key";
 
 fn doc() -> Value {
-    serde_json::to_value((FLAVOR.openapi)()).unwrap()
+    api_testkit::flavor::document(&FLAVOR)
 }
 
 fn settings() -> Settings {
@@ -35,43 +34,16 @@ fn settings() -> Settings {
     s
 }
 
-async fn app(
-) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
-    let core = CoreDeps {
-        store: Arc::new(MemoryStore::new(Arc::new(SystemClock))),
-        clock: Arc::new(SystemClock),
-        hasher: TokenHasher::new("openapi-test-secret"),
-        max_body_bytes: 65_536,
-    };
-    let settings = Arc::new(settings());
-    actix_test::init_service(App::new().configure(|cfg| (FLAVOR.mount)(cfg, core, settings))).await
-}
-
 #[actix_web::test]
-async fn every_mounted_route_is_documented_once_under_the_tag() {
+async fn the_routes_are_the_documented_ones_and_the_session_routes_secured() {
+    api_testkit::check_flavor(&FLAVOR, settings()).await;
     let doc = doc();
-    let mut ids = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            let id = op["operationId"].as_str().unwrap();
-            assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
-            assert!(id.starts_with("quicksync_"), "{id}");
-            assert_eq!(op["tags"], json!([TAG]), "{method} {path}");
-            assert!(op["responses"]["200"].is_object(), "{method} {path}");
-            // Everything under /v1/session needs a credential; the wallet proof none.
-            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
-            assert_eq!(secured, path.starts_with("/v1/session"), "{method} {path}");
-        }
+    // Everything under /v1/session needs a credential; the wallet proof none.
+    for (operation, secured) in secured(&doc) {
+        assert_eq!(secured, operation.contains(" /v1/session"), "{operation}");
     }
-    assert_eq!(ids.len(), 8);
-    routes_match_document(&app().await, &doc, crate::routes::ROUTES).await;
-    // Every reference and security requirement resolves within the fragment.
-    assert_eq!(unresolved(&doc), Vec::<String>::new());
-    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
-    assert_eq!(
-        schemes.keys().map(String::as_str).collect::<Vec<_>>(),
-        [API_KEY, SESSION_BEARER, WALLET_BEARER]
-    );
+    let expected = [API_KEY, SESSION_BEARER, WALLET_BEARER].map(String::from);
+    assert_eq!(schemes(&doc), BTreeSet::from(expected));
 }
 
 #[test]
@@ -108,9 +80,14 @@ fn request_schemas_refuse_unknown_members_and_name_the_required_ones() {
     );
 }
 
+/// The flavor alone, on a memory store.
+async fn app() -> impl TestService {
+    api_testkit::mount(&FLAVOR, api_testkit::memory_core(), settings()).await
+}
+
 /// Sends `req` to `path` (plus `query`) and checks the answer against the document.
 async fn answer_conforms(
-    app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    app: &impl TestService,
     doc: &Value,
     (method, path, query): (&str, &str, &str),
     req: actix_test::TestRequest,
@@ -120,11 +97,7 @@ async fn answer_conforms(
 }
 
 /// A proof of `key` over a fresh nonce, as the body of verify.
-async fn proof(
-    app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-    doc: &Value,
-    key: &SigningKey,
-) -> Value {
+async fn proof(app: &impl TestService, doc: &Value, key: &SigningKey) -> Value {
     let get = actix_test::TestRequest::get();
     let (status, nonce) =
         answer_conforms(app, doc, ("get", "/v1/wallet-proof/nonce", ""), get).await;
@@ -277,23 +250,16 @@ async fn real_answers_match_their_documented_schemas_and_examples() {
     ] {
         assert_eq!(call(("post", "/v1/session/join"), req).await.0, expected);
     }
-    let (status, joined) = call(
-        ("post", "/v1/session/join"),
-        join(
-            &guest_wallet,
-            json!({"sessionId": session_id, "password": "pw"}),
-        ),
-    )
-    .await;
+    let guest_joins = || {
+        let body = json!({"sessionId": session_id, "password": "pw"});
+        call(("post", "/v1/session/join"), join(&guest_wallet, body))
+    };
+    let (status, joined) = guest_joins().await;
     assert_eq!(status, 200, "{joined}");
     assert_eq!(joined["credentials"]["role"], "Client");
     let guest = joined["credentials"]["token"].as_str().unwrap().to_owned();
     let guest_id = joined["credentials"]["id"].as_str().unwrap().to_owned();
-    let again = join(
-        &guest_wallet,
-        json!({"sessionId": session_id, "password": "pw"}),
-    );
-    assert_eq!(call(("post", "/v1/session/join"), again).await.0, 409);
+    assert_eq!(guest_joins().await.0, 409);
 
     // The session as each member sees it.
     for token in [&host, &guest] {
@@ -335,14 +301,7 @@ async fn real_answers_match_their_documented_schemas_and_examples() {
     // The kicked guest is gone; it joins again and leaves; the host ends the session.
     let req = post().insert_header(bearer(&guest));
     assert_eq!(call(("post", "/v1/session/disconnect"), req).await.0, 401);
-    let (_, joined) = call(
-        ("post", "/v1/session/join"),
-        join(
-            &guest_wallet,
-            json!({"sessionId": session_id, "password": "pw"}),
-        ),
-    )
-    .await;
+    let (_, joined) = guest_joins().await;
     let guest = joined["credentials"]["token"].as_str().unwrap();
     let req = post().insert_header(bearer(guest));
     assert_eq!(

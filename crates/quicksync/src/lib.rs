@@ -33,6 +33,7 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     flavor: Flavor::Quicksync,
     section: "quicksync",
     prefixes: &["/v1/"],
+    routes: routes::ROUTES,
     secret_keys: &["key", "hs256_secret"],
     tenant_kinds: &[api_keys::TENANT_KIND],
     validate: Settings::validate,

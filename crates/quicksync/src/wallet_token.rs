@@ -148,6 +148,18 @@ fn validation(alg: Algorithm, s: &WalletTokenSettings) -> Validation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Claims of the test address, valid for a minute from `now`.
+    fn minute_of(now: DateTime<Utc>) -> Claims {
+        Claims {
+            sub: addr().lower(),
+            exp: now.timestamp() + 60,
+            iat: None,
+            nbf: None,
+            iss: None,
+            aud: None,
+        }
+    }
     use chrono::Duration;
 
     fn settings() -> WalletTokenSettings {
@@ -177,14 +189,7 @@ mod tests {
     fn other_keys_algorithms_and_garbage_are_refused() {
         let t = WalletTokens::new(&settings());
         let now = Utc::now();
-        let claims = Claims {
-            sub: addr().lower(),
-            exp: now.timestamp() + 60,
-            iat: None,
-            nbf: None,
-            iss: None,
-            aud: None,
-        };
+        let claims = minute_of(now);
         let other = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
@@ -267,14 +272,7 @@ BuN0Tjc++de8WQ3PdiGaixKl4eMVDiWgaokDqblSVEvRqfmi1CozMN5/2Q==
         assert!(s.public_key().unwrap().is_some());
         assert!(t.public.is_some());
         let now = Utc::now();
-        let claims = Claims {
-            sub: addr().lower(),
-            exp: now.timestamp() + 60,
-            iat: None,
-            nbf: None,
-            iss: None,
-            aud: None,
-        };
+        let claims = minute_of(now);
         let es256 = jsonwebtoken::encode(
             &Header::new(Algorithm::ES256),
             &claims,

@@ -34,6 +34,7 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     flavor: Flavor::SessionStorage,
     section: "session_storage",
     prefixes: &["/session-storage/"],
+    routes: routes::ROUTES,
     secret_keys: &["client_secret"],
     tenant_kinds: &[clients::TENANT_KIND],
     validate: Settings::validate,

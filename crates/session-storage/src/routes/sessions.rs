@@ -43,31 +43,29 @@ pub async fn list(
     state: web::Data<State>,
     Authenticated(client): Authenticated,
 ) -> Reply {
-    let run = async {
-        let (size, token) = parse_list(req.query_string(), &state.settings)?;
-        let hasher = &state.core.hasher;
-        let cursor = match token {
-            Some(t) => Some(
-                page_token::decode(hasher, &client.owner, &t).ok_or(ApiError::InvalidPageToken)?,
-            ),
-            None => None,
-        };
-        let page = state
-            .core
-            .store
-            .list_by_owner(&client.owner, cursor.as_ref(), size)
-            .await?;
-        let data: Vec<SessionView> = page.items.iter().map(SessionView::from).collect();
-        let next = page
-            .next
-            .map(|c| page_token::encode(hasher, &client.owner, &c));
-        Ok::<_, ApiError>(HttpResponse::Ok().json(PageBody {
-            ok: true,
-            data,
-            next_page_token: next,
-        }))
+    let (size, token) = parse_list(req.query_string(), &state.settings)?;
+    let hasher = &state.core.hasher;
+    let cursor = match token {
+        Some(t) => {
+            Some(page_token::decode(hasher, &client.owner, &t).ok_or(ApiError::InvalidPageToken)?)
+        }
+        None => None,
     };
-    Ok(run.await?)
+    let page = state
+        .core
+        .store
+        .list_by_owner(&client.owner, cursor.as_ref(), size)
+        .await
+        .map_err(ApiError::from)?;
+    let data: Vec<SessionView> = page.items.iter().map(SessionView::from).collect();
+    let next = page
+        .next
+        .map(|c| page_token::encode(hasher, &client.owner, &c));
+    Ok(HttpResponse::Ok().json(PageBody {
+        ok: true,
+        data,
+        next_page_token: next,
+    }))
 }
 
 /// One of the client's sessions.
@@ -86,17 +84,10 @@ pub async fn get(
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
 ) -> Reply {
-    let run = async {
-        let r = id.own_ref(&client)?;
-        let session = state
-            .core
-            .store
-            .get(&r)
-            .await?
-            .ok_or(ApiError::SessionNotFound)?;
-        Ok::<_, ApiError>(HttpResponse::Ok().json(Envelope::new(SessionView::from(&session))))
-    };
-    Ok(run.await?)
+    let r = id.own_ref(&client)?;
+    let found = state.core.store.get(&r).await.map_err(ApiError::from)?;
+    let session = found.ok_or(ApiError::SessionNotFound)?;
+    Ok(HttpResponse::Ok().json(Envelope::new(SessionView::from(&session))))
 }
 
 /// Deletes one of the client's sessions (204).
@@ -114,15 +105,12 @@ pub async fn delete(
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
 ) -> Reply {
-    let run = async {
-        let r = id.own_ref(&client)?;
-        if state.core.store.delete(&r).await? == 0 {
-            return Err(ApiError::SessionNotFound);
-        }
-        tracing::info!(client_id = %client.id, session_id = %r.id, "session deleted");
-        Ok(HttpResponse::NoContent().finish())
-    };
-    Ok(run.await?)
+    let r = id.own_ref(&client)?;
+    if state.core.store.delete(&r).await.map_err(ApiError::from)? == 0 {
+        return Err(ApiError::SessionNotFound.into());
+    }
+    tracing::info!(client_id = %client.id, session_id = %r.id, "session deleted");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Moves a session's expiry to now + `ttl_seconds` (204).
@@ -161,21 +149,16 @@ pub async fn extend(
     id: web::Path<IdPath>,
     payload: web::Payload,
 ) -> Reply {
-    let run = async {
-        let body = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
-        let ttl = parse_extend(req.query_string(), body.as_ref(), &state.settings)?;
-        let ttl = Duration::seconds(i64::try_from(ttl).map_err(|_| ApiError::Internal)?);
-        let r = id.own_ref(&client)?;
-        state
-            .core
-            .store
-            .touch(&r, ttl, None)
-            .await?
-            .ok_or(ApiError::SessionNotFound)?;
-        tracing::info!(client_id = %client.id, session_id = %r.id, "session extended");
-        Ok::<_, ApiError>(HttpResponse::NoContent().finish())
-    };
-    Ok(run.await?)
+    let body = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
+    let ttl = parse_extend(req.query_string(), body.as_ref(), &state.settings)?;
+    let ttl = Duration::seconds(i64::try_from(ttl).map_err(|_| ApiError::Internal)?);
+    let r = id.own_ref(&client)?;
+    let touched = state.core.store.touch(&r, ttl, None).await;
+    touched
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::SessionNotFound)?;
+    tracing::info!(client_id = %client.id, session_id = %r.id, "session extended");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The `{id}` of `/session-storage/sessions/{id}`.
