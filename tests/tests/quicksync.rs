@@ -2,8 +2,6 @@
 //! EIP-191 messages. Each scenario runs on the memory store (`<name>::memory`) and on Redis
 //! (`<name>::redis`); clock-driven ones run on memory with a settable clock.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -249,36 +247,10 @@ fn session_of(v: &Value) -> String {
     v["sessionId"].as_str().unwrap().to_owned()
 }
 
-/// A gateway on the shared test Redis, keys under a fresh prefix. (`e2e::spawn_app_on_redis`
-/// appends a second `[store]` table to the overlay, which TOML refuses; this sets the store on
-/// the loaded settings instead.)
-async fn spawn_on_redis(overlay: &str) -> TestApp {
-    let mut settings = e2e::test_settings(overlay);
-    settings.store.backend = gateway::configuration::Backend::Redis;
-    settings.store.url = e2e::shared_redis().url();
-    settings.store.key_prefix = format!("qs{}", session_core::token::random_hex(6).unwrap());
-    e2e::spawn_with(settings, std::sync::Arc::new(session_core::SystemClock)).await
-}
-
 // ---------------------------------------------------------------------------------------------
 // Scenarios, each run on memory and on Redis.
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn memory() {
-                super::$name(e2e::spawn_app(super::OVERLAY).await).await
-            }
-            #[tokio::test]
-            async fn redis() {
-                super::$name(super::spawn_on_redis(super::OVERLAY).await).await
-            }
-        }
-    )*};
-}
-
-on_both_stores!(
+on_both_stores!(OVERLAY =>
     walkthrough,
     nonces_are_single_use_even_under_concurrency,
     wallet_proof_failures_are_400,
@@ -295,7 +267,7 @@ on_both_stores!(
 );
 
 /// nonce -> sign -> verify -> create -> join -> current -> kick -> disconnect -> delete.
-async fn walkthrough(app: TestApp) {
+async fn walkthrough(app: &TestApp) {
     let host_wallet = Wallet::new("host");
     let alice_wallet = Wallet::new("alice");
     let bob_wallet = Wallet::new("bob");
@@ -465,7 +437,7 @@ async fn walkthrough(app: TestApp) {
 }
 
 /// A proof redeems once; 100 concurrent redemptions of one proof yield exactly one token.
-async fn nonces_are_single_use_even_under_concurrency(app: TestApp) {
+async fn nonces_are_single_use_even_under_concurrency(app: &TestApp) {
     let w = Wallet::new("nonce");
     let (_, message) = get_nonce(&app).await;
     let body =
@@ -488,7 +460,7 @@ async fn nonces_are_single_use_even_under_concurrency(app: TestApp) {
 }
 
 /// Every way a wallet proof can fail: 400 with a detail that says why.
-async fn wallet_proof_failures_are_400(app: TestApp) {
+async fn wallet_proof_failures_are_400(app: &TestApp) {
     let path = "/v1/wallet-proof/verify";
     let w = Wallet::new("proof");
     let other = Wallet::new("other");
@@ -617,7 +589,7 @@ fn high_s(sig: &str) -> String {
 }
 
 /// Wallet bearers: HS256 with the configured key only, unexpired, `sub` a wallet address.
-async fn wallet_bearers_are_checked(app: TestApp) {
+async fn wallet_bearers_are_checked(app: &TestApp) {
     let path = "/v1/session";
     let w = Wallet::new("bearer");
     let hs256 = jsonwebtoken::Algorithm::HS256;
@@ -703,7 +675,7 @@ fn unsigned(sub: &str) -> String {
 }
 
 /// `X-API-KEY` is required to create; any configured key works; join does not need one.
-async fn api_keys_are_checked(app: TestApp) {
+async fn api_keys_are_checked(app: &TestApp) {
     let path = "/v1/session";
     let jwt = minted(&Wallet::new("keys"));
     for (key, says) in [
@@ -754,7 +726,7 @@ async fn api_keys_are_checked(app: TestApp) {
 }
 
 /// Rules left out take the configured defaults; out-of-bound values are refused (422).
-async fn create_applies_defaults_and_bounds(app: TestApp) {
+async fn create_applies_defaults_and_bounds(app: &TestApp) {
     let path = "/v1/session";
     let jwt = minted(&Wallet::new("rules"));
     let v = create_ok(&app, &jwt, &json!({})).await;
@@ -841,7 +813,7 @@ async fn create_applies_defaults_and_bounds(app: TestApp) {
 }
 
 /// Unknown properties are refused at every level; wrong types name their field.
-async fn create_schema_is_strict(app: TestApp) {
+async fn create_schema_is_strict(app: &TestApp) {
     let path = "/v1/session";
     let jwt = minted(&Wallet::new("schema"));
     let a = Wallet::new("w").address();
@@ -889,7 +861,7 @@ async fn create_schema_is_strict(app: TestApp) {
 }
 
 /// Content type, size and syntax, on every route that takes a body.
-async fn bodies_are_checked_for_type_size_and_syntax(app: TestApp) {
+async fn bodies_are_checked_for_type_size_and_syntax(app: &TestApp) {
     let jwt = minted(&Wallet::new("bodies"));
     let created = create_ok(&app, &jwt, &json!({})).await;
     let host = token_of(&created);
@@ -1034,7 +1006,7 @@ async fn chunked_post(app: &TestApp, path: &str, jwt: &str, size: usize) -> (u16
 }
 
 /// Join: 404 unknown session, 403 password and whitelist, 409 already in.
-async fn join_enforces_the_rules(app: TestApp) {
+async fn join_enforces_the_rules(app: &TestApp) {
     let path = "/v1/session/join";
     let host = Wallet::new("j-host");
     let friend = Wallet::new("j-friend");
@@ -1195,7 +1167,7 @@ async fn join_enforces_the_rules(app: TestApp) {
 
 /// Capacity 5 (host included), 30 wallets joining at once: exactly 4 get in, 26 get 409,
 /// and every pseudonym in the session is distinct.
-async fn concurrent_joins_fill_capacity_exactly(app: TestApp) {
+async fn concurrent_joins_fill_capacity_exactly(app: &TestApp) {
     let created = create_ok(
         &app,
         &minted(&Wallet::new("c-host")),
@@ -1231,7 +1203,7 @@ async fn concurrent_joins_fill_capacity_exactly(app: TestApp) {
 }
 
 /// Kick and delete are the host's; a client gets 403 and changes nothing.
-async fn only_the_host_kicks_and_deletes(app: TestApp) {
+async fn only_the_host_kicks_and_deletes(app: &TestApp) {
     let created = create_ok(&app, &minted(&Wallet::new("r-host")), &json!({})).await;
     let sid = session_of(&created);
     let host = token_of(&created);
@@ -1314,7 +1286,7 @@ async fn only_the_host_kicks_and_deletes(app: TestApp) {
 }
 
 /// A host that disconnects ends the session for everyone.
-async fn host_disconnect_ends_the_session(app: TestApp) {
+async fn host_disconnect_ends_the_session(app: &TestApp) {
     let created = create_ok(&app, &minted(&Wallet::new("d-host")), &json!({})).await;
     let sid = session_of(&created);
     let a: Value = join(
@@ -1357,7 +1329,7 @@ async fn host_disconnect_ends_the_session(app: TestApp) {
 }
 
 /// Under /v1, unknown paths are 404 and wrong methods 405, in ProblemDetails.
-async fn unknown_routes_and_methods_are_problems(app: TestApp) {
+async fn unknown_routes_and_methods_are_problems(app: &TestApp) {
     let r = app.client.get(app.url("/v1/nope")).send().await.unwrap();
     problem(r, 404, "/v1/nope").await;
     let r = app.client.put(app.url("/v1/session")).send().await.unwrap();
@@ -1477,7 +1449,7 @@ async fn ethers_wallet_client_walkthrough_redis() {
         println!("SKIPPED: SG_SKIP_CLIENT_E2E=1, the ethers.js client end-to-end test did not run");
         return;
     }
-    let app = spawn_on_redis(OVERLAY).await;
+    let app = e2e::spawn_app_on_redis(OVERLAY).await;
     run_client(&app).await;
 }
 
