@@ -175,36 +175,3 @@ impl ResponseError for Rejection {
 pub fn render_edge<B: ErrorBody>(e: EdgeError, path: &str) -> HttpResponse {
     Rejection::edge::<B>(e).render_at(path)
 }
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-    use crate::testing::{Missing, Text};
-
-    fn text(r: HttpResponse) -> String {
-        let bytes = actix_web::body::to_bytes(r.into_body());
-        let bytes = futures_util::FutureExt::now_or_never(bytes)
-            .unwrap()
-            .unwrap();
-        String::from_utf8(bytes.to_vec()).unwrap()
-    }
-
-    #[test]
-    fn a_flavor_error_renders_its_body_with_the_path() {
-        let r: Rejection = Missing.into();
-        assert_eq!(r.status_code(), StatusCode::NOT_FOUND);
-        assert_eq!(r.to_string(), "missing");
-        assert_eq!(text(r.render()), "missing at ?");
-        assert_eq!(text(r.at("/x").render()), "missing at /x");
-    }
-
-    #[test]
-    fn a_405_carries_allow() {
-        let r = render_edge::<Text>(EdgeError::MethodNotAllowed { allow: "GET, POST" }, "/y");
-        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(r.headers().get(ALLOW).unwrap(), "GET, POST");
-        assert_eq!(text(r), "only GET, POST at /y");
-    }
-}

@@ -1,4 +1,5 @@
-//! A flavor for the kit's own tests: a body that shows its status, its text and the path.
+//! A flavor for the kit's own tests (a body that shows its status, its text and the path), and
+//! the tests of error answers against it.
 
 use std::fmt;
 
@@ -44,5 +45,40 @@ impl FlavorError for Missing {
 
     fn body(&self) -> Text {
         Text(StatusCode::NOT_FOUND, self.to_string())
+    }
+}
+
+mod answers {
+    #![allow(clippy::unwrap_used)]
+
+    use actix_web::http::header::ALLOW;
+    use actix_web::ResponseError;
+
+    use super::*;
+    use crate::answer::{render_edge, Rejection};
+
+    fn text(r: HttpResponse) -> String {
+        let bytes = actix_web::body::to_bytes(r.into_body());
+        let bytes = futures_util::FutureExt::now_or_never(bytes)
+            .unwrap()
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_flavor_error_renders_its_body_with_the_path() {
+        let r: Rejection = Missing.into();
+        assert_eq!(r.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(r.to_string(), "missing");
+        assert_eq!(text(r.render()), "missing at ?");
+        assert_eq!(text(r.at("/x").render()), "missing at /x");
+    }
+
+    #[test]
+    fn a_405_carries_allow() {
+        let r = render_edge::<Text>(EdgeError::MethodNotAllowed { allow: "GET, POST" }, "/y");
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(r.headers().get(ALLOW).unwrap(), "GET, POST");
+        assert_eq!(text(r), "only GET, POST at /y");
     }
 }
