@@ -271,6 +271,12 @@ mod tests {
         ] {
             assert_eq!(owner_of(route), owner, "{route}");
         }
+        // Every route of a flavor's table is counted as the flavor's.
+        for r in all() {
+            for (path, _) in r.routes() {
+                assert_eq!(owner_of(path), r.flavor().as_str(), "{path}");
+            }
+        }
     }
 
     #[test]
