@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::openapi::{API_KEY, BEARER, SERVER_KEY};
 use crate::settings::{NetworkSettings, RoleSettings, Settings};
-use crate::{dto, FLAVOR};
+use crate::{dto, requests, FLAVOR};
 
 const API: &str = "openapi-test-key";
 const SERVER: &str = "openapi-test-server-key";
@@ -58,37 +58,44 @@ fn request_schemas_hold_the_parser_limits() {
         |schema: &str, field: &str| schemas[schema]["properties"][field]["maxLength"].as_u64();
     for v in ["V3", "V4", "V5"] {
         let s = format!("AmityRegister{v}Request");
-        assert_eq!(max(&s, "userId"), Some(dto::USER_ID_MAX as u64));
-        assert_eq!(max(&s, "deviceId"), Some(dto::DEVICE_ID_MAX as u64));
-        assert_eq!(max(&s, "displayName"), Some(dto::NAME_MAX as u64));
-        assert_eq!(max(&s, "authToken"), Some(dto::AUTH_TOKEN_MAX as u64));
+        assert_eq!(max(&s, "userId"), Some(requests::USER_ID.max as u64));
+        assert_eq!(max(&s, "deviceId"), Some(requests::DEVICE_ID.max as u64));
+        assert_eq!(max(&s, "displayName"), Some(requests::NAME_MAX as u64));
+        assert_eq!(max(&s, "authToken"), Some(requests::AUTH_TOKEN.max as u64));
         let handle = max(&s, "profileHandle");
-        assert_eq!(handle, (v != "V3").then_some(dto::NAME_MAX as u64), "{s}");
+        assert_eq!(
+            handle,
+            (v != "V3").then_some(requests::NAME_MAX as u64),
+            "{s}"
+        );
         assert_eq!(schemas[&s]["required"], json!(["userId", "deviceId"]));
     }
     assert_eq!(
         max("AmityDeviceInfo", "sdkVersion"),
-        Some(dto::SDK_VERSION_MAX as u64)
+        Some(requests::SDK_VERSION.max as u64)
     );
-    assert_eq!(schemas["AmityDeviceKind"]["enum"], json!(dto::DEVICE_KINDS));
+    assert_eq!(
+        schemas["AmityDeviceKind"]["enum"],
+        json!(requests::DEVICE_KINDS)
+    );
     assert_eq!(
         max("AmityRefreshRequest", "refreshToken"),
-        Some(dto::REFRESH_TOKEN_MAX as u64)
+        Some(requests::REFRESH_TOKEN.max as u64)
     );
     assert_eq!(
         max("AmityAuthTokenRequest", "userId"),
-        Some(dto::USER_ID_MAX as u64)
+        Some(requests::USER_ID.max as u64)
     );
     let query = &doc["paths"]["/api/v3/authentication/token"]["get"]["parameters"][0];
     assert_eq!(query["name"], "userId");
     assert_eq!(
         query["schema"]["maxLength"].as_u64(),
-        Some(dto::USER_ID_MAX as u64)
+        Some(requests::USER_ID.max as u64)
     );
     let pattern = schemas["AmityRegisterV5Request"]["properties"]["userId"]["pattern"]
         .as_str()
         .unwrap();
-    for prefix in dto::RESERVED_PREFIXES {
+    for prefix in requests::RESERVED_PREFIXES {
         assert!(pattern.contains(prefix), "{pattern}");
     }
 }

@@ -14,6 +14,7 @@ pub mod errors;
 pub mod issue;
 pub mod network;
 pub mod openapi;
+pub mod requests;
 pub mod roles;
 pub mod routes;
 pub mod settings;

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use crate::auth;
 use crate::body::read_object;
-use crate::dto::{AuthToken, AuthTokenQuery, AuthTokenRequest};
 use crate::errors::AuthTokenError;
 use crate::issue;
+use crate::requests::{AuthToken, AuthTokenQuery, AuthTokenRequest};
 use crate::routes::answers::{AuthTokenErrors, BodyErrors, ServerErrors};
 use crate::state::State;
 

@@ -7,12 +7,12 @@ use session_core::{SessionId, SessionRef};
 
 use crate::auth;
 use crate::body::read_object;
-use crate::dto::{
-    ApiVersion, Refresh, RefreshRequest, RegisterRequest, RegisterV3, RegisterV4, RegisterV5,
-    SessionCheckResponse, SessionResponse, SuccessResponse,
-};
+use crate::dto::{ApiVersion, SessionCheckResponse, SessionResponse, SuccessResponse};
 use crate::errors::{Body as ErrorBody, SessionError};
 use crate::issue;
+use crate::requests::{
+    Refresh, RefreshRequest, RegisterRequest, RegisterV3, RegisterV4, RegisterV5,
+};
 use crate::routes::answers::{BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors};
 use crate::state::State;
 use crate::tokens::RefreshToken;
