@@ -3,14 +3,14 @@
 //! document shows. Bodies are read as JSON objects and checked member by member, so that every
 //! failure names its member; unknown members are ignored and `null` counts as absent.
 
-use std::borrow::Cow;
-
 use serde_json::{json, Map, Value};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, RefBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{ObjectBuilder, RefBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::Required;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use flavor_kit::openapi::{object, optional, Schemas};
 
 use crate::dto::ApiVersion;
 use crate::errors::FieldError;
@@ -174,53 +174,16 @@ impl ApiVersion {
 // ---------------------------------------------------------------------------------------------
 // The document
 
-/// The schema of an object of `members` (and, when given, `extra` properties).
-fn object(
-    description: &str,
-    members: &[Text],
-    extra: Vec<(&str, RefOr<Schema>, bool)>,
-) -> RefOr<Schema> {
-    let mut schema = ObjectBuilder::new().description(Some(description));
-    for m in members {
-        schema = schema.property(m.name, m.schema());
-        if m.required {
-            schema = schema.required(m.name);
-        }
-    }
-    for (name, property, required) in extra {
-        schema = schema.property(name, property);
-        if required {
-            schema = schema.required(name);
-        }
-    }
-    schema.into()
-}
-
-/// Implements the document's traits for a body: its schema name, its schema, and the schemas it
-/// names.
-macro_rules! documented {
-    ($t:ty, $name:literal, $schema:expr, $uses:expr) => {
-        impl PartialSchema for $t {
-            fn schema() -> RefOr<Schema> {
-                $schema
-            }
-        }
-
-        impl ToSchema for $t {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-
-            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-                let uses: fn(&mut Vec<(String, RefOr<Schema>)>) = $uses;
-                uses(schemas);
-            }
-        }
-    };
+/// The properties of `members`.
+fn properties(members: &[Text]) -> Vec<(&'static str, RefOr<Schema>, bool)> {
+    members
+        .iter()
+        .map(|m| (m.name, m.schema().into(), m.required))
+        .collect()
 }
 
 /// The schemas a body with `deviceInfo` names.
-fn device_schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+fn device_schemas(schemas: &mut Schemas) {
     for (name, schema) in [
         (DeviceInfo::name(), DeviceInfo::schema()),
         (DeviceKind::name(), DeviceKind::schema()),
@@ -229,26 +192,12 @@ fn device_schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
     }
 }
 
-/// `deviceInfo`, as a login body shows it.
-fn device_info_property() -> RefOr<Schema> {
-    OneOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(Type::Null))
-        .item(
-            RefBuilder::new()
-                .ref_location_from_schema_name(DeviceInfo::name())
-                .description(Some("The device's description (`{}` when absent).")),
-        )
-        .into()
-}
-
 /// The body of a login through `version`, described by `description`.
 fn login(version: ApiVersion, description: &str) -> RefOr<Schema> {
-    let members = version.members();
-    let RefOr::T(Schema::Object(mut schema)) = object(
-        description,
-        members,
-        vec![("deviceInfo", device_info_property(), false)],
-    ) else {
+    let mut properties = properties(version.members());
+    let device = "The device's description (`{}` when absent).";
+    properties.push(("deviceInfo", optional(&DeviceInfo::name(), device), false));
+    let RefOr::T(Schema::Object(mut schema)) = object(description, properties) else {
         return RefOr::T(Schema::default());
     };
     if version == ApiVersion::V5 {
@@ -261,7 +210,7 @@ fn login(version: ApiVersion, description: &str) -> RefOr<Schema> {
 
 /// `deviceInfo.kind`.
 pub struct DeviceKind;
-documented!(
+flavor_kit::documented!(
     DeviceKind,
     "AmityDeviceKind",
     ObjectBuilder::new()
@@ -274,29 +223,32 @@ documented!(
 
 /// The device a session is issued to; kept in the access token's `user.deviceInfo`.
 pub struct DeviceInfo;
-documented!(
+flavor_kit::documented!(
     DeviceInfo,
     "AmityDeviceInfo",
     object(
         "The device a session is issued to; kept in the access token's `user.deviceInfo` \
          (other\nmembers are dropped).",
-        &[MODEL, SDK_VERSION],
-        vec![(
-            "kind",
-            RefBuilder::new()
-                .ref_location_from_schema_name(DeviceKind::name())
-                .description(Some("Required when `deviceInfo` is sent."))
-                .build()
-                .into(),
-            true,
-        )],
+        [
+            properties(&[MODEL, SDK_VERSION]),
+            vec![(
+                "kind",
+                RefBuilder::new()
+                    .ref_location_from_schema_name(DeviceKind::name())
+                    .description(Some("Required when `deviceInfo` is sent."))
+                    .build()
+                    .into(),
+                true,
+            )],
+        ]
+        .concat(),
     ),
     |_| {}
 );
 
 /// The body of `POST /api/v3/sessions`.
 pub struct RegisterV3;
-documented!(
+flavor_kit::documented!(
     RegisterV3,
     "AmityRegisterV3Request",
     login(
@@ -308,7 +260,7 @@ documented!(
 
 /// The body of `POST /api/v4/sessions`.
 pub struct RegisterV4;
-documented!(
+flavor_kit::documented!(
     RegisterV4,
     "AmityRegisterV4Request",
     login(
@@ -320,7 +272,7 @@ documented!(
 
 /// The body of `POST /api/v5/sessions`.
 pub struct RegisterV5;
-documented!(
+flavor_kit::documented!(
     RegisterV5,
     "AmityRegisterV5Request",
     login(
@@ -333,26 +285,24 @@ documented!(
 
 /// The body of `POST /api/v4/sessions/refresh`.
 pub struct Refresh;
-documented!(
+flavor_kit::documented!(
     Refresh,
     "AmityRefreshRequest",
     object(
         "The body of `POST /api/v4/sessions/refresh`.",
-        &[REFRESH_TOKEN],
-        Vec::new()
+        properties(&[REFRESH_TOKEN])
     ),
     |_| {}
 );
 
 /// The body of `POST /api/v4/authentication/token`.
 pub struct AuthToken;
-documented!(
+flavor_kit::documented!(
     AuthToken,
     "AmityAuthTokenRequest",
     object(
         "The body of `POST /api/v4/authentication/token`.",
-        &[TOKEN_USER_ID],
-        Vec::new()
+        properties(&[TOKEN_USER_ID])
     ),
     |_| {}
 );

@@ -1,9 +1,10 @@
 //! OpenAPI helpers: a flavor's document from its route table's operations, its security schemes,
 //! and the `instance` (request path) that the examples of its shared error answers show.
 
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, RefBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::ToSchema;
 
 /// A flavor's document: the operations of its route table (`paths`, the `Paths` of
@@ -44,6 +45,60 @@ pub fn document<E: ToSchema>(
     add_schemes(&mut paths, schemes);
     paths
 }
+
+/// The schema of a request body checked member by member: an object of `properties`
+/// (`(name, schema, required)`), described by `description`.
+pub fn object(description: &str, properties: Vec<(&str, RefOr<Schema>, bool)>) -> RefOr<Schema> {
+    let mut schema = ObjectBuilder::new().description(Some(description));
+    for (name, property, required) in properties {
+        schema = schema.property(name, property);
+        if required {
+            schema = schema.required(name);
+        }
+    }
+    schema.into()
+}
+
+/// A property that is the schema `name` or `null`, described by `description`.
+pub fn optional(name: &str, description: &str) -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            RefBuilder::new()
+                .ref_location_from_schema_name(name)
+                .description(Some(description)),
+        )
+        .into()
+}
+
+/// Documents a request body type whose schema is built at run time (from the members its
+/// parser checks): `documented!(Type, "SchemaName", schema_expr, |schemas| { /* named ones */ })`.
+#[macro_export]
+macro_rules! documented {
+    ($t:ty, $name:literal, $schema:expr, $uses:expr) => {
+        impl $crate::__private::utoipa::PartialSchema for $t {
+            fn schema() -> $crate::__private::utoipa::openapi::RefOr<
+                $crate::__private::utoipa::openapi::schema::Schema,
+            > {
+                $schema
+            }
+        }
+
+        impl $crate::__private::utoipa::ToSchema for $t {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed($name)
+            }
+
+            fn schemas(schemas: &mut $crate::openapi::Schemas) {
+                let uses: fn(&mut $crate::openapi::Schemas) = $uses;
+                uses(schemas);
+            }
+        }
+    };
+}
+
+/// The named schemas a schema refers to, as utoipa collects them.
+pub type Schemas = Vec<(String, RefOr<Schema>)>;
 
 /// How a credential is presented.
 #[derive(Debug, Clone, Copy)]

@@ -2,13 +2,11 @@
 //! parser checks it and the document shows it. Bodies are read field by field (see
 //! [`crate::params`]), not deserialized.
 
-use std::borrow::Cow;
-
-use utoipa::openapi::schema::{
-    KnownFormat, ObjectBuilder, OneOfBuilder, RefBuilder, Schema, SchemaFormat, SchemaType, Type,
-};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
+
+use flavor_kit::openapi::{object, optional};
 
 use crate::errors::{FieldProblem, RequestError};
 use crate::params::{integer, Params};
@@ -155,42 +153,12 @@ pub const PASSWORD: Field = Field {
 // ---------------------------------------------------------------------------------------------
 // The document: the bodies' schemas, built from the fields above.
 
-/// The schema of an object of `fields` (and `extra` properties), described by `description`.
-fn object(description: &str, fields: &[Field], extra: Vec<(&str, RefOr<Schema>)>) -> RefOr<Schema> {
-    let mut schema = ObjectBuilder::new().description(Some(description));
-    for f in fields {
-        schema = schema.property(f.name(), f.schema());
-        if f.required {
-            schema = schema.required(f.name());
-        }
-    }
-    for (name, property) in extra {
-        schema = schema.property(name, property);
-    }
-    schema.into()
-}
-
-/// Implements the document's traits for a body: its schema name, its schema, the schemas it
-/// names.
-macro_rules! documented {
-    ($t:ty, $name:literal, $schema:expr, $uses:expr) => {
-        impl PartialSchema for $t {
-            fn schema() -> RefOr<Schema> {
-                $schema
-            }
-        }
-
-        impl ToSchema for $t {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-
-            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-                let uses: fn(&mut Vec<(String, RefOr<Schema>)>) = $uses;
-                uses(schemas);
-            }
-        }
-    };
+/// The properties of `fields`.
+fn properties(fields: &[Field]) -> Vec<(&'static str, RefOr<Schema>, bool)> {
+    fields
+        .iter()
+        .map(|f| (f.name(), f.schema().into(), f.required))
+        .collect()
 }
 
 /// The members a create's signature covers, and the session's.
@@ -198,7 +166,7 @@ const CREATE: [Field; 5] = [APPLICATION_ID, AUTH_KEY, TIMESTAMP, NONCE, SIGNATUR
 
 /// The form body of `POST /session.json`.
 pub struct CreateSessionForm;
-documented!(
+flavor_kit::documented!(
     CreateSessionForm,
     "QuickbloxCreateSessionForm",
     object(
@@ -206,33 +174,27 @@ documented!(
          (`application/x-www-form-urlencoded`). `applicationId` and `authKey` are accepted as\n\
          aliases. The signature covers every other parameter, `name=value` with decoded values, \
          sorted\nbytewise and joined with `&`.",
-        &[&CREATE[..], &[USER_LOGIN, USER_EMAIL, USER_PASSWORD]].concat(),
-        Vec::new(),
+        properties(&[&CREATE[..], &[USER_LOGIN, USER_EMAIL, USER_PASSWORD]].concat()),
     ),
     |_| {}
 );
 
 /// The JSON body of `POST /session.json`.
 pub struct CreateSessionJson;
-documented!(
+flavor_kit::documented!(
     CreateSessionJson,
     "QuickbloxCreateSessionJson",
     {
         let mut fields = CREATE;
         fields[4].description = "Hex HMAC-SHA1 or HMAC-SHA256 of the other parameters (nested \
             ones flattened to\n`user[login]`).";
-        let user = OneOfBuilder::new()
-            .item(ObjectBuilder::new().schema_type(Type::Null))
-            .item(
-                RefBuilder::new()
-                    .ref_location_from_schema_name(UserCredentials::name())
-                    .description(Some("For a user session.")),
-            );
+        let mut properties = properties(&fields);
+        let user = optional(&UserCredentials::name(), "For a user session.");
+        properties.push(("user", user, false));
         object(
             "The JSON body of `POST /session.json`: the form's fields, numbers as numbers or \
              strings,\nthe user's credentials flat (`\"user[login]\"`) or nested under `user`.",
-            &fields,
-            vec![("user", user.into())],
+            properties,
         )
     },
     |schemas| schemas.push((
@@ -243,28 +205,26 @@ documented!(
 
 /// A user's credentials, nested under `user` in a JSON create.
 pub struct UserCredentials;
-documented!(
+flavor_kit::documented!(
     UserCredentials,
     "QuickbloxUserCredentials",
     object(
         "A user's credentials: `login` or `email`, with `password`.",
-        &[LOGIN, EMAIL, PASSWORD],
-        Vec::new(),
+        properties(&[LOGIN, EMAIL, PASSWORD]),
     ),
     |_| {}
 );
 
 /// The body of `POST /login.json`, form or JSON.
 pub struct LoginBody;
-documented!(
+flavor_kit::documented!(
     LoginBody,
     "QuickbloxLogin",
     object(
         "The body of `POST /login.json`, form or JSON: `login` or `email` with `password` \
          (also\naccepted as `user[login]`, `user[email]`, `user[password]`, or nested under \
          `user`).",
-        &[LOGIN, EMAIL, PASSWORD],
-        Vec::new(),
+        properties(&[LOGIN, EMAIL, PASSWORD]),
     ),
     |_| {}
 );
