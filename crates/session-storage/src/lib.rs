@@ -18,6 +18,7 @@ pub mod errors;
 pub mod ids;
 pub mod openapi;
 pub mod page_token;
+pub mod requests;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -10,10 +10,11 @@ use utoipa::IntoParams;
 use crate::auth::Authenticated;
 use crate::body::read_json;
 use crate::clients::Client;
-use crate::dto::{parse_extend, parse_list, Envelope, ExtendBody, PageBody, SessionView};
+use crate::dto::{Envelope, PageBody, SessionView};
 use crate::errors::{ApiError, ErrorsBody as ErrorBody};
 use crate::ids::parse_own;
 use crate::page_token;
+use crate::requests::{parse_extend, parse_list, ExtendBody};
 use crate::routes::answers::{AtList, AtSession, BodyErrors, NotFound, RouteErrors};
 use crate::state::State;
 
