@@ -25,6 +25,8 @@ pub mod users;
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod runtime_networks;
 
 pub use settings::{NetworkSettings, RoleSettings, Settings};
 

@@ -24,6 +24,8 @@ pub mod users;
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod logs;
 
 pub use settings::{ApplicationEntry, Settings, UserEntry};
 pub use state::Section;

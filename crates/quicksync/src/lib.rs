@@ -24,6 +24,8 @@ pub mod tokens;
 pub mod wallet_token;
 
 #[cfg(test)]
+mod alone;
+#[cfg(test)]
 mod conformance;
 
 pub use settings::Settings;

@@ -26,6 +26,8 @@ pub mod tokens;
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod runtime_clients;
 
 pub use errors::ApiError;
 pub use settings::{ClientSettings, Settings};

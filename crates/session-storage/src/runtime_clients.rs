@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
+use crate::routes::mount;
+use crate::{ClientSettings, Settings};
 use actix_web::{test, App};
 use serde_json::Value;
 use session_core::tenants::SESSION_STORAGE_CLIENTS;
 use session_core::{CoreDeps, MemoryStore, SessionStore, SystemClock, TokenHasher};
-use session_storage::routes::mount;
-use session_storage::{ClientSettings, Settings};
 
 fn core() -> (CoreDeps, Arc<MemoryStore>) {
     let clock = Arc::new(SystemClock);

@@ -6,9 +6,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::signature::sign_sha1;
+use crate::{ApplicationEntry, Section, Settings, UserEntry};
 use actix_web::{test, App};
-use quickblox::signature::sign_sha1;
-use quickblox::{ApplicationEntry, Section, Settings, UserEntry};
 use session_core::{CoreDeps, MemoryStore, SystemClock, TokenHasher};
 
 #[derive(Clone, Default)]
@@ -66,7 +66,7 @@ async fn logs_never_carry_secrets() {
     };
     let section = Arc::new(Section::from(settings()));
     let app = test::init_service(
-        App::new().configure(|cfg| quickblox::routes::mount(cfg, core.clone(), section.clone())),
+        App::new().configure(|cfg| crate::routes::mount(cfg, core.clone(), section.clone())),
     )
     .await;
 
