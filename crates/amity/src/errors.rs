@@ -470,6 +470,11 @@ impl AmityError for AuthTokenError {
     }
 }
 
+/// An access token refused before the store was asked: not a JWT of ours (bad shape,
+/// algorithm, key id or signature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidToken;
+
 /// A store error met by a route: answered through [`StoreError`].
 macro_rules! from_store_error {
     ($($t:ty),*) => {$(
