@@ -2,7 +2,7 @@
 //! `type`, `title`) and the route families' error enums, whose messages are the `detail`.
 //!
 //! Bodies are `ProblemDetails {type, title, status, detail, instance}` (plus `errors` for
-//! validation failures) served as `application/problem+json`; the scope's middleware fills
+//! validation failures) served as `application/problem+json`; the route table's resources fill
 //! `instance` with the request path.
 
 use std::collections::BTreeMap;
