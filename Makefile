@@ -5,7 +5,7 @@ export CARGO_BUILD_JOBS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: run run-redis test test-deps test-rust lint fmt fmt-check clippy bench openapi k8s-validate clean
+.PHONY: run run-redis test test-deps test-rust lint fmt fmt-check clippy import-cycles bench openapi k8s-validate clean
 
 ## Start the gateway on the embedded in-memory store (APP_ENV=local: demo tenants from config/local.toml).
 run:
@@ -34,7 +34,7 @@ test-rust:
 	$(CARGO) test --workspace --no-fail-fast
 
 ## Formatting and lints, as CI checks them.
-lint: fmt-check clippy
+lint: fmt-check clippy import-cycles
 
 fmt:
 	$(CARGO) fmt --all
@@ -45,6 +45,10 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@bash scripts/check-deps.sh
+
+## No import circles between the files of a crate.
+import-cycles:
+	@python3 scripts/check-import-cycles.py crates tests
 
 ## Benchmarks against a release build; writes docs/benchmarks.md.
 bench:

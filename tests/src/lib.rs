@@ -99,11 +99,24 @@ pub async fn spawn_app_on_redis(overlay: &str) -> TestApp {
 }
 
 /// `settings` switched to `redis`, with keys under a fresh prefix.
-pub fn on_redis(mut settings: Settings, redis: &RedisServer) -> Settings {
+pub fn on_redis(settings: Settings, redis: &RedisServer) -> Settings {
+    on_redis_at(settings, redis.url())
+}
+
+/// `settings` switched to the Redis at `url`, with keys under a fresh prefix.
+pub fn on_redis_at(mut settings: Settings, url: String) -> Settings {
     settings.store.backend = gateway::configuration::Backend::Redis;
-    settings.store.url = redis.url();
+    settings.store.url = url;
     settings.store.key_prefix = format!("t{}", session_core::token::random_hex(6).unwrap());
     settings
+}
+
+/// Starts a gateway on a Redis nobody listens on, with a short store timeout: every store call
+/// fails fast.
+pub async fn spawn_app_on_absent_redis(overlay: &str) -> TestApp {
+    let mut settings = on_redis_at(test_settings(overlay), "redis://127.0.0.1:1".into());
+    settings.store.timeout_ms = 300;
+    spawn_with(settings, Arc::new(SystemClock)).await
 }
 
 /// Starts a gateway with explicit settings and clock.

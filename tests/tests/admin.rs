@@ -125,6 +125,44 @@ async fn tenants_round_trip(app: &TestApp) {
     .await
     .unwrap();
     assert_eq!(r.status(), 422);
+    // A document its flavor could not use is refused, with the flavor's reason.
+    for (kind, doc, reason) in [
+        (
+            "session-storage-clients",
+            json!({"client_id": "c", "client_secret": ""}),
+            "client_secret",
+        ),
+        (
+            "amity-networks",
+            json!({"api_key": "k", "server_key": "short"}),
+            "server_key",
+        ),
+        (
+            "quickblox-users",
+            json!({"application_id": 7, "login": "nobody"}),
+            "give exactly one of password and password_hash",
+        ),
+        (
+            "quickblox-applications",
+            json!({"application_id": 7}),
+            "document",
+        ),
+    ] {
+        let r = bearer(
+            app,
+            reqwest::Method::PUT,
+            &format!("/admin/v1/tenants/{kind}"),
+        )
+        .json(&doc)
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422, "{kind}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_request", "{kind}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(reason), "{kind}: {message}");
+    }
     assert_eq!(
         r.json::<Value>().await.unwrap()["error"]["code"],
         "invalid_request"

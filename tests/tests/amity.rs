@@ -1,16 +1,13 @@
 //! Black-box tests of the Amity flavor (`/api/v3|v4|v5/sessions` and friends) over HTTP, on the
 //! memory store and on Redis, plus the official `@amityco/ts-sdk` driven from Node.
 //!
-//! Scenarios shared by both stores are plain async fns over a [`TestApp`]; `both_stores!` makes a
-//! `<scenario>::memory` and a `<scenario>::redis` test of each (`cargo test -p e2e --test amity --
-//! memory` runs the memory half).
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Scenarios shared by both stores are plain async fns over a [`TestApp`]; `on_both_stores!` makes
+//! a `<scenario>::memory` and a `<scenario>::redis` test of each (`cargo test -p e2e -- amity::`
+//! runs this module).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,11 +15,9 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use e2e::{spawn_app, spawn_app_with_clock, TestApp};
 use futures_util::future::join_all;
-use gateway::configuration::Backend;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Value};
-use session_core::SystemClock;
 use sha2::Sha256;
 
 const API_KEY: &str = "amity-e2e-key";
@@ -62,22 +57,7 @@ api_key = "{OTHER_API_KEY}"
     )
 }
 
-macro_rules! both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn memory() {
-                super::$name(&e2e::spawn_app(&super::overlay()).await).await;
-            }
-            #[tokio::test]
-            async fn redis() {
-                super::$name(&e2e::spawn_app_on_redis(&super::overlay()).await).await;
-            }
-        }
-    )*};
-}
-
-both_stores!(
+on_both_stores!(overlay() =>
     v3_register_returns_the_documented_shape,
     v4_and_v5_differ_as_documented,
     users_are_created_once_and_change_only_by_sent_fields,
@@ -1200,11 +1180,7 @@ async fn memory_a_disabled_flavor_serves_nothing() {
 #[tokio::test]
 async fn store_outage_answers_503_in_amity_format() {
     // A Redis nobody listens on: every store call fails fast.
-    let mut settings = e2e::test_settings(&overlay());
-    settings.store.backend = Backend::Redis;
-    settings.store.url = "redis://127.0.0.1:1".into();
-    settings.store.timeout_ms = 300;
-    let app = e2e::spawn_with(settings, Arc::new(SystemClock)).await;
+    let app = e2e::spawn_app_on_absent_redis(&overlay()).await;
     let got = register(&app, 5, API_KEY, json!({"userId": "u", "deviceId": "d"})).await;
     assert_error(&got, 503, 500000);
     // A well-signed token still needs the store: 503, not a pass.

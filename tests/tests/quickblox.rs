@@ -1,8 +1,6 @@
 //! Black-box tests of the QuickBlox flavor over HTTP: every scenario runs on the memory store
-//! (`memory::*`) and on a real Redis (`redis::*`); clock-driven ones run on the memory store with
+//! (`<scenario>::memory`) and on a real Redis (`<scenario>::redis`); clock-driven ones run on the memory store with
 //! a settable clock; `official_js_sdk_over_tls` drives the npm `quickblox` SDK from Node.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -917,30 +915,7 @@ async fn run_time_tenants_work_like_configured_ones(app: &TestApp) {
     expect(create(app, &signed(p)).await, 422, unexpected_signature()).await;
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let app = e2e::spawn_app(super::OVERLAY).await;
-                    super::$name(&app).await;
-                }
-            )*
-        }
-        mod redis {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let app = e2e::spawn_app_on_redis(super::OVERLAY).await;
-                    super::$name(&app).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+on_both_stores!(OVERLAY =>
     app_session_lifecycle,
     form_and_json_bodies_in_both_spellings,
     sha256_signatures_are_accepted,

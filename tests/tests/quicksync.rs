@@ -2,8 +2,6 @@
 //! EIP-191 messages. Each scenario runs on the memory store (`<name>::memory`) and on Redis
 //! (`<name>::redis`); clock-driven ones run on memory with a settable clock.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -249,36 +247,10 @@ fn session_of(v: &Value) -> String {
     v["sessionId"].as_str().unwrap().to_owned()
 }
 
-/// A gateway on the shared test Redis, keys under a fresh prefix. (`e2e::spawn_app_on_redis`
-/// appends a second `[store]` table to the overlay, which TOML refuses; this sets the store on
-/// the loaded settings instead.)
-async fn spawn_on_redis(overlay: &str) -> TestApp {
-    let mut settings = e2e::test_settings(overlay);
-    settings.store.backend = gateway::configuration::Backend::Redis;
-    settings.store.url = e2e::shared_redis().url();
-    settings.store.key_prefix = format!("qs{}", session_core::token::random_hex(6).unwrap());
-    e2e::spawn_with(settings, std::sync::Arc::new(session_core::SystemClock)).await
-}
-
 // ---------------------------------------------------------------------------------------------
 // Scenarios, each run on memory and on Redis.
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn memory() {
-                super::$name(e2e::spawn_app(super::OVERLAY).await).await
-            }
-            #[tokio::test]
-            async fn redis() {
-                super::$name(super::spawn_on_redis(super::OVERLAY).await).await
-            }
-        }
-    )*};
-}
-
-on_both_stores!(
+on_both_stores!(OVERLAY =>
     walkthrough,
     nonces_are_single_use_even_under_concurrency,
     wallet_proof_failures_are_400,
@@ -295,15 +267,15 @@ on_both_stores!(
 );
 
 /// nonce -> sign -> verify -> create -> join -> current -> kick -> disconnect -> delete.
-async fn walkthrough(app: TestApp) {
+async fn walkthrough(app: &TestApp) {
     let host_wallet = Wallet::new("host");
     let alice_wallet = Wallet::new("alice");
     let bob_wallet = Wallet::new("bob");
 
-    let (nonce, message) = get_nonce(&app).await;
+    let (nonce, message) = get_nonce(app).await;
     assert!(message.contains(&nonce.to_string()));
     let r = verify(
-        &app,
+        app,
         &json!({
             "walletAddress": host_wallet.address().to_uppercase().replace("0X", "0x"),
             "message": message,
@@ -331,7 +303,7 @@ async fn walkthrough(app: TestApp) {
     assert!((890..=900).contains(&exp), "{exp}");
 
     let created = create_ok(
-        &app,
+        app,
         &host_jwt,
         &json!({
             "identity": {"name": "Hostess", "chainAddress": host_wallet.address()},
@@ -356,9 +328,9 @@ async fn walkthrough(app: TestApp) {
         .unwrap()
         .is_empty());
 
-    let alice_jwt = prove(&app, &alice_wallet).await;
+    let alice_jwt = prove(app, &alice_wallet).await;
     let joined = join(
-        &app,
+        app,
         &alice_jwt,
         &json!({"sessionId": sid, "password": "s3cret"}),
     )
@@ -375,9 +347,9 @@ async fn walkthrough(app: TestApp) {
         created["credentials"]["pseudonym"]
     );
 
-    let bob_jwt = prove(&app, &bob_wallet).await;
+    let bob_jwt = prove(app, &bob_wallet).await;
     let bob = join(
-        &app,
+        app,
         &bob_jwt,
         &json!({"sessionId": sid, "password": "s3cret"}),
     )
@@ -387,7 +359,7 @@ async fn walkthrough(app: TestApp) {
     let bob_token = token_of(&bob);
 
     for token in [&host_token, &alice_token, &bob_token] {
-        let r = current(&app, token).await;
+        let r = current(app, token).await;
         assert_eq!(r.status(), 200);
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["id"], sid);
@@ -414,34 +386,29 @@ async fn walkthrough(app: TestApp) {
     }
 
     // Kick alice: her token dies at once; bob's lives on.
-    let r = kick(&app, &host_token, &alice_id).await;
+    let r = kick(app, &host_token, &alice_id).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().len(), 0);
+    problem(current(app, &alice_token).await, 401, "/v1/session/current").await;
     problem(
-        current(&app, &alice_token).await,
-        401,
-        "/v1/session/current",
-    )
-    .await;
-    problem(
-        disconnect(&app, &alice_token).await,
+        disconnect(app, &alice_token).await,
         401,
         "/v1/session/disconnect",
     )
     .await;
-    let v: Value = current(&app, &bob_token).await.json().await.unwrap();
+    let v: Value = current(app, &bob_token).await.json().await.unwrap();
     assert_eq!(v["users"].as_array().unwrap().len(), 2);
 
     // Bob leaves: his token dies.
-    let r = disconnect(&app, &bob_token).await;
+    let r = disconnect(app, &bob_token).await;
     assert_eq!(r.status(), 200);
-    problem(current(&app, &bob_token).await, 401, "/v1/session/current").await;
-    let v: Value = current(&app, &host_token).await.json().await.unwrap();
+    problem(current(app, &bob_token).await, 401, "/v1/session/current").await;
+    let v: Value = current(app, &host_token).await.json().await.unwrap();
     assert_eq!(v["users"].as_array().unwrap().len(), 1);
 
     // Alice may come back (a kick is not a ban) with a new token.
     let back = join(
-        &app,
+        app,
         &alice_jwt,
         &json!({"sessionId": sid, "password": "s3cret"}),
     )
@@ -450,13 +417,13 @@ async fn walkthrough(app: TestApp) {
     let back_token = token_of(&back.json::<Value>().await.unwrap());
 
     // Delete: every token dies, the session is gone.
-    let r = delete(&app, &host_token).await;
+    let r = delete(app, &host_token).await;
     assert_eq!(r.status(), 200);
     for token in [&host_token, &back_token, &alice_token, &bob_token] {
-        problem(current(&app, token).await, 401, "/v1/session/current").await;
+        problem(current(app, token).await, 401, "/v1/session/current").await;
     }
     let r = join(
-        &app,
+        app,
         &bob_jwt,
         &json!({"sessionId": sid, "password": "s3cret"}),
     )
@@ -465,22 +432,22 @@ async fn walkthrough(app: TestApp) {
 }
 
 /// A proof redeems once; 100 concurrent redemptions of one proof yield exactly one token.
-async fn nonces_are_single_use_even_under_concurrency(app: TestApp) {
+async fn nonces_are_single_use_even_under_concurrency(app: &TestApp) {
     let w = Wallet::new("nonce");
-    let (_, message) = get_nonce(&app).await;
+    let (_, message) = get_nonce(app).await;
     let body =
         json!({"walletAddress": w.address(), "message": message, "signature": w.sign(&message)});
-    assert_eq!(verify(&app, &body).await.status(), 200);
-    let v = problem(verify(&app, &body).await, 400, "/v1/wallet-proof/verify").await;
+    assert_eq!(verify(app, &body).await.status(), 200);
+    let v = problem(verify(app, &body).await, 400, "/v1/wallet-proof/verify").await;
     assert!(
         v["detail"].as_str().unwrap().contains("already been used"),
         "{v}"
     );
 
-    let (_, message) = get_nonce(&app).await;
+    let (_, message) = get_nonce(app).await;
     let body =
         json!({"walletAddress": w.address(), "message": message, "signature": w.sign(&message)});
-    let results = join_all((0..100).map(|_| verify(&app, &body))).await;
+    let results = join_all((0..100).map(|_| verify(app, &body))).await;
     let statuses: Vec<u16> = results.iter().map(|r| r.status().as_u16()).collect();
     let ok = statuses.iter().filter(|s| **s == 200).count();
     let reused = statuses.iter().filter(|s| **s == 400).count();
@@ -488,11 +455,11 @@ async fn nonces_are_single_use_even_under_concurrency(app: TestApp) {
 }
 
 /// Every way a wallet proof can fail: 400 with a detail that says why.
-async fn wallet_proof_failures_are_400(app: TestApp) {
+async fn wallet_proof_failures_are_400(app: &TestApp) {
     let path = "/v1/wallet-proof/verify";
     let w = Wallet::new("proof");
     let other = Wallet::new("other");
-    let (_, message) = get_nonce(&app).await;
+    let (_, message) = get_nonce(app).await;
     let sig = w.sign(&message);
     let cases: Vec<(Value, &str)> = vec![
         (
@@ -529,7 +496,7 @@ async fn wallet_proof_failures_are_400(app: TestApp) {
         ),
     ];
     for (body, says) in cases {
-        let v = problem(verify(&app, &body).await, 400, path).await;
+        let v = problem(verify(app, &body).await, 400, path).await;
         assert!(
             v["detail"].as_str().unwrap().contains(says),
             "{body} -> {v}"
@@ -539,7 +506,7 @@ async fn wallet_proof_failures_are_400(app: TestApp) {
     // A signature over another message recovers another address.
     let v = problem(
         verify(
-            &app,
+            app,
             &json!({"walletAddress": w.address(), "message": message, "signature": w.sign("something else")}),
         )
         .await,
@@ -550,7 +517,7 @@ async fn wallet_proof_failures_are_400(app: TestApp) {
     assert!(v["detail"].as_str().unwrap().contains("not made by"), "{v}");
     // None of the failures spent the nonce.
     let ok = verify(
-        &app,
+        app,
         &json!({"walletAddress": w.address(), "message": message, "signature": sig}),
     )
     .await;
@@ -567,7 +534,7 @@ async fn wallet_proof_failures_are_400(app: TestApp) {
     let v = problem(r, 400, path).await;
     assert!(v["detail"].as_str().unwrap().contains("Solana"));
     // Without ?chain, Ethereum is assumed.
-    let (_, message) = get_nonce(&app).await;
+    let (_, message) = get_nonce(app).await;
     let r = app
         .client
         .post(app.url("/v1/wallet-proof/verify"))
@@ -579,7 +546,7 @@ async fn wallet_proof_failures_are_400(app: TestApp) {
     // Missing and unknown members are schema errors (422).
     invalid(
         verify(
-            &app,
+            app,
             &json!({"walletAddress": w.address(), "message": message}),
         )
         .await,
@@ -588,14 +555,14 @@ async fn wallet_proof_failures_are_400(app: TestApp) {
     )
     .await;
     invalid(
-        verify(&app, &json!({"walletAddress": w.address(), "message": message, "signature": sig, "chainId": 1})).await,
+        verify(app, &json!({"walletAddress": w.address(), "message": message, "signature": sig, "chainId": 1})).await,
         path,
         "chainId",
     )
     .await;
     invalid(
         verify(
-            &app,
+            app,
             &json!({"walletAddress": 5, "message": message, "signature": sig}),
         )
         .await,
@@ -617,13 +584,13 @@ fn high_s(sig: &str) -> String {
 }
 
 /// Wallet bearers: HS256 with the configured key only, unexpired, `sub` a wallet address.
-async fn wallet_bearers_are_checked(app: TestApp) {
+async fn wallet_bearers_are_checked(app: &TestApp) {
     let path = "/v1/session";
     let w = Wallet::new("bearer");
     let hs256 = jsonwebtoken::Algorithm::HS256;
     // Minted outside the gateway with the configured key: accepted.
     let external = mint(&w.address(), 600, hs256, WALLET_SECRET);
-    let created = create_ok(&app, &external, &json!({})).await;
+    let created = create_ok(app, &external, &json!({})).await;
     assert_eq!(created["credentials"]["role"], "Host");
 
     let refused = [
@@ -687,7 +654,7 @@ async fn wallet_bearers_are_checked(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 200);
     // A wallet bearer is not a session token.
-    problem(current(&app, &external).await, 401, "/v1/session/current").await;
+    problem(current(app, &external).await, 401, "/v1/session/current").await;
 }
 
 /// `alg: none` with the claims of a valid token.
@@ -703,7 +670,7 @@ fn unsigned(sub: &str) -> String {
 }
 
 /// `X-API-KEY` is required to create; any configured key works; join does not need one.
-async fn api_keys_are_checked(app: TestApp) {
+async fn api_keys_are_checked(app: &TestApp) {
     let path = "/v1/session";
     let jwt = minted(&Wallet::new("keys"));
     for (key, says) in [
@@ -745,7 +712,7 @@ async fn api_keys_are_checked(app: TestApp) {
     assert_eq!(r.status(), 200);
     let sid = session_of(&r.json::<Value>().await.unwrap());
     let r = join(
-        &app,
+        app,
         &minted(&Wallet::new("keys-joiner")),
         &json!({"sessionId": sid}),
     )
@@ -754,10 +721,10 @@ async fn api_keys_are_checked(app: TestApp) {
 }
 
 /// Rules left out take the configured defaults; out-of-bound values are refused (422).
-async fn create_applies_defaults_and_bounds(app: TestApp) {
+async fn create_applies_defaults_and_bounds(app: &TestApp) {
     let path = "/v1/session";
     let jwt = minted(&Wallet::new("rules"));
-    let v = create_ok(&app, &jwt, &json!({})).await;
+    let v = create_ok(app, &jwt, &json!({})).await;
     assert_eq!(v["rules"]["maxUsers"], 10);
     assert_eq!(v["rules"]["maxFiles"], 100);
     assert_eq!(v["rules"]["maxTotalMegaBytes"], 1024);
@@ -765,7 +732,7 @@ async fn create_applies_defaults_and_bounds(app: TestApp) {
     assert!((3598..=3600).contains(&v["expiresIn"].as_i64().unwrap()));
     // Nulls everywhere are the same as absent members.
     let v = create_ok(
-        &app,
+        app,
         &jwt,
         &json!({"identity": null, "password": null, "whiteListAddresses": null,
                 "rules": {"userCapacity": null, "expiryDurationInSeconds": null, "password": null,
@@ -775,7 +742,7 @@ async fn create_applies_defaults_and_bounds(app: TestApp) {
     assert_eq!(v["rules"]["maxUsers"], 10);
     // Bounds.
     let v = create_ok(
-        &app,
+        app,
         &jwt,
         &json!({"rules": {"userCapacity": 100, "expiryDurationInSeconds": 86400}}),
     )
@@ -836,12 +803,12 @@ async fn create_applies_defaults_and_bounds(app: TestApp) {
         ),
     ];
     for (body, field) in cases {
-        invalid(create(&app, &jwt, &body).await, path, field).await;
+        invalid(create(app, &jwt, &body).await, path, field).await;
     }
 }
 
 /// Unknown properties are refused at every level; wrong types name their field.
-async fn create_schema_is_strict(app: TestApp) {
+async fn create_schema_is_strict(app: &TestApp) {
     let path = "/v1/session";
     let jwt = minted(&Wallet::new("schema"));
     let a = Wallet::new("w").address();
@@ -875,7 +842,7 @@ async fn create_schema_is_strict(app: TestApp) {
         (json!("session"), "$"),
     ];
     for (body, field) in cases {
-        let v = invalid(create(&app, &jwt, &body).await, path, field).await;
+        let v = invalid(create(app, &jwt, &body).await, path, field).await;
         if field == "name" {
             assert!(
                 v["detail"]
@@ -889,9 +856,9 @@ async fn create_schema_is_strict(app: TestApp) {
 }
 
 /// Content type, size and syntax, on every route that takes a body.
-async fn bodies_are_checked_for_type_size_and_syntax(app: TestApp) {
+async fn bodies_are_checked_for_type_size_and_syntax(app: &TestApp) {
     let jwt = minted(&Wallet::new("bodies"));
-    let created = create_ok(&app, &jwt, &json!({})).await;
+    let created = create_ok(app, &jwt, &json!({})).await;
     let host = token_of(&created);
     let limit = app.settings.server.max_body_bytes;
     let routes: [(&str, &str); 4] = [
@@ -990,7 +957,7 @@ async fn bodies_are_checked_for_type_size_and_syntax(app: TestApp) {
         assert_eq!(r.status(), 200, "{ct}");
     }
     // A chunked body over the limit (no Content-Length) is refused as well.
-    let (status, body) = chunked_post(&app, "/v1/session", &jwt, limit + 2048).await;
+    let (status, body) = chunked_post(app, "/v1/session", &jwt, limit + 2048).await;
     assert_eq!(status, 413, "{body}");
     assert!(body.contains("application/problem+json"), "{body}");
 }
@@ -1034,13 +1001,13 @@ async fn chunked_post(app: &TestApp, path: &str, jwt: &str, size: usize) -> (u16
 }
 
 /// Join: 404 unknown session, 403 password and whitelist, 409 already in.
-async fn join_enforces_the_rules(app: TestApp) {
+async fn join_enforces_the_rules(app: &TestApp) {
     let path = "/v1/session/join";
     let host = Wallet::new("j-host");
     let friend = Wallet::new("j-friend");
     let stranger = Wallet::new("j-stranger");
     let created = create_ok(
-        &app,
+        app,
         &minted(&host),
         &json!({"rules": {"password": "pw", "allowOnlyWhitelistedAddresses": true,
                           "whiteListAddresses": [{"address": friend.address().to_uppercase().replace("0X", "0x")}]}}),
@@ -1059,7 +1026,7 @@ async fn join_enforces_the_rules(app: TestApp) {
         &"x".repeat(300),
     ] {
         let v = problem(
-            join(&app, &minted(&friend), &json!({"sessionId": unknown})).await,
+            join(app, &minted(&friend), &json!({"sessionId": unknown})).await,
             404,
             path,
         )
@@ -1067,20 +1034,20 @@ async fn join_enforces_the_rules(app: TestApp) {
         assert_eq!(v["title"], "Not Found");
     }
     invalid(
-        join(&app, &minted(&friend), &json!({})).await,
+        join(app, &minted(&friend), &json!({})).await,
         path,
         "sessionId",
     )
     .await;
     invalid(
-        join(&app, &minted(&friend), &json!({"sessionId": sid, "pin": 1})).await,
+        join(app, &minted(&friend), &json!({"sessionId": sid, "pin": 1})).await,
         path,
         "pin",
     )
     .await;
     let v = problem(
         join(
-            &app,
+            app,
             &minted(&stranger),
             &json!({"sessionId": sid, "password": "pw"}),
         )
@@ -1091,7 +1058,7 @@ async fn join_enforces_the_rules(app: TestApp) {
     .await;
     assert!(v["detail"].as_str().unwrap().contains("whitelisted"), "{v}");
     let v = problem(
-        join(&app, &minted(&friend), &json!({"sessionId": sid})).await,
+        join(app, &minted(&friend), &json!({"sessionId": sid})).await,
         403,
         path,
     )
@@ -1105,7 +1072,7 @@ async fn join_enforces_the_rules(app: TestApp) {
     );
     let v = problem(
         join(
-            &app,
+            app,
             &minted(&friend),
             &json!({"sessionId": sid, "password": "PW"}),
         )
@@ -1117,7 +1084,7 @@ async fn join_enforces_the_rules(app: TestApp) {
     assert!(v["detail"].as_str().unwrap().contains("wrong"), "{v}");
     // Session ids are case-insensitive UUIDs.
     let r = join(
-        &app,
+        app,
         &minted(&friend),
         &json!({"sessionId": sid.to_uppercase(), "password": "pw"}),
     )
@@ -1125,7 +1092,7 @@ async fn join_enforces_the_rules(app: TestApp) {
     assert_eq!(r.status(), 200);
     let v = problem(
         join(
-            &app,
+            app,
             &minted(&friend),
             &json!({"sessionId": sid, "password": "pw"}),
         )
@@ -1136,10 +1103,10 @@ async fn join_enforces_the_rules(app: TestApp) {
     .await;
     assert!(v["detail"].as_str().unwrap().contains("already"), "{v}");
     // The host is in already, too (and is whitelisted implicitly as the creator? no: refused as a member).
-    let open = create_ok(&app, &minted(&host), &json!({})).await;
+    let open = create_ok(app, &minted(&host), &json!({})).await;
     let v = problem(
         join(
-            &app,
+            app,
             &minted(&host),
             &json!({"sessionId": session_of(&open)}),
         )
@@ -1151,29 +1118,29 @@ async fn join_enforces_the_rules(app: TestApp) {
     assert!(v["detail"].as_str().unwrap().contains("already"), "{v}");
     // The deprecated top-level whitelist is enforced.
     let legacy = create_ok(
-        &app,
+        app,
         &minted(&host),
         &json!({"whiteListAddresses": [friend.address()]}),
     )
     .await;
     let r = join(
-        &app,
+        app,
         &minted(&stranger),
         &json!({"sessionId": session_of(&legacy)}),
     )
     .await;
     problem(r, 403, path).await;
     let r = join(
-        &app,
+        app,
         &minted(&friend),
         &json!({"sessionId": session_of(&legacy)}),
     )
     .await;
     assert_eq!(r.status(), 200);
     // Full: 409.
-    let small = create_ok(&app, &minted(&host), &json!({"rules": {"userCapacity": 2}})).await;
+    let small = create_ok(app, &minted(&host), &json!({"rules": {"userCapacity": 2}})).await;
     let r = join(
-        &app,
+        app,
         &minted(&friend),
         &json!({"sessionId": session_of(&small)}),
     )
@@ -1181,7 +1148,7 @@ async fn join_enforces_the_rules(app: TestApp) {
     assert_eq!(r.status(), 200);
     let v = problem(
         join(
-            &app,
+            app,
             &minted(&stranger),
             &json!({"sessionId": session_of(&small)}),
         )
@@ -1195,9 +1162,9 @@ async fn join_enforces_the_rules(app: TestApp) {
 
 /// Capacity 5 (host included), 30 wallets joining at once: exactly 4 get in, 26 get 409,
 /// and every pseudonym in the session is distinct.
-async fn concurrent_joins_fill_capacity_exactly(app: TestApp) {
+async fn concurrent_joins_fill_capacity_exactly(app: &TestApp) {
     let created = create_ok(
-        &app,
+        app,
         &minted(&Wallet::new("c-host")),
         &json!({"rules": {"userCapacity": 5}}),
     )
@@ -1207,7 +1174,7 @@ async fn concurrent_joins_fill_capacity_exactly(app: TestApp) {
         .map(|i| minted(&Wallet::new(&format!("c-{i}"))))
         .collect();
     let body = json!({"sessionId": sid});
-    let results = join_all(wallets.iter().map(|jwt| join(&app, jwt, &body))).await;
+    let results = join_all(wallets.iter().map(|jwt| join(app, jwt, &body))).await;
     let ok = results
         .iter()
         .filter(|r| r.status() == StatusCode::OK)
@@ -1217,7 +1184,7 @@ async fn concurrent_joins_fill_capacity_exactly(app: TestApp) {
         .filter(|r| r.status() == StatusCode::CONFLICT)
         .count();
     assert_eq!((ok, full), (4, 26));
-    let v: Value = current(&app, &token_of(&created))
+    let v: Value = current(app, &token_of(&created))
         .await
         .json()
         .await
@@ -1231,12 +1198,12 @@ async fn concurrent_joins_fill_capacity_exactly(app: TestApp) {
 }
 
 /// Kick and delete are the host's; a client gets 403 and changes nothing.
-async fn only_the_host_kicks_and_deletes(app: TestApp) {
-    let created = create_ok(&app, &minted(&Wallet::new("r-host")), &json!({})).await;
+async fn only_the_host_kicks_and_deletes(app: &TestApp) {
+    let created = create_ok(app, &minted(&Wallet::new("r-host")), &json!({})).await;
     let sid = session_of(&created);
     let host = token_of(&created);
     let a: Value = join(
-        &app,
+        app,
         &minted(&Wallet::new("r-a")),
         &json!({"sessionId": sid}),
     )
@@ -1245,7 +1212,7 @@ async fn only_the_host_kicks_and_deletes(app: TestApp) {
     .await
     .unwrap();
     let b: Value = join(
-        &app,
+        app,
         &minted(&Wallet::new("r-b")),
         &json!({"sessionId": sid}),
     )
@@ -1254,23 +1221,18 @@ async fn only_the_host_kicks_and_deletes(app: TestApp) {
     .await
     .unwrap();
     let kick_path = "/v1/session/current/kick";
-    let v = problem(kick(&app, &token_of(&a), &id_of(&b)).await, 403, kick_path).await;
+    let v = problem(kick(app, &token_of(&a), &id_of(&b)).await, 403, kick_path).await;
     assert!(v["detail"].as_str().unwrap().contains("host"), "{v}");
+    problem(delete(app, &token_of(&a)).await, 403, "/v1/session/current").await;
     problem(
-        delete(&app, &token_of(&a)).await,
-        403,
-        "/v1/session/current",
-    )
-    .await;
-    problem(
-        kick(&app, &host, "0123456789abcdef0123456789abcdef").await,
+        kick(app, &host, "0123456789abcdef0123456789abcdef").await,
         404,
         kick_path,
     )
     .await;
-    problem(kick(&app, &host, "nope").await, 404, kick_path).await;
+    problem(kick(app, &host, "nope").await, 404, kick_path).await;
     invalid(
-        kick(&app, &host, &id_of(&created)).await,
+        kick(app, &host, &id_of(&created)).await,
         kick_path,
         "userId",
     )
@@ -1285,20 +1247,20 @@ async fn only_the_host_kicks_and_deletes(app: TestApp) {
         .unwrap();
     invalid(r, kick_path, "userId").await;
     // A member of another session is not found here.
-    let other = create_ok(&app, &minted(&Wallet::new("r-other")), &json!({})).await;
-    problem(kick(&app, &host, &id_of(&other)).await, 404, kick_path).await;
-    problem(kick(&app, "not-a-token", &id_of(&b)).await, 401, kick_path).await;
-    let users = current(&app, &host).await.json::<Value>().await.unwrap()["users"]
+    let other = create_ok(app, &minted(&Wallet::new("r-other")), &json!({})).await;
+    problem(kick(app, &host, &id_of(&other)).await, 404, kick_path).await;
+    problem(kick(app, "not-a-token", &id_of(&b)).await, 401, kick_path).await;
+    let users = current(app, &host).await.json::<Value>().await.unwrap()["users"]
         .as_array()
         .unwrap()
         .len();
     assert_eq!(users, 3);
     // The host's kick works; kicking again is 404.
-    assert_eq!(kick(&app, &host, &id_of(&b)).await.status(), 200);
-    problem(kick(&app, &host, &id_of(&b)).await, 404, kick_path).await;
-    assert_eq!(current(&app, &token_of(&a)).await.status(), 200);
+    assert_eq!(kick(app, &host, &id_of(&b)).await.status(), 200);
+    problem(kick(app, &host, &id_of(&b)).await, 404, kick_path).await;
+    assert_eq!(current(app, &token_of(&a)).await.status(), 200);
     problem(
-        current(&app, &token_of(&b)).await,
+        current(app, &token_of(&b)).await,
         401,
         "/v1/session/current",
     )
@@ -1310,15 +1272,15 @@ async fn only_the_host_kicks_and_deletes(app: TestApp) {
         &t[..t.len() - 1],
         if t.ends_with('A') { 'B' } else { 'A' }
     );
-    problem(current(&app, &forged).await, 401, "/v1/session/current").await;
+    problem(current(app, &forged).await, 401, "/v1/session/current").await;
 }
 
 /// A host that disconnects ends the session for everyone.
-async fn host_disconnect_ends_the_session(app: TestApp) {
-    let created = create_ok(&app, &minted(&Wallet::new("d-host")), &json!({})).await;
+async fn host_disconnect_ends_the_session(app: &TestApp) {
+    let created = create_ok(app, &minted(&Wallet::new("d-host")), &json!({})).await;
     let sid = session_of(&created);
     let a: Value = join(
-        &app,
+        app,
         &minted(&Wallet::new("d-a")),
         &json!({"sessionId": sid}),
     )
@@ -1326,25 +1288,25 @@ async fn host_disconnect_ends_the_session(app: TestApp) {
     .json()
     .await
     .unwrap();
-    assert_eq!(disconnect(&app, &token_of(&created)).await.status(), 200);
+    assert_eq!(disconnect(app, &token_of(&created)).await.status(), 200);
     for t in [token_of(&created), token_of(&a)] {
-        problem(current(&app, &t).await, 401, "/v1/session/current").await;
+        problem(current(app, &t).await, 401, "/v1/session/current").await;
     }
     problem(
-        disconnect(&app, &token_of(&a)).await,
+        disconnect(app, &token_of(&a)).await,
         401,
         "/v1/session/disconnect",
     )
     .await;
     problem(
-        delete(&app, &token_of(&created)).await,
+        delete(app, &token_of(&created)).await,
         401,
         "/v1/session/current",
     )
     .await;
     problem(
         join(
-            &app,
+            app,
             &minted(&Wallet::new("d-b")),
             &json!({"sessionId": sid}),
         )
@@ -1353,11 +1315,11 @@ async fn host_disconnect_ends_the_session(app: TestApp) {
         "/v1/session/join",
     )
     .await;
-    problem(disconnect(&app, "").await, 401, "/v1/session/disconnect").await;
+    problem(disconnect(app, "").await, 401, "/v1/session/disconnect").await;
 }
 
 /// Under /v1, unknown paths are 404 and wrong methods 405, in ProblemDetails.
-async fn unknown_routes_and_methods_are_problems(app: TestApp) {
+async fn unknown_routes_and_methods_are_problems(app: &TestApp) {
     let r = app.client.get(app.url("/v1/nope")).send().await.unwrap();
     problem(r, 404, "/v1/nope").await;
     let r = app.client.put(app.url("/v1/session")).send().await.unwrap();
@@ -1477,7 +1439,7 @@ async fn ethers_wallet_client_walkthrough_redis() {
         println!("SKIPPED: SG_SKIP_CLIENT_E2E=1, the ethers.js client end-to-end test did not run");
         return;
     }
-    let app = spawn_on_redis(OVERLAY).await;
+    let app = e2e::spawn_app_on_redis(OVERLAY).await;
     run_client(&app).await;
 }
 

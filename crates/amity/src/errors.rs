@@ -3,10 +3,12 @@
 //! Every failure of this flavor answers `{"status": "error", "code": <int>, "message": "<text>"}`,
 //! with `data.detail` listing the failing fields of a validation error.
 
-use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::error::QueryPayloadError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::HttpResponse;
+use flavor_kit::{BodyError, EdgeError, ErrorBody, Fault, FlavorError, Rejection};
 use serde::Serialize;
+use session_core::Flavor;
 use utoipa::ToSchema;
 
 /// What went wrong, as Amity classifies it. [`ErrorKind::spec`] is the error table.
@@ -92,20 +94,6 @@ impl ErrorKind {
     pub const fn message(self) -> &'static str {
         self.spec().2
     }
-
-    /// The kind a store failure maps to.
-    pub fn of_store(e: &session_core::Error) -> Self {
-        use session_core::Error as E;
-        match e {
-            E::StoreUnavailable(_) => Self::Unavailable,
-            E::Internal(_) => Self::Internal,
-            E::Invalid { .. } => Self::Validation,
-            E::Forbidden | E::CapacityReached => Self::Forbidden,
-            E::NotFound | E::Expired | E::Unauthorized | E::Replay | E::Conflict(_) => {
-                Self::Unauthorized
-            }
-        }
-    }
 }
 
 /// One failing field of a validation error.
@@ -169,25 +157,48 @@ pub(crate) struct Detail<'a> {
     detail: &'a [FieldError],
 }
 
-/// The Amity error response of `kind` with `message` (and the failing fields, if any).
-pub fn respond(kind: ErrorKind, message: &str, detail: &[FieldError]) -> HttpResponse {
-    if kind == ErrorKind::Internal {
-        tracing::error!(message, "amity request failed inside the gateway");
-    } else if kind == ErrorKind::Unavailable {
-        // The store's own message may name its address; the store layer logs what it needs.
-        tracing::warn!("amity request failed: store unavailable");
+/// The answer to an error: its row, its message and the failing fields of a validation error.
+/// The flavor's error body ([`ErrorBody`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The row of the table.
+    pub kind: ErrorKind,
+    /// The message (shown unless the kind is a fault's).
+    pub message: String,
+    /// The failing fields of a validation error.
+    pub detail: Vec<FieldError>,
+}
+
+impl ErrorBody for Answer {
+    fn status(&self) -> StatusCode {
+        self.kind.status()
     }
-    let shown = match kind {
-        // Internal details stay in the log.
-        ErrorKind::Internal | ErrorKind::Unavailable => kind.message(),
-        _ => message,
-    };
-    HttpResponse::build(kind.status()).json(Body {
-        status: ErrorStatus::Error,
-        code: kind.code(),
-        message: shown,
-        data: (!detail.is_empty()).then_some(Detail { detail }),
-    })
+
+    fn render(&self, _path: Option<&str>) -> HttpResponse {
+        let shown = match self.kind {
+            // Internal details stay in the log.
+            ErrorKind::Internal | ErrorKind::Unavailable => self.kind.message(),
+            _ => &self.message,
+        };
+        let detail = &self.detail;
+        HttpResponse::build(self.kind.status()).json(Body {
+            status: ErrorStatus::Error,
+            code: self.kind.code(),
+            message: shown,
+            data: (!detail.is_empty()).then_some(Detail { detail }),
+        })
+    }
+
+    fn edge(e: EdgeError) -> Self {
+        match e {
+            EdgeError::MethodNotAllowed { .. } => RequestError::Method.body(),
+            EdgeError::TooLarge { limit } => RequestError::TooLarge(limit).body(),
+            // A body timeout answers as an unreadable body until it has a row of its own.
+            EdgeError::Unreadable | EdgeError::TimedOut => RequestError::Payload.body(),
+            EdgeError::Unavailable => StoreError::from(Fault::Unavailable).body(),
+            EdgeError::Internal => StoreError::from(Fault::Internal).body(),
+        }
+    }
 }
 
 /// Implemented by every error enum of the crate: its kind and failing fields decide the answer.
@@ -200,24 +211,77 @@ pub trait AmityError: std::fmt::Display {
     }
 }
 
-/// Implements [`ResponseError`] for an [`AmityError`].
-macro_rules! amity_response_error {
-    ($t:ty) => {
-        impl actix_web::ResponseError for $t {
-            fn status_code(&self) -> actix_web::http::StatusCode {
-                $crate::errors::AmityError::kind(self).status()
-            }
-            fn error_response(&self) -> actix_web::HttpResponse {
-                $crate::errors::respond(
-                    $crate::errors::AmityError::kind(self),
-                    &self.to_string(),
-                    $crate::errors::AmityError::detail(self),
-                )
+/// Makes [`AmityError`] enums the flavor's errors.
+macro_rules! flavor_error {
+    ($($t:ty),*) => {$(
+        impl FlavorError for $t {
+            type Body = Answer;
+
+            fn body(&self) -> Answer {
+                Answer {
+                    kind: self.kind(),
+                    message: self.to_string(),
+                    detail: self.detail().to_vec(),
+                }
             }
         }
-    };
+    )*};
 }
-pub(crate) use amity_response_error;
+
+/// A store error as Amity answers it: a domain refusal with its row and the store's message,
+/// or a fault (logged once, where it is made).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl From<session_core::Error> for StoreError {
+    fn from(e: session_core::Error) -> Self {
+        use session_core::Error as E;
+        let kind = match &e {
+            E::StoreUnavailable(_) | E::Internal(_) => {
+                return Self {
+                    kind: fault_kind(Fault::of(Flavor::Amity, &e)),
+                    message: e.to_string(),
+                }
+            }
+            E::Invalid { .. } => ErrorKind::Validation,
+            E::Forbidden | E::CapacityReached => ErrorKind::Forbidden,
+            E::NotFound | E::Expired | E::Unauthorized | E::Replay | E::Conflict(_) => {
+                ErrorKind::Unauthorized
+            }
+        };
+        Self {
+            kind,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<Fault> for StoreError {
+    fn from(f: Fault) -> Self {
+        let kind = fault_kind(f);
+        Self {
+            kind,
+            message: kind.message().to_owned(),
+        }
+    }
+}
+
+fn fault_kind(f: Fault) -> ErrorKind {
+    match f {
+        Fault::Unavailable => ErrorKind::Unavailable,
+        Fault::Internal => ErrorKind::Internal,
+    }
+}
+
+impl AmityError for StoreError {
+    fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
 
 /// A request whose body or query could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -261,43 +325,184 @@ impl AmityError for RequestError {
         }
     }
 }
-amity_response_error!(RequestError);
 
-/// The JSON extractor settings of this flavor's routes: the body limit, a required
-/// `application/json` (or `+json`) content type, and Amity errors.
-pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
-    actix_web::web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |err, _req| {
-            let e = match err {
-                JsonPayloadError::OverflowKnownLength { .. }
-                | JsonPayloadError::Overflow { .. } => RequestError::TooLarge(limit),
-                JsonPayloadError::ContentType => RequestError::ContentType,
-                JsonPayloadError::Deserialize(e) => RequestError::Malformed(e.to_string()),
-                _ => RequestError::Payload,
-            };
-            e.into()
-        })
+impl From<BodyError> for RequestError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { limit } => Self::TooLarge(limit),
+            BodyError::Unreadable | BodyError::TimedOut => Self::Payload,
+        }
+    }
 }
+
+/// A missing or refused credential.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `x-api-key`.
+    #[error("Missing API key (x-api-key header)")]
+    MissingApiKey,
+    /// An `x-api-key` of no network.
+    #[error("Invalid API key")]
+    InvalidApiKey,
+    /// No `x-server-key`.
+    #[error("Missing server key (x-server-key header)")]
+    MissingServerKey,
+    /// An `x-server-key` of no network.
+    #[error("Invalid server key")]
+    InvalidServerKey,
+    /// No `Authorization: Bearer`.
+    #[error("Missing access token (Authorization: Bearer)")]
+    MissingBearer,
+    /// A bearer that is not a valid access token of a known network.
+    #[error("Invalid access token")]
+    InvalidToken,
+    /// A valid access token past its `exp`.
+    #[error("Access token has expired")]
+    Expired,
+    /// A valid access token whose session is gone (logged out, refreshed, evicted).
+    #[error("Access token has been revoked")]
+    Revoked,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AmityError for AuthError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Store(e) => e.kind(),
+            _ => ErrorKind::Unauthorized,
+        }
+    }
+}
+
+/// A failure of the session routes.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The body could not be read.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// A credential was missing or refused.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Fields failed validation.
+    #[error("Parameters validation error!")]
+    Validation(Vec<FieldError>),
+    /// Secure mode and no `authToken`.
+    #[error("authToken is required: the network is in secure mode")]
+    AuthTokenRequired,
+    /// Secure mode and an `authToken` that is not live for this user.
+    #[error("Invalid authToken")]
+    InvalidAuthToken,
+    /// The user is banned from the network.
+    #[error("User is globally banned")]
+    GlobalBan,
+    /// A refresh token that is unknown, malformed or of a gone session.
+    #[error("Invalid refresh token")]
+    InvalidRefreshToken,
+    /// A refresh token spent before: the session and all its tokens are revoked.
+    #[error("Refresh token reuse detected: the session has been revoked")]
+    RefreshReused,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AmityError for SessionError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Request(e) => e.kind(),
+            Self::Auth(e) => e.kind(),
+            Self::Validation(_) => ErrorKind::Validation,
+            Self::AuthTokenRequired
+            | Self::InvalidAuthToken
+            | Self::InvalidRefreshToken
+            | Self::RefreshReused => ErrorKind::Unauthorized,
+            Self::GlobalBan => ErrorKind::GlobalBan,
+            Self::Store(e) => e.kind(),
+        }
+    }
+
+    fn detail(&self) -> &[FieldError] {
+        match self {
+            Self::Validation(d) => d,
+            _ => &[],
+        }
+    }
+}
+
+/// A failure of the authentication-token routes.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthTokenError {
+    /// The body could not be read.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The server key was missing or refused.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The network is not in secure mode.
+    #[error("Secure mode is off for this network")]
+    SecureModeOff,
+    /// Fields failed validation.
+    #[error("Parameters validation error!")]
+    Validation(Vec<FieldError>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AmityError for AuthTokenError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Request(e) => e.kind(),
+            Self::Auth(e) => e.kind(),
+            Self::SecureModeOff => ErrorKind::Forbidden,
+            Self::Validation(_) => ErrorKind::Validation,
+            Self::Store(e) => e.kind(),
+        }
+    }
+
+    fn detail(&self) -> &[FieldError] {
+        match self {
+            Self::Validation(d) => d,
+            _ => &[],
+        }
+    }
+}
+
+/// An access token refused before the store was asked: not a JWT of ours (bad shape,
+/// algorithm, key id or signature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidToken;
+
+/// A store error met by a route: answered through [`StoreError`].
+macro_rules! from_store_error {
+    ($($t:ty),*) => {$(
+        impl From<session_core::Error> for $t {
+            fn from(e: session_core::Error) -> Self {
+                Self::Store(e.into())
+            }
+        }
+    )*};
+}
+
+from_store_error!(AuthError, SessionError, AuthTokenError);
+flavor_error!(
+    RequestError,
+    StoreError,
+    AuthError,
+    SessionError,
+    AuthTokenError
+);
 
 /// The query extractor settings of this flavor's routes.
 pub fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default().error_handler(|err, _req| {
         let QueryPayloadError::Deserialize(e) = err else {
-            return RequestError::Query("unreadable".into()).into();
+            return Rejection::from(RequestError::Query("unreadable".into())).into();
         };
-        RequestError::Query(e.to_string()).into()
+        Rejection::from(RequestError::Query(e.to_string())).into()
     })
-}
-
-/// Answers a method a path does not serve, naming those it does in `Allow`.
-pub fn method_not_allowed(allow: &'static str) -> HttpResponse {
-    let mut resp = RequestError::Method.error_response();
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
-        resp.headers_mut()
-            .insert(actix_web::http::header::ALLOW, value);
-    }
-    resp
 }
 
 #[cfg(test)]
@@ -321,7 +526,9 @@ mod tests {
         assert_eq!(ErrorKind::BadRequest.code(), 400_000);
         assert_eq!(ErrorKind::GlobalBan.code(), 400_312);
         let unavailable = session_core::Error::StoreUnavailable("x".into());
-        assert_eq!(ErrorKind::of_store(&unavailable), ErrorKind::Unavailable);
+        assert_eq!(StoreError::from(unavailable).kind(), ErrorKind::Unavailable);
+        let refused = session_core::Error::invalid("userId", "too long");
+        assert_eq!(StoreError::from(refused).kind(), ErrorKind::Validation);
         assert_eq!(
             ErrorKind::Unavailable.status(),
             StatusCode::SERVICE_UNAVAILABLE

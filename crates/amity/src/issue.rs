@@ -7,9 +7,11 @@ use session_core::{
     CoreDeps, Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionRef, MAX_PAGE_SIZE,
 };
 
-use crate::dto::{iso, ApiVersion, RoleView, SessionResponse};
+use crate::dto::{ApiVersion, SessionResponse};
 use crate::network::Network;
+use crate::roles::RoleView;
 use crate::settings::MAX_TTL_SECONDS;
+use crate::times::iso;
 use crate::tokens::{self, Claims, RefreshToken, UserClaims};
 use crate::users::{User, UserView};
 

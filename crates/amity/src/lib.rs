@@ -2,28 +2,45 @@
 //! the store on every call, single-use refresh tokens with reuse detection, users created on
 //! first sight, and secure-mode auth tokens. See `docs/amity.md`.
 
-use std::sync::Arc;
-
-use actix_web::web;
-use session_core::CoreDeps;
+use flavor_kit::answer::render_edge;
+use flavor_kit::registry::no_warnings;
+use flavor_kit::FlavorSpec;
+use session_core::Flavor;
 
 pub mod auth;
+pub mod body;
 pub mod dto;
 pub mod errors;
 pub mod issue;
 pub mod network;
 pub mod openapi;
+pub mod requests;
+pub mod roles;
 pub mod routes;
 pub mod settings;
+pub mod state;
+pub mod times;
 pub mod tokens;
 pub mod users;
 
-pub use openapi::openapi;
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+mod runtime_networks;
+
 pub use settings::{NetworkSettings, RoleSettings, Settings};
 
-/// Mounts the flavor's routes for the configured networks (run-time networks are read from the
-/// store on use).
-pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
-    let networks = network::Networks::from_settings(&settings, &core.hasher);
-    routes::mount(cfg, routes::AmityState { core, networks });
-}
+/// The flavor, as the gateway's registry knows it.
+pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
+    flavor: Flavor::Amity,
+    section: "amity",
+    prefixes: &["/api/"],
+    routes: routes::ROUTES,
+    secret_keys: &["server_key", "jwt_secret"],
+    tenant_kinds: &[network::TENANT_KIND],
+    validate: Settings::validate,
+    warnings: no_warnings,
+    mount: routes::mount,
+    openapi: openapi::fragment,
+    render_edge: render_edge::<errors::Answer>,
+};

@@ -5,9 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use flavor_kit::tenants::{self, Document, TenantKind};
 use jsonwebtoken::{DecodingKey, EncodingKey};
+use session_core::tenants::AMITY_NETWORKS;
 use session_core::token::ct_eq_str;
-use session_core::{tenants, CoreDeps, TokenHasher};
+use session_core::{CoreDeps, Flavor, TokenHasher};
 use sha2::{Digest, Sha256};
 
 use crate::settings::{NetworkSettings, Settings};
@@ -104,6 +106,26 @@ pub fn default_network_id(api_key: &str) -> String {
     hex::encode(&digest[..12])
 }
 
+/// Run-time networks: documents of [`AMITY_NETWORKS`] keyed by the keyed hash of their
+/// `api_key`, each the JSON of a `[[amity.networks]]` entry.
+pub const TENANT_KIND: TenantKind = TenantKind {
+    name: "amity-networks",
+    collection: AMITY_NETWORKS,
+    id_fields: &["api_key"],
+    id_hashed: true,
+    check: |doc| read_network(doc.clone()).map(drop),
+};
+
+/// A run-time network document as the flavor reads it: a valid network entry.
+fn read_network(doc: Document) -> Result<NetworkSettings, String> {
+    let settings: NetworkSettings = serde_json::from_value(serde_json::Value::Object(doc))
+        .map_err(|e| format!("not a network entry ({:?} error)", e.classify()))?;
+    settings
+        .validate()
+        .map_err(|(key, reason)| format!("{key}: {reason}"))?;
+    Ok(settings)
+}
+
 /// Finds networks by API key, token key id or server key.
 #[derive(Clone)]
 pub struct Networks {
@@ -149,10 +171,10 @@ impl Networks {
         if let Some(n) = self.by_kid.get(kid) {
             return Ok(Some(n.clone()));
         }
-        let Some(doc) = core.store.doc_get(tenants::AMITY_NETWORKS, kid).await? else {
-            return Ok(None);
-        };
-        Ok(parse_doc(&doc, &core.hasher).filter(|n| n.kid == kid))
+        let found = tenants::document(Flavor::Amity, &core.store, &TENANT_KIND, kid, read_network)
+            .await?
+            .map(|s| Arc::new(Network::new(s, &core.hasher)));
+        Ok(found.filter(|n| n.kid == kid))
     }
 
     /// The network whose server key is `server_key`; `api_key`, when sent, names it directly.
@@ -171,10 +193,11 @@ impl Networks {
         if let Some(n) = self.by_server_key.get(&index) {
             return Ok(Some(n.clone()).filter(|n| n.server_key_matches(server_key)));
         }
-        let docs = core.store.doc_list(tenants::AMITY_NETWORKS).await?;
+        let docs = core.store.doc_list(AMITY_NETWORKS).await?;
         Ok(docs
             .iter()
-            .filter_map(|(_, doc)| parse_doc(doc, &core.hasher))
+            .filter_map(|(_, doc)| tenants::parse(Flavor::Amity, &TENANT_KIND, doc, read_network))
+            .map(|s| Arc::new(Network::new(s, &core.hasher)))
             .find(|n| n.server_key_matches(server_key)))
     }
 }
@@ -184,28 +207,6 @@ fn server_key_index(hasher: &TokenHasher, server_key: &str) -> String {
         .hash_parts(&[SERVER_KEY_LABEL, server_key])
         .as_str()
         .to_owned()
-}
-
-/// A run-time network document, when it is a valid network entry.
-fn parse_doc(doc: &str, hasher: &TokenHasher) -> Option<Arc<Network>> {
-    let settings: NetworkSettings = match serde_json::from_str(doc) {
-        Ok(s) => s,
-        Err(e) => {
-            // Only where and what kind: the message could quote a secret of the document.
-            tracing::warn!(
-                line = e.line(),
-                column = e.column(),
-                category = ?e.classify(),
-                "ignoring an unreadable run-time amity network"
-            );
-            return None;
-        }
-    };
-    if let Err((key, reason)) = settings.validate() {
-        tracing::warn!(key, reason, "ignoring an invalid run-time amity network");
-        return None;
-    }
-    Some(Arc::new(Network::new(settings, hasher)))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use session_core::token::{generate_b64_token, random_hex};
 use session_core::{SessionId, TokenHasher};
 
+use crate::errors::InvalidToken;
 use crate::network::Network;
 
 /// The only algorithm access tokens use; tokens naming another are refused.
@@ -46,11 +47,6 @@ pub struct UserClaims {
     /// The device the session was issued to, as registered.
     pub device_info: serde_json::Value,
 }
-
-/// An access token refused before the store was asked: not a JWT of ours (bad shape,
-/// algorithm, key id or signature).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidToken;
 
 /// The key id (`kid`) of an access token, read without verifying it.
 pub fn key_id(token: &str) -> Result<String, InvalidToken> {

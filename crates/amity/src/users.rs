@@ -6,8 +6,9 @@ use session_core::token::random_hex;
 use session_core::CoreDeps;
 use utoipa::ToSchema;
 
-use crate::dto::{iso, RoleView};
 use crate::network::Network;
+use crate::roles::RoleView;
+use crate::times::iso;
 
 /// A user as stored, and as responses show it (every field is always written; the `default`
 /// only fills fields missing from a stored document).

@@ -9,13 +9,15 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse, ResponseError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use flavor_kit::tenants::{mask, Document, TenantKind};
+use flavor_kit::{headers, passwords};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use session_core::token::ct_eq_str;
-use session_core::{
-    tenants, Cursor, Owner, Session, SessionId, SessionRef, SharedStore, TokenHasher,
-};
+use session_core::{Cursor, Owner, Session, SessionId, SessionRef, SharedStore, TokenHasher};
 
+use crate::configuration::secret_keys;
+use crate::flavors;
 use crate::subject_index::{index_owner, pointer_target};
 
 /// Largest admin page.
@@ -134,12 +136,8 @@ async fn require_bearer(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let authorized = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|presented| ct_eq_str(presented, &token));
+    let authorized =
+        headers::bearer(req.request()).is_some_and(|presented| ct_eq_str(presented, &token));
     if !authorized {
         let (req, _) = req.into_parts();
         return Ok(ServiceResponse::new(
@@ -273,51 +271,19 @@ async fn revoke_session(state: web::Data<AdminState>, handle: web::Path<String>)
     }
 }
 
-/// A kind of run-time tenant or credential: its collection and how a document's id is derived.
-struct TenantKind {
-    collection: &'static str,
-    id_fields: &'static [&'static str],
-    id_hashed: bool,
+/// The run-time tenant kind named `name` (of any flavor, served here or not).
+fn tenant_kind(name: &str) -> Result<&'static TenantKind, AdminError> {
+    flavors::tenant_kinds()
+        .find(|k| k.name == name)
+        .ok_or(AdminError::NotFound)
 }
 
-fn tenant_kind(kind: &str) -> Result<TenantKind, AdminError> {
-    let (collection, id_fields, id_hashed): (_, &'static [&'static str], _) = match kind {
-        "quickblox-applications" => (tenants::QUICKBLOX_APPLICATIONS, &["application_id"], false),
-        "quickblox-users" => (
-            tenants::QUICKBLOX_USERS,
-            &["application_id", "login"],
-            false,
-        ),
-        "amity-networks" => (tenants::AMITY_NETWORKS, &["api_key"], true),
-        "quicksync-api-keys" => (tenants::QUICKSYNC_API_KEYS, &["key"], true),
-        "session-storage-clients" => (tenants::SESSION_STORAGE_CLIENTS, &["client_id"], false),
-        _ => return Err(AdminError::NotFound),
-    };
-    Ok(TenantKind {
-        collection,
-        id_fields,
-        id_hashed,
-    })
-}
-
-/// Fields never shown back.
-const SECRET_FIELDS: [&str; 7] = [
-    "auth_secret",
-    "password",
-    "password_hash",
-    "server_key",
-    "client_secret",
-    "jwt_secret",
-    "key",
-];
-
-fn masked(mut doc: Map<String, Value>) -> Value {
-    for f in SECRET_FIELDS {
-        if let Some(v) = doc.get_mut(f) {
-            *v = Value::String("********".into());
-        }
-    }
-    if let Some(Value::String(k)) = doc.get_mut("api_key") {
+/// A document as the admin API shows it: every secret masked, an `api_key` by its last four
+/// characters.
+fn masked(doc: Document) -> Value {
+    let mut value = Value::Object(doc);
+    mask(&mut value, &secret_keys());
+    if let Some(Value::String(k)) = value.get_mut("api_key") {
         let tail: String = k
             .chars()
             .rev()
@@ -328,7 +294,7 @@ fn masked(mut doc: Map<String, Value>) -> Value {
             .collect();
         *k = format!("…{tail}");
     }
-    Value::Object(doc)
+    value
 }
 
 async fn list_tenants(state: web::Data<AdminState>, kind: web::Path<String>) -> AdminResult {
@@ -337,7 +303,7 @@ async fn list_tenants(state: web::Data<AdminState>, kind: web::Path<String>) -> 
     let data: Vec<Value> = docs
         .into_iter()
         .filter_map(|(id, text)| {
-            let doc = serde_json::from_str::<Map<String, Value>>(&text).ok()?;
+            let doc = serde_json::from_str::<Document>(&text).ok()?;
             Some(json!({"id": id, "entry": masked(doc)}))
         })
         .collect();
@@ -347,7 +313,7 @@ async fn list_tenants(state: web::Data<AdminState>, kind: web::Path<String>) -> 
 async fn put_tenant(
     state: web::Data<AdminState>,
     kind: web::Path<String>,
-    body: web::Json<Map<String, Value>>,
+    body: web::Json<Document>,
 ) -> AdminResult {
     let kind = tenant_kind(&kind)?;
     let mut doc = body.into_inner();
@@ -360,10 +326,12 @@ async fn put_tenant(
         };
         parts.push(part);
     }
+    (kind.check)(&doc).map_err(AdminError::Invalid)?;
     if let Some(Value::String(password)) = doc.remove("password") {
-        let hash = web::block(move || hash_password(&password))
-            .await
-            .map_err(|_| AdminError::Internal)??;
+        let hash = passwords::hash(password).await.map_err(|e| {
+            tracing::error!(error = %e, "admin: cannot hash a password");
+            AdminError::Internal
+        })?;
         doc.insert("password_hash".into(), Value::String(hash));
     }
     let joined = parts.join(":");
@@ -375,16 +343,6 @@ async fn put_tenant(
     let text = serde_json::to_string(&doc).map_err(|_| AdminError::Internal)?;
     state.store.doc_put(kind.collection, &id, &text).await?;
     Ok(HttpResponse::Created().json(json!({"id": id, "entry": masked(doc)})))
-}
-
-fn hash_password(password: &str) -> Result<String, AdminError> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let salt_bytes = session_core::token::random_bytes::<16>().map_err(|_| AdminError::Internal)?;
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|_| AdminError::Internal)?;
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| AdminError::Internal)
 }
 
 async fn delete_tenant(

@@ -2,12 +2,14 @@
 //! `config/$APP_ENV.toml` when present, then `--config FILE`, then `GATEWAY__SECTION__KEY`
 //! environment variables. Names are an operator contract (docs/configuration.md).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use config::{Config, Environment, File, FileFormat};
 use serde::{Deserialize, Serialize};
 use session_core::Flavor;
 
+use crate::flavors::{self, LoadError, Sections};
 use crate::telemetry::LogSettings;
 
 /// The defaults compiled into the binary, so it runs from any directory.
@@ -16,9 +18,14 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 /// Environments in which the built-in `token_secret` and short secrets are tolerated.
 const RELAXED_ENVIRONMENTS: [&str; 2] = ["local", "test"];
 
+/// The gateway's own sections; every other top-level key is a flavor's section.
+const GATEWAY_SECTIONS: [&str; 5] = ["server", "store", "flavors", "admin", "log"];
+
+/// Keys of the gateway's own sections whose values are secrets.
+const GATEWAY_SECRET_KEYS: [&str; 2] = ["token_secret", "token"];
+
 /// Everything the gateway runs with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// `APP_ENV` at load time (`local` when unset).
     #[serde(skip)]
@@ -35,18 +42,10 @@ pub struct Settings {
     /// `[log]`.
     #[serde(default)]
     pub log: LogSettings,
-    /// `[quickblox]`.
-    #[serde(default)]
-    pub quickblox: quickblox::Settings,
-    /// `[amity]`.
-    #[serde(default)]
-    pub amity: amity::Settings,
-    /// `[quicksync]`.
-    #[serde(default)]
-    pub quicksync: quicksync::Settings,
-    /// `[session_storage]`.
-    #[serde(default)]
-    pub session_storage: session_storage::Settings,
+    /// Every flavor's section (`[quickblox]`, `[amity]`, `[quicksync]`, `[session_storage]`),
+    /// loaded and checked by the flavor (its defaults when absent).
+    #[serde(skip)]
+    pub sections: Sections,
 }
 
 /// `[server]`.
@@ -213,11 +212,17 @@ impl Settings {
         let config = builder
             .build()
             .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
+        refuse_unknown_sections(&config)?;
         let mut settings: Settings = config
+            .clone()
             .try_deserialize()
             .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
         settings.environment = environment;
         settings.validate()?;
+        settings.sections = Sections::load(&config).map_err(|(section, e)| match e {
+            LoadError::Parse(reason) => ConfigError::Load(one_line(&reason)),
+            LoadError::Invalid(reason) => invalid(section, reason),
+        })?;
         Ok(settings)
     }
 
@@ -226,7 +231,8 @@ impl Settings {
         RELAXED_ENVIRONMENTS.contains(&self.environment.as_str())
     }
 
-    /// Checks every value a parse cannot.
+    /// Checks every value of the gateway's own sections that a parse cannot (each flavor checks
+    /// its section as it is loaded).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.server;
         if !(1024..=16 * 1024 * 1024).contains(&s.max_body_bytes) {
@@ -326,16 +332,6 @@ impl Settings {
                 return Err(invalid("flavors.enabled", format!("`{f}` is listed twice")));
             }
         }
-        self.quickblox
-            .validate()
-            .map_err(|e| invalid("quickblox", e))?;
-        self.amity.validate().map_err(|e| invalid("amity", e))?;
-        self.quicksync
-            .validate()
-            .map_err(|e| invalid("quicksync", e))?;
-        self.session_storage
-            .validate()
-            .map_err(|e| invalid("session_storage", e))?;
         Ok(())
     }
 
@@ -347,42 +343,60 @@ impl Settings {
     /// The effective settings as TOML, every secret replaced by `********`.
     pub fn masked_toml(&self) -> String {
         let mut value = serde_json::to_value(self).unwrap_or_default();
-        mask(&mut value);
+        if let serde_json::Value::Object(map) = &mut value {
+            for (name, section) in self.sections.named() {
+                map.insert(name.to_owned(), section.to_value());
+            }
+        }
+        drop_nulls(&mut value);
+        flavor_kit::tenants::mask(&mut value, &secret_keys());
         let body =
             toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# unprintable: {e}\n"));
         format!("# environment: {}\n{body}", self.environment)
     }
 }
 
-/// Keys whose values are secrets wherever they appear.
-const SECRET_KEYS: [&str; 9] = [
-    "token_secret",
-    "token",
-    "auth_secret",
-    "password",
-    "password_hash",
-    "server_key",
-    "hs256_secret",
-    "client_secret",
-    "key",
-];
+/// Keys whose values are secrets wherever they appear: the gateway's and every flavor's (and any
+/// key ending in `_secret`).
+pub fn secret_keys() -> Vec<&'static str> {
+    GATEWAY_SECRET_KEYS
+        .into_iter()
+        .chain(flavors::secret_keys())
+        .collect()
+}
 
-/// Replaces secrets by `********` and drops nulls (TOML has none).
-fn mask(value: &mut serde_json::Value) {
+/// Drops nulls (TOML has none).
+fn drop_nulls(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             map.retain(|_, v| !v.is_null());
-            for (k, v) in map.iter_mut() {
-                let secret = SECRET_KEYS.contains(&k.as_str()) || k.ends_with("_secret");
-                if secret && !v.is_null() && !v.is_object() {
-                    *v = serde_json::Value::String("********".into());
-                } else {
-                    mask(v);
-                }
-            }
+            map.values_mut().for_each(drop_nulls);
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(mask),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
         _ => {}
+    }
+}
+
+/// Refuses a top-level key that is neither a section of the gateway nor one of a flavor.
+fn refuse_unknown_sections(config: &Config) -> Result<(), ConfigError> {
+    let keys: BTreeMap<String, serde::de::IgnoredAny> = config
+        .clone()
+        .try_deserialize()
+        .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
+    let known: Vec<&str> = GATEWAY_SECTIONS
+        .into_iter()
+        .chain(flavors::all().map(|r| r.section()))
+        .collect();
+    match keys.keys().find(|k| !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(ConfigError::Load(format!(
+            "unknown field `{unknown}`, expected one of {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
     }
 }
 
@@ -456,6 +470,23 @@ mod tests {
         assert!(e.contains("nope"), "{e}");
         let e = load("[server]\nprot = 1", "local").unwrap_err().to_string();
         assert!(e.contains("prot"), "{e}");
+    }
+
+    #[test]
+    fn unknown_sections_are_refused_and_flavor_sections_checked() {
+        let e = load("[nope]\nx = 1", "local").unwrap_err().to_string();
+        assert!(e.starts_with("unknown field `nope`"), "{e}");
+        let e = load("[quickblox]\nsession_ttl_seconds = 1", "local")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("quickblox: session_ttl_seconds"), "{e}");
+        let e = load("[amity]\nnetworks = 3", "local")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("networks"), "{e}");
+        let s = load("[session_storage]\nmax_page_size = 50", "local").unwrap();
+        let storage = s.sections.get(Flavor::SessionStorage).unwrap().to_value();
+        assert_eq!(storage["max_page_size"], 50);
     }
 
     #[test]

@@ -3,10 +3,22 @@
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
 use serde_json::json;
 use session_core::SharedStore;
+use utoipa::ToSchema;
 
-use crate::openapi::Status;
+/// The body of `/healthz` and `/readyz`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = GatewayStatus)]
+pub struct Status {
+    /// `ok` (`/healthz`), `ready` or `unavailable` (`/readyz`).
+    #[schema(example = "ok")]
+    pub status: String,
+    /// Why the gateway is not ready (`store unavailable`, `store timed out`).
+    #[schema(required = false)]
+    pub reason: String,
+}
 
 /// What the readiness probe checks.
 #[derive(Clone)]

@@ -108,7 +108,7 @@ impl Metrics {
 
     /// Records one served request.
     pub fn observe_request(&self, route: &str, status: u16, seconds: f64) {
-        let flavor = flavor_of_route(route);
+        let flavor = crate::flavors::owner_of(route);
         self.requests
             .with_label_values(&[flavor, route, &status.to_string()])
             .inc();
@@ -148,21 +148,6 @@ impl Metrics {
                 .with_label_values(&[operation, kind])
                 .inc();
         }
-    }
-}
-
-/// The flavor a route pattern belongs to.
-pub fn flavor_of_route(route: &str) -> &'static str {
-    if route.starts_with("/v1/") {
-        "quicksync"
-    } else if route.starts_with("/session.json") || route.starts_with("/login.json") {
-        "quickblox"
-    } else if route.starts_with("/api/") {
-        "amity"
-    } else if route.starts_with("/session-storage/") {
-        "session-storage"
-    } else {
-        "gateway"
     }
 }
 

@@ -5,13 +5,13 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
 use session_core::Flavor;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, OpenApi, Type};
-use utoipa::ToSchema;
 use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::flavors;
 
 /// The tag of the gateway's own operations.
 pub const TAG: &str = "gateway";
@@ -20,34 +20,12 @@ pub const JSON_PATH: &str = "/openapi.json";
 /// Where Swagger UI is served (with a trailing slash; `/docs` redirects here).
 pub const DOCS_PATH: &str = "/docs/";
 
-/// The body of `/healthz` and `/readyz`.
-#[derive(Serialize, ToSchema)]
-#[schema(as = GatewayStatus)]
-pub struct Status {
-    /// `ok` (`/healthz`), `ready` or `unavailable` (`/readyz`).
-    #[schema(example = "ok")]
-    pub status: String,
-    /// Why the gateway is not ready (`store unavailable`, `store timed out`).
-    #[schema(required = false)]
-    pub reason: String,
-}
-
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(crate::health::healthz, crate::health::readyz),
     tags((name = "gateway", description = "The gateway itself: probes, metrics and this document.")),
 )]
 struct GatewayDoc;
-
-/// A flavor's OpenAPI fragment, generated from its crate's code.
-pub fn fragment(flavor: Flavor) -> OpenApi {
-    match flavor {
-        Flavor::Quickblox => quickblox::openapi(),
-        Flavor::SessionStorage => session_storage::openapi(),
-        Flavor::Amity => amity::openapi(),
-        Flavor::Quicksync => quicksync::openapi(),
-    }
-}
 
 /// The gateway's own paths and tag, without any flavor.
 fn gateway_doc() -> OpenApi {
@@ -117,8 +95,8 @@ fn text_response(description: &str) -> utoipa::openapi::Response {
 /// fragment in the order given.
 pub fn document(enabled: &[Flavor]) -> OpenApi {
     let mut doc = gateway_doc();
-    for flavor in enabled {
-        doc.merge(fragment(*flavor));
+    for flavor in enabled.iter().filter_map(|f| flavors::get(*f)) {
+        doc.merge(flavor.openapi());
     }
     doc
 }
@@ -214,11 +192,8 @@ mod tests {
         let mut schemes = BTreeMap::new();
         let mut ops = BTreeMap::new();
         let mut tags = BTreeSet::new();
-        let parts = std::iter::once(("gateway".to_owned(), gateway_doc())).chain(
-            Flavor::ALL
-                .iter()
-                .map(|f| (f.as_str().to_owned(), fragment(*f))),
-        );
+        let parts = std::iter::once(("gateway".to_owned(), gateway_doc()))
+            .chain(flavors::all().map(|f| (f.flavor().as_str().to_owned(), f.openapi())));
         for (owner, doc) in parts {
             let v = json(&doc);
             for name in v["components"]["schemas"].as_object().into_iter().flatten() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
-use session_core::{CoreDeps, Flavor, SharedClock, SharedStore, SystemClock, TokenHasher};
+use session_core::{CoreDeps, SharedClock, SharedStore, SystemClock, TokenHasher};
 use tracing_actix_web::TracingLogger;
 
 use crate::admin::{self, AdminState};
@@ -60,10 +60,6 @@ struct Shared {
     clock: SharedClock,
     hasher: TokenHasher,
     metrics: Arc<Metrics>,
-    quickblox: Arc<quickblox::Settings>,
-    amity: Arc<amity::Settings>,
-    quicksync: Arc<quicksync::Settings>,
-    session_storage: Arc<session_storage::Settings>,
     /// The OpenAPI document of the enabled flavors, serialized once.
     openapi: web::Bytes,
 }
@@ -85,8 +81,8 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr()?.port();
-        if settings.serves(Flavor::Quicksync) {
-            for warning in settings.quicksync.warnings() {
+        for section in settings.sections.enabled(&settings.flavors.enabled) {
+            for warning in section.warnings() {
                 tracing::warn!("{warning}");
             }
         }
@@ -101,15 +97,13 @@ impl Application {
             metrics: Arc::new(Metrics::new()?),
             stores,
             clock,
-            quickblox: Arc::new(settings.quickblox.clone()),
-            amity: Arc::new(settings.amity.clone()),
-            quicksync: Arc::new(settings.quicksync.clone()),
-            session_storage: Arc::new(settings.session_storage.clone()),
             settings: Arc::new(settings),
         };
         let settings = shared.settings.clone();
         let tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
-            (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+            (Some(cert), Some(key)) => {
+                Some(crate::tls::server_config(cert, key).map_err(StartupError::Tls)?)
+            }
             _ => None,
         };
         let server = HttpServer::new(move || {
@@ -194,16 +188,11 @@ impl Application {
     }
 }
 
+/// Mounts the enabled flavors, in the order `[flavors] enabled` lists them.
 fn mount_flavors(cfg: &mut web::ServiceConfig, shared: &Shared, core: CoreDeps) {
-    for flavor in &shared.settings.flavors.enabled {
-        match flavor {
-            Flavor::Quicksync => quicksync::configure(cfg, core.clone(), shared.quicksync.clone()),
-            Flavor::Quickblox => quickblox::configure(cfg, core.clone(), shared.quickblox.clone()),
-            Flavor::Amity => amity::configure(cfg, core.clone(), shared.amity.clone()),
-            Flavor::SessionStorage => {
-                session_storage::configure(cfg, core.clone(), shared.session_storage.clone())
-            }
-        }
+    let settings = &shared.settings;
+    for section in settings.sections.enabled(&settings.flavors.enabled) {
+        section.mount(cfg, core.clone());
     }
 }
 

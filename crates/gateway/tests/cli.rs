@@ -1,9 +1,10 @@
 //! The binary's command line: `check-config` validates and masks, and refuses a bad config with a
-//! one-line message and exit code 1.
+//! one-line message and exit code 1; `openapi` prints the document of the enabled flavors;
+//! `serve` answers and stops gracefully; `healthcheck` probes it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 fn gateway() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_session-gateway"));
@@ -11,6 +12,16 @@ fn gateway() -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
+}
+
+/// The standard output of a run that must succeed.
+fn succeeded(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn write_config(text: &str) -> std::path::PathBuf {
@@ -33,12 +44,7 @@ fn check_config_prints_effective_settings_with_secrets_masked() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = succeeded(out);
     assert!(text.contains("[store]"));
     assert!(text.contains("backend = \"memory\""));
     assert!(!text.contains("very-secret-value-123456"));
@@ -84,12 +90,7 @@ fn environment_variables_override_files() {
         .env("GATEWAY__FLAVORS__ENABLED", "amity,quickblox")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = succeeded(out);
     assert!(text.contains("port = 9191"), "{text}");
     assert!(text.contains("\"amity\""), "{text}");
     assert!(!text.contains("\"quicksync\""), "{text}");
@@ -124,14 +125,11 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         }
     };
     let port = address.rsplit(':').next().unwrap().to_owned();
-    let probe = gateway()
-        .args(["healthcheck", "--port", &port])
-        .output()
-        .unwrap();
-    assert!(
-        probe.status.success(),
-        "{}",
-        String::from_utf8_lossy(&probe.stderr)
+    succeeded(
+        gateway()
+            .args(["healthcheck", "--port", &port])
+            .output()
+            .unwrap(),
     );
     let mut conn = std::net::TcpStream::connect(&address).unwrap();
     conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -163,4 +161,47 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         .output()
         .unwrap();
     assert_eq!(probe.status.code(), Some(1), "nothing listens any more");
+}
+
+/// The document `openapi` prints, with `[flavors] enabled` set to `enabled` when given.
+fn print(enabled: Option<&str>) -> serde_json::Value {
+    let mut cmd = gateway();
+    cmd.arg("openapi");
+    if let Some(enabled) = enabled {
+        cmd.env("GATEWAY__FLAVORS__ENABLED", enabled);
+    }
+    let text = succeeded(cmd.output().unwrap());
+    assert!(text.contains("\n  \"openapi\""), "pretty JSON expected");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn openapi_prints_the_document_of_the_configured_flavors() {
+    let doc = print(None);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(doc["info"]["title"], "session-gateway");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+    for path in [
+        "/healthz",
+        "/session.json",
+        "/session-storage/sessions/{id}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+
+    let doc = print(Some("quickblox"));
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/login.json"));
+    assert!(!paths.keys().any(|p| p.starts_with("/session-storage")));
+}
+
+#[test]
+fn openapi_refuses_a_bad_config() {
+    let out = gateway()
+        .arg("openapi")
+        .env("GATEWAY__FLAVORS__ENABLED", "nope")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
 }

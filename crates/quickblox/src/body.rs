@@ -1,8 +1,8 @@
 //! Reads a POST body into [`Params`]: form or JSON (UTF-8), at most `max_body_bytes`, every
 //! failure in the flavor's error format.
 
-use actix_web::http::header;
-use actix_web::{mime, web, HttpMessage, HttpRequest};
+use actix_web::{mime, web, HttpRequest};
+use flavor_kit::body::{self, BodyLimits};
 
 use crate::errors::{Malformed, RequestError};
 use crate::params::Params;
@@ -16,10 +16,7 @@ enum Kind {
 }
 
 fn kind(req: &HttpRequest) -> Result<Kind, RequestError> {
-    let Some(mime) = req
-        .mime_type()
-        .map_err(|_| RequestError::UnsupportedMediaType)?
-    else {
+    let Some(mime) = body::media_type(req).map_err(|_| RequestError::UnsupportedMediaType)? else {
         return Ok(Kind::Sniff);
     };
     if let Some(charset) = mime.get_param(mime::CHARSET) {
@@ -27,8 +24,7 @@ fn kind(req: &HttpRequest) -> Result<Kind, RequestError> {
             return Err(RequestError::UnsupportedMediaType);
         }
     }
-    let is_json = mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON);
-    if mime.type_() == mime::APPLICATION && is_json {
+    if body::is_json(&mime) {
         Ok(Kind::Json)
     } else if mime.type_() == mime::APPLICATION && mime.subtype() == mime::WWW_FORM_URLENCODED {
         Ok(Kind::Form)
@@ -41,22 +37,10 @@ fn kind(req: &HttpRequest) -> Result<Kind, RequestError> {
 pub async fn read(
     req: &HttpRequest,
     payload: web::Payload,
-    limit: usize,
+    limits: BodyLimits,
 ) -> Result<Params, RequestError> {
     let kind = kind(req)?;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(RequestError::TooLarge { limit });
-    }
-    let bytes = match payload.to_bytes_limited(limit).await {
-        Err(_) => return Err(RequestError::TooLarge { limit }),
-        Ok(Err(_)) => return Err(RequestError::Malformed(Malformed::Unreadable)),
-        Ok(Ok(bytes)) => bytes,
-    };
+    let bytes = body::read(req, payload, limits).await?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let Some(first) = first else {
         return Err(RequestError::EmptyBody);
@@ -84,6 +68,7 @@ fn trim(bytes: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::http::header;
     use actix_web::test::TestRequest;
 
     fn kind_of(ct: &str) -> Result<Kind, RequestError> {

@@ -5,15 +5,33 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
+use flavor_kit::passwords;
+use flavor_kit::tenants::{self, read_known, Document, TenantKind};
 use serde_json::Value;
 use session_core::tenants::{QUICKBLOX_APPLICATIONS, QUICKBLOX_USERS};
-use session_core::SharedStore;
+use session_core::{Flavor, SharedStore};
 
 use crate::errors::RequestError;
-use crate::passwords::{self, Secret};
 use crate::settings::{ApplicationEntry, Settings, UserEntry};
-use crate::users::User;
+use crate::users::{Secret, User};
+
+/// Run-time applications: documents of [`QUICKBLOX_APPLICATIONS`] keyed by `application_id`.
+pub const APPLICATIONS: TenantKind = TenantKind {
+    name: "quickblox-applications",
+    collection: QUICKBLOX_APPLICATIONS,
+    id_fields: &["application_id"],
+    id_hashed: false,
+    check: |doc| read_application(doc.clone()).map(drop),
+};
+
+/// Run-time users: documents of [`QUICKBLOX_USERS`] keyed by `<application_id>:<login>`.
+pub const USERS: TenantKind = TenantKind {
+    name: "quickblox-users",
+    collection: QUICKBLOX_USERS,
+    id_fields: &["application_id", "login"],
+    id_hashed: false,
+    check: |doc| read_user(doc.clone()).map(drop),
+};
 
 /// An application that may open sessions.
 #[derive(Clone)]
@@ -66,7 +84,7 @@ pub struct Directory {
 fn secret_of(entry: &UserEntry) -> Secret {
     match (&entry.password_hash, &entry.password) {
         (Some(phc), _) => Secret::Phc(phc.clone()),
-        (None, Some(plain)) => match passwords::hash(plain) {
+        (None, Some(plain)) => match passwords::hash_now(plain) {
             Ok(phc) => Secret::Phc(phc),
             Err(e) => {
                 tracing::warn!(error = %e, "quickblox: cannot hash a configured password; comparing it in constant time instead");
@@ -94,7 +112,7 @@ impl Directory {
             }
             by_login.insert((user.application_id, user.login.clone()), user);
         }
-        let dummy = passwords::hash("no such user")
+        let dummy = passwords::hash_now("no such user")
             .map(Secret::Phc)
             .unwrap_or_else(|_| Secret::Plain(String::new()));
         Self {
@@ -122,16 +140,31 @@ const USER_KEYS: [&str; 8] = [
 
 /// A run-time document read as a configuration entry: keys the entry does not know are ignored
 /// (the admin API may add bookkeeping) and ids written as numeric strings are accepted.
-fn from_doc<T: DeserializeOwned>(doc: &str, keys: &[&str]) -> Option<T> {
-    let mut map: serde_json::Map<String, Value> = serde_json::from_str(doc).ok()?;
-    map.retain(|k, _| keys.contains(&k.as_str()));
+fn read_entry<T: serde::de::DeserializeOwned>(
+    mut doc: Document,
+    keys: &[&str],
+) -> Result<T, String> {
     for id in ["application_id", "id"] {
-        if let Some(Value::String(s)) = map.get(id) {
-            let n: u64 = s.parse().ok()?;
-            map.insert(id.into(), n.into());
+        if let Some(Value::String(s)) = doc.get(id) {
+            let n: u64 = s.parse().map_err(|_| format!("{id} is not a number"))?;
+            doc.insert(id.into(), n.into());
         }
     }
-    serde_json::from_value(Value::Object(map)).ok()
+    read_known(doc, keys)
+}
+
+/// A run-time application document, when it is a valid entry.
+fn read_application(doc: Document) -> Result<ApplicationEntry, String> {
+    let entry: ApplicationEntry = read_entry(doc, &APPLICATION_KEYS)?;
+    entry.validate("document")?;
+    Ok(entry)
+}
+
+/// A run-time user document, when it is a valid entry.
+fn read_user(doc: Document) -> Result<UserEntry, String> {
+    let entry: UserEntry = read_entry(doc, &USER_KEYS)?;
+    entry.validate("document")?;
+    Ok(entry)
 }
 
 /// Lookups over the configuration first, then the store's run-time documents.
@@ -157,27 +190,17 @@ impl Tenants {
         if let Some(app) = self.directory.applications.get(&id) {
             return Ok(Some(app.clone()));
         }
-        let Some(doc) = self
-            .store
-            .doc_get(QUICKBLOX_APPLICATIONS, &id.to_string())
-            .await?
-        else {
-            return Ok(None);
-        };
-        let entry: Option<ApplicationEntry> = from_doc(&doc, &APPLICATION_KEYS);
-        match entry {
-            Some(e) if e.application_id == id && e.validate("document").is_ok() => {
-                Ok(Some(Arc::new(Application::from(&e))))
-            }
-            _ => {
-                tracing::warn!(
-                    collection = QUICKBLOX_APPLICATIONS,
-                    application_id = id,
-                    "quickblox: ignoring an invalid run-time application document"
-                );
-                Ok(None)
-            }
-        }
+        let entry = tenants::document(
+            Flavor::Quickblox,
+            &self.store,
+            &APPLICATIONS,
+            &id.to_string(),
+            read_application,
+        )
+        .await?;
+        Ok(entry
+            .filter(|e| e.application_id == id)
+            .map(|e| Arc::new(Application::from(&e))))
     }
 
     /// The user of application `app` named `name`.
@@ -217,24 +240,17 @@ impl Tenants {
         let Some(doc) = doc else {
             return Ok(None);
         };
-        match from_doc::<UserEntry>(&doc, &USER_KEYS) {
-            Some(e) if e.application_id == app && e.validate("document").is_ok() => {
-                let secret = match (&e.password_hash, &e.password) {
-                    (Some(phc), _) => Secret::Phc(phc.clone()),
-                    (None, Some(plain)) => Secret::Plain(plain.clone()),
-                    (None, None) => return Ok(None),
-                };
-                Ok(Some(Arc::new(User::from_entry(&e, secret))))
-            }
-            _ => {
-                tracing::warn!(
-                    collection = QUICKBLOX_USERS,
-                    application_id = app,
-                    "quickblox: ignoring an invalid run-time user document"
-                );
-                Ok(None)
-            }
-        }
+        let entry = tenants::parse(Flavor::Quickblox, &USERS, &doc, read_user)
+            .filter(|e| e.application_id == app);
+        let Some(e) = entry else {
+            return Ok(None);
+        };
+        let secret = match (&e.password_hash, &e.password) {
+            (Some(phc), _) => Secret::Phc(phc.clone()),
+            (None, Some(plain)) => Secret::Plain(plain.clone()),
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(Arc::new(User::from_entry(&e, secret))))
     }
 }
 
@@ -284,7 +300,7 @@ mod tests {
             .unwrap();
         assert_eq!(u.id, 7);
         assert!(matches!(&u.secret, Secret::Phc(p) if p.starts_with("$argon2id$")));
-        assert!(passwords::verify(&u.secret, "pw"));
+        assert!(u.secret.matches("pw".into()).await.unwrap());
         assert!(t
             .user(1, LoginName::Login("Alice"))
             .await
@@ -295,7 +311,7 @@ mod tests {
             .await
             .unwrap()
             .is_none());
-        assert!(!passwords::verify(&t.dummy_secret(), "pw"));
+        assert!(!t.dummy_secret().matches("pw".into()).await.unwrap());
     }
 
     #[tokio::test]
@@ -314,7 +330,7 @@ mod tests {
             .await
             .unwrap();
         // As the admin API writes them: ids as strings, a hashed password, extra keys.
-        let phc = passwords::hash("pw2").unwrap();
+        let phc = passwords::hash_now("pw2").unwrap();
         store
             .doc_put(
                 QUICKBLOX_APPLICATIONS,
@@ -334,7 +350,7 @@ mod tests {
             .unwrap();
         assert_eq!(t.application(12).await.unwrap().unwrap().auth_key, "k");
         let eve = t.user(12, LoginName::Login("eve")).await.unwrap().unwrap();
-        assert!(passwords::verify(&eve.secret, "pw2"));
+        assert!(eve.secret.matches("pw2".into()).await.unwrap());
         store
             .doc_put(
                 QUICKBLOX_USERS,
@@ -346,7 +362,7 @@ mod tests {
         assert_eq!(t.application(9).await.unwrap().unwrap().auth_secret, "s9");
         assert!(t.application(10).await.unwrap().is_none());
         let bob = t.user(9, LoginName::Login("bob")).await.unwrap().unwrap();
-        assert!(passwords::verify(&bob.secret, "pw"));
+        assert!(bob.secret.matches("pw".into()).await.unwrap());
         let by_mail = t
             .user(9, LoginName::Email("BOB@x.io"))
             .await

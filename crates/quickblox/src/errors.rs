@@ -20,10 +20,13 @@
 
 use std::fmt;
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::HttpResponse;
+use flavor_kit::{BodyError, EdgeError, ErrorBody, Fault, FlavorError};
+use serde::Serialize;
 use serde_json::{json, Value};
+use session_core::Flavor;
+use utoipa::ToSchema;
 
 /// Why a field was refused; the text is the body's message for that field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,18 +130,12 @@ pub enum RequestError {
     /// The `QB-Token` is missing, unknown, ended or expired.
     #[error("no such session")]
     NoSession,
-    /// The resource does not serve the method; it serves those listed.
+    /// The resource does not serve the method (the kit adds `Allow`).
     #[error("method not allowed")]
-    MethodNotAllowed {
-        /// The `Allow` header's value.
-        allow: &'static str,
-    },
-    /// The store did not answer in time.
-    #[error("store unavailable")]
-    Unavailable,
-    /// A fault inside the gateway.
-    #[error("internal error")]
-    Internal,
+    MethodNotAllowed,
+    /// The store did not answer in time, or the gateway failed (logged where it happened).
+    #[error("fault: {0:?}")]
+    Fault(Fault),
 }
 
 impl RequestError {
@@ -154,12 +151,18 @@ impl RequestError {
 impl From<session_core::Error> for RequestError {
     fn from(e: session_core::Error) -> Self {
         match e {
-            session_core::Error::StoreUnavailable(_) => RequestError::Unavailable,
             session_core::Error::NotFound | session_core::Error::Expired => RequestError::NoSession,
-            other => {
-                // Domain errors carry no secrets (ids and reasons only).
-                tracing::error!(error = %other, "quickblox: store or core failure");
-                RequestError::Internal
+            other => RequestError::Fault(Fault::of(Flavor::Quickblox, &other)),
+        }
+    }
+}
+
+impl From<BodyError> for RequestError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { limit } => RequestError::TooLarge { limit },
+            BodyError::Unreadable | BodyError::TimedOut => {
+                RequestError::Malformed(Malformed::Unreadable)
             }
         }
     }
@@ -237,14 +240,14 @@ fn request_answer(e: &RequestError) -> (StatusCode, Value) {
             StatusCode::UNAUTHORIZED,
             base("Required session does not exist"),
         ),
-        RequestError::MethodNotAllowed { .. } => {
+        RequestError::MethodNotAllowed => {
             (StatusCode::METHOD_NOT_ALLOWED, base("Method not allowed"))
         }
-        RequestError::Unavailable => (
+        RequestError::Fault(Fault::Unavailable) => (
             StatusCode::SERVICE_UNAVAILABLE,
             base("Service temporarily unavailable"),
         ),
-        RequestError::Internal => (
+        RequestError::Fault(Fault::Internal) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             base("Internal server error"),
         ),
@@ -288,54 +291,81 @@ fn login_answer(e: &LoginError) -> (StatusCode, Value) {
     }
 }
 
-fn respond((status, body): (StatusCode, Value), allow: Option<&'static str>) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    if let Some(allow) = allow {
-        response.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
-    }
-    response.json(body)
-}
+/// The answer to an error: its status and `{"errors": ...}` body. The flavor's error body
+/// ([`ErrorBody`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer(pub StatusCode, pub Value);
 
-fn allow_of(e: &RequestError) -> Option<&'static str> {
-    match e {
-        RequestError::MethodNotAllowed { allow } => Some(allow),
-        _ => None,
+impl ErrorBody for Answer {
+    fn status(&self) -> StatusCode {
+        self.0
     }
-}
 
-impl ResponseError for RequestError {
-    fn status_code(&self) -> StatusCode {
-        request_answer(self).0
+    fn render(&self, _path: Option<&str>) -> HttpResponse {
+        HttpResponse::build(self.0).json(&self.1)
     }
-    fn error_response(&self) -> HttpResponse {
-        respond(request_answer(self), allow_of(self))
-    }
-}
 
-impl ResponseError for SessionError {
-    fn status_code(&self) -> StatusCode {
-        session_answer(self).0
-    }
-    fn error_response(&self) -> HttpResponse {
-        let allow = match self {
-            SessionError::Request(e) => allow_of(e),
-            _ => None,
+    fn edge(e: EdgeError) -> Self {
+        let e = match e {
+            EdgeError::MethodNotAllowed { .. } => RequestError::MethodNotAllowed,
+            EdgeError::TooLarge { limit } => RequestError::TooLarge { limit },
+            // A body timeout answers as an unreadable body until it has a row of its own.
+            EdgeError::Unreadable | EdgeError::TimedOut => {
+                RequestError::Malformed(Malformed::Unreadable)
+            }
+            EdgeError::Unavailable => RequestError::Fault(Fault::Unavailable),
+            EdgeError::Internal => RequestError::Fault(Fault::Internal),
         };
-        respond(session_answer(self), allow)
+        e.body()
     }
 }
 
-impl ResponseError for LoginError {
-    fn status_code(&self) -> StatusCode {
-        login_answer(self).0
+impl FlavorError for RequestError {
+    type Body = Answer;
+
+    fn body(&self) -> Answer {
+        let (status, body) = request_answer(self);
+        Answer(status, body)
     }
-    fn error_response(&self) -> HttpResponse {
-        let allow = match self {
-            LoginError::Request(e) => allow_of(e),
-            _ => None,
-        };
-        respond(login_answer(self), allow)
+}
+
+impl FlavorError for SessionError {
+    type Body = Answer;
+
+    fn body(&self) -> Answer {
+        let (status, body) = session_answer(self);
+        Answer(status, body)
     }
+}
+
+impl FlavorError for LoginError {
+    type Body = Answer;
+
+    fn body(&self) -> Answer {
+        let (status, body) = login_answer(self);
+        Answer(status, body)
+    }
+}
+
+/// What `errors` holds: messages by field (`base` for the request as a whole), or a list of
+/// messages (wrong user credentials: `["Unauthorized"]`).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = QuickbloxErrorList)]
+pub enum Errors {
+    /// `{"base": ["Required session does not exist"]}`, `{"nonce": ["must be an integer"]}`.
+    Fields(std::collections::BTreeMap<String, Vec<String>>),
+    /// `["Unauthorized"]`.
+    Messages(Vec<String>),
+}
+
+// The document's shape of an [`Answer`]'s body.
+/// Every error of the flavor: `{"errors": ...}`, never HTML or plain text.
+#[derive(ToSchema)]
+#[schema(as = QuickbloxErrors)]
+pub struct ErrorsBody {
+    /// The messages.
+    pub errors: Errors,
 }
 
 #[cfg(test)]
@@ -375,8 +405,8 @@ mod tests {
     #[test]
     fn store_outages_are_503() {
         let e: SessionError = session_core::Error::StoreUnavailable("timeout".into()).into();
-        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.body().status(), StatusCode::SERVICE_UNAVAILABLE);
         let e: LoginError = session_core::Error::Internal("x".into()).into();
-        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.body().status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -2,40 +2,45 @@
 //! `POST/DELETE /login.json`, wire-compatible with the QuickBlox REST API and its SDKs
 //! (see docs/quickblox.md).
 
+use flavor_kit::answer::render_edge;
+use flavor_kit::registry::no_warnings;
+use flavor_kit::FlavorSpec;
+use session_core::Flavor;
+
+pub mod auth;
 pub mod body;
 pub mod directory;
 pub mod dto;
 pub mod errors;
 pub mod openapi;
 pub mod params;
-pub mod passwords;
 pub mod requests;
 pub mod routes;
 pub mod settings;
 pub mod signature;
+pub mod state;
 pub mod tokens;
 pub mod users;
 
-use std::sync::Arc;
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+mod logs;
 
-use actix_web::web;
-use chrono::Duration;
-use session_core::CoreDeps;
-
-pub use openapi::openapi;
 pub use settings::{ApplicationEntry, Settings, UserEntry};
+pub use state::Section;
 
-use crate::directory::Tenants;
-use crate::routes::State;
-
-/// Mounts the flavor's routes.
-pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
-    let tenants = Tenants::new(settings.directory(), core.store.clone());
-    let state = State {
-        tenants,
-        window_seconds: i64::try_from(settings.timestamp_window_seconds).unwrap_or(i64::MAX / 4),
-        ttl: Duration::seconds(i64::try_from(settings.session_ttl_seconds).unwrap_or(7200)),
-        core,
-    };
-    routes::mount(cfg, web::Data::new(state));
-}
+/// The flavor, as the gateway's registry knows it.
+pub const FLAVOR: FlavorSpec<Section> = FlavorSpec {
+    flavor: Flavor::Quickblox,
+    section: "quickblox",
+    prefixes: &["/session.json", "/login.json"],
+    routes: routes::ROUTES,
+    secret_keys: &["auth_secret", "password", "password_hash"],
+    tenant_kinds: &[directory::APPLICATIONS, directory::USERS],
+    validate: |section| section.settings().validate(),
+    warnings: no_warnings,
+    mount: routes::mount,
+    openapi: openapi::fragment,
+    render_edge: render_edge::<errors::Answer>,
+};

@@ -3,13 +3,11 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::Directory;
-use crate::users::derived_user_id;
+use sha2::{Digest, Sha256};
 
 /// Largest id (application or user) handed to clients: JavaScript's safe-integer limit.
 pub const MAX_ID: u64 = (1 << 53) - 1;
@@ -26,9 +24,6 @@ pub struct Settings {
     pub applications: Vec<ApplicationEntry>,
     /// `[[quickblox.users]]`.
     pub users: Vec<UserEntry>,
-    /// The directory built from this section (passwords hashed once, shared by all workers).
-    #[serde(skip)]
-    pub(crate) directory: OnceLock<Arc<Directory>>,
 }
 
 impl Default for Settings {
@@ -38,7 +33,6 @@ impl Default for Settings {
             session_ttl_seconds: 7200,
             applications: Vec::new(),
             users: Vec::new(),
-            directory: OnceLock::new(),
         }
     }
 }
@@ -129,6 +123,19 @@ impl UserEntry {
     }
 }
 
+/// A stable id for a user configured without one: 31 bits of SHA-256 over application and login
+/// (positive and within a 32-bit signed integer, which every SDK can hold).
+pub fn derived_user_id(application_id: u64, login: &str) -> u64 {
+    let digest = Sha256::new()
+        .chain_update(b"quickblox-user\0")
+        .chain_update(application_id.to_string().as_bytes())
+        .chain_update(b"\0")
+        .chain_update(login.as_bytes())
+        .finalize();
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) & 0x7fff_ffff;
+    u64::from(n.max(1))
+}
+
 fn text(key: &str, value: &str, max: usize) -> Result<(), String> {
     if value.is_empty() || value.chars().count() > max {
         return Err(format!("{key} must be 1-{max} characters"));
@@ -181,7 +188,7 @@ impl UserEntry {
                     return Err(format!("{key}.password must be 1-1024 bytes"));
                 }
             }
-            (None, Some(h)) => crate::passwords::check_phc(h)
+            (None, Some(h)) => flavor_kit::passwords::check_phc(h)
                 .map_err(|reason| format!("{key}.password_hash {reason}"))?,
             _ => {
                 return Err(format!(
@@ -194,14 +201,6 @@ impl UserEntry {
 }
 
 impl Settings {
-    /// The directory of this section, built (and its passwords hashed) on first use only, then
-    /// shared by every worker.
-    pub(crate) fn directory(&self) -> Arc<Directory> {
-        self.directory
-            .get_or_init(|| Arc::new(Directory::build(self)))
-            .clone()
-    }
-
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=86_400).contains(&self.timestamp_window_seconds) {
@@ -354,5 +353,14 @@ mod tests {
             !shown.contains("topsecret") && !shown.contains("hunter2"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn derived_ids_are_stable_positive_and_distinct() {
+        let a = derived_user_id(4242, "alice");
+        assert_eq!(a, derived_user_id(4242, "alice"));
+        assert!(a >= 1 && a <= i32::MAX as u64);
+        assert_ne!(a, derived_user_id(4242, "bob"));
+        assert_ne!(a, derived_user_id(4243, "alice"));
     }
 }

@@ -36,10 +36,8 @@ pub fn well_formed(token: &str) -> bool {
 /// Where the session of `token` lives (no store call).
 pub fn bearer(hasher: &TokenHasher, token: &str) -> Result<Bearer, RequestError> {
     let hash = hasher.hash(token);
-    let id = SessionId::parse(&hash.as_str()[..TOKEN_LEN.min(hash.as_str().len())])
-        .map_err(|_| RequestError::Internal)?;
-    let owner =
-        Owner::new(Flavor::Quickblox, &[id.as_str()]).map_err(|_| RequestError::Internal)?;
+    let id = SessionId::parse(&hash.as_str()[..TOKEN_LEN.min(hash.as_str().len())])?;
+    let owner = Owner::new(Flavor::Quickblox, &[id.as_str()])?;
     Ok(Bearer {
         hash,
         reference: SessionRef::new(owner, id),
@@ -48,7 +46,7 @@ pub fn bearer(hasher: &TokenHasher, token: &str) -> Result<Bearer, RequestError>
 
 /// A fresh token and where its session will live.
 pub fn issue(hasher: &TokenHasher) -> Result<(String, Bearer), RequestError> {
-    let token = generate_hex_token().map_err(|_| RequestError::Internal)?;
+    let token = generate_hex_token()?;
     let b = bearer(hasher, &token)?;
     Ok((token, b))
 }

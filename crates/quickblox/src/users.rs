@@ -1,10 +1,39 @@
 //! Users of an application: their stable ids and what a login is checked against.
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
+use flavor_kit::passwords;
+use session_core::token::ct_eq_str;
 
-use crate::passwords::Secret;
 use crate::settings::UserEntry;
+
+/// What a user's password is checked against.
+#[derive(Clone)]
+pub enum Secret {
+    /// An argon2 PHC string.
+    Phc(String),
+    /// A clear-text password from a run-time document (compared in constant time).
+    Plain(String),
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(********)")
+    }
+}
+
+impl Secret {
+    /// Whether `candidate` matches (argon2 on the blocking pool; a PHC string that does not parse
+    /// matches nothing).
+    pub async fn matches(&self, candidate: String) -> session_core::Result<bool> {
+        match self {
+            Secret::Phc(phc) if passwords::check_phc(phc).is_ok() => {
+                passwords::verify(candidate, phc.clone()).await
+            }
+            Secret::Phc(_) => Ok(false),
+            Secret::Plain(plain) => Ok(ct_eq_str(plain, &candidate)),
+        }
+    }
+}
 
 /// A user a session can log in as.
 #[derive(Debug, Clone)]
@@ -40,29 +69,28 @@ impl User {
     }
 }
 
-/// A stable id for a user configured without one: 31 bits of SHA-256 over application and login
-/// (positive and within a 32-bit signed integer, which every SDK can hold).
-pub fn derived_user_id(application_id: u64, login: &str) -> u64 {
-    let digest = Sha256::new()
-        .chain_update(b"quickblox-user\0")
-        .chain_update(application_id.to_string().as_bytes())
-        .chain_update(b"\0")
-        .chain_update(login.as_bytes())
-        .finalize();
-    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) & 0x7fff_ffff;
-    u64::from(n.max(1))
-}
-
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
+    #[actix_web::test]
+    async fn secrets_match_their_password_only() {
+        let phc = passwords::hash_now("alice-pass").unwrap();
+        assert!(Secret::Phc(phc.clone())
+            .matches("alice-pass".into())
+            .await
+            .unwrap());
+        assert!(!Secret::Phc(phc).matches("alice-pasS".into()).await.unwrap());
+        assert!(Secret::Plain("x".into()).matches("x".into()).await.unwrap());
+        assert!(!Secret::Plain("x".into()).matches("y".into()).await.unwrap());
+        let garbage = Secret::Phc("garbage".into());
+        assert!(!garbage.matches("garbage".into()).await.unwrap());
+    }
+
     #[test]
-    fn derived_ids_are_stable_positive_and_distinct() {
-        let a = derived_user_id(4242, "alice");
-        assert_eq!(a, derived_user_id(4242, "alice"));
-        assert!(a >= 1 && a <= i32::MAX as u64);
-        assert_ne!(a, derived_user_id(4242, "bob"));
-        assert_ne!(a, derived_user_id(4243, "alice"));
+    fn debug_hides_the_secret() {
+        assert!(!format!("{:?}", Secret::Plain("hunter2".into())).contains("hunter2"));
     }
 }

@@ -3,16 +3,26 @@
 //! [`session_core::tenants::QUICKSYNC_API_KEYS`] (documents keyed by the key's keyed hash, each
 //! the JSON of a configuration entry), so run-time tenants work without a restart.
 
+use flavor_kit::tenants::{self, Document, TenantKind};
 use serde::Deserialize;
 use session_core::tenants::QUICKSYNC_API_KEYS;
 use session_core::token::ct_eq_str;
-use session_core::CoreDeps;
+use session_core::{CoreDeps, Flavor};
 
 use crate::errors::SessionError;
 use crate::settings::ApiKey;
 
 /// Longest key looked up (longer ones are refused without a store call).
 const MAX_KEY_LEN: usize = 512;
+
+/// Run-time API keys: documents of [`QUICKSYNC_API_KEYS`] keyed by the keyed hash of the key.
+pub const TENANT_KIND: TenantKind = TenantKind {
+    name: "quicksync-api-keys",
+    collection: QUICKSYNC_API_KEYS,
+    id_fields: &["key"],
+    id_hashed: true,
+    check: |doc| read_stored(doc.clone()).map(drop),
+};
 
 /// A resolved tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +41,12 @@ struct StoredKey {
     name: Option<String>,
     #[serde(default)]
     disabled: bool,
+}
+
+/// A run-time key document as the flavor reads it.
+fn read_stored(doc: Document) -> Result<StoredKey, String> {
+    serde_json::from_value(serde_json::Value::Object(doc))
+        .map_err(|e| format!("not an API key document ({:?} error)", e.classify()))
 }
 
 /// Resolves `X-API-KEY` values.
@@ -72,22 +88,16 @@ impl ApiKeys {
                 id: k.name.clone().unwrap_or_else(derived_id),
             });
         }
-        let doc = core
-            .store
-            .doc_get(QUICKSYNC_API_KEYS, hashed.as_str())
-            .await
-            .map_err(SessionError::store)?
-            .ok_or(SessionError::BadApiKey)?;
-        let stored: StoredKey = serde_json::from_str(&doc).map_err(|e| {
-            // Position only: the message could quote the document, which holds the key.
-            let (line, column) = (e.line(), e.column());
-            tracing::error!(
-                line,
-                column,
-                "quicksync: unreadable run-time API key document"
-            );
-            SessionError::BadApiKey
-        })?;
+        let stored = tenants::document(
+            Flavor::Quicksync,
+            &core.store,
+            &TENANT_KIND,
+            hashed.as_str(),
+            read_stored,
+        )
+        .await
+        .map_err(SessionError::store)?
+        .ok_or(SessionError::BadApiKey)?;
         if stored.disabled || stored.key.as_deref().is_some_and(|k| !ct_eq_str(k, key)) {
             return Err(SessionError::BadApiKey);
         }

@@ -1,8 +1,8 @@
 //! The three credentials: `X-API-KEY` (tenant), the wallet bearer (JWT) and the session bearer
 //! (member token; one store read).
 
-use actix_web::http::header;
 use actix_web::HttpRequest;
+use flavor_kit::headers;
 use session_core::{Session, SessionRef};
 
 use crate::eip191::Address;
@@ -12,29 +12,12 @@ use crate::tokens;
 
 /// The `Authorization: Bearer` credential (scheme case-insensitive).
 pub fn bearer(req: &HttpRequest) -> Result<&str, SessionError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or(SessionError::MissingBearer)?
-        .to_str()
-        .map_err(|_| SessionError::MissingBearer)?;
-    let (scheme, token) = value
-        .trim()
-        .split_once(' ')
-        .ok_or(SessionError::MissingBearer)?;
-    let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(SessionError::MissingBearer);
-    }
-    Ok(token)
+    headers::bearer(req).ok_or(SessionError::MissingBearer)
 }
 
 /// The `X-API-KEY` header, if any.
 pub fn api_key(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+    headers::text(req, "x-api-key").ok().flatten()
 }
 
 /// The wallet a wallet bearer speaks for.

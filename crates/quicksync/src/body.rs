@@ -2,60 +2,35 @@
 //! `application/*+json`), at most `server.max_body_bytes`, parsed strictly with the JSON path of
 //! any schema error. Every failure is a [`RequestError`] (a ProblemDetails answer).
 
-use actix_web::http::header;
-use actix_web::web::{self, BytesMut};
+use actix_web::mime;
+use actix_web::web;
 use actix_web::HttpRequest;
-use futures_util::StreamExt;
+use flavor_kit::body::{self, BodyLimits};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use crate::dto::Object;
 use crate::errors::RequestError;
 
-/// Whether the request declares a JSON body.
+/// Whether the request declares a JSON body (`text/json` too).
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(ct) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let Ok(mime) = ct.parse::<actix_web::mime::Mime>() else {
-        return false;
-    };
-    let (ty, sub) = (mime.type_().as_str(), mime.subtype().as_str());
-    let suffix = mime.suffix().map(|s| s.as_str());
-    matches!((ty, sub), ("application", "json") | ("text", "json"))
-        || (ty == "application" && suffix == Some("json"))
+    match body::media_type(req) {
+        Ok(Some(m)) => body::is_json(&m) || (m.type_() == mime::TEXT && m.subtype() == mime::JSON),
+        _ => false,
+    }
 }
 
 /// Reads and parses the body as `T`.
 pub async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
+    payload: web::Payload,
+    limits: BodyLimits,
 ) -> Result<T, RequestError> {
     if !is_json(req) {
         return Err(RequestError::UnsupportedMediaType);
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(RequestError::TooLarge(limit));
-    }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| RequestError::Unreadable)?;
-        if body.len() + chunk.len() > limit {
-            return Err(RequestError::TooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    parse(&body)
+    let bytes = body::read(req, payload, limits).await?;
+    parse(&bytes)
 }
 
 /// Parses a JSON document strictly: one value, nothing after it.

@@ -7,6 +7,8 @@ use std::fmt;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use sha3::{Digest, Keccak256};
 
+use crate::errors::SignatureError;
+
 /// A 20-byte Ethereum address.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Address([u8; 20]);
@@ -70,16 +72,6 @@ pub fn personal_message_hash(message: &[u8]) -> [u8; 32] {
     h.update(message.len().to_string().as_bytes());
     h.update(message);
     h.finalize().into()
-}
-
-/// Why a signature was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureError {
-    /// Not `0x`-prefixed (or bare) hex of 65 bytes, `v` not in {0, 1, 27, 28}, or `r`/`s` out
-    /// of range; the message says which.
-    Malformed(&'static str),
-    /// No key can be recovered: the signature is not valid for any key.
-    Invalid,
 }
 
 /// Recovers the address that signed `message` with `personal_sign`. The signature is the

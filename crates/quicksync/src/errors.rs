@@ -2,15 +2,17 @@
 //! `type`, `title`) and the route families' error enums, whose messages are the `detail`.
 //!
 //! Bodies are `ProblemDetails {type, title, status, detail, instance}` (plus `errors` for
-//! validation failures) served as `application/problem+json`; the scope's middleware fills
+//! validation failures) served as `application/problem+json`; the route table's resources fill
 //! `instance` with the request path.
 
 use std::collections::BTreeMap;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::HttpResponse;
+use flavor_kit::{BodyError, EdgeError, ErrorBody, Fault, FlavorError};
 use serde::Serialize;
+use session_core::Flavor;
 use utoipa::ToSchema;
 
 /// The statuses the flavor answers with.
@@ -103,7 +105,8 @@ impl Kind {
     }
 }
 
-/// One problem: its kind, a human-readable detail and, for validation, the failing fields.
+/// One problem: its kind, a human-readable detail and, for validation, the failing fields. The
+/// flavor's error body ([`ErrorBody`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// The table row.
@@ -112,8 +115,6 @@ pub struct Problem {
     pub detail: String,
     /// Validation failures by JSON path (`rules.userCapacity`), as ASP.NET's `errors`.
     pub errors: Option<BTreeMap<String, Vec<String>>>,
-    /// The `Allow` header of a 405.
-    pub allow: Option<&'static str>,
 }
 
 /// Every error of the flavor: an RFC 7807 problem, served as `application/problem+json`.
@@ -154,7 +155,6 @@ impl Problem {
             kind,
             detail: detail.into(),
             errors: None,
-            allow: None,
         }
     }
 
@@ -166,12 +166,17 @@ impl Problem {
             kind: Kind::Validation,
             detail: format!("One or more validation errors occurred: {field}: {reason}"),
             errors: Some(errors),
-            allow: None,
         }
+    }
+}
+
+impl ErrorBody for Problem {
+    fn status(&self) -> StatusCode {
+        self.kind.row().0
     }
 
     /// The response, with `instance` when the request path is known.
-    pub fn render(&self, instance: Option<&str>) -> HttpResponse {
+    fn render(&self, instance: Option<&str>) -> HttpResponse {
         let (status, type_uri, title) = self.kind.row();
         let body = ProblemDetails {
             type_uri,
@@ -187,13 +192,23 @@ impl Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         ));
-        if let Some(allow) = self.allow {
-            res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
-        }
         if self.kind == Kind::Unauthorized {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         res.body(json)
+    }
+
+    fn edge(e: EdgeError) -> Self {
+        match e {
+            EdgeError::MethodNotAllowed { allow } => {
+                RequestError::MethodNotAllowed(allow).problem()
+            }
+            EdgeError::TooLarge { limit } => RequestError::TooLarge(limit).problem(),
+            // A body timeout answers as an unreadable body until it has a row of its own.
+            EdgeError::Unreadable | EdgeError::TimedOut => RequestError::Unreadable.problem(),
+            EdgeError::Unavailable => unexpected(Fault::Unavailable),
+            EdgeError::Internal => unexpected(Fault::Internal),
+        }
     }
 }
 
@@ -203,39 +218,28 @@ pub trait ToProblem {
     fn problem(&self) -> Problem;
 }
 
-/// Maps a domain error that a route did not expect: store trouble is 503, the rest 500.
-fn unexpected(e: &session_core::Error) -> Problem {
-    match e {
-        session_core::Error::StoreUnavailable(_) => Problem::new(
+/// The answer to a failure no route expected: store trouble is 503, the rest 500.
+fn unexpected(fault: Fault) -> Problem {
+    match fault {
+        Fault::Unavailable => Problem::new(
             Kind::Unavailable,
             "The session store is unavailable; retry shortly.",
         ),
-        _ => Problem::new(Kind::Internal, "An unexpected error occurred."),
+        Fault::Internal => Problem::new(Kind::Internal, "An unexpected error occurred."),
     }
 }
 
-/// Logs what the client must not see, once, where the error is built.
-fn log_unexpected(e: &session_core::Error) {
-    match e {
-        session_core::Error::StoreUnavailable(reason) => {
-            tracing::warn!(%reason, "quicksync: store unavailable")
-        }
-        other => tracing::error!(error = %other, "quicksync: unexpected error"),
-    }
-}
+/// Makes a [`ToProblem`] enum one of the flavor's errors.
+macro_rules! flavor_error {
+    ($($t:ty),*) => {$(
+        impl FlavorError for $t {
+            type Body = Problem;
 
-macro_rules! problem_response {
-    ($t:ty) => {
-        impl ResponseError for $t {
-            fn status_code(&self) -> StatusCode {
-                self.problem().kind.row().0
-            }
-
-            fn error_response(&self) -> HttpResponse {
-                self.problem().render(None)
+            fn body(&self) -> Problem {
+                self.problem()
             }
         }
-    };
+    )*};
 }
 
 /// Errors of reading a request: routing, content type, size and JSON schema.
@@ -279,11 +283,7 @@ impl ToProblem for RequestError {
     fn problem(&self) -> Problem {
         let kind = match self {
             RequestError::RouteNotFound => Kind::NotFound,
-            RequestError::MethodNotAllowed(allow) => {
-                let mut p = Problem::new(Kind::MethodNotAllowed, self.to_string());
-                p.allow = Some(allow);
-                return p;
-            }
+            RequestError::MethodNotAllowed(_) => Kind::MethodNotAllowed,
             RequestError::TooLarge(_) => Kind::PayloadTooLarge,
             RequestError::UnsupportedMediaType => Kind::UnsupportedMediaType,
             RequestError::Unreadable | RequestError::Query(_) => Kind::BadRequest,
@@ -298,7 +298,14 @@ impl ToProblem for RequestError {
     }
 }
 
-problem_response!(RequestError);
+impl From<BodyError> for RequestError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { limit } => Self::TooLarge(limit),
+            BodyError::Unreadable | BodyError::TimedOut => Self::Unreadable,
+        }
+    }
+}
 
 /// Errors of `/v1/wallet-proof/*`.
 #[derive(Debug, thiserror::Error)]
@@ -330,28 +337,25 @@ pub enum WalletProofError {
     /// `wallet_token.hs256_secret` is empty.
     #[error("Wallet verification is not configured on this server.")]
     NotConfigured,
-    /// The store failed.
-    #[error("store: {0}")]
-    Store(#[from] session_core::Error),
+    /// The store failed, or the gateway did (logged where it happened).
+    #[error("fault: {0:?}")]
+    Fault(Fault),
 }
 
 impl ToProblem for WalletProofError {
     fn problem(&self) -> Problem {
         match self {
-            WalletProofError::Store(e) => unexpected(e),
+            WalletProofError::Fault(f) => unexpected(*f),
             WalletProofError::NotConfigured => Problem::new(Kind::Unavailable, self.to_string()),
             _ => Problem::new(Kind::BadRequest, self.to_string()),
         }
     }
 }
 
-problem_response!(WalletProofError);
-
 impl WalletProofError {
-    /// Wraps a store error, logging it.
+    /// A store error no route expected: logged, answered 503 or 500.
     pub fn store(e: session_core::Error) -> Self {
-        log_unexpected(&e);
-        Self::Store(e)
+        Self::Fault(Fault::of(Flavor::Quicksync, &e))
     }
 }
 
@@ -405,9 +409,9 @@ pub enum SessionError {
         /// Why.
         reason: String,
     },
-    /// The store failed, or the gateway did.
-    #[error("store: {0}")]
-    Store(#[from] session_core::Error),
+    /// The store failed, or the gateway did (logged where it happened).
+    #[error("fault: {0:?}")]
+    Fault(Fault),
 }
 
 impl ToProblem for SessionError {
@@ -425,19 +429,16 @@ impl ToProblem for SessionError {
             SessionError::SessionNotFound | SessionError::MemberNotFound => Kind::NotFound,
             SessionError::SessionFull | SessionError::AlreadyMember => Kind::Conflict,
             SessionError::Invalid { field, reason } => return Problem::field(field, reason),
-            SessionError::Store(e) => return unexpected(e),
+            SessionError::Fault(f) => return unexpected(*f),
         };
         Problem::new(kind, self.to_string())
     }
 }
 
-problem_response!(SessionError);
-
 impl SessionError {
-    /// Wraps a store error, logging it.
+    /// A store error no route expected: logged, answered 503 or 500.
     pub fn store(e: session_core::Error) -> Self {
-        log_unexpected(&e);
-        Self::Store(e)
+        Self::Fault(Fault::of(Flavor::Quicksync, &e))
     }
 
     /// A 422 naming `field`.
@@ -449,15 +450,25 @@ impl SessionError {
     }
 }
 
-/// The problem behind an actix error raised by this flavor, if it is one.
-pub fn find_problem(e: &actix_web::Error) -> Option<Problem> {
-    if let Some(e) = e.as_error::<RequestError>() {
-        return Some(e.problem());
-    }
-    if let Some(e) = e.as_error::<WalletProofError>() {
-        return Some(e.problem());
-    }
-    e.as_error::<SessionError>().map(ToProblem::problem)
+flavor_error!(RequestError, WalletProofError, SessionError);
+
+/// Why a wallet-proof message was refused ([`crate::nonce`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceError {
+    /// Not a message of ours: wrong shape, altered, or MAC mismatch.
+    Unknown,
+    /// Issued too long ago (or in the future).
+    Expired,
+}
+
+/// Why a signature was refused ([`crate::eip191`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureError {
+    /// Not `0x`-prefixed (or bare) hex of 65 bytes, `v` not in {0, 1, 27, 28}, or `r`/`s` out
+    /// of range; the message says which.
+    Malformed(&'static str),
+    /// No key can be recovered: the signature is not valid for any key.
+    Invalid,
 }
 
 #[cfg(test)]
@@ -466,10 +477,10 @@ mod tests {
 
     #[test]
     fn store_trouble_is_503_and_internal_faults_500() {
-        let p = SessionError::Store(session_core::Error::StoreUnavailable("x".into())).problem();
+        let p = SessionError::store(session_core::Error::StoreUnavailable("x".into())).problem();
         assert_eq!(p.kind, Kind::Unavailable);
         assert!(!p.detail.contains('x'));
-        let p = WalletProofError::Store(session_core::Error::Internal("secret".into())).problem();
+        let p = WalletProofError::store(session_core::Error::Internal("secret".into())).problem();
         assert_eq!(p.kind, Kind::Internal);
         assert!(!p.detail.contains("secret"));
     }
@@ -485,7 +496,7 @@ mod tests {
 
     #[test]
     fn unauthorized_answers_carry_a_challenge() {
-        let res = SessionError::MissingBearer.error_response();
+        let res = flavor_kit::Rejection::from(SessionError::MissingBearer).render();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(
             res.headers().get(header::WWW_AUTHENTICATE).unwrap(),

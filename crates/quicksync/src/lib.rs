@@ -2,13 +2,9 @@
 //! a wallet bearer (HS256 JWT), and group sessions (create, join, read, kick, disconnect,
 //! delete) under `/v1`, answering errors as RFC 7807 ProblemDetails. See docs/quicksync.md.
 
-use std::sync::Arc;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Next};
-use actix_web::web;
-use session_core::CoreDeps;
+use flavor_kit::answer::render_edge;
+use flavor_kit::FlavorSpec;
+use session_core::Flavor;
 
 pub mod api_keys;
 pub mod auth;
@@ -18,7 +14,6 @@ pub mod eip191;
 pub mod errors;
 pub mod nonce;
 pub mod openapi;
-pub mod passwords;
 pub mod pseudonym;
 pub mod records;
 pub mod routes;
@@ -28,57 +23,24 @@ pub mod state;
 pub mod tokens;
 pub mod wallet_token;
 
-pub use openapi::openapi;
+#[cfg(test)]
+mod alone;
+#[cfg(test)]
+mod conformance;
+
 pub use settings::Settings;
 
-use routes::{fallback, session, wallet_proof};
-use state::State;
-
-/// Mounts the flavor's routes under `/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
-    let state = web::Data::new(State::new(core, settings));
-    let resource = |path: &str, allow: &'static str| {
-        web::resource(path).default_service(web::to(fallback::method_not_allowed(allow)))
-    };
-    cfg.service(
-        web::scope("/v1")
-            .app_data(state)
-            .wrap(from_fn(problem_instance))
-            .service(
-                resource("/wallet-proof/nonce", "GET").route(web::get().to(wallet_proof::nonce)),
-            )
-            .service(
-                resource("/wallet-proof/verify", "POST")
-                    .route(web::post().to(wallet_proof::verify)),
-            )
-            .service(resource("/session", "POST").route(web::post().to(session::create)))
-            .service(resource("/session/join", "POST").route(web::post().to(session::join)))
-            .service(
-                resource("/session/current", "GET, DELETE")
-                    .route(web::get().to(session::current))
-                    .route(web::delete().to(session::delete)),
-            )
-            .service(resource("/session/current/kick", "POST").route(web::post().to(session::kick)))
-            .service(
-                resource("/session/disconnect", "POST").route(web::post().to(session::disconnect)),
-            )
-            .default_service(web::to(fallback::route_not_found)),
-    );
-}
-
-/// Re-renders this flavor's error answers with `instance` set to the request path.
-async fn problem_instance(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let res = next.call(req).await?;
-    let problem = res.response().error().and_then(errors::find_problem);
-    Ok(match problem {
-        Some(p) => {
-            let path = res.request().path().to_owned();
-            res.into_response(p.render(Some(&path)))
-                .map_into_boxed_body()
-        }
-        None => res.map_into_boxed_body(),
-    })
-}
+/// The flavor, as the gateway's registry knows it.
+pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
+    flavor: Flavor::Quicksync,
+    section: "quicksync",
+    prefixes: &["/v1/"],
+    routes: routes::ROUTES,
+    secret_keys: &["key", "hs256_secret"],
+    tenant_kinds: &[api_keys::TENANT_KIND],
+    validate: Settings::validate,
+    warnings: Settings::warnings,
+    mount: routes::mount,
+    openapi: openapi::fragment,
+    render_edge: render_edge::<errors::Problem>,
+};

@@ -6,6 +6,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use session_core::token::{ct_eq_str, random_bytes};
 use session_core::TokenHasher;
 
+use crate::errors::NonceError;
+
 /// Largest nonce: 2^53 - 1, so that JavaScript clients read it exactly.
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
@@ -25,15 +27,6 @@ pub struct Redeemable {
     pub nonce: u64,
     /// When it was issued (whole seconds).
     pub issued_at: DateTime<Utc>,
-}
-
-/// Why a message was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NonceError {
-    /// Not a message of ours: wrong shape, altered, or MAC mismatch.
-    Unknown,
-    /// Issued too long ago (or in the future).
-    Expired,
 }
 
 /// Issues fresh nonces; checks messages.

@@ -1,5 +1,8 @@
 //! The `[quicksync]` configuration section (docs/quicksync.md lists every key and default).
 
+use std::str::FromStr;
+
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::{Deserialize, Serialize};
 
 /// The flavor's configuration section.
@@ -58,6 +61,39 @@ impl Default for WalletTokenSettings {
             public_key_pem: None,
             public_key_algorithm: None,
         }
+    }
+}
+
+impl WalletTokenSettings {
+    /// The configured public key and its algorithm, or why they cannot be used.
+    pub fn public_key(&self) -> Result<Option<(DecodingKey, Algorithm)>, String> {
+        let (pem, alg) = match (&self.public_key_pem, &self.public_key_algorithm) {
+            (None, None) => return Ok(None),
+            (Some(pem), Some(alg)) => (pem.as_bytes(), alg.as_str()),
+            _ => {
+                return Err(
+                    "wallet_token.public_key_pem: set it together with public_key_algorithm".into(),
+                )
+            }
+        };
+        let bad_alg = || {
+            format!("wallet_token.public_key_algorithm: `{alg}` is not ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512 or EdDSA")
+        };
+        let alg = Algorithm::from_str(alg).map_err(|_| bad_alg())?;
+        let key = match alg {
+            Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(pem),
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512 => DecodingKey::from_rsa_pem(pem),
+            Algorithm::EdDSA => DecodingKey::from_ed_pem(pem),
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => return Err(bad_alg()),
+        };
+        key.map(|k| Some((k, alg))).map_err(|e| {
+            format!("wallet_token.public_key_pem: not a usable {alg:?} public key: {e}")
+        })
     }
 }
 
@@ -165,7 +201,7 @@ impl Settings {
                     .into(),
             );
         }
-        crate::wallet_token::public_key(wt)?;
+        wt.public_key()?;
         if !(1..=u64::from(SECONDS_LIMIT)).contains(&wt.ttl_seconds) {
             return Err(format!(
                 "wallet_token.ttl_seconds: must be between 1 and {SECONDS_LIMIT}"

@@ -4,8 +4,6 @@
 //! pinned (HS256 with the secret, the configured one with the public key) and `exp` is checked
 //! against the gateway's clock.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -58,7 +56,7 @@ impl WalletTokens {
                 DecodingKey::from_secret(s.hs256_secret.as_bytes()),
             )
         });
-        let public = match public_key(s) {
+        let public = match s.public_key() {
             Ok(Some((key, alg))) => Some((key, validation(alg, s))),
             Ok(None) => None,
             Err(e) => {
@@ -147,39 +145,21 @@ fn validation(alg: Algorithm, s: &WalletTokenSettings) -> Validation {
     v
 }
 
-/// The configured public key and its algorithm, or why they cannot be used.
-pub fn public_key(s: &WalletTokenSettings) -> Result<Option<(DecodingKey, Algorithm)>, String> {
-    let (pem, alg) = match (&s.public_key_pem, &s.public_key_algorithm) {
-        (None, None) => return Ok(None),
-        (Some(pem), Some(alg)) => (pem.as_bytes(), alg.as_str()),
-        _ => {
-            return Err(
-                "wallet_token.public_key_pem: set it together with public_key_algorithm".into(),
-            )
-        }
-    };
-    let bad_alg = || {
-        format!("wallet_token.public_key_algorithm: `{alg}` is not ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512 or EdDSA")
-    };
-    let alg = Algorithm::from_str(alg).map_err(|_| bad_alg())?;
-    let key = match alg {
-        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(pem),
-        Algorithm::RS256
-        | Algorithm::RS384
-        | Algorithm::RS512
-        | Algorithm::PS256
-        | Algorithm::PS384
-        | Algorithm::PS512 => DecodingKey::from_rsa_pem(pem),
-        Algorithm::EdDSA => DecodingKey::from_ed_pem(pem),
-        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => return Err(bad_alg()),
-    };
-    key.map(|k| Some((k, alg)))
-        .map_err(|e| format!("wallet_token.public_key_pem: not a usable {alg:?} public key: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Claims of the test address, valid for a minute from `now`.
+    fn minute_of(now: DateTime<Utc>) -> Claims {
+        Claims {
+            sub: addr().lower(),
+            exp: now.timestamp() + 60,
+            iat: None,
+            nbf: None,
+            iss: None,
+            aud: None,
+        }
+    }
     use chrono::Duration;
 
     fn settings() -> WalletTokenSettings {
@@ -209,14 +189,7 @@ mod tests {
     fn other_keys_algorithms_and_garbage_are_refused() {
         let t = WalletTokens::new(&settings());
         let now = Utc::now();
-        let claims = Claims {
-            sub: addr().lower(),
-            exp: now.timestamp() + 60,
-            iat: None,
-            nbf: None,
-            iss: None,
-            aud: None,
-        };
+        let claims = minute_of(now);
         let other = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
@@ -271,11 +244,11 @@ mod tests {
         let mut s = settings();
         s.public_key_pem =
             Some("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----".into());
-        assert!(public_key(&s).unwrap_err().contains("together"));
+        assert!(s.public_key().unwrap_err().contains("together"));
         s.public_key_algorithm = Some("HS256".into());
-        assert!(public_key(&s).unwrap_err().contains("public_key_algorithm"));
+        assert!(s.public_key().unwrap_err().contains("public_key_algorithm"));
         s.public_key_algorithm = Some("ES256".into());
-        assert!(public_key(&s).unwrap_err().contains("not a usable"));
+        assert!(s.public_key().unwrap_err().contains("not a usable"));
     }
 
     const EC_PRIVATE: &str = "-----BEGIN PRIVATE KEY-----
@@ -296,17 +269,10 @@ BuN0Tjc++de8WQ3PdiGaixKl4eMVDiWgaokDqblSVEvRqfmi1CozMN5/2Q==
         s.public_key_pem = Some(EC_PUBLIC.into());
         s.public_key_algorithm = Some("ES256".into());
         let t = WalletTokens::new(&s);
-        assert!(public_key(&s).unwrap().is_some());
+        assert!(s.public_key().unwrap().is_some());
         assert!(t.public.is_some());
         let now = Utc::now();
-        let claims = Claims {
-            sub: addr().lower(),
-            exp: now.timestamp() + 60,
-            iat: None,
-            nbf: None,
-            iss: None,
-            aud: None,
-        };
+        let claims = minute_of(now);
         let es256 = jsonwebtoken::encode(
             &Header::new(Algorithm::ES256),
             &claims,

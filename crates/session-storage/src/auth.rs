@@ -7,11 +7,14 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use session_core::tenants::SESSION_STORAGE_CLIENTS;
+use flavor_kit::headers::{self, NotText};
+use flavor_kit::{tenants, Rejection};
+use session_core::Flavor;
 
-use crate::errors::{ApiError, Rejection};
-use crate::settings::{ClientSettings, MAX_CLIENT_ID_LEN, MAX_CLIENT_SECRET_LEN};
-use crate::state::{AppState, Client};
+use crate::clients::{read_client, Client, TENANT_KIND};
+use crate::errors::ApiError;
+use crate::settings::{MAX_CLIENT_ID_LEN, MAX_CLIENT_SECRET_LEN};
+use crate::state::State;
 
 /// Header carrying the client id (names are case-insensitive: `ClientId` works too).
 pub const CLIENT_ID: &str = "clientid";
@@ -31,14 +34,14 @@ impl FromRequest for Authenticated {
             authenticate(&req)
                 .await
                 .map(Authenticated)
-                .map_err(|e| e.at(&req))
+                .map_err(Rejection::from)
         })
     }
 }
 
 async fn authenticate(req: &HttpRequest) -> Result<Arc<Client>, ApiError> {
     let state = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<State>>()
         .ok_or(ApiError::Internal)?;
     let id = header(req, CLIENT_ID, MAX_CLIENT_ID_LEN)?;
     let secret = header(req, CLIENT_SECRET, MAX_CLIENT_SECRET_LEN)?;
@@ -57,17 +60,9 @@ async fn authenticate(req: &HttpRequest) -> Result<Arc<Client>, ApiError> {
 
 /// A header's value: missing or empty is 401 missing, unreadable or too long is 401 invalid.
 fn header<'r>(req: &'r HttpRequest, name: &str, max: usize) -> Result<&'r str, ApiError> {
-    let value = req
-        .headers()
-        .get(name)
+    let value = headers::text(req, name)
+        .map_err(|NotText| ApiError::InvalidCredentials)?
         .ok_or(ApiError::MissingCredentials)?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::InvalidCredentials)?
-        .trim();
-    if value.is_empty() {
-        return Err(ApiError::MissingCredentials);
-    }
     if value.len() > max {
         return Err(ApiError::InvalidCredentials);
     }
@@ -75,27 +70,21 @@ fn header<'r>(req: &'r HttpRequest, name: &str, max: usize) -> Result<&'r str, A
 }
 
 /// A client added at run time (a document of `session_storage.clients` keyed by `client_id`).
-async fn run_time_client(state: &AppState, id: &str) -> Result<Option<Arc<Client>>, ApiError> {
-    let Some(doc) = state
-        .core
-        .store
-        .doc_get(SESSION_STORAGE_CLIENTS, id)
-        .await?
-    else {
-        return Ok(None);
+async fn run_time_client(state: &State, id: &str) -> Result<Option<Arc<Client>>, ApiError> {
+    let read = |doc| {
+        let c = read_client(doc)?;
+        if c.client_id != id {
+            return Err("its client_id differs from its document id".to_owned());
+        }
+        Client::new(&c, &state.settings, &state.core.hasher)
     };
-    let built = ClientSettings::from_document(&doc).and_then(|c| {
-        if c.client_id == id {
-            Client::new(&c, &state.settings, &state.core.hasher)
-        } else {
-            Err("its client_id differs from its document id".into())
-        }
-    });
-    match built {
-        Ok(c) => Ok(Some(Arc::new(c))),
-        Err(reason) => {
-            tracing::warn!(client_id = %id, reason = %reason, "unusable run-time client ignored");
-            Ok(None)
-        }
-    }
+    let client = tenants::document(
+        Flavor::SessionStorage,
+        &state.core.store,
+        &TENANT_KIND,
+        id,
+        read,
+    )
+    .await?;
+    Ok(client.map(Arc::new))
 }

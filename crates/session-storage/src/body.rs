@@ -1,39 +1,24 @@
 //! Reading a request body as JSON within the body limit, with every failure in this flavor's
 //! error format.
 
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{web, HttpRequest};
-use futures_util::StreamExt;
+use flavor_kit::body::{self, BodyLimits};
 use serde_json::Value;
 
 use crate::errors::ApiError;
 
 /// The body as JSON, or `None` when it is empty (or only white space).
 ///
-/// Refuses a body over `limit` bytes (413), one sent with a content type other than JSON (415;
+/// Refuses a body over the limit (413), one sent with a content type other than JSON (415;
 /// a missing content type is accepted), one that does not read to its end (400) and invalid JSON
 /// (400).
 pub async fn read_json(
     req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
+    payload: web::Payload,
+    limits: BodyLimits,
 ) -> Result<Option<Value>, ApiError> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::UnreadableBody)?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = body::read(req, payload, limits).await?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

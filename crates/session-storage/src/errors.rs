@@ -2,8 +2,10 @@
 //! `{"ok": false, "errors": [...]}` body they are rendered into.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::HttpResponse;
+use flavor_kit::{BodyError, EdgeError, ErrorBody, Fault, FlavorError};
 use serde::Serialize;
+use session_core::Flavor;
 use utoipa::ToSchema;
 
 /// One rejected field: where it is and why.
@@ -25,8 +27,9 @@ impl FieldError {
     }
 }
 
-/// What a session-storage route can answer besides success.
-#[derive(Debug, thiserror::Error)]
+/// What a session-storage route can answer besides success; also the flavor's error body
+/// ([`ErrorBody`]).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// No `ClientID` or `ClientSecret` header.
     #[error("send the ClientID and ClientSecret headers")]
@@ -149,14 +152,6 @@ impl ApiError {
         }
     }
 
-    /// This error as it happened on `req` (the body's `instance` is the request path).
-    pub fn at(self, req: &HttpRequest) -> Rejection {
-        Rejection {
-            error: self,
-            instance: req.path().to_owned(),
-        }
-    }
-
     /// The response body's `errors` entries.
     fn entries(&self, instance: &str) -> Vec<ErrorEntry> {
         let (status, code, title) = self.spec();
@@ -176,13 +171,58 @@ impl ApiError {
             _ => vec![entry(self.to_string())],
         }
     }
+}
 
-    fn render(&self, instance: &str) -> HttpResponse {
+impl ErrorBody for ApiError {
+    fn status(&self) -> StatusCode {
+        self.spec().0
+    }
+
+    /// The body, its `instance` being the request path (empty when unknown).
+    fn render(&self, path: Option<&str>) -> HttpResponse {
         let (status, _, _) = self.spec();
-        HttpResponse::build(status).json(ErrorBody {
+        HttpResponse::build(status).json(ErrorsBody {
             ok: false,
-            errors: self.entries(instance),
+            errors: self.entries(path.unwrap_or_default()),
         })
+    }
+
+    fn edge(e: EdgeError) -> Self {
+        match e {
+            EdgeError::MethodNotAllowed { .. } => Self::MethodNotAllowed,
+            EdgeError::TooLarge { limit } => BodyError::TooLarge { limit }.into(),
+            EdgeError::Unreadable => BodyError::Unreadable.into(),
+            EdgeError::TimedOut => BodyError::TimedOut.into(),
+            EdgeError::Unavailable => Fault::Unavailable.into(),
+            EdgeError::Internal => Fault::Internal.into(),
+        }
+    }
+}
+
+impl FlavorError for ApiError {
+    type Body = ApiError;
+
+    fn body(&self) -> ApiError {
+        self.clone()
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { limit } => Self::PayloadTooLarge { limit },
+            // A body timeout answers as an unreadable body until it has a row of its own.
+            BodyError::Unreadable | BodyError::TimedOut => Self::UnreadableBody,
+        }
+    }
+}
+
+impl From<Fault> for ApiError {
+    fn from(f: Fault) -> Self {
+        match f {
+            Fault::Unavailable => Self::StoreUnavailable,
+            Fault::Internal => Self::Internal,
+        }
     }
 }
 
@@ -193,53 +233,18 @@ impl From<session_core::Error> for ApiError {
             E::NotFound | E::Expired | E::Forbidden => Self::SessionNotFound,
             E::Unauthorized | E::Replay => Self::InvalidCredentials,
             E::Invalid { field, reason } => Self::invalid(field, reason),
-            E::StoreUnavailable(why) => {
-                tracing::warn!(reason = %why, "session store unavailable");
-                Self::StoreUnavailable
-            }
             // A refusal at the limit needs the client's limit; routes map it themselves.
-            E::CapacityReached | E::Conflict(_) | E::Internal(_) => {
-                tracing::error!(error = %e, "session-storage internal error");
-                Self::Internal
+            E::StoreUnavailable(_) | E::CapacityReached | E::Conflict(_) | E::Internal(_) => {
+                Fault::of(Flavor::SessionStorage, &e).into()
             }
         }
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.spec().0
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.render("")
-    }
-}
-
-/// An [`ApiError`] with the request it answers: what routes return.
-#[derive(Debug, thiserror::Error)]
-#[error("{error} ({instance})")]
-pub struct Rejection {
-    /// What went wrong.
-    pub error: ApiError,
-    /// The request path.
-    pub instance: String,
-}
-
-impl ResponseError for Rejection {
-    fn status_code(&self) -> StatusCode {
-        self.error.spec().0
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.error.render(&self.instance)
     }
 }
 
 /// Every error of the flavor: `{"ok": false, "errors": [...]}`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = SessionStorageErrors)]
-pub struct ErrorBody {
+pub struct ErrorsBody {
     /// Always false.
     #[schema(example = false)]
     ok: bool,
@@ -292,11 +297,7 @@ mod tests {
             FieldError::new("a", "bad"),
             FieldError::new("b", "worse"),
         ]);
-        let r = Rejection {
-            error: e,
-            instance: "/session-storage/session".into(),
-        };
-        let resp = r.error_response();
+        let resp = e.render(Some("/session-storage/session"));
         assert_eq!(resp.status(), 422);
         let v = body(resp);
         assert_eq!(v["ok"], false);
@@ -315,7 +316,7 @@ mod tests {
     fn the_limit_status_is_the_configured_one() {
         for s in [StatusCode::CONFLICT, StatusCode::TOO_MANY_REQUESTS] {
             let e = ApiError::LimitReached { max: 3, status: s };
-            assert_eq!(e.status_code(), s);
+            assert_eq!(e.status(), s);
             assert!(e.to_string().contains('3'));
         }
     }
@@ -331,7 +332,7 @@ mod tests {
             (E::Unauthorized, 401),
         ];
         for (e, status) in cases {
-            assert_eq!(ApiError::from(e).status_code().as_u16(), status);
+            assert_eq!(ApiError::from(e).status().as_u16(), status);
         }
     }
 }

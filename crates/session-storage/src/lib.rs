@@ -5,29 +5,44 @@
 //! `<user>.<8 hex>.<8 hex>`, so a path id maps to its store reference without a lookup. See
 //! `docs/session-storage.md` for the wire contract, configuration and errors.
 
+use flavor_kit::answer::render_edge;
+use flavor_kit::registry::no_warnings;
+use flavor_kit::FlavorSpec;
+use session_core::Flavor;
+
 pub mod auth;
 pub mod body;
+pub mod clients;
 pub mod dto;
 pub mod errors;
 pub mod ids;
 pub mod openapi;
 pub mod page_token;
-mod routes;
+pub mod requests;
+pub mod routes;
 pub mod settings;
 pub mod state;
 pub mod tokens;
 
-use std::sync::Arc;
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+mod runtime_clients;
 
-use actix_web::web;
-use session_core::CoreDeps;
-
-pub use errors::{ApiError, Rejection};
-pub use openapi::openapi;
+pub use errors::ApiError;
 pub use settings::{ClientSettings, Settings};
 
-/// Mounts the flavor's routes under `/session-storage`.
-pub fn configure(cfg: &mut web::ServiceConfig, core: CoreDeps, settings: Arc<Settings>) {
-    let state = web::Data::new(state::AppState::new(core, settings));
-    routes::mount(cfg, state);
-}
+/// The flavor, as the gateway's registry knows it.
+pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
+    flavor: Flavor::SessionStorage,
+    section: "session_storage",
+    prefixes: &["/session-storage/"],
+    routes: routes::ROUTES,
+    secret_keys: &["client_secret"],
+    tenant_kinds: &[clients::TENANT_KIND],
+    validate: Settings::validate,
+    warnings: no_warnings,
+    mount: routes::mount,
+    openapi: openapi::fragment,
+    render_edge: render_edge::<ApiError>,
+};

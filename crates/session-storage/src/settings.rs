@@ -102,7 +102,7 @@ impl std::fmt::Debug for ClientSettings {
 }
 
 impl ClientSettings {
-    /// The keys a client entry may hold.
+    /// The keys a client entry may hold (a run-time document's other keys are ignored).
     pub const KEYS: [&'static str; 5] = [
         "client_id",
         "client_secret",
@@ -110,27 +110,6 @@ impl ClientSettings {
         "user_id",
         "limit_policy",
     ];
-
-    /// A run-time client from its store document: the JSON of a config entry, where keys other
-    /// than [`Self::KEYS`] (metadata an admin tool may add) are ignored. The error never quotes a
-    /// value, which could be a secret.
-    pub fn from_document(doc: &str) -> Result<Self, String> {
-        let quiet = |e: serde_json::Error| {
-            format!(
-                "not a client document ({:?} error at line {} column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            )
-        };
-        let mut map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(doc).map_err(quiet)?;
-        map.retain(|k, _| Self::KEYS.contains(&k.as_str()));
-        serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
-            // Data errors name the field but may quote its value: keep the category only.
-            format!("not a client document ({:?} error)", e.classify())
-        })
-    }
 
     /// The user part of this client's session ids.
     pub fn user(&self) -> String {
@@ -351,16 +330,5 @@ mod tests {
             r#"{"client_id":"a","client_secret":"b","max_session_per_user":3}"#
         )
         .is_err());
-        // Store documents tolerate metadata but never quote a value in their errors.
-        let c = ClientSettings::from_document(
-            r#"{"client_id":"a","client_secret":"b","created_by":"admin","user_id":"u"}"#,
-        )
-        .unwrap();
-        assert_eq!(c.user(), "u");
-        let e = ClientSettings::from_document(r#"{"client_id":"a","client_secret":12345}"#)
-            .err()
-            .unwrap();
-        assert!(!e.contains("12345"), "{e}");
-        assert!(ClientSettings::from_document("[").is_err());
     }
 }

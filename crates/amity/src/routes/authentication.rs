@@ -4,57 +4,19 @@
 use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::{BodyLimits, Reply};
 use serde_json::{Map, Value};
 
-use crate::auth::{self, AuthError};
-use crate::dto::AuthTokenRequest;
-use crate::errors::{amity_response_error, AmityError, ErrorKind, FieldError, RequestError};
+use crate::auth;
+use crate::body::read_object;
+use crate::errors::AuthTokenError;
 use crate::issue;
-use crate::openapi::{AuthToken, AuthTokenErrors, AuthTokenQuery, BodyErrors, ServerErrors};
-use crate::routes::AmityState;
-
-/// A failure of the authentication-token routes.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthTokenError {
-    /// The body could not be read.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// The server key was missing or refused.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// The network is not in secure mode.
-    #[error("Secure mode is off for this network")]
-    SecureModeOff,
-    /// Fields failed validation.
-    #[error("Parameters validation error!")]
-    Validation(Vec<FieldError>),
-    /// The store failed.
-    #[error("{0}")]
-    Store(#[from] session_core::Error),
-}
-
-impl AmityError for AuthTokenError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Request(e) => e.kind(),
-            Self::Auth(e) => e.kind(),
-            Self::SecureModeOff => ErrorKind::Forbidden,
-            Self::Validation(_) => ErrorKind::Validation,
-            Self::Store(e) => ErrorKind::of_store(e),
-        }
-    }
-
-    fn detail(&self) -> &[FieldError] {
-        match self {
-            Self::Validation(d) => d,
-            _ => &[],
-        }
-    }
-}
-amity_response_error!(AuthTokenError);
+use crate::requests::{AuthToken, AuthTokenQuery, AuthTokenRequest};
+use crate::routes::answers::{AuthTokenErrors, BodyErrors, ServerErrors};
+use crate::state::State;
 
 async fn issue_for(
-    state: &AmityState,
+    state: &State,
     req: &HttpRequest,
     fields: &Map<String, Value>,
 ) -> Result<String, AuthTokenError> {
@@ -66,14 +28,10 @@ async fn issue_for(
     Ok(issue::auth_token(&state.core, &network, &input.user_id).await?)
 }
 
-/// `POST /api/v4/authentication/token` with `{userId}`: the token as text/plain.
-#[utoipa::path(
-    post,
-    path = "/api/v4/authentication/token",
-    tag = "amity",
-    operation_id = "amity_issue_auth_token",
-    summary = "Issue a secure-mode auth token (text)",
-    description = "Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly). Errors are the JSON body too, not text.",
+/// Issue a secure-mode auth token (text)
+///
+/// Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly). Errors are the JSON body too, not text.
+#[utoipa::path(post, path = "/api/v4/authentication/token", operation_id = "amity_issue_auth_token",
     request_body(content = AuthToken, content_type = "application/json"),
     responses(
         (status = 200, description = "The `authToken`, as plain text.", body = String,
@@ -85,28 +43,18 @@ async fn issue_for(
     ),
     security(("AmityServerKey" = []), ("AmityServerKey" = [], "AmityApiKey" = [])),
 )]
-pub async fn issue_text(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, AuthTokenError> {
-    let Value::Object(fields) = body.into_inner() else {
-        return Err(RequestError::NotAnObject.into());
-    };
+pub async fn issue_text(state: web::Data<State>, req: HttpRequest, payload: web::Payload) -> Reply {
+    let fields = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
     let token = issue_for(&state, &req, &fields).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(token))
 }
 
-/// `GET /api/v3/authentication/token?userId=`: the token as a JSON string.
-#[utoipa::path(
-    get,
-    path = "/api/v3/authentication/token",
-    tag = "amity",
-    operation_id = "amity_get_auth_token",
-    summary = "Issue a secure-mode auth token (JSON)",
-    description = "Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly).",
+/// Issue a secure-mode auth token (JSON)
+///
+/// Issues a secure-mode `authToken` for `userId` (40 hex characters, valid for `auth_token_ttl_seconds`, reusable until then; a user holds at most 10). Called by the customer's server: the server key names the network (send `x-api-key` too to look a run-time network up directly).
+#[utoipa::path(get, path = "/api/v3/authentication/token", operation_id = "amity_get_auth_token",
     params(AuthTokenQuery),
     responses(
         (status = 200, description = "The `authToken`, as a JSON string.", body = String,
@@ -117,10 +65,10 @@ pub async fn issue_text(
     security(("AmityServerKey" = []), ("AmityServerKey" = [], "AmityApiKey" = [])),
 )]
 pub async fn issue_json(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
     query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, AuthTokenError> {
+) -> Reply {
     let fields: Map<String, Value> = query
         .into_inner()
         .into_iter()

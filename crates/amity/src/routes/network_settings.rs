@@ -1,22 +1,18 @@
 //! `GET /api/v3/network-settings/chat`: the chat settings the official SDK reads at login.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::Reply;
 
-use crate::auth::{self, AuthError};
+use crate::auth;
 use crate::dto::ChatSettings;
 use crate::errors::Body as ErrorBody;
-use crate::openapi::ServerErrors;
-use crate::routes::AmityState;
+use crate::routes::answers::ServerErrors;
+use crate::state::State;
 
-/// Chat is on; mentions of channels, message previews and read markers are off.
-#[utoipa::path(
-    get,
-    path = "/api/v3/network-settings/chat",
-    tag = "amity",
-    operation_id = "amity_get_chat_settings",
-    summary = "The network's chat settings",
-    description = "What the official SDK reads at login. Chat is on; mentions of channels, \
-        message previews and read markers are off.",
+/// The network's chat settings
+///
+/// What the official SDK reads at login. Chat is on; mentions of channels, message previews and read markers are off.
+#[utoipa::path(get, path = "/api/v3/network-settings/chat", operation_id = "amity_get_chat_settings",
     responses(
         (status = 200, description = "The chat settings (always the same).", body = ChatSettings,
             example = json!({"enabled": true, "marker": {"enabled": false},
@@ -34,10 +30,7 @@ use crate::routes::AmityState;
     ),
     security(("AmityBearer" = [])),
 )]
-pub async fn chat(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AuthError> {
+pub async fn chat(state: web::Data<State>, req: HttpRequest) -> Reply {
     auth::authenticate(&state, &req).await?;
     Ok(HttpResponse::Ok().json(ChatSettings::SERVED))
 }

@@ -1,98 +1,27 @@
 //! `/api/v{3,4,5}/sessions`: register, check, revoke, and refresh (`/api/v4/sessions/refresh`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::Value;
+use flavor_kit::{BodyLimits, Reply};
+use serde_json::{Map, Value};
 use session_core::{SessionId, SessionRef};
 
-use crate::auth::{self, AuthError};
-use crate::dto::{
-    ApiVersion, RefreshRequest, RegisterRequest, SessionCheckResponse, SessionResponse,
-    SuccessResponse,
-};
-use crate::errors::{
-    amity_response_error, AmityError, Body as ErrorBody, ErrorKind, FieldError, RequestError,
-};
+use crate::auth;
+use crate::body::read_object;
+use crate::dto::{ApiVersion, SessionCheckResponse, SessionResponse, SuccessResponse};
+use crate::errors::{Body as ErrorBody, SessionError};
 use crate::issue;
-use crate::openapi::{
-    BearerRefused, BodyErrors, GlobalBan, LoginErrors, Refresh, RegisterV3, RegisterV4, RegisterV5,
-    ServerErrors,
+use crate::requests::{
+    Refresh, RefreshRequest, RegisterRequest, RegisterV3, RegisterV4, RegisterV5,
 };
-use crate::routes::AmityState;
+use crate::routes::answers::{BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors};
+use crate::state::State;
 use crate::tokens::RefreshToken;
 use crate::users;
 
-/// A failure of the session routes.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    /// The body could not be read.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// A credential was missing or refused.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// Fields failed validation.
-    #[error("Parameters validation error!")]
-    Validation(Vec<FieldError>),
-    /// Secure mode and no `authToken`.
-    #[error("authToken is required: the network is in secure mode")]
-    AuthTokenRequired,
-    /// Secure mode and an `authToken` that is not live for this user.
-    #[error("Invalid authToken")]
-    InvalidAuthToken,
-    /// The user is banned from the network.
-    #[error("User is globally banned")]
-    GlobalBan,
-    /// A refresh token that is unknown, malformed or of a gone session.
-    #[error("Invalid refresh token")]
-    InvalidRefreshToken,
-    /// A refresh token spent before: the session and all its tokens are revoked.
-    #[error("Refresh token reuse detected: the session has been revoked")]
-    RefreshReused,
-    /// The store failed.
-    #[error("{0}")]
-    Store(#[from] session_core::Error),
-}
-
-impl AmityError for SessionError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Request(e) => e.kind(),
-            Self::Auth(e) => e.kind(),
-            Self::Validation(_) => ErrorKind::Validation,
-            Self::AuthTokenRequired
-            | Self::InvalidAuthToken
-            | Self::InvalidRefreshToken
-            | Self::RefreshReused => ErrorKind::Unauthorized,
-            Self::GlobalBan => ErrorKind::GlobalBan,
-            Self::Store(e) => ErrorKind::of_store(e),
-        }
-    }
-
-    fn detail(&self) -> &[FieldError] {
-        match self {
-            Self::Validation(d) => d,
-            _ => &[],
-        }
-    }
-}
-amity_response_error!(SessionError);
-
-/// The body as a JSON object, or a 400.
-fn object(body: Value) -> Result<serde_json::Map<String, Value>, RequestError> {
-    match body {
-        Value::Object(m) => Ok(m),
-        _ => Err(RequestError::NotAnObject),
-    }
-}
-
-/// `POST /api/v3/sessions`.
-#[utoipa::path(
-    post,
-    path = "/api/v3/sessions",
-    tag = "amity",
-    operation_id = "amity_create_session_v3",
-    summary = "Log in (v3)",
-    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName` changes it only when sent; `profileHandle` is ignored on v3). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Returns a refresh token.",
+/// Log in (v3)
+///
+/// Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName` changes it only when sent; `profileHandle` is ignored on v3). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Returns a refresh token.
+#[utoipa::path(post, path = "/api/v3/sessions", operation_id = "amity_create_session_v3",
     request_body(content = RegisterV3, content_type = "application/json"),
     responses(
         (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
@@ -101,21 +30,18 @@ fn object(body: Value) -> Result<serde_json::Map<String, Value>, RequestError> {
     security(("AmityApiKey" = [])),
 )]
 pub async fn register_v3(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, SessionError> {
-    register(&state, &req, body.into_inner(), ApiVersion::V3).await
+    payload: web::Payload,
+) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(register(&state, &req, &body, ApiVersion::V3).await?)
 }
 
-/// `POST /api/v4/sessions`.
-#[utoipa::path(
-    post,
-    path = "/api/v4/sessions",
-    tag = "amity",
-    operation_id = "amity_create_session_v4",
-    summary = "Log in (v4)",
-    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Adds `profileHandle`; returns a refresh token.",
+/// Log in (v4)
+///
+/// Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. Adds `profileHandle`; returns a refresh token.
+#[utoipa::path(post, path = "/api/v4/sessions", operation_id = "amity_create_session_v4",
     request_body(content = RegisterV4, content_type = "application/json"),
     responses(
         (status = 200, description = "The session: access and refresh token, the user and its roles.", body = SessionResponse),
@@ -124,21 +50,18 @@ pub async fn register_v3(
     security(("AmityApiKey" = [])),
 )]
 pub async fn register_v4(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, SessionError> {
-    register(&state, &req, body.into_inner(), ApiVersion::V4).await
+    payload: web::Payload,
+) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(register(&state, &req, &body, ApiVersion::V4).await?)
 }
 
-/// `POST /api/v5/sessions`.
-#[utoipa::path(
-    post,
-    path = "/api/v5/sessions",
-    tag = "amity",
-    operation_id = "amity_create_session_v5",
-    summary = "Log in (v5)",
-    description = "Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. What the official SDK calls, at login and for renewal. No refresh token; `userId` may not start with `ADMIN_` or `DELETED_`.",
+/// Log in (v5)
+///
+/// Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. What the official SDK calls, at login and for renewal. No refresh token; `userId` may not start with `ADMIN_` or `DELETED_`.
+#[utoipa::path(post, path = "/api/v5/sessions", operation_id = "amity_create_session_v5",
     params(
         ("set-access-token-cookie" = Option<bool>, Header,
             description = "Sent by the official SDK; accepted and ignored (no cookie is set)."),
@@ -151,22 +74,22 @@ pub async fn register_v4(
     security(("AmityApiKey" = [])),
 )]
 pub async fn register_v5(
-    state: web::Data<AmityState>,
+    state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, SessionError> {
-    register(&state, &req, body.into_inner(), ApiVersion::V5).await
+    payload: web::Payload,
+) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(register(&state, &req, &body, ApiVersion::V5).await?)
 }
 
 async fn register(
-    state: &AmityState,
+    state: &State,
     req: &HttpRequest,
-    body: Value,
+    body: &Map<String, Value>,
     version: ApiVersion,
 ) -> Result<HttpResponse, SessionError> {
     let network = auth::network_from_api_key(state, req).await?;
-    let input =
-        RegisterRequest::parse(&object(body)?, version).map_err(SessionError::Validation)?;
+    let input = RegisterRequest::parse(body, version).map_err(SessionError::Validation)?;
     let core = &state.core;
     if network.settings.secure_mode {
         let token = input
@@ -193,14 +116,10 @@ async fn register(
     Ok(HttpResponse::Ok().json(issue::response(&network, user, issued, version)))
 }
 
-/// `GET /api/v3/sessions`: 200 while the access token is valid.
-#[utoipa::path(
-    get,
-    path = "/api/v3/sessions",
-    tag = "amity",
-    operation_id = "amity_check_session",
-    summary = "Check the access token",
-    description = "200 while the access token is valid: signature, `exp`, and its session still live in the store.",
+/// Check the access token
+///
+/// 200 while the access token is valid: signature, `exp`, and its session still live in the store.
+#[utoipa::path(get, path = "/api/v3/sessions", operation_id = "amity_check_session",
     responses(
         (status = 200, description = "The token is valid.", body = SessionCheckResponse),
         BearerRefused,
@@ -208,24 +127,17 @@ async fn register(
     ),
     security(("AmityBearer" = [])),
 )]
-pub async fn check(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, SessionError> {
+pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
     let a = auth::authenticate(&state, &req).await?;
     Ok(HttpResponse::Ok().json(SessionCheckResponse {
         last_cache_purge: a.network.settings.last_cache_purge.clone(),
     }))
 }
 
-/// `DELETE /api/v4/sessions`: revokes the access token's session (and its refresh token).
-#[utoipa::path(
-    delete,
-    path = "/api/v4/sessions",
-    tag = "amity",
-    operation_id = "amity_revoke_session",
-    summary = "Log out",
-    description = "Revokes the access token's session with its refresh token, at once (what the SDK's `secureLogout()` sends).",
+/// Log out
+///
+/// Revokes the access token's session with its refresh token, at once (what the SDK's `secureLogout()` sends).
+#[utoipa::path(delete, path = "/api/v4/sessions", operation_id = "amity_revoke_session",
     responses(
         (status = 200, description = "The session is revoked.", body = SuccessResponse),
         BearerRefused,
@@ -233,25 +145,21 @@ pub async fn check(
     ),
     security(("AmityBearer" = [])),
 )]
-pub async fn revoke(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, SessionError> {
+pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
     let a = auth::authenticate(&state, &req).await?;
-    state.core.store.delete(&a.session.reference()).await?;
+    state
+        .core
+        .store
+        .delete(&a.session.reference())
+        .await
+        .map_err(SessionError::from)?;
     Ok(HttpResponse::Ok().json(SuccessResponse { success: true }))
 }
 
-/// `POST /api/v4/sessions/refresh` (`x-api-key`, `{refreshToken}`): a new access and refresh
-/// pair for the session. Each refresh token works once; presenting a spent one revokes the
-/// session with every token of its family.
-#[utoipa::path(
-    post,
-    path = "/api/v4/sessions/refresh",
-    tag = "amity",
-    operation_id = "amity_refresh_session",
-    summary = "Refresh the session (this gateway's own route)",
-    description = "Spends a refresh token for a new access and refresh pair on the same session; the previous access token stops working. Each refresh token works once: presenting a spent one revokes the session with every token of its family (401).",
+/// Refresh the session (this gateway's own route)
+///
+/// Spends a refresh token for a new access and refresh pair on the same session; the previous access token stops working. Each refresh token works once: presenting a spent one revokes the session with every token of its family (401).
+#[utoipa::path(post, path = "/api/v4/sessions/refresh", operation_id = "amity_refresh_session",
     request_body(content = Refresh, content_type = "application/json"),
     responses(
         (status = 200, description = "A new access and refresh token (the v4 response).",
@@ -275,14 +183,19 @@ pub async fn revoke(
     ),
     security(("AmityApiKey" = [])),
 )]
-pub async fn refresh(
-    state: web::Data<AmityState>,
-    req: HttpRequest,
-    body: web::Json<Value>,
+pub async fn refresh(state: web::Data<State>, req: HttpRequest, payload: web::Payload) -> Reply {
+    let body = read_object(&req, payload, BodyLimits::of(&state.core)).await?;
+    Ok(spend(&state, &req, &body).await?)
+}
+
+/// Spends a refresh token for a new pair.
+async fn spend(
+    state: &State,
+    req: &HttpRequest,
+    body: &Map<String, Value>,
 ) -> Result<HttpResponse, SessionError> {
-    let network = auth::network_from_api_key(&state, &req).await?;
-    let input =
-        RefreshRequest::parse(&object(body.into_inner())?).map_err(SessionError::Validation)?;
+    let network = auth::network_from_api_key(state, req).await?;
+    let input = RefreshRequest::parse(body).map_err(SessionError::Validation)?;
     let presented =
         RefreshToken::parse(&input.refresh_token).ok_or(SessionError::InvalidRefreshToken)?;
     let core = &state.core;

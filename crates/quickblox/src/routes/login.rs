@@ -2,14 +2,16 @@
 //! `DELETE /login.json` (it becomes an application session again).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use session_core::SessionPatch;
+use flavor_kit::{BodyLimits, Fault, Reply};
+use session_core::{Flavor, SessionPatch};
 
+use crate::auth::{authenticate, check_user};
 use crate::body;
 use crate::dto::{attr, expiration, int_attr, UserEnvelope, EXPIRATION_HEADER};
-use crate::errors::{LoginError, RequestError};
-use crate::openapi::{BodyErrors, ErrorBody, LoginBody, NoSession, ServerErrors};
-use crate::requests;
-use crate::routes::{authenticate, check_user, State};
+use crate::errors::{ErrorsBody as ErrorBody, LoginError, RequestError};
+use crate::requests::{self, LoginBody};
+use crate::routes::answers::{BodyErrors, NoSession, ServerErrors};
+use crate::state::State;
 use crate::tokens;
 
 /// Sets the session's user (`None`: back to an application session).
@@ -36,11 +38,7 @@ async fn set_user(
 /// `POST /login.json`: `login` or `email` with `password`; answers 202 with the user.
 ///
 /// The same token is now a session of that user (logging in again switches users).
-#[utoipa::path(
-    post,
-    path = "/login.json",
-    tag = "quickblox",
-    operation_id = "quickblox_login",
+#[utoipa::path(post, path = "/login.json", operation_id = "quickblox_login",
     request_body(
         description = "The user's credentials.",
         content(
@@ -68,18 +66,18 @@ async fn set_user(
     ),
     security(("QB-Token" = [])),
 )]
-pub async fn login(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<State>,
-) -> Result<HttpResponse, LoginError> {
+pub async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     // A missing or malformed token fails before the body is read.
     tokens::from_request(&req)?;
-    let params = body::read(&req, payload, state.core.max_body_bytes).await?;
+    let params = body::read(&req, payload, BodyLimits::of(&state.core)).await?;
     let credentials = requests::login(&params)?;
     let (_, _, session) = authenticate(&req, &state).await?;
-    let app = u64::try_from(int_attr(&session, attr::APPLICATION_ID))
-        .map_err(|_| RequestError::Internal)?;
+    let app = u64::try_from(int_attr(&session, attr::APPLICATION_ID)).map_err(|_| {
+        RequestError::Fault(Fault::internal(
+            Flavor::Quickblox,
+            "a session without an application",
+        ))
+    })?;
     let user = check_user(&state, app, credentials)
         .await?
         .ok_or(LoginError::Unauthorized)?;
@@ -95,11 +93,7 @@ pub async fn login(
 }
 
 /// `DELETE /login.json`: the session stays, with `user_id` 0.
-#[utoipa::path(
-    delete,
-    path = "/login.json",
-    tag = "quickblox",
-    operation_id = "quickblox_logout",
+#[utoipa::path(delete, path = "/login.json", operation_id = "quickblox_logout",
     responses(
         (status = 200, description = "The token is an application session again (`user_id` 0); \
             empty body.",
@@ -110,7 +104,7 @@ pub async fn login(
     ),
     security(("QB-Token" = [])),
 )]
-pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, LoginError> {
+pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Reply {
     let (_, _, session) = authenticate(&req, &state).await?;
     let updated = set_user(&state, &session, None).await?;
     Ok(HttpResponse::Ok()

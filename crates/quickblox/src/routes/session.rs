@@ -1,18 +1,18 @@
 //! `POST /session.json` (signed creation), `GET /session.json`, `DELETE /session.json`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::{BodyLimits, Reply};
 use session_core::token::{ct_eq_str, random_bytes};
 use session_core::{Flavor, Session};
 
+use crate::auth::{authenticate, check_user};
 use crate::body;
 use crate::dto::{expiration, new_attrs, SessionEnvelope, EXPIRATION_HEADER};
-use crate::errors::{RequestError, SessionError};
-use crate::openapi::{
-    BodyErrors, CreateSessionForm, CreateSessionJson, ErrorBody, NoSession, ServerErrors,
-};
-use crate::requests::CreateSession;
-use crate::routes::{authenticate, check_user, State};
+use crate::errors::{ErrorsBody as ErrorBody, RequestError, SessionError};
+use crate::requests::{CreateSession, CreateSessionForm, CreateSessionJson};
+use crate::routes::answers::{BodyErrors, NoSession, ServerErrors};
 use crate::signature;
+use crate::state::State;
 use crate::tokens;
 
 /// The one-use key of an (application, timestamp, nonce) triple.
@@ -25,7 +25,7 @@ fn nonce_key(request: &CreateSession) -> String {
 
 /// A random positive 31-bit session number (the `id` field).
 fn session_number() -> Result<u64, RequestError> {
-    let b = random_bytes::<4>().map_err(|_| RequestError::Internal)?;
+    let b = random_bytes::<4>()?;
     Ok(u64::from((u32::from_be_bytes(b) & 0x7fff_ffff).max(1)))
 }
 
@@ -34,11 +34,7 @@ fn session_number() -> Result<u64, RequestError> {
 /// Checks, in order: body and fields (400/413/415/422), application and auth key (422),
 /// signature (422), timestamp (422), nonce (422), user credentials (401). A `QB-Token` header is
 /// ignored.
-#[utoipa::path(
-    post,
-    path = "/session.json",
-    tag = "quickblox",
-    operation_id = "quickblox_create_session",
+#[utoipa::path(post, path = "/session.json", operation_id = "quickblox_create_session",
     request_body(
         description = "Signed application credentials, optionally with a user's.",
         content(
@@ -67,12 +63,17 @@ fn session_number() -> Result<u64, RequestError> {
         ServerErrors,
     ),
 )]
-pub async fn create(
-    req: HttpRequest,
+pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
+    Ok(open(&req, payload, &state).await?)
+}
+
+/// Checks a signed request and opens its session.
+async fn open(
+    req: &HttpRequest,
     payload: web::Payload,
-    state: web::Data<State>,
+    state: &State,
 ) -> Result<HttpResponse, SessionError> {
-    let params = body::read(&req, payload, state.core.max_body_bytes).await?;
+    let params = body::read(req, payload, BodyLimits::of(&state.core)).await?;
     let request = CreateSession::parse(&params)?;
     let app = state
         .tenants
@@ -109,7 +110,7 @@ pub async fn create(
     let user = match request.user.clone() {
         None => None,
         Some(credentials) => Some(
-            check_user(&state, app.id, credentials)
+            check_user(state, app.id, credentials)
                 .await?
                 .ok_or(SessionError::Unauthorized)?,
         ),
@@ -144,11 +145,7 @@ pub async fn create(
 }
 
 /// `GET /session.json`: the session of the `QB-Token`, its lifetime renewed.
-#[utoipa::path(
-    get,
-    path = "/session.json",
-    tag = "quickblox",
-    operation_id = "quickblox_get_session",
+#[utoipa::path(get, path = "/session.json", operation_id = "quickblox_get_session",
     responses(
         (status = 200, description = "The session; its lifetime starts again.",
             body = SessionEnvelope,
@@ -159,7 +156,7 @@ pub async fn create(
     ),
     security(("QB-Token" = [])),
 )]
-pub async fn show(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, SessionError> {
+pub async fn show(req: HttpRequest, state: web::Data<State>) -> Reply {
     let (token, _, session) = authenticate(&req, &state).await?;
     Ok(HttpResponse::Ok()
         .insert_header((EXPIRATION_HEADER, expiration(session.expires_at)))
@@ -167,11 +164,7 @@ pub async fn show(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
 }
 
 /// `DELETE /session.json`: ends the session of the `QB-Token`.
-#[utoipa::path(
-    delete,
-    path = "/session.json",
-    tag = "quickblox",
-    operation_id = "quickblox_delete_session",
+#[utoipa::path(delete, path = "/session.json", operation_id = "quickblox_delete_session",
     responses(
         (status = 200, description = "The session is ended, its token gone; empty body."),
         NoSession,
@@ -179,15 +172,17 @@ pub async fn show(req: HttpRequest, state: web::Data<State>) -> Result<HttpRespo
     ),
     security(("QB-Token" = [])),
 )]
-pub async fn destroy(
-    req: HttpRequest,
-    state: web::Data<State>,
-) -> Result<HttpResponse, SessionError> {
+pub async fn destroy(req: HttpRequest, state: web::Data<State>) -> Reply {
     let token = tokens::from_request(&req)?;
     let bearer = tokens::bearer(&state.core.hasher, &token)?;
     // The session's place is derived from the token's keyed hash (160 bits of it), so only the
     // holder of the token can name it: the delete itself is the bearer check.
-    let deleted = state.core.store.delete(&bearer.reference).await?;
+    let deleted = state
+        .core
+        .store
+        .delete(&bearer.reference)
+        .await
+        .map_err(RequestError::from)?;
     if deleted == 0 {
         return Err(RequestError::NoSession.into());
     }

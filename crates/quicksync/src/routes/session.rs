@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use flavor_kit::{passwords, BodyLimits, Reply};
 use session_core::{Flavor, Session, SessionId, SessionRef};
 
 use crate::auth::{self, Member};
@@ -12,24 +13,18 @@ use crate::dto::{
 };
 use crate::eip191::Address;
 use crate::errors::{ProblemDetails, SessionError};
-use crate::openapi::{
+use crate::records::{from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST};
+use crate::routes::answers::{
     AtCurrent, AtDisconnect, AtJoin, AtKick, AtSession, BodyErrors, Internal, NotHost,
     SessionBearerRefused, Unavailable, Unreadable,
 };
-use crate::records::{from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST};
 use crate::state::State;
-use crate::{passwords, pseudonym, rules, tokens};
+use crate::{pseudonym, rules, tokens};
 
-type Reply = Result<HttpResponse, actix_web::Error>;
-
-/// `POST /v1/session`: API key and wallet bearer; the caller becomes the host.
-#[utoipa::path(
-    post,
-    path = "/v1/session",
-    tag = "quicksync",
-    operation_id = "quicksync_create_session",
-    summary = "Create a session",
-    description = "Creates a session whose host is the wallet of the bearer, under the tenant of `X-API-KEY`. Credentials are checked first (wallet bearer, then API key), then the body and the rules.",
+/// Create a session
+///
+/// Creates a session whose host is the wallet of the bearer, under the tenant of `X-API-KEY`. Credentials are checked first (wallet bearer, then API key), then the body and the rules.
+#[utoipa::path(post, path = "/v1/session", operation_id = "quicksync_create_session",
     request_body(content = CreateSessionRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The session and the host's credentials (role `Host`).", body = SessionCredentialsDto),
@@ -63,7 +58,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
         .api_keys
         .resolve(&state.core, auth::api_key(&req))
         .await?;
-    let body: CreateSessionRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: CreateSessionRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let rules = rules::resolve(&body, &state.settings.rules)?;
     let core = &state.core;
 
@@ -118,14 +113,10 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
     )))
 }
 
-/// `POST /v1/session/join`: wallet bearer; the caller becomes a client.
-#[utoipa::path(
-    post,
-    path = "/v1/session/join",
-    tag = "quicksync",
-    operation_id = "quicksync_join_session",
-    summary = "Join a session",
-    description = "The wallet of the bearer joins as a client. Checks, in order: wallet bearer, body, session, whitelist, password, then capacity and membership in one atomic store operation.",
+/// Join a session
+///
+/// The wallet of the bearer joins as a client. Checks, in order: wallet bearer, body, session, whitelist, password, then capacity and membership in one atomic store operation.
+#[utoipa::path(post, path = "/v1/session/join", operation_id = "quicksync_join_session",
     request_body(content = JoinRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The session and the caller's credentials (role `Client`).", body = SessionCredentialsDto),
@@ -167,7 +158,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
 )]
 pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     let wallet = auth::wallet(&state, &req)?;
-    let body: JoinRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: JoinRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let raw_id = body
         .session_id
         .as_deref()
@@ -234,14 +225,10 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     )))
 }
 
-/// `GET /v1/session/current`: the caller's session and its members.
-#[utoipa::path(
-    get,
-    path = "/v1/session/current",
-    tag = "quicksync",
-    operation_id = "quicksync_get_current_session",
-    summary = "The caller's session",
-    description = "The session of the session token, with its rules and members in joining order.",
+/// The caller's session
+///
+/// The session of the session token, with its rules and members in joining order.
+#[utoipa::path(get, path = "/v1/session/current", operation_id = "quicksync_get_current_session",
     responses(
         (status = 200, description = "The session and its members.", body = CurrentSessionDto),
         SessionBearerRefused<AtCurrent>,
@@ -286,14 +273,10 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
     }))
 }
 
-/// `POST /v1/session/current/kick`: host only; the member's token dies at once.
-#[utoipa::path(
-    post,
-    path = "/v1/session/current/kick",
-    tag = "quicksync",
-    operation_id = "quicksync_kick_member",
-    summary = "Remove a member (host only)",
-    description = "Removes the member `userId`; its session token dies at once. A kick is not a ban: the wallet may join again. Credentials and the host role are checked before the body.",
+/// Remove a member (host only)
+///
+/// Removes the member `userId`; its session token dies at once. A kick is not a ban: the wallet may join again. Credentials and the host role are checked before the body.
+#[utoipa::path(post, path = "/v1/session/current/kick", operation_id = "quicksync_kick_member",
     request_body(content = KickRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The member is removed; empty body."),
@@ -318,7 +301,7 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
 )]
 pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     let me = auth::host(&state, &req).await?;
-    let body: KickRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: KickRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let raw = body
         .user_id
         .as_deref()
@@ -346,14 +329,10 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     Ok(HttpResponse::Ok().finish())
 }
 
-/// `POST /v1/session/disconnect`: the caller leaves; a host leaving ends the session.
-#[utoipa::path(
-    post,
-    path = "/v1/session/disconnect",
-    tag = "quicksync",
-    operation_id = "quicksync_disconnect",
-    summary = "Leave the session",
-    description = "The caller leaves and its session token dies. A host that disconnects ends the session, as `DELETE /v1/session/current` does. A body is ignored.",
+/// Leave the session
+///
+/// The caller leaves and its session token dies. A host that disconnects ends the session, as `DELETE /v1/session/current` does. A body is ignored.
+#[utoipa::path(post, path = "/v1/session/disconnect", operation_id = "quicksync_disconnect",
     responses(
         (status = 200, description = "Left (or, for the host, ended); empty body."),
         SessionBearerRefused<AtDisconnect>,
@@ -377,14 +356,10 @@ pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
     Ok(HttpResponse::Ok().finish())
 }
 
-/// `DELETE /v1/session/current`: host only; every member token dies.
-#[utoipa::path(
-    delete,
-    path = "/v1/session/current",
-    tag = "quicksync",
-    operation_id = "quicksync_delete_session",
-    summary = "End the session (host only)",
-    description = "Ends the session: every member's token dies and joins answer 404.",
+/// End the session (host only)
+///
+/// Ends the session: every member's token dies and joins answer 404.
+#[utoipa::path(delete, path = "/v1/session/current", operation_id = "quicksync_delete_session",
     responses(
         (status = 200, description = "The session is ended; empty body."),
         SessionBearerRefused<AtCurrent>,

@@ -1,30 +1,26 @@
 //! `GET /v1/wallet-proof/nonce` and `POST /v1/wallet-proof/verify?chain=Ethereum`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::{BodyLimits, Reply};
 
 use crate::body::read_json;
 use crate::dto::{NonceDto, TokenDto, VerifyQuery, VerifyRequest};
-use crate::eip191::{self, Address, SignatureError};
-use crate::errors::ProblemDetails;
-use crate::errors::{RequestError, WalletProofError};
-use crate::nonce::{NonceError, Nonces};
-use crate::openapi::{AtNonce, AtVerify, BodyErrors, Internal};
+use crate::eip191::{self, Address};
+use crate::errors::{NonceError, ProblemDetails, RequestError, SignatureError, WalletProofError};
+use crate::nonce::Nonces;
+use crate::routes::answers::{AtNonce, AtVerify, BodyErrors, Internal};
 use crate::state::State;
 
-/// Hands out a nonce and the message to sign; nothing is stored.
-#[utoipa::path(
-    get,
-    path = "/v1/wallet-proof/nonce",
-    tag = "quicksync",
-    operation_id = "quicksync_get_nonce",
-    summary = "A nonce to sign",
-    description = "A nonce and the message to sign with the wallet (EIP-191 `personal_sign`). Issuing stores nothing: the message carries the nonce, its issue time and a MAC over both.",
+/// A nonce to sign
+///
+/// A nonce and the message to sign with the wallet (EIP-191 `personal_sign`). Issuing stores nothing: the message carries the nonce, its issue time and a MAC over both.
+#[utoipa::path(get, path = "/v1/wallet-proof/nonce", operation_id = "quicksync_get_nonce",
     responses(
         (status = 200, description = "The nonce and the message to sign.", body = NonceDto),
         Internal<AtNonce>,
     ),
 )]
-pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofError> {
+pub async fn nonce(state: web::Data<State>) -> Reply {
     let issued = state
         .nonces
         .issue(state.core.clock.now())
@@ -35,14 +31,10 @@ pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofE
     }))
 }
 
-/// Checks a signed nonce and issues a wallet bearer; each nonce redeems once.
-#[utoipa::path(
-    post,
-    path = "/v1/wallet-proof/verify",
-    tag = "quicksync",
-    operation_id = "quicksync_verify_wallet_proof",
-    summary = "Redeem a signed nonce for a wallet bearer",
-    description = "Checks, in order: `chain`, the body, `walletAddress`, the message (issued by this gateway, unaltered, at most `wallet_proof.nonce_ttl_seconds` old), the signature and its signer. The nonce is spent last, once: a forged or malformed proof never spends it.",
+/// Redeem a signed nonce for a wallet bearer
+///
+/// Checks, in order: `chain`, the body, `walletAddress`, the message (issued by this gateway, unaltered, at most `wallet_proof.nonce_ttl_seconds` old), the signature and its signer. The nonce is spent last, once: a forged or malformed proof never spends it.
+#[utoipa::path(post, path = "/v1/wallet-proof/verify", operation_id = "quicksync_verify_wallet_proof",
     params(VerifyQuery),
     request_body(content = VerifyRequest, content_type = "application/json"),
     responses(
@@ -76,11 +68,7 @@ pub async fn nonce(state: web::Data<State>) -> Result<HttpResponse, WalletProofE
         Internal<AtVerify>,
     ),
 )]
-pub async fn verify(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<State>,
-) -> Result<HttpResponse, actix_web::Error> {
+pub async fn verify(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     let query = web::Query::<VerifyQuery>::from_query(req.query_string())
         .map_err(|e| RequestError::Query(e.to_string()))?;
     if let Some(chain) = query.chain.as_deref() {
@@ -89,7 +77,7 @@ pub async fn verify(
             return Err(WalletProofError::UnsupportedChain(shown).into());
         }
     }
-    let body: VerifyRequest = read_json(&req, payload, state.core.max_body_bytes).await?;
+    let body: VerifyRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     Ok(redeem(&state, &body).await?)
 }
 

@@ -2,27 +2,26 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use flavor_kit::{BodyLimits, Reply};
 use serde_json::Value;
 use session_core::{Error, Flavor, Session, SessionRef};
 
 use crate::auth::Authenticated;
 use crate::body::read_json;
-use crate::dto::{parse_create, timestamp, CreatedView, Envelope};
-use crate::errors::{ApiError, ErrorBody, Rejection};
+use crate::clients::Client;
+use crate::dto::{timestamp, CreatedView, Envelope};
+use crate::errors::{ApiError, ErrorsBody as ErrorBody};
 use crate::ids::new_id;
-use crate::openapi::{AtCreate, BodyErrors, CreateBody, RouteErrors};
-use crate::state::{AppState, Client};
+use crate::requests::{parse_create, CreateBody};
+use crate::routes::answers::{AtCreate, BodyErrors, RouteErrors};
+use crate::state::State;
 use crate::tokens::{self, SUBSCRIBER_HASHES};
 
 /// Fresh ids tried before giving up on (astronomically unlikely) collisions.
 const ID_ATTEMPTS: usize = 3;
 
 /// Creates a session (201), refusing at the per-user limit or evicting the oldest.
-#[utoipa::path(
-    post,
-    path = "/session-storage/session",
-    tag = "session-storage",
-    operation_id = "session_storage_create_session",
+#[utoipa::path(post, path = "/session-storage/session", operation_id = "session_storage_create_session",
     request_body(
         content = CreateBody,
         content_type = "application/json",
@@ -52,22 +51,20 @@ const ID_ATTEMPTS: usize = 3;
 )]
 pub async fn create(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
     payload: web::Payload,
-) -> Result<HttpResponse, Rejection> {
-    run(&req, &state, &client, payload)
-        .await
-        .map_err(|e| e.at(&req))
+) -> Reply {
+    Ok(run(&req, &state, &client, payload).await?)
 }
 
 async fn run(
     req: &HttpRequest,
-    state: &AppState,
+    state: &State,
     client: &Client,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_json(req, payload, state.core.max_body_bytes)
+    let body = read_json(req, payload, BodyLimits::of(&state.core))
         .await?
         .ok_or(ApiError::EmptyBody)?;
     let request = parse_create(&body, &state.settings)?;

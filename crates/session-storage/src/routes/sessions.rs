@@ -2,25 +2,24 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use flavor_kit::{BodyLimits, Reply};
 use serde::Deserialize;
 use session_core::SessionRef;
 use utoipa::IntoParams;
 
 use crate::auth::Authenticated;
 use crate::body::read_json;
-use crate::dto::{parse_extend, parse_list, Envelope, PageBody, SessionView};
-use crate::errors::{ApiError, ErrorBody, Rejection};
+use crate::clients::Client;
+use crate::dto::{Envelope, PageBody, SessionView};
+use crate::errors::{ApiError, ErrorsBody as ErrorBody};
 use crate::ids::parse_own;
-use crate::openapi::{AtList, AtSession, BodyErrors, ExtendBody, NotFound, RouteErrors};
 use crate::page_token;
-use crate::state::{AppState, Client};
+use crate::requests::{parse_extend, parse_list, ExtendBody};
+use crate::routes::answers::{AtList, AtSession, BodyErrors, NotFound, RouteErrors};
+use crate::state::State;
 
 /// The client's live sessions in creation order, one page at a time.
-#[utoipa::path(
-    get,
-    path = "/session-storage/sessions",
-    tag = "session-storage",
-    operation_id = "session_storage_list_sessions",
+#[utoipa::path(get, path = "/session-storage/sessions", operation_id = "session_storage_list_sessions",
     params(
         ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100,
             description = "Sessions per page, 1 to `max_page_size` (100); default \
@@ -42,42 +41,36 @@ use crate::state::{AppState, Client};
 )]
 pub async fn list(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
-) -> Result<HttpResponse, Rejection> {
-    let run = async {
-        let (size, token) = parse_list(req.query_string(), &state.settings)?;
-        let hasher = &state.core.hasher;
-        let cursor = match token {
-            Some(t) => Some(
-                page_token::decode(hasher, &client.owner, &t).ok_or(ApiError::InvalidPageToken)?,
-            ),
-            None => None,
-        };
-        let page = state
-            .core
-            .store
-            .list_by_owner(&client.owner, cursor.as_ref(), size)
-            .await?;
-        let data: Vec<SessionView> = page.items.iter().map(SessionView::from).collect();
-        let next = page
-            .next
-            .map(|c| page_token::encode(hasher, &client.owner, &c));
-        Ok::<_, ApiError>(HttpResponse::Ok().json(PageBody {
-            ok: true,
-            data,
-            next_page_token: next,
-        }))
+) -> Reply {
+    let (size, token) = parse_list(req.query_string(), &state.settings)?;
+    let hasher = &state.core.hasher;
+    let cursor = match token {
+        Some(t) => {
+            Some(page_token::decode(hasher, &client.owner, &t).ok_or(ApiError::InvalidPageToken)?)
+        }
+        None => None,
     };
-    run.await.map_err(|e| e.at(&req))
+    let page = state
+        .core
+        .store
+        .list_by_owner(&client.owner, cursor.as_ref(), size)
+        .await
+        .map_err(ApiError::from)?;
+    let data: Vec<SessionView> = page.items.iter().map(SessionView::from).collect();
+    let next = page
+        .next
+        .map(|c| page_token::encode(hasher, &client.owner, &c));
+    Ok(HttpResponse::Ok().json(PageBody {
+        ok: true,
+        data,
+        next_page_token: next,
+    }))
 }
 
 /// One of the client's sessions.
-#[utoipa::path(
-    get,
-    path = "/session-storage/sessions/{id}",
-    tag = "session-storage",
-    operation_id = "session_storage_get_session",
+#[utoipa::path(get, path = "/session-storage/sessions/{id}", operation_id = "session_storage_get_session",
     params(IdPath),
     responses(
         (status = 200, description = "The session (never its tokens).",
@@ -88,30 +81,18 @@ pub async fn list(
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
 pub async fn get(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
-) -> Result<HttpResponse, Rejection> {
-    let run = async {
-        let r = id.own_ref(&client)?;
-        let session = state
-            .core
-            .store
-            .get(&r)
-            .await?
-            .ok_or(ApiError::SessionNotFound)?;
-        Ok::<_, ApiError>(HttpResponse::Ok().json(Envelope::new(SessionView::from(&session))))
-    };
-    run.await.map_err(|e| e.at(&req))
+) -> Reply {
+    let r = id.own_ref(&client)?;
+    let found = state.core.store.get(&r).await.map_err(ApiError::from)?;
+    let session = found.ok_or(ApiError::SessionNotFound)?;
+    Ok(HttpResponse::Ok().json(Envelope::new(SessionView::from(&session))))
 }
 
 /// Deletes one of the client's sessions (204).
-#[utoipa::path(
-    delete,
-    path = "/session-storage/sessions/{id}",
-    tag = "session-storage",
-    operation_id = "session_storage_delete_session",
+#[utoipa::path(delete, path = "/session-storage/sessions/{id}", operation_id = "session_storage_delete_session",
     params(IdPath),
     responses(
         (status = 204, description = "Deleted; empty body."),
@@ -121,28 +102,20 @@ pub async fn get(
     security(("ClientID" = [], "ClientSecret" = [])),
 )]
 pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
-) -> Result<HttpResponse, Rejection> {
-    let run = async {
-        let r = id.own_ref(&client)?;
-        if state.core.store.delete(&r).await? == 0 {
-            return Err(ApiError::SessionNotFound);
-        }
-        tracing::info!(client_id = %client.id, session_id = %r.id, "session deleted");
-        Ok(HttpResponse::NoContent().finish())
-    };
-    run.await.map_err(|e| e.at(&req))
+) -> Reply {
+    let r = id.own_ref(&client)?;
+    if state.core.store.delete(&r).await.map_err(ApiError::from)? == 0 {
+        return Err(ApiError::SessionNotFound.into());
+    }
+    tracing::info!(client_id = %client.id, session_id = %r.id, "session deleted");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Moves a session's expiry to now + `ttl_seconds` (204).
-#[utoipa::path(
-    post,
-    path = "/session-storage/sessions/{id}",
-    tag = "session-storage",
-    operation_id = "session_storage_extend_session",
+#[utoipa::path(post, path = "/session-storage/sessions/{id}", operation_id = "session_storage_extend_session",
     params(
         IdPath,
         ("ttl_seconds" = Option<u64>, Query, minimum = 60, maximum = 31536000,
@@ -172,26 +145,21 @@ pub async fn delete(
 )]
 pub async fn extend(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    state: web::Data<State>,
     Authenticated(client): Authenticated,
     id: web::Path<IdPath>,
     payload: web::Payload,
-) -> Result<HttpResponse, Rejection> {
-    let run = async {
-        let body = read_json(&req, payload, state.core.max_body_bytes).await?;
-        let ttl = parse_extend(req.query_string(), body.as_ref(), &state.settings)?;
-        let ttl = Duration::seconds(i64::try_from(ttl).map_err(|_| ApiError::Internal)?);
-        let r = id.own_ref(&client)?;
-        state
-            .core
-            .store
-            .touch(&r, ttl, None)
-            .await?
-            .ok_or(ApiError::SessionNotFound)?;
-        tracing::info!(client_id = %client.id, session_id = %r.id, "session extended");
-        Ok::<_, ApiError>(HttpResponse::NoContent().finish())
-    };
-    run.await.map_err(|e| e.at(&req))
+) -> Reply {
+    let body = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
+    let ttl = parse_extend(req.query_string(), body.as_ref(), &state.settings)?;
+    let ttl = Duration::seconds(i64::try_from(ttl).map_err(|_| ApiError::Internal)?);
+    let r = id.own_ref(&client)?;
+    let touched = state.core.store.touch(&r, ttl, None).await;
+    touched
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::SessionNotFound)?;
+    tracing::info!(client_id = %client.id, session_id = %r.id, "session extended");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The `{id}` of `/session-storage/sessions/{id}`.

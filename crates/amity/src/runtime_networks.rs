@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
+use crate::network::doc_id;
+use crate::{NetworkSettings, Settings};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{test, App};
-use amity::network::doc_id;
-use amity::{NetworkSettings, Settings};
 use serde_json::{json, Value};
 use session_core::{
     tenants, CoreDeps, ManualClock, MemoryStore, SessionStore, SharedClock, TokenHasher,
@@ -47,11 +47,11 @@ async fn store_networks_serve_secure_mode_login_and_bearer_checks() {
         .doc_put(tenants::AMITY_NETWORKS, &id, &doc.to_string())
         .await
         .unwrap();
-    let app = test::init_service(
-        App::new()
-            .configure(|cfg| amity::configure(cfg, core.clone(), Arc::new(Settings::default()))),
-    )
-    .await;
+    let app =
+        test::init_service(App::new().configure(|cfg| {
+            crate::routes::mount(cfg, core.clone(), Arc::new(Settings::default()))
+        }))
+        .await;
 
     // The server key alone finds the network (no x-api-key sent).
     let req = test::TestRequest::post()
@@ -71,7 +71,7 @@ async fn store_networks_serve_secure_mode_login_and_bearer_checks() {
     let (status, session) = body(app.call(req).await.unwrap()).await;
     assert_eq!(status, 200, "{session}");
     let access = session["accessToken"].as_str().unwrap().to_owned();
-    let network_id = amity::network::default_network_id(API_KEY);
+    let network_id = crate::network::default_network_id(API_KEY);
     assert!(session["users"][0]["path"]
         .as_str()
         .unwrap()
@@ -137,7 +137,7 @@ async fn configuration_wins_and_bad_documents_are_ignored() {
     .await;
     put("elsewhere", json!({"api_key": "mismatch"}).to_string()).await;
     let app = test::init_service(
-        App::new().configure(|cfg| amity::configure(cfg, core.clone(), Arc::new(settings))),
+        App::new().configure(|cfg| crate::routes::mount(cfg, core.clone(), Arc::new(settings))),
     )
     .await;
 

@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
+use crate::routes::mount;
+use crate::{ClientSettings, Settings};
 use actix_web::{test, App};
 use serde_json::Value;
 use session_core::tenants::SESSION_STORAGE_CLIENTS;
 use session_core::{CoreDeps, MemoryStore, SessionStore, SystemClock, TokenHasher};
-use session_storage::{configure, ClientSettings, Settings};
 
 fn core() -> (CoreDeps, Arc<MemoryStore>) {
     let clock = Arc::new(SystemClock);
@@ -67,10 +68,9 @@ async fn run_time_clients_authenticate_from_the_store() {
         .await
         .unwrap();
     let settings = Arc::new(settings);
-    let app = test::init_service(
-        App::new().configure(|cfg| configure(cfg, core.clone(), settings.clone())),
-    )
-    .await;
+    let app =
+        test::init_service(App::new().configure(|cfg| mount(cfg, core.clone(), settings.clone())))
+            .await;
 
     let r = test::call_service(&app, create("rt-client", "rt-secret").to_request()).await;
     assert_eq!(r.status(), 201);

@@ -6,9 +6,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::signature::sign_sha1;
+use crate::{ApplicationEntry, Section, Settings, UserEntry};
 use actix_web::{test, App};
-use quickblox::signature::sign_sha1;
-use quickblox::{ApplicationEntry, Settings, UserEntry};
 use session_core::{CoreDeps, MemoryStore, SystemClock, TokenHasher};
 
 #[derive(Clone, Default)]
@@ -28,23 +28,24 @@ const SECRET: &str = "very-secret-auth-secret";
 const PASSWORD: &str = "very-secret-password";
 
 fn settings() -> Settings {
-    let mut s = Settings::default();
-    s.applications = vec![ApplicationEntry {
-        application_id: 1,
-        auth_key: "key".into(),
-        auth_secret: SECRET.into(),
-    }];
-    s.users = vec![UserEntry {
-        id: None,
-        application_id: 1,
-        login: "alice".into(),
-        email: None,
-        password: Some(PASSWORD.into()),
-        password_hash: None,
-        full_name: None,
-        created_at: None,
-    }];
-    s
+    Settings {
+        applications: vec![ApplicationEntry {
+            application_id: 1,
+            auth_key: "key".into(),
+            auth_secret: SECRET.into(),
+        }],
+        users: vec![UserEntry {
+            id: None,
+            application_id: 1,
+            login: "alice".into(),
+            email: None,
+            password: Some(PASSWORD.into()),
+            password_hash: None,
+            full_name: None,
+            created_at: None,
+        }],
+        ..Settings::default()
+    }
 }
 
 #[actix_web::test]
@@ -63,9 +64,9 @@ async fn logs_never_carry_secrets() {
         hasher: TokenHasher::new("server-secret"),
         max_body_bytes: 65536,
     };
-    let settings = Arc::new(settings());
+    let section = Arc::new(Section::from(settings()));
     let app = test::init_service(
-        App::new().configure(|cfg| quickblox::configure(cfg, core.clone(), settings.clone())),
+        App::new().configure(|cfg| crate::routes::mount(cfg, core.clone(), section.clone())),
     )
     .await;
 

@@ -5,15 +5,15 @@
 
 use std::sync::Arc;
 
+use crate::eip191::{personal_message_hash, Address};
+use crate::settings::ApiKey;
+use crate::tokens;
+use crate::wallet_token::WalletTokens;
+use crate::Settings;
 use actix_web::{test, App};
 use async_trait::async_trait;
 use chrono::Duration;
 use k256::ecdsa::SigningKey;
-use quicksync::eip191::{personal_message_hash, Address};
-use quicksync::settings::ApiKey;
-use quicksync::tokens;
-use quicksync::wallet_token::WalletTokens;
-use quicksync::Settings;
 use serde_json::Value;
 use session_core::tenants::QUICKSYNC_API_KEYS;
 use session_core::{
@@ -78,7 +78,7 @@ async fn run_time_api_keys_come_from_the_store() {
     let s = settings();
     let jwt = bearer(&s);
     let app = test::init_service(
-        App::new().configure(|c| quicksync::configure(c, deps.clone(), Arc::new(s.clone()))),
+        App::new().configure(|c| crate::routes::mount(c, deps.clone(), Arc::new(s.clone()))),
     )
     .await;
     let create = |key: &'static str| {
@@ -199,7 +199,7 @@ async fn an_unavailable_store_is_503_problem_details() {
     let jwt = bearer(&s);
     let app =
         test::init_service(App::new().configure(|c| {
-            quicksync::configure(c, core(Arc::new(DownStore)), Arc::new(s.clone()))
+            crate::routes::mount(c, core(Arc::new(DownStore)), Arc::new(s.clone()))
         }))
         .await;
 
@@ -278,7 +278,7 @@ async fn an_unavailable_store_is_503_problem_details() {
 async fn verify_without_a_secret_is_503_and_bad_queries_are_400() {
     let store = Arc::new(MemoryStore::new(Arc::new(SystemClock)));
     let app = test::init_service(App::new().configure(|c| {
-        quicksync::configure(c, core(store.clone()), Arc::new(Settings::default()))
+        crate::routes::mount(c, core(store.clone()), Arc::new(Settings::default()))
     }))
     .await;
     let proof = serde_json::json!({

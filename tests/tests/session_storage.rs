@@ -2,19 +2,15 @@
 //! Every scenario runs on both backends (`<scenario>::memory`, `<scenario>::redis`); scenarios
 //! that move a settable clock run on memory only.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use e2e::{spawn_app, spawn_app_with_clock, TestApp};
 use futures_util::future::join_all;
-use gateway::configuration::Backend;
 use reqwest::{RequestBuilder, Response};
 use serde_json::{json, Value};
-use session_core::{Clock, SystemClock};
+use session_core::Clock;
 
 const WS_URL: &str = "wss://ws.test.invalid/streaming";
 const WEBRTC_URL: &str = "wss://rtc.test.invalid";
@@ -82,44 +78,8 @@ max_sessions_per_user = 1000
     )
 }
 
-/// Runs `$scenario(&TestApp)` on a memory app and on a Redis app.
-macro_rules! on_both {
-    ($name:ident, $scenario:ident) => {
-        on_both!($name, $scenario, "");
-    };
-    ($name:ident, $scenario:ident, $extra:expr) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn memory() {
-                super::$scenario(&e2e::spawn_app(&super::overlay($extra)).await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn redis() {
-                super::$scenario(&super::spawn_on_redis(&super::overlay($extra)).await).await;
-            }
-        }
-    };
-}
-
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/// A gateway on the shared test Redis under a fresh key prefix. (Built from the parsed settings:
-/// `e2e::spawn_app_on_redis` appends a second `[store]` table to the TOML, which does not parse.)
-async fn spawn_on_redis(overlay: &str) -> TestApp {
-    let prefix = format!("ss{}", session_core::token::random_hex(6).unwrap());
-    spawn_redis_at(overlay, e2e::shared_redis().url(), &prefix, 500).await
-}
-
-async fn spawn_redis_at(overlay: &str, url: String, prefix: &str, timeout_ms: u64) -> TestApp {
-    let mut settings = e2e::test_settings(overlay);
-    settings.store.backend = Backend::Redis;
-    settings.store.url = url;
-    settings.store.key_prefix = prefix.to_owned();
-    settings.store.timeout_ms = timeout_ms;
-    e2e::spawn_with(settings, Arc::new(SystemClock)).await
-}
 
 fn with(rb: RequestBuilder, (id, secret): (&str, &str)) -> RequestBuilder {
     rb.header("ClientID", id).header("ClientSecret", secret)
@@ -297,10 +257,7 @@ async fn create_answers_201_with_tokens_and_configured_urls(app: &TestApp) {
     assert!(uuid::Uuid::parse_str(user).is_ok(), "{id}");
     assert!(is_own_id(&id, user));
 }
-on_both!(
-    create_answers_201,
-    create_answers_201_with_tokens_and_configured_urls
-);
+on_both_stores!(overlay("") => create_answers_201_with_tokens_and_configured_urls);
 
 async fn get_shows_the_session_without_its_tokens(app: &TestApp) {
     let created = create(app, A).await;
@@ -320,7 +277,7 @@ async fn get_shows_the_session_without_its_tokens(app: &TestApp) {
         .to_string()
         .contains(created["publisher"].as_str().unwrap()));
 }
-on_both!(get_shows_session, get_shows_the_session_without_its_tokens);
+on_both_stores!(overlay("") => get_shows_the_session_without_its_tokens);
 
 async fn delete_answers_204_then_404(app: &TestApp) {
     let id = create_id(app, A).await;
@@ -342,7 +299,7 @@ async fn delete_answers_204_then_404(app: &TestApp) {
         assert_error(get(app, A, unknown).await, 404, "SESSION_NOT_FOUND", &path).await;
     }
 }
-on_both!(delete_then_404, delete_answers_204_then_404);
+on_both_stores!(overlay("") => delete_answers_204_then_404);
 
 // ---------------------------------------------------------------------------------------------
 // credentials and isolation
@@ -394,7 +351,7 @@ async fn every_endpoint_requires_credentials(app: &TestApp) {
     // The session is untouched by all of that.
     assert_eq!(get(app, A, &id).await.status(), 200);
 }
-on_both!(credentials_required, every_endpoint_requires_credentials);
+on_both_stores!(overlay("") => every_endpoint_requires_credentials);
 
 async fn header_names_are_case_insensitive(app: &TestApp) {
     for (id_header, secret_header) in [
@@ -413,7 +370,7 @@ async fn header_names_are_case_insensitive(app: &TestApp) {
         assert_eq!(r.status(), 200, "{id_header}");
     }
 }
-on_both!(header_case, header_names_are_case_insensitive);
+on_both_stores!(overlay("") => header_names_are_case_insensitive);
 
 async fn clients_never_see_each_others_sessions(app: &TestApp) {
     let id = create_id(app, A).await;
@@ -445,7 +402,7 @@ async fn clients_never_see_each_others_sessions(app: &TestApp) {
     let r: Value = get(app, A, &id).await.json().await.unwrap();
     assert_eq!(r["data"]["id"], id);
 }
-on_both!(client_isolation, clients_never_see_each_others_sessions);
+on_both_stores!(overlay("") => clients_never_see_each_others_sessions);
 
 /// A client added at run time (admin API → the store's `session_storage.clients`) works at
 /// once on every replica, and removing it revokes it at once.
@@ -484,11 +441,7 @@ async fn run_time_clients_work_and_are_revocable(app: &TestApp) {
     let r = list(app, rt, "").await;
     assert_error(r, 401, "INVALID_CREDENTIALS", "/session-storage/sessions").await;
 }
-on_both!(
-    run_time_clients,
-    run_time_clients_work_and_are_revocable,
-    "[admin]\ntoken = \"admin-token-for-tests\""
-);
+on_both_stores!(overlay("[admin]\ntoken = \"admin-token-for-tests\"") => run_time_clients_work_and_are_revocable);
 
 // ---------------------------------------------------------------------------------------------
 // listing
@@ -548,7 +501,7 @@ async fn listing_pages_in_creation_order(app: &TestApp) {
         5
     );
 }
-on_both!(listing_pages, listing_pages_in_creation_order);
+on_both_stores!(overlay("") => listing_pages_in_creation_order);
 
 async fn bad_page_sizes_and_tokens_answer_422(app: &TestApp) {
     for _ in 0..3 {
@@ -610,7 +563,7 @@ async fn bad_page_sizes_and_tokens_answer_422(app: &TestApp) {
     )
     .await;
 }
-on_both!(bad_page_params, bad_page_sizes_and_tokens_answer_422);
+on_both_stores!(overlay("") => bad_page_sizes_and_tokens_answer_422);
 
 /// A page_size=1 walk sees every session that stays live throughout exactly once while others
 /// are created and deleted concurrently.
@@ -684,10 +637,7 @@ async fn walk_sees_every_live_session_once_under_concurrent_writes(app: &TestApp
     assert_eq!(now.len(), INITIAL - doomed.len() + WRITES / 2);
     assert_eq!(now, expected);
 }
-on_both!(
-    concurrent_walk,
-    walk_sees_every_live_session_once_under_concurrent_writes
-);
+on_both_stores!(overlay("") => walk_sees_every_live_session_once_under_concurrent_writes);
 
 // ---------------------------------------------------------------------------------------------
 // per-user limit
@@ -706,7 +656,7 @@ async fn the_limit_refuses_at_max(app: &TestApp) {
     assert_eq!(create_raw(app, A, json!({"data": {}})).await.status(), 409);
     assert_eq!(walk(app, A, 100).await.len(), 5);
 }
-on_both!(limit_refuses, the_limit_refuses_at_max);
+on_both_stores!(overlay("") => the_limit_refuses_at_max);
 
 async fn the_limit_holds_exactly_under_concurrent_creates(app: &TestApp) {
     let responses = join_all((0..40).map(|_| create_raw(app, CONC, json!({"data": {}})))).await;
@@ -722,10 +672,7 @@ async fn the_limit_holds_exactly_under_concurrent_creates(app: &TestApp) {
     assert_eq!(by_status, HashMap::from([(201, 7), (409, 33)]));
     assert_eq!(walk(app, CONC, 100).await.len(), 7);
 }
-on_both!(
-    limit_concurrent,
-    the_limit_holds_exactly_under_concurrent_creates
-);
+on_both_stores!(overlay("") => the_limit_holds_exactly_under_concurrent_creates);
 
 async fn evict_oldest_keeps_the_newest(app: &TestApp) {
     let mut ids = Vec::new();
@@ -747,7 +694,7 @@ async fn evict_oldest_keeps_the_newest(app: &TestApp) {
     assert_eq!(live.len(), 3);
     assert!(live.iter().all(|id| fresh.contains(id)));
 }
-on_both!(limit_evicts, evict_oldest_keeps_the_newest);
+on_both_stores!(overlay("") => evict_oldest_keeps_the_newest);
 
 #[tokio::test]
 async fn the_limit_status_can_be_429_on_memory() {
@@ -804,7 +751,7 @@ async fn extend_moves_expiry_by_query_or_body(app: &TestApp) {
     .unwrap();
     assert_eq!(r.status(), 204);
 }
-on_both!(extend_ttl, extend_moves_expiry_by_query_or_body);
+on_both_stores!(overlay("") => extend_moves_expiry_by_query_or_body);
 
 async fn bad_ttls_answer_422(app: &TestApp) {
     let id = create_id(app, A).await;
@@ -864,7 +811,7 @@ async fn bad_ttls_answer_422(app: &TestApp) {
     let body: Value = get(app, A, &id).await.json().await.unwrap();
     assert_eq!(body["data"]["updated_at"], body["data"]["created_at"]);
 }
-on_both!(bad_ttls, bad_ttls_answer_422);
+on_both_stores!(overlay("") => bad_ttls_answer_422);
 
 async fn sessions_vanish_at_expiry(app: &TestApp) {
     // min_ttl_seconds = 1 in this scenario's overlay.
@@ -886,7 +833,7 @@ async fn sessions_vanish_at_expiry(app: &TestApp) {
     }
     assert_eq!(walk(app, A, 1).await, [kept]);
 }
-on_both!(expiry, sessions_vanish_at_expiry, "min_ttl_seconds = 1");
+on_both_stores!(overlay("min_ttl_seconds = 1") => sessions_vanish_at_expiry);
 
 #[tokio::test]
 async fn expiry_follows_the_clock_exactly_on_memory() {
@@ -1038,7 +985,7 @@ async fn bad_create_bodies_get_clear_errors(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), 201);
 }
-on_both!(bad_create_bodies, bad_create_bodies_get_clear_errors);
+on_both_stores!(overlay("") => bad_create_bodies_get_clear_errors);
 
 async fn bad_extend_bodies_get_clear_errors(app: &TestApp) {
     let id = create_id(app, A).await;
@@ -1065,7 +1012,7 @@ async fn bad_extend_bodies_get_clear_errors(app: &TestApp) {
         .unwrap();
     assert_error(r, 413, "PAYLOAD_TOO_LARGE", &path).await;
 }
-on_both!(bad_extend_bodies, bad_extend_bodies_get_clear_errors);
+on_both_stores!(overlay("") => bad_extend_bodies_get_clear_errors);
 
 async fn unknown_routes_and_methods_answer_in_the_flavor_format(app: &TestApp) {
     let r = with(app.client.get(app.url("/session-storage/nope")), A)
@@ -1089,24 +1036,12 @@ async fn unknown_routes_and_methods_answer_in_the_flavor_format(app: &TestApp) {
         .unwrap();
     assert_error(r, 405, "METHOD_NOT_ALLOWED", "/session-storage/sessions").await;
 }
-on_both!(
-    unknown_routes,
-    unknown_routes_and_methods_answer_in_the_flavor_format
-);
+on_both_stores!(overlay("") => unknown_routes_and_methods_answer_in_the_flavor_format);
 
 /// With Redis unreachable every call answers 503 in the flavor's format, quickly.
 #[tokio::test]
 async fn an_unreachable_store_answers_503_on_redis() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let app = spawn_redis_at(
-        &overlay(""),
-        format!("redis://127.0.0.1:{port}"),
-        "down",
-        300,
-    )
-    .await;
+    let app = e2e::spawn_app_on_absent_redis(&overlay("")).await;
     let started = std::time::Instant::now();
     let r = create_raw(&app, A, json!({"data": {}})).await;
     assert_error(r, 503, "STORE_UNAVAILABLE", "/session-storage/session").await;
@@ -1158,4 +1093,4 @@ async fn palabra_ai_client_creates_and_deletes(app: &TestApp) {
     assert_eq!(get(app, A, id).await.status(), 404);
     assert!(walk(app, A, 10).await.is_empty());
 }
-on_both!(palabra_ai_client, palabra_ai_client_creates_and_deletes);
+on_both_stores!(overlay("") => palabra_ai_client_creates_and_deletes);

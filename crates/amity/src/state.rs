@@ -1,0 +1,24 @@
+//! What the routes share.
+
+use std::sync::Arc;
+
+use session_core::CoreDeps;
+
+use crate::network::Networks;
+use crate::settings::Settings;
+
+/// The flavor's per-worker state.
+pub struct State {
+    /// Store, clock, hasher, limits.
+    pub core: CoreDeps,
+    /// The networks served (run-time networks are read from the store on use).
+    pub networks: Networks,
+}
+
+impl State {
+    /// Builds the state from the gateway's deps and the section.
+    pub fn new(core: CoreDeps, settings: &Arc<Settings>) -> Self {
+        let networks = Networks::from_settings(settings, &core.hasher);
+        Self { core, networks }
+    }
+}

@@ -1,0 +1,177 @@
+//! Error answers in the flavor's own format.
+//!
+//! A flavor implements [`ErrorBody`] once, for its vendor body (its table of statuses and
+//! messages), and [`FlavorError`] for each of its error enums (which body answers which error).
+//! Routes return [`Reply`]: `?` turns any flavor error into a [`Rejection`], which actix renders
+//! and [`crate::routes`] renders again with the request path (the `instance` some formats show).
+
+use std::fmt;
+
+use actix_web::http::header::{HeaderValue, ALLOW};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::body::BodyError;
+use crate::fault::Fault;
+
+/// What a route answers: a response, or an error in the flavor's format.
+pub type Reply = Result<HttpResponse, Rejection>;
+
+/// A failure the gateway or the kit meets on a flavor's behalf, which every flavor answers in its
+/// own format (see [`ErrorBody::edge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeError {
+    /// The resource exists with other methods: those of `allow` (also the `Allow` header).
+    MethodNotAllowed {
+        /// The methods the resource serves, as the `Allow` header lists them.
+        allow: &'static str,
+    },
+    /// The body is over the limit.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The body broke off while being read.
+    Unreadable,
+    /// The body did not arrive within the body timeout.
+    TimedOut,
+    /// The store did not answer in time.
+    Unavailable,
+    /// A fault inside the gateway.
+    Internal,
+}
+
+impl From<BodyError> for EdgeError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { limit } => Self::TooLarge { limit },
+            BodyError::Unreadable => Self::Unreadable,
+            BodyError::TimedOut => Self::TimedOut,
+        }
+    }
+}
+
+impl From<Fault> for EdgeError {
+    fn from(f: Fault) -> Self {
+        match f {
+            Fault::Unavailable => Self::Unavailable,
+            Fault::Internal => Self::Internal,
+        }
+    }
+}
+
+/// A flavor's error body: its vendor's table of statuses and bodies. Implemented once per
+/// flavor.
+pub trait ErrorBody: Send + Sync + 'static {
+    /// The HTTP status.
+    fn status(&self) -> StatusCode;
+
+    /// The response, for a request at `path` (`None` when no request is known).
+    fn render(&self, path: Option<&str>) -> HttpResponse;
+
+    /// The body of an edge error.
+    fn edge(e: EdgeError) -> Self
+    where
+        Self: Sized;
+}
+
+/// One of a flavor's error enums: which body answers each error.
+pub trait FlavorError: fmt::Display {
+    /// The flavor's body.
+    type Body: ErrorBody;
+
+    /// The body that answers this error.
+    fn body(&self) -> Self::Body;
+}
+
+/// An error answer on its way out: the flavor's body, and what the kit adds to it (the request
+/// path, an `Allow` header).
+pub struct Rejection {
+    body: Box<dyn ErrorBody>,
+    message: String,
+    allow: Option<HeaderValue>,
+    path: Option<String>,
+}
+
+impl<E: FlavorError> From<E> for Rejection {
+    fn from(e: E) -> Self {
+        Self {
+            body: Box::new(e.body()),
+            message: e.to_string(),
+            allow: None,
+            path: None,
+        }
+    }
+}
+
+impl Rejection {
+    /// The answer to an edge error, in the format of `B`.
+    pub fn edge<B: ErrorBody>(e: EdgeError) -> Self {
+        let allow = match e {
+            EdgeError::MethodNotAllowed { allow } => Some(HeaderValue::from_static(allow)),
+            _ => None,
+        };
+        Self {
+            body: Box::new(B::edge(e)),
+            message: format!("{e:?}"),
+            allow,
+            path: None,
+        }
+    }
+
+    /// This answer for a request at `path`.
+    pub fn at(mut self, path: &str) -> Self {
+        self.path = Some(path.to_owned());
+        self
+    }
+
+    /// The response.
+    pub fn render(&self) -> HttpResponse {
+        let mut response = self.body.render(self.path.as_deref());
+        if let Some(allow) = &self.allow {
+            response.headers_mut().insert(ALLOW, allow.clone());
+        }
+        response
+    }
+
+    /// The response for a request at `path`.
+    pub(crate) fn render_at(&self, path: &str) -> HttpResponse {
+        let mut response = self.body.render(Some(path));
+        if let Some(allow) = &self.allow {
+            response.headers_mut().insert(ALLOW, allow.clone());
+        }
+        response
+    }
+}
+
+impl fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejection")
+            .field("status", &self.body.status())
+            .field("message", &self.message)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        self.body.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.render()
+    }
+}
+
+/// The response to an edge error in the format of `B`, for a request at `path`: what a flavor
+/// registers as its [`crate::FlavorSpec::render_edge`].
+pub fn render_edge<B: ErrorBody>(e: EdgeError, path: &str) -> HttpResponse {
+    Rejection::edge::<B>(e).render_at(path)
+}

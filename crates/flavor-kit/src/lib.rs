@@ -1,0 +1,39 @@
+//! What every HTTP flavor needs and session-core must not know (it is actix-free by design):
+//!
+//! - [`answer`]: one way to answer an error in the flavor's own format. A flavor implements
+//!   [`ErrorBody`] once for its vendor body and [`FlavorError`] for each of its error enums;
+//!   routes return [`Reply`], and `?` turns any flavor error into a [`Rejection`].
+//! - [`fault`]: the one store-error policy (logged once; 503 when the store is away, 500 else).
+//! - [`body`]: bounded body reading (size limit, and the hook for a body timeout).
+//! - [`headers`]: header and bearer helpers.
+//! - [`routes`]: the route table of a flavor ([`routes!`]): its resources with a 405 and `Allow`,
+//!   its OpenAPI operations, the `instance` (request path) of its error answers, its fallback.
+//! - [`passwords`]: Argon2id with one parameter set, on the blocking pool.
+//! - [`openapi`]: security schemes and the `instance` markers of documented error examples.
+//! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets.
+//! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes to the gateway.
+
+pub mod answer;
+pub mod body;
+pub mod fault;
+pub mod headers;
+pub mod openapi;
+pub mod passwords;
+pub mod registry;
+pub mod routes;
+pub mod tenants;
+
+#[cfg(test)]
+mod testing;
+
+pub use answer::{EdgeError, ErrorBody, FlavorError, Rejection, Reply};
+pub use body::{BodyError, BodyLimits};
+pub use fault::Fault;
+pub use registry::FlavorSpec;
+pub use tenants::TenantKind;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use actix_web;
+    pub use utoipa;
+}

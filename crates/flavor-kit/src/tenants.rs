@@ -1,0 +1,171 @@
+//! Tenants and credentials managed at run time: each flavor declares its kinds ([`TenantKind`]),
+//! the admin API stores their documents (the JSON of a configuration entry) in the kind's store
+//! collection, and the flavor reads them back with [`document`] or [`parse`], through the same
+//! check the admin API applies before storing one.
+//!
+//! [`mask`] hides secrets, wherever they appear, in a configuration or a document shown back.
+
+use serde_json::{Map, Value};
+use session_core::{Flavor, SharedStore};
+
+/// A JSON object: what a tenant document is.
+pub type Document = Map<String, Value>;
+
+/// A kind of run-time tenant or credential of a flavor.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantKind {
+    /// Its name in the admin API (`/admin/v1/tenants/<name>`).
+    pub name: &'static str,
+    /// The store collection of its documents.
+    pub collection: &'static str,
+    /// The fields a document's id is made of, joined with `:`.
+    pub id_fields: &'static [&'static str],
+    /// Whether the id is the keyed hash of those fields (when they are a secret).
+    pub id_hashed: bool,
+    /// Whether a document is one the flavor can use; the error says why not.
+    pub check: fn(&Document) -> Result<(), String>,
+}
+
+/// Reads a stored document of `kind` with `read` (the flavor's own reading, the one its
+/// [`TenantKind::check`] applies): a document that is not a JSON object or that `read` refuses
+/// is logged, never its content, and counts as absent.
+pub fn parse<T>(
+    flavor: Flavor,
+    kind: &TenantKind,
+    text: &str,
+    read: impl FnOnce(Document) -> Result<T, String>,
+) -> Option<T> {
+    let doc = match serde_json::from_str::<Document>(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            // Only where and what kind: the message could quote a secret of the document.
+            tracing::warn!(
+                flavor = flavor.as_str(),
+                collection = kind.collection,
+                line = e.line(),
+                column = e.column(),
+                category = ?e.classify(),
+                "ignoring an unreadable run-time document"
+            );
+            return None;
+        }
+    };
+    match read(doc) {
+        Ok(value) => Some(value),
+        Err(reason) => {
+            tracing::warn!(
+                flavor = flavor.as_str(),
+                collection = kind.collection,
+                %reason,
+                "ignoring an invalid run-time document"
+            );
+            None
+        }
+    }
+}
+
+/// The document `id` of `kind`, read with `read` (see [`parse`]).
+pub async fn document<T>(
+    flavor: Flavor,
+    store: &SharedStore,
+    kind: &TenantKind,
+    id: &str,
+    read: impl FnOnce(Document) -> Result<T, String>,
+) -> session_core::Result<Option<T>> {
+    let Some(text) = store.doc_get(kind.collection, id).await? else {
+        return Ok(None);
+    };
+    Ok(parse(flavor, kind, &text, read))
+}
+
+/// Reads `doc` as `T`, ignoring the keys `T` does not know (the admin API may add its own);
+/// the error names the category only, never a value.
+pub fn read_known<T: serde::de::DeserializeOwned>(
+    mut doc: Document,
+    keys: &[&str],
+) -> Result<T, String> {
+    doc.retain(|k, _| keys.contains(&k.as_str()));
+    serde_json::from_value(Value::Object(doc))
+        .map_err(|e| format!("not a valid document ({:?} error)", e.classify()))
+}
+
+/// What [`mask`] shows instead of a secret.
+pub const MASK: &str = "********";
+
+/// Whether `key` names a secret among `secret_keys` (or ends in `_secret`).
+pub fn is_secret(key: &str, secret_keys: &[&str]) -> bool {
+    secret_keys.contains(&key) || key.ends_with("_secret")
+}
+
+/// Replaces every secret value (see [`is_secret`]), at any depth, by [`MASK`]; objects under a
+/// secret key are masked inside, not replaced.
+pub fn mask(value: &mut Value, secret_keys: &[&str]) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if is_secret(k, secret_keys) && !v.is_null() && !v.is_object() {
+                    *v = Value::String(MASK.into());
+                } else {
+                    mask(v, secret_keys);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| mask(v, secret_keys)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    const KIND: TenantKind = TenantKind {
+        name: "things",
+        collection: "test.things",
+        id_fields: &["id"],
+        id_hashed: false,
+        check: |_| Ok(()),
+    };
+
+    #[test]
+    fn documents_are_read_or_ignored() {
+        let read = |d: Document| d.get("n").and_then(Value::as_u64).ok_or("no n".to_owned());
+        assert_eq!(parse(Flavor::Amity, &KIND, r#"{"n": 3}"#, read), Some(3));
+        assert_eq!(parse(Flavor::Amity, &KIND, r#"{"m": 3}"#, read), None);
+        assert_eq!(parse(Flavor::Amity, &KIND, "[1]", read), None);
+        assert_eq!(parse(Flavor::Amity, &KIND, "{", read), None);
+    }
+
+    #[test]
+    fn unknown_keys_are_dropped_before_reading() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        struct Thing {
+            a: u8,
+        }
+        let doc = json!({"a": 1, "b": 2}).as_object().unwrap().clone();
+        assert_eq!(read_known::<Thing>(doc, &["a"]), Ok(Thing { a: 1 }));
+        let bad = json!({"a": "secret-value"}).as_object().unwrap().clone();
+        let e = read_known::<Thing>(bad, &["a"]).unwrap_err();
+        assert!(!e.contains("secret-value"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_masked_at_any_depth() {
+        let mut v = json!({
+            "store": {"token_secret": "s1"},
+            "items": [{"password": "p", "name": "n", "client_secret": null}],
+            "key": {"inner": "x"},
+        });
+        mask(&mut v, &["password", "key"]);
+        assert_eq!(v["store"]["token_secret"], MASK);
+        assert_eq!(v["items"][0]["password"], MASK);
+        assert_eq!(v["items"][0]["name"], "n");
+        assert_eq!(v["items"][0]["client_secret"], Value::Null);
+        assert_eq!(v["key"]["inner"], "x");
+    }
+}

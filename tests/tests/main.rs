@@ -1,0 +1,36 @@
+//! Black-box tests of the whole gateway over HTTP: one test binary (one link step), one module a
+//! subject. Scenarios shared by both stores are plain `async fn(&TestApp)`; [`on_both_stores!`]
+//! runs each on the memory store and on a real Redis.
+
+/// Runs each scenario, an `async fn(&TestApp)` of the calling module, on a gateway over the
+/// memory store and over Redis (shared by the binary, keys under a fresh prefix), as the tests
+/// `<scenario>::memory` and `<scenario>::redis`. `$overlay`, an expression of the calling module,
+/// is the configuration both start from.
+macro_rules! on_both_stores {
+    ($overlay:expr => $($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory() {
+                super::$scenario(&e2e::spawn_app(&$overlay).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$scenario(&e2e::spawn_app_on_redis(&$overlay).await).await;
+            }
+        }
+    )+};
+}
+
+mod admin;
+mod amity;
+mod health;
+mod hostile_input;
+mod openapi;
+mod per_flavor;
+mod quickblox;
+mod quicksync;
+mod redis_outage;
+mod session_storage;
