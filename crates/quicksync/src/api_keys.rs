@@ -82,7 +82,7 @@ impl ApiKeys {
             }
         }
         let hashed = core.hasher.hash(key);
-        let derived_id = || format!("key-{}", &hashed.as_str()[..16]);
+        let derived_id = || format!("key-{}", &hashed.to_hex()[..16]);
         if let Some(k) = found {
             return Ok(Tenant {
                 id: k.name.clone().unwrap_or_else(derived_id),
@@ -92,7 +92,7 @@ impl ApiKeys {
             Flavor::Quicksync,
             &core.store,
             &TENANT_KIND,
-            hashed.as_str(),
+            &hashed.to_hex(),
             read_stored,
         )
         .await

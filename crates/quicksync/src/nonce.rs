@@ -115,7 +115,7 @@ impl Nonces {
         let h = self
             .hasher
             .hash_parts(&["quicksync-wallet-nonce", &nonce.to_string(), issued_at]);
-        h.as_str().chars().take(32).collect()
+        h.to_hex()
     }
 }
 

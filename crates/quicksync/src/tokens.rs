@@ -36,7 +36,7 @@ pub fn member_id(
     wallet_lower: &str,
 ) -> session_core::Result<SessionId> {
     let h = hasher.hash_parts(&["quicksync-member", group.as_str(), wallet_lower]);
-    SessionId::parse(&h.as_str()[..32])
+    SessionId::parse(&h.to_hex())
 }
 
 /// Parses a client-supplied member id (`userId`).

@@ -676,7 +676,11 @@ pub async fn doc_upsert_inserts_then_patches(b: &dyn Backend) {
     same.doc = Some(up("Ann"));
     let out = st.create_with(same).await.unwrap();
     assert!(!out.doc_inserted);
-    assert_eq!(doc_value(&out.doc.unwrap())["at"], 1, "unchanged: not stamped");
+    assert_eq!(
+        doc_value(&out.doc.unwrap())["at"],
+        1,
+        "unchanged: not stamped"
+    );
     let mut renamed = NewSession::new(session(b, &o, "c", hour()));
     renamed.doc = Some(up("Bea"));
     let out = st.create_with(renamed).await.unwrap();
@@ -695,10 +699,16 @@ pub async fn doc_upsert_inserts_then_patches(b: &dyn Backend) {
         ..up("Bea")
     });
     let out = st.create_with(plain).await.unwrap();
-    assert_eq!(doc_value(&out.doc.unwrap()), d, "a patch to the default changes nothing");
+    assert_eq!(
+        doc_value(&out.doc.unwrap()),
+        d,
+        "a patch to the default changes nothing"
+    );
     // The document outlives the owner's sessions.
     for id in ["a", "b", "c", "d"] {
-        st.delete(&SessionRef::new(o.clone(), sid(id))).await.unwrap();
+        st.delete(&SessionRef::new(o.clone(), sid(id)))
+            .await
+            .unwrap();
     }
     assert_eq!(doc_value(&st.owner_doc(&o).await.unwrap().unwrap()), d);
     // A refresh rotation hands the document back too.
@@ -707,7 +717,11 @@ pub async fn doc_upsert_inserts_then_patches(b: &dyn Backend) {
     fam.refresh_hash = Some(hasher().hash("refresh-0"));
     st.create(fam.clone(), None).await.unwrap();
     let rotated = st
-        .rotate_refresh(&fam.reference(), &hasher().hash("refresh-0"), rotation(b, 1))
+        .rotate_refresh(
+            &fam.reference(),
+            &hasher().hash("refresh-0"),
+            rotation(b, 1),
+        )
         .await
         .unwrap();
     assert_eq!(doc_value(&rotated.doc.unwrap()), d);
@@ -827,7 +841,11 @@ pub async fn guards_fold_the_bearer_check_into_writes(b: &dyn Backend) {
         .unwrap();
     assert_eq!(patched.subject.as_deref(), Some("renamed"));
     assert!(st
-        .remove_member_guarded(&g.reference(), &m1.id, Some(&guard(&host, "host-token", Some("Host"))))
+        .remove_member_guarded(
+            &g.reference(),
+            &m1.id,
+            Some(&guard(&host, "host-token", Some("Host")))
+        )
         .await
         .unwrap());
     assert!(matches!(
@@ -836,9 +854,12 @@ pub async fn guards_fold_the_bearer_check_into_writes(b: &dyn Backend) {
         Err(Error::Unauthorized)
     ));
     assert_eq!(
-        st.delete_guarded(&g.reference(), Some(&guard(&host, "host-token", Some("Host"))))
-            .await
-            .unwrap(),
+        st.delete_guarded(
+            &g.reference(),
+            Some(&guard(&host, "host-token", Some("Host")))
+        )
+        .await
+        .unwrap(),
         2
     );
 }
@@ -867,24 +888,48 @@ pub async fn named_joins_claim_unique_names(b: &dyn Backend) {
         .unwrap();
     assert_eq!(picked, 0);
     let j = st
-        .join_group_named(&g.reference(), candidates(&g, "m1", &["otter", "lynx"]), 9, None)
+        .join_group_named(
+            &g.reference(),
+            candidates(&g, "m1", &["otter", "lynx"]),
+            Some(9),
+            None,
+        )
         .await
         .unwrap();
-    assert_eq!(j, Joined::Member(1));
-    let m1 = st.get(&member(&g, "m1").reference()).await.unwrap().unwrap();
+    assert!(matches!(j, Joined::Member { index: 1, .. }), "{j:?}");
+    let m1 = st
+        .get(&member(&g, "m1").reference())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(m1.attrs["name"], "lynx");
     // Leaving does not free the name.
     st.remove_member(&g.reference(), &sid("m1")).await.unwrap();
-    assert!(matches!(
-        st.join_group_named(&g.reference(), candidates(&g, "m2", &["lynx", "otter"]), 9, None)
-            .await,
-        Err(Error::Conflict(_))
-    ));
-    assert!(st.get(&member(&g, "m2").reference()).await.unwrap().is_none());
+    assert_eq!(
+        st.join_group_named(
+            &g.reference(),
+            candidates(&g, "m2", &["lynx", "otter"]),
+            Some(9),
+            None
+        )
+        .await
+        .unwrap(),
+        Joined::NamesTaken
+    );
+    assert!(st
+        .get(&member(&g, "m2").reference())
+        .await
+        .unwrap()
+        .is_none());
     // The same member twice is a conflict whatever the name.
     assert!(matches!(
-        st.join_group_named(&g.reference(), candidates(&g, "host", &["puma"]), 9, None)
-            .await,
+        st.join_group_named(
+            &g.reference(),
+            candidates(&g, "host", &["puma"]),
+            Some(9),
+            None
+        )
+        .await,
         Err(Error::Conflict(_))
     ));
 }
@@ -894,27 +939,51 @@ pub async fn screened_groups_answer_before_joining(b: &dyn Backend) {
     let st = b.store();
     let (mut g, host) = group_and_host(b, "screen", hour());
     g.role = Some("screened".into());
+    g.capacity = Some(2);
     g.attrs.insert("password".into(), serde_json::json!("hash"));
     st.create_group(g.clone(), host).await.unwrap();
     let out = st
-        .join_group_named(&g.reference(), candidates(&g, "m1", &["a"]), 9, Some("screened"))
+        .join_group_named(
+            &g.reference(),
+            candidates(&g, "m1", &["a"]),
+            None,
+            Some("screened"),
+        )
         .await
         .unwrap();
     assert_eq!(out, Joined::Screen(Box::new(g.clone())));
-    assert!(st.get(&member(&g, "m1").reference()).await.unwrap().is_none());
+    assert!(st
+        .get(&member(&g, "m1").reference())
+        .await
+        .unwrap()
+        .is_none());
     let out = st
-        .join_group_named(&g.reference(), candidates(&g, "m1", &["a"]), 9, None)
+        .join_group_named(&g.reference(), candidates(&g, "m1", &["a"]), None, None)
         .await
         .unwrap();
-    assert_eq!(out, Joined::Member(0));
+    match out {
+        Joined::Member { index: 0, group } => assert_eq!(*group, g),
+        other => panic!("{other:?}"),
+    }
+    // The group's own capacity applies: the host and one member fill it.
+    assert!(matches!(
+        st.join_group_named(&g.reference(), candidates(&g, "m2", &["b"]), None, None)
+            .await,
+        Err(Error::CapacityReached)
+    ));
     // A group with another role joins at once.
     let (g2, host2) = group_and_host(b, "open", hour());
     st.create_group(g2.clone(), host2).await.unwrap();
     let out = st
-        .join_group_named(&g2.reference(), candidates(&g2, "m1", &["a"]), 9, Some("screened"))
+        .join_group_named(
+            &g2.reference(),
+            candidates(&g2, "m1", &["a"]),
+            None,
+            Some("screened"),
+        )
         .await
         .unwrap();
-    assert_eq!(out, Joined::Member(0));
+    assert!(matches!(out, Joined::Member { index: 0, .. }), "{out:?}");
 }
 
 /// One read returns every live session of an owner in creation order.
@@ -925,7 +994,9 @@ pub async fn owner_sessions_read_in_one_step(b: &dyn Backend) {
     let mut short = member(&g, "short");
     short.expires_at = b.now() + Duration::milliseconds(300);
     st.join_group(&g.reference(), short, 9).await.unwrap();
-    st.join_group(&g.reference(), member(&g, "m2"), 9).await.unwrap();
+    st.join_group(&g.reference(), member(&g, "m2"), 9)
+        .await
+        .unwrap();
     b.pass(std::time::Duration::from_millis(450)).await;
     let all = st.owner_sessions(&g.owner).await.unwrap();
     let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
@@ -952,10 +1023,14 @@ pub async fn large_owner_evicts_oldest_by_creation(b: &dyn Backend) {
         s.expires_at = t0 + Duration::hours(2) - Duration::seconds(i);
         st.create(s, limit).await.unwrap();
     }
-    st.touch(&SessionRef::new(o.clone(), sid("s001")), Duration::hours(5), None)
-        .await
-        .unwrap()
-        .unwrap();
+    st.touch(
+        &SessionRef::new(o.clone(), sid("s001")),
+        Duration::hours(5),
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     for (n, want) in [(150, "s000"), (151, "s001"), (152, "s002")] {
         let mut s = session(b, &o, &format!("s{n:03}"), hour());
         s.created_at = t0 + Duration::milliseconds(n);
@@ -1021,7 +1096,10 @@ pub async fn large_owner_limits_and_pages_exactly(b: &dyn Backend) {
     assert_eq!(seen, 200);
     // Extending a session keeps it in its place and alive.
     let s = SessionRef::new(o.clone(), sid("s000"));
-    st.touch(&s, Duration::hours(3), None).await.unwrap().unwrap();
+    st.touch(&s, Duration::hours(3), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         st.list_by_owner(&o, None, 1).await.unwrap().items[0].id,
         sid("s000")
@@ -1032,7 +1110,8 @@ pub async fn large_owner_limits_and_pages_exactly(b: &dyn Backend) {
 /// small pool: exactly 10 join and no name is held twice.
 pub async fn concurrent_named_joins_respect_capacity(b: &dyn Backend) {
     let st = b.store();
-    let (g, _) = group_and_host(b, "cnames", hour());
+    let (mut g, _) = group_and_host(b, "cnames", hour());
+    g.capacity = Some(10);
     st.create(g.clone(), None).await.unwrap();
     let gref = g.reference();
     let pool = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
@@ -1041,12 +1120,12 @@ pub async fn concurrent_named_joins_respect_capacity(b: &dyn Backend) {
         let gref = gref.clone();
         let names = [pool[i % 12], pool[(i + 5) % 12], pool[(i + 7) % 12]];
         let c = candidates(&g, &format!("m{i:03}"), &names);
-        tokio::spawn(async move { st.join_group_named(&gref, c, 10, None).await })
+        tokio::spawn(async move { st.join_group_named(&gref, c, None, None).await })
     });
     let results = join_all(tasks).await;
     let ok = results
         .iter()
-        .filter(|r| matches!(r, Ok(Ok(Joined::Member(_)))))
+        .filter(|r| matches!(r, Ok(Ok(Joined::Member { .. }))))
         .count();
     assert_eq!(ok, 10);
     let members = st.list_members(&gref).await.unwrap();
@@ -1066,14 +1145,20 @@ pub async fn scans_walk_every_owner_of_a_prefix(b: &dyn Backend) {
     let tag = random_hex(6).unwrap();
     let mut want = Vec::new();
     for i in 0..37 {
-        let o = Owner::new(Flavor::Quickblox, &[&format!("scan{tag}"), &format!("u{i}")]).unwrap();
+        let o = Owner::new(
+            Flavor::Quickblox,
+            &[&format!("scan{tag}"), &format!("u{i}")],
+        )
+        .unwrap();
         let mut s = session(b, &o, "s", hour());
         s.flavor = Flavor::Quickblox;
         st.create(s, None).await.unwrap();
         want.push(o);
     }
     let other = Owner::new(Flavor::Quickblox, &[&format!("scanx{tag}"), "u"]).unwrap();
-    st.create(session(b, &other, "s", hour()), None).await.unwrap();
+    st.create(session(b, &other, "s", hour()), None)
+        .await
+        .unwrap();
     let prefix = format!("qb:scan{tag}:");
     let mut seen = Vec::new();
     let mut cursor = String::new();
@@ -1109,7 +1194,10 @@ pub async fn banned_documents_refuse_creates(b: &dyn Backend) {
     st.create_with(first.clone()).await.unwrap();
     let mut second = first.clone();
     second.session = session(b, &o, "b", hour());
-    assert!(matches!(st.create_with(second).await, Err(Error::Forbidden)));
+    assert!(matches!(
+        st.create_with(second).await,
+        Err(Error::Forbidden)
+    ));
     assert_eq!(st.count_by_owner(&o).await.unwrap(), 1);
 }
 
@@ -1128,18 +1216,43 @@ pub async fn leaving_ends_the_group_for_its_host(b: &dyn Backend) {
         role: None,
     };
     assert!(matches!(
-        st.leave_group(&g.reference(), &m1.id, Some(&Guard { token: hasher().hash("x"), ..as_m1.clone() }), "Host")
-            .await,
+        st.leave_group(
+            &g.reference(),
+            &m1.id,
+            Some(&Guard {
+                token: hasher().hash("x"),
+                ..as_m1.clone()
+            }),
+            "Host"
+        )
+        .await,
         Err(Error::Unauthorized)
     ));
-    assert_eq!(st.leave_group(&g.reference(), &m1.id, Some(&as_m1), "Host").await.unwrap(), 1);
-    assert_eq!(st.leave_group(&g.reference(), &m1.id, None, "Host").await.unwrap(), 0);
-    st.join_group(&g.reference(), member(&g, "m2"), 5).await.unwrap();
+    assert_eq!(
+        st.leave_group(&g.reference(), &m1.id, Some(&as_m1), "Host")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        st.leave_group(&g.reference(), &m1.id, None, "Host")
+            .await
+            .unwrap(),
+        0
+    );
+    st.join_group(&g.reference(), member(&g, "m2"), 5)
+        .await
+        .unwrap();
     let as_host = Guard {
         id: host.id.clone(),
         token: hasher().hash("h"),
         role: None,
     };
-    assert_eq!(st.leave_group(&g.reference(), &host.id, Some(&as_host), "Host").await.unwrap(), 3);
+    assert_eq!(
+        st.leave_group(&g.reference(), &host.id, Some(&as_host), "Host")
+            .await
+            .unwrap(),
+        3
+    );
     assert!(st.get(&g.reference()).await.unwrap().is_none());
 }

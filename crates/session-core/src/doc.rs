@@ -22,12 +22,15 @@ pub fn upsert(existing: Option<&[u8]>, up: &DocUpsert, now: i64) -> Result<(Vec<
     }
     let mut changed = false;
     for (k, v) in &up.patch {
-        let default = up.defaults.iter().find(|(d, _)| d == k).map(|(_, v)| v.as_str());
-        let current = doc.get(k).and_then(Value::as_str).or(if doc.contains_key(k) {
-            None
-        } else {
-            default
-        });
+        let default = up
+            .defaults
+            .iter()
+            .find(|(d, _)| d == k)
+            .map(|(_, v)| v.as_str());
+        let current = doc
+            .get(k)
+            .and_then(Value::as_str)
+            .or(if doc.contains_key(k) { None } else { default });
         if current != Some(v.as_str()) {
             if default == Some(v.as_str()) {
                 doc.remove(k);
@@ -112,6 +115,9 @@ mod tests {
         let (d3, _) = upsert(Some(&d2), &up, 4).unwrap();
         assert_eq!(Value::Object(decode(&d3).unwrap()), json!({"i": 1, "u": 4}));
         let banned = doc(json!({"i": 1, "ban": true}));
-        assert!(matches!(upsert(Some(&banned), &up, 5), Err(Error::Forbidden)));
+        assert!(matches!(
+            upsert(Some(&banned), &up, 5),
+            Err(Error::Forbidden)
+        ));
     }
 }

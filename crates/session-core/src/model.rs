@@ -281,6 +281,8 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     /// Flavor-specific attributes.
     pub attrs: Attrs,
+    /// For a group: how many members it takes (a join may leave the capacity to the group).
+    pub capacity: Option<u32>,
 }
 
 impl Session {
@@ -308,6 +310,7 @@ impl Session {
             updated_at: now,
             expires_at: truncate_ms(now + ttl),
             attrs: Attrs::new(),
+            capacity: None,
         }
     }
 

@@ -5,7 +5,7 @@
 //!
 //! | bytes | field |
 //! | --- | --- |
-//! | 1 | flags: bit 0 token hash, bit 1 refresh hash, bit 2 role, bit 3 parent; bits 4-7 the format (0) |
+//! | 1 | flags: bit 0 token hash, bit 1 refresh hash, bit 2 role, bit 3 parent, bit 4 capacity; bits 5-7 the format (0) |
 //! | 6 | `created_at`, ms since the Unix epoch |
 //! | 6 | `updated_at`, ms |
 //! | 6 | `expires_at`, ms |
@@ -13,6 +13,7 @@
 //! | 16 | refresh hash, when flagged |
 //! | 1 + n | role, when flagged (length, then UTF-8) |
 //! | 1 + n | parent id, when flagged |
+//! | 4 | a group's capacity, when flagged |
 //!
 //! Body, left out when empty: a MessagePack map `d` device, `s` subject, `t` tenant, `f` flavor
 //! (an empty map is also read as an empty array), followed by the attributes as a second
@@ -39,7 +40,8 @@ const TOKEN: u8 = 1;
 const REFRESH: u8 = 2;
 const ROLE: u8 = 4;
 const PARENT: u8 = 8;
-const FORMAT_MASK: u8 = 0xF0;
+const CAPACITY: u8 = 16;
+const FORMAT_MASK: u8 = 0xE0;
 
 /// The largest time a head holds (48 bits of milliseconds: the year 10889).
 const MAX_MS: i64 = (1 << 48) - 1;
@@ -83,6 +85,7 @@ impl Record {
             updated_at: from_millis(h.updated),
             expires_at: from_millis(h.expires),
             attrs: Attrs::new(),
+            capacity: h.capacity,
         };
         if let Some(body) = body {
             apply_body(&mut s, body)?;
@@ -108,6 +111,8 @@ pub struct Head<'a> {
     pub role: Option<&'a str>,
     /// The parent id.
     pub parent: Option<&'a str>,
+    /// A group's capacity.
+    pub capacity: Option<u32>,
 }
 
 impl<'a> Head<'a> {
@@ -149,6 +154,12 @@ impl<'a> Head<'a> {
         };
         let role = text(flags & ROLE != 0)?;
         let parent = text(flags & PARENT != 0)?;
+        let capacity = if flags & CAPACITY != 0 {
+            let b = b.get(at..at + 4).ok_or_else(|| corrupt("short head"))?;
+            Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        } else {
+            None
+        };
         Ok(Self {
             created: u48(&b[1..7]),
             updated: u48(&b[7..13]),
@@ -157,6 +168,7 @@ impl<'a> Head<'a> {
             refresh,
             role,
             parent,
+            capacity,
         })
     }
 }
@@ -187,6 +199,7 @@ fn encode_head(s: &Session) -> Result<Vec<u8>> {
         (s.refresh_hash.is_some(), REFRESH),
         (s.role.is_some(), ROLE),
         (s.parent.is_some(), PARENT),
+        (s.capacity.is_some(), CAPACITY),
     ] {
         if on {
             flags |= bit;
@@ -205,6 +218,9 @@ fn encode_head(s: &Session) -> Result<Vec<u8>> {
     }
     if let Some(parent) = &s.parent {
         put_text(&mut out, parent.as_str(), "parent")?;
+    }
+    if let Some(c) = s.capacity {
+        out.extend_from_slice(&c.to_be_bytes());
     }
     Ok(out)
 }
@@ -254,7 +270,8 @@ pub fn pack(m: &Map<String, Value>) -> Result<Vec<u8>> {
 
 fn apply_body(s: &mut Session, body: &[u8]) -> Result<()> {
     let mut rest = body;
-    let desc: Value = rmp_serde::from_read(&mut rest).map_err(|e| corrupt(&format!("body: {e}")))?;
+    let desc: Value =
+        rmp_serde::from_read(&mut rest).map_err(|e| corrupt(&format!("body: {e}")))?;
     match desc {
         Value::Object(m) => {
             for (k, v) in m {
@@ -284,7 +301,6 @@ fn apply_body(s: &mut Session, body: &[u8]) -> Result<()> {
 fn corrupt(what: &str) -> Error {
     Error::Internal(format!("corrupt session record: {what}"))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -320,9 +336,11 @@ mod tests {
         s.role = Some("host".into());
         s.parent = Some(SessionId::parse("g").unwrap());
         s.device = Some("dev".into());
-        s.attrs.insert("n".into(), serde_json::json!({"a": [1, -2.5, null, "x"]}));
+        s.capacity = Some(100);
+        s.attrs
+            .insert("n".into(), serde_json::json!({"a": [1, -2.5, null, "x"]}));
         let r = Record::encode(&s).unwrap();
-        assert_eq!(r.head.len(), HEAD_FIXED + 32 + 5 + 2);
+        assert_eq!(r.head.len(), HEAD_FIXED + 32 + 5 + 2 + 4);
         let back = Record::decode(&s.reference(), &r.head, r.body.as_deref()).unwrap();
         assert_eq!(back, s);
 
@@ -365,7 +383,7 @@ mod tests {
         flagged[0] = TOKEN;
         assert!(Record::decode(&refer, &flagged, None).is_err());
         let mut future = r.head.clone();
-        future[0] = 0x10;
+        future[0] = 0x20;
         assert!(Record::decode(&refer, &future, None).is_err());
         assert!(Record::decode(&refer, &r.head, Some(b"\xc1")).is_err());
     }

@@ -34,7 +34,8 @@ pub trait SessionStore: Send + Sync + 'static {
     /// exceed `limit.max`: the policy refuses ([`crate::Error::CapacityReached`]) or evicts the
     /// oldest. An existing id is a [`crate::Error::Conflict`].
     async fn create(&self, session: Session, limit: Option<OwnerLimit>) -> Result<Created> {
-        self.create_with(NewSession::new(session).limit(limit)).await
+        self.create_with(NewSession::new(session).limit(limit))
+            .await
     }
 
     /// Stores a new session with everything [`NewSession`] asks for, in one atomic step: the
@@ -118,23 +119,31 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn join_group(&self, group: &SessionRef, member: Session, capacity: u32) -> Result<()> {
         let name = format!("member:{}", member.id);
         match self
-            .join_group_named(group, vec![Candidate { name, member }], capacity, None)
+            .join_group_named(
+                group,
+                vec![Candidate { name, member }],
+                Some(capacity),
+                None,
+            )
             .await?
         {
-            Joined::Member(_) => Ok(()),
+            Joined::Member { .. } => Ok(()),
+            Joined::NamesTaken => Err(crate::Error::Conflict("the name is taken".into())),
             Joined::Screen(_) => Err(crate::Error::Internal("join screened".into())),
         }
     }
 
     /// Adds the first of `candidates` whose name is free in the group, as
-    /// [`SessionStore::join_group`] does. When the group's role equals `screen_role`, nothing
-    /// is joined and the group is returned ([`Joined::Screen`]) for checks the store cannot make.
-    /// No free name is a [`crate::Error::Conflict`].
+    /// [`SessionStore::join_group`] does; without `capacity`, the group's own
+    /// ([`Session::capacity`], unlimited when it has none) applies. When the group's role equals
+    /// `screen_role`, nothing is joined and the group is returned ([`Joined::Screen`]) for
+    /// checks the store cannot make. A member that is already live is a
+    /// [`crate::Error::Conflict`].
     async fn join_group_named(
         &self,
         group: &SessionRef,
         candidates: Vec<Candidate>,
-        capacity: u32,
+        capacity: Option<u32>,
         screen_role: Option<&str>,
     ) -> Result<Joined>;
 
@@ -242,8 +251,15 @@ pub trait SessionStore: Send + Sync + 'static {
 /// The outcome of [`SessionStore::join_group_named`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Joined {
-    /// The candidate at this index joined.
-    Member(usize),
+    /// The candidate at `index` joined `group`.
+    Member {
+        /// Which candidate.
+        index: usize,
+        /// The group joined.
+        group: Box<Session>,
+    },
+    /// Every candidate's name is taken; nothing was joined.
+    NamesTaken,
     /// The group asks for checks first; nothing was joined.
     Screen(Box<Session>),
 }

@@ -222,7 +222,10 @@ mod tests {
         assert_eq!(TokenHash::from_hex(&t.to_hex()), Some(t));
         assert_eq!(TokenHash::from_slice(t.as_bytes()), Some(t));
         assert_eq!(TokenHash::from_hex("zz"), None);
-        assert_eq!(&h.derive(&["a"])[..TAG_LEN], h.hash_parts(&["a"]).as_bytes());
+        assert_eq!(
+            &h.derive(&["a"])[..TAG_LEN],
+            h.hash_parts(&["a"]).as_bytes()
+        );
     }
 
     #[test]

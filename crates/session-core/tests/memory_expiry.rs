@@ -70,7 +70,11 @@ async fn expired_sessions_are_counted_once_by_flavor() {
     assert!(store.get(&gone.reference()).await.unwrap().is_none());
     assert!(store.take_expired().is_empty());
     // ... the sweeper drops and counts them.
-    assert_eq!(store.sweep(), 6, "three quickblox, two amity sessions and the pointer");
+    assert_eq!(
+        store.sweep(),
+        6,
+        "three quickblox, two amity sessions and the pointer"
+    );
     let mut got = store.take_expired();
     got.sort_by_key(|(f, _)| f.as_str());
     assert_eq!(got, vec![(Flavor::Amity, 2), (Flavor::Quickblox, 3)]);

@@ -114,16 +114,20 @@ impl Connector {
             if tls.is_custom() {
                 builder = builder.certs(tls.certificates());
             }
-            Target::Cluster(Box::new(
-                builder
-                    .connection_timeout(timeout)
-                    .response_timeout(timeout)
-                    .retries(2)
-                    .min_retry_wait(10)
-                    .max_retry_wait(RECONNECT_MAX_DELAY.as_millis() as u64)
-                    .build()
-                    .map_err(|e| Error::invalid("store.cluster_urls", e.to_string()))?,
-            ), Box::new(seed), tls.clone())
+            Target::Cluster(
+                Box::new(
+                    builder
+                        .connection_timeout(timeout)
+                        .response_timeout(timeout)
+                        .retries(2)
+                        .min_retry_wait(10)
+                        .max_retry_wait(RECONNECT_MAX_DELAY.as_millis() as u64)
+                        .build()
+                        .map_err(|e| Error::invalid("store.cluster_urls", e.to_string()))?,
+                ),
+                Box::new(seed),
+                tls.clone(),
+            )
         };
         Ok(Self {
             target,
@@ -206,9 +210,14 @@ impl Connector {
                 }
                 Target::Cluster(_, seed, tls) => {
                     let mut conn = self.conn().await?;
-                    let slots: Value = redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
+                    let slots: Value = redis::cmd("CLUSTER")
+                        .arg("SLOTS")
+                        .query_async(&mut conn)
+                        .await?;
                     for (host, port) in primaries(slots) {
-                        let info = (**seed).clone().set_addr(node_addr(seed.addr(), host, port));
+                        let info = (**seed)
+                            .clone()
+                            .set_addr(node_addr(seed.addr(), host, port));
                         let client = if tls.is_custom() {
                             redis::Client::build_with_tls(info, tls.certificates())?
                         } else {
@@ -226,7 +235,9 @@ impl Connector {
         match tokio::time::timeout(self.timeout * 20, work).await {
             Ok(Ok(keys)) => Ok(keys),
             Ok(Err(e)) => Err(map_err(what, e)),
-            Err(_) => Err(Error::StoreUnavailable(format!("redis {what}: the scan timed out"))),
+            Err(_) => Err(Error::StoreUnavailable(format!(
+                "redis {what}: the scan timed out"
+            ))),
         }
     }
 }
@@ -256,8 +267,10 @@ impl Connector {
                 Target::Single(_) => vec![Some(self.conn().await?)],
                 Target::Cluster(..) => {
                     let mut conn = self.conn().await?;
-                    let slots: Value =
-                        redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
+                    let slots: Value = redis::cmd("CLUSTER")
+                        .arg("SLOTS")
+                        .query_async(&mut conn)
+                        .await?;
                     let mut p = primaries(slots);
                     p.sort();
                     p.into_iter().map(|_| None).collect()
@@ -295,7 +308,9 @@ impl Connector {
         match tokio::time::timeout(self.timeout * 4, work).await {
             Ok(Ok(page)) => Ok(page),
             Ok(Err(e)) => Err(map_err(what, e)),
-            Err(_) => Err(Error::StoreUnavailable(format!("redis {what}: the scan timed out"))),
+            Err(_) => Err(Error::StoreUnavailable(format!(
+                "redis {what}: the scan timed out"
+            ))),
         }
     }
 
@@ -305,14 +320,19 @@ impl Connector {
             return Err(RedisError::from((ErrorKind::Client, "not a cluster")));
         };
         let mut conn = self.conn().await?;
-        let slots: Value = redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
+        let slots: Value = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query_async(&mut conn)
+            .await?;
         let mut p = primaries(slots);
         p.sort();
         let (host, port) = p
             .into_iter()
             .nth(i)
             .ok_or_else(|| RedisError::from((ErrorKind::Client, "the cluster changed")))?;
-        let info = (**seed).clone().set_addr(node_addr(seed.addr(), host, port));
+        let info = (**seed)
+            .clone()
+            .set_addr(node_addr(seed.addr(), host, port));
         let client = if tls.is_custom() {
             redis::Client::build_with_tls(info, tls.certificates())?
         } else {
@@ -356,7 +376,11 @@ impl ConnectionLike for NodeConn {
     }
 }
 
-async fn scan_node<C: ConnectionLike>(mut conn: C, pattern: &str, out: &mut Vec<String>) -> RedisResult<()> {
+async fn scan_node<C: ConnectionLike>(
+    mut conn: C,
+    pattern: &str,
+    out: &mut Vec<String>,
+) -> RedisResult<()> {
     let mut cursor = 0u64;
     loop {
         let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
@@ -378,10 +402,14 @@ async fn scan_node<C: ConnectionLike>(mut conn: C, pattern: &str, out: &mut Vec<
 /// The (host, port) of every primary in a `CLUSTER SLOTS` reply.
 fn primaries(slots: Value) -> Vec<(String, u16)> {
     let mut out = Vec::new();
-    let Value::Array(ranges) = slots else { return out };
+    let Value::Array(ranges) = slots else {
+        return out;
+    };
     for range in ranges {
         let Value::Array(parts) = range else { continue };
-        let Some(Value::Array(node)) = parts.get(2) else { continue };
+        let Some(Value::Array(node)) = parts.get(2) else {
+            continue;
+        };
         let host = match node.first() {
             Some(Value::BulkString(h)) => String::from_utf8_lossy(h).into_owned(),
             Some(Value::SimpleString(h)) => h.clone(),
@@ -418,7 +446,9 @@ fn node_addr(seed: &redis::ConnectionAddr, host: String, port: u16) -> redis::Co
 /// A URL error without the URL's password.
 fn masked(url: &str, e: &RedisError) -> String {
     let shown = match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_owned(),
     };
     format!("{shown:?}: {e}")

@@ -69,7 +69,10 @@ impl Keys {
 
     /// The owner of an owner hash's key.
     pub(crate) fn owner_of(&self, key: &str) -> Option<Owner> {
-        let inner = key.strip_prefix(&self.base)?.strip_prefix('{')?.strip_suffix('}')?;
+        let inner = key
+            .strip_prefix(&self.base)?
+            .strip_prefix('{')?
+            .strip_suffix('}')?;
         Owner::parse(inner).ok()
     }
 
@@ -149,7 +152,9 @@ mod tests {
         let k = Keys::new("sg").unwrap();
         for id in ["4242", "a{b}*?[x] y%", "é"] {
             let key = k.doc("quickblox.users", id);
-            assert!(!key[key.find('{').unwrap() + 1..key.len() - 1].contains(['{', '}', '*', '?', '[']));
+            assert!(
+                !key[key.find('{').unwrap() + 1..key.len() - 1].contains(['{', '}', '*', '?', '['])
+            );
             assert!(key.starts_with(&k.doc_pattern("quickblox.users").replace('*', "")));
             assert_eq!(k.doc_id("quickblox.users", &key).as_deref(), Some(id));
         }

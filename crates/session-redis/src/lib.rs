@@ -30,13 +30,11 @@ use session_core::memory::check_member_of;
 use session_core::record::{pack, subject_value};
 use session_core::{
     Candidate, Created, Cursor, Error, ExpiryCounter, Flavor, Guard, Joined, LimitPolicy,
-    NewSession, Owner, Page, Result, Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef,
-    SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
+    NewSession, Owner, Page, Result, Rotated, Rotation, Session, SessionId, SessionPatch,
+    SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
 };
 
-use crate::codec::{
-    array, guard_args, ids, int, opt_bytes, record_args, session, status, string,
-};
+use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
 use crate::conn::Connector;
 use crate::keys::Keys;
 use crate::scripts::{Lua, SCRIPTS};
@@ -131,11 +129,18 @@ impl RedisStore {
         let by_sha = build(evalsha, &lua.sha);
         let by_code = build(eval, &lua.code);
         let (by_sha, by_code) = (&by_sha, &by_code);
-        let conn = if lua.read_only { &self.read } else { &self.write };
+        let conn = if lua.read_only {
+            &self.read
+        } else {
+            &self.write
+        };
         let reply = conn
             .run(what, idempotent, |mut c| async move {
                 match by_sha.query_async::<Value>(&mut c).await {
-                    Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                    Err(e)
+                        if e.kind()
+                            == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                    {
                         by_code.query_async::<Value>(&mut c).await
                     }
                     other => other,
@@ -201,7 +206,13 @@ impl RedisStore {
         args.extend(guard_args(guard));
         args.push(text(ends_role));
         match self
-            .script("remove_member", &SCRIPTS.remove_member, &group.owner, args, false)
+            .script(
+                "remove_member",
+                &SCRIPTS.remove_member,
+                &group.owner,
+                args,
+                false,
+            )
             .await?
         {
             Value::Int(n) => Ok(n.max(0) as usize),
@@ -470,7 +481,13 @@ impl SessionStore for RedisStore {
                 text(id.as_str()),
                 text(limit.to_string()),
             ],
-            None => vec![text(""), text("0"), text("0"), Vec::new(), text(limit.to_string())],
+            None => vec![
+                text(""),
+                text("0"),
+                text("0"),
+                Vec::new(),
+                text(limit.to_string()),
+            ],
         };
         let reply = self
             .script("list_by_owner", &SCRIPTS.list, owner, args, true)
@@ -490,7 +507,8 @@ impl SessionStore for RedisStore {
             "page" => {
                 let more = int("list_by_owner", rest.next().unwrap_or(Value::Int(0)))? == 1;
                 let mut items = Vec::with_capacity(limit);
-                while let (Some(id), Some(head), Some(body)) = (rest.next(), rest.next(), rest.next())
+                while let (Some(id), Some(head), Some(body)) =
+                    (rest.next(), rest.next(), rest.next())
                 {
                     let id = SessionId::parse(&string("list_by_owner", id)?)
                         .map_err(|e| Error::Internal(format!("list_by_owner: id: {e}")))?;
@@ -539,28 +557,35 @@ impl SessionStore for RedisStore {
         &self,
         group: &SessionRef,
         candidates: Vec<Candidate>,
-        capacity: u32,
+        capacity: Option<u32>,
         screen_role: Option<&str>,
     ) -> Result<Joined> {
         let args = vec![
             text("join"),
             text(group.id.as_str()),
-            text(capacity.to_string()),
+            text(capacity.map(|c| c.to_string()).unwrap_or_default()),
             text(screen_role.unwrap_or_default()),
         ];
-        let (st, rest) = self.group_script("join_group", group, args, candidates).await?;
+        let (st, rest) = self
+            .group_script("join_group", group, args, candidates)
+            .await?;
         let mut rest = rest;
         match st.as_str() {
-            "ok" => Ok(Joined::Member(
-                int("join_group", rest.next().unwrap_or(Value::Nil))?.max(0) as usize,
-            )),
+            "ok" => {
+                let index = int("join_group", rest.next().unwrap_or(Value::Nil))?.max(0) as usize;
+                let g = session("join_group", group, rest.next(), rest.next())?;
+                Ok(Joined::Member {
+                    index,
+                    group: Box::new(g),
+                })
+            }
             "screen" => {
                 let g = session("join_group", group, rest.next(), rest.next())?;
                 Ok(Joined::Screen(Box::new(g)))
             }
             "notfound" => Err(Error::NotFound),
             "conflict" => Err(Error::Conflict("already a member".into())),
-            "taken" => Err(Error::Conflict("every candidate name is taken".into())),
+            "taken" => Ok(Joined::NamesTaken),
             "full" => Err(Error::CapacityReached),
             other => Err(unexpected_status("join_group", other)),
         }
@@ -669,12 +694,14 @@ impl SessionStore for RedisStore {
     ) -> Result<(Vec<Owner>, String)> {
         let (keys, next) = self
             .read
-            .scan_page("scan_owners", &self.keys.owner_pattern(prefix), cursor, count)
+            .scan_page(
+                "scan_owners",
+                &self.keys.owner_pattern(prefix),
+                cursor,
+                count,
+            )
             .await?;
-        let owners = keys
-            .iter()
-            .filter_map(|k| self.keys.owner_of(k))
-            .collect();
+        let owners = keys.iter().filter_map(|k| self.keys.owner_of(k)).collect();
         Ok((owners, next))
     }
 
@@ -751,6 +778,5 @@ mod tests {
             assert_eq!(lua.code.contains("flags=no-writes"), ro);
             assert_eq!(lua.sha.len(), 40);
         }
-
     }
 }

@@ -82,8 +82,16 @@ impl RedisServer {
         let mut base = tls.server_args();
         if let Some((name, password)) = user {
             base.extend(
-                ["--user", name, "on", &format!(">{password}"), "~*", "&*", "+@all"]
-                    .map(str::to_owned),
+                [
+                    "--user",
+                    name,
+                    "on",
+                    &format!(">{password}"),
+                    "~*",
+                    "&*",
+                    "+@all",
+                ]
+                .map(str::to_owned),
             );
         }
         Self::start_with(move |_| {
@@ -310,14 +318,20 @@ impl RedisCluster {
             if !flags.contains("master") || flags.contains("fail") {
                 return None;
             }
-            let serves = fields.iter().skip(8).any(|range| match range.split_once('-') {
-                Some((a, b)) => {
-                    a.parse().is_ok_and(|a: u32| a <= slot) && b.parse().is_ok_and(|b: u32| slot <= b)
-                }
-                None => range.parse().is_ok_and(|a: u32| a == slot),
-            });
+            let serves = fields
+                .iter()
+                .skip(8)
+                .any(|range| match range.split_once('-') {
+                    Some((a, b)) => {
+                        a.parse().is_ok_and(|a: u32| a <= slot)
+                            && b.parse().is_ok_and(|b: u32| slot <= b)
+                    }
+                    None => range.parse().is_ok_and(|a: u32| a == slot),
+                });
             let addr = fields.get(1)?.split('@').next()?;
-            serves.then(|| addr.rsplit_once(':')?.1.parse().ok()).flatten()
+            serves
+                .then(|| addr.rsplit_once(':')?.1.parse().ok())
+                .flatten()
         })
     }
 
@@ -345,7 +359,10 @@ impl RedisCluster {
     }
 
     fn live_port(&self) -> Option<u16> {
-        self.nodes.iter().find(|n| n.is_running()).map(RedisServer::port)
+        self.nodes
+            .iter()
+            .find(|n| n.is_running())
+            .map(RedisServer::port)
     }
 }
 
@@ -390,7 +407,9 @@ impl TlsFiles {
             let cn = names.first().cloned().unwrap_or_default();
             let mut params =
                 rcgen::CertificateParams::new(names).unwrap_or_else(|e| panic!("params: {e}"));
-            params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, cn);
             params.extended_key_usages = usage;
             let cert = params
                 .signed_by(&key, &issuer)

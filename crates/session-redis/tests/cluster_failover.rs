@@ -31,7 +31,11 @@ fn session(o: &Owner, id: &str) -> Session {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failover_blocks_only_the_users_of_the_failed_master() {
     let mut cluster = RedisCluster::start_with_replicas(1, 1000);
-    let b = common::backend(common::settings(String::new(), cluster.urls(), Duration::from_millis(500)));
+    let b = common::backend(common::settings(
+        String::new(),
+        cluster.urls(),
+        Duration::from_millis(500),
+    ));
     let users: Vec<(Owner, String)> = (0..60).map(|i| user(&b.prefix, i)).collect();
     for (o, _) in &users {
         b.store.create(session(o, "s0"), None).await.unwrap();
@@ -40,7 +44,12 @@ async fn a_failover_blocks_only_the_users_of_the_failed_master() {
     let (hit, spared): (Vec<_>, Vec<_>) = users
         .iter()
         .partition(|(_, key)| cluster.master_of(key) == Some(victim));
-    assert!(!hit.is_empty() && spared.len() > 20, "{} hit, {} spared", hit.len(), spared.len());
+    assert!(
+        !hit.is_empty() && spared.len() > 20,
+        "{} hit, {} spared",
+        hit.len(),
+        spared.len()
+    );
 
     cluster.kill(victim);
     let killed = Instant::now();
@@ -55,26 +64,46 @@ async fn a_failover_blocks_only_the_users_of_the_failed_master() {
                 .create(session(o, &format!("r{round}")), None)
                 .await
                 .unwrap();
-            assert!(b.store.get(&SessionRef::new(o.clone(), SessionId::parse("s0").unwrap())).await.unwrap().is_some());
-            assert!(t.elapsed() < Duration::from_millis(300), "a spared user waited {:?}", t.elapsed());
+            assert!(b
+                .store
+                .get(&SessionRef::new(o.clone(), SessionId::parse("s0").unwrap()))
+                .await
+                .unwrap()
+                .is_some());
+            assert!(
+                t.elapsed() < Duration::from_millis(300),
+                "a spared user waited {:?}",
+                t.elapsed()
+            );
         }
-        if b.store.create(session(&hit[0].0, &format!("h{round}")), None).await.is_err() {
+        if b.store
+            .create(session(&hit[0].0, &format!("h{round}")), None)
+            .await
+            .is_err()
+        {
             hit_failed += 1;
         }
     }
-    assert!(hit_failed > 0, "the failed master's users were never refused");
+    assert!(
+        hit_failed > 0,
+        "the failed master's users were never refused"
+    );
     // Once the replica serves the slots, everyone is served again.
     let promoted = Instant::now() + Duration::from_secs(20);
     while cluster.master_of(&hit[0].1).is_none_or(|p| p == victim) {
         assert!(Instant::now() < promoted, "no replica took over");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(cluster.wait_healed(Duration::from_secs(20)), "the cluster did not heal");
+    assert!(
+        cluster.wait_healed(Duration::from_secs(20)),
+        "the cluster did not heal"
+    );
     eprintln!("failover took {:?}", killed.elapsed());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let all_ok = futures_util::future::join_all(
-            hit.iter().map(|(o, _)| b.store.create(session(o, "after"), None)),
+            hit.iter()
+                .map(|(o, _)| b.store.create(session(o, "after"), None)),
         )
         .await
         .iter()

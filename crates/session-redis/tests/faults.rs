@@ -43,8 +43,13 @@ fn used_memory(server: &RedisServer) -> u64 {
 /// acknowledged is there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_over_maxmemory_are_refused_whole() {
-    let server = RedisServer::start_with_args(&["--maxmemory", "3mb", "--maxmemory-policy", "noeviction"]);
-    let b = common::backend(common::settings(server.url(), Vec::new(), Duration::from_secs(5)));
+    let server =
+        RedisServer::start_with_args(&["--maxmemory", "3mb", "--maxmemory-policy", "noeviction"]);
+    let b = common::backend(common::settings(
+        server.url(),
+        Vec::new(),
+        Duration::from_secs(5),
+    ));
     let big = Owner::new(Flavor::SessionStorage, &["client", "big"]).unwrap();
     let limit = Some(OwnerLimit {
         max: 100_000,
@@ -67,7 +72,9 @@ async fn writes_over_maxmemory_are_refused_whole() {
                 let mut n = NewSession::new(s.clone());
                 n.doc = Some(DocUpsert {
                     fresh: session_core::doc::encode(
-                        serde_json::json!({"id": i, "name": "x".repeat(40)}).as_object().unwrap(),
+                        serde_json::json!({"id": i, "name": "x".repeat(40)})
+                            .as_object()
+                            .unwrap(),
                     )
                     .unwrap(),
                     ..DocUpsert::default()
@@ -76,7 +83,8 @@ async fn writes_over_maxmemory_are_refused_whole() {
                 (s, n)
             }
             _ => {
-                let o = Owner::new(Flavor::SessionStorage, &["client", &format!("u{}", i % 50)]).unwrap();
+                let o = Owner::new(Flavor::SessionStorage, &["client", &format!("u{}", i % 50)])
+                    .unwrap();
                 let s = session(&o, &format!("c{i}"));
                 (s.clone(), NewSession::new(s).limit(limit))
             }
@@ -84,19 +92,31 @@ async fn writes_over_maxmemory_are_refused_whole() {
         match b.store.create_with(new).await {
             Ok(_) => acknowledged.push(s.reference()),
             Err(Error::StoreUnavailable(msg)) => {
-                assert!(msg.to_lowercase().contains("maxmemory") || msg.contains("OOM"), "{msg}");
+                assert!(
+                    msg.to_lowercase().contains("maxmemory") || msg.contains("OOM"),
+                    "{msg}"
+                );
                 refused.push(s.reference());
             }
             Err(e) => panic!("unexpected error: {e}"),
         }
     }
-    assert!(refused.len() >= 60, "Redis never filled up after {i} creates");
+    assert!(
+        refused.len() >= 60,
+        "Redis never filled up after {i} creates"
+    );
     // Nothing refused was stored, everything acknowledged is there.
     for r in &refused {
-        assert!(b.store.get(r).await.unwrap().is_none(), "a refused create was stored");
+        assert!(
+            b.store.get(r).await.unwrap().is_none(),
+            "a refused create was stored"
+        );
     }
     for r in &acknowledged {
-        assert!(b.store.get(r).await.unwrap().is_some(), "an acknowledged create is gone");
+        assert!(
+            b.store.get(r).await.unwrap().is_some(),
+            "an acknowledged create is gone"
+        );
     }
     // Refused before it ran: Redis stays close to its limit.
     let used = used_memory(&server);
@@ -114,11 +134,20 @@ async fn writes_over_maxmemory_are_refused_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_never_wait_behind_a_paused_write() {
     let server = RedisServer::start();
-    let b = common::backend(common::settings(server.url(), Vec::new(), Duration::from_secs(5)));
+    let b = common::backend(common::settings(
+        server.url(),
+        Vec::new(),
+        Duration::from_secs(5),
+    ));
     let o = Owner::new(Flavor::Amity, &["net", "pause"]).unwrap();
     let s = session(&o, "s1");
     b.store.create(s.clone(), None).await.unwrap();
-    assert_eq!(server.command(&["CLIENT", "PAUSE", "3000", "WRITE"]).as_deref(), Some("OK"));
+    assert_eq!(
+        server
+            .command(&["CLIENT", "PAUSE", "3000", "WRITE"])
+            .as_deref(),
+        Some("OK")
+    );
     let started = Instant::now();
     // A write issued now waits for the pause ...
     let writer = {
@@ -143,8 +172,14 @@ async fn reads_never_wait_behind_a_paused_write() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(reads > 50, "{reads} reads");
-    assert!(slowest < Duration::from_millis(200), "a read took {slowest:?}");
+    assert!(
+        slowest < Duration::from_millis(200),
+        "a read took {slowest:?}"
+    );
     let waited = writer.await.unwrap();
-    assert!(waited > Duration::from_millis(2000), "the write did not wait: {waited:?}");
+    assert!(
+        waited > Duration::from_millis(2000),
+        "the write did not wait: {waited:?}"
+    );
     assert_eq!(b.store.count_by_owner(&o).await.unwrap(), 2);
 }

@@ -103,7 +103,10 @@ async fn a_dump_holds_hashes_never_tokens() {
     assert!(!holds(&bytes, b"raw-"), "a raw token in the dump");
     assert!(holds(&bytes, h.hash("raw-access-token-1").as_bytes()));
     // The spent refresh hash is kept (its first 8 bytes) for reuse detection.
-    assert!(holds(&bytes, &h.hash("raw-refresh-token-0").as_bytes()[..8]));
+    assert!(holds(
+        &bytes,
+        &h.hash("raw-refresh-token-0").as_bytes()[..8]
+    ));
 }
 
 #[tokio::test]
@@ -180,7 +183,10 @@ async fn expired_sessions_are_pruned_by_the_next_write() {
     assert_eq!(b.store.take_expired(), vec![(Flavor::SessionStorage, 5)]);
     b.store.delete(&long.reference()).await.unwrap();
     b.store
-        .delete(&SessionRef::new(o.clone(), SessionId::parse("next").unwrap()))
+        .delete(&SessionRef::new(
+            o.clone(),
+            SessionId::parse("next").unwrap(),
+        ))
         .await
         .unwrap();
     assert!(keys_of(&b.prefix).await.is_empty());
@@ -211,7 +217,10 @@ async fn a_large_owner_gets_its_indexes_and_keeps_them_exact() {
     }
     let owner_key = format!("{}:2:{{ss:c:large}}", b.prefix);
     // Same lifetime for all: the expiry index alone orders them.
-    assert_eq!(keys_of(&b.prefix).await, vec![owner_key.clone(), format!("{owner_key}:x")]);
+    assert_eq!(
+        keys_of(&b.prefix).await,
+        vec![owner_key.clone(), format!("{owner_key}:x")]
+    );
     assert_eq!(b.store.count_by_owner(&o).await.unwrap(), 150);
     let first = b.store.list_by_owner(&o, None, 1).await.unwrap();
     assert_eq!(first.items[0].id.as_str(), "s0050");
@@ -224,12 +233,20 @@ async fn a_large_owner_gets_its_indexes_and_keeps_them_exact() {
         .unwrap();
     assert_eq!(
         keys_of(&b.prefix).await,
-        vec![owner_key.clone(), format!("{owner_key}:c"), format!("{owner_key}:x")]
+        vec![
+            owner_key.clone(),
+            format!("{owner_key}:c"),
+            format!("{owner_key}:x")
+        ]
     );
     let out = b.store.create(mk(200), limit).await.unwrap();
     assert_eq!(out.evicted[0].as_str(), "s0050");
     let mut c = conn().await;
-    for k in [owner_key.clone(), format!("{owner_key}:c"), format!("{owner_key}:x")] {
+    for k in [
+        owner_key.clone(),
+        format!("{owner_key}:c"),
+        format!("{owner_key}:x"),
+    ] {
         let ttl: i64 = c.pttl(&k).await.unwrap();
         assert!(ttl > 3 * 3_600_000, "{k}: pttl {ttl}");
     }
@@ -291,7 +308,10 @@ async fn a_corrupt_record_is_an_internal_error_not_a_panic() {
         Err(Error::Internal(_))
     ));
     let _: () = c.hset(&key, "sc1", head).await.unwrap();
-    let _: () = c.hset(&key, "dc1", b"\xc1{not msgpack".as_slice()).await.unwrap();
+    let _: () = c
+        .hset(&key, "dc1", b"\xc1{not msgpack".as_slice())
+        .await
+        .unwrap();
     assert!(matches!(b.store.get(&r).await, Err(Error::Internal(_))));
 }
 

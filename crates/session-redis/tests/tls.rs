@@ -41,7 +41,11 @@ async fn tls_with_a_private_ca_and_an_acl_user() {
     let user = ("gateway", "s3cret-pass");
     let server = RedisServer::start_tls(&files, Some(user));
     for client_cert in [false, true] {
-        let mut settings = common::settings(server.tls_url(Some(user)), Vec::new(), Duration::from_secs(5));
+        let mut settings = common::settings(
+            server.tls_url(Some(user)),
+            Vec::new(),
+            Duration::from_secs(5),
+        );
         settings.tls = tls(&files, client_cert);
         let b = common::backend(settings);
         let s = session(&format!("s{client_cert}"));
@@ -49,13 +53,24 @@ async fn tls_with_a_private_ca_and_an_acl_user() {
         assert_eq!(b.store.get(&s.reference()).await.unwrap().unwrap(), s);
     }
     // The wrong password, or a CA that did not sign the server, is refused.
-    let mut wrong = common::settings(server.tls_url(Some(("gateway", "nope"))), Vec::new(), Duration::from_secs(2));
+    let mut wrong = common::settings(
+        server.tls_url(Some(("gateway", "nope"))),
+        Vec::new(),
+        Duration::from_secs(2),
+    );
     wrong.tls = tls(&files, false);
     let e = common::backend(wrong).store.ping().await.unwrap_err();
-    assert!(matches!(e, Error::StoreUnavailable(_) | Error::Internal(_)), "{e:?}");
+    assert!(
+        matches!(e, Error::StoreUnavailable(_) | Error::Internal(_)),
+        "{e:?}"
+    );
     assert!(!e.to_string().contains("nope"), "the password leaked: {e}");
     let other = TlsFiles::generate();
-    let mut untrusted = common::settings(server.tls_url(Some(user)), Vec::new(), Duration::from_secs(2));
+    let mut untrusted = common::settings(
+        server.tls_url(Some(user)),
+        Vec::new(),
+        Duration::from_secs(2),
+    );
     untrusted.tls = tls(&other, false);
     assert!(common::backend(untrusted).store.ping().await.is_err());
 }
@@ -91,7 +106,10 @@ async fn a_cluster_over_tls() {
     }
     // Document listings reach every primary over TLS too.
     for i in 0..10 {
-        b.store.doc_put("tls.docs", &format!("d{i}"), "{}").await.unwrap();
+        b.store
+            .doc_put("tls.docs", &format!("d{i}"), "{}")
+            .await
+            .unwrap();
     }
     assert_eq!(b.store.doc_list("tls.docs").await.unwrap().len(), 10);
 }

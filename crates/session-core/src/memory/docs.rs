@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use super::lock;
+use super::lock::lock;
 
 /// Collections of JSON documents by id.
 #[derive(Debug, Default)]
@@ -11,7 +11,9 @@ pub(crate) struct Docs(Mutex<HashMap<String, BTreeMap<String, String>>>);
 
 impl Docs {
     pub(crate) fn get(&self, collection: &str, id: &str) -> Option<String> {
-        lock(&self.0).get(collection).and_then(|c| c.get(id).cloned())
+        lock(&self.0)
+            .get(collection)
+            .and_then(|c| c.get(id).cloned())
     }
 
     pub(crate) fn put(&self, collection: &str, id: &str, value: &str) {

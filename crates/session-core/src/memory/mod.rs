@@ -9,9 +9,10 @@
 //! session, then answers [`Error::StoreUnavailable`].
 
 mod docs;
+mod lock;
 mod nonces;
-mod owner;
 mod ops;
+mod owner;
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::model::{Owner, Session, SessionRef};
 use crate::store::ExpiryCounter;
 
 use self::docs::Docs;
+use self::lock::lock;
 use self::nonces::Nonces;
 use self::owner::OwnerState;
 
@@ -189,11 +191,6 @@ impl MemoryStore {
             self.max_sessions
         )))
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // No code path panics while holding a lock, but never let poisoning take the store down.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A group member must share its group's owner and name the group as its parent.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
-use super::lock;
+use super::lock::lock;
 
 const SHARDS: usize = 64;
 

@@ -11,8 +11,8 @@ use super::{check_member_of, MemoryStore};
 use crate::clock::from_millis;
 use crate::error::{Error, Result};
 use crate::model::{
-    truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session,
-    SessionId, SessionPatch, SessionRef,
+    truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session, SessionId,
+    SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
 use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
@@ -62,7 +62,9 @@ fn create_in(st: &mut OwnerState, new: NewSession, now: i64) -> Result<Created> 
         }
         let mut skip = retired.clone();
         while live >= max {
-            let Some(oldest) = st.oldest(&skip) else { break };
+            let Some(oldest) = st.oldest(&skip) else {
+                break;
+            };
             skip.push(oldest.clone());
             evicted.push(oldest);
             live -= 1;
@@ -92,21 +94,28 @@ fn create_in(st: &mut OwnerState, new: NewSession, now: i64) -> Result<Created> 
     Ok(out)
 }
 
-/// Inserts the first candidate whose name is free; its index.
-fn insert_named(st: &mut OwnerState, candidates: Vec<Candidate>, now: i64) -> Result<usize> {
+/// Inserts the first candidate whose name is free; its index, `None` when every name is taken.
+fn insert_named(
+    st: &mut OwnerState,
+    candidates: Vec<Candidate>,
+    now: i64,
+) -> Result<Option<usize>> {
+    if let Some(c) = candidates
+        .iter()
+        .find(|c| st.live(&c.member.id, now).is_some())
+    {
+        return Err(conflict(&c.member.id));
+    }
     for (i, c) in candidates.into_iter().enumerate() {
-        if st.live(&c.member.id, now).is_some() {
-            return Err(conflict(&c.member.id));
-        }
         if st.names.contains_key(&c.name) {
             continue;
         }
         let stored = Stored::new(&c.member)?;
         st.names.insert(c.name, c.member.id.clone());
         st.insert(c.member.id, stored);
-        return Ok(i);
+        return Ok(Some(i));
     }
-    Err(Error::Conflict("every candidate name is taken".into()))
+    Ok(None)
 }
 
 /// Decodes the live session `id` of `owner`.
@@ -239,7 +248,11 @@ impl SessionStore for MemoryStore {
                     items.push(s);
                 }
             }
-            let next = if more { items.last().map(Cursor::after) } else { None };
+            let next = if more {
+                items.last().map(Cursor::after)
+            } else {
+                None
+            };
             Ok(Page { items, next })
         })
     }
@@ -266,7 +279,10 @@ impl SessionStore for MemoryStore {
             if st.live(&group.id, now).is_some() {
                 return Err(conflict(&group.id));
             }
-            if let Some(c) = candidates.iter().find(|c| st.live(&c.member.id, now).is_some()) {
+            if let Some(c) = candidates
+                .iter()
+                .find(|c| st.live(&c.member.id, now).is_some())
+            {
                 return Err(conflict(&c.member.id));
             }
             let stored = Stored::new(&group)?;
@@ -276,7 +292,8 @@ impl SessionStore for MemoryStore {
                 .position(|c| !st.names.contains_key(&c.name))
                 .ok_or_else(|| Error::Conflict("every candidate name is taken".into()))?;
             st.insert(group.id.clone(), stored);
-            let picked = insert_named(st, candidates.split_off(free), now)?;
+            let picked = insert_named(st, candidates.split_off(free), now)?
+                .ok_or_else(|| Error::Conflict("every candidate name is taken".into()))?;
             Ok(free + picked)
         })
     }
@@ -285,7 +302,7 @@ impl SessionStore for MemoryStore {
         &self,
         group: &SessionRef,
         mut candidates: Vec<Candidate>,
-        capacity: u32,
+        capacity: Option<u32>,
         screen_role: Option<&str>,
     ) -> Result<Joined> {
         for c in &mut candidates {
@@ -302,10 +319,18 @@ impl SessionStore for MemoryStore {
                 let g = g.decode(&group.owner, &group.id)?;
                 return Ok(Joined::Screen(Box::new(g)));
             }
+            let capacity = capacity.or(head.capacity).unwrap_or(u32::MAX);
+            let g = g.decode(&group.owner, &group.id)?;
             if st.roll(&group.id).len() >= capacity as usize {
                 return Err(Error::CapacityReached);
             }
-            insert_named(st, candidates, now).map(Joined::Member)
+            Ok(match insert_named(st, candidates, now)? {
+                Some(index) => Joined::Member {
+                    index,
+                    group: Box::new(g),
+                },
+                None => Joined::NamesTaken,
+            })
         })
     }
 
@@ -402,10 +427,11 @@ impl SessionStore for MemoryStore {
                     doc: st.doc.clone(),
                 });
             }
-            let reused = st
-                .spent
-                .get(&r.id)
-                .is_some_and(|spent| spent.iter().fold(false, |seen, h| h.ct_eq(presented) | seen));
+            let reused = st.spent.get(&r.id).is_some_and(|spent| {
+                spent
+                    .iter()
+                    .fold(false, |seen, h| h.ct_eq(presented) | seen)
+            });
             if reused {
                 let mut gone = Vec::new();
                 st.remove_tree(&r.id, &mut gone);
@@ -475,7 +501,10 @@ impl SessionStore for MemoryStore {
             let room = count.max(1) - out.len();
             if owners.len() > room {
                 owners.truncate(room);
-                let last = owners.last().map(|o| o.as_str().to_owned()).unwrap_or_default();
+                let last = owners
+                    .last()
+                    .map(|o| o.as_str().to_owned())
+                    .unwrap_or_default();
                 out.extend(owners);
                 return Ok((out, format!("{shard}:{last}")));
             }

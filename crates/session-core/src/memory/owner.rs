@@ -124,7 +124,8 @@ impl OwnerState {
         }
         if s.parent.is_none() {
             // A group's names go with it.
-            self.names.retain(|_, member| self.sessions.contains_key(member));
+            self.names
+                .retain(|_, member| self.sessions.contains_key(member));
         }
     }
 

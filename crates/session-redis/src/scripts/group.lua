@@ -1,7 +1,8 @@
 -- create_group and join: ARGV op ('create' | 'join'), group id, then for 'create' the group's
--- head and body, for 'join' the capacity and the screening role (''); then n candidates, each
--- name, id, head, body. Returns {'ok', index} | {'screen', head, body | false} | {'conflict'} |
--- {'notfound'} | {'full'} | {'taken'}.
+-- head and body, for 'join' the capacity ('' = the group's own) and the screening role ('');
+-- then n candidates, each
+-- name, id, head, body. Returns {'ok', index, group head, group body | false} |
+-- {'screen', head, body | false} | {'conflict'} | {'notfound'} | {'full'} | {'taken'}.
 local op, gid = arg(), arg()
 local grec, gbody, cap, screen
 if op == 'create' then grec, gbody = arg(), arg() else cap, screen = tonumber(arg()), arg() end
@@ -19,17 +20,20 @@ else
   if screen ~= '' and g.role == screen then flush(st); return { 'screen', st.recs[gid], st.bodies[gid] or false } end
   local members = 0
   for _ in pairs(st.children[gid] or {}) do members = members + 1 end
-  if members >= cap then flush(st); return { 'full' } end
+  local limit = cap or g.capacity
+  if limit and members >= limit then flush(st); return { 'full' } end
+end
+for _, c in ipairs(cands) do
+  if st.heads[c.id] then flush(st); return { 'conflict' } end
 end
 for i, c in ipairs(cands) do
-  if st.heads[c.id] then flush(st); return { 'conflict' } end
   if not st.names[c.name] then
     if op == 'create' then insert(st, gid, grec, gbody) end
     insert(st, c.id, c.rec, c.body)
     st.names[c.name] = c.id
     set(st, 'p' .. c.name, c.id)
     flush(st)
-    return { 'ok', i - 1 }
+    return { 'ok', i - 1, st.recs[gid], st.bodies[gid] or false }
   end
 end
 flush(st)

@@ -44,8 +44,9 @@ local function head(rec)
     local n = string.byte(rec, at); h.role = string.sub(rec, at + 1, at + n); at = at + 1 + n
   end
   if bit.band(flags, 8) ~= 0 then
-    local n = string.byte(rec, at); h.parent = string.sub(rec, at + 1, at + n)
+    local n = string.byte(rec, at); h.parent = string.sub(rec, at + 1, at + n); at = at + 1 + n
   end
+  if bit.band(flags, 16) ~= 0 then h.capacity = struct.unpack('>I4', rec, at) end
   return h
 end
 
@@ -72,6 +73,7 @@ local function pack_head(h)
   if h.refresh then flags = flags + 2; tail = tail .. h.refresh end
   if h.role then flags = flags + 4; tail = tail .. string.char(#h.role) .. h.role end
   if h.parent then flags = flags + 8; tail = tail .. string.char(#h.parent) .. h.parent end
+  if h.capacity then flags = flags + 16; tail = tail .. struct.pack('>I4', h.capacity) end
   return string.char(flags) .. struct.pack('>I6I6I6', h.created, h.updated, h.expires) .. tail
 end
 
