@@ -204,11 +204,16 @@ async fn admin_session_handles_that_do_not_parse_are_404() {
         .unwrap();
         assert_eq!(r.status(), 404, "{h}");
     }
-    let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?tenant=x")
+    let r = bearer(&app, reqwest::Method::GET, "/admin/v1/sessions?flavor=nope")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 422, "subject is required");
+    assert_eq!(r.status(), 422, "an unknown flavor");
+    let r = bearer(&app, reqwest::Method::DELETE, "/admin/v1/sessions?tenant=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "revoking needs a subject");
     let r = bearer(
         &app,
         reqwest::Method::GET,
@@ -424,7 +429,8 @@ async fn metrics_count_expired_sessions_by_flavor() {
     assert!(r.status().is_success(), "{}", r.status());
     assert!(!metrics_text(&app).await.contains("sessions_expired_total{"));
 
-    // Past the default ttl (30 days): the next look at each session drops it.
+    // Past the default ttl (30 days): reads see them gone, and the next write to their owner
+    // drops them, each counted once.
     clock.advance(chrono::Duration::days(31));
     for id in &ids {
         for _ in 0..2 {
@@ -439,6 +445,7 @@ async fn metrics_count_expired_sessions_by_flavor() {
             assert_eq!(r.status(), 404, "{id}");
         }
     }
+    create_storage_session(&app).await;
     let metrics = metrics_text(&app).await;
     assert!(
         metrics.contains(r#"session_gateway_sessions_expired_total{flavor="session-storage"} 2"#),

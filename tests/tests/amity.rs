@@ -176,9 +176,10 @@ fn jwt_parts(token: &str) -> (Value, Value) {
 
 /// The `kid` the gateway gives tokens of the network with `api_key`.
 fn kid_of(api_key: &str) -> String {
+    // The keyed hash of the API key (the store's 16-byte form, as hex).
     let mut mac = Hmac::<Sha256>::new_from_slice(TOKEN_SECRET.as_bytes()).unwrap();
     mac.update(api_key.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
 fn sign(header: &Header, claims: &Value, secret: &str) -> String {

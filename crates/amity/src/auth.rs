@@ -7,10 +7,10 @@ use flavor_kit::headers;
 use session_core::{Session, SessionId, SessionRef};
 
 use crate::errors::AuthError;
-use crate::issue;
 use crate::network::Network;
 use crate::state::State;
 use crate::tokens::{self, Claims};
+use crate::{issue, users};
 
 /// The client API key header.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -59,10 +59,12 @@ pub async fn network_from_server_key(
         .ok_or(AuthError::InvalidServerKey)
 }
 
-/// Checks the request's access token: signature and algorithm under its network's key, `exp`
-/// against the gateway clock, then one store read and a constant-time comparison with the
-/// session's token hash, so a revoked token is refused at once.
-pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
+/// A request's access token, verified without the store: signature and algorithm under its
+/// network's key, and `exp` against the gateway clock.
+pub async fn verified(
+    state: &State,
+    req: &HttpRequest,
+) -> Result<(Arc<Network>, Claims), AuthError> {
     let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
     let kid = tokens::key_id(token).map_err(|_| AuthError::InvalidToken)?;
     let network = state
@@ -77,21 +79,25 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authentica
     if state.core.clock.now().timestamp() >= claims.exp {
         return Err(AuthError::Expired);
     }
-    let owner =
-        issue::owner(&network, &claims.user.user_id).map_err(|_| AuthError::InvalidToken)?;
+    Ok((network, claims))
+}
+
+/// Where the session a verified token names is stored.
+pub fn session_of(network: &Network, claims: &Claims) -> Result<SessionRef, AuthError> {
+    let owner = users::owner(network, &claims.user.user_id).map_err(|_| AuthError::InvalidToken)?;
     let id = SessionId::parse(&claims.sid).map_err(|_| AuthError::InvalidToken)?;
-    let session = state
-        .core
-        .store
-        .get(&SessionRef::new(owner, id))
-        .await?
-        .ok_or(AuthError::Revoked)?;
-    let presented = state.core.hasher.hash(token);
-    if !session
-        .token_hash
-        .as_ref()
-        .is_some_and(|h| h.ct_eq(&presented))
-    {
+    Ok(SessionRef::new(owner, id))
+}
+
+/// Checks the request's access token ([`verified`]), then reads its session (one store read)
+/// and compares, in constant time, the hash of the token's `jti` with the session's: a revoked
+/// or replaced token is refused at once.
+pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
+    let (network, claims) = verified(state, req).await?;
+    let r = session_of(&network, &claims)?;
+    let session = state.core.store.get(&r).await?.ok_or(AuthError::Revoked)?;
+    let presented = issue::access_hash(&state.core, &claims.jti);
+    if !session.token_hash.is_some_and(|h| h.ct_eq(&presented)) {
         return Err(AuthError::Revoked);
     }
     Ok(Authenticated {

@@ -1,10 +1,17 @@
 //! Issuing sessions: a new session with its access (and refresh) token, refresh rotation, and
-//! secure-mode auth tokens.
+//! secure-mode auth tokens. Each is one store step.
+//!
+//! The store keeps the keyed hash of an access token's `jti` (random, 128 bits), not of the
+//! whole JWT: the signature proves the rest, the hash proves the token is the session's current
+//! one. So a rotation can install the next token's hash before that token is signed with what
+//! the rotation hands back (the session's device information).
 
 use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
 use session_core::token::generate_hex_token;
 use session_core::{
-    CoreDeps, Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionRef, MAX_PAGE_SIZE,
+    CoreDeps, Flavor, LimitPolicy, NewSession, OwnerLimit, Rotation, Session, SessionId,
+    SessionRef, TokenHash,
 };
 
 use crate::dto::{ApiVersion, SessionResponse};
@@ -13,12 +20,14 @@ use crate::roles::RoleView;
 use crate::settings::MAX_TTL_SECONDS;
 use crate::times::iso;
 use crate::tokens::{self, Claims, RefreshToken, UserClaims};
-use crate::users::{User, UserView};
+use crate::users::{self, User, UserChanges, UserView};
 
-/// Owner-part suffix that keeps a user's auth tokens apart from their sessions.
-const AUTH_TOKEN_PART: &str = "auth-token";
 /// Most live auth tokens per user; the oldest goes first.
 const MAX_AUTH_TOKENS_PER_USER: u32 = 10;
+/// Session attribute: the API version the session was created through.
+const VERSION: &str = "v";
+/// Session attribute: the device information the client registered.
+const DEVICE_INFO: &str = "di";
 
 /// Tokens just issued.
 #[derive(Debug, Clone)]
@@ -33,11 +42,6 @@ pub struct Issued {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The partition of a user's sessions.
-pub fn owner(network: &Network, user_id: &str) -> session_core::Result<Owner> {
-    Owner::new(Flavor::Amity, &[&network.id, user_id])
-}
-
 /// `now` without its fraction of a second, so that `expiresAt` equals the JWT's `exp`.
 pub fn whole_seconds(now: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
@@ -48,53 +52,84 @@ fn seconds(n: u64) -> Duration {
     Duration::seconds(i64::try_from(n.min(MAX_TTL_SECONDS)).unwrap_or_default())
 }
 
+/// The stored proof of an access token: the keyed hash of its `jti`.
+pub fn access_hash(core: &CoreDeps, jti: &str) -> TokenHash {
+    core.hasher.hash(jti)
+}
+
+/// Signs an access token for `user_id` on session `sid` with the token id `jti`.
 fn sign_access(
     network: &Network,
-    user: &User,
+    user_id: &str,
     sid: &str,
-    device_info: serde_json::Value,
+    jti: String,
+    device_info: Value,
     now: DateTime<Utc>,
 ) -> session_core::Result<(String, DateTime<Utc>)> {
     let expires_at = now + seconds(network.settings.token_ttl_seconds);
     let claims = Claims {
         user: UserClaims {
-            user_id: user.user_id.clone(),
-            public_user_id: user.user_id.clone(),
+            user_id: user_id.to_owned(),
+            public_user_id: user_id.to_owned(),
             network_id: network.id.clone(),
             device_info,
         },
-        sub: user.id.clone(),
+        sub: users::internal_id(network, user_id),
         sid: sid.to_owned(),
-        jti: tokens::new_jti()?,
+        jti,
         iat: now.timestamp(),
         exp: expires_at.timestamp(),
     };
     Ok((tokens::sign(network, &claims)?, expires_at))
 }
 
-/// Creates a session for `user` on `device_id`, revoking the user's oldest sessions beyond
-/// `max_sessions_per_user`.
-pub async fn create(
+/// What a session request brings.
+#[derive(Debug, Clone)]
+pub struct Registration<'a> {
+    /// The client's user id.
+    pub user_id: &'a str,
+    /// The user fields the request sends.
+    pub changes: &'a UserChanges,
+    /// The device the session is for.
+    pub device_id: &'a str,
+    /// Its description, as registered.
+    pub device_info: Value,
+    /// The API version called.
+    pub version: ApiVersion,
+    /// The secure-mode auth token, when the network asks for one.
+    pub auth_token: Option<&'a str>,
+}
+
+/// Creates a session in one store step: the secure-mode auth token's check, the user's
+/// document (created on first sight, updated with the fields sent, refused when banned), the
+/// session itself, the user's oldest sessions beyond `max_sessions_per_user` and, with
+/// `one_session_per_device`, the user's other sessions on the device.
+pub async fn register(
     core: &CoreDeps,
     network: &Network,
-    user: &User,
-    device_id: &str,
-    device_info: serde_json::Value,
-    version: ApiVersion,
-) -> session_core::Result<Issued> {
+    r: Registration<'_>,
+) -> session_core::Result<(User, Issued)> {
     let now = whole_seconds(core.clock.now());
     let sid = tokens::new_session_id()?;
-    let (access_token, expires_at) =
-        sign_access(network, user, sid.as_str(), device_info.clone(), now)?;
-    let refresh = match version {
+    let jti = tokens::new_jti()?;
+    let token_hash = access_hash(core, &jti);
+    let (access_token, expires_at) = sign_access(
+        network,
+        r.user_id,
+        sid.as_str(),
+        jti,
+        r.device_info.clone(),
+        now,
+    )?;
+    let refresh = match r.version {
         ApiVersion::V5 => None,
-        ApiVersion::V3 | ApiVersion::V4 => Some(RefreshToken::issue(&user.user_id, &sid)?.encode()),
+        ApiVersion::V3 | ApiVersion::V4 => Some(RefreshToken::issue(r.user_id, &sid)?.encode()),
     };
     let lifetime = match refresh {
         Some(_) => network.settings.refresh_ttl_seconds(),
         None => network.settings.token_ttl_seconds,
     };
-    let reference = SessionRef::new(owner(network, &user.user_id)?, sid);
+    let reference = SessionRef::new(users::owner(network, r.user_id)?, sid);
     // Created at the precise time (it orders the user's sessions), expiring on a whole second.
     let mut session = Session::new(
         reference,
@@ -104,95 +139,100 @@ pub async fn create(
         seconds(lifetime),
     );
     session.expires_at = now + seconds(lifetime);
-    session.subject = Some(user.user_id.clone());
-    session.device = Some(device_id.to_owned());
-    session.token_hash = Some(core.hasher.hash(&access_token));
-    session.refresh_hash = refresh.as_deref().map(|r| core.hasher.hash(r));
-    session.attrs.insert("deviceInfo".into(), device_info);
-    session
-        .attrs
-        .insert("userInternalId".into(), user.id.clone().into());
-    session
-        .attrs
-        .insert("version".into(), version.as_str().into());
-    let limit = OwnerLimit {
+    session.subject = Some(r.user_id.to_owned());
+    session.device = Some(r.device_id.to_owned());
+    session.token_hash = Some(token_hash);
+    session.refresh_hash = refresh.as_deref().map(|t| core.hasher.hash(t));
+    if r.version != ApiVersion::V3 {
+        session
+            .attrs
+            .insert(VERSION.into(), r.version.as_str().into());
+    }
+    if !is_empty(&r.device_info) {
+        session.attrs.insert(DEVICE_INFO.into(), r.device_info);
+    }
+    let mut new = NewSession::new(session).limit(Some(OwnerLimit {
         max: network.settings.max_sessions_per_user,
         policy: LimitPolicy::EvictOldest,
-    };
-    let created = session.reference();
-    let created_at = session.created_at;
-    core.store.create(session, Some(limit)).await?;
-    if network.settings.one_session_per_device {
-        retire_device_sessions(core, &created, created_at, device_id).await?;
-    }
-    Ok(Issued {
-        access_token,
-        refresh_token: refresh,
-        issued_at: now,
-        expires_at,
-    })
+    }));
+    new.retire_device = network.settings.one_session_per_device;
+    new.doc = Some(users::upsert_plan(
+        network,
+        r.user_id,
+        r.changes,
+        core.clock.now(),
+    )?);
+    new.credential = r.auth_token.map(|t| auth_token_hash(core, t));
+    let created = core.store.create_with(new).await?;
+    let doc = created
+        .doc
+        .ok_or_else(|| session_core::Error::Internal("the user was not returned".into()))?;
+    let user = users::from_doc(&doc, r.user_id)?;
+    Ok((
+        user,
+        Issued {
+            access_token,
+            refresh_token: refresh,
+            issued_at: now,
+            expires_at,
+        },
+    ))
 }
 
-/// Deletes the user's other sessions on `device_id` created no later than the new one at
-/// `created` (so a renewal retires the token it replaces, even within the same millisecond).
-async fn retire_device_sessions(
-    core: &CoreDeps,
-    created: &SessionRef,
-    created_at: DateTime<Utc>,
-    device_id: &str,
-) -> session_core::Result<()> {
-    let mut after = None;
-    loop {
-        let page = core
-            .store
-            .list_by_owner(&created.owner, after.as_ref(), MAX_PAGE_SIZE)
-            .await?;
-        for s in &page.items {
-            let older = s.created_at <= created_at && s.id != created.id;
-            if older && s.device.as_deref() == Some(device_id) {
-                core.store.delete(&s.reference()).await?;
-            }
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(()),
-        }
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        _ => false,
     }
 }
 
-/// Spends `presented` (the refresh token of `session`) for a new access and refresh pair.
-/// Exactly one of concurrent spends wins; a spent token presented again revokes the session
+/// Spends `presented` (the refresh token of session `sid` of `user_id`) for a new access and
+/// refresh pair, in one store step that also hands back the user. Exactly one of concurrent
+/// spends wins; a spent token presented again revokes the session
 /// ([`session_core::Error::Replay`]).
 pub async fn rotate(
     core: &CoreDeps,
     network: &Network,
-    user: &User,
-    session: &Session,
+    user_id: &str,
+    sid: &SessionId,
     presented: &str,
-) -> session_core::Result<Issued> {
+) -> session_core::Result<(User, Issued)> {
     let now = whole_seconds(core.clock.now());
-    let device_info = session
-        .attrs
-        .get("deviceInfo")
-        .cloned()
-        .unwrap_or_else(|| serde_json::json!({}));
-    let (access_token, expires_at) =
-        sign_access(network, user, session.id.as_str(), device_info, now)?;
-    let refresh = RefreshToken::issue(&user.user_id, &session.id)?.encode();
+    let jti = tokens::new_jti()?;
+    let refresh = RefreshToken::issue(user_id, sid)?.encode();
     let rotation = Rotation {
-        token_hash: core.hasher.hash(&access_token),
+        token_hash: access_hash(core, &jti),
         refresh_hash: core.hasher.hash(&refresh),
         expires_at: now + seconds(network.settings.refresh_ttl_seconds()),
     };
-    core.store
-        .rotate_refresh(&session.reference(), &core.hasher.hash(presented), rotation)
+    let reference = SessionRef::new(users::owner(network, user_id)?, sid.clone());
+    let rotated = core
+        .store
+        .rotate_refresh(&reference, &core.hasher.hash(presented), rotation)
         .await?;
-    Ok(Issued {
-        access_token,
-        refresh_token: Some(refresh),
-        issued_at: now,
-        expires_at,
-    })
+    let doc = rotated.doc.ok_or(session_core::Error::NotFound)?;
+    let user = users::from_doc(&doc, user_id)?;
+    if user.is_global_ban {
+        return Err(session_core::Error::Forbidden);
+    }
+    let device_info = rotated
+        .session
+        .attrs
+        .get(DEVICE_INFO)
+        .cloned()
+        .unwrap_or_else(|| serde_json::json!({}));
+    let (access_token, expires_at) =
+        sign_access(network, user_id, sid.as_str(), jti, device_info, now)?;
+    Ok((
+        user,
+        Issued {
+            access_token,
+            refresh_token: Some(refresh),
+            issued_at: now,
+            expires_at,
+        },
+    ))
 }
 
 /// The response body for `issued`.
@@ -216,53 +256,26 @@ pub fn response(
     }
 }
 
-fn auth_token_ref(
-    core: &CoreDeps,
-    network: &Network,
-    user_id: &str,
-    token: &str,
-) -> session_core::Result<SessionRef> {
-    Ok(SessionRef::new(
-        Owner::new(Flavor::Amity, &[&network.id, user_id, AUTH_TOKEN_PART])?,
-        tokens::auth_token_session_id(&core.hasher, token)?,
-    ))
+/// The stored proof of a secure-mode auth token.
+fn auth_token_hash(core: &CoreDeps, token: &str) -> TokenHash {
+    core.hasher.hash_parts(&["amity.auth-token.v1", token])
 }
 
 /// Issues a secure-mode auth token for `user_id` (40 hex characters), valid for
-/// `auth_token_ttl_seconds`.
+/// `auth_token_ttl_seconds` (one store step; a user holds at most 10, the oldest go first).
 pub async fn auth_token(
     core: &CoreDeps,
     network: &Network,
     user_id: &str,
 ) -> session_core::Result<String> {
     let token = generate_hex_token()?;
-    let reference = auth_token_ref(core, network, user_id, &token)?;
-    let ttl = seconds(network.settings.auth_token_ttl_seconds);
-    let mut record = Session::new(reference, Flavor::Amity, &network.id, core.clock.now(), ttl);
-    record.subject = Some(user_id.to_owned());
-    record.role = Some(AUTH_TOKEN_PART.to_owned());
-    record.token_hash = Some(core.hasher.hash(&token));
-    let limit = OwnerLimit {
-        max: MAX_AUTH_TOKENS_PER_USER,
-        policy: LimitPolicy::EvictOldest,
-    };
-    core.store.create(record, Some(limit)).await?;
+    core.store
+        .issue_credential(
+            &users::owner(network, user_id)?,
+            &auth_token_hash(core, &token),
+            seconds(network.settings.auth_token_ttl_seconds),
+            MAX_AUTH_TOKENS_PER_USER,
+        )
+        .await?;
     Ok(token)
-}
-
-/// Whether `token` is a live auth token of `user_id` (one store read).
-pub async fn check_auth_token(
-    core: &CoreDeps,
-    network: &Network,
-    user_id: &str,
-    token: &str,
-) -> session_core::Result<bool> {
-    let reference = auth_token_ref(core, network, user_id, token)?;
-    let presented = core.hasher.hash(token);
-    Ok(core
-        .store
-        .get(&reference)
-        .await?
-        .and_then(|s| s.token_hash)
-        .is_some_and(|h| h.ct_eq(&presented)))
 }

@@ -52,11 +52,7 @@ impl Network {
             .unwrap_or_else(|| default_network_id(&settings.api_key));
         let secret = match &settings.jwt_secret {
             Some(s) => s.as_bytes().to_vec(),
-            None => hasher
-                .hash_parts(&[JWT_KEY_LABEL, &settings.api_key])
-                .as_str()
-                .as_bytes()
-                .to_vec(),
+            None => hex::encode(hasher.derive(&[JWT_KEY_LABEL, &settings.api_key])).into_bytes(),
         };
         Self {
             encoding: EncodingKey::from_secret(&secret),
@@ -93,7 +89,7 @@ impl Network {
 
 /// The store document id of the network with `api_key`: its keyed hash.
 pub fn doc_id(hasher: &TokenHasher, api_key: &str) -> String {
-    hasher.hash(api_key).as_str().to_owned()
+    hasher.hash(api_key).to_hex()
 }
 
 /// The default network id: 24 hex characters of a digest of the API key (stable across
@@ -203,10 +199,7 @@ impl Networks {
 }
 
 fn server_key_index(hasher: &TokenHasher, server_key: &str) -> String {
-    hasher
-        .hash_parts(&[SERVER_KEY_LABEL, server_key])
-        .as_str()
-        .to_owned()
+    hasher.hash_parts(&[SERVER_KEY_LABEL, server_key]).to_hex()
 }
 
 #[cfg(test)]

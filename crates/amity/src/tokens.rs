@@ -7,7 +7,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 use session_core::token::{generate_b64_token, random_hex};
-use session_core::{SessionId, TokenHasher};
+use session_core::SessionId;
 
 use crate::errors::InvalidToken;
 use crate::network::Network;
@@ -141,13 +141,6 @@ impl RefreshToken {
     }
 }
 
-/// The session id of a secure-mode auth token: derived from its keyed hash, so the token alone
-/// locates its record.
-pub fn auth_token_session_id(hasher: &TokenHasher, token: &str) -> session_core::Result<SessionId> {
-    let hash = hasher.hash_parts(&["amity.auth-token.v1", token]);
-    SessionId::parse(hash.as_str().get(..32).unwrap_or(hash.as_str()))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -160,7 +153,7 @@ mod tests {
                 api_key: api_key.into(),
                 ..Default::default()
             },
-            &TokenHasher::new("k"),
+            &session_core::TokenHasher::new("k"),
         )
     }
 
@@ -223,18 +216,5 @@ mod tests {
             RefreshToken::issue("a", &sid).unwrap(),
             RefreshToken::issue("a", &sid).unwrap()
         );
-    }
-
-    #[test]
-    fn auth_token_ids_are_keyed_and_stable() {
-        let h = TokenHasher::new("k");
-        let a = auth_token_session_id(&h, "t").unwrap();
-        assert_eq!(a, auth_token_session_id(&h, "t").unwrap());
-        assert_ne!(a, auth_token_session_id(&h, "u").unwrap());
-        assert_ne!(
-            a,
-            auth_token_session_id(&TokenHasher::new("j"), "t").unwrap()
-        );
-        assert_eq!(a.as_str().len(), 32);
     }
 }

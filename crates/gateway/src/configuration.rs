@@ -103,6 +103,35 @@ pub struct StoreSettings {
     pub token_secret: String,
     /// Upper bound on every store call.
     pub timeout_ms: u64,
+    /// PEM file of the CA that signed the Redis server's certificate (`rediss://`); the system
+    /// roots when unset.
+    #[serde(default)]
+    pub tls_ca_file: Option<String>,
+    /// PEM file of a client certificate for Redis (mutual TLS), with `tls_key_file`.
+    #[serde(default)]
+    pub tls_cert_file: Option<String>,
+    /// PEM file of the client certificate's key.
+    #[serde(default)]
+    pub tls_key_file: Option<String>,
+    /// The embedded memory store.
+    #[serde(default)]
+    pub memory: MemorySettings,
+}
+
+/// `[store.memory]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemorySettings {
+    /// Most sessions held; a create beyond it answers 503 (after expired ones are dropped).
+    pub max_sessions: usize,
+}
+
+impl Default for MemorySettings {
+    fn default() -> Self {
+        Self {
+            max_sessions: session_core::memory::DEFAULT_MAX_SESSIONS,
+        }
+    }
 }
 
 /// `[flavors]`.
@@ -261,6 +290,9 @@ impl Settings {
             }
         }
         let st = &self.store;
+        if st.memory.max_sessions == 0 {
+            return Err(invalid("store.memory.max_sessions", "must be at least 1"));
+        }
         if !(1..=60_000).contains(&st.timeout_ms) {
             return Err(invalid("store.timeout_ms", "must be between 1 and 60000"));
         }
@@ -279,28 +311,22 @@ impl Settings {
         if st.backend == Backend::Redis {
             let urls = std::iter::once(&st.url).chain(st.cluster_urls.iter());
             for url in urls {
-                if url.starts_with("rediss://") {
+                if !url.starts_with("redis://") && !url.starts_with("rediss://") {
                     return Err(invalid(
                         "store.url",
-                        "TLS to Redis (rediss://) is not supported yet: use redis:// on a \
-                         private network or a TLS-terminating proxy",
-                    ));
-                }
-                if !url.starts_with("redis://") {
-                    return Err(invalid(
-                        "store.url",
-                        format!("`{url}` is not a redis:// URL"),
+                        "is not a redis:// or rediss:// URL".to_owned(),
                     ));
                 }
             }
         }
         if st.backend == Backend::Redis {
             // Parses every URL without connecting.
-            session_redis::RedisStore::new(
-                st.redis_settings(),
-                std::sync::Arc::new(session_core::SystemClock),
-            )
-            .map_err(|e| invalid("store.url", e.to_string()))?;
+            let redis = st.redis_settings().map_err(|e| match e {
+                session_core::Error::Invalid { field, reason } => invalid(&field, reason),
+                other => invalid("store", other.to_string()),
+            })?;
+            session_redis::RedisStore::new(redis, std::sync::Arc::new(session_core::SystemClock))
+                .map_err(|e| invalid("store.url", e.to_string()))?;
         }
         if st.token_secret.is_empty() {
             return Err(invalid("store.token_secret", "must not be empty"));
@@ -453,9 +479,10 @@ mod tests {
                 "store.url",
             ),
             (
-                "[store]\nbackend = \"redis\"\nurl = \"rediss://x:6380\"",
-                "store.url",
+                "[store]\nbackend = \"redis\"\nurl = \"rediss://x:6380\"\ntls_ca_file = \"/nope.pem\"",
+                "store.tls_ca_file",
             ),
+            ("[store.memory]\nmax_sessions = 0", "store.memory.max_sessions"),
             (
                 "[store]\nbackend = \"redis\"\nurl = \"redis://host:notaport\"",
                 "store.url",

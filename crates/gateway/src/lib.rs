@@ -10,6 +10,5 @@ pub mod metrics;
 pub mod openapi;
 pub mod startup;
 pub mod store;
-pub mod subject_index;
 pub mod telemetry;
 pub mod tls;

@@ -17,7 +17,6 @@ use crate::health::{self, Readiness};
 use crate::metered_store::MeteredStore;
 use crate::metrics::{self, Metrics};
 use crate::store::StoreFactory;
-use crate::subject_index::IndexedStore;
 use crate::telemetry::SafeRootSpan;
 
 /// Why the gateway could not start or stopped with an error.
@@ -86,7 +85,7 @@ impl Application {
                 tracing::warn!("{warning}");
             }
         }
-        let stores = StoreFactory::new(&settings.store, clock.clone());
+        let stores = StoreFactory::new(&settings.store, clock.clone())?;
         let first_store = stores.for_worker()?;
         let document = crate::openapi::document(&settings.flavors.enabled);
         let openapi =
@@ -111,12 +110,7 @@ impl Application {
                 .stores
                 .for_worker()
                 .unwrap_or_else(|_| first_store.clone());
-            let indexed: SharedStore = Arc::new(IndexedStore::new(
-                raw,
-                shared.clock.clone(),
-                shared.hasher.clone(),
-            ));
-            let store: SharedStore = Arc::new(MeteredStore::new(indexed, shared.metrics.clone()));
+            let store: SharedStore = Arc::new(MeteredStore::new(raw, shared.metrics.clone()));
             let admin = shared.settings.admin.token.clone().map(|token| AdminState {
                 token,
                 store: store.clone(),

@@ -5,17 +5,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session_core::{MemoryStore, SharedClock, SharedStore};
-use session_redis::{RedisSettings, RedisStore};
+use session_redis::{RedisSettings, RedisStore, RedisTls};
 
 impl StoreSettings {
-    /// The Redis part of the settings.
-    pub fn redis_settings(&self) -> RedisSettings {
-        RedisSettings {
+    /// The Redis part of the settings (reads the TLS files it names).
+    pub fn redis_settings(&self) -> Result<RedisSettings, session_core::Error> {
+        Ok(RedisSettings {
             url: self.url.clone(),
             cluster_urls: self.cluster_urls.clone(),
             key_prefix: self.key_prefix.clone(),
             timeout: Duration::from_millis(self.timeout_ms),
-        }
+            tls: RedisTls::from_files(
+                self.tls_ca_file.as_deref(),
+                self.tls_cert_file.as_deref(),
+                self.tls_key_file.as_deref(),
+            )?,
+        })
     }
 }
 
@@ -27,8 +32,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// Hands each worker its store.
 #[derive(Clone)]
 pub enum StoreFactory {
-    /// One store shared by every worker.
-    Shared(SharedStore),
+    /// One memory store shared by every worker.
+    Memory(Arc<MemoryStore>),
     /// A new lazily connecting Redis store per worker.
     Redis(RedisSettings, SharedClock),
 }
@@ -36,24 +41,35 @@ pub enum StoreFactory {
 impl StoreFactory {
     /// The factory for `settings`. Call from within the runtime (the memory store's sweeper is a
     /// task).
-    pub fn new(settings: &StoreSettings, clock: SharedClock) -> Self {
-        match settings.backend {
+    pub fn new(settings: &StoreSettings, clock: SharedClock) -> Result<Self, session_core::Error> {
+        Ok(match settings.backend {
             Backend::Memory => {
-                let store = Arc::new(MemoryStore::new(clock));
+                let store = Arc::new(MemoryStore::with_capacity(
+                    clock,
+                    settings.memory.max_sessions,
+                ));
                 store.spawn_sweeper(SWEEP_EVERY);
-                Self::Shared(store)
+                Self::Memory(store)
             }
-            Backend::Redis => Self::Redis(settings.redis_settings(), clock),
-        }
+            Backend::Redis => Self::Redis(settings.redis_settings()?, clock),
+        })
     }
 
     /// The store one worker uses.
     pub fn for_worker(&self) -> Result<SharedStore, session_core::Error> {
         match self {
-            Self::Shared(store) => Ok(store.clone()),
+            Self::Memory(store) => Ok(store.clone()),
             Self::Redis(settings, clock) => {
                 Ok(Arc::new(RedisStore::new(settings.clone(), clock.clone())?))
             }
+        }
+    }
+
+    /// The memory store, when that is the backend (for its size metrics).
+    pub fn memory(&self) -> Option<&Arc<MemoryStore>> {
+        match self {
+            Self::Memory(store) => Some(store),
+            Self::Redis(..) => None,
         }
     }
 }

@@ -13,29 +13,51 @@ use crate::state::State;
 use crate::tokens::{self, Bearer};
 use crate::users::User;
 
-/// A request's token, where it points, and its live session (now touched: the sliding lifetime
-/// starts again). One store call.
+/// A request's token, where it points, and its live session with its sliding lifetime started
+/// again. One store read; the expiry is written only when it would move by at least the
+/// granularity ([`slide`]).
 pub async fn authenticate(
     req: &HttpRequest,
     state: &State,
 ) -> Result<(String, Bearer, Session), RequestError> {
     let token = tokens::from_request(req)?;
     let bearer = tokens::bearer(&state.core.hasher, &token)?;
-    let session = state
+    let mut session = state
         .core
         .store
-        .touch(&bearer.reference, state.ttl, None)
+        .get(&bearer.reference)
         .await?
         .ok_or(RequestError::NoSession)?;
-    let matches = session
-        .token_hash
-        .as_ref()
-        .is_some_and(|h| h.ct_eq(&bearer.hash));
+    let matches = session.token_hash.is_some_and(|h| h.ct_eq(&bearer.hash));
     if session.flavor != Flavor::Quickblox || !matches {
         return Err(RequestError::NoSession);
     }
+    slide(state, &mut session).await?;
     Ok((token, bearer, session))
 }
+
+/// Starts the session's sliding lifetime again: `expires_at` becomes now + ttl. The store is
+/// written only when that moves the expiry by at least [`SLIDE_GRANULARITY`] (or 1 % of the
+/// lifetime, when that is less), so a check is one read most of the time, and a session's
+/// expiry is written at most once per granularity.
+pub async fn slide(state: &State, session: &mut Session) -> Result<(), RequestError> {
+    let now = state.core.clock.now();
+    let until = now + state.ttl;
+    let granularity = SLIDE_GRANULARITY.min(state.ttl / 100);
+    if until - session.expires_at < granularity {
+        return Ok(());
+    }
+    *session = state
+        .core
+        .store
+        .touch(&session.reference(), state.ttl, None)
+        .await?
+        .ok_or(RequestError::NoSession)?;
+    Ok(())
+}
+
+/// How far the sliding expiry may lag behind now + ttl before a check writes it.
+pub const SLIDE_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Checks `credentials` against application `app`'s users off the async workers. A miss costs
 /// the same argon2 check as a wrong password.

@@ -15,10 +15,6 @@ pub const EXPIRATION_HEADER: &str = "QB-Token-ExpirationDate";
 pub mod attr {
     /// The session's integer id.
     pub const ID: &str = "qb_id";
-    /// The application id.
-    pub const APPLICATION_ID: &str = "application_id";
-    /// The logged-in user's id, 0 for an application session.
-    pub const USER_ID: &str = "user_id";
     /// The nonce of the creating request.
     pub const NONCE: &str = "nonce";
     /// The timestamp of the creating request.
@@ -26,17 +22,30 @@ pub mod attr {
 }
 
 /// The attributes of a new session.
-pub fn new_attrs(id: u64, application_id: u64, user_id: u64, nonce: i64, ts: i64) -> Attrs {
+pub fn new_attrs(id: u64, nonce: i64, ts: i64) -> Attrs {
     let mut attrs = Attrs::new();
     attrs.insert(attr::ID.into(), id.into());
-    attrs.insert(attr::APPLICATION_ID.into(), application_id.into());
-    attrs.insert(attr::USER_ID.into(), user_id.into());
     attrs.insert(attr::NONCE.into(), nonce.into());
     attrs.insert(attr::TS.into(), ts.into());
     attrs
 }
 
 /// An integer attribute (0 when absent).
+/// The session's application: its tenant.
+pub fn application_id(session: &Session) -> i64 {
+    session.tenant.parse().unwrap_or(0)
+}
+
+/// The session's user: its subject, 0 for an application session.
+pub fn user_id(session: &Session) -> i64 {
+    session
+        .subject
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// An integer attribute, 0 when missing.
 pub fn int_attr(session: &Session, key: &str) -> i64 {
     session.attrs.get(key).and_then(Value::as_i64).unwrap_or(0)
 }
@@ -100,8 +109,8 @@ impl SessionEnvelope {
             session: SessionView {
                 store_id: session.id.to_string(),
                 id: int_attr(session, attr::ID),
-                application_id: int_attr(session, attr::APPLICATION_ID),
-                user_id: int_attr(session, attr::USER_ID),
+                application_id: application_id(session),
+                user_id: user_id(session),
                 nonce: int_attr(session, attr::NONCE),
                 ts: int_attr(session, attr::TS),
                 token: token.to_owned(),

@@ -33,10 +33,12 @@ pub fn well_formed(token: &str) -> bool {
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Where the session of `token` lives (no store call).
+/// Where the session of `token` lives (no store call): its id is 160 bits of a keyed digest of
+/// the token (kept apart from the stored hash by its own label).
 pub fn bearer(hasher: &TokenHasher, token: &str) -> Result<Bearer, RequestError> {
     let hash = hasher.hash(token);
-    let id = SessionId::parse(&hash.as_str()[..TOKEN_LEN.min(hash.as_str().len())])?;
+    let digest = hasher.derive(&["quickblox-session-id", token]);
+    let id = SessionId::parse(&hex::encode(&digest[..TOKEN_LEN / 2]))?;
     let owner = Owner::new(Flavor::Quickblox, &[id.as_str()])?;
     Ok(Bearer {
         hash,
@@ -88,7 +90,8 @@ mod tests {
         let again = bearer(&h, &token).unwrap();
         assert_eq!(again.reference, b.reference);
         assert!(again.hash.ct_eq(&b.hash));
-        assert_eq!(b.reference.id.as_str(), &b.hash.as_str()[..40]);
+        assert_eq!(b.reference.id.as_str().len(), 40);
+        assert!(!b.reference.id.as_str().starts_with(&b.hash.to_hex()[..8]));
         assert!(!b.reference.id.as_str().contains(&token));
         let (other, _) = issue(&h).unwrap();
         assert_ne!(bearer(&h, &other).unwrap().reference, b.reference);

@@ -11,15 +11,12 @@ use crate::tokens;
 use crate::wallet_token::WalletTokens;
 use crate::Settings;
 use actix_web::{test, App};
-use async_trait::async_trait;
-use chrono::Duration;
 use k256::ecdsa::SigningKey;
 use serde_json::Value;
 use session_core::tenants::QUICKSYNC_API_KEYS;
+use session_core::unavailable::UnavailableStore;
 use session_core::{
-    Clock, CoreDeps, Created, Cursor, Error, MemoryStore, Owner, OwnerLimit, Page, Result,
-    Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore, SystemClock,
-    TokenHash, TokenHasher,
+    Clock, CoreDeps, MemoryStore, SessionId, SessionStore, SharedStore, SystemClock, TokenHasher,
 };
 
 fn settings() -> Settings {
@@ -56,7 +53,7 @@ async fn run_time_api_keys_come_from_the_store() {
         let (store, id, doc) = (store.clone(), deps.hasher.hash(key), doc.to_owned());
         async move {
             store
-                .doc_put(QUICKSYNC_API_KEYS, id.as_str(), &doc)
+                .doc_put(QUICKSYNC_API_KEYS, &id.to_hex(), &doc)
                 .await
                 .unwrap()
         }
@@ -119,89 +116,14 @@ async fn run_time_api_keys_come_from_the_store() {
     }
 }
 
-/// A store whose every call times out.
-#[derive(Debug)]
-struct DownStore;
-
-fn down<T>() -> Result<T> {
-    Err(Error::StoreUnavailable("timed out".into()))
-}
-
-#[async_trait]
-impl SessionStore for DownStore {
-    async fn ping(&self) -> Result<()> {
-        down()
-    }
-    async fn create(&self, _: Session, _: Option<OwnerLimit>) -> Result<Created> {
-        down()
-    }
-    async fn get(&self, _: &SessionRef) -> Result<Option<Session>> {
-        down()
-    }
-    async fn touch(
-        &self,
-        _: &SessionRef,
-        _: Duration,
-        _: Option<Duration>,
-    ) -> Result<Option<Session>> {
-        down()
-    }
-    async fn update(&self, _: &SessionRef, _: SessionPatch) -> Result<Option<Session>> {
-        down()
-    }
-    async fn delete(&self, _: &SessionRef) -> Result<usize> {
-        down()
-    }
-    async fn list_by_owner(&self, _: &Owner, _: Option<&Cursor>, _: usize) -> Result<Page> {
-        down()
-    }
-    async fn count_by_owner(&self, _: &Owner) -> Result<usize> {
-        down()
-    }
-    async fn create_group(&self, _: Session, _: Session) -> Result<()> {
-        down()
-    }
-    async fn join_group(&self, _: &SessionRef, _: Session, _: u32) -> Result<()> {
-        down()
-    }
-    async fn list_members(&self, _: &SessionRef) -> Result<Vec<Session>> {
-        down()
-    }
-    async fn remove_member(&self, _: &SessionRef, _: &SessionId) -> Result<bool> {
-        down()
-    }
-    async fn claim_nonce(&self, _: &str, _: Duration) -> Result<bool> {
-        down()
-    }
-    async fn rotate_refresh(&self, _: &SessionRef, _: &TokenHash, _: Rotation) -> Result<Session> {
-        down()
-    }
-    async fn doc_get(&self, _: &str, _: &str) -> Result<Option<String>> {
-        down()
-    }
-    async fn doc_put(&self, _: &str, _: &str, _: &str) -> Result<()> {
-        down()
-    }
-    async fn doc_insert(&self, _: &str, _: &str, _: &str) -> Result<(String, bool)> {
-        down()
-    }
-    async fn doc_delete(&self, _: &str, _: &str) -> Result<bool> {
-        down()
-    }
-    async fn doc_list(&self, _: &str) -> Result<Vec<(String, String)>> {
-        down()
-    }
-}
-
 #[actix_web::test]
 async fn an_unavailable_store_is_503_problem_details() {
     let s = settings();
     let jwt = bearer(&s);
-    let app =
-        test::init_service(App::new().configure(|c| {
-            crate::routes::mount(c, core(Arc::new(DownStore)), Arc::new(s.clone()))
-        }))
-        .await;
+    let app = test::init_service(App::new().configure(|c| {
+        crate::routes::mount(c, core(Arc::new(UnavailableStore)), Arc::new(s.clone()))
+    }))
+    .await;
 
     // Issuing a nonce needs no store.
     let res = test::call_service(

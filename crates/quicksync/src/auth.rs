@@ -1,9 +1,9 @@
 //! The three credentials: `X-API-KEY` (tenant), the wallet bearer (JWT) and the session bearer
-//! (member token; one store read).
+//! (member token: its proof is checked by the one store operation of the request).
 
 use actix_web::HttpRequest;
 use flavor_kit::headers;
-use session_core::{Session, SessionRef};
+use session_core::{Guard, Session, SessionId, SessionRef, TokenHash};
 
 use crate::eip191::Address;
 use crate::errors::SessionError;
@@ -29,52 +29,109 @@ pub fn wallet(state: &State, req: &HttpRequest) -> Result<Address, SessionError>
         .map_err(SessionError::BadWalletToken)
 }
 
-/// A live member, authenticated by its session bearer.
+/// A session bearer as presented: where its member is and the hash that proves it. Costs no
+/// store call; the proof is checked by the store operation it guards.
 #[derive(Debug, Clone)]
-pub struct Member {
-    /// The member's session.
-    pub session: Session,
-    /// Its group.
+pub struct SessionBearer {
+    /// The member's group.
     pub group: SessionRef,
+    /// The member.
+    pub member: SessionId,
+    /// The keyed hash of the token.
+    pub hash: TokenHash,
 }
 
-impl Member {
-    /// Whether the member hosts its session.
-    pub fn is_host(&self) -> bool {
-        self.session.role.as_deref() == Some(crate::records::HOST)
+impl SessionBearer {
+    /// The guard that makes a store operation check this bearer (and `role`, when given).
+    pub fn guard(&self, role: Option<&str>) -> Guard {
+        Guard {
+            id: self.member.clone(),
+            token: self.hash,
+            role: role.map(str::to_owned),
+        }
+    }
+
+    /// The member's session among the owner's `sessions`, when the bearer is genuine.
+    pub fn find<'a>(&self, sessions: &'a [Session]) -> Option<&'a Session> {
+        sessions.iter().find(|s| {
+            s.id == self.member
+                && s.parent.as_ref() == Some(&self.group.id)
+                && s.token_hash.is_some_and(|h| h.ct_eq(&self.hash))
+        })
     }
 }
 
-/// The member a session bearer belongs to: one store read and a constant-time comparison.
-pub async fn member(state: &State, req: &HttpRequest) -> Result<Member, SessionError> {
+/// The request's session bearer, when it has the shape of one of ours.
+pub fn session_bearer(state: &State, req: &HttpRequest) -> Result<SessionBearer, SessionError> {
     let token = bearer(req)?;
-    let (group_id, member_id) = tokens::parse(token).ok_or(SessionError::BadSessionToken)?;
-    let group = tokens::group_ref(&group_id).map_err(SessionError::store)?;
-    let r = SessionRef::new(group.owner.clone(), member_id);
-    let session = state
+    let (group_id, member) = tokens::parse(token).ok_or(SessionError::BadSessionToken)?;
+    Ok(SessionBearer {
+        group: tokens::group_ref(&group_id).map_err(SessionError::store)?,
+        member,
+        hash: state.core.hasher.hash(token),
+    })
+}
+
+/// Maps a guarded store operation's refusal: a bearer that is not (or no longer) genuine is
+/// 401, a member without the host role 403.
+pub fn refused(e: session_core::Error) -> SessionError {
+    match e {
+        session_core::Error::Unauthorized => SessionError::BadSessionToken,
+        session_core::Error::Forbidden => SessionError::NotHost,
+        other => SessionError::store(other),
+    }
+}
+
+/// The live member a session bearer belongs to, with its group and every member in joining
+/// order: one store read, then a constant-time comparison.
+pub async fn view(state: &State, req: &HttpRequest) -> Result<GroupView, SessionError> {
+    let b = session_bearer(state, req)?;
+    let sessions = state
         .core
         .store
-        .get(&r)
+        .owner_sessions(&b.group.owner)
         .await
-        .map_err(SessionError::store)?
-        .ok_or(SessionError::BadSessionToken)?;
-    let presented = state.core.hasher.hash(token);
-    let genuine = session.parent.as_ref() == Some(&group_id)
-        && session
-            .token_hash
-            .as_ref()
-            .is_some_and(|h| h.ct_eq(&presented));
-    if !genuine {
-        return Err(SessionError::BadSessionToken);
+        .map_err(SessionError::store)?;
+    let me = b
+        .find(&sessions)
+        .ok_or(SessionError::BadSessionToken)?
+        .clone();
+    let group = sessions
+        .iter()
+        .find(|s| s.id == b.group.id)
+        .ok_or(SessionError::BadSessionToken)?
+        .clone();
+    let members = sessions
+        .into_iter()
+        .filter(|s| s.parent.as_ref() == Some(&group.id))
+        .collect();
+    Ok(GroupView { me, group, members })
+}
+
+/// A member's view of its group.
+#[derive(Debug, Clone)]
+pub struct GroupView {
+    /// The reading member.
+    pub me: Session,
+    /// The group session.
+    pub group: Session,
+    /// The live members in joining order.
+    pub members: Vec<Session>,
+}
+
+impl GroupView {
+    /// Whether the reading member hosts the group.
+    pub fn is_host(&self) -> bool {
+        self.me.role.as_deref() == Some(crate::records::HOST)
     }
-    Ok(Member { session, group })
 }
 
 /// The member a session bearer belongs to, if it hosts its session (any other member is 403).
-pub async fn host(state: &State, req: &HttpRequest) -> Result<Member, SessionError> {
-    let me = member(state, req).await?;
-    if me.is_host() {
-        Ok(me)
+/// For error paths that must answer 401 or 403 before anything else: one store read.
+pub async fn host(state: &State, req: &HttpRequest) -> Result<GroupView, SessionError> {
+    let v = view(state, req).await?;
+    if v.is_host() {
+        Ok(v)
     } else {
         Err(SessionError::NotHost)
     }

@@ -1,9 +1,8 @@
-//! Readable pseudonyms (`Brave-Otter-42`), unique within a session: each is claimed in the store
-//! (an atomic one-use claim keyed by session and pseudonym) before a member takes it.
+//! Readable pseudonyms (`Brave-Otter-42`), unique within a session: a join offers a few
+//! candidates and the store claims the first one no member of the group has had, in the same
+//! atomic step as the join.
 
-use chrono::Duration;
 use session_core::token::random_bytes;
-use session_core::{SessionId, SharedStore};
 
 const ADJECTIVES: [&str; 32] = [
     "Amber", "Brave", "Bright", "Calm", "Clever", "Cosmic", "Crimson", "Daring", "Eager", "Fancy",
@@ -19,9 +18,6 @@ const ANIMALS: [&str; 32] = [
     "Wombat", "Yak", "Zebra",
 ];
 
-/// Attempts before giving up (each has a chance of at least 1 - members/92160 to succeed).
-const ATTEMPTS: usize = 24;
-
 /// A random pseudonym: adjective, animal and a number from 10 to 99.
 pub fn random() -> session_core::Result<String> {
     let b = random_bytes::<3>()?;
@@ -33,22 +29,21 @@ pub fn random() -> session_core::Result<String> {
     ))
 }
 
-/// A pseudonym no other member of `group` has had, claimed for `ttl`.
-pub async fn claim_unique(
-    store: &SharedStore,
-    group: &SessionId,
-    ttl: Duration,
-) -> session_core::Result<String> {
-    for _ in 0..ATTEMPTS {
-        let candidate = random()?;
-        let key = format!("qs:pseudonym:{group}:{}", candidate.to_ascii_lowercase());
-        if store.claim_nonce(&key, ttl).await? {
-            return Ok(candidate);
+/// `n` distinct random pseudonyms: a join claims the first one no member of the group has had.
+pub fn candidates(n: usize) -> session_core::Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(n);
+    while out.len() < n {
+        let p = random()?;
+        if !out.iter().any(|q| claim_name(q) == claim_name(&p)) {
+            out.push(p);
         }
     }
-    Err(session_core::Error::Internal(
-        "no free pseudonym found for the session".into(),
-    ))
+    Ok(out)
+}
+
+/// The name a pseudonym is claimed under in its group (case does not make two apart).
+pub fn claim_name(pseudonym: &str) -> String {
+    pseudonym.to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -65,5 +60,13 @@ mod tests {
             let n: u16 = parts[2].parse().unwrap();
             assert!((10..100).contains(&n));
         }
+    }
+
+    #[test]
+    fn candidates_differ() {
+        let c = candidates(3).unwrap();
+        assert_eq!(c.len(), 3);
+        assert_ne!(claim_name(&c[0]), claim_name(&c[1]));
+        assert_eq!(claim_name("Brave-Otter-42"), "brave-otter-42");
     }
 }

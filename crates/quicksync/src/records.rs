@@ -9,6 +9,8 @@ use session_core::{Attrs, Session};
 pub const HOST: &str = "Host";
 /// The member role of everyone who joined.
 pub const CLIENT: &str = "Client";
+/// The role of a group whose joins the gateway must screen first (password or whitelist).
+pub const SCREENED: &str = "screened";
 
 /// The group session's attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

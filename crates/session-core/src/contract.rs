@@ -578,7 +578,6 @@ pub async fn concurrent_refresh_single_use(b: &dyn Backend) {
     let tasks = (0..50).map(|i| {
         let st = st.clone();
         let r = r.clone();
-        let presented = presented.clone();
         let next = rotation(b, 100 + i);
         tokio::spawn(async move { st.rotate_refresh(&r, &presented, next).await })
     });

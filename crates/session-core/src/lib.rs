@@ -17,6 +17,8 @@ pub mod token;
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
+#[cfg(any(test, feature = "contract"))]
+pub mod unavailable;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use deps::CoreDeps;

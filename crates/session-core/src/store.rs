@@ -110,7 +110,8 @@ pub trait SessionStore: Send + Sync + 'static {
     }
 
     /// Stores a group and the first of `candidates` whose name is free (none is taken in a new
-    /// group, so the first); returns its index.
+    /// group, so the first); returns its index. A member never outlives its group: its expiry
+    /// is cut to the group's (here and in joins).
     async fn create_group_named(&self, group: Session, candidates: Vec<Candidate>)
         -> Result<usize>;
 

@@ -62,7 +62,7 @@ pub struct SessionView {
 impl From<&Session> for SessionView {
     fn from(s: &Session) -> Self {
         Self {
-            id: s.id.to_string(),
+            id: crate::ids::wire(s.subject.as_deref().unwrap_or_default(), &s.id),
             created_at: timestamp(s.created_at),
             updated_at: timestamp(s.updated_at),
             expires_at: timestamp(s.expires_at),

@@ -1,22 +1,29 @@
-//! Session ids: `<user>.<8 hex>.<8 hex>`. The user part tells whose id it is, so a path id maps to
-//! its store reference without a lookup.
+//! Session ids: `<user>.<8 hex>.<8 hex>` on the wire. The user part tells whose id it is, so a
+//! path id maps to its store reference without a lookup; the store keeps only the part after the
+//! user (the user is its owner's), `<8 hex>.<8 hex>`.
 
 use session_core::token::random_hex;
 use session_core::SessionId;
 
-/// A fresh id for a session of `user` (64 random bits after the user part).
-pub fn new_id(user: &str) -> session_core::Result<SessionId> {
-    SessionId::parse(&format!("{user}.{}.{}", random_hex(4)?, random_hex(4)?))
+/// A fresh store id (64 random bits).
+pub fn new_id() -> session_core::Result<SessionId> {
+    SessionId::parse(&format!("{}.{}", random_hex(4)?, random_hex(4)?))
 }
 
-/// `raw` as an id of `user`'s, or `None` when it is malformed or names another user.
+/// The wire id of the session `id` of `user`.
+pub fn wire(user: &str, id: &SessionId) -> String {
+    format!("{user}.{id}")
+}
+
+/// The store id of the wire id `raw` if it is one of `user`'s; `None` when it is malformed or
+/// names another user.
 pub fn parse_own(raw: &str, user: &str) -> Option<SessionId> {
     let mut parts = raw.rsplitn(3, '.');
     let (b, a, owner) = (parts.next()?, parts.next()?, parts.next()?);
     if owner != user || !is_hex8(a) || !is_hex8(b) {
         return None;
     }
-    SessionId::parse(raw).ok()
+    SessionId::parse(&format!("{a}.{b}")).ok()
 }
 
 fn is_hex8(s: &str) -> bool {
@@ -30,13 +37,14 @@ mod tests {
 
     #[test]
     fn new_ids_have_the_documented_shape_and_parse_back() {
-        let id = new_id("test-user").unwrap();
-        let parts: Vec<&str> = id.as_str().split('.').collect();
+        let id = new_id().unwrap();
+        let w = wire("test-user", &id);
+        let parts: Vec<&str> = w.split('.').collect();
         assert_eq!(parts.len(), 3);
         assert_eq!(parts[0], "test-user");
         assert!(parts[1..].iter().all(|p| is_hex8(p)));
-        assert_eq!(parse_own(id.as_str(), "test-user"), Some(id.clone()));
-        assert_ne!(new_id("test-user").unwrap(), id);
+        assert_eq!(parse_own(&w, "test-user"), Some(id.clone()));
+        assert_ne!(new_id().unwrap(), id);
     }
 
     #[test]

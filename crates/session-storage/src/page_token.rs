@@ -45,7 +45,7 @@ pub fn decode(hasher: &TokenHasher, owner: &Owner, token: &str) -> Option<Cursor
 
 fn tag(hasher: &TokenHasher, owner: &Owner, payload: &str) -> String {
     let full = hasher.hash_parts(&[PURPOSE, owner.as_str(), payload]);
-    full.as_str().chars().take(TAG_HEX).collect()
+    full.to_hex().chars().take(TAG_HEX).collect()
 }
 
 #[cfg(test)]

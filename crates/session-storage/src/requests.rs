@@ -232,13 +232,16 @@ pub struct CreateRequest {
     pub ttl_seconds: Option<u64>,
 }
 
+/// The intent of a create that names none.
+pub const DEFAULT_INTENT: &str = "api";
+
 /// Parses a create body: `{"data": {...}}`, every field optional, unknown fields ignored.
 pub fn parse_create(body: &Value, s: &Settings) -> Result<CreateRequest, ApiError> {
     let data = data_object(body)?;
     let mut errors = Vec::new();
     let mut req = CreateRequest {
         subscriber_count: 0,
-        intent: "api".into(),
+        intent: DEFAULT_INTENT.into(),
         publisher_can_subscribe: false,
         ttl_seconds: None,
     };

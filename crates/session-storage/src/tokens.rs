@@ -6,9 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
 use session_core::token::generate_b64_token;
-use session_core::{
-    CoreDeps, Flavor, Owner, Session, SessionId, SessionRef, TokenHash, TokenHasher,
-};
+use session_core::{CoreDeps, Flavor, Owner, Session, SessionRef, TokenHash, TokenHasher};
 
 /// Attribute holding the keyed hashes of the subscriber tokens.
 pub const SUBSCRIBER_HASHES: &str = "subscriber_hashes";
@@ -22,12 +20,12 @@ pub enum Role {
     Subscriber,
 }
 
-/// A fresh token for the session `id` of `client_id`.
-pub fn issue(client_id: &str, id: &SessionId) -> session_core::Result<String> {
+/// A fresh token for the session of wire id `wire_id` of `client_id`.
+pub fn issue(client_id: &str, wire_id: &str) -> session_core::Result<String> {
     Ok(format!(
         "{}.{}.{}",
         URL_SAFE_NO_PAD.encode(client_id),
-        id.as_str(),
+        wire_id,
         generate_b64_token()?
     ))
 }
@@ -48,7 +46,7 @@ pub fn reference(token: &str) -> Option<SessionRef> {
     let client = String::from_utf8(URL_SAFE_NO_PAD.decode(client).ok()?).ok()?;
     let user = id.split('.').next()?;
     let owner = Owner::new(Flavor::SessionStorage, &[&client, user]).ok()?;
-    Some(SessionRef::new(owner, SessionId::parse(id).ok()?))
+    Some(SessionRef::new(owner, crate::ids::parse_own(id, user)?))
 }
 
 /// The live session `token` belongs to and the role it grants, in one store read; `None` for an
@@ -78,7 +76,7 @@ pub async fn verify(core: &CoreDeps, token: &str) -> session_core::Result<Option
                 .iter()
                 .filter_map(Value::as_str)
                 .fold(false, |seen, h| {
-                    TokenHash::from_stored(h.to_owned()).ct_eq(&presented) | seen
+                    TokenHash::from_hex(h).is_some_and(|h| h.ct_eq(&presented)) | seen
                 })
         });
     Ok(subscriber.then_some((session, Role::Subscriber)))
@@ -109,12 +107,13 @@ mod tests {
     async fn tokens_name_their_session_and_verify_in_one_read() {
         let core = core();
         let client = "client.with:odd chars";
-        let id = new_id("u1").unwrap();
+        let id = new_id().unwrap();
+        let wire_id = crate::ids::wire("u1", &id);
         let owner = Owner::new(Flavor::SessionStorage, &[client, "u1"]).unwrap();
-        let publisher = issue(client, &id).unwrap();
-        let sub = issue(client, &id).unwrap();
+        let publisher = issue(client, &wire_id).unwrap();
+        let sub = issue(client, &wire_id).unwrap();
         assert_ne!(publisher, sub);
-        assert!(publisher.len() > 43 + id.as_str().len());
+        assert!(publisher.len() > 43 + wire_id.len());
         let r = reference(&publisher).unwrap();
         assert_eq!(r, SessionRef::new(owner, id));
         let mut s = Session::new(
@@ -127,7 +126,7 @@ mod tests {
         s.token_hash = Some(hash(&core.hasher, &publisher));
         s.attrs.insert(
             SUBSCRIBER_HASHES.into(),
-            serde_json::json!([hash(&core.hasher, &sub).as_str()]),
+            serde_json::json!([hash(&core.hasher, &sub).to_hex()]),
         );
         core.store.create(s, None).await.unwrap();
         assert_eq!(

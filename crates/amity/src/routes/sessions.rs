@@ -3,12 +3,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use flavor_kit::{BodyLimits, Reply};
 use serde_json::{Map, Value};
-use session_core::{SessionId, SessionRef};
+use session_core::Guard;
 
 use crate::auth;
 use crate::body::read_object;
 use crate::dto::{ApiVersion, SessionCheckResponse, SessionResponse, SuccessResponse};
-use crate::errors::{Body as ErrorBody, SessionError};
+use crate::errors::{AuthError, Body as ErrorBody, SessionError};
 use crate::issue;
 use crate::requests::{
     Refresh, RefreshRequest, RegisterRequest, RegisterV3, RegisterV4, RegisterV5,
@@ -16,7 +16,6 @@ use crate::requests::{
 use crate::routes::answers::{BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors};
 use crate::state::State;
 use crate::tokens::RefreshToken;
-use crate::users;
 
 /// Log in (v3)
 ///
@@ -90,29 +89,30 @@ async fn register(
 ) -> Result<HttpResponse, SessionError> {
     let network = auth::network_from_api_key(state, req).await?;
     let input = RegisterRequest::parse(body, version).map_err(SessionError::Validation)?;
-    let core = &state.core;
-    if network.settings.secure_mode {
-        let token = input
-            .auth_token
-            .as_deref()
-            .ok_or(SessionError::AuthTokenRequired)?;
-        if !issue::check_auth_token(core, &network, &input.user_id, token).await? {
-            return Err(SessionError::InvalidAuthToken);
-        }
-    }
-    let user = users::upsert(core, &network, &input.user_id, &input.changes).await?;
-    if user.is_global_ban {
-        return Err(SessionError::GlobalBan);
-    }
-    let issued = issue::create(
-        core,
-        &network,
-        &user,
-        &input.device_id,
-        input.device_info,
+    let auth_token = match network.settings.secure_mode {
+        true => Some(
+            input
+                .auth_token
+                .as_deref()
+                .ok_or(SessionError::AuthTokenRequired)?,
+        ),
+        false => None,
+    };
+    let registration = issue::Registration {
+        user_id: &input.user_id,
+        changes: &input.changes,
+        device_id: &input.device_id,
+        device_info: input.device_info.clone(),
         version,
-    )
-    .await?;
+        auth_token,
+    };
+    let (user, issued) = issue::register(&state.core, &network, registration)
+        .await
+        .map_err(|e| match e {
+            session_core::Error::Unauthorized => SessionError::InvalidAuthToken,
+            session_core::Error::Forbidden => SessionError::GlobalBan,
+            other => other.into(),
+        })?;
     Ok(HttpResponse::Ok().json(issue::response(&network, user, issued, version)))
 }
 
@@ -146,13 +146,23 @@ pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
     security(("AmityBearer" = [])),
 )]
 pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
-    let a = auth::authenticate(&state, &req).await?;
+    // The token's session is deleted only if the token is still its current one, in one step.
+    let (network, claims) = auth::verified(&state, &req).await?;
+    let r = auth::session_of(&network, &claims)?;
+    let guard = Guard {
+        id: r.id.clone(),
+        token: issue::access_hash(&state.core, &claims.jti),
+        role: None,
+    };
     state
         .core
         .store
-        .delete(&a.session.reference())
+        .delete_guarded(&r, Some(&guard))
         .await
-        .map_err(SessionError::from)?;
+        .map_err(|e| match e {
+            session_core::Error::Unauthorized => AuthError::Revoked.into(),
+            other => SessionError::from(other),
+        })?;
     Ok(HttpResponse::Ok().json(SuccessResponse { success: true }))
 }
 
@@ -198,42 +208,29 @@ async fn spend(
     let input = RefreshRequest::parse(body).map_err(SessionError::Validation)?;
     let presented =
         RefreshToken::parse(&input.refresh_token).ok_or(SessionError::InvalidRefreshToken)?;
-    let core = &state.core;
-    let reference = session_ref(&network, &presented.user_id, &presented.session_id)?;
-    let session = core
-        .store
-        .get(&reference)
-        .await?
-        .ok_or(SessionError::InvalidRefreshToken)?;
-    let user = users::get(core, &network, &presented.user_id)
-        .await?
-        .ok_or(SessionError::InvalidRefreshToken)?;
-    if user.is_global_ban {
-        return Err(SessionError::GlobalBan);
-    }
-    let issued = match issue::rotate(core, &network, &user, &session, &input.refresh_token).await {
-        Ok(issued) => issued,
+    let (user, issued) = match issue::rotate(
+        &state.core,
+        &network,
+        &presented.user_id,
+        &presented.session_id,
+        &input.refresh_token,
+    )
+    .await
+    {
+        Ok(done) => done,
         Err(session_core::Error::Replay) => {
             tracing::warn!(
                 network = %network.id,
-                session = %session.id,
+                session = %presented.session_id,
                 "amity refresh token reused: session revoked"
             );
             return Err(SessionError::RefreshReused);
         }
+        Err(session_core::Error::Forbidden) => return Err(SessionError::GlobalBan),
         Err(session_core::Error::NotFound | session_core::Error::Unauthorized) => {
             return Err(SessionError::InvalidRefreshToken)
         }
         Err(e) => return Err(e.into()),
     };
     Ok(HttpResponse::Ok().json(issue::response(&network, user, issued, ApiVersion::V4)))
-}
-
-fn session_ref(
-    network: &crate::network::Network,
-    user_id: &str,
-    id: &SessionId,
-) -> Result<SessionRef, SessionError> {
-    let owner = issue::owner(network, user_id).map_err(|_| SessionError::InvalidRefreshToken)?;
-    Ok(SessionRef::new(owner, id.clone()))
 }

@@ -3,36 +3,47 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use flavor_kit::{BodyLimits, Fault, Reply};
-use session_core::{Flavor, SessionPatch};
+use session_core::{Flavor, Guard, SessionPatch};
 
-use crate::auth::{authenticate, check_user};
+use crate::auth::{authenticate, check_user, slide};
 use crate::body;
-use crate::dto::{attr, expiration, int_attr, UserEnvelope, EXPIRATION_HEADER};
+use crate::dto::{application_id, expiration, UserEnvelope, EXPIRATION_HEADER};
 use crate::errors::{ErrorsBody as ErrorBody, LoginError, RequestError};
 use crate::requests::{self, LoginBody};
 use crate::routes::answers::{BodyErrors, NoSession, ServerErrors};
 use crate::state::State;
 use crate::tokens;
 
-/// Sets the session's user (`None`: back to an application session).
+/// Sets the session's user (`None`: back to an application session), in one store step
+/// guarded by the token, so a token revoked meanwhile changes nothing.
 async fn set_user(
     state: &State,
-    session: &session_core::Session,
+    bearer: &tokens::Bearer,
     user_id: Option<u64>,
 ) -> Result<session_core::Session, RequestError> {
-    let mut attrs = session.attrs.clone();
-    attrs.insert(attr::USER_ID.into(), user_id.unwrap_or(0).into());
     let patch = SessionPatch {
         subject: Some(user_id.map(|id| id.to_string())),
-        attrs: Some(attrs),
         ..Default::default()
     };
-    state
+    let guard = Guard {
+        id: bearer.reference.id.clone(),
+        token: bearer.hash,
+        role: None,
+    };
+    let mut updated = state
         .core
         .store
-        .update(&session.reference(), patch)
-        .await?
-        .ok_or(RequestError::NoSession)
+        .update_guarded(&bearer.reference, patch, Some(&guard))
+        .await
+        .map_err(|e| match e {
+            session_core::Error::Unauthorized | session_core::Error::Forbidden => {
+                RequestError::NoSession
+            }
+            other => other.into(),
+        })?
+        .ok_or(RequestError::NoSession)?;
+    slide(state, &mut updated).await?;
+    Ok(updated)
 }
 
 /// `POST /login.json`: `login` or `email` with `password`; answers 202 with the user.
@@ -71,8 +82,8 @@ pub async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<Sta
     tokens::from_request(&req)?;
     let params = body::read(&req, payload, BodyLimits::of(&state.core)).await?;
     let credentials = requests::login(&params)?;
-    let (_, _, session) = authenticate(&req, &state).await?;
-    let app = u64::try_from(int_attr(&session, attr::APPLICATION_ID)).map_err(|_| {
+    let (_, bearer, session) = authenticate(&req, &state).await?;
+    let app = u64::try_from(application_id(&session)).map_err(|_| {
         RequestError::Fault(Fault::internal(
             Flavor::Quickblox,
             "a session without an application",
@@ -81,7 +92,7 @@ pub async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<Sta
     let user = check_user(&state, app, credentials)
         .await?
         .ok_or(LoginError::Unauthorized)?;
-    let updated = set_user(&state, &session, Some(user.id)).await?;
+    let updated = set_user(&state, &bearer, Some(user.id)).await?;
     tracing::info!(
         application_id = app,
         user_id = user.id,
@@ -105,8 +116,10 @@ pub async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<Sta
     security(("QB-Token" = [])),
 )]
 pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Reply {
-    let (_, _, session) = authenticate(&req, &state).await?;
-    let updated = set_user(&state, &session, None).await?;
+    // One guarded store step: the token is checked by the write itself.
+    let token = tokens::from_request(&req)?;
+    let bearer = tokens::bearer(&state.core.hasher, &token)?;
+    let updated = set_user(&state, &bearer, None).await?;
     Ok(HttpResponse::Ok()
         .insert_header((EXPIRATION_HEADER, expiration(updated.expires_at)))
         .finish())

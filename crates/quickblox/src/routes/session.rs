@@ -126,13 +126,7 @@ async fn open(
     );
     session.subject = user.as_ref().map(|u| u.id.to_string());
     session.token_hash = Some(bearer.hash);
-    session.attrs = new_attrs(
-        session_number()?,
-        app.id,
-        user_id,
-        request.nonce,
-        request.timestamp,
-    );
+    session.attrs = new_attrs(session_number()?, request.nonce, request.timestamp);
     state.core.store.create(session.clone(), None).await?;
     tracing::info!(
         application_id = app.id,

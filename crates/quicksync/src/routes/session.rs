@@ -3,9 +3,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use flavor_kit::{passwords, BodyLimits, Reply};
-use session_core::{Flavor, Session, SessionId, SessionRef};
+use session_core::{Candidate, Flavor, Joined, Session, SessionId, SessionRef};
 
-use crate::auth::{self, Member};
+use crate::auth;
 use crate::body::read_json;
 use crate::dto::{
     CreateSessionRequest, CredentialsDto, CurrentSessionDto, JoinRequest, KickRequest,
@@ -13,13 +13,22 @@ use crate::dto::{
 };
 use crate::eip191::Address;
 use crate::errors::{ProblemDetails, SessionError};
-use crate::records::{from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST};
+use crate::records::{
+    from_attrs, seconds_left, to_attrs, GroupAttrs, MemberAttrs, CLIENT, HOST, SCREENED,
+};
 use crate::routes::answers::{
     AtCurrent, AtDisconnect, AtJoin, AtKick, AtSession, BodyErrors, Internal, NotHost,
     SessionBearerRefused, Unavailable, Unreadable,
 };
 use crate::state::State;
 use crate::{pseudonym, rules, tokens};
+
+/// Pseudonyms a create or join offers the store at once.
+const PSEUDONYM_OFFERS: usize = 3;
+/// Joins tried before giving up when every offered pseudonym is taken.
+const JOIN_ATTEMPTS: usize = 8;
+/// Longer than any group lives (the rules' expiry is bounded far below it).
+const MAX_GROUP_SECONDS: i64 = 10 * 366 * 24 * 3600;
 
 /// Create a session
 ///
@@ -71,9 +80,6 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
     let host_id =
         tokens::member_id(&core.hasher, &group_id, &wallet.lower()).map_err(SessionError::store)?;
     let ttl = Duration::seconds(i64::from(rules.expiry_seconds));
-    let pseudonym = pseudonym::claim_unique(&core.store, &group_id, ttl + Duration::minutes(1))
-        .await
-        .map_err(SessionError::store)?;
 
     let now = core.clock.now();
     let attrs = GroupAttrs {
@@ -87,21 +93,28 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
     };
     let mut group = Session::new(group_ref.clone(), Flavor::Quicksync, &tenant.id, now, ttl);
     group.subject = Some(wallet.lower());
+    group.capacity = Some(rules.max_users);
+    if attrs.password_hash.is_some() || attrs.allow_only_whitelisted {
+        group.role = Some(SCREENED.to_owned());
+    }
     group.attrs = to_attrs(&attrs).map_err(SessionError::store)?;
 
-    let member = MemberAttrs {
-        name: rules.name.clone().unwrap_or_else(|| pseudonym.clone()),
-        address: rules
-            .chain_address
-            .clone()
-            .unwrap_or_else(|| wallet.checksummed()),
-        pseudonym,
-    };
-    let (host, token) = new_member(&state, &group, host_id.clone(), &wallet, HOST, &member)?;
-    core.store
-        .create_group(group.clone(), host)
+    let address = rules
+        .chain_address
+        .clone()
+        .unwrap_or_else(|| wallet.checksummed());
+    let offers = offers(&state, &group, &host_id, &wallet, HOST, |p| MemberAttrs {
+        name: rules.name.clone().unwrap_or_else(|| p.to_owned()),
+        address: address.clone(),
+        pseudonym: p.to_owned(),
+    })?;
+    let (candidates, mut taken): (Vec<_>, Vec<_>) = offers.into_iter().unzip();
+    let index = core
+        .store
+        .create_group_named(group.clone(), candidates)
         .await
         .map_err(SessionError::store)?;
+    let (token, member) = taken.swap_remove(index);
     tracing::info!(session = %group_id, tenant = %tenant.id, "quicksync: session created");
     Ok(HttpResponse::Ok().json(credentials(
         &state,
@@ -168,16 +181,64 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     let group_id = tokens::parse_group_id(raw_id).ok_or(SessionError::SessionNotFound)?;
     let group_ref = tokens::group_ref(&group_id).map_err(SessionError::store)?;
     let core = &state.core;
-    let group = core
-        .store
-        .get(&group_ref)
-        .await
-        .map_err(SessionError::store)?
-        .ok_or(SessionError::SessionNotFound)?;
-    let attrs: GroupAttrs = from_attrs(&group).map_err(SessionError::store)?;
+    let member_id =
+        tokens::member_id(&core.hasher, &group_id, &wallet.lower()).map_err(SessionError::store)?;
+    // An open group is joined in one step; a group with a password or a whitelist answers with
+    // itself first, for the checks only the gateway can make.
+    let mut screen = Some(SCREENED);
+    for _ in 0..JOIN_ATTEMPTS {
+        // The group's expiry is not known yet: the store cuts the member's to it.
+        let placeholder = group_placeholder(&group_ref, core.clock.now());
+        let offers = offers(&state, &placeholder, &member_id, &wallet, CLIENT, |p| {
+            MemberAttrs {
+                name: p.to_owned(),
+                address: wallet.checksummed(),
+                pseudonym: p.to_owned(),
+            }
+        })?;
+        let (candidates, mut taken): (Vec<_>, Vec<_>) = offers.into_iter().unzip();
+        let joined = core
+            .store
+            .join_group_named(&group_ref, candidates, None, screen)
+            .await
+            .map_err(|e| match e {
+                session_core::Error::CapacityReached => SessionError::SessionFull,
+                session_core::Error::Conflict(_) => SessionError::AlreadyMember,
+                session_core::Error::NotFound => SessionError::SessionNotFound,
+                other => SessionError::store(other),
+            })?;
+        match joined {
+            Joined::Screen(group) => {
+                admit(&group, &wallet, &body).await?;
+                screen = None;
+            }
+            Joined::NamesTaken => continue,
+            Joined::Member { index, group } => {
+                let attrs: GroupAttrs = from_attrs(&group).map_err(SessionError::store)?;
+                let (token, member) = taken.swap_remove(index);
+                tracing::info!(session = %group_id, "quicksync: member joined");
+                return Ok(HttpResponse::Ok().json(credentials(
+                    &state,
+                    &group,
+                    &attrs,
+                    (&member_id, token),
+                    &member,
+                    CLIENT,
+                )));
+            }
+        }
+    }
+    Err(SessionError::store(session_core::Error::Internal(
+        "no free pseudonym found for the session".into(),
+    ))
+    .into())
+}
 
+/// The checks of a screened group: the whitelist, then the password.
+async fn admit(group: &Session, wallet: &Address, body: &JoinRequest) -> Result<(), SessionError> {
+    let attrs: GroupAttrs = from_attrs(group).map_err(SessionError::store)?;
     if attrs.allow_only_whitelisted && !attrs.white_list.contains(&wallet.lower()) {
-        return Err(SessionError::NotWhitelisted.into());
+        return Err(SessionError::NotWhitelisted);
     }
     if let Some(phc) = &attrs.password_hash {
         let given = body
@@ -189,40 +250,10 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
             .await
             .map_err(SessionError::store)?;
         if !ok {
-            return Err(SessionError::WrongPassword.into());
+            return Err(SessionError::WrongPassword);
         }
     }
-
-    let member_id =
-        tokens::member_id(&core.hasher, &group_id, &wallet.lower()).map_err(SessionError::store)?;
-    let left = Duration::seconds(seconds_left(&group, core.clock.now()));
-    let pseudonym = pseudonym::claim_unique(&core.store, &group_id, left + Duration::minutes(1))
-        .await
-        .map_err(SessionError::store)?;
-    let member = MemberAttrs {
-        name: pseudonym.clone(),
-        address: wallet.checksummed(),
-        pseudonym,
-    };
-    let (session, token) = new_member(&state, &group, member_id.clone(), &wallet, CLIENT, &member)?;
-    core.store
-        .join_group(&group_ref, session, attrs.max_users)
-        .await
-        .map_err(|e| match e {
-            session_core::Error::CapacityReached => SessionError::SessionFull,
-            session_core::Error::Conflict(_) => SessionError::AlreadyMember,
-            session_core::Error::NotFound => SessionError::SessionNotFound,
-            other => SessionError::store(other),
-        })?;
-    tracing::info!(session = %group_id, "quicksync: member joined");
-    Ok(HttpResponse::Ok().json(credentials(
-        &state,
-        &group,
-        &attrs,
-        (&member_id, token),
-        &member,
-        CLIENT,
-    )))
+    Ok(())
 }
 
 /// The caller's session
@@ -238,20 +269,11 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     security(("QuicksyncSessionBearer" = [])),
 )]
 pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
-    let me = auth::member(&state, &req).await?;
-    let store = &state.core.store;
-    let group = store
-        .get(&me.group)
-        .await
-        .map_err(SessionError::store)?
-        .ok_or(SessionError::BadSessionToken)?;
-    let attrs: GroupAttrs = from_attrs(&group).map_err(SessionError::store)?;
-    let members = store
-        .list_members(&me.group)
-        .await
-        .map_err(SessionError::store)?;
-    let mut users = Vec::with_capacity(members.len());
-    for m in &members {
+    let view = auth::view(&state, &req).await?;
+    let group = &view.group;
+    let attrs: GroupAttrs = from_attrs(group).map_err(SessionError::store)?;
+    let mut users = Vec::with_capacity(view.members.len());
+    for m in &view.members {
         let a: MemberAttrs = from_attrs(m).map_err(SessionError::store)?;
         users.push(UserDto {
             id: m.id.to_string(),
@@ -263,7 +285,7 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
     Ok(HttpResponse::Ok().json(CurrentSessionDto {
         id: group.id.to_string(),
         creator_id: attrs.creator_id.clone(),
-        expiry: seconds_left(&group, state.core.clock.now()),
+        expiry: seconds_left(group, state.core.clock.now()),
         max_files: attrs.max_files,
         max_users: attrs.max_users,
         max_total_mega_bytes: attrs.max_total_mega_bytes,
@@ -300,16 +322,35 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
     security(("QuicksyncSessionBearer" = [])),
 )]
 pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
-    let me = auth::host(&state, &req).await?;
-    let body: KickRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
-    let raw = body
+    let me = auth::session_bearer(&state, &req)?;
+    // Credentials and the host role come before the body: a request the store would not
+    // reach is checked with one read first.
+    let body: KickRequest = match read_json(&req, payload, BodyLimits::of(&state.core)).await {
+        Ok(body) => body,
+        Err(e) => {
+            auth::host(&state, &req).await?;
+            return Err(e.into());
+        }
+    };
+    let target = body
         .user_id
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| SessionError::invalid("userId", "is required"))?;
-    let target = tokens::parse_member_id(raw).ok_or(SessionError::MemberNotFound)?;
-    if target == me.session.id {
+        .ok_or_else(|| SessionError::invalid("userId", "is required"));
+    let target = match target {
+        Ok(raw) => tokens::parse_member_id(raw),
+        Err(e) => {
+            auth::host(&state, &req).await?;
+            return Err(e.into());
+        }
+    };
+    let Some(target) = target else {
+        auth::host(&state, &req).await?;
+        return Err(SessionError::MemberNotFound.into());
+    };
+    if target == me.member {
+        auth::host(&state, &req).await?;
         return Err(SessionError::invalid(
             "userId",
             "the host cannot kick itself; disconnect or delete the session instead",
@@ -319,9 +360,9 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     let removed = state
         .core
         .store
-        .remove_member(&me.group, &target)
+        .remove_member_guarded(&me.group, &target, Some(&me.guard(Some(HOST))))
         .await
-        .map_err(SessionError::store)?;
+        .map_err(auth::refused)?;
     if !removed {
         return Err(SessionError::MemberNotFound.into());
     }
@@ -342,17 +383,14 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     security(("QuicksyncSessionBearer" = [])),
 )]
 pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
-    let me = auth::member(&state, &req).await?;
-    let store = &state.core.store;
-    if me.is_host() {
-        end(&state, &me).await?;
-    } else {
-        store
-            .remove_member(&me.group, &me.session.id)
-            .await
-            .map_err(SessionError::store)?;
-        tracing::info!(session = %me.group.id, "quicksync: member left");
-    }
+    let me = auth::session_bearer(&state, &req)?;
+    let gone = state
+        .core
+        .store
+        .leave_group(&me.group, &me.member, Some(&me.guard(None)), HOST)
+        .await
+        .map_err(auth::refused)?;
+    tracing::info!(session = %me.group.id, sessions = gone, "quicksync: member left");
     Ok(HttpResponse::Ok().finish())
 }
 
@@ -370,20 +408,53 @@ pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
     security(("QuicksyncSessionBearer" = [])),
 )]
 pub async fn delete(req: HttpRequest, state: web::Data<State>) -> Reply {
-    let me = auth::host(&state, &req).await?;
-    end(&state, &me).await?;
-    Ok(HttpResponse::Ok().finish())
-}
-
-async fn end(state: &State, host: &Member) -> Result<(), SessionError> {
+    let me = auth::session_bearer(&state, &req)?;
     state
         .core
         .store
-        .delete_group(&host.group)
+        .delete_guarded(&me.group, Some(&me.guard(Some(HOST))))
         .await
-        .map_err(SessionError::store)?;
-    tracing::info!(session = %host.group.id, "quicksync: session ended");
-    Ok(())
+        .map_err(auth::refused)?;
+    tracing::info!(session = %me.group.id, "quicksync: session ended");
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// A group's stand-in before the store has answered: its place, and no expiry the store would
+/// not cut (members never outlive their group).
+fn group_placeholder(group: &SessionRef, now: chrono::DateTime<chrono::Utc>) -> Session {
+    let mut g = Session::new(group.clone(), Flavor::Quicksync, "", now, Duration::zero());
+    g.expires_at = now + Duration::seconds(MAX_GROUP_SECONDS);
+    g
+}
+
+/// A candidate member, with the token and attributes it would be answered with.
+type Offer = (Candidate, (String, MemberAttrs));
+
+/// One candidate member per fresh pseudonym: the store keeps the first whose pseudonym no
+/// member of the group has had. Each comes with its token and attributes.
+fn offers(
+    state: &State,
+    group: &Session,
+    id: &SessionId,
+    wallet: &Address,
+    role: &str,
+    attrs: impl Fn(&str) -> MemberAttrs,
+) -> Result<Vec<Offer>, SessionError> {
+    pseudonym::candidates(PSEUDONYM_OFFERS)
+        .map_err(SessionError::store)?
+        .into_iter()
+        .map(|p| {
+            let a = attrs(&p);
+            let (member, token) = new_member(state, group, id.clone(), wallet, role, &a)?;
+            Ok((
+                Candidate {
+                    name: pseudonym::claim_name(&p),
+                    member,
+                },
+                (token, a),
+            ))
+        })
+        .collect()
 }
 
 /// A member session of `group` (same expiry) and its bearer.

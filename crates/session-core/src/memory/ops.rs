@@ -94,10 +94,12 @@ fn create_in(st: &mut OwnerState, new: NewSession, now: i64) -> Result<Created> 
     Ok(out)
 }
 
-/// Inserts the first candidate whose name is free; its index, `None` when every name is taken.
+/// Inserts the first candidate whose name is free, never outliving the group that expires at
+/// `group_expires`; its index, `None` when every name is taken.
 fn insert_named(
     st: &mut OwnerState,
     candidates: Vec<Candidate>,
+    group_expires: chrono::DateTime<chrono::Utc>,
     now: i64,
 ) -> Result<Option<usize>> {
     if let Some(c) = candidates
@@ -106,10 +108,11 @@ fn insert_named(
     {
         return Err(conflict(&c.member.id));
     }
-    for (i, c) in candidates.into_iter().enumerate() {
+    for (i, mut c) in candidates.into_iter().enumerate() {
         if st.names.contains_key(&c.name) {
             continue;
         }
+        c.member.expires_at = c.member.expires_at.min(group_expires);
         let stored = Stored::new(&c.member)?;
         st.names.insert(c.name, c.member.id.clone());
         st.insert(c.member.id, stored);
@@ -292,7 +295,7 @@ impl SessionStore for MemoryStore {
                 .position(|c| !st.names.contains_key(&c.name))
                 .ok_or_else(|| Error::Conflict("every candidate name is taken".into()))?;
             st.insert(group.id.clone(), stored);
-            let picked = insert_named(st, candidates.split_off(free), now)?
+            let picked = insert_named(st, candidates.split_off(free), group.expires_at, now)?
                 .ok_or_else(|| Error::Conflict("every candidate name is taken".into()))?;
             Ok(free + picked)
         })
@@ -324,7 +327,7 @@ impl SessionStore for MemoryStore {
             if st.roll(&group.id).len() >= capacity as usize {
                 return Err(Error::CapacityReached);
             }
-            Ok(match insert_named(st, candidates, now)? {
+            Ok(match insert_named(st, candidates, g.expires_at, now)? {
                 Some(index) => Joined::Member {
                     index,
                     group: Box::new(g),

@@ -29,7 +29,11 @@ end
 for i, c in ipairs(cands) do
   if not st.names[c.name] then
     if op == 'create' then insert(st, gid, grec, gbody) end
-    insert(st, c.id, c.rec, c.body)
+    -- A member never outlives its group.
+    local mh, gexp = head(c.rec), st.heads[gid].expires
+    local rec = c.rec
+    if mh.expires > gexp then rec = with_times(rec, mh.updated, gexp) end
+    insert(st, c.id, rec, c.body)
     st.names[c.name] = c.id
     set(st, 'p' .. c.name, c.id)
     flush(st)

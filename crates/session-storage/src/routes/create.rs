@@ -11,8 +11,8 @@ use crate::body::read_json;
 use crate::clients::Client;
 use crate::dto::{timestamp, CreatedView, Envelope};
 use crate::errors::{ApiError, ErrorsBody as ErrorBody};
-use crate::ids::new_id;
-use crate::requests::{parse_create, CreateBody};
+use crate::ids::{self, new_id};
+use crate::requests::{parse_create, CreateBody, DEFAULT_INTENT};
 use crate::routes::answers::{AtCreate, BodyErrors, RouteErrors};
 use crate::state::State;
 use crate::tokens::{self, SUBSCRIBER_HASHES};
@@ -74,10 +74,11 @@ async fn run(
     let ttl = Duration::seconds(i64::try_from(ttl).map_err(|_| ApiError::Internal)?);
     let hasher = &state.core.hasher;
     for _ in 0..ID_ATTEMPTS {
-        let id = new_id(&client.user)?;
-        let publisher = tokens::issue(&client.id, &id)?;
+        let id = new_id()?;
+        let wire_id = ids::wire(&client.user, &id);
+        let publisher = tokens::issue(&client.id, &wire_id)?;
         let subscribers = (0..request.subscriber_count)
-            .map(|_| tokens::issue(&client.id, &id))
+            .map(|_| tokens::issue(&client.id, &wire_id))
             .collect::<Result<Vec<_>, _>>()?;
         let now = state.core.clock.now();
         let mut session = Session::new(
@@ -89,25 +90,31 @@ async fn run(
         );
         session.subject = Some(client.user.clone());
         session.token_hash = Some(tokens::hash(hasher, &publisher));
-        let hashes: Vec<Value> = subscribers
-            .iter()
-            .map(|t| Value::String(tokens::hash(hasher, t).as_str().to_owned()))
-            .collect();
-        session
-            .attrs
-            .insert(SUBSCRIBER_HASHES.into(), Value::Array(hashes));
-        session
-            .attrs
-            .insert("intent".into(), Value::String(request.intent.clone()));
-        session.attrs.insert(
-            "publisher_can_subscribe".into(),
-            Value::Bool(request.publisher_can_subscribe),
-        );
+        // Only what differs from the defaults is stored: a default session is its head alone.
+        if !subscribers.is_empty() {
+            let hashes: Vec<Value> = subscribers
+                .iter()
+                .map(|t| Value::String(tokens::hash(hasher, t).to_hex()))
+                .collect();
+            session
+                .attrs
+                .insert(SUBSCRIBER_HASHES.into(), Value::Array(hashes));
+        }
+        if request.intent != DEFAULT_INTENT {
+            session
+                .attrs
+                .insert("intent".into(), Value::String(request.intent.clone()));
+        }
+        if request.publisher_can_subscribe {
+            session
+                .attrs
+                .insert("publisher_can_subscribe".into(), Value::Bool(true));
+        }
         let view = CreatedView {
-            id: id.to_string(),
+            id: wire_id.clone(),
             publisher,
             subscriber: subscribers,
-            webrtc_room_name: id.to_string(),
+            webrtc_room_name: wire_id.clone(),
             webrtc_url: state.settings.webrtc_url.clone(),
             ws_url: state.settings.ws_url.clone(),
             intent: request.intent.clone(),
@@ -119,7 +126,7 @@ async fn run(
             Ok(created) => {
                 tracing::info!(
                     client_id = %client.id,
-                    session_id = %id,
+                    session_id = %wire_id,
                     evicted = created.evicted.len(),
                     "session created"
                 );

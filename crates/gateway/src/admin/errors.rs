@@ -1,0 +1,73 @@
+//! The admin API's errors and their one body shape.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+/// The admin API's errors: `{"error": {"code", "message"}}`.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Missing or wrong bearer.
+    #[error("a valid admin bearer token is required")]
+    Unauthorized,
+    /// Nothing at that handle or id.
+    #[error("not found")]
+    NotFound,
+    /// A parameter or body is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store did not answer.
+    #[error("the store is unavailable")]
+    Unavailable,
+    /// A fault inside the gateway.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AdminError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::Invalid(_) => "invalid_request",
+            Self::Unavailable => "store_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl ResponseError for AdminError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+    }
+}
+
+impl From<session_core::Error> for AdminError {
+    fn from(e: session_core::Error) -> Self {
+        match e {
+            session_core::Error::NotFound | session_core::Error::Expired => Self::NotFound,
+            session_core::Error::Invalid { field, reason } => {
+                Self::Invalid(format!("{field}: {reason}"))
+            }
+            session_core::Error::StoreUnavailable(_) => Self::Unavailable,
+            other => {
+                tracing::error!(error = %other, "admin: store fault");
+                Self::Internal
+            }
+        }
+    }
+}
+
+/// What every admin handler answers.
+pub(crate) type AdminResult = Result<HttpResponse, AdminError>;
