@@ -111,6 +111,41 @@ pub fn on_redis_at(mut settings: Settings, url: String) -> Settings {
     settings
 }
 
+/// A redis-server of its own that is already over its `maxmemory` (policy `noeviction`): it
+/// holds one large key and is then limited below it, so every write is refused.
+pub fn full_redis() -> RedisServer {
+    let server = RedisServer::start_with_args(&["--maxmemory-policy", "noeviction"]);
+    let junk = "x".repeat(4 << 20);
+    assert_eq!(
+        server.command(&["SET", "junk", &junk]).as_deref(),
+        Some("OK")
+    );
+    assert_eq!(
+        server
+            .command(&["CONFIG", "SET", "maxmemory", "2mb"])
+            .as_deref(),
+        Some("OK")
+    );
+    server
+}
+
+/// How many keys `server` holds.
+pub fn key_count(server: &RedisServer) -> u64 {
+    server
+        .command(&["DBSIZE"])
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("DBSIZE did not answer"))
+}
+
+/// Starts a gateway on `redis` (keys under a fresh prefix) with the system clock.
+pub async fn spawn_app_on(overlay: &str, redis: &RedisServer) -> TestApp {
+    spawn_with(
+        on_redis(test_settings(overlay), redis),
+        Arc::new(SystemClock),
+    )
+    .await
+}
+
 /// Starts a gateway on a Redis nobody listens on, with a short store timeout: every store call
 /// fails fast.
 pub async fn spawn_app_on_absent_redis(overlay: &str) -> TestApp {

@@ -1247,3 +1247,48 @@ async fn official_sdk_login_renewal_and_secure_logout() {
     );
     assert!(stdout.contains("amity sdk e2e: OK"), "{stdout}\n{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_redis_refuses_logins_whole() {
+    let redis = e2e::full_redis();
+    let app = e2e::spawn_app_on(&overlay(), &redis).await;
+    let got = register(
+        &app,
+        3,
+        API_KEY,
+        json!({"userId": "full-redis-user", "deviceId": "d1"}),
+    )
+    .await;
+    assert_eq!(got.0, 503, "{got:?}");
+    assert_eq!(got.1["status"], "error");
+    assert!(got.1["code"].is_u64(), "{got:?}");
+    assert_eq!(e2e::key_count(&redis), 1, "nothing of the login was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_checks_answer_through_a_write_pause() {
+    let redis = session_redis::testing::RedisServer::start();
+    let app = e2e::spawn_app_on(&overlay(), &redis).await;
+    let access = token(&login(&app, 3, "paused-user", "d1").await);
+    assert_eq!(
+        redis
+            .command(&["CLIENT", "PAUSE", "3000", "WRITE"])
+            .as_deref(),
+        Some("OK")
+    );
+    let started = std::time::Instant::now();
+    let mut checks = 0;
+    while started.elapsed() < std::time::Duration::from_millis(2500) {
+        let t = std::time::Instant::now();
+        let (status, body) = check(&app, &access).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            t.elapsed() < std::time::Duration::from_millis(250),
+            "a check took {:?}",
+            t.elapsed()
+        );
+        checks += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(checks > 30, "{checks} checks");
+}

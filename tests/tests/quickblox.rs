@@ -1136,3 +1136,16 @@ async fn redis_outage_is_503_in_the_vendor_format_and_recovers() {
     }
     assert!(recovered, "the gateway did not recover once Redis was back");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_redis_refuses_creates_whole() {
+    let redis = e2e::full_redis();
+    let app = e2e::spawn_app_on(OVERLAY, &redis).await;
+    let r = create(&app, &signed(base())).await;
+    expect(r, 503, base_error("Service temporarily unavailable")).await;
+    assert_eq!(
+        e2e::key_count(&redis),
+        1,
+        "neither the nonce nor the session was stored"
+    );
+}

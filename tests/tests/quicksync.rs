@@ -1506,3 +1506,16 @@ async fn operator_minted_es256_bearers_are_accepted_memory() {
         problem(create(&app, &bad, &json!({})).await, 401, "/v1/session").await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_redis_refuses_creates_whole() {
+    let redis = e2e::full_redis();
+    let app = e2e::spawn_app_on(OVERLAY, &redis).await;
+    let r = create(&app, &minted(&Wallet::new("full")), &json!({})).await;
+    problem(r, 503, "/v1/session").await;
+    assert_eq!(
+        e2e::key_count(&redis),
+        1,
+        "nothing of the session was stored"
+    );
+}

@@ -1094,3 +1094,16 @@ async fn palabra_ai_client_creates_and_deletes(app: &TestApp) {
     assert!(walk(app, A, 10).await.is_empty());
 }
 on_both_stores!(overlay("") => palabra_ai_client_creates_and_deletes);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_redis_refuses_creates_whole() {
+    let redis = e2e::full_redis();
+    let app = e2e::spawn_app_on(&overlay(""), &redis).await;
+    let r = create_raw(&app, A, json!({"data": {}})).await;
+    assert_error(r, 503, "STORE_UNAVAILABLE", "/session-storage/session").await;
+    assert_eq!(
+        e2e::key_count(&redis),
+        1,
+        "nothing of the create was stored"
+    );
+}

@@ -39,6 +39,11 @@ enum Command {
     },
 }
 
+/// mimalloc: small, short-lived allocations are most of what a request makes, and it serves
+/// them faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {

@@ -9,11 +9,12 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use rand::RngCore;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The fewest random bytes any token carries (160 bits).
 pub const MIN_TOKEN_BYTES: usize = 20;
@@ -21,11 +22,11 @@ pub const MIN_TOKEN_BYTES: usize = 20;
 /// Bytes of a [`TokenHash`].
 pub const TAG_LEN: usize = 16;
 
-/// Fills a fresh buffer of `N` bytes from the operating system's CSPRNG.
+/// Fills a fresh buffer of `N` bytes from a CSPRNG: the thread's ChaCha generator, seeded from
+/// the operating system and reseeded by it periodically (no system call per token).
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf)
-        .map_err(|e| Error::Internal(format!("the OS random source failed: {e}")))?;
+    rand::rng().fill_bytes(&mut buf);
     Ok(buf)
 }
 
@@ -42,8 +43,7 @@ pub fn generate_b64_token() -> Result<String> {
 /// `n` random bytes as lowercase hex (for ids, not secrets, when `n` is small).
 pub fn random_hex(n: usize) -> Result<String> {
     let mut buf = vec![0u8; n];
-    getrandom::fill(&mut buf)
-        .map_err(|e| Error::Internal(format!("the OS random source failed: {e}")))?;
+    rand::rng().fill_bytes(&mut buf);
     Ok(hex::encode(buf))
 }
 

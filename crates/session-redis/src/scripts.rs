@@ -1,62 +1,43 @@
-//! The Lua scripts behind every write and every read that needs more than one command. Each
-//! runs atomically in one owner's hash slot. They declare themselves (Redis 7 `#!lua` flags):
-//! write scripts are refused as a whole while Redis is over `maxmemory`, and read-only ones
-//! (`flags=no-writes`, run with `EVALSHA_RO`) are served during a `CLIENT PAUSE WRITE`. They
-//! are sent by SHA and loaded on the first NOSCRIPT.
+//! The Lua behind every write and every read that needs more than one command, as one Redis
+//! function library (Redis 7 `FUNCTION LOAD`): its helpers are set up once when the library
+//! loads, not on every call, and each function runs atomically in one owner's hash slot.
+//!
+//! The functions declare themselves: writes are refused as a whole while Redis is over
+//! `maxmemory`; those that only delete carry `allow-oom`, so revoking a session always works;
+//! read-only ones (`no-writes`, called with `FCALL_RO`) are served during a
+//! `CLIENT PAUSE WRITE`. The library's name carries a digest of its code, so gateways of two
+//! versions can share a Redis without replacing each other's functions.
 
 use std::sync::LazyLock;
 
 use sha1::{Digest, Sha1};
 
-/// Helpers prepended to every session script.
+/// The helpers every function shares.
 const LIB: &str = include_str!("scripts/lib.lua");
 
-/// What a script may do, declared in its shebang.
+/// What a function may do, declared when it is registered.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// Writes; refused as a whole while Redis is over `maxmemory`.
     Write,
     /// Only removes: allowed over `maxmemory`, so revoking a session always works.
     Remove,
-    /// Reads only (`EVALSHA_RO`).
+    /// Reads only (`FCALL_RO`).
     Read,
 }
 
-/// One script: its source and SHA-1.
+/// One function of the library.
 pub(crate) struct Lua {
-    pub code: String,
-    pub sha: String,
+    /// Its name in Redis (`<library>_<op>`).
+    pub name: String,
+    /// Whether it only reads.
     pub read_only: bool,
 }
 
-impl Lua {
-    /// A session script: the shebang, the helpers, then `body` as a function whose result is
-    /// returned as `{expired, result}`, `expired` being how many sessions the script dropped
-    /// because they had expired. [`crate::RedisStore`] unwraps the pair in one place.
-    fn session(body: &str, kind: Kind) -> Self {
-        let shebang = match kind {
-            Kind::Write => "#!lua",
-            Kind::Remove => "#!lua flags=allow-oom",
-            Kind::Read => "#!lua flags=no-writes",
-        };
-        let code = format!(
-            "{shebang}\n{LIB}\nlocal function main()\n{body}\nend\nlocal reply = main()\nreturn {{ expired, reply }}\n"
-        );
-        let sha = hex(&Sha1::digest(code.as_bytes()));
-        Self {
-            code,
-            sha,
-            read_only: kind == Kind::Read,
-        }
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// One script per store operation.
+/// The library: its code and one function per store operation.
 pub(crate) struct Scripts {
+    /// `FUNCTION LOAD` source.
+    pub code: String,
     pub create: Lua,
     pub touch: Lua,
     pub update: Lua,
@@ -69,16 +50,70 @@ pub(crate) struct Scripts {
     pub count: Lua,
 }
 
-/// The scripts, hashed once per process.
-pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
-    create: Lua::session(include_str!("scripts/create.lua"), Kind::Write),
-    touch: Lua::session(include_str!("scripts/touch.lua"), Kind::Write),
-    update: Lua::session(include_str!("scripts/update.lua"), Kind::Write),
-    delete: Lua::session(include_str!("scripts/delete.lua"), Kind::Remove),
-    rotate: Lua::session(include_str!("scripts/rotate.lua"), Kind::Write),
-    group: Lua::session(include_str!("scripts/group.lua"), Kind::Write),
-    remove_member: Lua::session(include_str!("scripts/remove_member.lua"), Kind::Remove),
-    credential: Lua::session(include_str!("scripts/credential.lua"), Kind::Write),
-    list: Lua::session(include_str!("scripts/list.lua"), Kind::Read),
-    count: Lua::session(include_str!("scripts/count.lua"), Kind::Read),
-});
+/// The operations: name, body and kind.
+const OPS: [(&str, &str, Kind); 10] = [
+    ("create", include_str!("scripts/create.lua"), Kind::Write),
+    ("touch", include_str!("scripts/touch.lua"), Kind::Write),
+    ("update", include_str!("scripts/update.lua"), Kind::Write),
+    ("delete", include_str!("scripts/delete.lua"), Kind::Remove),
+    ("rotate", include_str!("scripts/rotate.lua"), Kind::Write),
+    ("group", include_str!("scripts/group.lua"), Kind::Write),
+    (
+        "remove_member",
+        include_str!("scripts/remove_member.lua"),
+        Kind::Remove,
+    ),
+    (
+        "credential",
+        include_str!("scripts/credential.lua"),
+        Kind::Write,
+    ),
+    ("list", include_str!("scripts/list.lua"), Kind::Read),
+    ("count", include_str!("scripts/count.lua"), Kind::Read),
+];
+
+fn build() -> Scripts {
+    let mut bodies = String::new();
+    for (op, body, kind) in OPS {
+        let flags = match kind {
+            Kind::Write => "",
+            Kind::Remove => "'allow-oom'",
+            Kind::Read => "'no-writes'",
+        };
+        bodies.push_str(&format!(
+            "local function op_{op}()\n{body}\nend\n\
+             redis.register_function{{function_name = LIBRARY .. '_{op}', flags = {{ {flags} }}, \
+             callback = function(keys, args) begin(keys, args); local reply = op_{op}(); \
+             return {{ expired, reply }} end}}\n"
+        ));
+    }
+    let digest = Sha1::digest(format!("{LIB}{bodies}").as_bytes());
+    let library = format!("sg2_{}", hex(&digest[..6]));
+    let code = format!("#!lua name={library}\nlocal LIBRARY = '{library}'\n{LIB}\n{bodies}");
+    let lua = |op: &str| Lua {
+        name: format!("{library}_{op}"),
+        read_only: OPS
+            .iter()
+            .any(|(name, _, kind)| *name == op && *kind == Kind::Read),
+    };
+    Scripts {
+        create: lua("create"),
+        touch: lua("touch"),
+        update: lua("update"),
+        delete: lua("delete"),
+        rotate: lua("rotate"),
+        group: lua("group"),
+        remove_member: lua("remove_member"),
+        credential: lua("credential"),
+        list: lua("list"),
+        count: lua("count"),
+        code,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The library, built once per process.
+pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(build);

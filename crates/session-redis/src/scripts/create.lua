@@ -1,20 +1,26 @@
--- create: ARGV id, head, body ('' = none), limit ('' = none), policy ('r' | 'e'), retire ('1'),
--- credential hash (''), fresh document (''), n, n x (key, value) patch, m, m x (key, value)
--- defaults, stamp (''), refusing flag ('').
+-- create: args id, head, body ('' = none), options `<e|r><1|0><limit>` (evict or refuse,
+-- retire the device's older sessions, the limit or nothing), credential hash (''), fresh
+-- document (''), the document's plan (MessagePack {p = {{key, value}...}, d = {key = default},
+-- s = stamp member, r = refusing flag}, '' = none).
 -- Returns {'ok', {evicted...}, {retired...}, doc | false, inserted 0/1} | {'conflict'} |
--- {'full'} | {'unauthorized'}.
+-- {'full'} | {'unauthorized'} | {'refused'}.
 local id, rec, body = arg(), arg(), arg()
-local max, policy, retire, cred = tonumber(arg()), arg(), arg() == '1', arg()
-local fresh, np = arg(), tonumber(arg())
-local patch = {}
-for _ = 1, np do patch[#patch + 1] = { arg(), arg() } end
-local nd = tonumber(arg())
-local defaults = {}
-for _ = 1, nd do local k = arg(); defaults[k] = arg() end
-local stamp, refuse_if = arg(), arg()
-local h = head(rec)
+local opts, cred, fresh, plan = arg(), arg(), arg(), arg()
+local policy, retire, max = string.sub(opts, 1, 1), string.sub(opts, 2, 2) == '1', tonumber(string.sub(opts, 3))
 
 local m = redis.call('HMGET', H, '~', 's' .. id)
+if not m[1] then
+  -- A new owner: nothing to prune, count, retire or patch.
+  if cred ~= '' then return { 'unauthorized' } end
+  local f = { '~', 's', 's' .. id, rec }
+  if body ~= '' then f[#f + 1] = 'd' .. id; f[#f + 1] = body end
+  if fresh ~= '' then f[#f + 1] = 'u'; f[#f + 1] = fresh end
+  redis.call('HSET', H, unpack(f))
+  if fresh == '' then redis.call('PEXPIREAT', H, ms(head(rec).expires)) end
+  if fresh == '' then return { 'ok', {}, {}, false, 0 } end
+  return { 'ok', {}, {}, fresh, 1 }
+end
+local h = head(rec)
 local meta = parse_meta(m[1])
 if meta and not retire and fresh == '' and cred == '' and not h.parent
     and (not meta.mono or (h.created >= meta.max_created and h.expires >= meta.max_exp)) then
@@ -85,6 +91,11 @@ if max then
   end
 end
 local doc, inserted = false, 0
+local patch, defaults, stamp, refuse_if = {}, {}, '', ''
+if plan ~= '' then
+  local pl = cmsgpack.unpack(plan)
+  patch, defaults, stamp, refuse_if = pl.p or {}, pl.d or {}, pl.s or '', pl.r or ''
+end
 if fresh ~= '' then
   if st.doc then
     local d = nil
@@ -92,7 +103,7 @@ if fresh ~= '' then
       d = cmsgpack.unpack(st.doc)
       if d[refuse_if] == true then flush(st); return { 'refused' } end
     end
-    if np > 0 then
+    if #patch > 0 then
       d = d or cmsgpack.unpack(st.doc)
       local changed = false
       for _, kv in ipairs(patch) do

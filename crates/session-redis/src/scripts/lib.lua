@@ -1,34 +1,44 @@
--- Helpers shared by every session script (prepended to each one; see docs/redis-keys.md).
+-- The function library's helpers (see docs/redis-keys.md). Every function is called with the
+-- keys and arguments below; `begin` sets them for the call.
 --
--- KEYS[1] H  P:2:{O}     HASH   everything of owner O:
+-- keys[1] H  P:2:{O}     HASH   everything of owner O:
 --                                 s<id>   a session's head (binary, session-core/src/record.rs)
 --                                 d<id>   its body (MessagePack), when it has one
 --                                 r<id>   the 8-byte prefixes of the refresh hashes it spent
 --                                 p<name> a name claimed in the owner's group -> member id
 --                                 c<hash> a credential: created and expiry (2 x 6 bytes)
 --                                 u       the owner's document (MessagePack map)
---                                 ~       large owners only: "<m|n>,<max created>,<max expiry>,<key expiry>"
--- KEYS[2] X  P:2:{O}:x   ZSET   large owners: session id scored by expiry
--- KEYS[3] C  P:2:{O}:c   ZSET   large owners whose expiry order left creation order: id by creation
--- ARGV[1] now, ms since the epoch, from the gateway's clock.
+--                                 ~       "s" for a small owner (every owner hash has it), or, for a
+--                                         large one, "<m|n>,<max created>,<max expiry>,<key expiry>"
+-- keys[2] X  P:2:{O}:x   ZSET   large owners: session id scored by expiry
+-- keys[3] C  P:2:{O}:c   ZSET   large owners whose expiry order left creation order: id by creation
+-- args[1] now, ms since the epoch, from the gateway's clock; then the function's own arguments.
 --
 -- Small owners (up to LARGE_AT sessions) are read whole with one HGETALL and written with one
 -- HSET/HDEL; large owners keep the two indexes so that creates, counts and pages are O(log n).
 -- While a large owner's sessions expire in the order they were created ("mono"), X alone
 -- orders them and C does not exist.
-local H, X, C = KEYS[1], KEYS[2], KEYS[3]
-local now = tonumber(ARGV[1])
+local H, X, C, now, ARGS
 local argi = 1
-local LARGE_AT = 128
+local LARGE_AT = 32
 local SLACK = 86400000
 local SPENT_KEPT = 8
 local PRUNE_STEP = 8
--- Sessions this script dropped because they had expired (reported with every reply).
+-- Sessions this call dropped because they had expired (reported with every reply).
 local expired = 0
+
+-- Starts a call: its keys, its arguments, nothing dropped yet.
+local function begin(keys, args)
+  H, X, C = keys[1], keys[2], keys[3]
+  ARGS = args
+  now = tonumber(args[1])
+  argi = 1
+  expired = 0
+end
 
 local function arg()
   argi = argi + 1
-  return ARGV[argi]
+  return ARGS[argi]
 end
 
 local function ms(n) return string.format('%.0f', n) end
@@ -96,6 +106,7 @@ end
 local function parse_meta(m)
   if not m then return nil end
   local mono, mc, me, ke = string.match(m, '^(%a),(%d+),(%d+),(%d+)$')
+  if not mono then return nil end
   return { mono = mono == 'm', max_created = tonumber(mc), max_exp = tonumber(me), key_exp = tonumber(ke) }
 end
 
@@ -112,6 +123,7 @@ local function load()
                doc = nil, meta = nil, sets = {}, dels = {}, xadd = {}, xdel = {},
                dirty_doc = false, had_doc = false, max_before = 0, count = 0 }
   local all = redis.call('HGETALL', H)
+  st.existed = #all > 0
   for i = 1, #all, 2 do
     local f, v = all[i], all[i + 1]
     local k, rest = string.sub(f, 1, 1), string.sub(f, 2)
@@ -123,7 +135,7 @@ local function load()
       local c, e = struct.unpack('>I6I6', v)
       st.creds[rest] = { created = c, expires = e }
     elseif k == 'u' then st.doc = v; st.had_doc = true
-    elseif k == '~' then st.meta = parse_meta(v)
+    elseif k == '~' then st.meta = parse_meta(v); st.marked = true
     end
   end
   for id, h in pairs(st.heads) do
@@ -231,6 +243,9 @@ end
 
 -- Writes the changes back, keeps the large-owner indexes and the key's expiry.
 local function flush(st)
+  -- Every owner hash holds '~' while it holds anything; an empty one disappears.
+  local keeps = st.count > 0 or st.doc or next(st.creds) or next(st.names)
+  if not keeps and st.marked then st.dels[#st.dels + 1] = '~' end
   if #st.dels > 0 then redis.call('HDEL', H, unpack(st.dels)) end
   local args = {}
   for f, v in pairs(st.sets) do args[#args + 1] = f; args[#args + 1] = v end
@@ -293,15 +308,17 @@ local function flush(st)
     end
     if #args > 0 then redis.call('HSET', H, unpack(args)) end
     if st.doc then
-      if not st.had_doc then redis.call('PERSIST', H) end
+      if not st.had_doc and st.existed then redis.call('PERSIST', H) end
     elseif raise or st.promoted then
       redis.call('PEXPIREAT', H, ms(meta.key_exp))
     end
     return
   end
+  if keeps and not st.marked then args[#args + 1] = '~'; args[#args + 1] = 's' end
   if #args > 0 then redis.call('HSET', H, unpack(args)) end
   if st.doc then
-    if not st.had_doc then redis.call('PERSIST', H) end
+    -- A document lives on: the hash loses its expiry (a new hash never had one).
+    if not st.had_doc and st.existed then redis.call('PERSIST', H) end
   elseif max_after > st.max_before and st.count + (next(st.creds) and 1 or 0) > 0 then
     redis.call('PEXPIREAT', H, ms(max_after))
   end
