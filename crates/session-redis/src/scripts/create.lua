@@ -23,7 +23,7 @@ end
 local h = head(rec)
 local meta = parse_meta(m[1])
 if meta and not retire and fresh == '' and cred == '' and not h.parent
-    and (not meta.mono or (h.created >= meta.max_created and h.expires >= meta.max_exp)) then
+    and (not meta.mono or h.expires - h.created == meta.ttl) then
   -- A large owner: O(log n), without reading it whole.
   if m[2] and head(m[2]).expires > now then return { 'conflict' } end
   large_prune(meta)
@@ -42,8 +42,6 @@ if meta and not retire and fresh == '' and cred == '' and not h.parent
   end
   local fields = { 's' .. id, rec }
   if body ~= '' then fields[#fields + 1] = 'd' .. id; fields[#fields + 1] = body end
-  if h.created > meta.max_created then meta.max_created = h.created end
-  if h.expires > meta.max_exp then meta.max_exp = h.expires end
   local raise = h.expires > meta.key_exp
   if raise then meta.key_exp = h.expires + SLACK end
   fields[#fields + 1] = '~'; fields[#fields + 1] = meta_text(meta)

@@ -9,15 +9,16 @@
 --                                 c<hash> a credential: created and expiry (2 x 6 bytes)
 --                                 u       the owner's document (MessagePack map)
 --                                 ~       "s" for a small owner (every owner hash has it), or, for a
---                                         large one, "<m|n>,<max created>,<max expiry>,<key expiry>"
+--                                         large one, 19 bytes: mono flag, max created, max expiry,
+--                                         key expiry
 -- keys[2] X  P:2:{O}:x   ZSET   large owners: session id scored by expiry
 -- keys[3] C  P:2:{O}:c   ZSET   large owners whose expiry order left creation order: id by creation
 -- args[1] now, ms since the epoch, from the gateway's clock; then the function's own arguments.
 --
 -- Small owners (up to LARGE_AT sessions) are read whole with one HGETALL and written with one
 -- HSET/HDEL; large owners keep the two indexes so that creates, counts and pages are O(log n).
--- While a large owner's sessions expire in the order they were created ("mono"), X alone
--- orders them and C does not exist.
+-- While all of a large owner's sessions live the same time from their creation ("mono", the
+-- usual case), they expire in creation order, so X alone orders them and C does not exist.
 local H, X, C, now, ARGS
 local argi = 1
 local LARGE_AT = 32
@@ -41,7 +42,9 @@ local function arg()
   return ARGS[argi]
 end
 
-local function ms(n) return string.format('%.0f', n) end
+-- A time for a command argument: Redis formats Lua numbers with 14 significant digits, which
+-- holds every millisecond time exactly.
+local function ms(n) return n end
 
 -- The head of a record: times, hashes, role and parent.
 local function head(rec)
@@ -102,16 +105,16 @@ local function join_body(desc, tail)
   return cmsgpack.pack(desc) .. tail
 end
 
--- Large-owner bookkeeping.
+-- Large-owner bookkeeping, packed: mono (1 or 0), the lifetime every session had when created
+-- (while mono), the key expiry.
 local function parse_meta(m)
-  if not m then return nil end
-  local mono, mc, me, ke = string.match(m, '^(%a),(%d+),(%d+),(%d+)$')
-  if not mono then return nil end
-  return { mono = mono == 'm', max_created = tonumber(mc), max_exp = tonumber(me), key_exp = tonumber(ke) }
+  if not m or #m ~= 13 then return nil end
+  local mono, ttl, ke = struct.unpack('>BI6I6', m)
+  return { mono = mono == 1, ttl = ttl, key_exp = ke }
 end
 
 local function meta_text(m)
-  return (m.mono and 'm' or 'n') .. ',' .. ms(m.max_created) .. ',' .. ms(m.max_exp) .. ',' .. ms(m.key_exp)
+  return struct.pack('>BI6I6', m.mono and 1 or 0, m.ttl, m.key_exp)
 end
 
 -------------------------------------------------------------------------------------------
@@ -231,14 +234,15 @@ local function guard_failure(st, gid, gtoken, grole)
   return nil
 end
 
--- Whether the owner's sessions expire in creation order.
-local function is_mono(st)
-  local ids = ordered(st)
-  for i = 2, #ids do
-    local a, b = st.heads[ids[i - 1]], st.heads[ids[i]]
-    if not before(a.expires, ids[i - 1], b.expires, ids[i]) then return false end
+-- Whether the owner's sessions all live the same time from their creation (then they expire in
+-- creation order, however their creates arrived), and that lifetime.
+local function uniform_lifetime(st)
+  local ttl = nil
+  for _, h in pairs(st.heads) do
+    if ttl == nil then ttl = h.expires - h.created
+    elseif h.expires - h.created ~= ttl then return false, 0 end
   end
-  return true
+  return true, ttl or 0
 end
 
 -- Writes the changes back, keeps the large-owner indexes and the key's expiry.
@@ -249,10 +253,9 @@ local function flush(st)
   if #st.dels > 0 then redis.call('HDEL', H, unpack(st.dels)) end
   local args = {}
   for f, v in pairs(st.sets) do args[#args + 1] = f; args[#args + 1] = v end
-  local max_after, max_created = 0, 0
+  local max_after = 0
   for _, h in pairs(st.heads) do
     if h.expires > max_after then max_after = h.expires end
-    if h.created > max_created then max_created = h.created end
   end
   for _, c in pairs(st.creds) do
     if c.expires > max_after then max_after = c.expires end
@@ -263,7 +266,8 @@ local function flush(st)
     local grouped = false
     for _, h in pairs(st.heads) do if h.parent then grouped = true end end
     if not grouped then
-      meta = { mono = is_mono(st), max_created = max_created, max_exp = max_after, key_exp = max_after + SLACK }
+      local mono, ttl = uniform_lifetime(st)
+      meta = { mono = mono, ttl = ttl, key_exp = max_after + SLACK }
       st.xadd = {}
       for id in pairs(st.heads) do st.xadd[#st.xadd + 1] = id end
       st.promoted = true
@@ -271,10 +275,10 @@ local function flush(st)
   end
   if meta then
     if not st.promoted and meta.mono and (#st.xadd > 0) then
-      -- Changed expiries or new sessions out of order end mono.
+      -- A moved expiry, or a new session with another lifetime, ends mono.
       for _, id in ipairs(st.xadd) do
         local h = st.heads[id]
-        if h and (h.created < meta.max_created or h.expires < meta.max_exp) then meta.mono = false end
+        if h and h.expires - h.created ~= meta.ttl then meta.mono = false end
       end
       if not meta.mono then
         local all = {}
@@ -283,8 +287,6 @@ local function flush(st)
         redis.call('PEXPIREAT', C, ms(meta.key_exp))
       end
     end
-    if max_created > meta.max_created then meta.max_created = max_created end
-    if max_after > meta.max_exp then meta.max_exp = max_after end
     local raise = max_after > meta.key_exp
     if raise then meta.key_exp = max_after + SLACK end
     args[#args + 1] = '~'; args[#args + 1] = meta_text(meta)

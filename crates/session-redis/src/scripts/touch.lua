@@ -14,7 +14,6 @@ if meta and not meta.mono then
   -- A large owner already ordered by C: only X moves.
   if not m[2] or head(m[2]).expires <= now then return {} end
   local rec, until_ = moved(m[2])
-  if until_ > meta.max_exp then meta.max_exp = until_ end
   local raise = until_ > meta.key_exp
   if raise then meta.key_exp = until_ + SLACK end
   redis.call('HSET', H, 's' .. id, rec, '~', meta_text(meta))
