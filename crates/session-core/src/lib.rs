@@ -7,6 +7,7 @@ pub mod clock;
 pub mod deps;
 pub mod doc;
 pub mod error;
+pub mod events;
 pub mod memory;
 pub mod model;
 pub mod plan;

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::Duration;
 
 use crate::error::Result;
+use crate::events::RevokeReason;
 use crate::model::{
     Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
 };
@@ -82,6 +83,20 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// [`SessionStore::delete`] behind `guard` (checked in the same atomic step).
     async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize>;
+
+    /// [`SessionStore::delete_guarded`], saying why: the session's `session.revoked` event
+    /// carries `reason` (its members' say `group-deleted`); `delete_guarded` is a revocation by
+    /// the session's holder ([`RevokeReason::Logout`]). The default, for stores that write no
+    /// events, ignores the reason; a decorator forwards it.
+    async fn revoke(
+        &self,
+        r: &SessionRef,
+        guard: Option<&Guard>,
+        reason: RevokeReason,
+    ) -> Result<usize> {
+        let _ = reason;
+        self.delete_guarded(r, guard).await
+    }
 
     /// The owner's live sessions in creation order, starting after `after`.
     async fn list_by_owner(

@@ -84,7 +84,12 @@ impl Keys {
     /// `P:2:d:{<collection>:<id>}` — one tenant document (ids escaped so that they carry no
     /// braces and no glob characters).
     pub(crate) fn doc(&self, collection: &str, id: &str) -> String {
-        format!("{}d:{{{}:{}}}", self.base, escape(collection), escape(id))
+        format!("{}d:{{{}}}", self.base, self.doc_tag(collection, id))
+    }
+
+    /// The hash tag of a tenant document's key.
+    pub(crate) fn doc_tag(&self, collection: &str, id: &str) -> String {
+        format!("{}:{}", escape(collection), escape(id))
     }
 
     /// The SCAN pattern of every document of a collection.

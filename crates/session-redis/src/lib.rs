@@ -14,19 +14,23 @@
 
 mod codec;
 mod conn;
+pub mod events;
 mod keys;
 mod scripts;
 #[cfg(feature = "test-harness")]
 pub mod testing;
 mod tls;
 
+pub use events::{EventKeys, RedisEventLog};
 pub use tls::RedisTls;
 
 use async_trait::async_trait;
 use chrono::Duration;
 use redis::Value;
 use session_core::clock::to_millis;
+use session_core::events::RevokeReason;
 use session_core::memory::check_member_of;
+use session_core::record::describe;
 use session_core::record::{pack, subject_value};
 use session_core::{
     Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter, Flavor, Guard, Joined,
@@ -63,6 +67,8 @@ pub struct RedisStore {
     read: Connector,
     /// Sessions this instance's scripts dropped as expired.
     expired: ExpiryCounter,
+    /// Events: where changes write their events, when events are on.
+    events: Option<std::sync::Arc<EventKeys>>,
 }
 
 /// Longest ttl or cap honoured (about 100 years); longer ones are cut to it.
@@ -89,17 +95,25 @@ impl RedisStore {
             write: connector()?,
             read: connector()?,
             expired: ExpiryCounter::default(),
+            events: None,
         })
+    }
+
+    /// The store writing every change's events to the streams of `keys` (built once per
+    /// process for this store's prefix and topology).
+    pub fn with_events(mut self, keys: std::sync::Arc<EventKeys>) -> Self {
+        self.events = Some(keys);
+        self
     }
 
     fn now_ms(&self) -> i64 {
         to_millis(self.clock.now())
     }
 
-    /// Calls a function of the library in `owner`'s slot (keys: the owner's hash and indexes;
-    /// arguments: now, then `args`); tallies the sessions it dropped as expired and returns the
-    /// status of its flat reply and the fields that follow. A Redis that does not have the library yet (a new or flushed server) gets it
-    /// loaded, on every primary, and the call is made again.
+    /// Calls a function of the library in `owner`'s slot (keys: the owner's hash and indexes,
+    /// and with events on its partition's stream and schedule; arguments: now, then `args`);
+    /// tallies the sessions it dropped as expired and returns the status of its flat reply and
+    /// the fields that follow.
     async fn script(
         &self,
         what: &str,
@@ -109,14 +123,42 @@ impl RedisStore {
         idempotent: bool,
     ) -> Result<(String, std::vec::IntoIter<Value>)> {
         let keys = self.keys.owner_keys(owner);
+        let partition = self.events.as_ref().map(|e| (e, e.partition_of(owner)));
+        let mut names = vec![
+            keys.hash.as_str(),
+            keys.expiry.as_str(),
+            keys.created.as_str(),
+        ];
+        if let Some((e, p)) = partition {
+            names.extend([e.stream(p), e.schedule(p)]);
+        }
+        let out = self.call(what, lua, &names, args, idempotent).await;
+        if let (Some((e, p)), false) = (partition, lua.read_only) {
+            e.wakeups().touch(p);
+        }
+        let (st, mut items) = out?;
+        let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
+        self.expired.add(owner, u64::try_from(pruned).unwrap_or(0));
+        Ok((st, items))
+    }
+
+    /// Calls a function of the library with `keys` (all of one slot) and `args` after now.
+    /// A Redis that does not have the library yet (a new or flushed server) gets it loaded, on
+    /// every primary, and the call is made again.
+    pub(crate) async fn call(
+        &self,
+        what: &str,
+        lua: &Lua,
+        keys: &[&str],
+        args: Vec<Vec<u8>>,
+        idempotent: bool,
+    ) -> Result<(String, std::vec::IntoIter<Value>)> {
         let mut fcall = redis::cmd(if lua.read_only { "FCALL_RO" } else { "FCALL" });
-        fcall
-            .arg(&lua.name)
-            .arg(3)
-            .arg(&keys.hash)
-            .arg(&keys.expiry)
-            .arg(&keys.created)
-            .arg(self.now_ms());
+        fcall.arg(&lua.name).arg(keys.len());
+        for k in keys {
+            fcall.arg(*k);
+        }
+        fcall.arg(self.now_ms());
         for a in &args {
             fcall.arg(a.as_slice());
         }
@@ -142,15 +184,12 @@ impl RedisStore {
                 }
             })
             .await?;
-        let (st, mut items) = status(what, reply)?;
-        let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
-        self.expired.add(owner, u64::try_from(pruned).unwrap_or(0));
-        Ok((st, items))
+        status(what, reply)
     }
 
     /// Runs one plain command, on the read connection when `read` (reads never wait behind
     /// writes).
-    async fn query(&self, what: &str, cmd: redis::Cmd, read: bool) -> Result<Value> {
+    pub(crate) async fn query(&self, what: &str, cmd: redis::Cmd, read: bool) -> Result<Value> {
         let cmd = &cmd;
         let conn = if read { &self.read } else { &self.write };
         conn.run(what, read, |mut c| async move {
@@ -179,6 +218,42 @@ impl RedisStore {
         }
     }
 
+    /// Events: changes a tenant document (`op`: `p` put, `i` insert, `d` delete) together with
+    /// its tenant.changed event; the function's one reply field.
+    async fn doc_with_event(
+        &self,
+        what: &str,
+        op: &str,
+        collection: &str,
+        id: &str,
+        value: &str,
+    ) -> Result<Value> {
+        let Some(e) = &self.events else {
+            return Err(Error::Internal(format!("{what}: events are off")));
+        };
+        let key = self.keys.doc(collection, id);
+        let p = e.partition_of_tag(self.keys.doc_tag(collection, id).as_str());
+        let args = vec![text(op), text(value), text(collection), text(id)];
+        let out = self
+            .call(
+                what,
+                &SCRIPTS.doc,
+                &[key.as_str(), e.stream(p)],
+                args,
+                false,
+            )
+            .await;
+        e.wakeups().touch(p);
+        let (st, mut rest) = out?;
+        match st.as_str() {
+            "ok" => {
+                rest.next(); // nothing expired
+                Ok(rest.next().unwrap_or(Value::Nil))
+            }
+            other => Err(unexpected_status(what, other)),
+        }
+    }
+
     /// The session of a `head, body` reply, checked against the gateway's clock.
     fn record_reply(
         &self,
@@ -201,6 +276,14 @@ impl RedisStore {
         let mut args = vec![text(group.id.as_str()), text(member.as_str())];
         args.extend(guard_args(guard));
         args.push(text(ends_role));
+        if self.events.is_some() {
+            let reason = if ends_role.is_empty() {
+                RevokeReason::Kicked
+            } else {
+                RevokeReason::Disconnected
+            };
+            args.push(revoked_code(reason));
+        }
         let (st, mut rest) = self
             .script(
                 "remove_member",
@@ -274,6 +357,11 @@ fn missing_function(e: &redis::RedisError) -> bool {
         || e.to_string().contains("Function not found")
 }
 
+/// Events: the kind code of a revocation for `reason`.
+fn revoked_code(reason: RevokeReason) -> Vec<u8> {
+    format!("r{}", reason.code()).into_bytes()
+}
+
 fn span_ms(d: Duration) -> i64 {
     d.num_milliseconds().clamp(-MAX_SPAN_MS, MAX_SPAN_MS)
 }
@@ -342,6 +430,10 @@ impl SessionStore for RedisStore {
                 args.push(doc_plan(up)?);
             }
             None => args.extend([Vec::new(), Vec::new()]),
+        }
+        if self.events.is_some() {
+            // Events: what session.created carries of the body.
+            args.push(pack(&describe(s))?);
         }
         let (st, mut rest) = self
             .script("create", &SCRIPTS.create, &s.owner, args, false)
@@ -473,8 +565,20 @@ impl SessionStore for RedisStore {
     }
 
     async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
+        self.revoke(r, guard, RevokeReason::Logout).await
+    }
+
+    async fn revoke(
+        &self,
+        r: &SessionRef,
+        guard: Option<&Guard>,
+        reason: RevokeReason,
+    ) -> Result<usize> {
         let mut args = vec![text(r.id.as_str())];
         args.extend(guard_args(guard));
+        if self.events.is_some() {
+            args.push(revoked_code(reason));
+        }
         let (st, mut rest) = self
             .script("delete", &SCRIPTS.delete, &r.owner, args, false)
             .await?;
@@ -750,12 +854,27 @@ impl SessionStore for RedisStore {
     }
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
+        if self.events.is_some() {
+            return self
+                .doc_with_event("doc_put", "p", collection, id, value)
+                .await
+                .map(|_| ());
+        }
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.keys.doc(collection, id)).arg(value);
         self.query("doc_put", cmd, false).await.map(|_| ())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
+        if self.events.is_some() {
+            return match self
+                .doc_with_event("doc_insert", "i", collection, id, value)
+                .await?
+            {
+                Value::Nil | Value::Boolean(false) => Ok((value.to_owned(), true)),
+                v => Ok((string("doc_insert", v)?, false)),
+            };
+        }
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.keys.doc(collection, id))
             .arg(value)
@@ -768,6 +887,12 @@ impl SessionStore for RedisStore {
     }
 
     async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool> {
+        if self.events.is_some() {
+            let n = self
+                .doc_with_event("doc_delete", "d", collection, id, "")
+                .await?;
+            return Ok(int("doc_delete", n)? > 0);
+        }
         let mut cmd = redis::cmd("DEL");
         cmd.arg(self.keys.doc(collection, id));
         Ok(int("doc_delete", self.query("doc_delete", cmd, false).await?)? > 0)

@@ -48,10 +48,20 @@ pub(crate) struct Scripts {
     pub credential: Lua,
     pub list: Lua,
     pub count: Lua,
+    /// Events: one owner's expiry sweep.
+    pub expire: Lua,
+    /// Events: a tenant document change with its event.
+    pub doc: Lua,
+    /// Events: a delivery lease.
+    pub lease: Lua,
+    /// Events: a consumer group on a stream.
+    pub xgroup: Lua,
+    /// Events: the live workers.
+    pub workers: Lua,
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 10] = [
+const OPS: [(&str, &str, Kind); 15] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("update", include_str!("scripts/update.lua"), Kind::Write),
@@ -70,6 +80,11 @@ const OPS: [(&str, &str, Kind); 10] = [
     ),
     ("list", include_str!("scripts/list.lua"), Kind::Read),
     ("count", include_str!("scripts/count.lua"), Kind::Read),
+    ("expire", include_str!("scripts/expire.lua"), Kind::Remove),
+    ("doc", include_str!("scripts/doc.lua"), Kind::Write),
+    ("lease", include_str!("scripts/lease.lua"), Kind::Write),
+    ("xgroup", include_str!("scripts/xgroup.lua"), Kind::Write),
+    ("workers", include_str!("scripts/workers.lua"), Kind::Write),
 ];
 
 fn build() -> Scripts {
@@ -106,6 +121,11 @@ fn build() -> Scripts {
         credential: lua("credential"),
         list: lua("list"),
         count: lua("count"),
+        expire: lua("expire"),
+        doc: lua("doc"),
+        lease: lua("lease"),
+        xgroup: lua("xgroup"),
+        workers: lua("workers"),
         code,
     }
 }

@@ -9,6 +9,7 @@
 //! session, then answers [`Error::StoreUnavailable`].
 
 mod docs;
+mod emit;
 mod lock;
 mod nonces;
 mod ops;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
+use crate::events::EventBuffer;
 use crate::model::{Owner, Session, SessionRef};
 use crate::store::ExpiryCounter;
 
@@ -47,6 +49,8 @@ pub struct MemoryStore {
     len: AtomicUsize,
     max_sessions: usize,
     expired: ExpiryCounter,
+    /// Events: the log changes are written to, when events are on.
+    events: Option<Arc<EventBuffer>>,
 }
 
 impl MemoryStore {
@@ -65,6 +69,32 @@ impl MemoryStore {
             len: AtomicUsize::new(0),
             max_sessions: max_sessions.max(1),
             expired: ExpiryCounter::default(),
+            events: None,
+        }
+    }
+
+    /// The store writing every change's events to a bounded in-process log of `max_events`.
+    pub fn with_events(mut self, max_events: usize) -> Self {
+        self.events = Some(Arc::new(EventBuffer::new(max_events)));
+        self
+    }
+
+    /// The event log, when events are on.
+    pub fn event_buffer(&self) -> Option<&Arc<EventBuffer>> {
+        self.events.as_ref()
+    }
+
+    /// Events: starts collecting what a step of `owner` emits.
+    fn open_events(&self, st: &mut OwnerState, owner: &Owner, now: i64) {
+        if self.events.is_some() {
+            st.events = Some(Box::new(self::emit::Emitter::new(owner.clone(), now)));
+        }
+    }
+
+    /// Events: appends what the step emitted (still under the owner's lock).
+    fn close_events(&self, st: &mut OwnerState) {
+        if let (Some(log), Some(e)) = (&self.events, st.events.take()) {
+            log.append(e.finish());
         }
     }
 
@@ -105,7 +135,15 @@ impl MemoryStore {
         for shard in self.shards.iter() {
             let mut map = lock(shard);
             map.retain(|owner, st| {
+                let due = st.by_expiry.first().is_some_and(|(at, _)| *at <= now);
+                if due {
+                    self.open_events(st, owner, now);
+                }
                 let n = st.prune(now);
+                if due {
+                    st.emit_expired();
+                    self.close_events(st);
+                }
                 self.forget(owner, n, true);
                 dropped += n;
                 !st.is_empty()
@@ -128,6 +166,11 @@ impl MemoryStore {
         self.clock.now().timestamp_millis()
     }
 
+    /// The store's clock, in milliseconds.
+    pub(crate) fn clock_ms(&self) -> i64 {
+        self.now()
+    }
+
     fn shard(&self, owner: &Owner) -> MutexGuard<'_, HashMap<Owner, OwnerState>> {
         let mut h = DefaultHasher::new();
         owner.hash(&mut h);
@@ -144,10 +187,13 @@ impl MemoryStore {
         let now = self.now();
         let mut map = self.shard(owner);
         let st = map.entry(owner.clone()).or_default();
+        self.open_events(st, owner, now);
         let before = st.sessions.len();
         let pruned = st.prune(now);
+        st.emit_expired();
         self.forget(owner, pruned, true);
         let out = f(st, now);
+        self.close_events(st);
         let after = st.sessions.len();
         let removed_by_f = (before - pruned).saturating_sub(after);
         let added_by_f = after.saturating_sub(before - pruned);

@@ -10,6 +10,7 @@ use super::owner::{Credential, OwnerState, Stored, SPENT_KEPT};
 use super::{check_member_of, MemoryStore};
 use crate::clock::from_millis;
 use crate::error::{Error, Result};
+use crate::events::{Event, EventKind, RevokeReason, TenantChange};
 use crate::model::{
     truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session, SessionId,
     SessionPatch, SessionRef,
@@ -83,6 +84,7 @@ fn create_in(st: &mut OwnerState, new: NewSession, now: i64) -> Result<Created> 
         st.remove_tree(&id, &mut gone);
         out.retired.push(id);
     }
+    st.emit_revoked(RevokeReason::ReplacedOnDevice, true);
     for id in evicted {
         let before = gone.len();
         st.remove_tree(&id, &mut gone);
@@ -90,6 +92,8 @@ fn create_in(st: &mut OwnerState, new: NewSession, now: i64) -> Result<Created> 
             out.evicted.push(id);
         }
     }
+    st.emit_revoked(RevokeReason::LimitEvicted, true);
+    st.emit(EventKind::Created, &s);
     st.insert(s.id.clone(), stored);
     Ok(out)
 }
@@ -114,11 +118,23 @@ fn insert_named(
         }
         c.member.expires_at = c.member.expires_at.min(group_expires);
         let stored = Stored::new(&c.member)?;
+        st.emit(EventKind::Created, &c.member);
+        st.emit(EventKind::MemberJoined, &c.member);
         st.names.insert(c.name, c.member.id.clone());
         st.insert(c.member.id, stored);
         return Ok(Some(i));
     }
     Ok(None)
+}
+
+impl MemoryStore {
+    /// Events: a run-time tenant document changed.
+    fn tenant_changed(&self, change: TenantChange, collection: &str, id: &str) {
+        if let Some(log) = self.event_buffer() {
+            let now = self.clock_ms();
+            log.append(vec![Event::of_tenant(change, now, collection, id)]);
+        }
+    }
 }
 
 /// Decodes the live session `id` of `owner`.
@@ -210,11 +226,21 @@ impl SessionStore for MemoryStore {
     }
 
     async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
+        self.revoke(r, guard, RevokeReason::Logout).await
+    }
+
+    async fn revoke(
+        &self,
+        r: &SessionRef,
+        guard: Option<&Guard>,
+        reason: RevokeReason,
+    ) -> Result<usize> {
         self.with_owner(&r.owner, |st, now| {
             st.check(guard, now)?;
             let mut gone = Vec::new();
             if st.live(&r.id, now).is_some() {
                 st.remove_tree(&r.id, &mut gone);
+                st.emit_revoked(reason, true);
             }
             Ok(gone.len())
         })
@@ -294,6 +320,7 @@ impl SessionStore for MemoryStore {
                 .iter()
                 .position(|c| !st.names.contains_key(&c.name))
                 .ok_or_else(|| Error::Conflict("every candidate name is taken".into()))?;
+            st.emit(EventKind::Created, &group);
             st.insert(group.id.clone(), stored);
             let picked = insert_named(st, candidates.split_off(free), group.expires_at, now)?
                 .ok_or_else(|| Error::Conflict("every candidate name is taken".into()))?;
@@ -366,6 +393,7 @@ impl SessionStore for MemoryStore {
             }
             let mut gone = Vec::new();
             st.remove_tree(member, &mut gone);
+            st.emit_revoked(RevokeReason::Kicked, true);
             Ok(true)
         })
     }
@@ -387,7 +415,13 @@ impl SessionStore for MemoryStore {
             }
             let ends = m.head()?.role == Some(ends_role);
             let mut gone = Vec::new();
-            st.remove_tree(if ends { &group.id } else { member }, &mut gone);
+            // The member leaves first; when its role ends the group, the group follows.
+            st.remove_tree(member, &mut gone);
+            st.emit_revoked(RevokeReason::Disconnected, true);
+            if ends {
+                st.remove_tree(&group.id, &mut gone);
+                st.emit_revoked(RevokeReason::GroupDeleted, false);
+            }
             Ok(gone.len())
         })
     }
@@ -418,6 +452,7 @@ impl SessionStore for MemoryStore {
                 s.expires_at = truncate_ms(next.expires_at);
                 s.updated_at = from_millis(now);
                 st.replace(&r.id, Stored::new(&s)?);
+                st.emit(EventKind::Refreshed, &s);
                 if let Some(old) = old {
                     let spent = st.spent.entry(r.id.clone()).or_default();
                     spent.push(old);
@@ -438,6 +473,7 @@ impl SessionStore for MemoryStore {
             if reused {
                 let mut gone = Vec::new();
                 st.remove_tree(&r.id, &mut gone);
+                st.emit_revoked(RevokeReason::RefreshReuseDetected, true);
                 return Err(Error::Replay);
             }
             Err(Error::Unauthorized)
@@ -527,15 +563,24 @@ impl SessionStore for MemoryStore {
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
         self.docs.put(collection, id, value);
+        self.tenant_changed(TenantChange::Put, collection, id);
         Ok(())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
-        Ok(self.docs.insert(collection, id, value))
+        let out = self.docs.insert(collection, id, value);
+        if out.1 {
+            self.tenant_changed(TenantChange::Put, collection, id);
+        }
+        Ok(out)
     }
 
     async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool> {
-        Ok(self.docs.delete(collection, id))
+        let gone = self.docs.delete(collection, id);
+        if gone {
+            self.tenant_changed(TenantChange::Deleted, collection, id);
+        }
+        Ok(gone)
     }
 
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {

@@ -69,6 +69,8 @@ pub(crate) struct OwnerState {
     pub names: HashMap<String, SessionId>,
     pub credentials: BTreeMap<TokenHash, Credential>,
     pub doc: Option<Vec<u8>>,
+    /// Events: what this step changed, collected only while the store writes events.
+    pub events: Option<Box<super::emit::Emitter>>,
 }
 
 impl OwnerState {
@@ -105,6 +107,10 @@ impl OwnerState {
 
     /// Removes a session with its members and history. Returns the ids removed.
     pub(crate) fn remove_tree(&mut self, id: &SessionId, out: &mut Vec<SessionId>) {
+        self.remove_node(id, out, true);
+    }
+
+    fn remove_node(&mut self, id: &SessionId, out: &mut Vec<SessionId>, root: bool) {
         let Some(s) = self.sessions.remove(id) else {
             return;
         };
@@ -117,12 +123,17 @@ impl OwnerState {
         }
         self.spent.remove(id);
         out.push(id.clone());
+        let is_group = s.parent.is_none();
+        // Events: the session goes before its members.
+        if let Some(e) = self.events.as_mut() {
+            e.removed(id.clone(), s, root);
+        }
         if let Some(members) = self.rolls.remove(id) {
             for (_, m) in members {
-                self.remove_tree(&m, out);
+                self.remove_node(&m, out, false);
             }
         }
-        if s.parent.is_none() {
+        if is_group {
             // A group's names go with it.
             self.names
                 .retain(|_, member| self.sessions.contains_key(member));

@@ -1,11 +1,23 @@
 -- create: args id, head, body ('' = none), options `<e|r><1|0><limit>` (evict or refuse,
 -- retire the device's older sessions, the limit or nothing), credential hash (''), fresh
 -- document (''), the document's plan (MessagePack {p = {{key, value}...}, d = {key = default},
--- s = stamp member, r = refusing flag}, '' = none).
+-- s = stamp member, r = refusing flag}, '' = none); with events on, the descriptive part of
+-- the body (what its session.created event carries).
 -- Replies 'ok', inserted 0/1, the owner's document when it was there before (false when none
 -- or when `fresh` went in), the evicted count and ids, the retired count and ids; or 'conflict',
 -- 'full', 'unauthorized' or 'refused'.
 local id, rec, body, opts, cred, fresh, plan = unpack(ARGS, 2, 8)
+
+-- events: the session.created event of the new session, and its expiry in the schedule.
+local function emit_created(exp, group)
+  if E then emit('c', id, group, exp, ARGS[9]); schedule(exp) end
+end
+
+-- events: the new record's group, when it is a member.
+local function group_of(r)
+  if bit.band(string.byte(r, 1), 8) ~= 0 then return head(r).parent end
+  return nil
+end
 
 local marker = redis.call('HGET', H, '~')
 if not marker then
@@ -14,10 +26,17 @@ if not marker then
   if fresh ~= '' then
     if body ~= '' then redis.call('HSET', H, '~', 's', 's' .. id, rec, 'd' .. id, body, 'u', fresh)
     else redis.call('HSET', H, '~', 's', 's' .. id, rec, 'u', fresh) end
+    if E then emit_created(expires_of(rec), group_of(rec)) end -- events
     return reply('ok', 1, false, 0, 0)
   end
   if body ~= '' then redis.call('HSET', H, '~', 's', 's' .. id, rec, 'd' .. id, body)
   else redis.call('HSET', H, '~', 's', 's' .. id, rec) end
+  if E then -- events: the hash outlives its expiry by SLACK, so the sweep finds it to report it
+    local exp = expires_of(rec)
+    redis.call('PEXPIREAT', H, ms(exp + SLACK))
+    emit_created(exp, group_of(rec))
+    return reply('ok', 0, false, 0, 0)
+  end
   redis.call('PEXPIREAT', H, ms(expires_of(rec)))
   return reply('ok', 0, false, 0, 0)
 end
@@ -53,6 +72,7 @@ if meta and not retire and fresh == '' and cred == '' and bit.band(string.byte(r
     end
     redis.call('ZADD', X, expires, id)
     if not meta.mono then redis.call('ZADD', C, created, id) end
+    emit_created(expires, nil) -- events
     if raise then
       redis.call('PEXPIREAT', X, ms(meta.key_exp))
       if not meta.mono then redis.call('PEXPIREAT', C, ms(meta.key_exp)) end
@@ -136,7 +156,9 @@ if fresh ~= '' then
   end
   doc = st.doc
 end
+why = 'rd' -- events
 for _, oid in ipairs(retired) do remove_tree(st, oid, nil) end
+why = 're' -- events
 local gone = {}
 for _, oid in ipairs(evicted) do
   local out = {}
@@ -144,6 +166,7 @@ for _, oid in ipairs(evicted) do
   if #out > 0 then gone[#gone + 1] = oid end
 end
 insert(st, id, rec, body)
+emit_created(h.expires, h.parent) -- events
 flush(st)
 local out = { 'ok', expired, inserted, inserted == 0 and doc or false, #gone }
 for _, e in ipairs(gone) do out[#out + 1] = e end

@@ -28,12 +28,22 @@ for _, c in ipairs(cands) do
 end
 for i, c in ipairs(cands) do
   if not st.names[c.name] then
-    if op == 'create' then insert(st, gid, grec, gbody) end
+    if op == 'create' then
+      insert(st, gid, grec, gbody)
+      if E then -- events
+        local ge = st.heads[gid].expires
+        emit('c', gid, nil, ge, desc_of(gbody)); schedule(ge)
+      end
+    end
     -- A member never outlives its group.
     local mh, gexp = head(c.rec), st.heads[gid].expires
     local rec = c.rec
     if mh.expires > gexp then rec = with_times(rec, mh.updated, gexp) end
     insert(st, c.id, rec, c.body)
+    if E then -- events
+      local d, me = desc_of(c.body), st.heads[c.id].expires
+      emit('c', c.id, gid, me, d); emit('j', c.id, gid, nil, d); schedule(me)
+    end
     st.names[c.name] = c.id
     set(st, 'p' .. c.name, c.id)
     flush(st)

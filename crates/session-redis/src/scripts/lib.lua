@@ -13,24 +13,37 @@
 --                                         key expiry
 -- keys[2] X  P:2:{O}:x   ZSET   large owners: session id scored by expiry
 -- keys[3] C  P:2:{O}:c   ZSET   large owners whose expiry order left creation order: id by creation
+-- keys[4] E  P:2:e:{T}   STREAM events only: the owner's partition's event stream (docs/events.md)
+-- keys[5] EX P:2:e:{T}:x ZSET   events only: the partition's expiry schedule, owner key by the
+--                                time something of it may expire next
 -- args[1] now, ms since the epoch, from the gateway's clock; then the function's own arguments.
+--
+-- Events are on exactly when keys[4] is given: every change then appends its events to E in the
+-- same call (emit), and every new expiry is put in EX (schedule). With events off nothing of
+-- this runs.
 --
 -- Small owners (up to LARGE_AT sessions) are read whole with one HGETALL and written with one
 -- HSET/HDEL; large owners keep the two indexes so that creates, counts and pages are O(log n).
 -- While all of a large owner's sessions live the same time from their creation ("mono", the
 -- usual case), they expire in creation order, so X alone orders them and C does not exist.
 local H, X, C, now, ARGS
+-- events: the stream and the schedule (nil while events are off), every key, and the kind of
+-- event a removal writes (`x` expired, `r<reason>` revoked).
+local E, EX, KEYS, why
 local argi = 1
 local LARGE_AT = 32
 local SLACK = 86400000
 local SPENT_KEPT = 8
 local PRUNE_STEP = 8
+-- events: the stream's hard bound (the deliverers trim it to what is configured).
+local EVENTS_KEPT = 1000000
 -- Sessions this call dropped because they had expired (reported with every reply).
 local expired = 0
 
 -- Starts a call: its keys, its arguments, nothing dropped yet.
 local function begin(keys, args)
   H, X, C = keys[1], keys[2], keys[3]
+  E, EX, KEYS, why = keys[4], keys[5], keys, 'x'
   ARGS = args
   now = tonumber(args[1])
   argi = 1
@@ -46,6 +59,28 @@ end
 -- fields, all in one flat array (every nested table costs Redis a conversion).
 local function reply(status, ...)
   return { status, expired, ... }
+end
+
+-- events: appends one event to the partition's stream: its kind, the gateway's time, the owner's
+-- key, the session, its group, its expiry (creations and refreshes) and the descriptive part of
+-- its body (device, subject, tenant, flavor; never a token or a hash).
+local function emit(kind, id, group, exp, desc)
+  redis.call('XADD', E, 'MAXLEN', '~', EVENTS_KEPT, '*', 'k', kind, 't', now, 'o', H, 'i', id,
+    'g', group or '', 'x', exp or '', 'd', desc or '')
+end
+
+-- events: the descriptive map at the front of a body (what an event carries of it).
+local function desc_of(body)
+  if not body or body == '' then return '' end
+  local off = cmsgpack.unpack_one(body)
+  if off < 0 then return body end
+  return string.sub(body, 1, off)
+end
+
+-- events: the owner may have something expire at `at`: its place in the schedule moves there
+-- unless it is already earlier.
+local function schedule(at)
+  if EX then redis.call('ZADD', EX, 'LT', at, H) end
 end
 
 -- Creation and expiry of a record, without parsing the rest of its head.
@@ -168,6 +203,7 @@ local function set(st, f, v) st.sets[f] = v end
 local function remove_tree(st, id, out)
   local h = st.heads[id]
   if not h then return end
+  if E then emit(why, id, h.parent, nil, desc_of(st.bodies[id])) end -- events
   st.recs[id] = nil; st.heads[id] = nil; st.bodies[id] = nil; st.spent[id] = nil
   st.count = st.count - 1
   del(st, 's' .. id); del(st, 'd' .. id); del(st, 'r' .. id)
@@ -177,7 +213,11 @@ local function remove_tree(st, id, out)
   local members = st.children[id]
   st.children[id] = nil
   if members then
+    -- events: the members of a revoked group go with it; those of an expired one expire.
+    local outer = why
+    if why ~= 'x' then why = 'rg' end
     for mid in pairs(members) do remove_tree(st, mid, out) end
+    why = outer
   end
   if not h.parent then
     -- A group's names go with it.
@@ -189,6 +229,7 @@ end
 
 -- Drops expired sessions (counting them) and credentials.
 local function prune_all(st)
+  why = 'x' -- events
   for id, h in pairs(st.heads) do
     if h.expires <= now then
       local out = {}
@@ -332,7 +373,8 @@ local function flush(st)
     -- A document lives on: the hash loses its expiry (a new hash never had one).
     if not st.had_doc and st.existed then redis.call('PERSIST', H) end
   elseif max_after > st.max_before and st.count + (next(st.creds) and 1 or 0) > 0 then
-    redis.call('PEXPIREAT', H, ms(max_after))
+    -- events: the hash outlives its last expiry by SLACK, so the sweep finds it to report it.
+    redis.call('PEXPIREAT', H, ms(max_after + (E and SLACK or 0)))
   end
 end
 
@@ -354,6 +396,12 @@ local function large_prune(meta)
   local fields = {}
   for _, id in ipairs(dead) do
     fields[#fields + 1] = 's' .. id; fields[#fields + 1] = 'd' .. id; fields[#fields + 1] = 'r' .. id
+  end
+  if E then -- events
+    local bodies = {}
+    for i, id in ipairs(dead) do bodies[i] = 'd' .. id end
+    bodies = redis.call('HMGET', H, unpack(bodies))
+    for i, id in ipairs(dead) do emit('x', id, nil, nil, desc_of(bodies[i])) end
   end
   redis.call('HDEL', H, unpack(fields))
   redis.call('ZREM', X, unpack(dead))
@@ -378,11 +426,13 @@ local function large_evict(meta)
       local top = redis.call('ZPOPMIN', X)
       if not top[1] then return nil end
       id, score = top[1], tonumber(top[2])
+      if E then emit(score > now and 're' or 'x', id, nil, nil, desc_of(redis.call('HGET', H, 'd' .. id))) end -- events
       redis.call('HDEL', H, 's' .. id, 'd' .. id, 'r' .. id)
     else
       id = redis.call('ZRANGE', C, 0, 0)[1]
       if not id then return nil end
       score = tonumber(redis.call('ZSCORE', X, id) or 0)
+      if E then emit(score > now and 're' or 'x', id, nil, nil, desc_of(redis.call('HGET', H, 'd' .. id))) end -- events
       large_remove(meta, id)
     end
     if score > now then return id end

@@ -15,6 +15,7 @@ if h.refresh and h.token and h.refresh == presented then
   if #spent > 8 * SPENT_KEPT then spent = string.sub(spent, #spent - 8 * SPENT_KEPT + 1) end
   st.spent[id] = spent
   set(st, 'r' .. id, spent)
+  if E then emit('f', id, h.parent, exp, desc_of(st.bodies[id])); schedule(exp) end -- events
   flush(st)
   return reply('ok', next_rec, st.bodies[id] or false, st.doc or false)
 end
@@ -22,6 +23,7 @@ local spent = st.spent[id] or ''
 local prefix = string.sub(presented, 1, 8)
 for at = 1, #spent, 8 do
   if string.sub(spent, at, at + 7) == prefix then
+    why = 'ru' -- events
     remove_tree(st, id, nil)
     flush(st)
     return reply('replay')

@@ -18,6 +18,7 @@ if meta and not meta.mono then
   if raise then meta.key_exp = until_ + SLACK end
   redis.call('HSET', H, 's' .. id, rec, '~', meta_text(meta))
   redis.call('ZADD', X, until_, id)
+  schedule(until_) -- events
   if raise then
     redis.call('PEXPIREAT', X, ms(meta.key_exp))
     redis.call('PEXPIREAT', C, ms(meta.key_exp))
@@ -30,7 +31,8 @@ local st = load()
 prune_all(st)
 local rec = st.recs[id]
 if not rec then flush(st); return reply('none') end
-local moved_rec = moved(rec)
+local moved_rec, until_ = moved(rec)
+schedule(until_) -- events
 replace(st, id, moved_rec)
 flush(st)
 return reply('ok', moved_rec, st.bodies[id] or false)

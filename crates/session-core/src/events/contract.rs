@@ -1,0 +1,516 @@
+//! The events contract: every store that writes events runs these unchanged through
+//! [`events_contract_tests!`](crate::events_contract_tests). Each test works in owners and a
+//! consumer group of its own, so backends may share one server between tests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use futures_util::future::join_all;
+
+use crate::events::RevokeReason;
+use crate::events::{Event, SharedEventLog};
+use crate::model::SessionRef;
+use crate::model::{Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionId};
+use crate::plan::{Candidate, NewSession};
+use crate::store::SharedStore;
+use crate::token::{random_hex, TokenHasher};
+use crate::Error;
+
+/// A store that writes events, its log, and a way to let time pass for it.
+#[async_trait]
+pub trait EventBackend: Send + Sync {
+    /// The store.
+    fn store(&self) -> SharedStore;
+    /// Its event log.
+    fn log(&self) -> SharedEventLog;
+    /// The time the store believes it is.
+    fn now(&self) -> DateTime<Utc>;
+    /// Lets `d` pass for the store.
+    async fn pass(&self, d: std::time::Duration);
+}
+
+/// Generates one `#[tokio::test]` per events contract test, each with a backend from
+/// `$factory().await`.
+#[macro_export]
+macro_rules! events_contract_tests {
+    ($factory:path) => {
+        $crate::events_contract_tests!(@each $factory;
+            every_change_writes_its_event, groups_write_member_events,
+            tenant_changes_write_events, expiry_is_reported_once,
+            large_owners_write_their_events, concurrent_changes_keep_each_sessions_order);
+    };
+    (@each $factory:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let backend = $factory().await;
+                $crate::events::contract::$name(&backend).await;
+            }
+        )*
+    };
+}
+
+fn owner(tag: &str) -> Owner {
+    Owner::new(
+        Flavor::SessionStorage,
+        &["events", tag, &random_hex(6).unwrap()],
+    )
+    .unwrap()
+}
+
+fn sid(s: &str) -> SessionId {
+    SessionId::parse(s).unwrap()
+}
+
+fn session(b: &dyn EventBackend, owner: &Owner, id: &str, ttl: Duration) -> Session {
+    let mut s = Session::new(
+        SessionRef::new(owner.clone(), sid(id)),
+        Flavor::SessionStorage,
+        "tenant-a",
+        b.now(),
+        ttl,
+    );
+    s.subject = Some("user-1".into());
+    s
+}
+
+fn hasher() -> TokenHasher {
+    TokenHasher::new("events-contract")
+}
+
+/// A consumer group of the test's own, registered before anything happens.
+async fn group(b: &dyn EventBackend) -> String {
+    let g = format!("t{}", random_hex(4).unwrap());
+    b.log().register(&g).await.unwrap();
+    g
+}
+
+/// Everything `group` has not read yet of the partitions of `owners`, acknowledged, of those
+/// owners alone.
+async fn events_in(b: &dyn EventBackend, group: &str, owners: &[&Owner]) -> Vec<Event> {
+    let log = b.log();
+    let mut partitions: Vec<usize> = owners.iter().map(|o| log.partition_of(o)).collect();
+    partitions.sort_unstable();
+    partitions.dedup();
+    let mut out = Vec::new();
+    for p in partitions {
+        loop {
+            let batch = log.read(group, p, "w1", 500, false).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            let ids: Vec<String> = batch.iter().map(|e| e.id.clone()).collect();
+            log.ack(group, p, &ids).await.unwrap();
+            out.extend(batch);
+        }
+    }
+    out.retain(|e| {
+        e.session
+            .as_ref()
+            .is_some_and(|r| owners.contains(&&r.owner))
+    });
+    out
+}
+
+/// The events of `owner` among `events`.
+fn of(events: &[Event], owner: &Owner) -> Vec<Event> {
+    events
+        .iter()
+        .filter(|e| e.session.as_ref().is_some_and(|r| &r.owner == owner))
+        .cloned()
+        .collect()
+}
+
+/// Everything `group` has not read yet of `owner`.
+async fn events_of(b: &dyn EventBackend, group: &str, owner: &Owner) -> Vec<Event> {
+    events_in(b, group, &[owner]).await
+}
+
+/// `(kind code, session id)` of each event.
+fn brief(events: &[Event]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .map(|e| {
+            let id = e
+                .session
+                .as_ref()
+                .map(|r| r.id.to_string())
+                .unwrap_or_default();
+            (e.kind.code(), id)
+        })
+        .collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(k, i)| ((*k).to_owned(), (*i).to_owned()))
+        .collect()
+}
+
+/// Creations, device replacement, eviction, refresh, reuse, logout and admin revocation each
+/// write their event, in order, with what the session carried and never a secret.
+pub async fn every_change_writes_its_event(b: &dyn EventBackend) {
+    let st = b.store();
+    let g = group(b).await;
+    let o = owner("every");
+    let mut s1 = session(b, &o, "s1", Duration::hours(1));
+    s1.device = Some("phone".into());
+    st.create(s1.clone(), None).await.unwrap();
+    let mut s2 = session(b, &o, "s2", Duration::hours(1));
+    s2.device = Some("phone".into());
+    let mut retiring = NewSession::new(s2);
+    retiring.retire_device = true;
+    st.create_with(retiring).await.unwrap();
+    let limit = Some(OwnerLimit {
+        max: 1,
+        policy: LimitPolicy::EvictOldest,
+    });
+    let mut s3 = session(b, &o, "s3", Duration::hours(1));
+    s3.token_hash = Some(hasher().hash("a1"));
+    s3.refresh_hash = Some(hasher().hash("r1"));
+    st.create(s3.clone(), limit).await.unwrap();
+    let refreshed_until = crate::model::truncate_ms(b.now() + Duration::hours(2));
+    let next = Rotation {
+        token_hash: hasher().hash("a2"),
+        refresh_hash: hasher().hash("r2"),
+        expires_at: refreshed_until,
+    };
+    st.rotate_refresh(&s3.reference(), &hasher().hash("r1"), next.clone())
+        .await
+        .unwrap();
+    assert!(matches!(
+        st.rotate_refresh(&s3.reference(), &hasher().hash("r1"), next)
+            .await,
+        Err(Error::Replay)
+    ));
+    let s4 = session(b, &o, "s4", Duration::hours(1));
+    st.create(s4.clone(), None).await.unwrap();
+    assert_eq!(st.delete(&s4.reference()).await.unwrap(), 1);
+    let s5 = session(b, &o, "s5", Duration::hours(1));
+    st.create(s5.clone(), None).await.unwrap();
+    assert_eq!(
+        st.revoke(&s5.reference(), None, RevokeReason::Admin)
+            .await
+            .unwrap(),
+        1
+    );
+    // A delete of nothing writes nothing.
+    assert_eq!(st.delete(&s5.reference()).await.unwrap(), 0);
+    let events = events_of(b, &g, &o).await;
+    assert_eq!(
+        brief(&events),
+        pairs(&[
+            ("c", "s1"),
+            ("rd", "s1"),
+            ("c", "s2"),
+            ("re", "s2"),
+            ("c", "s3"),
+            ("f", "s3"),
+            ("ru", "s3"),
+            ("c", "s4"),
+            ("ro", "s4"),
+            ("c", "s5"),
+            ("ra", "s5"),
+        ])
+    );
+    let first = &events[0];
+    assert_eq!(first.flavor, Some(Flavor::SessionStorage));
+    assert_eq!(first.tenant.as_deref(), Some("tenant-a"));
+    assert_eq!(first.subject.as_deref(), Some("user-1"));
+    assert_eq!(first.device.as_deref(), Some("phone"));
+    assert_eq!(first.expires_at, Some(s1.expires_at));
+    assert_eq!(events[1].device.as_deref(), Some("phone"));
+    assert_eq!(events[5].expires_at, Some(refreshed_until));
+    let mut ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), events.len(), "every event has an id of its own");
+    // Nothing more for this group: each event is read once.
+    assert!(events_of(b, &g, &o).await.is_empty());
+}
+
+fn group_session(b: &dyn EventBackend, o: &Owner) -> Session {
+    let mut g = session(b, o, "g", Duration::hours(1));
+    g.capacity = Some(10);
+    g
+}
+
+fn member(b: &dyn EventBackend, g: &Session, id: &str, role: Option<&str>) -> Session {
+    let mut m = session(b, &g.owner, id, Duration::hours(1));
+    m.parent = Some(g.id.clone());
+    m.role = role.map(str::to_owned);
+    m.device = Some(format!("wallet-{id}"));
+    m
+}
+
+/// A group, its members joining, one kicked, one leaving, then the host leaving with the group.
+pub async fn groups_write_member_events(b: &dyn EventBackend) {
+    let st = b.store();
+    let gr = group(b).await;
+    let o = owner("group");
+    let g = group_session(b, &o);
+    let host = member(b, &g, "host", Some("Host"));
+    st.create_group_named(
+        g.clone(),
+        vec![Candidate {
+            name: "h".into(),
+            member: host.clone(),
+        }],
+    )
+    .await
+    .unwrap();
+    for id in ["m1", "m2", "m3"] {
+        st.join_group(&g.reference(), member(b, &g, id, None), 10)
+            .await
+            .unwrap();
+    }
+    assert!(st.remove_member(&g.reference(), &sid("m1")).await.unwrap());
+    assert_eq!(
+        st.leave_group(&g.reference(), &sid("m2"), None, "Host")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        st.leave_group(&g.reference(), &host.id, None, "Host")
+            .await
+            .unwrap(),
+        3
+    );
+    let events = events_of(b, &gr, &o).await;
+    let got = brief(&events);
+    assert_eq!(
+        got[..16],
+        pairs(&[
+            ("c", "g"),
+            ("c", "host"),
+            ("j", "host"),
+            ("c", "m1"),
+            ("j", "m1"),
+            ("c", "m2"),
+            ("j", "m2"),
+            ("c", "m3"),
+            ("j", "m3"),
+            ("rk", "m1"),
+            ("l", "m1"),
+            ("rn", "m2"),
+            ("l", "m2"),
+            ("rn", "host"),
+            ("l", "host"),
+            ("rg", "g"),
+        ])
+    );
+    assert_eq!(got[16..], pairs(&[("rg", "m3")]));
+    for e in &events {
+        let id = e.session.as_ref().unwrap().id.as_str();
+        if id == "g" {
+            assert_eq!(e.group, None);
+        } else {
+            assert_eq!(e.group.as_ref().map(SessionId::as_str), Some("g"), "{e:?}");
+            assert_eq!(e.device.as_deref(), Some(format!("wallet-{id}").as_str()));
+        }
+    }
+}
+
+/// A stored, inserted or deleted tenant document writes `tenant.changed`; a change of nothing
+/// writes nothing. Read through the pull API's pages.
+pub async fn tenant_changes_write_events(b: &dyn EventBackend) {
+    let st = b.store();
+    let log = b.log();
+    let id = format!("tenant-{}", random_hex(4).unwrap());
+    st.doc_put("amity.networks", &id, "{}").await.unwrap();
+    assert!(!st.doc_insert("amity.networks", &id, "{}").await.unwrap().1);
+    assert!(st.doc_delete("amity.networks", &id).await.unwrap());
+    assert!(!st.doc_delete("amity.networks", &id).await.unwrap());
+    let other = format!("tenant-{}", random_hex(4).unwrap());
+    assert!(
+        st.doc_insert("quickblox.users", &other, "{}")
+            .await
+            .unwrap()
+            .1
+    );
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen.clear();
+        let mut after: Option<String> = None;
+        loop {
+            let page = log.page(after.as_deref(), 500).await.unwrap();
+            if page.events.is_empty() {
+                break;
+            }
+            seen.extend(page.events.into_iter().filter(|e| {
+                e.tenant.as_deref() == Some(id.as_str())
+                    || e.tenant.as_deref() == Some(other.as_str())
+            }));
+            after = page.next;
+        }
+        if seen.len() >= 3 {
+            break;
+        }
+        b.pass(std::time::Duration::from_millis(100)).await;
+    }
+    let got: Vec<(String, String, String)> = seen
+        .iter()
+        .map(|e| {
+            (
+                e.kind.code(),
+                e.collection.clone().unwrap_or_default(),
+                e.tenant.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("tp".into(), "amity.networks".into(), id.clone()),
+            ("td".into(), "amity.networks".into(), id.clone()),
+            ("tp".into(), "quickblox.users".into(), other.clone()),
+        ]
+    );
+    assert_eq!(seen[0].flavor, Some(Flavor::Amity));
+    assert_eq!(seen[2].flavor, Some(Flavor::Quickblox));
+}
+
+/// A passive expiry is found by the sweep (or by the next write of the owner) and reported
+/// exactly once; a session whose expiry moved is not reported early.
+pub async fn expiry_is_reported_once(b: &dyn EventBackend) {
+    let st = b.store();
+    let log = b.log();
+    let gr = group(b).await;
+    let short = std::time::Duration::from_millis(300);
+    let o1 = owner("exp1");
+    let o2 = owner("exp2");
+    let a = session(b, &o1, "a", Duration::milliseconds(300));
+    let keep = session(b, &o1, "keep", Duration::hours(1));
+    let c = session(b, &o2, "c", Duration::milliseconds(300));
+    let moved = session(b, &o2, "moved", Duration::milliseconds(300));
+    for s in [&a, &keep, &c, &moved] {
+        st.create((*s).clone(), None).await.unwrap();
+    }
+    st.touch(&moved.reference(), Duration::hours(1), None)
+        .await
+        .unwrap()
+        .unwrap();
+    b.pass(short + std::time::Duration::from_millis(200)).await;
+    // o1 is written again: its create drops (and reports) the expired one.
+    st.create(session(b, &o1, "later", Duration::hours(1)), None)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        for o in [&o1, &o2] {
+            log.sweep(log.partition_of(o), 1000).await.unwrap();
+        }
+    }
+    let all = events_in(b, &gr, &[&o1, &o2]).await;
+    let e1 = brief(&of(&all, &o1));
+    assert_eq!(
+        e1,
+        pairs(&[("c", "a"), ("c", "keep"), ("x", "a"), ("c", "later")])
+    );
+    let e2 = brief(&of(&all, &o2));
+    assert_eq!(e2, pairs(&[("c", "c"), ("c", "moved"), ("x", "c")]));
+    assert!(st.get(&moved.reference()).await.unwrap().is_some());
+    assert!(st.get(&keep.reference()).await.unwrap().is_some());
+}
+
+/// Owners past the small-owner bound keep writing every event: eviction, expiry, delete.
+pub async fn large_owners_write_their_events(b: &dyn EventBackend) {
+    let st = b.store();
+    let log = b.log();
+    let gr = group(b).await;
+    let o = owner("large");
+    let limit = Some(OwnerLimit {
+        max: 36,
+        policy: LimitPolicy::EvictOldest,
+    });
+    for i in 0..40 {
+        st.create(
+            session(b, &o, &format!("s{i:02}"), Duration::hours(1)),
+            limit,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        st.delete(&SessionRef::new(o.clone(), sid("s39")))
+            .await
+            .unwrap(),
+        1
+    );
+    let got = brief(&events_of(b, &gr, &o).await);
+    assert_eq!(got.iter().filter(|(k, _)| k == "c").count(), 40);
+    let evicted: Vec<&str> = got
+        .iter()
+        .filter(|(k, _)| k == "re")
+        .map(|(_, i)| i.as_str())
+        .collect();
+    assert_eq!(evicted, ["s00", "s01", "s02", "s03"]);
+    assert_eq!(got.last(), Some(&("ro".to_owned(), "s39".to_owned())));
+    // Each eviction comes after its session's creation.
+    for (at, (k, id)) in got.iter().enumerate() {
+        if k == "re" {
+            assert!(got[..at].contains(&("c".to_owned(), id.clone())));
+        }
+    }
+
+    let short = owner("large-exp");
+    for i in 0..40 {
+        st.create(
+            session(b, &short, &format!("e{i:02}"), Duration::milliseconds(400)),
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    b.pass(std::time::Duration::from_millis(600)).await;
+    for _ in 0..3 {
+        log.sweep(log.partition_of(&short), 1000).await.unwrap();
+    }
+    let got = brief(&events_of(b, &gr, &short).await);
+    let mut expired: Vec<&str> = got
+        .iter()
+        .filter(|(k, _)| k == "x")
+        .map(|(_, i)| i.as_str())
+        .collect();
+    expired.sort_unstable();
+    let want: Vec<String> = (0..40).map(|i| format!("e{i:02}")).collect();
+    assert_eq!(expired, want.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(st.count_by_owner(&short).await.unwrap(), 0);
+}
+
+/// Many owners changing at once: each session's events are complete and in order.
+pub async fn concurrent_changes_keep_each_sessions_order(b: &dyn EventBackend) {
+    let st = b.store();
+    let gr = group(b).await;
+    let owners: Vec<Owner> = (0..8).map(|i| owner(&format!("conc{i}"))).collect();
+    let work = owners.iter().flat_map(|o| {
+        let st = st.clone();
+        (0..10).map(move |i| {
+            let st = st.clone();
+            let s = session(b, o, &format!("s{i}"), Duration::hours(1));
+            async move {
+                st.create(s.clone(), None).await.unwrap();
+                st.touch(&s.reference(), Duration::hours(2), None)
+                    .await
+                    .unwrap();
+                st.delete(&s.reference()).await.unwrap();
+            }
+        })
+    });
+    join_all(work).await;
+    let all = events_in(b, &gr, &owners.iter().collect::<Vec<_>>()).await;
+    for o in &owners {
+        let got = brief(&of(&all, o));
+        assert_eq!(got.len(), 20, "{got:?}");
+        for i in 0..10 {
+            let id = format!("s{i}");
+            let mine: Vec<&str> = got
+                .iter()
+                .filter(|(_, s)| *s == id)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            assert_eq!(mine, ["c", "ro"], "{id}");
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! [`EventLog`] on Redis: one stream per partition with a consumer group per webhook, leases
+//! as keys that expire, dead letters as a capped stream per group, the expiry sweep as one
+//! function call per due owner.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Duration;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use redis::Value;
+use session_core::events::{DeadLetter, Event, EventLog, EventPage, Wakeups};
+use session_core::{Error, Owner, Result, SharedClock};
+
+use super::decode::{self, Entry};
+use super::keys::EventKeys;
+use crate::codec::{array, bytes, int, string};
+use crate::scripts::SCRIPTS;
+use crate::{RedisSettings, RedisStore};
+
+/// How many calls run at once when a command goes to every partition.
+const FAN_OUT: usize = 32;
+/// Dead letters kept per group.
+const DEAD_KEPT: usize = 10_000;
+/// How many pending entries one `XAUTOCLAIM` takes over.
+const CLAIM_STEP: usize = 100;
+
+/// The events of a Redis store (single node or cluster).
+pub struct RedisEventLog {
+    store: RedisStore,
+    keys: Arc<EventKeys>,
+}
+
+impl std::fmt::Debug for RedisEventLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisEventLog")
+            .field("partitions", &self.keys.partitions())
+            .finish()
+    }
+}
+
+impl RedisEventLog {
+    /// The log of the stores that write with `keys` (the same value, so their writes wake the
+    /// deliverers of this process). Connects lazily, on the runtime that first uses it.
+    pub fn new(settings: RedisSettings, clock: SharedClock, keys: Arc<EventKeys>) -> Result<Self> {
+        let store = RedisStore::new(settings, clock)?.with_events(keys.clone());
+        Ok(Self { store, keys })
+    }
+
+    async fn command(&self, what: &str, cmd: redis::Cmd) -> Result<Value> {
+        self.store.query(what, cmd, false).await
+    }
+
+    /// Runs `f` on every partition, a few at a time; the results in no particular order.
+    async fn every_partition<T, F, Fut>(&self, f: F) -> Result<Vec<T>>
+    where
+        F: Fn(usize) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        stream::iter(0..self.keys.partitions())
+            .map(f)
+            .buffer_unordered(FAN_OUT)
+            .try_collect()
+            .await
+    }
+
+    /// Redis's own time, ms (stream ids are made of it).
+    async fn redis_now(&self) -> Result<i64> {
+        let v = self.command("events_time", redis::cmd("TIME")).await?;
+        let parts = array("events_time", v)?;
+        let secs: i64 = parts
+            .first()
+            .cloned()
+            .map(|v| string("events_time", v))
+            .transpose()?
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| Error::Internal("events_time: no time".into()))?;
+        let micros: i64 = parts
+            .get(1)
+            .cloned()
+            .map(|v| string("events_time", v))
+            .transpose()?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok(secs * 1000 + micros / 1000)
+    }
+
+    /// The events of entries of partition `p`; entries that cannot be read (trimmed before they
+    /// were read, or corrupt) are reported and left out.
+    fn decode(&self, p: usize, entries: &[Entry]) -> (Vec<Event>, Vec<String>) {
+        let mut events = Vec::with_capacity(entries.len());
+        let mut bad = Vec::new();
+        for e in entries {
+            match decode::event(&self.store.keys, p, e) {
+                Ok(ev) => events.push(ev),
+                Err(err) => {
+                    tracing::warn!(partition = p, entry = %e.id, error = %err, "events: an entry cannot be delivered");
+                    bad.push(e.id.clone());
+                }
+            }
+        }
+        (events, bad)
+    }
+
+    async fn xack(&self, group: &str, p: usize, stream_ids: &[String]) -> Result<()> {
+        if stream_ids.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("XACK");
+        cmd.arg(self.keys.stream(p)).arg(group);
+        for id in stream_ids {
+            cmd.arg(id);
+        }
+        self.command("events_ack", cmd).await.map(|_| ())
+    }
+
+    async fn create_group(&self, group: &str, p: usize) -> Result<()> {
+        self.store
+            .call(
+                "events_register",
+                &SCRIPTS.xgroup,
+                &[self.keys.stream(p)],
+                vec![group.as_bytes().to_vec()],
+                true,
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// One partition's events after `(ms, seq)` (inclusive or not), up to `before_ms`.
+    async fn range(
+        &self,
+        p: usize,
+        after: Option<(u64, u64, bool)>,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Event>> {
+        let start = match after {
+            None => "-".to_owned(),
+            Some((ms, seq, true)) => format!("{ms}-{seq}"),
+            Some((ms, seq, false)) => format!("({ms}-{seq}"),
+        };
+        let mut cmd = redis::cmd("XRANGE");
+        cmd.arg(self.keys.stream(p))
+            .arg(start)
+            .arg(before_ms.max(0))
+            .arg("COUNT")
+            .arg(limit);
+        let entries = decode::entries("events_page", self.command("events_page", cmd).await?)?;
+        Ok(self.decode(p, &entries).0)
+    }
+}
+
+/// A cursor's stream position, when it is one of ours.
+fn cursor(after: &str) -> Result<(u64, u64, usize)> {
+    decode::position(after).ok_or_else(|| Error::invalid("after", "not a cursor of this log"))
+}
+
+/// The stream entry id of an event id.
+fn stream_id(event_id: &str) -> Option<String> {
+    decode::position(event_id).map(|(ms, seq, _)| format!("{ms}-{seq}"))
+}
+
+#[async_trait]
+impl EventLog for RedisEventLog {
+    fn partitions(&self) -> usize {
+        self.keys.partitions()
+    }
+
+    fn partition_of(&self, owner: &Owner) -> usize {
+        self.keys.partition_of(owner)
+    }
+
+    fn wakeups(&self) -> &Wakeups {
+        self.keys.wakeups()
+    }
+
+    fn durable(&self) -> bool {
+        true
+    }
+
+    async fn register(&self, group: &str) -> Result<()> {
+        self.every_partition(|p| self.create_group(group, p))
+            .await
+            .map(|_| ())
+    }
+
+    async fn heartbeat(&self, worker: &str, ttl: Duration) -> Result<usize> {
+        let key = self.keys.workers();
+        let (_, mut rest) = self
+            .store
+            .call(
+                "events_heartbeat",
+                &SCRIPTS.workers,
+                &[key.as_str()],
+                vec![
+                    worker.as_bytes().to_vec(),
+                    ttl.num_milliseconds().max(1).to_string().into_bytes(),
+                ],
+                true,
+            )
+            .await?;
+        rest.next();
+        Ok(int("events_heartbeat", rest.next().unwrap_or(Value::Int(1)))?.max(1) as usize)
+    }
+
+    async fn lease(&self, name: &str, lane: usize, worker: &str, ttl: Duration) -> Result<bool> {
+        let key = self.keys.lease(name, lane);
+        let (_, mut rest) = self
+            .store
+            .call(
+                "events_lease",
+                &SCRIPTS.lease,
+                &[key.as_str()],
+                vec![
+                    b"take".to_vec(),
+                    worker.as_bytes().to_vec(),
+                    ttl.num_milliseconds().max(1).to_string().into_bytes(),
+                ],
+                false,
+            )
+            .await?;
+        rest.next();
+        Ok(int("events_lease", rest.next().unwrap_or(Value::Int(0)))? == 1)
+    }
+
+    async fn release(&self, name: &str, lane: usize, worker: &str) -> Result<()> {
+        let key = self.keys.lease(name, lane);
+        self.store
+            .call(
+                "events_release",
+                &SCRIPTS.lease,
+                &[key.as_str()],
+                vec![b"drop".to_vec(), worker.as_bytes().to_vec(), b"1".to_vec()],
+                false,
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn claim(&self, group: &str, partition: usize, worker: &str) -> Result<()> {
+        let mut at = "0-0".to_owned();
+        loop {
+            let mut cmd = redis::cmd("XAUTOCLAIM");
+            cmd.arg(self.keys.stream(partition))
+                .arg(group)
+                .arg(worker)
+                .arg(0)
+                .arg(&at)
+                .arg("COUNT")
+                .arg(CLAIM_STEP);
+            let reply = match self.command("events_claim", cmd).await {
+                Err(Error::Internal(e)) if e.contains("NOGROUP") => {
+                    return self.create_group(group, partition).await;
+                }
+                other => other?,
+            };
+            let mut parts = array("events_claim", reply)?.into_iter();
+            at = string("events_claim", parts.next().unwrap_or(Value::Nil))?;
+            if at == "0-0" {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        group: &str,
+        partition: usize,
+        worker: &str,
+        count: usize,
+        pending: bool,
+    ) -> Result<Vec<Event>> {
+        let mut cmd = redis::cmd("XREADGROUP");
+        cmd.arg("GROUP")
+            .arg(group)
+            .arg(worker)
+            .arg("COUNT")
+            .arg(count.max(1))
+            .arg("STREAMS")
+            .arg(self.keys.stream(partition))
+            .arg(if pending { "0" } else { ">" });
+        let reply = match self.command("events_read", cmd).await {
+            Err(Error::Internal(e)) if e.contains("NOGROUP") => {
+                // The stream went away (a flush): the group starts again from now.
+                self.create_group(group, partition).await?;
+                return Ok(Vec::new());
+            }
+            other => other?,
+        };
+        let entries = decode::read_reply("events_read", reply)?;
+        let (events, bad) = self.decode(partition, &entries);
+        self.xack(group, partition, &bad).await?;
+        Ok(events)
+    }
+
+    async fn ack(&self, group: &str, partition: usize, ids: &[String]) -> Result<()> {
+        let ids: Vec<String> = ids.iter().filter_map(|i| stream_id(i)).collect();
+        self.xack(group, partition, &ids).await
+    }
+
+    async fn dead_letter(&self, group: &str, letter: &DeadLetter) -> Result<()> {
+        let json = serde_json::to_string(letter)
+            .map_err(|e| Error::Internal(format!("events: a dead letter: {e}")))?;
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(self.keys.dead(group))
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(DEAD_KEPT)
+            .arg("*")
+            .arg("l")
+            .arg(json);
+        self.command("events_dead_letter", cmd).await.map(|_| ())
+    }
+
+    async fn dead_letters(&self, group: &str, limit: usize) -> Result<Vec<DeadLetter>> {
+        let mut cmd = redis::cmd("XREVRANGE");
+        cmd.arg(self.keys.dead(group))
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(limit.max(1));
+        let entries = decode::entries(
+            "events_dead_letters",
+            self.store.query("events_dead_letters", cmd, true).await?,
+        )?;
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            let Some(fields) = e.fields else { continue };
+            let mut it = fields.into_iter();
+            while let (Some(_), Some(v)) = (it.next(), it.next()) {
+                let raw = bytes("events_dead_letters", v)?;
+                match serde_json::from_slice::<DeadLetter>(&raw) {
+                    Ok(letter) => out.push(letter),
+                    Err(err) => tracing::warn!(error = %err, "events: an unreadable dead letter"),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn page(&self, after: Option<&str>, limit: usize) -> Result<EventPage> {
+        let from = after.map(cursor).transpose()?;
+        // Only events old enough that no write can still add one before them: a second on a
+        // cluster (node clocks differ), a millisecond on a single node.
+        let settle = if self.keys.cluster() { 1000 } else { 1 };
+        let before = self.redis_now().await? - settle;
+        let limit = limit.max(1);
+        let mut events: Vec<Event> = self
+            .every_partition(|p| {
+                let start = from.map(|(ms, seq, cp)| (ms, seq, p > cp));
+                self.range(p, start, before, limit)
+            })
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        events.sort_by_key(|e| decode::position(&e.id));
+        events.truncate(limit);
+        let next = events
+            .last()
+            .map(|e| e.id.clone())
+            .or_else(|| after.map(str::to_owned));
+        Ok(EventPage { events, next })
+    }
+
+    async fn sweep(&self, partition: usize, limit: usize) -> Result<u64> {
+        let now = self.store.now_ms();
+        let mut cmd = redis::cmd("ZRANGEBYSCORE");
+        cmd.arg(self.keys.schedule(partition))
+            .arg("-inf")
+            .arg(now)
+            .arg("LIMIT")
+            .arg(0)
+            .arg(limit.max(1));
+        let due = array("events_sweep", self.command("events_sweep", cmd).await?)?;
+        let mut expired = 0u64;
+        for owner in due {
+            let hash = string("events_sweep", owner)?;
+            let (x, c) = (format!("{hash}:x"), format!("{hash}:c"));
+            let keys = [
+                hash.as_str(),
+                x.as_str(),
+                c.as_str(),
+                self.keys.stream(partition),
+                self.keys.schedule(partition),
+            ];
+            let (_, mut rest) = self
+                .store
+                .call("events_expire", &SCRIPTS.expire, &keys, Vec::new(), false)
+                .await?;
+            expired += int("events_expire", rest.next().unwrap_or(Value::Int(0)))?.max(0) as u64;
+        }
+        if expired > 0 {
+            self.keys.wakeups().touch(partition);
+        }
+        Ok(expired)
+    }
+
+    async fn trim(&self, partition: usize, retention: Duration, max_len: usize) -> Result<()> {
+        let oldest = self.redis_now().await? - retention.num_milliseconds().max(0);
+        let mut by_age = redis::cmd("XTRIM");
+        by_age
+            .arg(self.keys.stream(partition))
+            .arg("MINID")
+            .arg("~")
+            .arg(oldest.max(0));
+        self.command("events_trim", by_age).await?;
+        let mut by_len = redis::cmd("XTRIM");
+        by_len
+            .arg(self.keys.stream(partition))
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(max_len);
+        self.command("events_trim", by_len).await.map(|_| ())
+    }
+}
