@@ -19,10 +19,10 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 const RELAXED_ENVIRONMENTS: [&str; 2] = ["local", "test"];
 
 /// The gateway's own sections; every other top-level key is a flavor's section.
-const GATEWAY_SECTIONS: [&str; 5] = ["server", "store", "flavors", "admin", "log"];
+const GATEWAY_SECTIONS: [&str; 6] = ["server", "store", "flavors", "admin", "log", "events"];
 
 /// Keys of the gateway's own sections whose values are secrets.
-const GATEWAY_SECRET_KEYS: [&str; 2] = ["token_secret", "token"];
+const GATEWAY_SECRET_KEYS: [&str; 3] = ["token_secret", "token", "secret"];
 
 /// Everything the gateway runs with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +42,9 @@ pub struct Settings {
     /// `[log]`.
     #[serde(default)]
     pub log: LogSettings,
+    /// `[events]` and `[[events.webhooks]]`.
+    #[serde(default)]
+    pub events: crate::events::EventsSettings,
     /// Every flavor's section (`[quickblox]`, `[amity]`, `[quicksync]`, `[session_storage]`),
     /// loaded and checked by the flavor (its defaults when absent).
     #[serde(skip)]
@@ -349,6 +352,9 @@ impl Settings {
                 ));
             }
         }
+        self.events
+            .validate()
+            .map_err(|(key, reason)| invalid(&key, reason))?;
         let enabled = &self.flavors.enabled;
         if enabled.is_empty() {
             return Err(invalid("flavors.enabled", "name at least one flavor"));

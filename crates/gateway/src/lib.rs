@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod configuration;
+pub mod events;
 pub mod flavors;
 pub mod health;
 pub mod metered_store;

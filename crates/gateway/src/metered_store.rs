@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::Duration;
+use session_core::events::RevokeReason;
 use session_core::{
     Candidate, Created, Cursor, Error, Flavor, Guard, Joined, NewSession, Owner, Page, Result,
     Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore,
@@ -21,12 +22,31 @@ use crate::metrics::Metrics;
 pub struct MeteredStore {
     inner: SharedStore,
     metrics: Arc<Metrics>,
+    /// Whether the store writes events (then they are counted as the changes succeed).
+    events: bool,
 }
 
 impl MeteredStore {
     /// `inner`, observed by `metrics`.
     pub fn new(inner: SharedStore, metrics: Arc<Metrics>) -> Self {
-        Self { inner, metrics }
+        Self {
+            inner,
+            metrics,
+            events: false,
+        }
+    }
+
+    /// Also counts the events the wrapped store writes (`events_written_total`).
+    pub fn counting_events(mut self, on: bool) -> Self {
+        self.events = on;
+        self
+    }
+
+    /// Events: `n` events of type `kind` were written with a change.
+    fn written(&self, kind: &str, n: usize) {
+        if self.events {
+            self.metrics.events.written(kind, n as u64);
+        }
     }
 
     async fn timed<T>(&self, op: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
@@ -48,6 +68,7 @@ impl MeteredStore {
     fn expired(&self) {
         for (flavor, n) in self.inner.take_expired() {
             self.metrics.sessions_expired(flavor.as_str(), n);
+            self.written("session.expired", n as usize);
         }
     }
 
@@ -72,6 +93,8 @@ impl SessionStore for MeteredStore {
         let out = self.timed("create", self.inner.create_with(new)).await?;
         self.metrics.session_created(flavor.as_str());
         self.revoked(&owner, out.evicted.len() + out.retired.len());
+        self.written("session.created", 1);
+        self.written("session.revoked", out.evicted.len() + out.retired.len());
         Ok(out)
     }
 
@@ -108,10 +131,20 @@ impl SessionStore for MeteredStore {
     }
 
     async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
+        self.revoke(r, guard, RevokeReason::Logout).await
+    }
+
+    async fn revoke(
+        &self,
+        r: &SessionRef,
+        guard: Option<&Guard>,
+        reason: RevokeReason,
+    ) -> Result<usize> {
         let n = self
-            .timed("delete", self.inner.delete_guarded(r, guard))
+            .timed("delete", self.inner.revoke(r, guard, reason))
             .await?;
         self.revoked(&r.owner, n);
+        self.written("session.revoked", n);
         Ok(n)
     }
 
@@ -147,6 +180,8 @@ impl SessionStore for MeteredStore {
             .await?;
         self.metrics.session_created(flavor.as_str());
         self.metrics.session_created(flavor.as_str());
+        self.written("session.created", 2);
+        self.written("group.member_joined", 1);
         Ok(out)
     }
 
@@ -166,6 +201,10 @@ impl SessionStore for MeteredStore {
             .await?;
         if let (Joined::Member { .. }, Some(flavor)) = (&out, group.owner.flavor()) {
             self.metrics.session_created(flavor.as_str());
+        }
+        if let Joined::Member { .. } = &out {
+            self.written("session.created", 1);
+            self.written("group.member_joined", 1);
         }
         Ok(out)
     }
@@ -188,6 +227,8 @@ impl SessionStore for MeteredStore {
             )
             .await?;
         self.revoked(&group.owner, usize::from(removed));
+        self.written("session.revoked", usize::from(removed));
+        self.written("group.member_left", usize::from(removed));
         Ok(removed)
     }
 
@@ -205,6 +246,8 @@ impl SessionStore for MeteredStore {
             )
             .await?;
         self.revoked(&group.owner, n);
+        self.written("session.revoked", n);
+        self.written("group.member_left", usize::from(n > 0));
         Ok(n)
     }
 
@@ -225,8 +268,13 @@ impl SessionStore for MeteredStore {
                 self.inner.rotate_refresh(r, presented, next),
             )
             .await;
-        if matches!(out, Err(Error::Replay)) {
-            self.revoked(&r.owner, 1);
+        match &out {
+            Err(Error::Replay) => {
+                self.revoked(&r.owner, 1);
+                self.written("session.revoked", 1);
+            }
+            Ok(_) => self.written("session.refreshed", 1),
+            Err(_) => {}
         }
         out
     }
@@ -262,17 +310,25 @@ impl SessionStore for MeteredStore {
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
         self.timed("doc_put", self.inner.doc_put(collection, id, value))
-            .await
+            .await?;
+        self.written("tenant.changed", 1);
+        Ok(())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
-        self.timed("doc_insert", self.inner.doc_insert(collection, id, value))
-            .await
+        let out = self
+            .timed("doc_insert", self.inner.doc_insert(collection, id, value))
+            .await?;
+        self.written("tenant.changed", usize::from(out.1));
+        Ok(out)
     }
 
     async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool> {
-        self.timed("doc_delete", self.inner.doc_delete(collection, id))
-            .await
+        let gone = self
+            .timed("doc_delete", self.inner.doc_delete(collection, id))
+            .await?;
+        self.written("tenant.changed", usize::from(gone));
+        Ok(gone)
     }
 
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {

@@ -29,6 +29,8 @@ pub struct Metrics {
     store_errors: IntCounterVec,
     /// The memory store, when it is the backend: its size is read at each scrape.
     memory: Option<MemoryGauges>,
+    /// Session events: written, delivered, retried, dead-lettered.
+    pub events: crate::events::EventMetrics,
 }
 
 /// The memory store's gauges and the store they are read from.
@@ -98,6 +100,7 @@ impl Metrics {
         registry.register(Box::new(sessions_expired.clone()))?;
         registry.register(Box::new(store_seconds.clone()))?;
         registry.register(Box::new(store_errors.clone()))?;
+        let events = crate::events::EventMetrics::register(&registry)?;
         Ok(Self {
             registry,
             requests,
@@ -108,6 +111,7 @@ impl Metrics {
             store_seconds,
             store_errors,
             memory: None,
+            events,
         })
     }
 

@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::admin::{self, AdminState};
 use crate::configuration::Settings;
+use crate::events::{EventRuntime, EventsAdmin};
 use crate::health::{self, Readiness};
 use crate::metered_store::MeteredStore;
 use crate::metrics::{self, Metrics};
@@ -42,6 +43,9 @@ pub enum StartupError {
     /// The server failed while running.
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    /// Event delivery could not start.
+    #[error("events: {0}")]
+    Events(String),
 }
 
 /// A bound, ready-to-run gateway.
@@ -49,6 +53,8 @@ pub struct Application {
     port: u16,
     address: String,
     server: Server,
+    /// Event delivery and the expiry sweep, when events are on.
+    events: Option<EventRuntime>,
 }
 
 /// What every worker's app is built from.
@@ -61,6 +67,8 @@ struct Shared {
     metrics: Arc<Metrics>,
     /// The OpenAPI document of the enabled flavors, serialized once.
     openapi: web::Bytes,
+    /// The event log for the admin API, when events are on.
+    events: Option<EventsAdmin>,
 }
 
 impl Application {
@@ -85,11 +93,32 @@ impl Application {
                 tracing::warn!("{warning}");
             }
         }
-        let stores = StoreFactory::new(&settings.store, clock.clone())?;
+        let stores =
+            StoreFactory::with_events(&settings.store, clock.clone(), Some(&settings.events))?;
         let first_store = stores.for_worker()?;
-        let metrics = match stores.memory() {
+        let metrics = Arc::new(match stores.memory() {
             Some(memory) => Metrics::new()?.with_memory_store(memory.clone())?,
             None => Metrics::new()?,
+        });
+        let (events, runtime) = match stores.event_log()? {
+            Some(log) => {
+                let runtime = EventRuntime::start(
+                    &settings.events,
+                    log.clone(),
+                    clock.clone(),
+                    metrics.events.clone(),
+                )
+                .await
+                .map_err(StartupError::Events)?;
+                let webhooks = settings
+                    .events
+                    .webhooks
+                    .iter()
+                    .map(|w| w.name.clone())
+                    .collect();
+                (Some(EventsAdmin { log, webhooks }), Some(runtime))
+            }
+            None => (None, None),
         };
         let document = crate::openapi::document(&settings.flavors.enabled);
         let openapi =
@@ -97,7 +126,8 @@ impl Application {
         let shared = Shared {
             openapi,
             hasher: TokenHasher::new(&settings.store.token_secret),
-            metrics: Arc::new(metrics),
+            metrics,
+            events,
             stores,
             clock,
             settings: Arc::new(settings),
@@ -114,11 +144,15 @@ impl Application {
                 .stores
                 .for_worker()
                 .unwrap_or_else(|_| first_store.clone());
-            let store: SharedStore = Arc::new(MeteredStore::new(raw, shared.metrics.clone()));
+            let store: SharedStore = Arc::new(
+                MeteredStore::new(raw, shared.metrics.clone())
+                    .counting_events(shared.events.is_some()),
+            );
             let admin = shared.settings.admin.token.clone().map(|token| AdminState {
                 token,
                 store: store.clone(),
                 hasher: shared.hasher.clone(),
+                events: shared.events.clone(),
             });
             let core = CoreDeps {
                 store: store.clone(),
@@ -164,6 +198,7 @@ impl Application {
             port,
             address: format!("{scheme}://{}:{port}", settings.server.host),
             server: server.run(),
+            events: runtime,
         })
     }
 
@@ -184,7 +219,11 @@ impl Application {
 
     /// Serves until stopped (SIGTERM/SIGINT or a handle).
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
-        self.server.await.map_err(StartupError::from)
+        let served = self.server.await.map_err(StartupError::from);
+        if let Some(events) = self.events {
+            events.stop().await;
+        }
+        served
     }
 }
 

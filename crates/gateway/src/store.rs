@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use session_core::events::{MemoryEventLog, SharedEventLog};
 use session_core::{MemoryStore, SharedClock, SharedStore};
-use session_redis::{RedisSettings, RedisStore, RedisTls};
+use session_redis::{EventKeys, RedisEventLog, RedisSettings, RedisStore, RedisTls};
 
 impl StoreSettings {
     /// The Redis part of the settings (reads the TLS files it names).
@@ -25,6 +26,7 @@ impl StoreSettings {
 }
 
 use crate::configuration::{Backend, StoreSettings};
+use crate::events::EventsSettings;
 
 /// How often the memory store drops expired sessions.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
@@ -34,24 +36,59 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 pub enum StoreFactory {
     /// One memory store shared by every worker.
     Memory(Arc<MemoryStore>),
-    /// A new lazily connecting Redis store per worker.
-    Redis(RedisSettings, SharedClock),
+    /// A new lazily connecting Redis store per worker; with events on, every store of the
+    /// process shares the event keys (and their wake-ups).
+    Redis(RedisSettings, SharedClock, Option<Arc<EventKeys>>),
 }
 
 impl StoreFactory {
     /// The factory for `settings`. Call from within the runtime (the memory store's sweeper is a
     /// task).
     pub fn new(settings: &StoreSettings, clock: SharedClock) -> Result<Self, session_core::Error> {
+        Self::with_events(settings, clock, None)
+    }
+
+    /// The factory for `settings`, its stores writing events when `events` says so.
+    pub fn with_events(
+        settings: &StoreSettings,
+        clock: SharedClock,
+        events: Option<&EventsSettings>,
+    ) -> Result<Self, session_core::Error> {
+        let events = events.filter(|e| e.enabled);
         Ok(match settings.backend {
             Backend::Memory => {
-                let store = Arc::new(MemoryStore::with_capacity(
-                    clock,
-                    settings.memory.max_sessions,
-                ));
+                let store = MemoryStore::with_capacity(clock, settings.memory.max_sessions);
+                let store = Arc::new(match events {
+                    Some(e) => store.with_events(e.max_events),
+                    None => store,
+                });
                 store.spawn_sweeper(SWEEP_EVERY);
                 Self::Memory(store)
             }
-            Backend::Redis => Self::Redis(settings.redis_settings()?, clock),
+            Backend::Redis => {
+                let keys = events.map(|_| {
+                    Arc::new(EventKeys::new(
+                        &settings.key_prefix,
+                        !settings.cluster_urls.is_empty(),
+                    ))
+                });
+                Self::Redis(settings.redis_settings()?, clock, keys)
+            }
+        })
+    }
+
+    /// The log the stores write events to, when events are on.
+    pub fn event_log(&self) -> Result<Option<SharedEventLog>, session_core::Error> {
+        Ok(match self {
+            Self::Memory(store) => {
+                MemoryEventLog::of(store.clone()).map(|l| Arc::new(l) as SharedEventLog)
+            }
+            Self::Redis(settings, clock, Some(keys)) => Some(Arc::new(RedisEventLog::new(
+                settings.clone(),
+                clock.clone(),
+                keys.clone(),
+            )?)),
+            Self::Redis(_, _, None) => None,
         })
     }
 
@@ -59,8 +96,12 @@ impl StoreFactory {
     pub fn for_worker(&self) -> Result<SharedStore, session_core::Error> {
         match self {
             Self::Memory(store) => Ok(store.clone()),
-            Self::Redis(settings, clock) => {
-                Ok(Arc::new(RedisStore::new(settings.clone(), clock.clone())?))
+            Self::Redis(settings, clock, events) => {
+                let store = RedisStore::new(settings.clone(), clock.clone())?;
+                Ok(Arc::new(match events {
+                    Some(keys) => store.with_events(keys.clone()),
+                    None => store,
+                }))
             }
         }
     }

@@ -41,6 +41,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
             .route("/tenants/{kind}", web::get().to(tenants::list))
             .route("/tenants/{kind}", web::put().to(tenants::put))
             .route("/tenants/{kind}/{id}", web::delete().to(tenants::delete))
+            .route("/events", web::get().to(crate::events::routes::pull))
+            .route(
+                "/events/dead-letters",
+                web::get().to(crate::events::routes::dead_letters),
+            )
             .default_service(web::to(|| async { AdminError::NotFound.error_response() })),
     );
 }

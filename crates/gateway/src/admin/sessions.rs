@@ -11,6 +11,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use session_core::events::RevokeReason;
 use session_core::{Flavor, Owner, Session, SessionId, SessionRef, SharedStore};
 
 use super::errors::{AdminError, AdminResult};
@@ -216,7 +217,10 @@ pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query
     loop {
         let (items, next) = page(&state.store, &filter, at, MAX_PAGE).await?;
         for s in items {
-            revoked += state.store.delete(&s.reference()).await?;
+            revoked += state
+                .store
+                .revoke(&s.reference(), None, RevokeReason::Admin)
+                .await?;
         }
         match next {
             Some(n) => at = n,
@@ -236,7 +240,7 @@ pub(crate) async fn show(state: web::Data<AdminState>, handle: web::Path<String>
 /// `DELETE /admin/v1/sessions/{handle}`.
 pub(crate) async fn revoke(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
-    match state.store.delete(&r).await? {
+    match state.store.revoke(&r, None, RevokeReason::Admin).await? {
         0 => Err(AdminError::NotFound),
         n => Ok(HttpResponse::Ok().json(json!({"revoked": n}))),
     }

@@ -11,4 +11,6 @@ pub struct AdminState {
     pub store: SharedStore,
     /// Hashes credential ids (Amity and QuickSync keys are stored under their keyed hash).
     pub hasher: TokenHasher,
+    /// The event log and webhooks, when events are on.
+    pub events: Option<crate::events::EventsAdmin>,
 }

@@ -1,0 +1,321 @@
+//! Delivery to one webhook: a task per lane. A task delivers only while it holds its lane's
+//! lease, so one replica at a time delivers a partition, in order; a replica that takes a lane
+//! over first takes the events its predecessor read and did not acknowledge. Within a
+//! partition a failing request is retried (backoff with jitter) before anything after it is
+//! sent, up to the webhook's horizon; then its events are dead-lettered and delivery goes on.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use session_core::events::{DeadLetter, Event};
+use tokio::time::Instant;
+
+use super::runtime::Shared;
+use super::webhook::Webhook;
+
+/// Partitions of a lane worked at once.
+const CONCURRENT_PARTITIONS: usize = 8;
+/// Events read from a partition at a time (at least a request's worth).
+const READ_AHEAD: usize = 100;
+/// Idle partitions of large logs (a cluster's slots) are polled at most this many times less
+/// often than `poll_interval_ms`.
+const IDLE_BACKOFF: u32 = 16;
+
+/// One webhook's delivery state shared by its lane tasks.
+pub(crate) struct WebhookLanes {
+    pub webhook: Webhook,
+    /// Lanes this replica holds.
+    pub held: AtomicUsize,
+    /// Per lane: the time (ms) of the oldest event it holds undelivered, 0 for none.
+    pub oldest: Vec<AtomicI64>,
+}
+
+impl WebhookLanes {
+    pub fn new(webhook: Webhook, lanes: usize) -> Self {
+        Self {
+            webhook,
+            held: AtomicUsize::new(0),
+            oldest: (0..lanes).map(|_| AtomicI64::new(0)).collect(),
+        }
+    }
+
+    fn report_oldest(&self, shared: &Shared) {
+        let oldest = self
+            .oldest
+            .iter()
+            .map(|a| a.load(Ordering::Relaxed))
+            .filter(|t| *t > 0)
+            .min();
+        let age = oldest.map_or(0.0, |t| {
+            (shared.clock.now().timestamp_millis() - t).max(0) as f64 / 1000.0
+        });
+        shared.metrics.oldest(&self.webhook.name).set(age);
+    }
+}
+
+/// One partition of a held lane.
+struct Partition {
+    p: usize,
+    /// Read and not yet acknowledged, in order.
+    inflight: VecDeque<Event>,
+    /// Whether to read this worker's unacknowledged events first (after a takeover).
+    pending: bool,
+    attempts: u32,
+    last_error: String,
+    retry_at: Option<Instant>,
+    next_poll: Instant,
+    idle: Duration,
+    seen: u64,
+}
+
+impl Partition {
+    fn new(p: usize) -> Self {
+        Self {
+            p,
+            inflight: VecDeque::new(),
+            pending: true,
+            attempts: 0,
+            last_error: String::new(),
+            retry_at: None,
+            next_poll: Instant::now(),
+            idle: Duration::ZERO,
+            seen: 0,
+        }
+    }
+
+    /// Forgets everything read (the lease is gone: the next holder delivers it).
+    fn reset(&mut self) {
+        *self = Self::new(self.p);
+    }
+
+    /// When this partition next has something to do.
+    fn due_at(&self, shared: &Shared) -> Instant {
+        if let Some(t) = self.retry_at {
+            return t;
+        }
+        if !self.inflight.is_empty() || shared.log.wakeups().generation(self.p) != self.seen {
+            return Instant::now();
+        }
+        self.next_poll
+    }
+}
+
+/// Delivers lane `lane` of `lanes`'s webhook until the runtime stops.
+pub(crate) async fn run_lane(shared: Arc<Shared>, lanes: Arc<WebhookLanes>, lane: usize) {
+    let log = shared.log.clone();
+    let group = lanes.webhook.name.clone();
+    let mut parts: Vec<Partition> = (lane..log.partitions())
+        .step_by(log.lanes())
+        .map(Partition::new)
+        .collect();
+    let renew_every = shared.lease / 3;
+    let mut holding = false;
+    let mut renew_at = Instant::now();
+    let mut cooldown_until = Instant::now();
+    let mut stop = shared.stop.clone();
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let notified = log.wakeups().notified(lane);
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let now = Instant::now();
+        if now >= renew_at {
+            renew_at = now + renew_every;
+            let share = shared.share.load(Ordering::Relaxed).max(1);
+            if holding && lanes.held.load(Ordering::Relaxed) > share {
+                // More lanes than a fair share: give this one to another replica.
+                let _ = log.release(&group, lane, &shared.worker).await;
+                lose(&lanes, lane, &mut parts, &mut holding);
+                cooldown_until = now + shared.lease.mul_f64(1.0 + rand::random::<f64>());
+            } else if holding
+                || (now >= cooldown_until && lanes.held.load(Ordering::Relaxed) < share)
+            {
+                match log
+                    .lease(&group, lane, &shared.worker, chrono_ms(shared.lease))
+                    .await
+                {
+                    Ok(true) if !holding => {
+                        holding = true;
+                        lanes.held.fetch_add(1, Ordering::Relaxed);
+                        for part in &mut parts {
+                            if let Err(e) = log.claim(&group, part.p, &shared.worker).await {
+                                tracing::warn!(webhook = %group, partition = part.p, error = %e, "events: cannot take over a partition's pending events");
+                            }
+                        }
+                        tracing::debug!(webhook = %group, lane, "events: lane taken");
+                    }
+                    Ok(true) => {}
+                    Ok(false) if holding => {
+                        tracing::warn!(webhook = %group, lane, "events: lane lost to another replica");
+                        lose(&lanes, lane, &mut parts, &mut holding);
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(webhook = %group, lane, error = %e, "events: cannot renew a lane's lease");
+                        if holding {
+                            lose(&lanes, lane, &mut parts, &mut holding);
+                        }
+                        renew_at = now + Duration::from_millis(200);
+                    }
+                }
+            }
+        }
+        let mut next = renew_at;
+        if holding {
+            let s = &*shared;
+            let l = &*lanes;
+            stream::iter(parts.iter_mut().filter(|p| p.due_at(s) <= Instant::now()))
+                .for_each_concurrent(CONCURRENT_PARTITIONS, |part| step(s, l, part))
+                .await;
+            let oldest = parts
+                .iter()
+                .filter_map(|p| p.inflight.front().map(Event::time_ms))
+                .min()
+                .unwrap_or(0);
+            lanes.oldest[lane].store(oldest, Ordering::Relaxed);
+            lanes.report_oldest(s);
+            for p in &parts {
+                next = next.min(p.due_at(s));
+            }
+        }
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep_until(next) => {}
+            _ = stop.changed() => {}
+        }
+    }
+    if holding {
+        let _ = log.release(&group, lane, &shared.worker).await;
+        lanes.held.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The lane is no longer this replica's: forget what was read (the next holder delivers it).
+fn lose(lanes: &WebhookLanes, lane: usize, parts: &mut [Partition], holding: &mut bool) {
+    *holding = false;
+    lanes.held.fetch_sub(1, Ordering::Relaxed);
+    lanes.oldest[lane].store(0, Ordering::Relaxed);
+    parts.iter_mut().for_each(Partition::reset);
+}
+
+fn chrono_ms(d: Duration) -> chrono::Duration {
+    chrono::Duration::milliseconds(d.as_millis() as i64)
+}
+
+/// One step of one partition: read when nothing is held, then one request (or one retry).
+async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
+    let webhook = &lanes.webhook;
+    let group = webhook.name.as_str();
+    let log = &shared.log;
+    let now = Instant::now();
+    if part.inflight.is_empty() {
+        part.seen = log.wakeups().generation(part.p);
+        let want = READ_AHEAD.max(webhook.max_batch);
+        let mut got = log
+            .read(group, part.p, &shared.worker, want, part.pending)
+            .await;
+        if matches!(&got, Ok(v) if v.is_empty()) && part.pending {
+            part.pending = false;
+            got = log.read(group, part.p, &shared.worker, want, false).await;
+        }
+        match got {
+            Err(e) => {
+                tracing::warn!(webhook = group, partition = part.p, error = %e, "events: cannot read");
+                part.next_poll = now + shared.poll;
+                return;
+            }
+            Ok(events) if events.is_empty() => {
+                part.idle = if log.partitions() > session_core::events::LANES {
+                    (part.idle * 2).clamp(shared.poll, shared.poll * IDLE_BACKOFF)
+                } else {
+                    shared.poll
+                };
+                part.next_poll = now + part.idle;
+                return;
+            }
+            Ok(events) => {
+                part.idle = Duration::ZERO;
+                part.inflight.extend(events);
+            }
+        }
+    }
+    // The next request: the events in order up to `max_batch` wanted ones; unwanted ones among
+    // them are acknowledged with them.
+    let mut take = 0;
+    let mut batch: Vec<Event> = Vec::new();
+    for e in &part.inflight {
+        if batch.len() == webhook.max_batch {
+            break;
+        }
+        take += 1;
+        if webhook.wants(e) {
+            batch.push(e.clone());
+        }
+    }
+    let ids: Vec<String> = part
+        .inflight
+        .iter()
+        .take(take)
+        .map(|e| e.id.clone())
+        .collect();
+    if batch.is_empty() {
+        finish(shared, group, part, &ids, take).await;
+        return;
+    }
+    let age = shared.clock.now() - batch[0].time;
+    if part.attempts > 0 && age > webhook.horizon {
+        for e in &batch {
+            let letter = DeadLetter {
+                event: e.clone(),
+                error: part.last_error.clone(),
+                attempts: part.attempts,
+                at: shared.clock.now(),
+            };
+            if let Err(err) = log.dead_letter(group, &letter).await {
+                tracing::warn!(webhook = group, error = %err, "events: cannot keep a dead letter");
+                part.retry_at = Some(now + shared.poll);
+                return;
+            }
+            shared.metrics.dead_lettered(group);
+        }
+        tracing::warn!(webhook = group, events = batch.len(), error = %part.last_error, "events: given up after the retry horizon");
+        finish(shared, group, part, &ids, take).await;
+        return;
+    }
+    match webhook.send(&batch).await {
+        Ok(()) => {
+            let now_ms = shared.clock.now().timestamp_millis();
+            for e in &batch {
+                shared
+                    .metrics
+                    .delivered(group, (now_ms - e.time_ms()) as f64 / 1000.0);
+            }
+            finish(shared, group, part, &ids, take).await;
+        }
+        Err(err) => {
+            part.attempts += 1;
+            shared.metrics.retried(group, batch.len());
+            let wait = webhook.backoff(part.attempts);
+            tracing::debug!(webhook = group, partition = part.p, attempt = part.attempts, error = %err, ?wait, "events: delivery failed, will retry");
+            part.last_error = err;
+            part.retry_at = Some(Instant::now() + wait);
+        }
+    }
+}
+
+/// The first `take` held events are done: acknowledged and dropped.
+async fn finish(shared: &Shared, group: &str, part: &mut Partition, ids: &[String], take: usize) {
+    if let Err(e) = shared.log.ack(group, part.p, ids).await {
+        // Delivered but not acknowledged: a takeover may deliver them again (at least once).
+        tracing::warn!(webhook = group, partition = part.p, error = %e, "events: cannot acknowledge");
+    }
+    part.inflight.drain(..take.min(part.inflight.len()));
+    part.attempts = 0;
+    part.retry_at = None;
+    part.last_error.clear();
+}

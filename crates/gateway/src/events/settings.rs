@@ -1,0 +1,169 @@
+//! `[events]` and `[[events.webhooks]]` (docs/configuration.md, docs/events.md).
+
+use serde::{Deserialize, Serialize};
+use session_core::events::EventType;
+
+use super::signing::Signer;
+
+/// `[events]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsSettings {
+    /// Whether changes write events (off: nothing is written, nothing costs anything).
+    pub enabled: bool,
+    /// How long events are kept for the pull API and for retries (Redis).
+    pub retention_secs: u64,
+    /// Most events kept: per partition stream on Redis, in all on the memory store.
+    pub max_events: usize,
+    /// How often a deliverer looks for events other gateways wrote.
+    pub poll_interval_ms: u64,
+    /// How often expired sessions are looked for (their `session.expired` events).
+    pub sweep_interval_ms: u64,
+    /// How long a replica's claim on a lane lasts without renewal.
+    pub lease_ms: u64,
+    /// Where events are delivered.
+    pub webhooks: Vec<WebhookSettings>,
+}
+
+impl Default for EventsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            retention_secs: 86_400,
+            max_events: 100_000,
+            poll_interval_ms: 500,
+            sweep_interval_ms: 1_000,
+            lease_ms: 10_000,
+            webhooks: Vec::new(),
+        }
+    }
+}
+
+/// `[[events.webhooks]]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Names the webhook (its consumer group, its dead letters, its metrics).
+    pub name: String,
+    /// Where events are POSTed (`http://` or `https://`).
+    pub url: String,
+    /// The Standard Webhooks signing secret, `whsec_` and base64.
+    pub secret: String,
+    /// The event types delivered; all when empty.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// The tenants whose events are delivered; all when empty.
+    #[serde(default)]
+    pub tenants: Vec<String>,
+    /// Most events in one request; 1 sends each event as the body, more sends a JSON array.
+    #[serde(default = "default_max_batch")]
+    pub max_batch: usize,
+    /// Bound on one delivery attempt.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Wait before the first retry; it doubles with each failure (with jitter).
+    #[serde(default = "default_retry_initial_ms")]
+    pub retry_initial_ms: u64,
+    /// Longest wait between retries.
+    #[serde(default = "default_retry_max_ms")]
+    pub retry_max_ms: u64,
+    /// How long after its event an undelivered event is retried before it is dead-lettered.
+    #[serde(default = "default_retry_horizon_secs")]
+    pub retry_horizon_secs: u64,
+}
+
+fn default_max_batch() -> usize {
+    1
+}
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+fn default_retry_initial_ms() -> u64 {
+    1_000
+}
+fn default_retry_max_ms() -> u64 {
+    300_000
+}
+fn default_retry_horizon_secs() -> u64 {
+    86_400
+}
+
+/// Largest `max_batch`.
+pub const MAX_BATCH: usize = 1_000;
+
+impl EventsSettings {
+    /// Checks every value; the error names the key at fault.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |key: &str, reason: &str| Err((format!("events.{key}"), reason.to_owned()));
+        if !self.webhooks.is_empty() && !self.enabled {
+            return bad("enabled", "set it to true to deliver to events.webhooks");
+        }
+        if !(60..=30 * 86_400).contains(&self.retention_secs) {
+            return bad("retention_secs", "must be between 60 and 2592000");
+        }
+        if !(100..=100_000_000).contains(&self.max_events) {
+            return bad("max_events", "must be between 100 and 100000000");
+        }
+        if !(10..=60_000).contains(&self.poll_interval_ms) {
+            return bad("poll_interval_ms", "must be between 10 and 60000");
+        }
+        if !(10..=60_000).contains(&self.sweep_interval_ms) {
+            return bad("sweep_interval_ms", "must be between 10 and 60000");
+        }
+        if !(500..=600_000).contains(&self.lease_ms) {
+            return bad("lease_ms", "must be between 500 and 600000");
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            let key = |k: &str| format!("webhooks[{i}].{k}");
+            let fail =
+                |k: &str, reason: &str| Err((format!("events.{}", key(k)), reason.to_owned()));
+            let name_ok = !w.name.is_empty()
+                && w.name.len() <= 64
+                && w.name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                });
+            if !name_ok {
+                return fail("name", "1-64 characters of a-z, 0-9, - and _");
+            }
+            if self.webhooks[..i].iter().any(|o| o.name == w.name) {
+                return fail("name", "is used by another webhook");
+            }
+            if !(w.url.starts_with("http://") || w.url.starts_with("https://"))
+                || reqwest::Url::parse(&w.url).is_err()
+            {
+                return fail("url", "must be an http:// or https:// URL");
+            }
+            if let Err(reason) = Signer::from_secret(&w.secret) {
+                return fail("secret", &reason);
+            }
+            if let Some(t) = w.events.iter().find(|t| EventType::parse(t).is_none()) {
+                return fail("events", &format!("unknown event type `{t}`"));
+            }
+            if !(1..=MAX_BATCH).contains(&w.max_batch) {
+                return fail("max_batch", "must be between 1 and 1000");
+            }
+            if !(100..=120_000).contains(&w.timeout_ms) {
+                return fail("timeout_ms", "must be between 100 and 120000");
+            }
+            if !(10..=3_600_000).contains(&w.retry_initial_ms) {
+                return fail("retry_initial_ms", "must be between 10 and 3600000");
+            }
+            if w.retry_max_ms < w.retry_initial_ms || w.retry_max_ms > 86_400_000 {
+                return fail(
+                    "retry_max_ms",
+                    "must be at least retry_initial_ms and at most 86400000",
+                );
+            }
+            if !(1..=7 * 86_400).contains(&w.retry_horizon_secs) {
+                return fail("retry_horizon_secs", "must be between 1 and 604800");
+            }
+            if w.retry_horizon_secs > self.retention_secs {
+                return fail(
+                    "retry_horizon_secs",
+                    "must not exceed events.retention_secs (events must be kept while retried)",
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! One webhook: which events it wants, how a request is signed and sent, how long to wait
+//! before a retry.
+
+use std::time::Duration;
+
+use session_core::events::{Event, EventType};
+
+use super::payload::request_body;
+use super::settings::WebhookSettings;
+use super::signing::Signer;
+
+/// A webhook ready to deliver.
+pub struct Webhook {
+    /// Its name (consumer group, dead letters, metrics label).
+    pub name: String,
+    url: reqwest::Url,
+    signer: Signer,
+    client: reqwest::Client,
+    types: Vec<EventType>,
+    tenants: Vec<String>,
+    /// Most events in one request.
+    pub max_batch: usize,
+    retry_initial: Duration,
+    retry_max: Duration,
+    /// How long after its event an event is retried.
+    pub horizon: chrono::Duration,
+}
+
+impl Webhook {
+    /// The webhook of validated settings.
+    pub fn new(s: &WebhookSettings) -> Result<Self, String> {
+        let url = reqwest::Url::parse(&s.url).map_err(|e| format!("url: {e}"))?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_millis(s.timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("session-gateway/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("http client: {e}"))?;
+        Ok(Self {
+            name: s.name.clone(),
+            url,
+            signer: Signer::from_secret(&s.secret)?,
+            client,
+            types: s
+                .events
+                .iter()
+                .filter_map(|t| EventType::parse(t))
+                .collect(),
+            tenants: s.tenants.clone(),
+            max_batch: s.max_batch,
+            retry_initial: Duration::from_millis(s.retry_initial_ms),
+            retry_max: Duration::from_millis(s.retry_max_ms),
+            horizon: chrono::Duration::seconds(s.retry_horizon_secs as i64),
+        })
+    }
+
+    /// Whether the webhook takes `e` (its type and tenant filters).
+    pub fn wants(&self, e: &Event) -> bool {
+        (self.types.is_empty() || self.types.contains(&e.kind.event_type()))
+            && (self.tenants.is_empty()
+                || e.tenant.as_ref().is_some_and(|t| self.tenants.contains(t)))
+    }
+
+    /// Sends `events` in one signed request; a 2xx answer is success, anything else an error
+    /// to retry (its text names no secret).
+    pub async fn send(&self, events: &[Event]) -> Result<(), String> {
+        let body = request_body(events, self.max_batch == 1)
+            .map_err(|e| format!("cannot encode events: {e}"))?;
+        let id = match events {
+            [one] => one.id.clone(),
+            [first, ..] => format!("batch_{}_{}", first.id, events.len()),
+            [] => return Ok(()),
+        };
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        let signature = self.signer.sign(&id, timestamp, &body);
+        let answer = self
+            .client
+            .post(self.url.clone())
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.without_url().to_string())?;
+        let status = answer.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("HTTP {}", status.as_u16()))
+        }
+    }
+
+    /// The wait before retry number `attempt` (1 for the first): the initial wait doubled with
+    /// each failure up to the longest, times a random factor in [0.5, 1).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let doubled = self
+            .retry_initial
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let capped = doubled.min(self.retry_max);
+        capped.mul_f64(0.5 + rand::random::<f64>() / 2.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use session_core::events::{EventKind, TenantChange};
+
+    fn settings() -> WebhookSettings {
+        WebhookSettings {
+            name: "w".into(),
+            url: "http://127.0.0.1:9/".into(),
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            events: vec!["tenant.changed".into()],
+            tenants: vec!["t1".into()],
+            max_batch: 1,
+            timeout_ms: 1000,
+            retry_initial_ms: 100,
+            retry_max_ms: 1000,
+            retry_horizon_secs: 60,
+        }
+    }
+
+    #[test]
+    fn filters_pick_types_and_tenants() {
+        let w = Webhook::new(&settings()).unwrap();
+        let t1 = Event::of_tenant(TenantChange::Put, 1, "amity.networks", "t1");
+        let t2 = Event::of_tenant(TenantChange::Put, 1, "amity.networks", "t2");
+        assert!(w.wants(&t1));
+        assert!(!w.wants(&t2));
+        let mut other = t1.clone();
+        other.kind = EventKind::Expired;
+        assert!(!w.wants(&other));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let w = Webhook::new(&settings()).unwrap();
+        for attempt in 1..40 {
+            let d = w.backoff(attempt);
+            let full = Duration::from_millis((100u64 << (attempt - 1).min(20)).min(1000));
+            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
+        }
+    }
+}
