@@ -150,6 +150,9 @@ impl RedisEventLog {
     }
 }
 
+/// The least a partition is asked for in one page of the pull API.
+const PAGE_SHARE_MIN: usize = 16;
+
 /// A cursor's stream position, when it is one of ours.
 fn cursor(after: &str) -> Result<(u64, u64, usize)> {
     decode::position(after).ok_or_else(|| Error::invalid("after", "not a cursor of this log"))
@@ -345,16 +348,26 @@ impl EventLog for RedisEventLog {
         let settle = if self.keys.cluster() { 1000 } else { 1 };
         let before = self.redis_now().await? - settle;
         let limit = limit.max(1);
-        let mut events: Vec<Event> = self
+        // Each partition is asked for a share of the page, not the whole page: a partition
+        // that returns its full share may hold more before later events of the others, so the
+        // page ends at the earliest last event of those (nothing before it is missing).
+        let per = limit.min((2 * limit / self.keys.partitions()).max(PAGE_SHARE_MIN));
+        let parts = self
             .every_partition(|p| {
                 let start = from.map(|(ms, seq, cp)| (ms, seq, p > cp));
-                self.range(p, start, before, limit)
+                self.range(p, start, before, per)
             })
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
+            .await?;
+        let cut = parts
+            .iter()
+            .filter(|events| events.len() >= per)
+            .filter_map(|events| events.last().and_then(|e| decode::position(&e.id)))
+            .min();
+        let mut events: Vec<Event> = parts.into_iter().flatten().collect();
         events.sort_by_key(|e| decode::position(&e.id));
+        if let Some(cut) = cut {
+            events.retain(|e| decode::position(&e.id).is_some_and(|at| at <= cut));
+        }
         events.truncate(limit);
         let next = events
             .last()
