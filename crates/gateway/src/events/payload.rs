@@ -250,7 +250,8 @@ mod tests {
         s.token_hash = Some(session_core::TokenHasher::new("k").hash("secret-token"));
         let e =
             Event::of_session(EventKind::Revoked(RevokeReason::Kicked), 1_000, &s).with_id("1-0-0");
-        let v: Value = serde_json::from_slice(&request_body(&[e.clone()], true).unwrap()).unwrap();
+        let v: Value =
+            serde_json::from_slice(&request_body(std::slice::from_ref(&e), true).unwrap()).unwrap();
         assert_eq!(v["id"], "1-0-0");
         assert_eq!(v["type"], "session.revoked");
         assert_eq!(v["reason"], "kicked");
