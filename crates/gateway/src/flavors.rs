@@ -74,8 +74,8 @@ pub trait Registered {
 /// Why a section cannot be used.
 #[derive(Debug)]
 pub enum LoadError {
-    /// It does not deserialize.
-    Parse(String),
+    /// It does not deserialize: the key at fault and why.
+    Parse(crate::config_errors::Fault),
     /// It deserializes, and a value is not acceptable; the message names the key.
     Invalid(String),
 }
@@ -129,10 +129,13 @@ where
     }
 
     fn load(&'static self, config: &config::Config) -> Result<Arc<dyn Section>, LoadError> {
-        let settings = SectionOf::<S>(self.section, PhantomData)
-            .deserialize(config.clone())
-            .map_err(|e| LoadError::Parse(e.to_string()))?
-            .unwrap_or_default();
+        let settings = crate::config_errors::deserialize_seed(
+            SectionOf::<S>(self.section, PhantomData),
+            config.clone(),
+            &[],
+        )
+        .map_err(LoadError::Parse)?
+        .unwrap_or_default();
         (self.validate)(&settings).map_err(LoadError::Invalid)?;
         Ok(Arc::new(Loaded {
             spec: self,

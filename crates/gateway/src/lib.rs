@@ -2,6 +2,8 @@
 //! [`startup::Application`] that mounts the enabled flavors on one store.
 
 pub mod admin;
+pub mod config_errors;
+pub mod config_layers;
 pub mod configuration;
 pub mod flavors;
 pub mod health;
