@@ -445,7 +445,7 @@ fn overlay_file(environment: &str, dir: Option<&Path>) -> Result<Option<PathBuf>
             Ok(None)
         };
     };
-    let path = dir.join(format!("{environment}.toml"));
+    let path = config_layers::absolute(&dir.join(format!("{environment}.toml")));
     if path.is_file() {
         return Ok(Some(path));
     }

@@ -134,6 +134,7 @@ impl Application {
                 .app_data(web::Data::new(readiness))
                 .app_data(web::Data::from(shared.metrics.clone()))
                 .configure(health::configure)
+                .configure(|cfg| crate::index::configure(cfg, &shared.settings.flavors.enabled))
                 .route("/metrics", web::get().to(metrics::serve))
                 .configure(|cfg| crate::openapi::configure(cfg, shared.openapi.clone()))
                 .configure(|cfg| {
@@ -144,7 +145,10 @@ impl Application {
                 .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .default_service(web::to(not_found))
         })
-        .shutdown_timeout(settings.server.shutdown_timeout_secs);
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .shutdown_signal(crate::shutdown::on_signal(
+            settings.server.shutdown_timeout_secs,
+        ));
         let server = if settings.server.workers > 0 {
             server.workers(settings.server.workers)
         } else {

@@ -70,11 +70,17 @@ fn check_config_refuses_a_bad_config_in_one_line() {
     }
 }
 
+/// The repository's `config/`.
+fn repo_config() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+}
+
 #[test]
 fn production_refuses_the_default_token_secret() {
     let out = gateway()
         .arg("check-config")
         .env("APP_ENV", "production")
+        .env("GATEWAY_CONFIG_DIR", repo_config())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -97,7 +103,7 @@ fn environment_variables_override_files() {
 }
 
 #[test]
-fn serve_answers_and_stops_gracefully_on_sigterm() {
+fn serve_answers_summarizes_and_stops_gracefully_on_sigterm() {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::time::{Duration, Instant};
 
@@ -121,6 +127,21 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
             .unwrap();
         let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log lines");
         if let Some(a) = v["address"].as_str() {
+            // The start-up summary, one structured event.
+            assert_eq!(v["message"], "session-gateway started", "{v}");
+            assert_eq!(v["level"], "INFO");
+            assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+            assert_eq!(v["environment"], "test");
+            assert_eq!(v["store_backend"], "memory");
+            assert_eq!(v["admin_api"], false);
+            let flavors = v["flavors"].as_str().unwrap();
+            assert!(
+                flavors.contains("quickblox /session.json /login.json"),
+                "{v}"
+            );
+            assert_eq!(v["docs"], format!("{a}/docs"));
+            assert_eq!(v["readyz"], format!("{a}/readyz"));
+            assert_eq!(v["metrics"], format!("{a}/metrics"));
             break a.trim_start_matches("http://").to_owned();
         }
     };
@@ -204,4 +225,335 @@ fn openapi_refuses_a_bad_config() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn openapi_into_a_closed_pipe_is_no_error() {
+    // `session-gateway openapi | head`: the reader is gone before the document is written.
+    let mut child = gateway()
+        .arg("openapi")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// A run of `args` with `env`, from the directory `cwd`: its exit code and standard error.
+fn run_in(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut cmd = gateway();
+    cmd.current_dir(cwd).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// Asserts a refusal: exit 1 with one line that contains every one of `expect`.
+fn refused(run: (Option<i32>, String), expect: &[&str]) {
+    let (code, err) = run;
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    for e in expect {
+        assert!(err.contains(e), "{e} missing from: {err}");
+    }
+}
+
+#[test]
+fn a_named_environment_without_its_overlay_is_refused_by_check_config_and_serve() {
+    let config = repo_config().canonicalize().unwrap();
+    let config = config.to_str().unwrap();
+    for cmd in ["check-config", "serve"] {
+        refused(
+            run_in(
+                &std::env::temp_dir(),
+                &[cmd],
+                &[("APP_ENV", "prodution"), ("GATEWAY_CONFIG_DIR", config)],
+            ),
+            &[
+                "APP_ENV=prodution: no overlay",
+                &format!("{config}/prodution.toml"),
+                "local, production, test",
+            ],
+        );
+        refused(
+            run_in(
+                &std::env::temp_dir(),
+                &[cmd],
+                &[
+                    ("APP_ENV", "staging"),
+                    ("GATEWAY_CONFIG_DIR", "/nonexistent-sg-dir"),
+                ],
+            ),
+            &["GATEWAY_CONFIG_DIR: /nonexistent-sg-dir is not a directory"],
+        );
+    }
+}
+
+#[test]
+fn overlays_are_found_next_to_the_binary_not_in_the_working_directory() {
+    // An installation: <root>/bin/session-gateway and <root>/config/{default,staging}.toml.
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "sg-install-{}-{}",
+        std::process::id(),
+        session_core::token::random_hex(4).unwrap()
+    ));
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("config")).unwrap();
+    std::fs::create_dir_all(root.join("elsewhere/config")).unwrap();
+    let binary = root.join("bin/session-gateway");
+    std::fs::hard_link(env!("CARGO_BIN_EXE_session-gateway"), &binary)
+        .or_else(|_| std::fs::copy(env!("CARGO_BIN_EXE_session-gateway"), &binary).map(|_| ()))
+        .unwrap();
+    std::fs::write(root.join("config/default.toml"), "").unwrap();
+    std::fs::write(root.join("config/staging.toml"), "[server]\nport = 9311\n").unwrap();
+    // The working directory's config/ is not read.
+    std::fs::write(root.join("elsewhere/config/default.toml"), "").unwrap();
+    std::fs::write(
+        root.join("elsewhere/config/staging.toml"),
+        "[server]\nport = 9322\n",
+    )
+    .unwrap();
+    let out = Command::new(&binary)
+        .env_clear()
+        .env("APP_ENV", "staging")
+        .env("GATEWAY__STORE__TOKEN_SECRET", "0123456789abcdef-staging")
+        .current_dir(root.join("elsewhere"))
+        .arg("check-config")
+        .output()
+        .unwrap();
+    let text = succeeded(out);
+    assert!(text.contains("port = 9311"), "{text}");
+    // GATEWAY_CONFIG_DIR wins over the directory next to the binary.
+    let out = Command::new(&binary)
+        .env_clear()
+        .env("APP_ENV", "staging")
+        .env("GATEWAY__STORE__TOKEN_SECRET", "0123456789abcdef-staging")
+        .env("GATEWAY_CONFIG_DIR", root.join("elsewhere/config"))
+        .current_dir(&root)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(succeeded(out).contains("port = 9322"));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn an_invalid_log_level_is_refused_by_check_config_and_serve() {
+    for cmd in ["check-config", "serve"] {
+        refused(
+            run_in(
+                &std::env::temp_dir(),
+                &[cmd],
+                &[("GATEWAY__LOG__LEVEL", "verbose!!")],
+            ),
+            &[
+                "log.level: `verbose!!` is not a level or filter",
+                "trace, debug, info, warn, error, off",
+                "(set in environment variable GATEWAY__LOG__LEVEL)",
+            ],
+        );
+    }
+}
+
+#[test]
+fn config_errors_name_the_dotted_key_the_valid_values_and_the_absolute_file() {
+    let file = write_config("[[quickblox.applications]]\napplication_id = 1\nauth_key = \"k\"\n");
+    let shown = file.canonicalize().unwrap().display().to_string();
+    // Given by a path relative to the working directory.
+    let dir = file.parent().unwrap();
+    let cwd = dir.join("sub");
+    std::fs::create_dir_all(&cwd).unwrap();
+    refused(
+        run_in(&cwd, &["check-config", "--config", "../gateway.toml"], &[]),
+        &[&format!(
+            "quickblox.applications[0].auth_secret: is required (set in {shown})"
+        )],
+    );
+    std::fs::write(&file, "[flavors]\nenabled = [\"amity2\"]\n").unwrap();
+    refused(
+        run_in(&cwd, &["check-config", "--config", "../gateway.toml"], &[]),
+        &[&format!(
+            "flavors.enabled[0]: unknown value `amity2`, expected one of `quicksync`, \
+             `quickblox`, `amity`, `session-storage` (set in {shown})"
+        )],
+    );
+    std::fs::write(&file, "[server]\nprot = 8080\n").unwrap();
+    refused(
+        run_in(&cwd, &["check-config", "--config", "../gateway.toml"], &[]),
+        &[
+            "server.prot: unknown key, expected one of `host`, `port`",
+            &shown,
+        ],
+    );
+    refused(
+        run_in(
+            &cwd,
+            &["check-config"],
+            &[("GATEWAY__FLAVORS__ENABLED", "amity,amity2")],
+        ),
+        &[
+            "flavors.enabled[1]: unknown value `amity2`",
+            "GATEWAY__FLAVORS__ENABLED",
+        ],
+    );
+}
+
+/// A `serve` child with JSON logs on standard output, and its lines.
+struct Served {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<serde_json::Value>,
+}
+
+impl Served {
+    fn start(env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        let mut cmd = gateway();
+        cmd.arg("serve")
+            .env("APP_ENV", "test")
+            .env("GATEWAY__SERVER__PORT", "0")
+            .env("GATEWAY__SERVER__WORKERS", "1")
+            .env("GATEWAY__LOG__FORMAT", "json")
+            .env("GATEWAY__LOG__LEVEL", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Ok(v) = serde_json::from_str(&line) {
+                    if tx.send(v).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The first log event whose message contains `text`, within `within`.
+    fn wait_for(&self, text: &str, within: std::time::Duration) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) if v["message"].as_str().is_some_and(|m| m.contains(text)) => return v,
+                Ok(_) => {}
+                Err(e) => panic!("no log line with {text:?} within {within:?}: {e}"),
+            }
+        }
+    }
+
+    /// The status of `GET path`.
+    fn status(address: &str, path: &str) -> u16 {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(address).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        write!(
+            conn,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        conn.read_to_string(&mut response).unwrap();
+        response[9..12].parse().unwrap()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn unreachable_redis_at_start_up_is_said_retried_and_not_ready() {
+    use std::time::Duration;
+    let mut redis = session_redis::testing::RedisServer::start();
+    redis.stop();
+    let url = format!("redis://gw:pass-word@127.0.0.1:{}", redis.port());
+    let served = Served::start(&[
+        ("GATEWAY__STORE__BACKEND", "redis"),
+        ("GATEWAY__STORE__URL", &url),
+        ("GATEWAY__STORE__TIMEOUT_MS", "300"),
+    ]);
+    let started = served.wait_for("session-gateway started", Duration::from_secs(20));
+    let address = started["address"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned();
+    assert_eq!(
+        started["store_target"],
+        format!("redis://gw:********@127.0.0.1:{}", redis.port())
+    );
+    let warn = served.wait_for("is unreachable", Duration::from_secs(5));
+    assert_eq!(warn["level"], "WARN");
+    let message = warn["message"].as_str().unwrap();
+    assert!(message.contains("retrying every 2 s"), "{message}");
+    assert!(!message.contains("pass-word"), "{message}");
+    assert_eq!(Served::status(&address, "/readyz"), 503);
+    assert_eq!(Served::status(&address, "/healthz"), 200);
+
+    redis.start_again();
+    let back = served.wait_for("answers now", Duration::from_secs(10));
+    assert_eq!(back["level"], "INFO");
+    assert_eq!(Served::status(&address, "/readyz"), 200);
+}
+
+#[test]
+fn ctrl_c_stops_gracefully_as_documented() {
+    use std::time::{Duration, Instant};
+    let mut served = Served::start(&[]);
+    served.wait_for("session-gateway started", Duration::from_secs(20));
+    served.signal("INT");
+    let said = served.wait_for("SIGINT received", Duration::from_secs(5));
+    assert_eq!(
+        said["message"],
+        "SIGINT received: stopping gracefully; in-flight requests get up to 30 s \
+         (server.shutdown_timeout_secs)"
+    );
+    let started = Instant::now();
+    loop {
+        if let Some(code) = served.child.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // configuration.md promises the same.
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md"),
+    )
+    .unwrap();
+    assert!(
+        doc.contains("SIGTERM or SIGINT (Ctrl-C)"),
+        "configuration.md says otherwise"
+    );
 }
