@@ -491,7 +491,10 @@ impl Drop for Served {
 #[test]
 fn unreachable_redis_at_start_up_is_said_retried_and_not_ready() {
     use std::time::Duration;
-    let mut redis = session_redis::testing::RedisServer::start();
+    // An ACL user, so that the URL carries a password the summary and the WARN must mask.
+    let mut redis = session_redis::testing::RedisServer::start_with_args(&[
+        "--user", "gw", "on", ">pass-word", "~*", "&*", "+@all",
+    ]);
     redis.stop();
     let url = format!("redis://gw:pass-word@127.0.0.1:{}", redis.port());
     let served = Served::start(&[
@@ -528,6 +531,7 @@ fn ctrl_c_stops_gracefully_as_documented() {
     use std::time::{Duration, Instant};
     let mut served = Served::start(&[]);
     served.wait_for("session-gateway started", Duration::from_secs(20));
+    // At once: the handlers are installed before the summary is logged.
     served.signal("INT");
     let said = served.wait_for("SIGINT received", Duration::from_secs(5));
     assert_eq!(
