@@ -5,7 +5,7 @@ export CARGO_BUILD_JOBS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: run run-redis test test-deps test-rust lint fmt fmt-check clippy import-cycles bench openapi k8s-validate clean
+.PHONY: run run-redis test test-deps test-rust image lint fmt fmt-check clippy import-cycles bench openapi k8s-validate clean
 
 ## Start the gateway on the embedded in-memory store (APP_ENV=local: demo tenants from config/local.toml).
 run:
@@ -16,8 +16,15 @@ run-redis:
 	GATEWAY__STORE__BACKEND=redis GATEWAY__STORE__URL=$(REDIS_URL) \
 		$(CARGO) run -p gateway --bin session-gateway -- serve
 
-## Install what the tests need, then run every test (Rust suites, official clients, k8s manifests).
-test: test-deps lint test-rust k8s-validate
+## Install what the tests need, then run every test (Rust suites, official clients, k8s manifests),
+## and end with one summary line.
+test:
+	@start=$$(date +%s); status=passed; \
+	$(MAKE) --no-print-directory test-deps lint test-rust k8s-validate || status=FAILED; \
+	counts=$$(awk '/^test result:/ {p+=$$4; f+=$$6; i+=$$8} END {printf "%d passed, %d failed, %d ignored", p, f, i}' \
+	  target/test-rust.log 2>/dev/null); \
+	echo "make test: $$status ($${counts:-no Rust test ran}) in $$(( ($$(date +%s) - start + 59) / 60 )) min"; \
+	[ $$status = passed ]
 
 ## redis-server (Debian package) and the official clients the end-to-end tests drive.
 test-deps:
@@ -26,12 +33,18 @@ test-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
-	if [ -n "$$missing" ]; then echo "installing:$$missing (apt-get)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+	if [ -n "$$missing" ]; then echo "make test: installing$$missing with apt-get (the tests need them)"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; fi
 	@bash scripts/install-client-deps.sh
 
 test-rust:
-	$(CARGO) test --workspace --no-fail-fast
+	@mkdir -p target
+	set -o pipefail; $(CARGO) test --workspace --no-fail-fast 2>&1 | tee target/test-rust.log
+
+## The container image without pulling anything: FROM scratch around the static binary (buildah or
+## podman), then started once for a /healthz check (IMAGE_CHECK=0: build only). See docs/deploy.md.
+image:
+	@bash scripts/image.sh
 
 ## Formatting and lints, as CI checks them.
 lint: fmt-check clippy import-cycles

@@ -458,6 +458,11 @@ impl Served {
 
     /// The status of `GET path`.
     fn status(address: &str, path: &str) -> u16 {
+        Self::get(address, path).0
+    }
+
+    /// The status and body of `GET path`.
+    fn get(address: &str, path: &str) -> (u16, String) {
         use std::io::{Read, Write};
         let mut conn = std::net::TcpStream::connect(address).unwrap();
         conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
@@ -469,7 +474,17 @@ impl Served {
         .unwrap();
         let mut response = String::new();
         conn.read_to_string(&mut response).unwrap();
-        response[9..12].parse().unwrap()
+        let body = response
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_owned();
+        (response[9..12].parse().unwrap(), body)
+    }
+
+    /// `http://host:port` of a started gateway.
+    fn base_url(&self) -> String {
+        let started = self.wait_for("session-gateway started", std::time::Duration::from_secs(20));
+        started["address"].as_str().unwrap().to_owned()
     }
 
     fn signal(&self, name: &str) {
@@ -560,4 +575,178 @@ fn ctrl_c_stops_gracefully_as_documented() {
         doc.contains("SIGTERM or SIGINT (Ctrl-C)"),
         "configuration.md says otherwise"
     );
+}
+
+#[test]
+fn the_index_at_root_lists_the_flavors_and_links_in_every_environment() {
+    let config = repo_config();
+    for env in ["local", "test"] {
+        let served = Served::start(&[
+            ("APP_ENV", env),
+            ("GATEWAY_CONFIG_DIR", config.to_str().unwrap()),
+            ("GATEWAY__FLAVORS__ENABLED", "amity,session-storage"),
+        ]);
+        let base = served.base_url();
+        let (status, body) = Served::get(base.trim_start_matches("http://"), "/");
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["service"], "session-gateway");
+        assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(v["flavors"][0]["name"], "amity");
+        assert_eq!(v["flavors"][1]["name"], "session-storage");
+        assert_eq!(v["flavors"].as_array().unwrap().len(), 2, "{v}");
+        assert_eq!(v["links"]["docs"], "/docs/");
+        assert_eq!(v["links"]["readyz"], "/readyz");
+    }
+}
+
+/// The `sh` blocks of a Markdown file that are walk-throughs against a local gateway: those that
+/// set a base URL (`B=http://127.0.0.1:8080`).
+fn walkthroughs(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match &mut current {
+            None if line.trim_end() == "```sh" => current = Some(String::new()),
+            None => {}
+            Some(block) if line.starts_with("```") => {
+                let is_walkthrough = block.lines().any(|l| {
+                    l.split_once('=').is_some_and(|(name, value)| {
+                        !name.is_empty()
+                            && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                            && value.trim_end() == "http://127.0.0.1:8080"
+                    })
+                });
+                if is_walkthrough {
+                    blocks.push(block.clone());
+                }
+                current = None;
+            }
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_docs_walkthrough_runs_verbatim_against_a_fresh_local_gateway() {
+    use std::time::{Duration, Instant};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    // What each walk-through shows at its end only when every step before it worked.
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "docs/amity.md",
+            &[
+                "Refresh token reuse detected",
+                "Secure mode is off for this network",
+                "\\\"userId\\\" must not be empty",
+            ],
+        ),
+        (
+            "docs/quickblox.md",
+            &["Required session does not exist", "\"login\":\"alice\""],
+        ),
+        (
+            "docs/quicksync.md",
+            &["\"maxUsers\": 4", "\"role\": \"Client\"", "\"status\": 401"],
+        ),
+        ("docs/session-storage.md", &["SESSION_NOT_FOUND"]),
+    ];
+    let mut files: Vec<_> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.push(root.join("README.md"));
+    files.sort();
+    let mut ran = Vec::new();
+    for file in files {
+        let name = file.strip_prefix(&root).unwrap().display().to_string();
+        for block in walkthroughs(&std::fs::read_to_string(&file).unwrap()) {
+            let served = Served::start(&[
+                ("APP_ENV", "local"),
+                ("GATEWAY_CONFIG_DIR", root.join("config").to_str().unwrap()),
+            ]);
+            let base = served.base_url();
+            let script = block.replace("http://127.0.0.1:8080", &base);
+            let mut child = Command::new("bash")
+                .args(["-euo", "pipefail", "-c", &script])
+                .current_dir(&root)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let started = Instant::now();
+            while child.try_wait().unwrap().is_none() {
+                if started.elapsed() > Duration::from_secs(60) {
+                    let _ = child.kill();
+                    panic!("{name}: the walk-through did not end within 60 s");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let out = child.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success(),
+                "{name}: the walk-through failed ({}):\n{stdout}\n{stderr}",
+                out.status
+            );
+            if let Some((_, wanted)) = expected.iter().find(|(f, _)| *f == name) {
+                for w in *wanted {
+                    assert!(stdout.contains(w), "{name}: {w} missing from:\n{stdout}");
+                }
+            }
+            ran.push(name.clone());
+        }
+    }
+    for (file, _) in expected {
+        assert!(
+            ran.iter().any(|r| r == file),
+            "{file} has no walk-through any more"
+        );
+    }
+}
+
+#[test]
+fn serves_on_redis_over_tls_with_an_acl_user_single_node_and_cluster() {
+    use session_redis::testing::{RedisCluster, RedisServer, TlsFiles};
+    use std::time::Duration;
+    let files = TlsFiles::generate();
+    let user = ("gateway", "s3cret-pass");
+    let server = RedisServer::start_tls(&files, Some(user));
+    let cluster = RedisCluster::start_tls(&files, Some(user));
+    let ca = files.ca.display().to_string();
+    let (cert, key) = (
+        files.client_cert.display().to_string(),
+        files.client_key.display().to_string(),
+    );
+    let single = server.tls_url(Some(user));
+    let nodes = cluster.tls_urls().join(",");
+    for (setting, urls) in [
+        ("GATEWAY__STORE__URL", single.as_str()),
+        ("GATEWAY__STORE__CLUSTER_URLS", nodes.as_str()),
+    ] {
+        let served = Served::start(&[
+            ("GATEWAY__STORE__BACKEND", "redis"),
+            (setting, urls),
+            ("GATEWAY__STORE__TLS_CA_FILE", &ca),
+            ("GATEWAY__STORE__TLS_CERT_FILE", &cert),
+            ("GATEWAY__STORE__TLS_KEY_FILE", &key),
+        ]);
+        let started = served.wait_for("session-gateway started", Duration::from_secs(20));
+        let target = started["store_target"].as_str().unwrap();
+        assert!(target.contains("rediss://gateway:********@127.0.0.1:"), "{target}");
+        assert!(!target.contains("s3cret-pass"), "{target}");
+        let answered = served.wait_for("store: Redis at", Duration::from_secs(10));
+        assert_eq!(answered["level"], "INFO", "{answered}");
+        let address = started["address"].as_str().unwrap().trim_start_matches("http://");
+        assert_eq!(Served::status(address, "/readyz"), 200, "{setting}");
+    }
 }
