@@ -72,8 +72,8 @@ impl Index {
                 })
                 .collect(),
             links: Links {
-                docs: crate::openapi::DOCS_PATH,
-                openapi: crate::openapi::JSON_PATH,
+                docs: crate::paths::DOCS_PATH,
+                openapi: crate::paths::JSON_PATH,
                 healthz: "/healthz",
                 readyz: "/readyz",
                 metrics: "/metrics",

@@ -12,6 +12,7 @@ pub mod index;
 pub mod metered_store;
 pub mod metrics;
 pub mod openapi;
+pub mod paths;
 pub mod shutdown;
 pub mod startup;
 pub mod startup_summary;

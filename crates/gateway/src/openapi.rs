@@ -15,10 +15,7 @@ use crate::flavors;
 
 /// The tag of the gateway's own operations.
 pub const TAG: &str = "gateway";
-/// Where the document is served.
-pub const JSON_PATH: &str = "/openapi.json";
-/// Where Swagger UI is served (with a trailing slash; `/docs` redirects here).
-pub const DOCS_PATH: &str = "/docs/";
+pub use crate::paths::{DOCS_PATH, JSON_PATH};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(

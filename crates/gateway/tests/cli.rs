@@ -483,7 +483,10 @@ impl Served {
 
     /// `http://host:port` of a started gateway.
     fn base_url(&self) -> String {
-        let started = self.wait_for("session-gateway started", std::time::Duration::from_secs(20));
+        let started = self.wait_for(
+            "session-gateway started",
+            std::time::Duration::from_secs(20),
+        );
         started["address"].as_str().unwrap().to_owned()
     }
 
@@ -508,7 +511,13 @@ fn unreachable_redis_at_start_up_is_said_retried_and_not_ready() {
     use std::time::Duration;
     // An ACL user, so that the URL carries a password the summary and the WARN must mask.
     let mut redis = session_redis::testing::RedisServer::start_with_args(&[
-        "--user", "gw", "on", ">pass-word", "~*", "&*", "+@all",
+        "--user",
+        "gw",
+        "on",
+        ">pass-word",
+        "~*",
+        "&*",
+        "+@all",
     ]);
     redis.stop();
     let url = format!("redis://gw:pass-word@127.0.0.1:{}", redis.port());
@@ -742,11 +751,17 @@ fn serves_on_redis_over_tls_with_an_acl_user_single_node_and_cluster() {
         ]);
         let started = served.wait_for("session-gateway started", Duration::from_secs(20));
         let target = started["store_target"].as_str().unwrap();
-        assert!(target.contains("rediss://gateway:********@127.0.0.1:"), "{target}");
+        assert!(
+            target.contains("rediss://gateway:********@127.0.0.1:"),
+            "{target}"
+        );
         assert!(!target.contains("s3cret-pass"), "{target}");
         let answered = served.wait_for("store: Redis at", Duration::from_secs(10));
         assert_eq!(answered["level"], "INFO", "{answered}");
-        let address = started["address"].as_str().unwrap().trim_start_matches("http://");
+        let address = started["address"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://");
         assert_eq!(Served::status(address, "/readyz"), 200, "{setting}");
     }
 }
