@@ -47,8 +47,10 @@ podman image inspect "$image" --format 'image: {{.Id}} {{.Size}} bytes' | cut -c
 # host's network on a free port. Explicit ulimits and runc: some sandboxes refuse the defaults.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 name="session-gateway-check-$$"
+# --no-healthcheck: podman would schedule the HEALTHCHECK with systemd timers; the check runs
+# the same command itself below.
 podman --runtime "${CONTAINER_RUNTIME:-runc}" run -d --rm --name "$name" --network host \
-  --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+  --no-healthcheck --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
   -e GATEWAY__SERVER__PORT="$port" -e GATEWAY__SERVER__HOST=127.0.0.1 \
   -e GATEWAY__STORE__TOKEN_SECRET="image-check-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
   -e GATEWAY__STORE__URL=redis://127.0.0.1:1 \
