@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: a release build, then every scenario of BENCH_SCENARIOS, each on a fresh gateway
-# (and a fresh redis-server for Redis), measured by `loadgen` (tests/src/bin/loadgen); writes
-# docs/benchmarks.md. Only loopback traffic; every run is bounded in time or count.
+# (and a fresh redis-server, or a fresh 3-master Redis Cluster, for the Redis stores), measured by
+# `loadgen` (tests/src/bin/loadgen); writes docs/benchmarks.md. Only loopback traffic; every run
+# is bounded in time or count.
 #
 #   BENCH_SCENARIOS   names, in order (default below; `loadgen list` prints them all):
 #                       <scenario>   a timed run on each store of BENCH_STORES
@@ -9,7 +10,9 @@
 #                       bytes-<of>   Redis memory per session over BENCH_BYTES_SESSIONS creates
 #                       mem-growth   (opt-in) Amity logins of new users while the memory store
 #                                    grows to BENCH_GROWTH_SESSIONS, at most BENCH_GROWTH_SECONDS
-#   BENCH_STORES      memory redis      BENCH_SECONDS      5 (per timed run)
+#   BENCH_STORES      memory redis cluster (cluster: 3 masters, no replicas; on a 2-core machine
+#                     its 3 servers share the cores with the gateway, so compare it with care)
+#                                       BENCH_SECONDS      5 (per timed run)
 #   BENCH_CONCURRENCY 64                BENCH_WORKERS      2 (gateway workers)
 #   BENCH_COUNTED     200 (operations sent one at a time to count commands and round trips)
 #   BENCH_BYTES_SESSIONS 10000          BENCH_GROWTH_SESSIONS 1000000
@@ -21,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCENARIOS=${BENCH_SCENARIOS:-"healthz qb-create qb-get amity-register amity-register-new amity-check qs-create qs-current ss-create ss-create-delete ss-get bytes"}
-STORES=${BENCH_STORES:-"memory redis"}
+STORES=${BENCH_STORES:-"memory redis cluster"}
 SECONDS_EACH=${BENCH_SECONDS:-5}
 CONCURRENCY=${BENCH_CONCURRENCY:-64}
 WORKERS=${BENCH_WORKERS:-2}
@@ -43,16 +46,21 @@ known=$("$loadgen" list)
 for s in $SCENARIOS; do
   case $s in bytes | mem-growth) ;; *) grep -qx -- "$s" <<<"$known" || { echo "unknown scenario $s" >&2; exit 2; } ;; esac
 done
+for store in $STORES; do
+  case $store in memory | redis | cluster) ;; *) echo "unknown store $store" >&2; exit 2 ;; esac
+done
 
 work=$(mktemp -d)
 results=$work/results.jsonl
 : >"$results"
 redis_pid="" redis_port="" gw_pid="" gw_port=""
+cluster_pids=() cluster_urls=""
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 stop_redis() { [ -z "$redis_pid" ] || stop "$redis_pid"; redis_pid=""; }
 stop_gateway() { [ -z "$gw_pid" ] || stop "$gw_pid"; gw_pid=""; }
-cleanup() { stop_gateway; stop_redis; rm -rf "$work"; }
+stop_cluster() { for p in "${cluster_pids[@]}"; do stop "$p"; done; cluster_pids=() cluster_urls=""; }
+cleanup() { stop_gateway; stop_redis; stop_cluster; rm -rf "$work"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -64,6 +72,33 @@ start_redis() {
   redis_pid=$!
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "redis-server did not start" >&2; cat "$work/redis.log" >&2; return 1
+}
+
+# start_cluster: three fresh cluster-enabled redis-servers, every slot assigned, no replicas.
+start_cluster() {
+  local ports=() port dir
+  for i in 0 1 2; do
+    port=$(free_port) dir=$work/cluster-$i
+    rm -rf "$dir"; mkdir -p "$dir"
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+      --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-port "$(free_port)" \
+      >"$dir/redis.log" 2>&1 &
+    cluster_pids+=($!) ports+=("$port")
+  done
+  for port in "${ports[@]}"; do
+    for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create "${ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes \
+    >"$work/cluster-create.log" 2>&1 || { cat "$work/cluster-create.log" >&2; return 1; }
+  for port in "${ports[@]}"; do
+    for _ in $(seq 100); do
+      redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+      sleep 0.1
+    done
+    redis-cli -p "$port" cluster info | grep -q '^cluster_state:ok' || { echo "the cluster is not ok" >&2; return 1; }
+  done
+  cluster_urls=$(printf 'redis://127.0.0.1:%s,' "${ports[@]}")
+  cluster_urls=${cluster_urls%,}
 }
 
 # start_gateway STORE [NAME=VALUE...]: a fresh gateway (on the running redis-server for redis).
@@ -81,11 +116,18 @@ start_gateway() {
 # throughput STORE SCENARIO
 throughput() {
   local redis_args=()
-  if [ "$1" = redis ]; then start_redis; redis_args=(--redis "redis://127.0.0.1:$redis_port"); fi
-  start_gateway "$1"
+  case $1 in
+    memory) start_gateway memory ;;
+    redis)
+      start_redis; start_gateway redis
+      redis_args=(--redis "redis://127.0.0.1:$redis_port") ;;
+    cluster)
+      start_cluster; start_gateway redis GATEWAY__STORE__CLUSTER_URLS="$cluster_urls"
+      redis_args=(--redis "$cluster_urls") ;;
+  esac
   "$loadgen" measure --base "http://127.0.0.1:$gw_port" --scenario "$2" --store "$1" \
     --seconds "$SECONDS_EACH" --concurrency "$CONCURRENCY" --counted "$COUNTED" "${redis_args[@]}" >>"$results"
-  stop_gateway; stop_redis
+  stop_gateway; stop_redis; stop_cluster
 }
 
 # bytes OF (ss, amity, qb, qs)

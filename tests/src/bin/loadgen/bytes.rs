@@ -87,7 +87,7 @@ pub async fn bytes(o: &Options) -> Fallible<Record> {
     };
     let warm_ops = o.concurrency as u64 * WARM_UP_PER_CLIENT;
     drive(&warm_load, o.concurrency, Limit::ops(warm_ops)).await?;
-    let mut probe = Probe::connect(&o.redis).await?;
+    let mut probe = Probe::connect(std::slice::from_ref(&o.redis)).await?;
     let before = probe.settled_info().await?;
     let run = drive(&load, o.concurrency, Limit::ops(o.sessions)).await?;
     let after = probe.settled_info().await?;

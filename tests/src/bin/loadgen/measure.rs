@@ -8,7 +8,7 @@
 //!   are taken from the commandstats delta to leave the commands the gateway sent; the
 //!   `total_reads_processed` delta (less the probe's own `INFO`) gives round trips: with one
 //!   request in flight, each read event is one command, pipeline or transaction the gateway
-//!   sent and waited for.
+//!   sent and waited for. On a cluster every master is watched and the counts are summed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,9 +42,10 @@ pub struct Options {
     pub seconds: u64,
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// The gateway's redis-server: measure what requests cost it.
-    #[arg(long)]
-    pub redis: Option<String>,
+    /// The gateway's redis-server, or every master of its cluster (repeat the option or
+    /// separate by commas): measure what requests cost them.
+    #[arg(long, value_delimiter = ',')]
+    pub redis: Vec<String>,
     /// Operations of the count phase.
     #[arg(long, default_value_t = 200)]
     pub counted: u64,
@@ -55,9 +56,10 @@ pub async fn measure(o: &Options) -> Fallible<Record> {
     let client = Client::new(&o.base, o.concurrency)?;
     let load = Arc::new(Load::prepare(o.scenario, client, o.concurrency).await?);
     warm_up(&load, o.concurrency).await?;
-    let watch = match &o.redis {
-        Some(url) => Some(Watch::start(url).await?),
-        None => None,
+    let watch = if o.redis.is_empty() {
+        None
+    } else {
+        Some(Watch::start(&o.redis).await?)
     };
     let run = drive(
         &load,
@@ -104,8 +106,8 @@ struct Watch {
 }
 
 impl Watch {
-    async fn start(url: &str) -> Fallible<Self> {
-        let mut probe = Probe::connect(url).await?;
+    async fn start(urls: &[String]) -> Fallible<Self> {
+        let mut probe = Probe::connect(urls).await?;
         let before = probe.info().await?;
         Ok(Self { probe, before })
     }
@@ -164,7 +166,7 @@ async fn logged_run(load: &Arc<Load>, probe: &mut Probe, ops: u64, room: u64) ->
     Ok(Counted {
         requests: run.requests,
         top_level: all.saturating_sub(slowlog::in_scripts(&log)),
-        // The `after` snapshot's own INFO is one read event of the probe.
-        round_trips: (after.reads - before.reads).saturating_sub(1),
+        // The `after` snapshot's own INFO is one read event of the probe on each node.
+        round_trips: (after.reads - before.reads).saturating_sub(probe.node_count()),
     })
 }

@@ -33,6 +33,17 @@ impl Info {
         info
     }
 
+    /// Adds the counts of `other` (another node of a cluster) to these.
+    pub fn add(&mut self, other: &Info) {
+        for (name, n) in &other.calls {
+            *self.calls.entry(name.clone()).or_insert(0) += n;
+        }
+        self.reads += other.reads;
+        self.used_memory += other.used_memory;
+        self.clients_memory += other.clients_memory;
+        self.keys += other.keys;
+    }
+
     fn read(&mut self, key: &str, value: &str) {
         let number = || value.parse().unwrap_or(0);
         match key {
@@ -116,5 +127,15 @@ mod tests {
         assert_eq!(calls, [("fcall".to_owned(), 2), ("hmget".to_owned(), 4)]);
         assert_eq!(after.keys - before.keys, 6);
         assert_eq!(after.data_memory() - before.data_memory(), 3800);
+    }
+
+    #[test]
+    fn sums_the_nodes_of_a_cluster() {
+        let mut sum = Info::parse(BEFORE);
+        sum.add(&Info::parse(AFTER));
+        assert_eq!((sum.reads, sum.used_memory, sum.keys), (35, 6000, 10));
+        assert_eq!(sum.calls.get("hmget"), Some(&14));
+        assert_eq!(sum.calls.get("fcall"), Some(&2));
+        assert_eq!(sum.data_memory(), 5600);
     }
 }

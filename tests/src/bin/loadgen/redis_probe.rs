@@ -1,4 +1,5 @@
-//! A connection of its own to the gateway's redis-server: `INFO` snapshots and the command log.
+//! Connections of its own to the gateway's redis-server, or to every master of its cluster:
+//! `INFO` snapshots (summed over the nodes) and the command log (of every node).
 
 use std::time::Duration;
 
@@ -13,9 +14,9 @@ use crate::slowlog::Logged;
 const SETTLE_TRIES: u32 = 30;
 const SETTLE_STEP: Duration = Duration::from_millis(100);
 
-/// The probe's connection.
+/// The probe's connections, one per node.
 pub struct Probe {
-    con: MultiplexedConnection,
+    nodes: Vec<MultiplexedConnection>,
 }
 
 /// Slow-log settings to put back after a count phase.
@@ -25,22 +26,37 @@ pub struct SavedLog {
 }
 
 impl Probe {
-    /// Connects to `url`.
-    pub async fn connect(url: &str) -> Fallible<Self> {
-        let con = redis::Client::open(url)?
-            .get_multiplexed_async_connection()
-            .await
-            .map_err(|e| format!("cannot reach redis at {url}: {e}"))?;
-        Ok(Self { con })
+    /// Connects to every node of `urls` (one for a single redis-server, every master of a
+    /// cluster).
+    pub async fn connect(urls: &[String]) -> Fallible<Self> {
+        if urls.is_empty() {
+            return Err("no redis-server to watch".into());
+        }
+        let mut nodes = Vec::with_capacity(urls.len());
+        for url in urls {
+            let con = redis::Client::open(url.as_str())?
+                .get_multiplexed_async_connection()
+                .await
+                .map_err(|e| format!("cannot reach redis at {url}: {e}"))?;
+            nodes.push(con);
+        }
+        Ok(Self { nodes })
     }
 
-    /// One snapshot (one `INFO` command: one command and one read event of the probe).
+    /// How many nodes the probe watches (each snapshot is one read event on each).
+    pub fn node_count(&self) -> u64 {
+        self.nodes.len() as u64
+    }
+
+    /// One snapshot, summed over the nodes (one `INFO` command, so one command and one read
+    /// event of the probe, on each node).
     pub async fn info(&mut self) -> Fallible<Info> {
-        let text: String = redis::cmd("INFO")
-            .arg("all")
-            .query_async(&mut self.con)
-            .await?;
-        Ok(Info::parse(&text))
+        let mut sum = Info::default();
+        for con in &mut self.nodes {
+            let text: String = redis::cmd("INFO").arg("all").query_async(con).await?;
+            sum.add(&Info::parse(&text));
+        }
+        Ok(sum)
     }
 
     /// A snapshot once memory stopped changing (incremental rehashing done).
@@ -67,26 +83,25 @@ impl Probe {
         self.config_set("slowlog-max-len", &entries.to_string())
             .await?;
         self.config_set("slowlog-log-slower-than", "0").await?;
-        redis::cmd("SLOWLOG")
-            .arg("RESET")
-            .exec_async(&mut self.con)
-            .await?;
+        self.reset_log().await?;
         Ok(saved)
     }
 
-    /// Every logged command, oldest first.
+    /// Every logged command of every node, each node's oldest first.
     pub async fn logged(&mut self) -> Fallible<Vec<Logged>> {
-        let len: u64 = redis::cmd("SLOWLOG")
-            .arg("LEN")
-            .query_async(&mut self.con)
-            .await?;
-        let entries: Vec<Value> = redis::cmd("SLOWLOG")
-            .arg("GET")
-            .arg(len)
-            .query_async(&mut self.con)
-            .await?;
-        let log: Option<Vec<Logged>> = entries.iter().rev().map(Logged::from_entry).collect();
-        log.ok_or_else(|| "an unreadable SLOWLOG entry".into())
+        let mut log = Vec::new();
+        for con in &mut self.nodes {
+            let len: u64 = redis::cmd("SLOWLOG").arg("LEN").query_async(con).await?;
+            let entries: Vec<Value> = redis::cmd("SLOWLOG")
+                .arg("GET")
+                .arg(len)
+                .query_async(con)
+                .await?;
+            for entry in entries.iter().rev() {
+                log.push(Logged::from_entry(entry).ok_or("an unreadable SLOWLOG entry")?);
+            }
+        }
+        Ok(log)
     }
 
     /// Puts the slow-log settings back and empties the log.
@@ -94,29 +109,36 @@ impl Probe {
         self.config_set("slowlog-log-slower-than", &saved.slower_than)
             .await?;
         self.config_set("slowlog-max-len", &saved.max_len).await?;
-        redis::cmd("SLOWLOG")
-            .arg("RESET")
-            .exec_async(&mut self.con)
-            .await?;
+        self.reset_log().await
+    }
+
+    async fn reset_log(&mut self) -> Fallible<()> {
+        for con in &mut self.nodes {
+            redis::cmd("SLOWLOG").arg("RESET").exec_async(con).await?;
+        }
         Ok(())
     }
 
+    /// The setting of the first node (every node of a bench cluster starts alike).
     async fn config_get(&mut self, name: &str) -> Fallible<String> {
+        let con = self.nodes.first_mut().ok_or("no redis-server to watch")?;
         let pair: (String, String) = redis::cmd("CONFIG")
             .arg("GET")
             .arg(name)
-            .query_async(&mut self.con)
+            .query_async(con)
             .await?;
         Ok(pair.1)
     }
 
     async fn config_set(&mut self, name: &str, value: &str) -> Fallible<()> {
-        redis::cmd("CONFIG")
-            .arg("SET")
-            .arg(name)
-            .arg(value)
-            .exec_async(&mut self.con)
-            .await?;
+        for con in &mut self.nodes {
+            redis::cmd("CONFIG")
+                .arg("SET")
+                .arg(name)
+                .arg(value)
+                .exec_async(con)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -38,7 +38,19 @@ pub fn report(o: &Options, records: &[Record]) -> String {
     doc += &method(o, !throughput.is_empty());
     if !throughput.is_empty() {
         doc += &requests_table(&throughput, o.counted);
-        doc += &token_check_table(&throughput);
+        doc += &flavor_table(
+            "Creates",
+            "Each flavor's create from the table above, on every store measured.",
+            &throughput,
+            Scenario::create,
+        );
+        doc += &flavor_table(
+            "Token checks",
+            "Each flavor's token check from the table above, on every store measured.",
+            &throughput,
+            Scenario::token_check,
+        );
+
     }
     if !bytes.is_empty() {
         doc += &bytes_table(&bytes);
@@ -64,8 +76,9 @@ fn method(o: &Options, timed_runs: bool) -> String {
     };
     format!(
         "Written by `make bench` (scripts/bench.sh) on {date}: release build, the gateway with {w} \
-         workers, each scenario on a fresh gateway over the memory store or over a fresh \
-         redis-server{redis} without persistence; {c} closed-loop HTTP/1.1 keep-alive clients \
+         workers, each scenario on a fresh gateway over the memory store (`memory`), a fresh \
+         redis-server{redis} without persistence (`redis`) or a fresh Redis Cluster of 3 masters \
+         without replicas (`cluster`); {c} closed-loop HTTP/1.1 keep-alive clients \
          (`loadgen`) on the same machine ({cores} cores shared by clients, gateway and \
          Redis){timed}. Latencies in milliseconds. Figures of a shared machine: compare runs of \
          one machine only.\n\n",
@@ -85,7 +98,8 @@ fn redis_legend(counted: u64) -> String {
          function (client `?:0`), i.e. the commands the gateway sent; **round trips**, the \
          `total_reads_processed` delta less the probe's own `INFO`: with one request in flight, \
          each read event is one command, pipeline or MULTI/EXEC the gateway sent and waited \
-         for.\n\n"
+         for. On `cluster` every master is counted and the counts summed (commands the cluster \
+         client sends of its own, such as `cluster|slots`, show in **cmds**).\n\n"
     )
 }
 
@@ -121,55 +135,42 @@ fn dashes() -> (String, String, String, String) {
     (d(), d(), d(), d())
 }
 
-fn token_check_table(rows: &[&Throughput]) -> String {
-    let checks: Vec<Scenario> = Scenario::value_variants()
-        .iter()
-        .copied()
-        .filter(|s| s.token_check().is_some())
-        .collect();
-    let find = |s: Scenario, store: &str| {
-        rows.iter()
-            .find(|r| r.scenario == s.name() && r.store == store)
-            .copied()
-    };
-    let mut t = String::from(
-        "## Token checks\n\n\
-         Each flavor's token check from the table above, on both stores.\n\n\
-         | flavor | request | memory req/s | p50 | p99 | Redis req/s | p50 | p99 | Redis cmds | round trips |\n\
-         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+/// A flavor's request of one kind (create or token check), as [`Scenario::create`] names it.
+type Pick = fn(Scenario) -> Option<(&'static str, &'static str)>;
+
+/// One row per flavor request of `pick` and store measured, in the order of the scenarios and
+/// of the runs.
+fn flavor_table(title: &str, intro: &str, rows: &[&Throughput], pick: Pick) -> String {
+    let mut t = format!(
+        "## {title}\n\n{intro}\n\n\
+         | flavor | request | store | req/s | p50 | p99 | Redis cmds | round trips |\n\
+         | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n"
     );
     let mut any = false;
-    for s in checks {
-        let (memory, redis) = (find(s, "memory"), find(s, "redis"));
-        let Some((flavor, request)) = s.token_check().filter(|_| memory.or(redis).is_some()) else {
+    for s in Scenario::value_variants() {
+        let Some((flavor, request)) = pick(*s) else {
             continue;
         };
-        any = true;
-        let cost = redis.and_then(|r| r.redis.as_ref());
-        let _ = writeln!(
-            t,
-            "| {flavor} | `{request}` | {} | {} | {} | {} |",
-            speed(memory),
-            speed(redis),
-            cost.map_or("–".into(), |c| number(c.commands)),
-            cost.map_or("–".into(), |c| number(c.round_trips)),
-        );
+        for r in rows.iter().filter(|r| r.scenario == s.name()) {
+            any = true;
+            let cost = r.redis.as_ref();
+            let _ = writeln!(
+                t,
+                "| {flavor} | `{request}` | {} | {:.0} | {:.2} | {:.2} | {} | {} |",
+                r.store,
+                r.req_per_s,
+                r.latency.p50,
+                r.latency.p99,
+                cost.map_or("–".into(), |c| number(c.commands)),
+                cost.map_or("–".into(), |c| number(c.round_trips)),
+            );
+        }
     }
     if !any {
         return String::new();
     }
     t.push('\n');
     t
-}
-
-/// req/s, p50 and p99 cells of a run, or dashes.
-fn speed(run: Option<&Throughput>) -> String {
-    run.map_or("– | – | –".into(), |r| {
-        format!(
-            "{:.0} | {:.2} | {:.2}",
-            r.req_per_s, r.latency.p50, r.latency.p99
-        )
-    })
 }
 
 fn bytes_table(rows: &[&Bytes]) -> String {
@@ -362,7 +363,7 @@ mod tests {
     }
 
     #[test]
-    fn writes_a_row_per_run_and_a_token_check_per_flavor_measured() {
+    fn writes_a_row_per_run_and_a_create_and_check_row_per_flavor_and_store() {
         let records = [
             Record::Throughput(run("amity-check", "memory", None)),
             Record::Throughput(run("amity-check", "redis", Some(cost()))),
@@ -375,9 +376,12 @@ mod tests {
         ));
         assert!(doc.contains("| 3 | 1 | 1 | fcall 1, hset 2 |"));
         assert!(doc.contains(
-            "| Amity | `GET /api/v3/sessions` | 200 | 1.00 | 2.50 | 200 | 1.00 | 2.50 | 3 | 1 |"
+            "| Amity | `GET /api/v3/sessions` | memory | 200 | 1.00 | 2.50 | – | – |\n\
+             | Amity | `GET /api/v3/sessions` | redis | 200 | 1.00 | 2.50 | 3 | 1 |\n"
         ));
-        assert!(!doc.contains("| QuickBlox |"));
+        assert!(doc.contains("| QuickBlox | `POST /session.json` | redis | 200 | 1.00 | 2.50 | 3 | 1 |"));
+        assert!(!doc.contains("| QuickBlox | `GET"));
+        assert!(!doc.contains("| Amity | `POST"));
         assert!(!doc.contains("## Redis memory"));
     }
 

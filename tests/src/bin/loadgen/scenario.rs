@@ -55,6 +55,18 @@ impl Scenario {
         }
     }
 
+    /// For the creates: the flavor and the request.
+    pub fn create(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::QbCreate => Some(("QuickBlox", "POST /session.json")),
+            Self::AmityRegister => Some(("Amity", "POST /api/v5/sessions (returning user)")),
+            Self::AmityRegisterNew => Some(("Amity", "POST /api/v5/sessions (new user)")),
+            Self::QsCreate => Some(("QuickSync", "POST /v1/session")),
+            Self::SsCreate => Some(("session-storage", "POST /session-storage/session")),
+            _ => None,
+        }
+    }
+
     /// What one operation does, for the report.
     pub fn describe(self) -> &'static str {
         match self {
@@ -93,5 +105,24 @@ mod tests {
         }
         assert_eq!(Scenario::SsCreateDelete.name(), "ss-create-delete");
         assert_eq!(Scenario::named("nope"), None);
+    }
+
+    #[test]
+    fn every_create_and_check_names_its_flavor() {
+        let flavors = |pick: fn(Scenario) -> Option<(&'static str, &'static str)>| {
+            let mut f: Vec<&str> = Scenario::value_variants()
+                .iter()
+                .filter_map(|s| pick(*s))
+                .map(|(flavor, _)| flavor)
+                .collect();
+            f.dedup();
+            f
+        };
+        let all = ["QuickBlox", "Amity", "QuickSync", "session-storage"];
+        assert_eq!(flavors(Scenario::create), all);
+        assert_eq!(flavors(Scenario::token_check), all);
+        assert!(Scenario::value_variants()
+            .iter()
+            .all(|s| s.create().is_none() || s.token_check().is_none()));
     }
 }
