@@ -18,6 +18,7 @@
 #   BENCH_BYTES_SESSIONS 10000          BENCH_GROWTH_SESSIONS 1000000
 #   BENCH_GROWTH_BAND 100000            BENCH_GROWTH_SECONDS 300
 #   BENCH_GROWTH_CONCURRENCY 64         BENCH_OUT          docs/benchmarks.md
+#   BENCH_RESULTS     unset; a path keeps the raw records there (JSON lines, for `loadgen report`)
 #
 # Example: BENCH_SCENARIOS="amity-check mem-growth" BENCH_SECONDS=10 make bench
 set -euo pipefail
@@ -159,3 +160,4 @@ done
   --workers "$WORKERS" --counted "$COUNTED" --redis-version "$(redis-server --version)" >"$work/report.md"
 mv "$work/report.md" "$OUT"
 echo "wrote $OUT"
+if [ -n "${BENCH_RESULTS:-}" ]; then cp "$results" "$BENCH_RESULTS"; echo "kept the records in $BENCH_RESULTS"; fi

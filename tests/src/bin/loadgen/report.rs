@@ -50,7 +50,6 @@ pub fn report(o: &Options, records: &[Record]) -> String {
             &throughput,
             Scenario::token_check,
         );
-
     }
     if !bytes.is_empty() {
         doc += &bytes_table(&bytes);
@@ -59,8 +58,36 @@ pub fn report(o: &Options, records: &[Record]) -> String {
         doc += &growth_section(g);
     }
     doc += &scenarios(&throughput);
+    doc += HOW_TO;
     doc
 }
+
+/// How to run `make bench` and read what it writes; the same in every report.
+const HOW_TO: &str = "\
+## How to run and read
+
+`make bench` (scripts/bench.sh) builds the gateway and `loadgen` (tests/src/bin/loadgen) in \
+release mode, then runs every scenario of `BENCH_SCENARIOS` on every store of `BENCH_STORES` \
+(`memory redis cluster`), each on a fresh gateway and a fresh redis-server or cluster on \
+loopback ports, and writes this file (`BENCH_OUT`). Every run is bounded: `BENCH_SECONDS` per \
+timed run, `BENCH_BYTES_SESSIONS` creates per memory figure, `BENCH_GROWTH_SESSIONS` logins or \
+`BENCH_GROWTH_SECONDS` for the growth run. The growth run is opt-in: \
+`BENCH_SCENARIOS=mem-growth make bench`. Every option is listed at the top of scripts/bench.sh; \
+`BENCH_RESULTS=path` keeps the raw records (JSON lines), and `loadgen report --results path` \
+renders them again.
+
+- **req/s** counts HTTP requests; **p50/p99/p99.9** are of operations (one request each, two \
+  for `ss-create-delete`), measured by the client, so they include its own queueing.
+- **cmds** is exact over the whole timed run; **top-level** and **round trips** come from the \
+  one-at-a-time count phase, where no two requests share a read event. A round trip of 1 \
+  means one command, function call, pipeline or MULTI/EXEC per request; the QuickBlox create \
+  makes 2 (the nonce claim and the session live in different hash slots, see \
+  docs/redis-keys.md).
+- **bytes per session** include every key and index entry a create adds (and the user's \
+  document for a new Amity user), after Redis's incremental rehashing settled.
+- **Memory store growth**: a resize of a whole table would show as a band whose p99 or max \
+  jumps while its neighbours stay flat.
+";
 
 fn method(o: &Options, timed_runs: bool) -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -383,6 +410,7 @@ mod tests {
         assert!(!doc.contains("| QuickBlox | `GET"));
         assert!(!doc.contains("| Amity | `POST"));
         assert!(!doc.contains("## Redis memory"));
+        assert!(doc.ends_with(HOW_TO));
     }
 
     #[test]
