@@ -278,6 +278,7 @@ fn scenarios(rows: &[&Throughput]) -> String {
     for s in seen {
         let _ = writeln!(t, "- `{}`: {}", s.name(), s.describe());
     }
+    t.push('\n');
     t
 }
 
@@ -406,7 +407,8 @@ mod tests {
             "| Amity | `GET /api/v3/sessions` | memory | 200 | 1.00 | 2.50 | – | – |\n\
              | Amity | `GET /api/v3/sessions` | redis | 200 | 1.00 | 2.50 | 3 | 1 |\n"
         ));
-        assert!(doc.contains("| QuickBlox | `POST /session.json` | redis | 200 | 1.00 | 2.50 | 3 | 1 |"));
+        assert!(doc
+            .contains("| QuickBlox | `POST /session.json` | redis | 200 | 1.00 | 2.50 | 3 | 1 |"));
         assert!(!doc.contains("| QuickBlox | `GET"));
         assert!(!doc.contains("| Amity | `POST"));
         assert!(!doc.contains("## Redis memory"));
