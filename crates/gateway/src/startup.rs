@@ -87,13 +87,17 @@ impl Application {
         }
         let stores = StoreFactory::new(&settings.store, clock.clone())?;
         let first_store = stores.for_worker()?;
+        let metrics = match stores.memory() {
+            Some(memory) => Metrics::new()?.with_memory_store(memory.clone())?,
+            None => Metrics::new()?,
+        };
         let document = crate::openapi::document(&settings.flavors.enabled);
         let openapi =
             web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
         let shared = Shared {
             openapi,
             hasher: TokenHasher::new(&settings.store.token_secret),
-            metrics: Arc::new(Metrics::new()?),
+            metrics: Arc::new(metrics),
             stores,
             clock,
             settings: Arc::new(settings),
