@@ -8,13 +8,14 @@ REDIS_URL ?= redis://127.0.0.1:6379
 .PHONY: run run-redis test test-deps test-rust image image-check lint fmt fmt-check clippy import-cycles bench openapi k8s-validate clean
 
 ## Start the gateway on the embedded in-memory store (APP_ENV=local: demo tenants from config/local.toml).
+## The overlays are the repository's config/ even when CARGO_TARGET_DIR puts the binary elsewhere.
 run:
-	$(CARGO) run -p gateway --bin session-gateway -- serve
+	GATEWAY_CONFIG_DIR=$${GATEWAY_CONFIG_DIR:-$(CURDIR)/config} $(CARGO) run -p gateway --bin session-gateway -- serve
 
 ## Start the gateway on Redis at $(REDIS_URL).
 run-redis:
 	GATEWAY__STORE__BACKEND=redis GATEWAY__STORE__URL=$(REDIS_URL) \
-		$(CARGO) run -p gateway --bin session-gateway -- serve
+		GATEWAY_CONFIG_DIR=$${GATEWAY_CONFIG_DIR:-$(CURDIR)/config} $(CARGO) run -p gateway --bin session-gateway -- serve
 
 ## Install what the tests need, then run every test (Rust suites, official clients, k8s manifests),
 ## and end with one summary line.
