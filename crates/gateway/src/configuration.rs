@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use session_core::Flavor;
 
 use crate::flavors::{self, LoadError, Sections};
+use crate::session_settings::SessionSettings;
 use crate::telemetry::LogSettings;
 
 /// The defaults compiled into the binary, so it runs from any directory.
@@ -19,7 +20,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 const RELAXED_ENVIRONMENTS: [&str; 2] = ["local", "test"];
 
 /// The gateway's own sections; every other top-level key is a flavor's section.
-const GATEWAY_SECTIONS: [&str; 5] = ["server", "store", "flavors", "admin", "log"];
+const GATEWAY_SECTIONS: [&str; 6] = ["server", "store", "flavors", "admin", "sessions", "log"];
 
 /// Keys of the gateway's own sections whose values are secrets.
 const GATEWAY_SECRET_KEYS: [&str; 2] = ["token_secret", "token"];
@@ -39,6 +40,9 @@ pub struct Settings {
     /// `[admin]`.
     #[serde(default)]
     pub admin: AdminSettings,
+    /// `[sessions]`.
+    #[serde(default)]
+    pub sessions: SessionSettings,
     /// `[log]`.
     #[serde(default)]
     pub log: LogSettings,
@@ -349,6 +353,9 @@ impl Settings {
                 ));
             }
         }
+        self.sessions
+            .validate()
+            .map_err(|(key, reason)| invalid(key, reason))?;
         let enabled = &self.flavors.enabled;
         if enabled.is_empty() {
             return Err(invalid("flavors.enabled", "name at least one flavor"));

@@ -8,6 +8,7 @@ pub mod health;
 pub mod metered_store;
 pub mod metrics;
 pub mod openapi;
+pub mod session_settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

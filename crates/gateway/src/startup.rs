@@ -125,6 +125,7 @@ impl Application {
                 clock: shared.clock.clone(),
                 hasher: shared.hasher.clone(),
                 max_body_bytes: shared.settings.server.max_body_bytes,
+                metadata: shared.settings.sessions.policy(),
             };
             let readiness = Readiness {
                 store,

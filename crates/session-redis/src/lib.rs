@@ -420,6 +420,14 @@ impl SessionStore for RedisStore {
         }
     }
 
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        let args = vec![text(r.id.as_str())];
+        let reply = self
+            .script("seen", &SCRIPTS.seen, &r.owner, args, true)
+            .await?;
+        Ok(int("seen", reply)? == 1)
+    }
+
     async fn update_guarded(
         &self,
         r: &SessionRef,
