@@ -25,6 +25,7 @@ macro_rules! on_both_stores {
 }
 
 mod admin;
+mod admin_listing;
 mod amity;
 mod health;
 mod hostile_input;

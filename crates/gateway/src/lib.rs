@@ -1,6 +1,7 @@
 //! The session-gateway binary's library: configuration, telemetry, health, and the
 //! [`startup::Application`] that mounts the enabled flavors on one store.
 
+pub mod activity;
 pub mod admin;
 pub mod configuration;
 pub mod flavors;

@@ -104,6 +104,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
         .clone()
         .unwrap_or_else(|| wallet.checksummed());
     let origin = flavor_kit::metadata::origin(&req, core);
+    group.origin = origin.clone();
     let offers = offers(&state, &group, (&host_id, &origin), &wallet, HOST, |p| {
         MemberAttrs {
             name: rules.name.clone().unwrap_or_else(|| p.to_owned()),
