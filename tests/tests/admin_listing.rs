@@ -657,3 +657,46 @@ async fn token_checks_record_the_last_use_once_a_minute() {
         );
     }
 }
+
+/// The admin walk-through of docs/operations.md, run as written against a gateway with the
+/// demo configuration of `make run` (`config/local.toml`); only `GW` points at it.
+#[tokio::test]
+async fn the_operations_walk_through_runs_verbatim() {
+    let doc = include_str!("../../docs/operations.md");
+    let section = doc
+        .split("### Walk-through")
+        .nth(1)
+        .expect("operations.md has an admin walk-through");
+    let script = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("its shell block");
+    let app = spawn_app(include_str!("../../config/local.toml")).await;
+    let run = tokio::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .env("GW", &app.address)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("the walk-through finishes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the walk-through failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for expected in [
+        "\"subject\": \"alice\"",
+        "\"device\": \"phone-1\"",
+        "{\"revoked\":1}",
+        "\"source\": \"config\"",
+        "client_secret",
+        "true",
+        "\"flavor\": \"amity\"",
+    ] {
+        assert!(stdout.contains(expected), "{expected}\n{stdout}");
+    }
+}

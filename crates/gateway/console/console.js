@@ -119,6 +119,7 @@ function signedIn() {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
+  $('view').replaceChildren();
   $('signin-error').textContent = message || '';
   show();
 }
@@ -236,7 +237,8 @@ function sessionRow(s, options) {
     actions.push(h('button', { type: 'button', class: 'small quiet revoke-all', on: { click: () => revokeUser(s, options.after) } }, 'Revoke all of user'));
   }
   const cell = (label, content, cls) => h('td', { 'data-label': label, class: cls }, content);
-  return h('tr', { dataset: { handle: s.handle, flavor: s.flavor } },
+  const kind = s.capacity !== null && s.capacity !== undefined ? 'group' : (s.group ? 'member' : 'session');
+  return h('tr', { dataset: { handle: s.handle, flavor: s.flavor, kind, role: s.role || '' } },
     cell('flavor', s.flavor),
     cell('tenant', s.tenant_name ? h('span', { title: s.tenant }, s.tenant_name) : s.tenant, 'mono'),
     cell('user', s.subject === null ? h('span', { class: 'muted' }, 'application') : s.subject, 'mono subject'),
@@ -325,12 +327,14 @@ function search(event) {
   event.preventDefault();
   const f = new FormData(event.target);
   const created = f.get('created_after');
-  location.hash = `#/sessions${query({
+  const hash = `#/sessions${query({
     subject: f.get('subject').trim(),
     flavor: f.get('flavor'),
     tenant: f.get('tenant').trim(),
     created_after: created ? new Date(created).toISOString() : '',
   })}`;
+  if (location.hash === hash) show();
+  else location.hash = hash;
 }
 
 async function groupPage(handle) {
