@@ -1,11 +1,10 @@
 -- seen: ARGV id. The live session's last use becomes now (never earlier than it was); its
--- expiry, indexes and body stay. Returns 1 when the session is live, else 0.
+-- expiry, indexes and body stay. Replies 'live', or 'none' when the session is gone or expired.
 local id = arg()
 local rec = redis.call('HGET', H, 's' .. id)
-if not rec then return 0 end
+if not rec or expires_of(rec) <= now then return reply('none') end
 local h = head(rec)
-if h.expires <= now then return 0 end
 if h.updated < now then
   redis.call('HSET', H, 's' .. id, with_times(rec, now, h.expires))
 end
-return 1
+return reply('live')
