@@ -6,6 +6,8 @@ Run by the e2e test `console::` with:
   SG_TARGETS        JSON: [{"flavor", "tenant", "user", "all": bool}] sessions to find by the
                     names people know and revoke (all: every session of the user at once)
   SG_GROUP_TENANT   the QuickSync tenant whose group has a member to kick
+  SG_UNTOUCHED      JSON {"tenant", "user"}: a user whose sessions calls without the token try
+                    to revoke (the test then checks they still work)
   SG_SHOTS          where screenshots go (test artifacts, not committed)
 Prints one JSON line: what it revoked and kicked, how long each search-and-revoke took.
 """
@@ -29,6 +31,7 @@ URL = os.environ["SG_URL"].rstrip("/")
 TOKEN = os.environ["SG_ADMIN_TOKEN"]
 TARGETS = json.loads(os.environ["SG_TARGETS"])
 GROUP_TENANT = os.environ["SG_GROUP_TENANT"]
+UNTOUCHED = json.loads(os.environ["SG_UNTOUCHED"])
 SHOTS = os.environ["SG_SHOTS"]
 TOKEN_KEY = "session-gateway.admin-token"
 WRONG_TOKEN = "not-the-admin-token"
@@ -118,6 +121,35 @@ class Console:
         assert self.storage() == [None, "", 0], self.storage()
         self.shot("signin-refused")
 
+    def refuses_calls_without_the_token(self):
+        """From the console's own origin, without the admin token or with a wrong one, nothing
+        is listed and nothing changes: every call is a 401."""
+        query = "?" + "&".join(f"{k}={v}" for k, v in [
+            ("tenant", UNTOUCHED["tenant"]), ("subject", UNTOUCHED["user"])])
+        statuses = self.d.execute_async_script(
+            """
+            const [query, wrong, done] = arguments;
+            const calls = [
+              ['GET', '/admin/v1/sessions', {}],
+              ['GET', '/admin/v1/overview', {}],
+              ['GET', '/admin/v1/tenants/session-storage-clients', {}],
+              ['DELETE', '/admin/v1/sessions' + encodeURI(query), {}],
+              ['DELETE', '/admin/v1/sessions' + encodeURI(query), {authorization: 'Bearer ' + wrong}],
+              ['PUT', '/admin/v1/tenants/session-storage-clients',
+               {'content-type': 'application/json', authorization: 'Bearer ' + wrong}],
+            ];
+            Promise.all(calls.map(([method, path, headers]) => fetch(path, {
+              method, headers,
+              body: method === 'PUT'
+                ? JSON.stringify({client_id: 'intruder', client_secret: 'intruder-secret-1'})
+                : undefined,
+            }).then(r => r.status))).then(done, e => done(String(e)));
+            """,
+            query,
+            WRONG_TOKEN,
+        )
+        assert statuses == [401] * 6, statuses
+
     def signs_in(self):
         box = self.find("#token")
         box.clear()
@@ -135,7 +167,7 @@ class Console:
         self.page("sessions")
         flavors = {r.get_attribute("data-flavor") for r in self.all("table.sessions tbody tr")}
         assert flavors == {"quickblox", "amity", "quicksync", "session-storage"}, flavors
-        self.d.set_window_size(1280, 640)
+        self.d.set_window_size(1400, 1400)
         self.shot("sessions-all")
         self.d.set_window_size(1400, 1000)
 
@@ -305,6 +337,8 @@ def main():
         c.fits_a_phone()
         c.requests_were_same_origin_with_the_bearer()
         c.had_no_policy_violation()
+        # After the check above, which reads (and empties) the request log.
+        c.refuses_calls_without_the_token()
         c.signs_out()
         report["screenshots"] = c.shots
     except Exception:

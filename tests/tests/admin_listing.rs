@@ -5,7 +5,8 @@
 //! without the admin token.
 
 use e2e::open::{self, Opened, ADMIN_TOKEN, AMITY_NETWORK, QB_APP, QB_BOB, QS_KEY_NAME, SS_CLIENT};
-use e2e::{spawn_app, spawn_app_with_clock, TestApp};
+use e2e::{spawn_app, TestApp};
+use session_core::ManualClock;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -611,11 +612,33 @@ async fn metadata_follows_the_privacy_settings() {
     open::assert_accepted(&off, &o).await;
 }
 
-#[tokio::test]
-async fn token_checks_record_the_last_use_once_a_minute() {
-    let (app, clock) = spawn_app_with_clock(open::TENANTS).await;
-    let amity = open::amity(&app, "alice", "phone", "agent").await;
-    let host = open::quicksync(&app, &open::wallet(), "agent").await;
+/// How many store calls the gateway's metrics have counted: of operation `op`, or of all
+/// operations with `None`.
+async fn store_calls(app: &TestApp, op: Option<&str>) -> u64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = "session_gateway_store_operation_duration_seconds_count{operation=\"";
+    text.lines()
+        .filter_map(|l| l.strip_prefix(series))
+        .filter_map(|l| l.split_once("\"} "))
+        .filter(|(name, _)| op.is_none_or(|op| op == *name))
+        .map(|(_, n)| n.trim().parse::<u64>().unwrap())
+        .sum()
+}
+
+/// Token checks record a session's last use at most once a minute: within the granularity a
+/// check is its one store read and writes nothing (no `mark_seen` call at all), past it the
+/// next check writes the use once.
+async fn token_checks_record_the_last_use_once_a_minute(app: &TestApp, clock: &ManualClock) {
+    let amity = open::amity(app, "alice", "phone", "agent").await;
+    let host = open::quicksync(app, &open::wallet(), "agent").await;
     // Alice's session, and the host's member session (not its group).
     let last_seen = |items: Vec<Value>, flavor: &str| {
         items
@@ -624,27 +647,35 @@ async fn token_checks_record_the_last_use_once_a_minute() {
             .map(|s| s["last_seen_at"].as_str().unwrap().to_owned())
             .unwrap()
     };
-    let created_amity = last_seen(listed(&app, &[("flavor", "amity")]).await, "amity");
-    let created_host = last_seen(listed(&app, &[("flavor", "quicksync")]).await, "quicksync");
-    // Within the granularity a check writes nothing.
+    let created_amity = last_seen(listed(app, &[("flavor", "amity")]).await, "amity");
+    let created_host = last_seen(listed(app, &[("flavor", "quicksync")]).await, "quicksync");
+    // Within the granularity checks write nothing and call the store only to read.
     clock.advance(chrono::Duration::seconds(30));
-    open::assert_accepted(&app, &amity).await;
-    open::assert_accepted(&app, &host).await;
+    let calls = store_calls(app, None).await;
+    for _ in 0..5 {
+        open::assert_accepted(app, &amity).await;
+        open::assert_accepted(app, &host).await;
+    }
+    assert_eq!(store_calls(app, None).await, calls + 10, "one store read per check");
+    assert_eq!(store_calls(app, Some("mark_seen")).await, 0);
     assert_eq!(
-        last_seen(listed(&app, &[("flavor", "amity")]).await, "amity"),
+        last_seen(listed(app, &[("flavor", "amity")]).await, "amity"),
         created_amity
     );
     assert_eq!(
-        last_seen(listed(&app, &[("flavor", "quicksync")]).await, "quicksync"),
+        last_seen(listed(app, &[("flavor", "quicksync")]).await, "quicksync"),
         created_host
     );
-    // Past it, the next check records the use.
+    // Past it, the next check records the use, once.
     clock.advance(chrono::Duration::seconds(31));
-    open::assert_accepted(&app, &amity).await;
-    open::assert_accepted(&app, &host).await;
-    let now = session_core::Clock::now(&*clock);
+    for _ in 0..3 {
+        open::assert_accepted(app, &amity).await;
+        open::assert_accepted(app, &host).await;
+    }
+    assert_eq!(store_calls(app, Some("mark_seen")).await, 2);
+    let now = session_core::Clock::now(clock);
     for (flavor, before) in [("amity", created_amity), ("quicksync", created_host)] {
-        let seen = last_seen(listed(&app, &[("flavor", flavor)]).await, flavor);
+        let seen = last_seen(listed(app, &[("flavor", flavor)]).await, flavor);
         let seen = chrono::DateTime::parse_from_rfc3339(&seen).unwrap();
         let before = chrono::DateTime::parse_from_rfc3339(&before).unwrap();
         assert!(seen > before, "{flavor}");
@@ -655,6 +686,28 @@ async fn token_checks_record_the_last_use_once_a_minute() {
                 < 1000,
             "{flavor}"
         );
+    }
+}
+
+mod token_checks_record_the_last_use_once_a_minute {
+    use std::sync::Arc;
+
+    use e2e::{on_redis, shared_redis, spawn_with, test_settings};
+    use session_core::ManualClock;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn memory() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let app = spawn_with(test_settings(super::open::TENANTS), clock.clone()).await;
+        super::token_checks_record_the_last_use_once_a_minute(&app, &clock).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let settings = on_redis(test_settings(super::open::TENANTS), shared_redis());
+        let app = spawn_with(settings, clock.clone()).await;
+        super::token_checks_record_the_last_use_once_a_minute(&app, &clock).await;
     }
 }
 

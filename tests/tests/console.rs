@@ -63,6 +63,10 @@ async fn a_person_finds_and_revokes_sessions_of_every_flavor_in_the_console() {
         .env("SG_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("SG_TARGETS", targets.to_string())
         .env("SG_GROUP_TENANT", QS_KEY_NAME)
+        .env(
+            "SG_UNTOUCHED",
+            json!({"tenant": AMITY_NETWORK, "user": "carol"}).to_string(),
+        )
         .env("SG_SHOTS", &shots)
         .kill_on_drop(true)
         .output();
@@ -90,16 +94,28 @@ async fn a_person_finds_and_revokes_sessions_of_every_flavor_in_the_console() {
     for revoked in [&bob, &alice_phone, &alice_laptop, &host, &storage, &member] {
         open::assert_refused(&app, revoked).await;
     }
-    // ...and accepts what it did not touch.
+    // ...and accepts what it did not touch, Carol's sessions included, which calls without
+    // the admin token tried to revoke.
     for kept in [&other_host, &app_session, &carol] {
         open::assert_accepted(&app, kept).await;
     }
-    // The tenant the browser added is gone again.
+    // The tenant the browser added is gone again, and the one a wrong token tried to add never
+    // came.
     let r = app
         .client
         .post(app.url("/session-storage/session"))
         .header("ClientID", "console-client")
         .header("ClientSecret", "console-secret-1")
+        .json(&json!({"data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .client
+        .post(app.url("/session-storage/session"))
+        .header("ClientID", "intruder")
+        .header("ClientSecret", "intruder-secret-1")
         .json(&json!({"data": {}}))
         .send()
         .await
