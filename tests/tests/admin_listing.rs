@@ -6,9 +6,9 @@
 
 use e2e::open::{self, Opened, ADMIN_TOKEN, AMITY_NETWORK, QB_APP, QB_BOB, QS_KEY_NAME, SS_CLIENT};
 use e2e::{spawn_app, TestApp};
-use session_core::ManualClock;
 use reqwest::Method;
 use serde_json::{json, Value};
+use session_core::ManualClock;
 
 fn admin(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
     app.client
@@ -656,7 +656,11 @@ async fn token_checks_record_the_last_use_once_a_minute(app: &TestApp, clock: &M
         open::assert_accepted(app, &amity).await;
         open::assert_accepted(app, &host).await;
     }
-    assert_eq!(store_calls(app, None).await, calls + 10, "one store read per check");
+    assert_eq!(
+        store_calls(app, None).await,
+        calls + 10,
+        "one store read per check"
+    );
     assert_eq!(store_calls(app, Some("mark_seen")).await, 0);
     assert_eq!(
         last_seen(listed(app, &[("flavor", "amity")]).await, "amity"),
