@@ -81,7 +81,7 @@ fn subjects(items: &[Value]) -> Vec<(String, Value)> {
             )
         })
         .collect();
-    v.sort_by(|a, b| (a.0.clone(), a.1.to_string()).cmp(&(b.0.clone(), b.1.to_string())));
+    v.sort_by_key(|a| (a.0.clone(), a.1.to_string()));
     v
 }
 
