@@ -27,11 +27,14 @@ test:
 	echo "make test: $$status ($${counts:-no Rust test ran}) in $$(( ($$(date +%s) - start + 59) / 60 )) min"; \
 	[ $$status = passed ]
 
-## redis-server (Debian package) and the official clients the end-to-end tests drive.
+## redis-server, Chromium and its driver (Debian packages), and the official clients and the
+## browser automation (Selenium) the end-to-end tests drive.
 test-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	command -v jq >/dev/null && command -v curl >/dev/null || missing="$$missing jq curl"; \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then echo "make test: installing$$missing with apt-get (the tests need them)"; \

@@ -91,7 +91,8 @@ pub fn session_of(network: &Network, claims: &Claims) -> Result<SessionRef, Auth
 
 /// Checks the request's access token ([`verified`]), then reads its session (one store read)
 /// and compares, in constant time, the hash of the token's `jti` with the session's: a revoked
-/// or replaced token is refused at once.
+/// or replaced token is refused at once. The session's last use is recorded at the policy's
+/// granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
 pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
     let (network, claims) = verified(state, req).await?;
     let r = session_of(&network, &claims)?;
@@ -100,6 +101,7 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authentica
     if !session.token_hash.is_some_and(|h| h.ct_eq(&presented)) {
         return Err(AuthError::Revoked);
     }
+    flavor_kit::metadata::seen(&state.core, &session).await;
     Ok(Authenticated {
         network,
         session,

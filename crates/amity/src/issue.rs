@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use session_core::token::generate_hex_token;
 use session_core::{
-    CoreDeps, Flavor, LimitPolicy, NewSession, OwnerLimit, Rotation, Session, SessionId,
+    CoreDeps, Flavor, LimitPolicy, NewSession, Origin, OwnerLimit, Rotation, Session, SessionId,
     SessionRef, TokenHash,
 };
 
@@ -98,6 +98,8 @@ pub struct Registration<'a> {
     pub version: ApiVersion,
     /// The secure-mode auth token, when the network asks for one.
     pub auth_token: Option<&'a str>,
+    /// Where the request came from, as the session records it.
+    pub origin: Origin,
 }
 
 /// Creates a session in one store step: the secure-mode auth token's check, the user's
@@ -141,6 +143,7 @@ pub async fn register(
     session.expires_at = now + seconds(lifetime);
     session.subject = Some(r.user_id.to_owned());
     session.device = Some(r.device_id.to_owned());
+    session.origin = r.origin;
     session.token_hash = Some(token_hash);
     session.refresh_hash = refresh.as_deref().map(|t| core.hasher.hash(t));
     if r.version != ApiVersion::V3 {

@@ -3,7 +3,8 @@
 //! first sight, and secure-mode auth tokens. See `docs/amity.md`.
 
 use flavor_kit::answer::render_edge;
-use flavor_kit::registry::no_warnings;
+use flavor_kit::registry::{no_warnings, same_subject};
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -38,6 +39,8 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     routes: routes::ROUTES,
     secret_keys: &["server_key", "jwt_secret"],
     tenant_kinds: &[network::TENANT_KIND],
+    configured: |s| documents(&network::TENANT_KIND, &s.networks),
+    subject: same_subject,
     validate: Settings::validate,
     warnings: no_warnings,
     mount: routes::mount,

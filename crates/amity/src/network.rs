@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use flavor_kit::tenants::{self, Document, TenantKind};
+use flavor_kit::tenants::{self, Document, Known, TenantKind};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use session_core::tenants::AMITY_NETWORKS;
 use session_core::token::ct_eq_str;
@@ -109,8 +109,22 @@ pub const TENANT_KIND: TenantKind = TenantKind {
     collection: AMITY_NETWORKS,
     id_fields: &["api_key"],
     id_hashed: true,
+    example: r#"{"api_key": "amity-key-2", "name": "second network", "server_key": "amity-server-key-2", "secure_mode": false}"#,
     check: |doc| read_network(doc.clone()).map(drop),
+    known: |doc, _| read_network(doc.clone()).ok().map(|s| known(&s)),
 };
+
+/// The network id a network's sessions carry, and the names operators know it by: that id and
+/// its configured `name`.
+pub fn known(settings: &NetworkSettings) -> Known {
+    let id = settings
+        .network_id
+        .clone()
+        .unwrap_or_else(|| default_network_id(&settings.api_key));
+    let mut k = Known::by_id(id);
+    k.names.extend(settings.name.clone());
+    k
+}
 
 /// A run-time network document as the flavor reads it: a valid network entry.
 fn read_network(doc: Document) -> Result<NetworkSettings, String> {

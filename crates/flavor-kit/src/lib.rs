@@ -12,11 +12,15 @@
 //! - [`openapi`]: security schemes and the `instance` markers of documented error examples.
 //! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets.
 //! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes to the gateway.
+//! - [`client`] and [`metadata`]: the client's address, and what a session records of its client
+//!   (address, user agent, last use) under the gateway's policy.
 
 pub mod answer;
 pub mod body;
+pub mod client;
 pub mod fault;
 pub mod headers;
+pub mod metadata;
 pub mod openapi;
 pub mod passwords;
 pub mod registry;

@@ -14,6 +14,7 @@ use session_core::Flavor;
 use crate::config_errors::{self, EnumValues, Fault};
 use crate::config_layers::{self, one_line, Layer};
 use crate::flavors::{self, LoadError, Sections};
+use crate::session_settings::SessionSettings;
 use crate::telemetry::{LogFormat, LogSettings};
 
 /// The defaults compiled into the binary, so it runs from any directory.
@@ -23,7 +24,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 const RELAXED_ENVIRONMENTS: [&str; 2] = ["local", "test"];
 
 /// The gateway's own sections; every other top-level key is a flavor's section.
-const GATEWAY_SECTIONS: [&str; 5] = ["server", "store", "flavors", "admin", "log"];
+const GATEWAY_SECTIONS: [&str; 6] = ["server", "store", "flavors", "admin", "sessions", "log"];
 
 /// Keys of the gateway's own sections whose values are secrets.
 const GATEWAY_SECRET_KEYS: [&str; 2] = ["token_secret", "token"];
@@ -46,6 +47,9 @@ pub struct Settings {
     /// `[admin]`.
     #[serde(default)]
     pub admin: AdminSettings,
+    /// `[sessions]`.
+    #[serde(default)]
+    pub sessions: SessionSettings,
     /// `[log]`.
     #[serde(default)]
     pub log: LogSettings,
@@ -385,6 +389,9 @@ impl Settings {
                 ));
             }
         }
+        self.sessions
+            .validate()
+            .map_err(|(key, reason)| invalid(key, reason))?;
         let enabled = &self.flavors.enabled;
         if enabled.is_empty() {
             return Err(invalid("flavors.enabled", "name at least one flavor"));

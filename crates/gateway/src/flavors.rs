@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
+use flavor_kit::tenants::Document;
 use flavor_kit::{EdgeError, FlavorSpec, TenantKind};
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
@@ -62,6 +63,8 @@ pub trait Registered {
     fn secret_keys(&self) -> &'static [&'static str];
     /// Its run-time tenant kinds.
     fn tenant_kinds(&self) -> &'static [TenantKind];
+    /// The subject its sessions carry for a user id as an app knows it.
+    fn subject(&self, user_id: &str) -> String;
     /// Its OpenAPI fragment.
     fn openapi(&self) -> utoipa::openapi::OpenApi;
     /// Its answer to an edge error, for a request at `path`.
@@ -90,6 +93,8 @@ pub trait Section: Send + Sync {
     fn warnings(&self) -> Vec<String>;
     /// Mounts the flavor's routes on one worker's app.
     fn mount(&self, cfg: &mut web::ServiceConfig, core: CoreDeps);
+    /// Its configured tenants and credentials, each a document of one of its kinds (by name).
+    fn configured(&self) -> Vec<(&'static str, Document)>;
 }
 
 impl<S> Registered for FlavorSpec<S>
@@ -118,6 +123,10 @@ where
 
     fn tenant_kinds(&self) -> &'static [TenantKind] {
         self.tenant_kinds
+    }
+
+    fn subject(&self, user_id: &str) -> String {
+        (self.subject)(user_id)
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
@@ -197,6 +206,10 @@ impl<S: Serialize + Send + Sync + 'static> Section for Loaded<S> {
 
     fn mount(&self, cfg: &mut web::ServiceConfig, core: CoreDeps) {
         (self.spec.mount)(cfg, core, self.settings.clone())
+    }
+
+    fn configured(&self) -> Vec<(&'static str, Document)> {
+        (self.spec.configured)(&self.settings)
     }
 }
 
@@ -279,6 +292,18 @@ mod tests {
             for (path, _) in r.routes() {
                 assert_eq!(owner_of(path), r.flavor().as_str(), "{path}");
             }
+        }
+    }
+
+    #[test]
+    fn every_tenant_kind_example_is_a_usable_tenant_with_an_id() {
+        let hasher = session_core::TokenHasher::new("k");
+        for k in tenant_kinds() {
+            let doc: flavor_kit::tenants::Document = serde_json::from_str(k.example).unwrap();
+            assert_eq!((k.check)(&doc), Ok(()), "{}", k.name);
+            assert!(k.id_of(&doc, &hasher).is_ok(), "{}", k.name);
+            let is_tenant = k.name != "quickblox-users";
+            assert_eq!((k.known)(&doc, &hasher).is_some(), is_tenant, "{}", k.name);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The session-gateway binary's library: configuration, telemetry, health, and the
 //! [`startup::Application`] that mounts the enabled flavors on one store.
 
+pub mod activity;
 pub mod admin;
 pub mod config_errors;
 pub mod config_layers;
@@ -13,6 +14,7 @@ pub mod metered_store;
 pub mod metrics;
 pub mod openapi;
 pub mod paths;
+pub mod session_settings;
 pub mod shutdown;
 pub mod startup;
 pub mod startup_summary;

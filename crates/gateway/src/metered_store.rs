@@ -97,6 +97,10 @@ impl SessionStore for MeteredStore {
         self.timed("touch", self.inner.touch(r, ttl, cap)).await
     }
 
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.timed("mark_seen", self.inner.mark_seen(r)).await
+    }
+
     async fn update_guarded(
         &self,
         r: &SessionRef,

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::activity::{Activity, Event};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -27,6 +28,7 @@ pub struct Metrics {
     sessions_expired: IntCounterVec,
     store_seconds: HistogramVec,
     store_errors: IntCounterVec,
+    activity: Arc<Activity>,
     /// The memory store, when it is the backend: its size is read at each scrape.
     memory: Option<MemoryGauges>,
 }
@@ -108,6 +110,7 @@ impl Metrics {
             store_seconds,
             store_errors,
             memory: None,
+            activity: Arc::new(Activity::new()),
         })
     }
 
@@ -159,6 +162,12 @@ impl Metrics {
     /// Records a created session.
     pub fn session_created(&self, flavor: &str) {
         self.sessions_created.with_label_values(&[flavor]).inc();
+        self.activity.record(flavor, Event::Created, 1);
+    }
+
+    /// The sessions created, revoked and expired of the last hour, by minute.
+    pub fn activity(&self) -> &Activity {
+        &self.activity
     }
 
     /// Records `n` sessions ended early.
@@ -167,6 +176,7 @@ impl Metrics {
             self.sessions_revoked
                 .with_label_values(&[flavor])
                 .inc_by(n as u64);
+            self.activity.record(flavor, Event::Revoked, n as u64);
         }
     }
 
@@ -174,6 +184,7 @@ impl Metrics {
     pub fn sessions_expired(&self, flavor: &str, n: u64) {
         if n > 0 {
             self.sessions_expired.with_label_values(&[flavor]).inc_by(n);
+            self.activity.record(flavor, Event::Expired, n);
         }
     }
 

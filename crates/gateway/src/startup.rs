@@ -119,12 +119,18 @@ impl Application {
                 token,
                 store: store.clone(),
                 hasher: shared.hasher.clone(),
+                sections: shared.settings.sections.clone(),
+                enabled: shared.settings.flavors.enabled.clone(),
+                backend: shared.settings.store.backend_name().to_owned(),
+                timeout: Duration::from_millis(shared.settings.store.timeout_ms),
+                metrics: shared.metrics.clone(),
             });
             let core = CoreDeps {
                 store: store.clone(),
                 clock: shared.clock.clone(),
                 hasher: shared.hasher.clone(),
                 max_body_bytes: shared.settings.server.max_body_bytes,
+                metadata: shared.settings.sessions.policy(),
             };
             let readiness = Readiness {
                 store,

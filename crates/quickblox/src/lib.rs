@@ -3,7 +3,8 @@
 //! (see docs/quickblox.md).
 
 use flavor_kit::answer::render_edge;
-use flavor_kit::registry::no_warnings;
+use flavor_kit::registry::{no_warnings, same_subject};
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -38,6 +39,13 @@ pub const FLAVOR: FlavorSpec<Section> = FlavorSpec {
     routes: routes::ROUTES,
     secret_keys: &["auth_secret", "password", "password_hash"],
     tenant_kinds: &[directory::APPLICATIONS, directory::USERS],
+    configured: |section| {
+        let s = section.settings();
+        let mut docs = documents(&directory::APPLICATIONS, &s.applications);
+        docs.extend(documents(&directory::USERS, &s.users));
+        docs
+    },
+    subject: same_subject,
     validate: |section| section.settings().validate(),
     warnings: no_warnings,
     mount: routes::mount,

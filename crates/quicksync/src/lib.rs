@@ -3,6 +3,7 @@
 //! delete) under `/v1`, answering errors as RFC 7807 ProblemDetails. See docs/quicksync.md.
 
 use flavor_kit::answer::render_edge;
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -38,6 +39,8 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     routes: routes::ROUTES,
     secret_keys: &["key", "hs256_secret"],
     tenant_kinds: &[api_keys::TENANT_KIND],
+    configured: |s| documents(&api_keys::TENANT_KIND, &s.api_keys),
+    subject: |user| eip191::Address::parse(user).map_or_else(|| user.to_owned(), |a| a.lower()),
     validate: Settings::validate,
     warnings: Settings::warnings,
     mount: routes::mount,

@@ -49,7 +49,7 @@ macro_rules! store_contract_tests {
             owner_sessions_read_in_one_step, large_owner_evicts_oldest_by_creation,
             large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity,
             scans_walk_every_owner_of_a_prefix, banned_documents_refuse_creates,
-            leaving_ends_the_group_for_its_host);
+            leaving_ends_the_group_for_its_host, mark_seen_moves_only_the_last_use);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -183,6 +183,56 @@ pub async fn touch_slides_within_cap(b: &dyn Backend) {
         .unwrap();
     b.pass(std::time::Duration::from_millis(450)).await;
     assert!(st.get(&short.reference()).await.unwrap().is_some());
+}
+
+/// Marking a session seen moves its last use to now and changes nothing else, in small and
+/// large owners; a missing or expired session answers false.
+pub async fn mark_seen_moves_only_the_last_use(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("seen");
+    let mut s = session(b, &o, "m", hour());
+    s.device = Some("dev-1".into());
+    s.token_hash = Some(hasher().hash("tok"));
+    s.origin = crate::model::Origin {
+        ip: Some("198.51.100.7".parse().unwrap()),
+        user_agent: Some("agent/1.0".into()),
+    };
+    s.attrs.insert("k".into(), serde_json::json!([1, 2]));
+    st.create(s.clone(), None).await.unwrap();
+    b.pass(std::time::Duration::from_millis(30)).await;
+    assert!(st.mark_seen(&s.reference()).await.unwrap());
+    let got = st.get(&s.reference()).await.unwrap().unwrap();
+    assert!(got.updated_at > s.updated_at, "{got:?}");
+    let mut expected = s.clone();
+    expected.updated_at = got.updated_at;
+    assert_eq!(got, expected);
+    assert!(!st
+        .mark_seen(&SessionRef::new(o.clone(), sid("absent")))
+        .await
+        .unwrap());
+    // A large owner keeps its indexes: its pages and counts are unchanged by a mark.
+    let big = owner("seen-large");
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let x = session(b, &big, &format!("s{i:02}"), hour());
+        st.create(x.clone(), None).await.unwrap();
+        ids.push(x);
+    }
+    b.pass(std::time::Duration::from_millis(30)).await;
+    assert!(st.mark_seen(&ids[5].reference()).await.unwrap());
+    let got = st.get(&ids[5].reference()).await.unwrap().unwrap();
+    assert!(got.updated_at > ids[5].updated_at);
+    assert_eq!(got.expires_at, ids[5].expires_at);
+    assert_eq!(st.count_by_owner(&big).await.unwrap(), 40);
+    let page = st.list_by_owner(&big, None, 100).await.unwrap();
+    assert_eq!(page.items.len(), 40);
+    assert_eq!(page.items[5].id, ids[5].id);
+    // An expired session is not marked (nor brought back).
+    let short = session(b, &o, "short", Duration::milliseconds(200));
+    st.create(short.clone(), None).await.unwrap();
+    b.pass(std::time::Duration::from_millis(350)).await;
+    assert!(!st.mark_seen(&short.reference()).await.unwrap());
+    assert!(st.get(&short.reference()).await.unwrap().is_none());
 }
 
 /// Update changes only the fields named in the patch.

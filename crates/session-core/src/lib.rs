@@ -8,6 +8,7 @@ pub mod deps;
 pub mod doc;
 pub mod error;
 pub mod memory;
+pub mod metadata;
 pub mod model;
 pub mod plan;
 pub mod record;
@@ -24,9 +25,10 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use deps::CoreDeps;
 pub use error::{Error, Result};
 pub use memory::MemoryStore;
+pub use metadata::{IpPrecision, MetadataPolicy};
 pub use model::{
-    Attrs, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session, SessionId,
-    SessionPatch, SessionRef,
+    Attrs, Cursor, Flavor, LimitPolicy, Origin, Owner, OwnerLimit, Page, Rotation, Session,
+    SessionId, SessionPatch, SessionRef,
 };
 pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Rotated};
 pub use record::{Head, Record};

@@ -61,6 +61,11 @@ pub trait SessionStore: Send + Sync + 'static {
         cap: Option<Duration>,
     ) -> Result<Option<Session>>;
 
+    /// Records that the session was used now: its `updated_at` becomes now (it never moves
+    /// back), its expiry stays. False when no live session is there. Token checks call it at a
+    /// coarse granularity ([`crate::MetadataPolicy::seen_due`]) for the session's last use.
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool>;
+
     /// Applies `patch` and sets `updated_at` to now. Returns the updated session.
     async fn update(&self, r: &SessionRef, patch: SessionPatch) -> Result<Option<Session>> {
         self.update_guarded(r, patch, None).await

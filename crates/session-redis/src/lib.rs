@@ -420,6 +420,18 @@ impl SessionStore for RedisStore {
         }
     }
 
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        let args = vec![text(r.id.as_str())];
+        let (st, _) = self
+            .script("seen", &SCRIPTS.seen, &r.owner, args, true)
+            .await?;
+        match st.as_str() {
+            "live" => Ok(true),
+            "none" => Ok(false),
+            other => Err(unexpected_status("seen", other)),
+        }
+    }
+
     async fn update_guarded(
         &self,
         r: &SessionRef,

@@ -40,6 +40,7 @@ pub(crate) struct Scripts {
     pub code: String,
     pub create: Lua,
     pub touch: Lua,
+    pub seen: Lua,
     pub update: Lua,
     pub delete: Lua,
     pub rotate: Lua,
@@ -51,9 +52,10 @@ pub(crate) struct Scripts {
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 10] = [
+const OPS: [(&str, &str, Kind); 11] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
+    ("seen", include_str!("scripts/seen.lua"), Kind::Write),
     ("update", include_str!("scripts/update.lua"), Kind::Write),
     ("delete", include_str!("scripts/delete.lua"), Kind::Remove),
     ("rotate", include_str!("scripts/rotate.lua"), Kind::Write),
@@ -98,6 +100,7 @@ fn build() -> Scripts {
     Scripts {
         create: lua("create"),
         touch: lua("touch"),
+        seen: lua("seen"),
         update: lua("update"),
         delete: lua("delete"),
         rotate: lua("rotate"),

@@ -7,6 +7,7 @@
 
 use flavor_kit::answer::render_edge;
 use flavor_kit::registry::no_warnings;
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -40,6 +41,8 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     routes: routes::ROUTES,
     secret_keys: &["client_secret"],
     tenant_kinds: &[clients::TENANT_KIND],
+    configured: |s| documents(&clients::TENANT_KIND, &s.clients),
+    subject: ids::user_of,
     validate: Settings::validate,
     warnings: no_warnings,
     mount: routes::mount,

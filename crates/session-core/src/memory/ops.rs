@@ -183,6 +183,20 @@ impl SessionStore for MemoryStore {
         })
     }
 
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.with_owner(&r.owner, |st, now| {
+            let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
+                return Ok(false);
+            };
+            let at = from_millis(now);
+            if s.updated_at < at {
+                s.updated_at = at;
+                st.replace(&r.id, Stored::new(&s)?);
+            }
+            Ok(true)
+        })
+    }
+
     async fn update_guarded(
         &self,
         r: &SessionRef,
