@@ -49,7 +49,9 @@ macro_rules! store_contract_tests {
             owner_sessions_read_in_one_step, large_owner_evicts_oldest_by_creation,
             large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity,
             scans_walk_every_owner_of_a_prefix, banned_documents_refuse_creates,
-            leaving_ends_the_group_for_its_host);
+            leaving_ends_the_group_for_its_host, exported_owners_come_back_whole,
+            exported_groups_keep_members_and_names, imports_replace_the_owner,
+            large_owners_come_back_whole, nonce_claims_clear);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -61,6 +63,9 @@ macro_rules! store_contract_tests {
         )*
     };
 }
+
+mod snapshot;
+pub use snapshot::*;
 
 fn hasher() -> TokenHasher {
     TokenHasher::new("contract-secret")

@@ -48,10 +48,12 @@ pub(crate) struct Scripts {
     pub credential: Lua,
     pub list: Lua,
     pub count: Lua,
+    pub restore: Lua,
+    pub wipe: Lua,
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 10] = [
+const OPS: [(&str, &str, Kind); 12] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("update", include_str!("scripts/update.lua"), Kind::Write),
@@ -70,6 +72,8 @@ const OPS: [(&str, &str, Kind); 10] = [
     ),
     ("list", include_str!("scripts/list.lua"), Kind::Read),
     ("count", include_str!("scripts/count.lua"), Kind::Read),
+    ("restore", include_str!("scripts/restore.lua"), Kind::Write),
+    ("wipe", include_str!("scripts/wipe.lua"), Kind::Remove),
 ];
 
 fn build() -> Scripts {
@@ -107,6 +111,8 @@ fn build() -> Scripts {
         credential: lua("credential"),
         list: lua("list"),
         count: lua("count"),
+        restore: lua("restore"),
+        wipe: lua("wipe"),
         code,
     }
 }
