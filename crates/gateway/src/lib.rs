@@ -11,4 +11,5 @@ pub mod openapi;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod testing;
 pub mod tls;

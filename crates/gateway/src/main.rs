@@ -60,7 +60,10 @@ fn main() -> ExitCode {
         }
         Command::Serve => serve(settings),
         Command::Openapi => {
-            let document = gateway::openapi::document(&settings.flavors.enabled);
+            let mut document = gateway::openapi::document(&settings.flavors.enabled);
+            if settings.testing.enabled {
+                gateway::testing::openapi::extend(&mut document);
+            }
             match document.to_pretty_json() {
                 Ok(json) => {
                     println!("{json}");
