@@ -34,3 +34,4 @@ mod quickblox;
 mod quicksync;
 mod redis_outage;
 mod session_storage;
+mod testing;

@@ -142,6 +142,8 @@ impl OwnerDump {
     /// a record that encodes; members naming a group of the dump; names, refresh histories and
     /// credentials naming what exists.
     pub fn check(&self) -> Result<()> {
+        // Read from JSON, an owner has not been through its own checks yet.
+        Owner::parse(self.owner.as_str())?;
         if self.sessions.len() > MAX_DUMP_SESSIONS {
             return Err(Error::invalid(
                 "sessions",
@@ -309,6 +311,8 @@ mod tests {
         d.names
             .insert(String::new(), SessionId::parse("ghost").unwrap());
         assert!(d.check().is_err());
+        let d: OwnerDump = serde_json::from_str(r#"{"owner": "a{b}"}"#).unwrap();
+        assert!(d.check().is_err(), "owners read from JSON are checked");
         let mut other = session("a", None, 10);
         other.owner = Owner::new(Flavor::Quicksync, &["g2"]).unwrap();
         let mut d = OwnerDump::new(owner());
