@@ -287,7 +287,7 @@ fn text(s: impl Into<String>) -> Vec<u8> {
     s.into().into_bytes()
 }
 
-fn unexpected_status(what: &str, st: &str) -> Error {
+pub(crate) fn unexpected_status(what: &str, st: &str) -> Error {
     Error::Internal(format!("{what}: unexpected status {st}"))
 }
 

@@ -7,9 +7,9 @@ use session_core::clock::{from_millis, to_millis};
 use session_core::snapshot::{CredentialDump, OwnerDump, Removed, SpentPrefix, SPENT_PREFIX_LEN};
 use session_core::{Error, Owner, Result, SessionId, TokenHash};
 
-use crate::codec::{array, bytes, int, owner_sessions, record_args};
+use crate::codec::{bytes, int, owner_sessions, record_args};
 use crate::scripts::SCRIPTS;
-use crate::RedisStore;
+use crate::{unexpected_status, RedisStore};
 
 fn corrupt(what: &str) -> Error {
     Error::Internal(format!("redis export_owner: a bad {what} field"))
@@ -106,17 +106,23 @@ impl RedisStore {
             Some(doc) => session_core::doc::encode(doc)?,
             None => Vec::new(),
         });
-        self.script("import_owner", &SCRIPTS.restore, &dump.owner, args, false)
-            .await
-            .map(drop)
+        match self
+            .script("import_owner", &SCRIPTS.restore, &dump.owner, args, false)
+            .await?
+        {
+            (st, _) if st == "ok" => Ok(()),
+            (other, _) => Err(unexpected_status("import_owner", &other)),
+        }
     }
 
     /// Removes everything `owner` holds.
     pub(crate) async fn remove(&self, owner: &Owner) -> Result<Removed> {
-        let reply = self
+        let (st, mut items) = self
             .script("remove_owner", &SCRIPTS.wipe, owner, Vec::new(), false)
             .await?;
-        let mut items = array("remove_owner", reply)?.into_iter();
+        if st != "ok" {
+            return Err(unexpected_status("remove_owner", &st));
+        }
         let mut next = || int("remove_owner", items.next().unwrap_or(Value::Int(0)));
         Ok(Removed {
             sessions: next()?.max(0) as usize,

@@ -2,7 +2,7 @@
 -- id, head, body ('' = none) of each; the count of names, then name and member id of each; the
 -- count of credentials, then hash and created + expiry (2 x 6 bytes) of each; the count of
 -- refresh histories, then session id and spent prefixes of each; the document ('' = none).
--- Returns the number of sessions stored.
+-- Replies 'ok' and the number of sessions stored.
 redis.call('DEL', H, X, C)
 local st = load()
 for _ = 1, tonumber(arg()) do
@@ -31,4 +31,4 @@ if doc ~= '' then
   set(st, 'u', doc)
 end
 flush(st)
-return st.count
+return reply('ok', st.count)

@@ -1,4 +1,5 @@
--- wipe (testing mode): removes everything the owner holds. Returns {sessions, documents}.
+-- wipe (testing mode): removes everything the owner holds. Replies 'ok', the sessions and the
+-- documents it removed.
 local fields = redis.call('HKEYS', H)
 local sessions, docs = 0, 0
 for _, f in ipairs(fields) do
@@ -6,4 +7,4 @@ for _, f in ipairs(fields) do
   elseif string.sub(f, 1, 1) == 's' then sessions = sessions + 1 end
 end
 redis.call('DEL', H, X, C)
-return { sessions, docs }
+return reply('ok', sessions, docs)
