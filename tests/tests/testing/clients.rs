@@ -104,6 +104,7 @@ async fn amity_sdk_renewal_fails_under_an_injected_503_and_succeeds_after() {
         "{stdout}"
     );
     assert!(stdout.contains("amity testing faults: OK"), "{stdout}");
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,6 +139,7 @@ async fn palabra_ai_create_is_refused_under_an_injected_401() {
         .map(|e| (e["status"].as_u64().unwrap(), e["fault"].is_u64()))
         .collect();
     assert_eq!(creates, [(201, false), (401, true)]);
+    app.stop().await;
 }
 
 /// A session made on one gateway (memory), put in a seed file, answers on a gateway started
@@ -180,4 +182,5 @@ async fn a_seeded_snapshot_holds_a_working_quicksync_session() {
     let stdout = run(cmd, 60).await;
     let _ = std::fs::remove_file(&path);
     assert!(stdout.contains("quicksync seeded session: ok"), "{stdout}");
+    seeded.stop().await;
 }
