@@ -101,6 +101,10 @@ impl Application {
                 .await
                 .map_err(StartupError::Testing)?;
         }
+        let metrics = match stores.memory() {
+            Some(memory) => Metrics::new()?.with_memory_store(memory.clone())?,
+            None => Metrics::new()?,
+        };
         let mut document = crate::openapi::document(&settings.flavors.enabled);
         if testing.is_some() {
             crate::testing::openapi::extend(&mut document);
@@ -110,7 +114,7 @@ impl Application {
         let shared = Shared {
             openapi,
             hasher: TokenHasher::new(&settings.store.token_secret),
-            metrics: Arc::new(Metrics::new()?),
+            metrics: Arc::new(metrics),
             stores,
             clock,
             settings: Arc::new(settings),
