@@ -189,6 +189,16 @@ async fn faults_answer_in_each_flavors_format(app: &TestApp) {
     expect(admin(app, Method::DELETE, "/faults"), 200).await;
 }
 
+/// What the journal test compares of an entry.
+type JournalRow<'a> = (
+    &'a str,
+    &'a str,
+    u64,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
 async fn the_journal_shows_requests_with_secrets_masked(app: &TestApp) {
     expect(admin(app, Method::DELETE, "/requests"), 200).await;
     ss_create(app, SS_A).await;
@@ -202,7 +212,8 @@ async fn the_journal_shows_requests_with_secrets_masked(app: &TestApp) {
 
     let journal = expect(admin(app, Method::GET, "/requests?limit=10"), 200).await;
     let data = journal["data"].as_array().unwrap();
-    let seen: Vec<(&str, &str, u64, &str, Option<&str>, Option<&str>)> = data
+    // (method, path, status, flavor, tenant, subject) of each entry, newest first.
+    let seen: Vec<JournalRow> = data
         .iter()
         .map(|e| {
             (

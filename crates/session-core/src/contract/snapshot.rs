@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use super::{
+use super::support::{
     candidates, doc, doc_value, group_and_host, hasher, hour, member, owner, rotation, session,
     sid, Backend,
 };
