@@ -36,3 +36,4 @@ mod quickblox;
 mod quicksync;
 mod redis_outage;
 mod session_storage;
+mod testing;

@@ -2,7 +2,7 @@
 //! the store on every call, single-use refresh tokens with reuse detection, users created on
 //! first sight, and secure-mode auth tokens. See `docs/amity.md`.
 
-use flavor_kit::answer::render_edge;
+use flavor_kit::answer::{render_edge, render_status};
 use flavor_kit::registry::{no_warnings, same_subject};
 use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
@@ -46,4 +46,5 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<errors::Answer>,
+    render_status: render_status::<errors::Answer>,
 };

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use session_core::{CoreDeps, Flavor};
 
@@ -39,6 +40,9 @@ pub struct FlavorSpec<S: 'static> {
     pub openapi: fn() -> utoipa::openapi::OpenApi,
     /// Its answer to an edge error, for a request at the given path.
     pub render_edge: fn(EdgeError, &str) -> HttpResponse,
+    /// Its answer for a status alone, for a request at the given path (testing mode's injected
+    /// faults; [`crate::answer::render_status`]).
+    pub render_status: fn(StatusCode, &str) -> Option<HttpResponse>,
 }
 
 impl<S> FlavorSpec<S> {

@@ -16,6 +16,7 @@ use crate::config_layers::{self, one_line, Layer};
 use crate::flavors::{self, LoadError, Sections};
 use crate::session_settings::SessionSettings;
 use crate::telemetry::{LogFormat, LogSettings};
+use crate::testing::settings::TestingSettings;
 
 /// The defaults compiled into the binary, so it runs from any directory.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -24,7 +25,9 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 const RELAXED_ENVIRONMENTS: [&str; 2] = ["local", "test"];
 
 /// The gateway's own sections; every other top-level key is a flavor's section.
-const GATEWAY_SECTIONS: [&str; 6] = ["server", "store", "flavors", "admin", "sessions", "log"];
+const GATEWAY_SECTIONS: [&str; 7] = [
+    "server", "store", "flavors", "admin", "sessions", "log", "testing",
+];
 
 /// Keys of the gateway's own sections whose values are secrets.
 const GATEWAY_SECRET_KEYS: [&str; 2] = ["token_secret", "token"];
@@ -53,6 +56,9 @@ pub struct Settings {
     /// `[log]`.
     #[serde(default)]
     pub log: LogSettings,
+    /// `[testing]`: testing mode, off by default, refused in production.
+    #[serde(default)]
+    pub testing: TestingSettings,
     /// Every flavor's section (`[quickblox]`, `[amity]`, `[quicksync]`, `[session_storage]`),
     /// loaded and checked by the flavor (its defaults when absent).
     #[serde(skip)]
@@ -391,6 +397,9 @@ impl Settings {
         }
         self.sessions
             .validate()
+            .map_err(|(key, reason)| invalid(key, reason))?;
+        self.testing
+            .validate(&self.environment, self.admin.token.is_some())
             .map_err(|(key, reason)| invalid(key, reason))?;
         let enabled = &self.flavors.enabled;
         if enabled.is_empty() {
@@ -775,6 +784,33 @@ mod tests {
         let s = load("[session_storage]\nmax_page_size = 50", "local").unwrap();
         let storage = s.sections.get(Flavor::SessionStorage).unwrap().to_value();
         assert_eq!(storage["max_page_size"], 50);
+    }
+
+    #[test]
+    fn testing_mode_cannot_be_turned_on_in_production() {
+        let secrets = "[store]\ntoken_secret = \"0123456789abcdef0123\"\n\
+                       [admin]\ntoken = \"admin-token-0123456789\"\n";
+        let on = format!("{secrets}[testing]\nenabled = true\n");
+        let e = load(&on, "production").unwrap_err().to_string();
+        assert!(e.starts_with("testing.enabled:"), "{e}");
+        assert!(e.contains("APP_ENV=production"), "{e}");
+        assert!(
+            load(secrets, "production").is_ok(),
+            "off, production is fine"
+        );
+        let s = load(&on, "test").unwrap();
+        assert!(s.testing.enabled);
+        let e = load("[testing]\nenabled = true\n", "test")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("testing.enabled:") && e.contains("admin.token"),
+            "{e}"
+        );
+        let e = load("[testing]\njournal_size = 1000001\n", "test")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("testing.journal_size:"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use flavor_kit::tenants::Document;
 use flavor_kit::{EdgeError, FlavorSpec, TenantKind};
@@ -69,6 +70,8 @@ pub trait Registered {
     fn openapi(&self) -> utoipa::openapi::OpenApi;
     /// Its answer to an edge error, for a request at `path`.
     fn render_edge(&self, e: EdgeError, path: &str) -> HttpResponse;
+    /// Its usual answer for `status` alone, for a request at `path`; `None` when it has none.
+    fn render_status(&self, status: StatusCode, path: &str) -> Option<HttpResponse>;
     /// Reads its section from `config` (its defaults when absent) and checks it; the error is
     /// `(key, reason)`.
     fn load(&'static self, config: &config::Config) -> Result<Arc<dyn Section>, LoadError>;
@@ -135,6 +138,10 @@ where
 
     fn render_edge(&self, e: EdgeError, path: &str) -> HttpResponse {
         (self.render_edge)(e, path)
+    }
+
+    fn render_status(&self, status: StatusCode, path: &str) -> Option<HttpResponse> {
+        (self.render_status)(status, path)
     }
 
     fn load(&'static self, config: &config::Config) -> Result<Arc<dyn Section>, LoadError> {
@@ -316,6 +323,34 @@ mod tests {
                 assert_ne!(k.name, other.name);
                 assert_ne!(k.collection, other.collection);
             }
+        }
+    }
+
+    #[test]
+    fn every_flavor_answers_a_status_alone_in_its_own_format() {
+        for r in all() {
+            for status in [
+                StatusCode::BAD_REQUEST,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ] {
+                let name = r.flavor().as_str();
+                let res = r
+                    .render_status(status, "/x")
+                    .unwrap_or_else(|| panic!("{name} has no answer for {status}"));
+                assert_eq!(res.status(), status, "{name}");
+                let body = res.into_body().try_into_bytes().unwrap();
+                let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let shape = match r.flavor() {
+                    Flavor::Quicksync => json["status"] == status.as_u16(),
+                    Flavor::Quickblox => json["errors"].is_object(),
+                    Flavor::Amity => json["status"] == "error" && json["code"].is_u64(),
+                    Flavor::SessionStorage => json["errors"][0]["status"] == status.as_u16(),
+                };
+                assert!(shape, "{name} {status}: {json}");
+            }
+            assert!(r.render_status(StatusCode::IM_A_TEAPOT, "/x").is_none());
         }
     }
 

@@ -21,4 +21,5 @@ pub mod startup_summary;
 pub mod store;
 pub mod store_watch;
 pub mod telemetry;
+pub mod testing;
 pub mod tls;

@@ -57,7 +57,10 @@ fn main() -> ExitCode {
         Command::CheckConfig => print(&settings.masked_toml()),
         Command::Serve => serve(settings),
         Command::Openapi => {
-            let document = gateway::openapi::document(&settings.flavors.enabled);
+            let mut document = gateway::openapi::document(&settings.flavors.enabled);
+            if settings.testing.enabled {
+                gateway::testing::openapi::extend(&mut document);
+            }
             match document.to_pretty_json() {
                 Ok(json) => print(&json),
                 Err(e) => {

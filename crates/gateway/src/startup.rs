@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
 use session_core::{CoreDeps, SharedClock, SharedStore, SystemClock, TokenHasher};
@@ -18,6 +19,7 @@ use crate::metered_store::MeteredStore;
 use crate::metrics::{self, Metrics};
 use crate::store::StoreFactory;
 use crate::telemetry::SafeRootSpan;
+use crate::testing::Testing;
 
 /// Why the gateway could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,9 @@ pub enum StartupError {
     /// The server failed while running.
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    /// Testing mode could not start (its seed file).
+    #[error("{0}")]
+    Testing(String),
 }
 
 /// A bound, ready-to-run gateway.
@@ -61,6 +66,8 @@ struct Shared {
     metrics: Arc<Metrics>,
     /// The OpenAPI document of the enabled flavors, serialized once.
     openapi: web::Bytes,
+    /// Testing mode, when on.
+    testing: Option<Arc<Testing>>,
 }
 
 impl Application {
@@ -85,13 +92,23 @@ impl Application {
                 tracing::warn!("{warning}");
             }
         }
+        let testing = Testing::new(&settings, clock.clone());
+        let clock = testing.as_ref().map_or(clock, |t| t.clock());
         let stores = StoreFactory::new(&settings.store, clock.clone())?;
         let first_store = stores.for_worker()?;
+        if let Some(t) = &testing {
+            t.start(first_store.clone())
+                .await
+                .map_err(StartupError::Testing)?;
+        }
         let metrics = match stores.memory() {
             Some(memory) => Metrics::new()?.with_memory_store(memory.clone())?,
             None => Metrics::new()?,
         };
-        let document = crate::openapi::document(&settings.flavors.enabled);
+        let mut document = crate::openapi::document(&settings.flavors.enabled);
+        if testing.is_some() {
+            crate::testing::openapi::extend(&mut document);
+        }
         let openapi =
             web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
         let shared = Shared {
@@ -101,6 +118,7 @@ impl Application {
             stores,
             clock,
             settings: Arc::new(settings),
+            testing,
         };
         let settings = shared.settings.clone();
         let tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
@@ -114,6 +132,10 @@ impl Application {
                 .stores
                 .for_worker()
                 .unwrap_or_else(|_| first_store.clone());
+            let raw = match &shared.testing {
+                Some(t) => t.wrap_store(raw),
+                None => raw,
+            };
             let store: SharedStore = Arc::new(MeteredStore::new(raw, shared.metrics.clone()));
             let admin = shared.settings.admin.token.clone().map(|token| AdminState {
                 token,
@@ -137,7 +159,15 @@ impl Application {
                 timeout: Duration::from_millis(shared.settings.store.timeout_ms),
             };
             let shared = shared.clone();
+            let testing = shared.testing.clone();
+            let testing_store = core.store.clone();
             App::new()
+                .wrap(Condition::new(
+                    testing.is_some(),
+                    from_fn(move |req, next| {
+                        crate::testing::layer::layer(testing.clone(), req, next)
+                    }),
+                ))
                 .wrap(actix_web::middleware::from_fn(metrics::track))
                 .wrap(TracingLogger::<SafeRootSpan>::new())
                 .app_data(web::PayloadConfig::new(core.max_body_bytes))
@@ -150,6 +180,11 @@ impl Application {
                 .configure(|cfg| crate::index::configure(cfg, &shared.settings.flavors.enabled))
                 .route("/metrics", web::get().to(metrics::serve))
                 .configure(|cfg| crate::openapi::configure(cfg, shared.openapi.clone()))
+                .configure(|cfg| {
+                    if let Some(t) = &shared.testing {
+                        crate::testing::configure(cfg, t, testing_store);
+                    }
+                })
                 .configure(|cfg| {
                     if let Some(state) = admin {
                         admin::configure(cfg, state);

@@ -765,3 +765,55 @@ fn serves_on_redis_over_tls_with_an_acl_user_single_node_and_cluster() {
         assert_eq!(Served::status(address, "/readyz"), 200, "{setting}");
     }
 }
+
+#[test]
+fn testing_mode_is_refused_in_production() {
+    let out = gateway()
+        .arg("check-config")
+        .env("APP_ENV", "production")
+        .env("GATEWAY__STORE__TOKEN_SECRET", "0123456789abcdef0123")
+        .env("GATEWAY__ADMIN__TOKEN", "admin-token-0123456789")
+        .env("GATEWAY__TESTING__ENABLED", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("testing.enabled"), "{err}");
+    assert!(err.contains("APP_ENV=production"), "{err}");
+    // `serve` refuses to start the same way, before it binds anything.
+    let out = gateway()
+        .arg("serve")
+        .env("APP_ENV", "production")
+        .env("GATEWAY__STORE__TOKEN_SECRET", "0123456789abcdef0123")
+        .env("GATEWAY__ADMIN__TOKEN", "admin-token-0123456789")
+        .env("GATEWAY__TESTING__ENABLED", "true")
+        .env("GATEWAY__SERVER__PORT", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("testing.enabled"));
+    // Off, production starts from the same settings.
+    let out = gateway()
+        .arg("check-config")
+        .env("APP_ENV", "production")
+        .env("GATEWAY__STORE__TOKEN_SECRET", "0123456789abcdef0123")
+        .env("GATEWAY__ADMIN__TOKEN", "admin-token-0123456789")
+        .output()
+        .unwrap();
+    assert!(succeeded(out).contains("enabled = false"));
+}
+
+#[test]
+fn openapi_documents_testing_mode_only_when_it_is_on() {
+    assert!(print(None)["paths"]["/admin/v1/testing/clock"].is_null());
+    let mut cmd = gateway();
+    cmd.arg("openapi")
+        .env("APP_ENV", "test")
+        .env("GATEWAY__ADMIN__TOKEN", "admin-token-0123456789")
+        .env("GATEWAY__TESTING__ENABLED", "true");
+    let doc: serde_json::Value = serde_json::from_str(&succeeded(cmd.output().unwrap())).unwrap();
+    assert!(doc["paths"]["/admin/v1/testing/clock"]["post"].is_object());
+    assert!(doc["paths"]["/admin/v1/testing/snapshot"]["put"].is_object());
+}

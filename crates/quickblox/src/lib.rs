@@ -2,7 +2,7 @@
 //! `POST/DELETE /login.json`, wire-compatible with the QuickBlox REST API and its SDKs
 //! (see docs/quickblox.md).
 
-use flavor_kit::answer::render_edge;
+use flavor_kit::answer::{render_edge, render_status};
 use flavor_kit::registry::{no_warnings, same_subject};
 use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
@@ -51,4 +51,5 @@ pub const FLAVOR: FlavorSpec<Section> = FlavorSpec {
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<errors::Answer>,
+    render_status: render_status::<errors::Answer>,
 };

@@ -2,7 +2,7 @@
 //! a wallet bearer (HS256 JWT), and group sessions (create, join, read, kick, disconnect,
 //! delete) under `/v1`, answering errors as RFC 7807 ProblemDetails. See docs/quicksync.md.
 
-use flavor_kit::answer::render_edge;
+use flavor_kit::answer::{render_edge, render_status};
 use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
@@ -46,4 +46,5 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<errors::Problem>,
+    render_status: render_status::<errors::Problem>,
 };

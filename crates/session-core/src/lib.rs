@@ -12,6 +12,7 @@ pub mod metadata;
 pub mod model;
 pub mod plan;
 pub mod record;
+pub mod snapshot;
 pub mod store;
 pub mod tenants;
 pub mod token;
@@ -32,5 +33,6 @@ pub use model::{
 };
 pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Rotated};
 pub use record::{Head, Record};
+pub use snapshot::{CredentialDump, OwnerDump, Removed, SpentPrefix};
 pub use store::{ExpiryCounter, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

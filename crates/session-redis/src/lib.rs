@@ -16,6 +16,7 @@ mod codec;
 mod conn;
 mod keys;
 mod scripts;
+mod snapshot;
 #[cfg(feature = "test-harness")]
 pub mod testing;
 mod tls;
@@ -30,8 +31,8 @@ use session_core::memory::check_member_of;
 use session_core::record::{pack, subject_value};
 use session_core::{
     Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter, Flavor, Guard, Joined,
-    LimitPolicy, NewSession, Owner, Page, Result, Rotated, Rotation, Session, SessionId,
-    SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
+    LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result, Rotated, Rotation, Session,
+    SessionId, SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
 };
 
 use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
@@ -286,7 +287,7 @@ fn text(s: impl Into<String>) -> Vec<u8> {
     s.into().into_bytes()
 }
 
-fn unexpected_status(what: &str, st: &str) -> Error {
+pub(crate) fn unexpected_status(what: &str, st: &str) -> Error {
     Error::Internal(format!("{what}: unexpected status {st}"))
 }
 
@@ -750,6 +751,22 @@ impl SessionStore for RedisStore {
             .await?;
         let owners = keys.iter().filter_map(|k| self.keys.owner_of(k)).collect();
         Ok((owners, next))
+    }
+
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.export(owner).await
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.import(dump).await
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        self.remove(owner).await
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        self.clear_claims().await
     }
 
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {

@@ -49,10 +49,12 @@ pub(crate) struct Scripts {
     pub credential: Lua,
     pub list: Lua,
     pub count: Lua,
+    pub restore: Lua,
+    pub wipe: Lua,
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 11] = [
+const OPS: [(&str, &str, Kind); 13] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("seen", include_str!("scripts/seen.lua"), Kind::Write),
@@ -72,6 +74,8 @@ const OPS: [(&str, &str, Kind); 11] = [
     ),
     ("list", include_str!("scripts/list.lua"), Kind::Read),
     ("count", include_str!("scripts/count.lua"), Kind::Read),
+    ("restore", include_str!("scripts/restore.lua"), Kind::Write),
+    ("wipe", include_str!("scripts/wipe.lua"), Kind::Remove),
 ];
 
 fn build() -> Scripts {
@@ -109,6 +113,8 @@ fn build() -> Scripts {
         credential: lua("credential"),
         list: lua("list"),
         count: lua("count"),
+        restore: lua("restore"),
+        wipe: lua("wipe"),
         code,
     }
 }

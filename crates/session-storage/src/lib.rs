@@ -5,7 +5,7 @@
 //! `<user>.<8 hex>.<8 hex>`, so a path id maps to its store reference without a lookup. See
 //! `docs/session-storage.md` for the wire contract, configuration and errors.
 
-use flavor_kit::answer::render_edge;
+use flavor_kit::answer::{render_edge, render_status};
 use flavor_kit::registry::no_warnings;
 use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
@@ -48,4 +48,5 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<ApiError>,
+    render_status: render_status::<ApiError>,
 };

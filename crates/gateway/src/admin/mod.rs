@@ -67,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
 }
 
 /// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer.
-async fn require_bearer(
+pub(crate) async fn require_bearer(
     token: std::sync::Arc<str>,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

@@ -15,6 +15,7 @@ use crate::model::{
     SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::snapshot::{OwnerDump, Removed, SpentPrefix};
 use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
 use crate::token::TokenHash;
 
@@ -434,7 +435,7 @@ impl SessionStore for MemoryStore {
                 st.replace(&r.id, Stored::new(&s)?);
                 if let Some(old) = old {
                     let spent = st.spent.entry(r.id.clone()).or_default();
-                    spent.push(old);
+                    spent.push(SpentPrefix::of(&old));
                     if spent.len() > SPENT_KEPT {
                         spent.remove(0);
                     }
@@ -447,7 +448,7 @@ impl SessionStore for MemoryStore {
             let reused = st.spent.get(&r.id).is_some_and(|spent| {
                 spent
                     .iter()
-                    .fold(false, |seen, h| h.ct_eq(presented) | seen)
+                    .fold(false, |seen, h| h.matches(presented) | seen)
             });
             if reused {
                 let mut gone = Vec::new();
@@ -533,6 +534,22 @@ impl SessionStore for MemoryStore {
             }
         }
         Ok((out, String::new()))
+    }
+
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.export(owner)
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.import(dump)
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        Ok(self.remove(owner))
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        Ok(self.clear_claims())
     }
 
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
