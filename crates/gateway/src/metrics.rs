@@ -24,6 +24,7 @@ pub struct Metrics {
     sessions_expired: IntCounterVec,
     store_seconds: HistogramVec,
     store_errors: IntCounterVec,
+    attempts_throttled: IntCounterVec,
 }
 
 impl Metrics {
@@ -78,6 +79,15 @@ impl Metrics {
             ),
             &["operation", "kind"],
         )?;
+        let attempts_throttled = IntCounterVec::new(
+            Opts::new(
+                "auth_attempts_throttled_total",
+                "Credential checks refused with a 429 because their window of failed attempts \
+                 was full, by flavor and scope (subject or client address)",
+            ),
+            &["flavor", "scope"],
+        )?;
+        registry.register(Box::new(attempts_throttled.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_seconds.clone()))?;
         registry.register(Box::new(sessions_created.clone()))?;
@@ -94,6 +104,7 @@ impl Metrics {
             sessions_expired,
             store_seconds,
             store_errors,
+            attempts_throttled,
         })
     }
 
@@ -136,6 +147,13 @@ impl Metrics {
         if n > 0 {
             self.sessions_expired.with_label_values(&[flavor]).inc_by(n);
         }
+    }
+
+    /// Records a credential check refused because its attempt window was full.
+    pub fn attempt_throttled(&self, flavor: &str, scope: &str) {
+        self.attempts_throttled
+            .with_label_values(&[flavor, scope])
+            .inc();
     }
 
     /// Records one store call.

@@ -5,6 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attempts;
+
+pub use attempts::{attempts_count_within_a_sliding_window, concurrent_attempts_count_exactly};
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -49,7 +53,8 @@ macro_rules! store_contract_tests {
             owner_sessions_read_in_one_step, large_owner_evicts_oldest_by_creation,
             large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity,
             scans_walk_every_owner_of_a_prefix, banned_documents_refuse_creates,
-            leaving_ends_the_group_for_its_host);
+            leaving_ends_the_group_for_its_host, attempts_count_within_a_sliding_window,
+            concurrent_attempts_count_exactly);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(

@@ -12,6 +12,7 @@
 //! [`Error::StoreUnavailable`] when Redis cannot be reached in time; it recovers by itself once
 //! Redis is back.
 
+mod attempts;
 mod codec;
 mod conn;
 mod keys;
@@ -29,6 +30,7 @@ use session_core::clock::to_millis;
 use session_core::memory::check_member_of;
 use session_core::record::{pack, subject_value};
 use session_core::{
+    Attempt, AttemptId, AttemptKey, Window,
     Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter, Flavor, Guard, Joined,
     LimitPolicy, NewSession, Owner, Page, Result, Rotated, Rotation, Session, SessionId,
     SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
@@ -98,8 +100,7 @@ impl RedisStore {
 
     /// Calls a function of the library in `owner`'s slot (keys: the owner's hash and indexes;
     /// arguments: now, then `args`); tallies the sessions it dropped as expired and returns its
-    /// own reply. A Redis that does not have the library yet (a new or flushed server) gets it
-    /// loaded, on every primary, and the call is made again.
+    /// own reply.
     async fn script(
         &self,
         what: &str,
@@ -109,15 +110,31 @@ impl RedisStore {
         idempotent: bool,
     ) -> Result<Value> {
         let keys = self.keys.owner_keys(owner);
+        let keys = [keys.hash.as_str(), keys.expiry.as_str(), keys.created.as_str()];
+        let (pruned, reply) = self.function(what, lua, &keys, &args, idempotent).await?;
+        self.expired.add(owner, pruned);
+        Ok(reply)
+    }
+
+    /// Calls a function of the library with `keys` (all in one slot) and the arguments now,
+    /// then `args`; returns how many sessions it dropped as expired and its own reply. A Redis
+    /// that does not have the library yet (a new or flushed server) gets it loaded, on every
+    /// primary, and the call is made again.
+    async fn function(
+        &self,
+        what: &str,
+        lua: &Lua,
+        keys: &[&str],
+        args: &[Vec<u8>],
+        idempotent: bool,
+    ) -> Result<(u64, Value)> {
         let mut fcall = redis::cmd(if lua.read_only { "FCALL_RO" } else { "FCALL" });
-        fcall
-            .arg(&lua.name)
-            .arg(3)
-            .arg(&keys.hash)
-            .arg(&keys.expiry)
-            .arg(&keys.created)
-            .arg(self.now_ms());
-        for a in &args {
+        fcall.arg(&lua.name).arg(keys.len());
+        for k in keys {
+            fcall.arg(*k);
+        }
+        fcall.arg(self.now_ms());
+        for a in args {
             fcall.arg(a.as_slice());
         }
         let fcall = &fcall;
@@ -144,8 +161,10 @@ impl RedisStore {
             .await?;
         let mut items = array(what, reply)?.into_iter();
         let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
-        self.expired.add(owner, u64::try_from(pruned).unwrap_or(0));
-        Ok(items.next().unwrap_or(Value::Nil))
+        Ok((
+            u64::try_from(pruned).unwrap_or(0),
+            items.next().unwrap_or(Value::Nil),
+        ))
     }
 
     /// Runs one plain command, on the read connection when `read` (reads never wait behind
@@ -703,6 +722,14 @@ impl SessionStore for RedisStore {
         self.script("issue_credential", &SCRIPTS.credential, owner, args, false)
             .await
             .map(|_| ())
+    }
+
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        self.attempt(key, window).await
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.forget(key, id).await
     }
 
     async fn scan_owners(

@@ -48,10 +48,11 @@ pub(crate) struct Scripts {
     pub credential: Lua,
     pub list: Lua,
     pub count: Lua,
+    pub attempt: Lua,
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 10] = [
+const OPS: [(&str, &str, Kind); 11] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("update", include_str!("scripts/update.lua"), Kind::Write),
@@ -70,6 +71,7 @@ const OPS: [(&str, &str, Kind); 10] = [
     ),
     ("list", include_str!("scripts/list.lua"), Kind::Read),
     ("count", include_str!("scripts/count.lua"), Kind::Read),
+    ("attempt", include_str!("scripts/attempt.lua"), Kind::Write),
 ];
 
 fn build() -> Scripts {
@@ -107,6 +109,7 @@ fn build() -> Scripts {
         credential: lua("credential"),
         list: lua("list"),
         count: lua("count"),
+        attempt: lua("attempt"),
         code,
     }
 }
