@@ -26,6 +26,7 @@ fn core() -> (CoreDeps, Arc<MemoryStore>) {
         clock,
         hasher: TokenHasher::new("runtime-test-secret"),
         max_body_bytes: 65_536,
+        body_timeout: std::time::Duration::from_secs(10),
     };
     (core, store)
 }

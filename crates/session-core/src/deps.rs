@@ -16,6 +16,8 @@ pub struct CoreDeps {
     pub hasher: TokenHasher,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive (`server.body_timeout_secs`).
+    pub body_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for CoreDeps {
@@ -23,6 +25,7 @@ impl std::fmt::Debug for CoreDeps {
         f.debug_struct("CoreDeps")
             .field("clock", &self.clock)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("body_timeout", &self.body_timeout)
             .finish_non_exhaustive()
     }
 }

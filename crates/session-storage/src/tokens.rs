@@ -100,6 +100,7 @@ mod tests {
             clock,
             hasher: TokenHasher::new("k"),
             max_body_bytes: 65536,
+            body_timeout: std::time::Duration::from_secs(10),
         }
     }
 
