@@ -113,6 +113,7 @@ async fn configuration_wins_and_bad_documents_are_ignored() {
             network_id: Some("from-config".into()),
             ..Default::default()
         }],
+        ..Default::default()
     };
     let put = |key: &str, doc: String| {
         let store = store.clone();

@@ -67,6 +67,15 @@ pub struct Throttle {
     refused: Refused,
 }
 
+impl std::fmt::Debug for Throttle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Throttle")
+            .field("flavor", &self.flavor)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Throttle {
     /// The throttling of `flavor` with `settings`, counting in `core`'s store.
     pub fn new(flavor: Flavor, core: &CoreDeps, settings: ThrottleSettings) -> Self {
