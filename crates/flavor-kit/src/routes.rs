@@ -49,6 +49,7 @@ macro_rules! routes {
                 $crate::routes::finish::<$body>(
                     decorate(
                         $crate::__private::actix_web::web::resource($path)
+                            .name(concat!($prefix, $path))
                             $( .route(
                                 $crate::__private::actix_web::web::$method().to($($handler)::+)
                             ) )+

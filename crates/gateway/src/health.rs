@@ -31,8 +31,28 @@ pub struct Readiness {
 
 /// Mounts the two probes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+    cfg.service(get_only("/healthz", healthz))
+        .service(get_only("/readyz", readyz));
+}
+
+/// The resource `path` (named by it, for the access log) served by `handler` on `GET`; every
+/// other method answers 405 with `Allow: GET`.
+pub fn get_only<F, Args>(path: &'static str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .name(path)
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, "GET"))
+        .json(json!({"error": "method not allowed"}))
 }
 
 /// The process is up.

@@ -1,13 +1,17 @@
 //! The session-gateway binary's library: configuration, telemetry, health, and the
 //! [`startup::Application`] that mounts the enabled flavors on one store.
 
+pub mod access;
 pub mod admin;
 pub mod configuration;
 pub mod flavors;
 pub mod health;
+pub mod limits;
 pub mod metered_store;
 pub mod metrics;
 pub mod openapi;
+pub mod request_id;
+pub mod server_logs;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

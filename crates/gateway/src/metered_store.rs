@@ -251,8 +251,8 @@ impl SessionStore for MeteredStore {
             .timed("count_attempt", self.inner.count_attempt(key, window))
             .await?;
         if matches!(out, Attempt::Refused { .. }) {
-            self.metrics
-                .attempt_throttled(key.flavor().as_str(), key.scope().as_str());
+            let flavor = key.flavor().map_or("gateway", |f| f.as_str());
+            self.metrics.attempt_throttled(flavor, key.scope().as_str());
         }
         Ok(out)
     }

@@ -3,14 +3,11 @@
 //! One registry per [`Metrics`]; nothing global.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// Every metric the gateway exports.
@@ -117,15 +114,17 @@ impl Metrics {
         String::from_utf8(buf).unwrap_or_default()
     }
 
-    /// Records one served request.
-    pub fn observe_request(&self, route: &str, status: u16, seconds: f64) {
+    /// The handles of one route's request metrics (a worker caches them: see
+    /// [`crate::access`]).
+    pub fn route(&self, route: &str) -> RouteMetrics {
         let flavor = crate::flavors::owner_of(route);
-        self.requests
-            .with_label_values(&[flavor, route, &status.to_string()])
-            .inc();
-        self.request_seconds
-            .with_label_values(&[flavor, route])
-            .observe(seconds);
+        RouteMetrics {
+            seconds: self.request_seconds.with_label_values(&[flavor, route]),
+            requests: self.requests.clone(),
+            flavor,
+            route: route.into(),
+            statuses: Vec::new(),
+        }
     }
 
     /// Records a created session.
@@ -169,27 +168,33 @@ impl Metrics {
     }
 }
 
-/// Middleware: times every request and counts it by route pattern (never by raw path, so the
-/// label set stays bounded).
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let started = Instant::now();
-    let res = next.call(req).await?;
-    if let Some(m) = metrics {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        m.observe_request(
-            &route,
-            res.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
+/// One route's request metrics: its latency histogram and its counter by status, resolved once
+/// so that a request costs no label look-up.
+pub struct RouteMetrics {
+    seconds: Histogram,
+    requests: IntCounterVec,
+    flavor: &'static str,
+    route: Box<str>,
+    statuses: Vec<(u16, IntCounter)>,
+}
+
+impl RouteMetrics {
+    /// Records one request answered with `status` after `seconds`.
+    pub fn observe(&mut self, status: u16, seconds: f64) {
+        self.seconds.observe(seconds);
+        match self.statuses.iter().find(|(s, _)| *s == status) {
+            Some((_, counter)) => counter.inc(),
+            None => {
+                let counter = self.requests.with_label_values(&[
+                    self.flavor,
+                    &self.route,
+                    &status.to_string(),
+                ]);
+                counter.inc();
+                self.statuses.push((status, counter));
+            }
+        }
     }
-    Ok(res)
 }
 
 /// `GET /metrics`.

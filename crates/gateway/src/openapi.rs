@@ -105,9 +105,7 @@ pub fn document(enabled: &[Flavor]) -> OpenApi {
 /// and Swagger UI under `/docs/`, reading the document from `/openapi.json`.
 pub fn configure(cfg: &mut web::ServiceConfig, document: web::Bytes) {
     cfg.service(
-        web::resource(JSON_PATH)
-            .app_data(web::Data::new(document))
-            .route(web::get().to(serve_json)),
+        crate::health::get_only(JSON_PATH, serve_json).app_data(web::Data::new(document)),
     )
     .route("/docs", web::get().to(redirect_to_docs))
     .service(

@@ -1,23 +1,36 @@
 //! The [`Application`]: binds the listener (port 0 in tests), builds one app per worker with the
-//! enabled flavors mounted, and runs until SIGTERM/SIGINT, finishing in-flight requests.
+//! enabled flavors mounted, and runs until SIGTERM/SIGINT, finishing in-flight requests for up
+//! to `server.shutdown_timeout_secs` and saying how many it had to drop.
+//!
+//! The edge limits are set here: headers within `server.header_timeout_secs`, bodies within
+//! `server.body_timeout_secs` (read by the flavors: [`flavor_kit::body`]), idle keep-alive
+//! connections closed after `server.keep_alive_secs`, and at most `server.max_connections`
+//! connections, below the open-file limit ([`crate::limits`]).
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::KeepAlive;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use flavor_kit::client::TrustedProxies;
+use flavor_kit::{BodyLimits, Throttle};
 use serde_json::json;
 use session_core::{CoreDeps, SharedClock, SharedStore, SystemClock, TokenHasher};
-use tracing_actix_web::TracingLogger;
 
+use crate::access::{Access, InFlight};
 use crate::admin::{self, AdminState};
 use crate::configuration::Settings;
 use crate::health::{self, Readiness};
+use crate::limits;
 use crate::metered_store::MeteredStore;
 use crate::metrics::{self, Metrics};
+use crate::request_id::RequestIds;
 use crate::store::StoreFactory;
-use crate::telemetry::SafeRootSpan;
+
+/// The largest body the admin API reads.
+const ADMIN_BODY_BYTES: usize = 64 * 1024;
 
 /// Why the gateway could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +62,14 @@ pub struct Application {
     port: u16,
     address: String,
     server: Server,
+    in_flight: Arc<InFlight>,
+}
+
+/// How the gateway stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Requests still running when `server.shutdown_timeout_secs` ran out, dropped unanswered.
+    pub dropped: u64,
 }
 
 /// What every worker's app is built from.
@@ -61,6 +82,10 @@ struct Shared {
     metrics: Arc<Metrics>,
     /// The OpenAPI document of the enabled flavors, serialized once.
     openapi: web::Bytes,
+    /// Whose `X-Forwarded-For` is believed.
+    trusted: TrustedProxies,
+    /// The edge middleware (shared by every worker).
+    access: Access,
 }
 
 impl Application {
@@ -90,10 +115,21 @@ impl Application {
         let document = crate::openapi::document(&settings.flavors.enabled);
         let openapi =
             web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
+        let trusted = TrustedProxies::parse(&settings.server.trusted_proxies)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let metrics = Arc::new(Metrics::new()?);
+        let in_flight = Arc::new(InFlight::default());
+        let access = Access::new(
+            metrics.clone(),
+            Arc::new(RequestIds::new()),
+            in_flight.clone(),
+        );
         let shared = Shared {
             openapi,
+            trusted,
+            access,
             hasher: TokenHasher::new(&settings.store.token_secret),
-            metrics: Arc::new(Metrics::new()?),
+            metrics,
             stores,
             clock,
             settings: Arc::new(settings),
@@ -111,30 +147,36 @@ impl Application {
                 .for_worker()
                 .unwrap_or_else(|_| first_store.clone());
             let store: SharedStore = Arc::new(MeteredStore::new(raw, shared.metrics.clone()));
-            let admin = shared.settings.admin.token.clone().map(|token| AdminState {
-                token,
-                store: store.clone(),
-                hasher: shared.hasher.clone(),
-            });
             let core = CoreDeps {
                 store: store.clone(),
                 clock: shared.clock.clone(),
                 hasher: shared.hasher.clone(),
                 max_body_bytes: shared.settings.server.max_body_bytes,
+                body_timeout: Duration::from_secs(shared.settings.server.body_timeout_secs),
             };
+            let admin = shared.settings.admin.token.clone().map(|token| AdminState {
+                token,
+                store: store.clone(),
+                hasher: shared.hasher.clone(),
+                throttle: Arc::new(Throttle::gateway(&core, shared.settings.admin.throttle)),
+                body: BodyLimits {
+                    max_bytes: ADMIN_BODY_BYTES,
+                    timeout: Some(core.body_timeout),
+                },
+            });
             let readiness = Readiness {
                 store,
                 timeout: Duration::from_millis(shared.settings.store.timeout_ms),
             };
             let shared = shared.clone();
             App::new()
-                .wrap(actix_web::middleware::from_fn(metrics::track))
-                .wrap(TracingLogger::<SafeRootSpan>::new())
+                .wrap(shared.access.clone())
+                .app_data(shared.trusted.clone())
                 .app_data(web::PayloadConfig::new(core.max_body_bytes))
                 .app_data(web::Data::new(readiness))
                 .app_data(web::Data::from(shared.metrics.clone()))
                 .configure(health::configure)
-                .route("/metrics", web::get().to(metrics::serve))
+                .service(health::get_only("/metrics", metrics::serve))
                 .configure(|cfg| crate::openapi::configure(cfg, shared.openapi.clone()))
                 .configure(|cfg| {
                     if let Some(state) = admin {
@@ -144,12 +186,30 @@ impl Application {
                 .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .default_service(web::to(not_found))
         })
-        .shutdown_timeout(settings.server.shutdown_timeout_secs);
-        let server = if settings.server.workers > 0 {
-            server.workers(settings.server.workers)
-        } else {
-            server
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .disable_signals()
+        .client_request_timeout(Duration::from_secs(settings.server.header_timeout_secs))
+        .keep_alive(match settings.server.keep_alive_secs {
+            0 => KeepAlive::Disabled,
+            secs => KeepAlive::Timeout(Duration::from_secs(secs)),
+        });
+        let workers = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
         };
+        let open_files = limits::raise_open_files();
+        let cap = limits::connection_cap(settings.server.max_connections, open_files);
+        if cap < settings.server.max_connections {
+            tracing::warn!(
+                configured = settings.server.max_connections,
+                open_files = open_files.unwrap_or_default(),
+                cap,
+                "server.max_connections is cut to stay below the open-file limit"
+            );
+        }
+        let server = server
+            .workers(workers)
+            .max_connections(limits::per_worker(cap, workers));
         let (server, scheme) = match tls {
             Some(config) => (server.listen_rustls_0_23(listener, config)?, "https"),
             None => (server.listen(listener)?, "http"),
@@ -158,6 +218,7 @@ impl Application {
             port,
             address: format!("{scheme}://{}:{port}", settings.server.host),
             server: server.run(),
+            in_flight,
         })
     }
 
@@ -176,9 +237,32 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGTERM/SIGINT or a handle).
+    /// Serves until stopped by a handle.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         self.server.await.map_err(StartupError::from)
+    }
+
+    /// Serves until SIGTERM or SIGINT (or a handle), then stops: no new connections, in-flight
+    /// requests get `server.shutdown_timeout_secs` to finish, and those still running then are
+    /// dropped and counted.
+    pub async fn run_until_signalled(self) -> Result<Stopped, StartupError> {
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let in_flight = self.in_flight;
+        tokio::select! {
+            done = &mut server => done?,
+            signal = shutdown_signal() => {
+                signal?;
+                in_flight.stopping();
+                tracing::info!(in_flight = in_flight.running(), "stopping: finishing in-flight requests");
+                // The server future carries out the stop: both are polled together.
+                let (_, done) = tokio::join!(handle.stop(true), server);
+                done?;
+            }
+        }
+        Ok(Stopped {
+            dropped: in_flight.dropped(),
+        })
     }
 }
 
@@ -188,6 +272,18 @@ fn mount_flavors(cfg: &mut web::ServiceConfig, shared: &Shared, core: CoreDeps) 
     for section in settings.sections.enabled(&settings.flavors.enabled) {
         section.mount(cfg, core.clone());
     }
+}
+
+/// The first SIGTERM or SIGINT.
+async fn shutdown_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
 }
 
 async fn not_found() -> HttpResponse {

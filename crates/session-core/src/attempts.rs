@@ -41,22 +41,27 @@ impl AttemptScope {
     }
 }
 
-/// The name of one attempt window: `<flavor>:<s|c>:<part>:<part>…`, every part escaped like an
-/// owner's, so it carries no braces, white space or glob characters of its own.
+/// The name of one attempt window: `<flavor>:<s|c>:<part>:<part>…` (`gw` instead of a flavor
+/// for the gateway's own credentials, the admin bearer), every part escaped like an owner's, so
+/// it carries no braces, white space or glob characters of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AttemptKey {
     text: String,
-    flavor: Flavor,
+    flavor: Option<Flavor>,
     scope: AttemptScope,
 }
+
+/// The tag of the gateway's own windows.
+const GATEWAY: &str = "gw";
 
 impl AttemptKey {
     /// Longest key accepted.
     pub const MAX_LEN: usize = 512;
 
-    /// The window of `parts` in `scope` of `flavor`.
-    pub fn new(flavor: Flavor, scope: AttemptScope, parts: &[&str]) -> Result<Self> {
-        let mut text = format!("{}:{}", flavor.short(), scope.tag());
+    /// The window of `parts` in `scope` of `flavor` (`None`: the gateway's own).
+    pub fn new(flavor: Option<Flavor>, scope: AttemptScope, parts: &[&str]) -> Result<Self> {
+        let realm = flavor.map_or(GATEWAY, Flavor::short);
+        let mut text = format!("{realm}:{}", scope.tag());
         for p in parts {
             text.push(':');
             escape_into(&mut text, p);
@@ -76,8 +81,8 @@ impl AttemptKey {
         &self.text
     }
 
-    /// The flavor whose credentials the window guards.
-    pub fn flavor(&self) -> Flavor {
+    /// The flavor whose credentials the window guards (`None`: the gateway's own).
+    pub fn flavor(&self) -> Option<Flavor> {
         self.flavor
     }
 
@@ -139,14 +144,16 @@ mod tests {
 
     #[test]
     fn keys_escape_their_parts() {
-        let k = AttemptKey::new(Flavor::Quickblox, AttemptScope::Subject, &["4242", "a:b{c}"])
-            .unwrap();
+        let qb = Some(Flavor::Quickblox);
+        let k = AttemptKey::new(qb, AttemptScope::Subject, &["4242", "a:b{c}"]).unwrap();
         assert_eq!(k.as_str(), "qb:s:4242:a%3Ab%7Bc%7D");
-        assert_eq!(k.flavor(), Flavor::Quickblox);
-        let c = AttemptKey::new(Flavor::Amity, AttemptScope::Client, &["::1"]).unwrap();
+        assert_eq!(k.flavor(), qb);
+        let c = AttemptKey::new(Some(Flavor::Amity), AttemptScope::Client, &["::1"]).unwrap();
         assert_eq!(c.as_str(), "am:c:%3A%3A1");
         assert_eq!(c.scope().as_str(), "client");
+        let gw = AttemptKey::new(None, AttemptScope::Client, &["10.0.0.1"]).unwrap();
+        assert_eq!(gw.as_str(), "gw:c:10.0.0.1");
         let long = "x".repeat(600);
-        assert!(AttemptKey::new(Flavor::Amity, AttemptScope::Subject, &[&long]).is_err());
+        assert!(AttemptKey::new(None, AttemptScope::Subject, &[&long]).is_err());
     }
 }

@@ -57,9 +57,9 @@ pub struct Subject<'a> {
     pub name: &'a str,
 }
 
-/// One flavor's throttling on one worker.
+/// One flavor's (or the gateway's own) throttling on one worker.
 pub struct Throttle {
-    flavor: Flavor,
+    flavor: Option<Flavor>,
     store: SharedStore,
     hasher: TokenHasher,
     clock: SharedClock,
@@ -79,6 +79,15 @@ impl std::fmt::Debug for Throttle {
 impl Throttle {
     /// The throttling of `flavor` with `settings`, counting in `core`'s store.
     pub fn new(flavor: Flavor, core: &CoreDeps, settings: ThrottleSettings) -> Self {
+        Self::of(Some(flavor), core, settings)
+    }
+
+    /// The throttling of the gateway's own credentials (the admin bearer).
+    pub fn gateway(core: &CoreDeps, settings: ThrottleSettings) -> Self {
+        Self::of(None, core, settings)
+    }
+
+    fn of(flavor: Option<Flavor>, core: &CoreDeps, settings: ThrottleSettings) -> Self {
         Self {
             flavor,
             store: core.store.clone(),

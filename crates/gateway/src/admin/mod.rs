@@ -15,24 +15,21 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
-use flavor_kit::headers;
+use flavor_kit::{headers, Throttle};
 use session_core::token::ct_eq_str;
 
 /// Mounts `/admin/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
     let token: std::sync::Arc<str> = state.token.clone().into();
-    let json = web::JsonConfig::default()
-        .limit(64 * 1024)
-        .error_handler(|e, _| AdminError::Invalid(format!("body: {e}")).into());
+    let throttle = state.throttle.clone();
     let query = web::QueryConfig::default()
         .error_handler(|e, _| AdminError::Invalid(format!("query: {e}")).into());
     cfg.service(
         web::scope("/admin/v1")
             .wrap(actix_web::middleware::from_fn(move |req, next| {
-                require_bearer(token.clone(), req, next)
+                require_bearer(token.clone(), throttle.clone(), req, next)
             }))
             .app_data(web::Data::new(state))
-            .app_data(json)
             .app_data(query)
             .route("/sessions", web::get().to(sessions::list))
             .route("/sessions", web::delete().to(sessions::revoke_all))
@@ -45,20 +42,32 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
     );
 }
 
-/// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer.
+/// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer. Wrong
+/// bearers are counted per client address; an address past `[admin.throttle]` is answered 429
+/// before its bearer is looked at.
 async fn require_bearer(
     token: std::sync::Arc<str>,
+    throttle: std::sync::Arc<Throttle>,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let authorized =
-        headers::bearer(req.request()).is_some_and(|presented| ct_eq_str(presented, &token));
-    if !authorized {
+    let refused = match throttle.screen(req.request()) {
+        Err(refusal) => Some(AdminError::from(refusal)),
+        Ok(()) => {
+            let authorized = headers::bearer(req.request())
+                .is_some_and(|presented| ct_eq_str(presented, &token));
+            match authorized {
+                true => None,
+                false => Some(match throttle.record_failure(req.request(), None).await {
+                    Ok(()) => AdminError::Unauthorized,
+                    Err(refusal) => refusal.into(),
+                }),
+            }
+        }
+    };
+    if let Some(error) = refused {
         let (req, _) = req.into_parts();
-        return Ok(ServiceResponse::new(
-            req,
-            AdminError::Unauthorized.error_response(),
-        ));
+        return Ok(ServiceResponse::new(req, error.error_response()));
     }
     next.call(req)
         .await

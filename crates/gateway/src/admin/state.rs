@@ -1,5 +1,8 @@
 //! What the admin routes share.
 
+use std::sync::Arc;
+
+use flavor_kit::{BodyLimits, Throttle};
 use session_core::{SharedStore, TokenHasher};
 
 /// What the admin routes need.
@@ -11,4 +14,8 @@ pub struct AdminState {
     pub store: SharedStore,
     /// Hashes credential ids (Amity and QuickSync keys are stored under their keyed hash).
     pub hasher: TokenHasher,
+    /// Wrong bearers, counted per client address (`[admin.throttle]`).
+    pub throttle: Arc<Throttle>,
+    /// How much of a body, and for how long, is read.
+    pub body: BodyLimits,
 }

@@ -1,7 +1,8 @@
 //! Run-time tenants and credentials: documents in the store, validated by their flavor, shown
 //! with every secret masked.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::body::{self, BodyLimits};
 use flavor_kit::passwords;
 use flavor_kit::tenants::{mask, Document, TenantKind};
 use serde_json::{json, Value};
@@ -53,10 +54,11 @@ pub(crate) async fn list(state: web::Data<AdminState>, kind: web::Path<String>) 
 pub(crate) async fn put(
     state: web::Data<AdminState>,
     kind: web::Path<String>,
-    body: web::Json<Document>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> AdminResult {
     let kind = tenant_kind(&kind)?;
-    let mut doc = body.into_inner();
+    let mut doc = read_document(&req, payload, state.body).await?;
     let mut parts = Vec::new();
     for f in kind.id_fields {
         let part = match doc.get(*f) {
@@ -83,6 +85,20 @@ pub(crate) async fn put(
     let text = serde_json::to_string(&doc).map_err(|_| AdminError::Internal)?;
     state.store.doc_put(kind.collection, &id, &text).await?;
     Ok(HttpResponse::Created().json(json!({"id": id, "entry": masked(doc)})))
+}
+
+/// The body: a JSON object, within the body limits (size and time).
+async fn read_document(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limits: BodyLimits,
+) -> Result<Document, AdminError> {
+    match body::media_type(req) {
+        Ok(Some(media)) if body::is_json(&media) => {}
+        _ => return Err(AdminError::Invalid("body: send application/json".into())),
+    }
+    let bytes = body::read(req, payload, limits).await?;
+    serde_json::from_slice(&bytes).map_err(|e| AdminError::Invalid(format!("body: {e}")))
 }
 
 pub(crate) async fn delete(

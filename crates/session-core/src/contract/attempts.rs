@@ -12,7 +12,7 @@ use crate::token::random_hex;
 
 fn key(tag: &str) -> AttemptKey {
     AttemptKey::new(
-        Flavor::Quickblox,
+        Some(Flavor::Quickblox),
         AttemptScope::Subject,
         &["contract", tag, &random_hex(6).unwrap()],
     )
