@@ -58,7 +58,11 @@ pub async fn network_from_server_key(
     let key = header(req, SERVER_KEY_HEADER).ok_or(AuthError::MissingServerKey)?;
     let api_key = header(req, API_KEY_HEADER);
     state.throttle.screen(req)?;
-    match state.networks.by_server_key(&state.core, key, api_key).await? {
+    match state
+        .networks
+        .by_server_key(&state.core, key, api_key)
+        .await?
+    {
         Some(network) => Ok(network),
         None => {
             state.throttle.record_failure(req, None).await?;

@@ -63,8 +63,7 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                masked(u128::from(u32::from(ip)), 32, self.prefix)
-                    == u128::from(u32::from(net))
+                masked(u128::from(u32::from(ip)), 32, self.prefix) == u128::from(u32::from(net))
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
                 masked(u128::from(ip), 128, self.prefix) == u128::from(net)
@@ -105,7 +104,9 @@ impl FromStr for Cidr {
                 .ok_or_else(|| format!("`{s}` has no prefix length between 0 and {bits}"))?,
         };
         let exact = match network {
-            IpAddr::V4(v4) => masked(u128::from(u32::from(v4)), 32, prefix) == u128::from(u32::from(v4)),
+            IpAddr::V4(v4) => {
+                masked(u128::from(u32::from(v4)), 32, prefix) == u128::from(u32::from(v4))
+            }
             IpAddr::V6(v6) => masked(u128::from(v6), 128, prefix) == u128::from(v6),
         };
         if !exact {
@@ -168,19 +169,29 @@ mod tests {
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         // No list: the header is ignored.
-        assert_eq!(client_ip(&request("10.0.0.5:1", &["203.0.113.9"], &[])), ip("10.0.0.5"));
+        assert_eq!(
+            client_ip(&request("10.0.0.5:1", &["203.0.113.9"], &[])),
+            ip("10.0.0.5")
+        );
         // A peer outside the list: ignored too.
         let r = request("198.51.100.1:1", &["203.0.113.9"], &["10.0.0.0/8"]);
         assert_eq!(client_ip(&r), ip("198.51.100.1"));
         // A trusted peer: the nearest untrusted hop, whatever the client prepended.
-        let r = request("10.0.0.5:1", &["1.2.3.4, 203.0.113.9, 10.0.0.7"], &["10.0.0.0/8"]);
+        let r = request(
+            "10.0.0.5:1",
+            &["1.2.3.4, 203.0.113.9, 10.0.0.7"],
+            &["10.0.0.0/8"],
+        );
         assert_eq!(client_ip(&r), ip("203.0.113.9"));
         let r = request("10.0.0.5:1", &["1.2.3.4", "203.0.113.9"], &["10.0.0.0/8"]);
         assert_eq!(client_ip(&r), ip("203.0.113.9"));
         // All hops trusted: the farthest; no header or garbage: the peer.
         let r = request("10.0.0.5:1", &["10.1.1.1, 10.0.0.7"], &["10.0.0.0/8"]);
         assert_eq!(client_ip(&r), ip("10.1.1.1"));
-        assert_eq!(client_ip(&request("10.0.0.5:1", &[], &["10.0.0.0/8"])), ip("10.0.0.5"));
+        assert_eq!(
+            client_ip(&request("10.0.0.5:1", &[], &["10.0.0.0/8"])),
+            ip("10.0.0.5")
+        );
         let r = request("10.0.0.5:1", &["nonsense"], &["10.0.0.0/8"]);
         assert_eq!(client_ip(&r), ip("10.0.0.5"));
         // IPv6 and IPv4-mapped addresses.

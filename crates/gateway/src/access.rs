@@ -21,7 +21,8 @@ use std::time::Instant;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{Method, StatusCode};
-use actix_web::Error;
+use actix_web::{Error, HttpMessage};
+use flavor_kit::routes::RoutePattern;
 
 use crate::metrics::{Metrics, RouteMetrics};
 use crate::request_id::{RequestId, RequestIds};
@@ -94,7 +95,7 @@ where
 pub struct AccessService<S> {
     inner: S,
     shared: Access,
-    routes: Rc<RefCell<HashMap<Box<str>, RouteMetrics>>>,
+    routes: Rc<RefCell<HashMap<&'static str, RouteMetrics>>>,
 }
 
 impl<S, B> Service<ServiceRequest> for AccessService<S>
@@ -151,7 +152,7 @@ pin_project_lite::pin_project! {
         id: RequestId,
         method: Method,
         metrics: Arc<Metrics>,
-        routes: Rc<RefCell<HashMap<Box<str>, RouteMetrics>>>,
+        routes: Rc<RefCell<HashMap<&'static str, RouteMetrics>>>,
         guard: Guard,
     }
 }
@@ -172,20 +173,14 @@ where
         let elapsed = this.started.elapsed();
         let (status, route) = match &outcome {
             Ok(res) => (res.status(), route_of(res.request())),
-            Err(e) => (e.as_response_error().status_code(), None),
+            Err(e) => (e.as_response_error().status_code(), UNMATCHED),
         };
-        let route = route.unwrap_or(std::borrow::Cow::Borrowed(UNMATCHED));
-        {
-            let mut routes = this.routes.borrow_mut();
-            let handles = match routes.get_mut(route.as_ref()) {
-                Some(h) => h,
-                None => routes
-                    .entry(route.as_ref().into())
-                    .or_insert_with(|| this.metrics.route(&route)),
-            };
-            handles.observe(status.as_u16(), elapsed.as_secs_f64());
-        }
-        log(this.method, &route, status, elapsed.as_micros(), this.id);
+        this.routes
+            .borrow_mut()
+            .entry(route)
+            .or_insert_with(|| this.metrics.route(route))
+            .observe(status.as_u16(), elapsed.as_secs_f64());
+        log(this.method, route, status, elapsed.as_micros(), this.id);
         Poll::Ready(outcome)
     }
 }
@@ -193,13 +188,13 @@ where
 /// The label of a request no route took.
 pub const UNMATCHED: &str = "unmatched";
 
-/// The route pattern of a request: the resource's name (the flavors name theirs by pattern, so
-/// this borrows), else its pattern.
-fn route_of(req: &actix_web::HttpRequest) -> Option<std::borrow::Cow<'_, str>> {
-    match req.match_name() {
-        Some(name) => Some(std::borrow::Cow::Borrowed(name)),
-        None => req.match_pattern().map(std::borrow::Cow::Owned),
-    }
+/// The route pattern of a request: the [`RoutePattern`] its resource marked it with (every
+/// flavor route and the gateway's own), else [`UNMATCHED`]. Never matched again: no regex on
+/// the hot path.
+fn route_of(req: &actix_web::HttpRequest) -> &'static str {
+    req.extensions()
+        .get::<RoutePattern>()
+        .map_or(UNMATCHED, |RoutePattern(p)| p)
 }
 
 /// The access line.
@@ -207,8 +202,14 @@ fn log(method: &Method, route: &str, status: StatusCode, micros: u128, id: &Requ
     let status = status.as_u16();
     let method = method.as_str();
     match status {
-        500 => tracing::error!(target: "gateway::access", method, route, status, latency_us = micros as u64, request_id = %id, "request failed"),
-        501..=599 => tracing::warn!(target: "gateway::access", method, route, status, latency_us = micros as u64, request_id = %id, "request refused"),
-        _ => tracing::info!(target: "gateway::access", method, route, status, latency_us = micros as u64, request_id = %id, "request"),
+        500 => {
+            tracing::error!(target: "gateway::access", method, route, status, latency_us = micros as u64, request_id = %id, "request failed")
+        }
+        501..=599 => {
+            tracing::warn!(target: "gateway::access", method, route, status, latency_us = micros as u64, request_id = %id, "request refused")
+        }
+        _ => {
+            tracing::info!(target: "gateway::access", method, route, status, latency_us = micros as u64, request_id = %id, "request")
+        }
     }
 }

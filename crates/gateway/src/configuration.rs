@@ -316,7 +316,11 @@ impl Settings {
             ("server.body_timeout_secs", s.body_timeout_secs, 1..=300),
             ("server.header_timeout_secs", s.header_timeout_secs, 1..=300),
             ("server.keep_alive_secs", s.keep_alive_secs, 0..=3600),
-            ("server.shutdown_timeout_secs", s.shutdown_timeout_secs, 0..=3600),
+            (
+                "server.shutdown_timeout_secs",
+                s.shutdown_timeout_secs,
+                0..=3600,
+            ),
         ] {
             if !range.contains(&value) {
                 return Err(invalid(

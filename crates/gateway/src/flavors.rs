@@ -318,7 +318,10 @@ mod tests {
                 let allow = res.headers().get("allow").map(|v| v.to_str().unwrap());
                 let expected_allow = matches!(e, EdgeError::MethodNotAllowed { .. });
                 assert_eq!(allow.is_some(), expected_allow, "{name} {e:?}");
-                let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap());
+                let retry = res
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap());
                 let expected_retry = matches!(e, EdgeError::Throttled { .. }).then_some("7");
                 assert_eq!(retry, expected_retry, "{name} {e:?}");
                 let body = res.into_body().try_into_bytes().unwrap();

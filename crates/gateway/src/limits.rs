@@ -28,7 +28,9 @@ pub fn connection_cap(configured: usize, open_files: Option<u64>) -> usize {
         return configured;
     };
     let usable = files.saturating_sub(RESERVED_FILES.max(files / 10));
-    configured.min(usize::try_from(usable).unwrap_or(usize::MAX)).max(1)
+    configured
+        .min(usize::try_from(usable).unwrap_or(usize::MAX))
+        .max(1)
 }
 
 /// Each of `workers` workers' share of `total` connections (at least one each).

@@ -8,10 +8,9 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::Duration;
 use session_core::{
-    Attempt, AttemptId, AttemptKey, Window,
-    Candidate, Created, Cursor, Error, Flavor, Guard, Joined, NewSession, Owner, Page, Result,
-    Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore,
-    TokenHash,
+    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Error, Flavor, Guard, Joined,
+    NewSession, Owner, Page, Result, Rotated, Rotation, Session, SessionId, SessionPatch,
+    SessionRef, SessionStore, SharedStore, TokenHash, Window,
 };
 
 use crate::metrics::Metrics;

@@ -1,14 +1,16 @@
 //! Prometheus metrics, served at `/metrics`: requests by flavor, route and status with latency
-//! histograms, sessions created, revoked and expired by flavor, and store latency and errors by operation.
+//! histograms, sessions created, revoked and expired by flavor, store latency and errors by operation,
+//! and the memory store's size and bound when it is the backend.
 //! One registry per [`Metrics`]; nothing global.
 
 use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
+use session_core::MemoryStore;
 
 /// Every metric the gateway exports.
 #[derive(Clone)]
@@ -22,6 +24,16 @@ pub struct Metrics {
     store_seconds: HistogramVec,
     store_errors: IntCounterVec,
     attempts_throttled: IntCounterVec,
+    /// The memory store, when it is the backend: its size is read at each scrape.
+    memory: Option<MemoryGauges>,
+}
+
+/// The memory store's gauges and the store they are read from.
+#[derive(Clone)]
+struct MemoryGauges {
+    store: Arc<MemoryStore>,
+    sessions: IntGauge,
+    max_sessions: IntGauge,
 }
 
 impl Metrics {
@@ -102,11 +114,37 @@ impl Metrics {
             store_seconds,
             store_errors,
             attempts_throttled,
+            memory: None,
         })
+    }
+
+    /// Also exports the memory store's size (`memory_store_sessions`, expired sessions not yet
+    /// dropped included) and its bound (`memory_store_max_sessions`), read at each scrape.
+    pub fn with_memory_store(mut self, store: Arc<MemoryStore>) -> Result<Self, prometheus::Error> {
+        let sessions = IntGauge::new(
+            "memory_store_sessions",
+            "Sessions the memory store holds (expired ones not yet dropped included)",
+        )?;
+        let max_sessions = IntGauge::new(
+            "memory_store_max_sessions",
+            "Most sessions the memory store holds (store.memory.max_sessions)",
+        )?;
+        self.registry.register(Box::new(sessions.clone()))?;
+        self.registry.register(Box::new(max_sessions.clone()))?;
+        self.memory = Some(MemoryGauges {
+            store,
+            sessions,
+            max_sessions,
+        });
+        Ok(self)
     }
 
     /// The exposition text.
     pub fn render(&self) -> String {
+        if let Some(m) = &self.memory {
+            m.sessions.set(gauge_value(m.store.len()));
+            m.max_sessions.set(gauge_value(m.store.max_sessions()));
+        }
         let mut buf = Vec::new();
         if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {
             tracing::warn!(error = %e, "metrics encoding failed");
@@ -195,6 +233,11 @@ impl RouteMetrics {
             }
         }
     }
+}
+
+/// A count as a gauge value (saturating: a store never holds `i64::MAX` sessions).
+fn gauge_value(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// `GET /metrics`.

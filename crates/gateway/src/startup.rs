@@ -117,7 +117,10 @@ impl Application {
             web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
         let trusted = TrustedProxies::parse(&settings.server.trusted_proxies)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let metrics = Arc::new(Metrics::new()?);
+        let metrics = Arc::new(match stores.memory() {
+            Some(memory) => Metrics::new()?.with_memory_store(memory.clone())?,
+            None => Metrics::new()?,
+        });
         let in_flight = Arc::new(InFlight::default());
         let access = Access::new(
             metrics.clone(),
@@ -175,6 +178,9 @@ impl Application {
                 .app_data(web::PayloadConfig::new(core.max_body_bytes))
                 .app_data(web::Data::new(readiness))
                 .app_data(web::Data::from(shared.metrics.clone()))
+                // The flavors first: their scopes and paths are static, and a request for one of
+                // them never tries the gateway's own patterns (`/docs/{tail}` is a regex).
+                .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .configure(health::configure)
                 .service(health::get_only("/metrics", metrics::serve))
                 .configure(|cfg| crate::openapi::configure(cfg, shared.openapi.clone()))
@@ -183,7 +189,6 @@ impl Application {
                         admin::configure(cfg, state);
                     }
                 })
-                .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs)

@@ -3,8 +3,8 @@
 use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
-use serde::{Deserialize, Serialize};
 use flavor_kit::Throttle;
+use serde::{Deserialize, Serialize};
 use session_core::{CoreDeps, Flavor};
 
 use crate::directory::{Directory, Tenants};

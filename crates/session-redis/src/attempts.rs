@@ -4,7 +4,7 @@
 use redis::Value;
 use session_core::{Attempt, AttemptId, AttemptKey, Error, Result, Window};
 
-use crate::codec::{array, int, string};
+use crate::codec::{int, string};
 use crate::scripts::SCRIPTS;
 use crate::RedisStore;
 
@@ -14,24 +14,27 @@ impl RedisStore {
         let k = self.keys.attempts(key.as_str());
         let args = [
             window.max.max(1).to_string().into_bytes(),
-            window.span.num_milliseconds().max(1).to_string().into_bytes(),
+            window
+                .span
+                .num_milliseconds()
+                .max(1)
+                .to_string()
+                .into_bytes(),
         ];
-        let (_, reply) = self
+        let (_, st, mut items) = self
             .function("count_attempt", &SCRIPTS.attempt, &[&k], &args, false)
             .await?;
-        let mut items = array("count_attempt", reply)?.into_iter();
-        let counted = int("count_attempt", items.next().unwrap_or(Value::Nil))?;
         let detail = items.next().unwrap_or(Value::Nil);
-        match counted {
-            1 => Ok(Attempt::Counted(AttemptId::new(string(
+        match st.as_str() {
+            "ok" => Ok(Attempt::Counted(AttemptId::new(string(
                 "count_attempt",
                 detail,
             )?))),
-            0 => Ok(Attempt::Refused {
+            "refused" => Ok(Attempt::Refused {
                 retry_after: chrono::Duration::milliseconds(int("count_attempt", detail)?.max(1)),
             }),
             other => Err(Error::Internal(format!(
-                "count_attempt: unexpected reply {other}"
+                "count_attempt: unexpected status {other}"
             ))),
         }
     }

@@ -143,7 +143,11 @@ impl Throttle {
     }
 
     /// The windows an attempt of `req` (and `subject`) counts in.
-    fn windows(&self, req: &HttpRequest, subject: Option<Subject<'_>>) -> Vec<(AttemptKey, Window)> {
+    fn windows(
+        &self,
+        req: &HttpRequest,
+        subject: Option<Subject<'_>>,
+    ) -> Vec<(AttemptKey, Window)> {
         let mut windows = Vec::with_capacity(2);
         if let (Some(window), Some(ip)) = (self.settings.client(), client_ip(req)) {
             let address = network_of(ip).to_string();
@@ -153,7 +157,9 @@ impl Throttle {
         }
         if let (Some(window), Some(s)) = (self.settings.subject(), subject) {
             let hashed = self.hasher.hash(s.name).to_hex();
-            if let Ok(key) = AttemptKey::new(self.flavor, AttemptScope::Subject, &[s.tenant, &hashed]) {
+            if let Ok(key) =
+                AttemptKey::new(self.flavor, AttemptScope::Subject, &[s.tenant, &hashed])
+            {
                 windows.push((key, window));
             }
         }
@@ -180,7 +186,10 @@ impl Throttle {
     async fn count(
         &self,
         windows: Vec<(AttemptKey, Window)>,
-    ) -> (Vec<(AttemptKey, session_core::AttemptId)>, Result<(), Refusal>) {
+    ) -> (
+        Vec<(AttemptKey, session_core::AttemptId)>,
+        Result<(), Refusal>,
+    ) {
         let outcomes = join_all(
             windows
                 .iter()

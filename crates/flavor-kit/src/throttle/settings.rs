@@ -79,7 +79,10 @@ mod tests {
                 window_secs: secs,
                 ..Default::default()
             };
-            assert!(bad.validate().unwrap_err().starts_with("throttle.window_secs"));
+            assert!(bad
+                .validate()
+                .unwrap_err()
+                .starts_with("throttle.window_secs"));
         }
     }
 }

@@ -27,7 +27,10 @@ fn throttle(subject: u32, client: u32) -> (Throttle, Arc<ManualClock>) {
         max_failures_per_client: client,
         window_secs: 60,
     };
-    (Throttle::new(Flavor::Quickblox, &core(store, clock.clone()), settings), clock)
+    (
+        Throttle::new(Flavor::Quickblox, &core(store, clock.clone()), settings),
+        clock,
+    )
 }
 
 fn from(peer: &str) -> HttpRequest {
@@ -64,7 +67,10 @@ async fn failed_checks_fill_the_subject_window_until_it_slides() {
     };
     t.admit(&req, Some(bob)).await.unwrap().failed();
     clock.advance(chrono::Duration::seconds(30));
-    assert_eq!(throttled(&t.admit(&from("192.0.2.2:1"), Some(ALICE)).await), Some(30));
+    assert_eq!(
+        throttled(&t.admit(&from("192.0.2.2:1"), Some(ALICE)).await),
+        Some(30)
+    );
     clock.advance(chrono::Duration::seconds(31));
     t.admit(&req, Some(ALICE)).await.unwrap().succeeded();
 }

@@ -14,8 +14,10 @@ pub use state::AdminState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::{web, HttpMessage, ResponseError};
 use flavor_kit::{headers, Throttle};
+
+use crate::health::marked;
 use session_core::token::ct_eq_str;
 
 /// Mounts `/admin/v1`.
@@ -31,13 +33,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
             }))
             .app_data(web::Data::new(state))
             .app_data(query)
-            .route("/sessions", web::get().to(sessions::list))
-            .route("/sessions", web::delete().to(sessions::revoke_all))
-            .route("/sessions/{handle}", web::get().to(sessions::show))
-            .route("/sessions/{handle}", web::delete().to(sessions::revoke))
-            .route("/tenants/{kind}", web::get().to(tenants::list))
-            .route("/tenants/{kind}", web::put().to(tenants::put))
-            .route("/tenants/{kind}/{id}", web::delete().to(tenants::delete))
+            .service(marked(
+                web::resource("/sessions")
+                    .route(web::get().to(sessions::list))
+                    .route(web::delete().to(sessions::revoke_all)),
+                "/admin/v1/sessions",
+            ))
+            .service(marked(
+                web::resource("/sessions/{handle}")
+                    .route(web::get().to(sessions::show))
+                    .route(web::delete().to(sessions::revoke)),
+                "/admin/v1/sessions/{handle}",
+            ))
+            .service(marked(
+                web::resource("/tenants/{kind}")
+                    .route(web::get().to(tenants::list))
+                    .route(web::put().to(tenants::put)),
+                "/admin/v1/tenants/{kind}",
+            ))
+            .service(marked(
+                web::resource("/tenants/{kind}/{id}").route(web::delete().to(tenants::delete)),
+                "/admin/v1/tenants/{kind}/{id}",
+            ))
             .default_service(web::to(|| async { AdminError::NotFound.error_response() })),
     );
 }
@@ -51,6 +68,9 @@ async fn require_bearer(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Until a resource takes it, a request is the admin API's as a whole (a refused one too).
+    req.extensions_mut()
+        .insert(flavor_kit::routes::RoutePattern("/admin/v1"));
     let refused = match throttle.screen(req.request()) {
         Err(refusal) => Some(AdminError::from(refusal)),
         Ok(()) => {

@@ -84,7 +84,11 @@ pub async fn verify(req: HttpRequest, payload: web::Payload, state: web::Data<St
     }
     // A proof costs a curve recovery: counted per client address before it is checked, taken
     // back when it holds.
-    let pass = state.throttle.admit(&req, None).await.map_err(WalletProofError::from)?;
+    let pass = state
+        .throttle
+        .admit(&req, None)
+        .await
+        .map_err(WalletProofError::from)?;
     let redeemed = redeem(&state, &body).await;
     match &redeemed {
         Ok(_) => pass.succeeded(),
