@@ -26,6 +26,7 @@ macro_rules! on_both_stores {
 
 mod admin;
 mod amity;
+mod edge;
 mod health;
 mod hostile_input;
 mod openapi;

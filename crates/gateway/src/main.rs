@@ -112,6 +112,5 @@ fn serve(settings: Settings) -> ExitCode {
 
 async fn run(settings: Settings) -> Result<Stopped, gateway::startup::StartupError> {
     let app = Application::build(settings).await?;
-    tracing::info!(address = %app.address(), "session-gateway listening");
     app.run_until_signalled().await
 }

@@ -1,25 +1,24 @@
 //! What the HTTP server itself logs about connections, made to fit the gateway's levels: a
 //! client's malformed request or broken connection (actix-http's WARN and ERROR lines) is no
-//! fault of ours and is logged again at INFO; a failing `accept` (out of file descriptors) is
-//! logged again at WARN, at most once a second, with how many were left out.
+//! fault of ours and is not written (the client got its 400 or 408; nothing of ours failed); a
+//! failing `accept` (out of file descriptors) is written at most once a second.
 //!
-//! [`ServerLogs`] is a layer that re-emits those events (target `gateway::server`);
-//! [`replaced`] tells the output layer which originals to leave out.
+//! [`ServerLogs`] is the output's filter. (It filters and never logs again in its own words: an
+//! event logged from inside the subscriber would re-enter it.)
 
-use std::fmt;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Metadata, Subscriber};
-use tracing_subscriber::layer::{Context, Layer};
+use tracing::subscriber::Interest;
+use tracing::{Level, Metadata};
+use tracing_subscriber::layer::{Context, Filter};
 
 /// The accept loop's target.
 const ACCEPT: &str = "actix_server::accept";
 /// The HTTP codec's and dispatcher's targets.
 const HTTP: &str = "actix_http";
 
-/// Whether `meta` is an event [`ServerLogs`] logs again in its own words.
+/// Whether `meta` is an event of the HTTP server's that [`ServerLogs`] holds back.
 pub fn replaced(meta: &Metadata<'_>) -> bool {
     let level = *meta.level();
     let target = meta.target();
@@ -27,7 +26,7 @@ pub fn replaced(meta: &Metadata<'_>) -> bool {
         || ((level == Level::ERROR || level == Level::WARN) && target.starts_with(HTTP))
 }
 
-/// The layer; `every_ms` bounds how often accept failures are logged.
+/// The filter; `every_ms` bounds how often accept failures are written.
 #[derive(Debug)]
 pub struct ServerLogs {
     every_ms: i64,
@@ -72,20 +71,22 @@ impl Default for ServerLogs {
     }
 }
 
-impl<S: Subscriber> Layer<S> for ServerLogs {
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let meta = event.metadata();
+impl<S> Filter<S> for ServerLogs {
+    /// Whether the event `meta` is written: a client's malformed request or broken connection
+    /// (actix-http's WARN and ERROR lines) never, an accept failure at most once a period,
+    /// everything else always.
+    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
         if !replaced(meta) {
-            return;
+            return true;
         }
-        let mut message = Message::default();
-        event.record(&mut message);
-        if meta.target().starts_with(ACCEPT) {
-            if let Some(suppressed) = self.admit_accept(now_ms()) {
-                tracing::warn!(target: "gateway::server", suppressed, "cannot accept connections: {}", message.0);
-            }
-        } else {
-            tracing::info!(target: "gateway::server", "connection ended: {}", message.0);
+        meta.target().starts_with(ACCEPT) && self.admit_accept(now_ms()).is_some()
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        match (replaced(meta), meta.target().starts_with(ACCEPT)) {
+            (false, _) => Interest::always(),
+            (true, true) => Interest::sometimes(),
+            (true, false) => Interest::never(),
         }
     }
 }
@@ -95,24 +96,6 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
-}
-
-/// An event's `message`.
-#[derive(Default)]
-struct Message(String);
-
-impl Visit for Message {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            value.clone_into(&mut self.0);
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        }
-    }
 }
 
 #[cfg(test)]

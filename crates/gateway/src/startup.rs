@@ -250,14 +250,16 @@ impl Application {
     /// Serves until SIGTERM or SIGINT (or a handle), then stops: no new connections, in-flight
     /// requests get `server.shutdown_timeout_secs` to finish, and those still running then are
     /// dropped and counted.
+    /// It says it listens once the signals are caught (a supervisor may signal it from then on).
     pub async fn run_until_signalled(self) -> Result<Stopped, StartupError> {
+        let mut signals = Signals::register()?;
+        tracing::info!(address = %self.address, "session-gateway listening");
         let handle = self.server.handle();
         let mut server = self.server;
         let in_flight = self.in_flight;
         tokio::select! {
             done = &mut server => done?,
-            signal = shutdown_signal() => {
-                signal?;
+            () = signals.first() => {
                 in_flight.stopping();
                 tracing::info!(in_flight = in_flight.running(), "stopping: finishing in-flight requests");
                 // The server future carries out the stop: both are polled together.
@@ -279,16 +281,28 @@ fn mount_flavors(cfg: &mut web::ServiceConfig, shared: &Shared, core: CoreDeps) 
     }
 }
 
-/// The first SIGTERM or SIGINT.
-async fn shutdown_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// SIGTERM and SIGINT, caught from the moment they are registered.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
     }
-    Ok(())
+
+    /// The first of them.
+    async fn first(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
 }
 
 async fn not_found() -> HttpResponse {

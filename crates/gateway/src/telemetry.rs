@@ -6,12 +6,11 @@
 use std::io::IsTerminal;
 
 use serde::{Deserialize, Serialize};
-use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::server_logs::{self, ServerLogs};
+use crate::server_logs::ServerLogs;
 
 /// The `[log]` section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,7 +48,7 @@ pub fn init(settings: &LogSettings) {
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::stdout().is_terminal();
-    let originals = || filter_fn(|meta| !server_logs::replaced(meta));
+    let originals = ServerLogs::new;
     let (text, json) = match settings.format {
         LogFormat::Text => (
             Some(
@@ -72,7 +71,6 @@ pub fn init(settings: &LogSettings) {
     };
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(ServerLogs::new())
         .with(text)
         .with(json)
         .try_init();
