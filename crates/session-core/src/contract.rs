@@ -6,33 +6,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attempts;
+mod backend;
 
 pub use attempts::{attempts_count_within_a_sliding_window, concurrent_attempts_count_exactly};
+pub use backend::Backend;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use futures_util::future::join_all;
 
 use crate::model::{Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session};
 use crate::model::{SessionId, SessionPatch, SessionRef};
 use crate::plan::{Candidate, DocUpsert, Guard, NewSession};
 use crate::store::Joined;
-use crate::store::SharedStore;
 use crate::token::{random_hex, TokenHasher};
 use crate::Error;
-
-/// A store under test and a way to let time pass for it.
-#[async_trait]
-pub trait Backend: Send + Sync {
-    /// The store.
-    fn store(&self) -> SharedStore;
-    /// The time the store believes it is.
-    fn now(&self) -> DateTime<Utc>;
-    /// Lets `d` pass for the store (a settable clock moves; a real one is waited for).
-    async fn pass(&self, d: std::time::Duration);
-}
 
 /// Generates one `#[tokio::test]` per contract test, each with a backend from `$factory().await`.
 #[macro_export]

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use futures_util::future::join_all;
 
-use super::Backend;
+use super::backend::Backend;
 use crate::attempts::{Attempt, AttemptKey, AttemptScope, Window};
 use crate::model::Flavor;
 use crate::token::random_hex;
