@@ -50,7 +50,7 @@ clippy:
 import-cycles:
 	@python3 scripts/check-import-cycles.py crates tests
 
-## Benchmarks against a release build; writes docs/benchmarks.md.
+## Benchmarks against a release build; writes docs/benchmarks.md (options: scripts/bench.sh).
 bench:
 	@bash scripts/bench.sh
 

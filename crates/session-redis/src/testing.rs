@@ -621,6 +621,24 @@ fn query(port: u16, args: &[&str]) -> Option<String> {
     }
 }
 
+/// A session of `owner` with id `id` (panics on an invalid id: tests only), created now by the
+/// system clock and living one hour, of `flavor` and `tenant`.
+pub fn hour_session(
+    owner: &session_core::Owner,
+    flavor: session_core::Flavor,
+    tenant: &str,
+    id: &str,
+) -> session_core::Session {
+    let id = session_core::SessionId::parse(id).unwrap_or_else(|e| panic!("session id {id}: {e}"));
+    session_core::Session::new(
+        session_core::SessionRef::new(owner.clone(), id),
+        flavor,
+        tenant,
+        chrono::Utc::now(),
+        chrono::Duration::hours(1),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
