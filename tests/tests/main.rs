@@ -28,6 +28,7 @@ mod admin;
 mod admin_listing;
 mod amity;
 mod console;
+mod edge;
 mod health;
 mod hostile_input;
 mod openapi;

@@ -32,31 +32,43 @@ fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
     headers::text(req, name).ok().flatten()
 }
 
-/// The network named by the request's `x-api-key`.
+/// The network named by the request's `x-api-key`. Throttled per client address: an address
+/// known to be throttled is refused before the key is looked at, and a wrong key is counted.
 pub async fn network_from_api_key(
     state: &State,
     req: &HttpRequest,
 ) -> Result<Arc<Network>, AuthError> {
     let key = header(req, API_KEY_HEADER).ok_or(AuthError::MissingApiKey)?;
-    state
-        .networks
-        .by_api_key(&state.core, key)
-        .await?
-        .ok_or(AuthError::InvalidApiKey)
+    state.throttle.screen(req)?;
+    match state.networks.by_api_key(&state.core, key).await? {
+        Some(network) => Ok(network),
+        None => {
+            state.throttle.record_failure(req, None).await?;
+            Err(AuthError::InvalidApiKey)
+        }
+    }
 }
 
-/// The network named by the request's `x-server-key` (and `x-api-key`, when sent).
+/// The network named by the request's `x-server-key` (and `x-api-key`, when sent), throttled
+/// like the API key.
 pub async fn network_from_server_key(
     state: &State,
     req: &HttpRequest,
 ) -> Result<Arc<Network>, AuthError> {
     let key = header(req, SERVER_KEY_HEADER).ok_or(AuthError::MissingServerKey)?;
     let api_key = header(req, API_KEY_HEADER);
-    state
+    state.throttle.screen(req)?;
+    match state
         .networks
         .by_server_key(&state.core, key, api_key)
         .await?
-        .ok_or(AuthError::InvalidServerKey)
+    {
+        Some(network) => Ok(network),
+        None => {
+            state.throttle.record_failure(req, None).await?;
+            Err(AuthError::InvalidServerKey)
+        }
+    }
 }
 
 /// A request's access token, verified without the store: signature and algorithm under its

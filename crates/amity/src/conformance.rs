@@ -34,6 +34,7 @@ fn settings() -> Settings {
             default_user_roles: vec!["moderator".into()],
             ..NetworkSettings::default()
         }],
+        ..Default::default()
     }
 }
 

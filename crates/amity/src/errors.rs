@@ -32,6 +32,10 @@ pub enum ErrorKind {
     GlobalBan,
     /// A request field failed validation.
     Validation,
+    /// The body did not arrive within `server.body_timeout_secs`.
+    RequestTimeout,
+    /// Too many failed credential checks (with `Retry-After`).
+    TooManyRequests,
     /// The store did not answer in time.
     Unavailable,
     /// A fault inside the gateway.
@@ -81,6 +85,16 @@ impl ErrorKind {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 500_000,
                 "Parameters validation error!",
+            ),
+            Self::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                400_000,
+                "Request body timed out",
+            ),
+            Self::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                400_311,
+                "Too many failed attempts, please retry later",
             ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -208,8 +222,9 @@ impl ErrorBody for Answer {
         match e {
             EdgeError::MethodNotAllowed { .. } => RequestError::Method.body(),
             EdgeError::TooLarge { limit } => RequestError::TooLarge(limit).body(),
-            // A body timeout answers as an unreadable body until it has a row of its own.
-            EdgeError::Unreadable | EdgeError::TimedOut => RequestError::Payload.body(),
+            EdgeError::Unreadable => RequestError::Payload.body(),
+            EdgeError::TimedOut => RequestError::TimedOut.body(),
+            EdgeError::Throttled { retry_after } => AuthError::Throttled(retry_after).body(),
             EdgeError::Unavailable => StoreError::from(Fault::Unavailable).body(),
             EdgeError::Internal => StoreError::from(Fault::Internal).body(),
         }
@@ -234,6 +249,10 @@ pub trait AmityError: std::fmt::Display {
     fn detail(&self) -> &[FieldError] {
         &[]
     }
+    /// The `Retry-After` of a throttled check, in seconds.
+    fn retry_after(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Makes [`AmityError`] enums the flavor's errors.
@@ -248,6 +267,10 @@ macro_rules! flavor_error {
                     message: self.to_string(),
                     detail: self.detail().to_vec(),
                 }
+            }
+
+            fn retry_after(&self) -> Option<u64> {
+                AmityError::retry_after(self)
             }
         }
     )*};
@@ -326,6 +349,9 @@ pub enum RequestError {
     /// The body could not be read.
     #[error("The request body could not be read")]
     Payload,
+    /// The body did not arrive within the body timeout.
+    #[error("Request body timed out")]
+    TimedOut,
     /// The query string does not parse.
     #[error("Malformed query string: {0}")]
     Query(String),
@@ -344,6 +370,7 @@ impl AmityError for RequestError {
                 ErrorKind::BadRequest
             }
             Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
+            Self::TimedOut => ErrorKind::RequestTimeout,
             Self::ContentType => ErrorKind::UnsupportedMediaType,
             Self::Method => ErrorKind::MethodNotAllowed,
             Self::Route => ErrorKind::NotFound,
@@ -355,7 +382,8 @@ impl From<BodyError> for RequestError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { limit } => Self::TooLarge(limit),
-            BodyError::Unreadable | BodyError::TimedOut => Self::Payload,
+            BodyError::Unreadable => Self::Payload,
+            BodyError::TimedOut => Self::TimedOut,
         }
     }
 }
@@ -387,6 +415,9 @@ pub enum AuthError {
     /// A valid access token whose session is gone (logged out, refreshed, evicted).
     #[error("Access token has been revoked")]
     Revoked,
+    /// Too many failed credential checks: retry after the given seconds.
+    #[error("Too many failed attempts, please retry in {0} s")]
+    Throttled(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -396,7 +427,24 @@ impl AmityError for AuthError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::Store(e) => e.kind(),
+            Self::Throttled(_) => ErrorKind::TooManyRequests,
             _ => ErrorKind::Unauthorized,
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+impl From<flavor_kit::Refusal> for AuthError {
+    fn from(r: flavor_kit::Refusal) -> Self {
+        match r {
+            flavor_kit::Refusal::Throttled { retry_after } => Self::Throttled(retry_after),
+            flavor_kit::Refusal::Store(e) => Self::Store(e.into()),
         }
     }
 }
@@ -454,6 +502,13 @@ impl AmityError for SessionError {
             _ => &[],
         }
     }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Auth(e) => AmityError::retry_after(e),
+            _ => None,
+        }
+    }
 }
 
 /// A failure of the authentication-token routes.
@@ -491,6 +546,13 @@ impl AmityError for AuthTokenError {
         match self {
             Self::Validation(d) => d,
             _ => &[],
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Auth(e) => AmityError::retry_after(e),
+            _ => None,
         }
     }
 }

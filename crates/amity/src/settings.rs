@@ -23,6 +23,9 @@ pub const MIN_JWT_SECRET_LEN: usize = 32;
 pub struct Settings {
     /// `[[amity.networks]]`, one per API key.
     pub networks: Vec<NetworkSettings>,
+    /// `[amity.throttle]`: failed credential checks tolerated per client address (API keys,
+    /// server keys, auth tokens) and per user (secure-mode auth tokens).
+    pub throttle: flavor_kit::ThrottleSettings,
 }
 
 /// One `[[amity.networks]]` entry; also the JSON of a run-time network document.
@@ -97,6 +100,7 @@ pub struct RoleSettings {
 impl Settings {
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
+        self.throttle.validate()?;
         let mut api_keys = HashSet::new();
         let mut ids = HashSet::new();
         for (i, n) in self.networks.iter().enumerate() {
@@ -285,6 +289,7 @@ mod tests {
                 net(serde_json::json!({"api_key": "k"})),
                 net(serde_json::json!({"api_key": "k"})),
             ],
+            ..Default::default()
         };
         assert!(s.validate().unwrap_err().contains("networks[1].api_key"));
         let s = Settings {
@@ -292,6 +297,7 @@ mod tests {
                 net(serde_json::json!({"api_key": "a", "network_id": "n"})),
                 net(serde_json::json!({"api_key": "b", "network_id": "n"})),
             ],
+            ..Default::default()
         };
         assert!(s.validate().unwrap_err().contains("networks[1].network_id"));
     }

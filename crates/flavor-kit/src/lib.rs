@@ -6,6 +6,8 @@
 //! - [`fault`]: the one store-error policy (logged once; 503 when the store is away, 500 else).
 //! - [`body`]: bounded body reading (size limit, and the hook for a body timeout).
 //! - [`headers`]: header and bearer helpers.
+//! - [`client`]: the client's address (`X-Forwarded-For` only from trusted proxies).
+//! - [`throttle`]: brute-force throttling of credential checks (429 with `Retry-After`).
 //! - [`routes`]: the route table of a flavor ([`routes!`]): its resources with a 405 and `Allow`,
 //!   its OpenAPI operations, the `instance` (request path) of its error answers, its fallback.
 //! - [`passwords`]: Argon2id with one parameter set, on the blocking pool.
@@ -26,6 +28,7 @@ pub mod passwords;
 pub mod registry;
 pub mod routes;
 pub mod tenants;
+pub mod throttle;
 
 #[cfg(test)]
 mod testing;
@@ -35,6 +38,7 @@ pub use body::{BodyError, BodyLimits};
 pub use fault::Fault;
 pub use registry::FlavorSpec;
 pub use tenants::TenantKind;
+pub use throttle::{Pass, Refusal, Subject, Throttle, ThrottleSettings};
 
 #[doc(hidden)]
 pub mod __private {

@@ -52,6 +52,7 @@ mod tests {
             hasher: TokenHasher::new("k"),
             max_body_bytes: 1024,
             metadata: policy,
+            body_timeout: std::time::Duration::from_secs(10),
         };
         (core, clock)
     }

@@ -25,6 +25,7 @@ impl ErrorBody for Text {
             EdgeError::MethodNotAllowed { allow } => {
                 Text(StatusCode::METHOD_NOT_ALLOWED, format!("only {allow}"))
             }
+            EdgeError::Throttled { .. } => Text(StatusCode::TOO_MANY_REQUESTS, "slow down".into()),
             _ => Text(StatusCode::INTERNAL_SERVER_ERROR, "fault".into()),
         }
     }
@@ -83,6 +84,14 @@ mod answers {
         assert!(render_status::<Text>(StatusCode::BAD_REQUEST, "/z").is_none());
         assert!(render_status::<Text>(StatusCode::SERVICE_UNAVAILABLE, "/z").is_none());
         assert!(render_status::<Text>(StatusCode::IM_A_TEAPOT, "/z").is_none());
+    }
+
+    #[test]
+    fn a_429_carries_retry_after() {
+        let r = render_edge::<Text>(EdgeError::Throttled { retry_after: 42 }, "/z");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers().get("retry-after").unwrap(), "42");
+        assert_eq!(text(r), "slow down at /z");
     }
 
     #[test]

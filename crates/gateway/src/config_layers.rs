@@ -71,7 +71,8 @@ impl Layer {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("flavors.enabled")
-                    .with_list_parse_key("store.cluster_urls"),
+                    .with_list_parse_key("store.cluster_urls")
+                    .with_list_parse_key("server.trusted_proxies"),
             ),
         }
     }

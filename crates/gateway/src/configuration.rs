@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use config::Config;
+use flavor_kit::client::TrustedProxies;
 use serde::{Deserialize, Serialize};
 use session_core::Flavor;
 
@@ -78,9 +79,29 @@ pub struct ServerSettings {
     /// Worker threads (0: one per core).
     #[serde(default)]
     pub workers: usize,
-    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT; those still running
+    /// then are dropped, and the process exits with status 3.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout_secs: u64,
+    /// How long a request body may take to arrive whole; a slower one is answered 408 in the
+    /// flavor's format and its connection closed.
+    #[serde(default = "default_body_timeout")]
+    pub body_timeout_secs: u64,
+    /// How long a client may take to send a request's headers (the connection is closed
+    /// after it).
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_secs: u64,
+    /// How long an idle keep-alive connection stays open (0: no keep-alive).
+    #[serde(default = "default_keep_alive")]
+    pub keep_alive_secs: u64,
+    /// Most connections held at once (every worker together), kept below the process's
+    /// open-file limit: past it, new connections wait in the listen backlog.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` names the client; empty: the peer
+    /// address is the client, whatever the header says.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// PEM certificate chain; with `tls_key`, the gateway serves HTTPS.
     #[serde(default)]
     pub tls_cert: Option<PathBuf>,
@@ -91,6 +112,22 @@ pub struct ServerSettings {
 
 fn default_shutdown_timeout() -> u64 {
     30
+}
+
+fn default_body_timeout() -> u64 {
+    10
+}
+
+fn default_header_timeout() -> u64 {
+    5
+}
+
+fn default_keep_alive() -> u64 {
+    5
+}
+
+fn default_max_connections() -> usize {
+    10_000
 }
 
 /// Which store backend.
@@ -166,6 +203,10 @@ pub struct AdminSettings {
     /// Bearer for `/admin/v1/*`; the admin API is off when unset.
     #[serde(default)]
     pub token: Option<String>,
+    /// `[admin.throttle]`: wrong bearers tolerated per client address (the subject limit does
+    /// not apply: there is one bearer).
+    #[serde(default)]
+    pub throttle: flavor_kit::ThrottleSettings,
 }
 
 /// A configuration that cannot be run, with a one-line reason.
@@ -316,6 +357,31 @@ impl Settings {
                 "must be between 1024 and 16777216",
             ));
         }
+        for (key, value, range) in [
+            ("server.body_timeout_secs", s.body_timeout_secs, 1..=300),
+            ("server.header_timeout_secs", s.header_timeout_secs, 1..=300),
+            ("server.keep_alive_secs", s.keep_alive_secs, 0..=3600),
+            (
+                "server.shutdown_timeout_secs",
+                s.shutdown_timeout_secs,
+                0..=3600,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err(invalid(
+                    key,
+                    format!("must be between {} and {}", range.start(), range.end()),
+                ));
+            }
+        }
+        if !(16..=1_000_000).contains(&s.max_connections) {
+            return Err(invalid(
+                "server.max_connections",
+                "must be between 16 and 1000000",
+            ));
+        }
+        TrustedProxies::parse(&s.trusted_proxies)
+            .map_err(|reason| invalid("server.trusted_proxies", reason))?;
         if s.tls_cert.is_some() != s.tls_key.is_some() {
             return Err(invalid(
                 "server.tls_cert",
@@ -401,6 +467,10 @@ impl Settings {
         self.testing
             .validate(&self.environment, self.admin.token.is_some())
             .map_err(|(key, reason)| invalid(key, reason))?;
+        self.admin
+            .throttle
+            .validate()
+            .map_err(|reason| invalid("admin", reason))?;
         let enabled = &self.flavors.enabled;
         if enabled.is_empty() {
             return Err(invalid("flavors.enabled", "name at least one flavor"));
@@ -741,6 +811,13 @@ mod tests {
             ("[store]\nkey_prefix = \"a{b}\"", "store.key_prefix"),
             ("[server]\ntls_cert = \"/nope.pem\"", "server.tls_cert"),
             ("[server]\nmax_body_bytes = 1", "server.max_body_bytes"),
+            ("[server]\nbody_timeout_secs = 0", "server.body_timeout_secs"),
+            ("[server]\nheader_timeout_secs = 301", "server.header_timeout_secs"),
+            ("[server]\nmax_connections = 1", "server.max_connections"),
+            (
+                "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]",
+                "server.trusted_proxies",
+            ),
             (
                 "[store]\nbackend = \"redis\"\nurl = \"http://x\"",
                 "store.url",

@@ -367,7 +367,11 @@ mod tests {
                     StatusCode::PAYLOAD_TOO_LARGE,
                 ),
                 (EdgeError::Unreadable, StatusCode::BAD_REQUEST),
-                (EdgeError::TimedOut, StatusCode::BAD_REQUEST),
+                (EdgeError::TimedOut, StatusCode::REQUEST_TIMEOUT),
+                (
+                    EdgeError::Throttled { retry_after: 7 },
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
                 (EdgeError::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
                 (EdgeError::Internal, StatusCode::INTERNAL_SERVER_ERROR),
             ] {
@@ -377,6 +381,12 @@ mod tests {
                 let allow = res.headers().get("allow").map(|v| v.to_str().unwrap());
                 let expected_allow = matches!(e, EdgeError::MethodNotAllowed { .. });
                 assert_eq!(allow.is_some(), expected_allow, "{name} {e:?}");
+                let retry = res
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap());
+                let expected_retry = matches!(e, EdgeError::Throttled { .. }).then_some("7");
+                assert_eq!(retry, expected_retry, "{name} {e:?}");
                 let body = res.into_body().try_into_bytes().unwrap();
                 let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 // Each flavor's own shape: nothing of another flavor's.

@@ -1,6 +1,7 @@
 //! The session-gateway binary's library: configuration, telemetry, health, and the
 //! [`startup::Application`] that mounts the enabled flavors on one store.
 
+pub mod access;
 pub mod activity;
 pub mod admin;
 pub mod config_errors;
@@ -10,10 +11,13 @@ pub mod demo;
 pub mod flavors;
 pub mod health;
 pub mod index;
+pub mod limits;
 pub mod metered_store;
 pub mod metrics;
 pub mod openapi;
 pub mod paths;
+pub mod request_id;
+pub mod server_logs;
 pub mod session_settings;
 pub mod shutdown;
 pub mod startup;

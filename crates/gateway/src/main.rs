@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use gateway::configuration::Settings;
-use gateway::startup::Application;
+use gateway::startup::{Application, Stopped};
 use gateway::telemetry;
 
 #[derive(Parser)]
@@ -97,20 +97,34 @@ fn print(text: &str) -> ExitCode {
     }
 }
 
+/// The exit status of a shutdown that had to drop in-flight requests.
+const DROPPED_REQUESTS: u8 = 3;
+
 fn serve(settings: Settings) -> ExitCode {
     telemetry::init(&settings.log);
-    let runtime = match actix_web::rt::System::new().block_on(async { run(settings).await }) {
-        Ok(()) => return ExitCode::SUCCESS,
+    let failure = match actix_web::rt::System::new().block_on(async { run(settings).await }) {
+        Ok(Stopped { dropped: 0 }) => {
+            tracing::info!("session-gateway stopped");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Stopped { dropped }) => {
+            tracing::error!(
+                dropped,
+                "forced shutdown: in-flight requests were dropped after server.shutdown_timeout_secs"
+            );
+            eprintln!("session-gateway: forced shutdown dropped {dropped} in-flight request(s)");
+            return ExitCode::from(DROPPED_REQUESTS);
+        }
         Err(e) => e,
     };
-    tracing::error!(error = %runtime, "the gateway stopped");
-    eprintln!("session-gateway: {runtime}");
+    tracing::error!(error = %failure, "the gateway stopped");
+    eprintln!("session-gateway: {failure}");
     ExitCode::FAILURE
 }
 
-async fn run(settings: Settings) -> Result<(), gateway::startup::StartupError> {
+async fn run(settings: Settings) -> Result<Stopped, gateway::startup::StartupError> {
     let app = Application::build(settings.clone()).await?;
     gateway::startup_summary::Summary::new(&settings, app.address()).log(settings.log.format);
     gateway::store_watch::spawn(&settings.store);
-    app.run_until_stopped().await
+    app.run_until_signalled().await
 }

@@ -1,5 +1,5 @@
 //! A [`SessionStore`] decorator that times every call and counts sessions created, revoked and
-//! expired by flavor into [`Metrics`].
+//! expired, and attempts throttled, by flavor into [`Metrics`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,9 +8,9 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::Duration;
 use session_core::{
-    Candidate, Created, Cursor, Error, Flavor, Guard, Joined, NewSession, Owner, OwnerDump, Page,
-    Removed, Result, Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore,
-    SharedStore, TokenHash,
+    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Error, Flavor, Guard, Joined,
+    NewSession, Owner, OwnerDump, Page, Removed, Result, Rotated, Rotation, Session, SessionId,
+    SessionPatch, SessionRef, SessionStore, SharedStore, TokenHash, Window,
 };
 
 use crate::metrics::Metrics;
@@ -247,6 +247,22 @@ impl SessionStore for MeteredStore {
             self.inner.issue_credential(owner, hash, ttl, max),
         )
         .await
+    }
+
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        let out = self
+            .timed("count_attempt", self.inner.count_attempt(key, window))
+            .await?;
+        if matches!(out, Attempt::Refused { .. }) {
+            let flavor = key.flavor().map_or("gateway", |f| f.as_str());
+            self.metrics.attempt_throttled(flavor, key.scope().as_str());
+        }
+        Ok(out)
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.timed("forget_attempt", self.inner.forget_attempt(key, id))
+            .await
     }
 
     async fn scan_owners(

@@ -101,20 +101,17 @@ pub fn document(enabled: &[Flavor]) -> OpenApi {
 /// Mounts `GET /openapi.json` (the serialized `document`), `GET /docs` (a redirect to `/docs/`)
 /// and Swagger UI under `/docs/`, reading the document from `/openapi.json`.
 pub fn configure(cfg: &mut web::ServiceConfig, document: web::Bytes) {
-    cfg.service(
-        web::resource(JSON_PATH)
-            .app_data(web::Data::new(document))
-            .route(web::get().to(serve_json)),
-    )
-    .route("/docs", web::get().to(redirect_to_docs))
-    .service(
-        SwaggerUi::new("/docs/{_:.*}").config(
-            Config::new([JSON_PATH])
-                .validator_url("none")
-                .display_operation_id(true)
-                .try_it_out_enabled(false),
-        ),
-    );
+    cfg.service(crate::health::get_only(JSON_PATH, serve_json))
+        .app_data(web::Data::new(document))
+        .route("/docs", web::get().to(redirect_to_docs))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(
+                Config::new([JSON_PATH])
+                    .validator_url("none")
+                    .display_operation_id(true)
+                    .try_it_out_enabled(false),
+            ),
+        );
 }
 
 async fn serve_json(document: web::Data<web::Bytes>) -> HttpResponse {

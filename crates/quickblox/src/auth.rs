@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use flavor_kit::Subject;
 use session_core::{Flavor, Session};
 
 use crate::directory::LoginName;
@@ -60,21 +61,34 @@ pub async fn slide(state: &State, session: &mut Session) -> Result<(), RequestEr
 pub const SLIDE_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Checks `credentials` against application `app`'s users off the async workers. A miss costs
-/// the same argon2 check as a wrong password.
+/// the same argon2 check as a wrong password. The check is throttled: it is counted before it
+/// runs, per login or e-mail and per client address, and refused (429) once too many have
+/// failed within the window ([`flavor_kit::throttle`]).
 pub async fn check_user(
     state: &State,
+    req: &HttpRequest,
     app: u64,
     credentials: Credentials,
 ) -> Result<Option<Arc<User>>, RequestError> {
-    let name = match &credentials.name {
-        Name::Login(l) => LoginName::Login(l),
-        Name::Email(e) => LoginName::Email(e),
+    let (name, subject) = match &credentials.name {
+        Name::Login(l) => (LoginName::Login(l), format!("login:{l}")),
+        Name::Email(e) => (LoginName::Email(e), format!("email:{}", e.to_lowercase())),
     };
+    let tenant = app.to_string();
+    let subject = Subject {
+        tenant: &tenant,
+        name: &subject,
+    };
+    let pass = state.throttle.admit(req, Some(subject)).await?;
     let user = state.tenants.user(app, name).await?;
     let secret = match &user {
         Some(u) => u.secret.clone(),
         None => state.tenants.dummy_secret(),
     };
     let ok = secret.matches(credentials.password).await?;
+    match (ok, &user) {
+        (true, Some(_)) => pass.succeeded(),
+        _ => pass.failed(),
+    }
     Ok(user.filter(|_| ok))
 }

@@ -64,6 +64,7 @@ async fn logs_never_carry_secrets() {
         hasher: TokenHasher::new("server-secret"),
         max_body_bytes: 65536,
         metadata: session_core::MetadataPolicy::default(),
+        body_timeout: std::time::Duration::from_secs(10),
     };
     let section = Arc::new(Section::from(settings()));
     let app = test::init_service(

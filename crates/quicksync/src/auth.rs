@@ -5,6 +5,7 @@ use actix_web::HttpRequest;
 use flavor_kit::headers;
 use session_core::{Guard, Session, SessionId, SessionRef, TokenHash};
 
+use crate::api_keys::Tenant;
 use crate::eip191::Address;
 use crate::errors::SessionError;
 use crate::state::State;
@@ -18,6 +19,19 @@ pub fn bearer(req: &HttpRequest) -> Result<&str, SessionError> {
 /// The `X-API-KEY` header, if any.
 pub fn api_key(req: &HttpRequest) -> Option<&str> {
     headers::text(req, "x-api-key").ok().flatten()
+}
+
+/// The tenant of the request's `X-API-KEY`. Throttled per client address: an address known to
+/// be throttled is refused before the key is looked at, and a wrong key is counted.
+pub async fn tenant(state: &State, req: &HttpRequest) -> Result<Tenant, SessionError> {
+    state.throttle.screen(req)?;
+    match state.api_keys.resolve(&state.core, api_key(req)).await {
+        Err(SessionError::BadApiKey) => {
+            state.throttle.record_failure(req, None).await?;
+            Err(SessionError::BadApiKey)
+        }
+        other => other,
+    }
 }
 
 /// The wallet a wallet bearer speaks for.

@@ -17,6 +17,9 @@ pub struct Settings {
     pub wallet_proof: WalletProofSettings,
     /// `[quicksync.rules]`: session rule defaults and bounds.
     pub rules: RulesSettings,
+    /// `[quicksync.throttle]`: failed credential checks tolerated per client address (API keys,
+    /// wallet proofs, session passwords) and per session (its password).
+    pub throttle: flavor_kit::ThrottleSettings,
 }
 
 /// One API key (a tenant).
@@ -181,6 +184,7 @@ impl Settings {
 
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
+        self.throttle.validate()?;
         for (i, k) in self.api_keys.iter().enumerate() {
             if k.key.trim().is_empty() || k.key.len() > 512 {
                 return Err(format!("api_keys[{i}].key: must be 1-512 characters"));

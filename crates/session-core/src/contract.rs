@@ -5,6 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attempts;
+
+pub use attempts::{attempts_count_within_a_sliding_window, concurrent_attempts_count_exactly};
+
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -38,7 +42,8 @@ macro_rules! store_contract_tests {
             scans_walk_every_owner_of_a_prefix, banned_documents_refuse_creates,
             leaving_ends_the_group_for_its_host, mark_seen_moves_only_the_last_use,
             exported_owners_come_back_whole, exported_groups_keep_members_and_names,
-            imports_replace_the_owner, large_owners_come_back_whole, nonce_claims_clear);
+            imports_replace_the_owner, large_owners_come_back_whole, nonce_claims_clear,
+            attempts_count_within_a_sliding_window, concurrent_attempts_count_exactly);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(

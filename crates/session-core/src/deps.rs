@@ -19,6 +19,8 @@ pub struct CoreDeps {
     pub max_body_bytes: usize,
     /// What sessions record of their clients.
     pub metadata: MetadataPolicy,
+    /// How long a request body may take to arrive (`server.body_timeout_secs`).
+    pub body_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for CoreDeps {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for CoreDeps {
             .field("clock", &self.clock)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("metadata", &self.metadata)
+            .field("body_timeout", &self.body_timeout)
             .finish_non_exhaustive()
     }
 }

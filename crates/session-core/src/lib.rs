@@ -3,6 +3,7 @@
 //!
 //! Flavor crates build on this crate alone; storage backends implement [`SessionStore`].
 
+pub mod attempts;
 pub mod clock;
 pub mod deps;
 pub mod doc;
@@ -22,6 +23,7 @@ pub mod contract;
 #[cfg(any(test, feature = "contract"))]
 pub mod unavailable;
 
+pub use attempts::{Attempt, AttemptId, AttemptKey, AttemptScope, Window};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use deps::CoreDeps;
 pub use error::{Error, Result};

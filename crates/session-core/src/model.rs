@@ -173,7 +173,8 @@ fn is_key_safe_or_colon(b: u8) -> bool {
     is_key_safe(b) || b == b':'
 }
 
-fn escape_into(out: &mut String, part: &str) {
+/// Appends `part` escaped: every byte a store key cannot carry (and `%`) as `%XX`.
+pub(crate) fn escape_into(out: &mut String, part: &str) {
     for b in part.bytes() {
         if is_key_safe(b) && b != b'%' {
             out.push(b as char);

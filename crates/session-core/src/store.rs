@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Duration;
 
+use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::error::Result;
 use crate::model::{
     Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
@@ -210,6 +211,15 @@ pub trait SessionStore: Send + Sync + 'static {
         ttl: Duration,
         max: u32,
     ) -> Result<()>;
+
+    /// Counts one attempt in the window `key` unless `window.max` attempts are already counted
+    /// within the last `window.span`; then it answers [`Attempt::Refused`] with the time until
+    /// the oldest leaves the window. One atomic step: under any concurrency, at most
+    /// `window.max` attempts are counted per span. Refused attempts are not counted.
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt>;
+
+    /// Takes back a counted attempt (it succeeded); nothing when it has left the window.
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()>;
 
     /// Administrative listing, not for requests: the owners whose string starts with `prefix`
     /// (`"am:"`, `"am:<network>:"`, ...), about `count` at a time. Start with the cursor `""`;

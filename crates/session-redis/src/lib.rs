@@ -12,6 +12,7 @@
 //! [`Error::StoreUnavailable`] when Redis cannot be reached in time; it recovers by itself once
 //! Redis is back.
 
+mod attempts;
 mod codec;
 mod conn;
 mod keys;
@@ -30,9 +31,10 @@ use session_core::clock::to_millis;
 use session_core::memory::check_member_of;
 use session_core::record::{pack, subject_value};
 use session_core::{
-    Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter, Flavor, Guard, Joined,
-    LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result, Rotated, Rotation, Session,
-    SessionId, SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
+    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter,
+    Flavor, Guard, Joined, LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result,
+    Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedClock,
+    TokenHash, Window, MAX_PAGE_SIZE,
 };
 
 use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
@@ -99,8 +101,7 @@ impl RedisStore {
 
     /// Calls a function of the library in `owner`'s slot (keys: the owner's hash and indexes;
     /// arguments: now, then `args`); tallies the sessions it dropped as expired and returns the
-    /// status of its flat reply and the fields that follow. A Redis that does not have the library yet (a new or flushed server) gets it
-    /// loaded, on every primary, and the call is made again.
+    /// status of its flat reply and the fields that follow.
     async fn script(
         &self,
         what: &str,
@@ -110,15 +111,36 @@ impl RedisStore {
         idempotent: bool,
     ) -> Result<(String, std::vec::IntoIter<Value>)> {
         let keys = self.keys.owner_keys(owner);
+        let keys = [
+            keys.hash.as_str(),
+            keys.expiry.as_str(),
+            keys.created.as_str(),
+        ];
+        let (pruned, st, items) = self.function(what, lua, &keys, &args, idempotent).await?;
+        self.expired.add(owner, pruned);
+        Ok((st, items))
+    }
+
+    /// Calls a function of the library with `keys` (all in one slot) and the arguments now,
+    /// then `args`; returns how many sessions it dropped as expired, the status of its flat
+    /// reply and the fields that follow. A Redis
+    /// that does not have the library yet (a new or flushed server) gets it loaded, on every
+    /// primary, and the call is made again.
+    async fn function(
+        &self,
+        what: &str,
+        lua: &Lua,
+        keys: &[&str],
+        args: &[Vec<u8>],
+        idempotent: bool,
+    ) -> Result<(u64, String, std::vec::IntoIter<Value>)> {
         let mut fcall = redis::cmd(if lua.read_only { "FCALL_RO" } else { "FCALL" });
-        fcall
-            .arg(&lua.name)
-            .arg(3)
-            .arg(&keys.hash)
-            .arg(&keys.expiry)
-            .arg(&keys.created)
-            .arg(self.now_ms());
-        for a in &args {
+        fcall.arg(&lua.name).arg(keys.len());
+        for k in keys {
+            fcall.arg(*k);
+        }
+        fcall.arg(self.now_ms());
+        for a in args {
             fcall.arg(a.as_slice());
         }
         let fcall = &fcall;
@@ -145,8 +167,7 @@ impl RedisStore {
             .await?;
         let (st, mut items) = status(what, reply)?;
         let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
-        self.expired.add(owner, u64::try_from(pruned).unwrap_or(0));
-        Ok((st, items))
+        Ok((u64::try_from(pruned).unwrap_or(0), st, items))
     }
 
     /// Runs one plain command, on the read connection when `read` (reads never wait behind
@@ -732,6 +753,14 @@ impl SessionStore for RedisStore {
             (st, _) if st == "ok" => Ok(()),
             (other, _) => Err(unexpected_status("issue_credential", &other)),
         }
+    }
+
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        self.attempt(key, window).await
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.forget(key, id).await
     }
 
     async fn scan_owners(

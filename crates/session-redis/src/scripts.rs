@@ -51,10 +51,11 @@ pub(crate) struct Scripts {
     pub count: Lua,
     pub restore: Lua,
     pub wipe: Lua,
+    pub attempt: Lua,
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 13] = [
+const OPS: [(&str, &str, Kind); 14] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("seen", include_str!("scripts/seen.lua"), Kind::Write),
@@ -76,6 +77,7 @@ const OPS: [(&str, &str, Kind); 13] = [
     ("count", include_str!("scripts/count.lua"), Kind::Read),
     ("restore", include_str!("scripts/restore.lua"), Kind::Write),
     ("wipe", include_str!("scripts/wipe.lua"), Kind::Remove),
+    ("attempt", include_str!("scripts/attempt.lua"), Kind::Write),
 ];
 
 fn build() -> Scripts {
@@ -115,6 +117,7 @@ fn build() -> Scripts {
         count: lua("count"),
         restore: lua("restore"),
         wipe: lua("wipe"),
+        attempt: lua("attempt"),
         code,
     }
 }

@@ -101,6 +101,7 @@ mod tests {
             hasher: TokenHasher::new("k"),
             max_body_bytes: 65536,
             metadata: session_core::MetadataPolicy::default(),
+            body_timeout: std::time::Duration::from_secs(10),
         }
     }
 

@@ -1,7 +1,7 @@
 //! `/api/v{3,4,5}/sessions`: register, check, revoke, and refresh (`/api/v4/sessions/refresh`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use flavor_kit::{BodyLimits, Reply};
+use flavor_kit::{BodyLimits, Reply, Subject};
 use serde_json::{Map, Value};
 use session_core::Guard;
 
@@ -13,7 +13,9 @@ use crate::issue;
 use crate::requests::{
     Refresh, RefreshRequest, RegisterRequest, RegisterV3, RegisterV4, RegisterV5,
 };
-use crate::routes::answers::{BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors};
+use crate::routes::answers::{
+    BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors, Throttled,
+};
 use crate::state::State;
 use crate::tokens::RefreshToken;
 
@@ -107,13 +109,35 @@ async fn register(
         auth_token,
         origin: flavor_kit::metadata::origin(req, &state.core),
     };
-    let (user, issued) = issue::register(&state.core, &network, registration)
-        .await
-        .map_err(|e| match e {
-            session_core::Error::Unauthorized => SessionError::InvalidAuthToken,
-            session_core::Error::Forbidden => SessionError::GlobalBan,
-            other => other.into(),
-        })?;
+    // A secure-mode auth token is checked by the store: counted per user and per client
+    // address before the check, taken back when it holds.
+    let pass = match auth_token {
+        Some(_) => {
+            let subject = Subject {
+                tenant: &network.id,
+                name: &input.user_id,
+            };
+            Some(
+                state
+                    .throttle
+                    .admit(req, Some(subject))
+                    .await
+                    .map_err(AuthError::from)?,
+            )
+        }
+        None => None,
+    };
+    let registered = issue::register(&state.core, &network, registration).await;
+    match (&registered, pass) {
+        (Ok(_), Some(pass)) => pass.succeeded(),
+        (Err(session_core::Error::Unauthorized), Some(pass)) => pass.failed(),
+        _ => {}
+    }
+    let (user, issued) = registered.map_err(|e| match e {
+        session_core::Error::Unauthorized => SessionError::InvalidAuthToken,
+        session_core::Error::Forbidden => SessionError::GlobalBan,
+        other => other.into(),
+    })?;
     Ok(HttpResponse::Ok().json(issue::response(&network, user, issued, version)))
 }
 
@@ -188,6 +212,7 @@ pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
             length.", body = ErrorBody,
             example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
                 "data": {"detail": [{"path": ["refreshToken"], "message": "\"refreshToken\" is required"}]}})),
+        Throttled,
         BodyErrors,
         GlobalBan,
         ServerErrors,

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use flavor_kit::{BodyLimits, Throttle};
 use session_core::{Flavor, SharedStore, TokenHasher};
 
 use crate::flavors::Sections;
@@ -27,4 +28,8 @@ pub struct AdminState {
     pub timeout: Duration,
     /// The process's metrics (recent activity).
     pub metrics: Arc<Metrics>,
+    /// Wrong bearers, counted per client address (`[admin.throttle]`).
+    pub throttle: Arc<Throttle>,
+    /// How much of a body, and for how long, is read.
+    pub body: BodyLimits,
 }

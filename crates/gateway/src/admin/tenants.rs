@@ -2,7 +2,8 @@
 //! changed here) and those managed at run time (store documents, validated by their flavor),
 //! shown with every secret masked.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
+use flavor_kit::body::{self, BodyLimits};
 use flavor_kit::passwords;
 use flavor_kit::tenants::{mask, Document, TenantKind, MASK};
 use serde_json::{json, Value};
@@ -139,10 +140,26 @@ async fn store(
 pub(crate) async fn put(
     state: web::Data<AdminState>,
     kind: web::Path<String>,
-    body: web::Json<Document>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> AdminResult {
     let kind = tenant_kind(&kind)?;
-    store(&state, kind, body.into_inner(), None).await
+    let doc = read_document(&req, payload, state.body).await?;
+    store(&state, kind, doc, None).await
+}
+
+/// The body: a JSON object, within the body limits (size and time).
+async fn read_document(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limits: BodyLimits,
+) -> Result<Document, AdminError> {
+    match body::media_type(req) {
+        Ok(Some(media)) if body::is_json(&media) => {}
+        _ => return Err(AdminError::Invalid("body: send application/json".into())),
+    }
+    let bytes = body::read(req, payload, limits).await?;
+    serde_json::from_slice(&bytes).map_err(|e| AdminError::Invalid(format!("body: {e}")))
 }
 
 /// `PUT /admin/v1/tenants/{kind}/{id}`: edits the run-time entry `id`. Values sent back masked
@@ -151,7 +168,8 @@ pub(crate) async fn put(
 pub(crate) async fn edit(
     state: web::Data<AdminState>,
     path: web::Path<(String, String)>,
-    body: web::Json<Document>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> AdminResult {
     let (kind, id) = path.into_inner();
     let kind = tenant_kind(&kind)?;
@@ -169,7 +187,7 @@ pub(crate) async fn edit(
             false => AdminError::NotFound,
         });
     };
-    let mut doc = body.into_inner();
+    let mut doc = read_document(&req, payload, state.body).await?;
     let mut kept_hash = false;
     for (key, value) in doc.iter_mut() {
         if is_masked(key, value) {

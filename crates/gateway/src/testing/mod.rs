@@ -102,10 +102,16 @@ impl Testing {
 }
 
 /// Mounts `/admin/v1/testing/*` (before the admin scope, which would take the path otherwise).
-pub fn configure(cfg: &mut web::ServiceConfig, testing: &Arc<Testing>, store: SharedStore) {
+/// `throttle` counts wrong bearers, shared with the admin API.
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    testing: &Arc<Testing>,
+    store: SharedStore,
+    throttle: Arc<flavor_kit::Throttle>,
+) {
     let ctx = routes::Ctx {
         testing: testing.clone(),
         store,
     };
-    routes::configure(cfg, ctx, testing.token.clone());
+    routes::configure(cfg, ctx, testing.token.clone(), throttle);
 }

@@ -9,9 +9,9 @@ use std::future::Future;
 use async_trait::async_trait;
 use chrono::Duration;
 use session_core::{
-    Candidate, Created, Cursor, Flavor, Guard, Joined, NewSession, Owner, OwnerDump, Page, Removed,
-    Result, Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore,
-    SharedStore, TokenHash,
+    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Flavor, Guard, Joined, NewSession,
+    Owner, OwnerDump, Page, Removed, Result, Rotated, Rotation, Session, SessionId, SessionPatch,
+    SessionRef, SessionStore, SharedStore, TokenHash, Window,
 };
 
 /// The tenant and subject of what one request touched (the last one named wins).
@@ -115,6 +115,14 @@ impl SessionStore for NotingStore {
         cap: Option<Duration>,
     ) -> Result<Option<Session>> {
         noted(self.0.touch(r, ttl, cap).await)
+    }
+
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        self.0.count_attempt(key, window).await
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.0.forget_attempt(key, id).await
     }
 
     async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {

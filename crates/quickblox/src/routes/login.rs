@@ -10,7 +10,7 @@ use crate::body;
 use crate::dto::{application_id, expiration, UserEnvelope, EXPIRATION_HEADER};
 use crate::errors::{ErrorsBody as ErrorBody, LoginError, RequestError};
 use crate::requests::{self, LoginBody};
-use crate::routes::answers::{BodyErrors, NoSession, ServerErrors};
+use crate::routes::answers::{BodyErrors, NoSession, ServerErrors, Throttled};
 use crate::state::State;
 use crate::tokens;
 
@@ -72,6 +72,7 @@ async fn set_user(
             )),
         (status = 422, description = "A missing or bad field.", body = ErrorBody,
             example = json!({"errors": {"login": ["is required"]}})),
+        Throttled,
         BodyErrors,
         ServerErrors,
     ),
@@ -89,7 +90,7 @@ pub async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<Sta
             "a session without an application",
         ))
     })?;
-    let user = check_user(&state, app, credentials)
+    let user = check_user(&state, &req, app, credentials)
         .await?
         .ok_or(LoginError::Unauthorized)?;
     let updated = set_user(&state, &bearer, Some(user.id)).await?;

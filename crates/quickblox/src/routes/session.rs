@@ -10,7 +10,7 @@ use crate::body;
 use crate::dto::{expiration, new_attrs, SessionEnvelope, EXPIRATION_HEADER};
 use crate::errors::{ErrorsBody as ErrorBody, RequestError, SessionError};
 use crate::requests::{CreateSession, CreateSessionForm, CreateSessionJson};
-use crate::routes::answers::{BodyErrors, NoSession, ServerErrors};
+use crate::routes::answers::{BodyErrors, NoSession, ServerErrors, Throttled};
 use crate::signature;
 use crate::state::State;
 use crate::tokens;
@@ -59,6 +59,7 @@ fn session_number() -> Result<u64, RequestError> {
                 ("timestamp" = (value = json!({"errors": {"base": ["Bad timestamp"]}}))),
                 ("nonce" = (value = json!({"errors": {"base": ["Nonce has already been used"]}}))),
             )),
+        Throttled,
         BodyErrors,
         ServerErrors,
     ),
@@ -110,7 +111,7 @@ async fn open(
     let user = match request.user.clone() {
         None => None,
         Some(credentials) => Some(
-            check_user(state, app.id, credentials)
+            check_user(state, req, app.id, credentials)
                 .await?
                 .ok_or(SessionError::Unauthorized)?,
         ),

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
-use flavor_kit::{passwords, BodyLimits, Reply};
+use flavor_kit::{passwords, BodyLimits, Reply, Subject};
 use session_core::{Candidate, Flavor, Joined, Origin, Session, SessionId, SessionRef};
 
 use crate::auth;
@@ -18,7 +18,7 @@ use crate::records::{
 };
 use crate::routes::answers::{
     AtCurrent, AtDisconnect, AtJoin, AtKick, AtSession, BodyErrors, Internal, NotHost,
-    SessionBearerRefused, Unavailable, Unreadable,
+    SessionBearerRefused, Throttled, Unavailable, Unreadable,
 };
 use crate::state::State;
 use crate::{pseudonym, rules, tokens};
@@ -53,6 +53,7 @@ const MAX_GROUP_SECONDS: i64 = 10 * 366 * 24 * 3600;
                 ("unknown member" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: rules.maxUsers: unknown field `maxUsers`, expected one of `userCapacity`, `expiryDurationInSeconds`, `password`, `allowOnlyWhitelistedAddresses`, `whiteListAddresses`", "instance": "/v1/session", "errors": {"rules.maxUsers": ["unknown field `maxUsers`, expected one of `userCapacity`, `expiryDurationInSeconds`, `password`, `allowOnlyWhitelistedAddresses`, `whiteListAddresses`"]}}))),
                 ("out of bounds" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: rules.userCapacity: must be between 1 and 100", "instance": "/v1/session", "errors": {"rules.userCapacity": ["must be between 1 and 100"]}}))),
             )),
+        Throttled<AtSession>,
         Unreadable<AtSession>,
         BodyErrors<AtSession>,
         Internal<AtSession>,
@@ -63,10 +64,7 @@ const MAX_GROUP_SECONDS: i64 = 10 * 366 * 24 * 3600;
 pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     // The bearer first: it costs no store call.
     let wallet = auth::wallet(&state, &req)?;
-    let tenant = state
-        .api_keys
-        .resolve(&state.core, auth::api_key(&req))
-        .await?;
+    let tenant = auth::tenant(&state, &req).await?;
     let body: CreateSessionRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let rules = rules::resolve(&body, &state.settings.rules)?;
     let core = &state.core;
@@ -166,6 +164,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
                 ("empty" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "A non-empty request body is required.", "instance": "/v1/session/join", "errors": {"$": ["A non-empty request body is required."]}}))),
                 ("no sessionId" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: sessionId: is required", "instance": "/v1/session/join", "errors": {"sessionId": ["is required"]}}))),
             )),
+        Throttled<AtJoin>,
         Unreadable<AtJoin>,
         BodyErrors<AtJoin>,
         Internal<AtJoin>,
@@ -219,7 +218,7 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
             })?;
         match joined {
             Joined::Screen(group) => {
-                admit(&group, &wallet, &body).await?;
+                admit(&state, &req, &group, &wallet, &body).await?;
                 screen = None;
             }
             Joined::NamesTaken => continue,
@@ -244,8 +243,15 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     .into())
 }
 
-/// The checks of a screened group: the whitelist, then the password.
-async fn admit(group: &Session, wallet: &Address, body: &JoinRequest) -> Result<(), SessionError> {
+/// The checks of a screened group: the whitelist, then the password (an argon2 check,
+/// throttled per session and per client address: counted before it runs).
+async fn admit(
+    state: &State,
+    req: &HttpRequest,
+    group: &Session,
+    wallet: &Address,
+    body: &JoinRequest,
+) -> Result<(), SessionError> {
     let attrs: GroupAttrs = from_attrs(group).map_err(SessionError::store)?;
     if attrs.allow_only_whitelisted && !attrs.white_list.contains(&wallet.lower()) {
         return Err(SessionError::NotWhitelisted);
@@ -256,12 +262,19 @@ async fn admit(group: &Session, wallet: &Address, body: &JoinRequest) -> Result<
             .clone()
             .filter(|p| !p.is_empty())
             .ok_or(SessionError::PasswordRequired)?;
+        let subject = Subject {
+            tenant: group.id.as_str(),
+            name: "password",
+        };
+        let pass = state.throttle.admit(req, Some(subject)).await?;
         let ok = passwords::verify(given, phc.clone())
             .await
             .map_err(SessionError::store)?;
         if !ok {
+            pass.failed();
             return Err(SessionError::WrongPassword);
         }
+        pass.succeeded();
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! bounded ([`MemoryStore::with_capacity`]): a create beyond the bound first drops every expired
 //! session, then answers [`Error::StoreUnavailable`].
 
+mod attempts;
 mod docs;
 mod lock;
 mod nonces;
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::model::{Owner, Session, SessionRef};
 use crate::store::ExpiryCounter;
 
+use self::attempts::Attempts;
 use self::docs::Docs;
 use self::lock::lock;
 use self::nonces::Nonces;
@@ -43,6 +45,7 @@ pub struct MemoryStore {
     clock: SharedClock,
     shards: Box<[Mutex<HashMap<Owner, OwnerState>>]>,
     nonces: Nonces,
+    attempts: Attempts,
     docs: Docs,
     /// Sessions stored now (live or expired but not yet dropped).
     len: AtomicUsize,
@@ -62,6 +65,7 @@ impl MemoryStore {
             clock,
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             nonces: Nonces::default(),
+            attempts: Attempts::default(),
             docs: Docs::default(),
             len: AtomicUsize::new(0),
             max_sessions: max_sessions.max(1),
@@ -98,7 +102,7 @@ impl MemoryStore {
         });
     }
 
-    /// Drops every expired session and nonce now, one shard at a time. Returns how many
+    /// Drops every expired session, nonce and attempt window now, one shard at a time. Returns how many
     /// sessions were dropped.
     pub fn sweep(&self) -> usize {
         let now = self.now();
@@ -113,6 +117,7 @@ impl MemoryStore {
             });
         }
         self.nonces.sweep(now);
+        self.attempts.sweep(now);
         dropped
     }
 

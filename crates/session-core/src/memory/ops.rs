@@ -8,6 +8,7 @@ use chrono::Duration;
 
 use super::owner::{Credential, OwnerState, Stored, SPENT_KEPT};
 use super::{check_member_of, MemoryStore};
+use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::clock::from_millis;
 use crate::error::{Error, Result};
 use crate::model::{
@@ -487,6 +488,15 @@ impl SessionStore for MemoryStore {
             );
             Ok(())
         })
+    }
+
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        Ok(self.attempts.count(key.as_str(), window, self.now()))
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.attempts.forget(key.as_str(), id);
+        Ok(())
     }
 
     async fn scan_owners(

@@ -9,6 +9,7 @@ pub mod snapshot;
 use std::sync::Arc;
 
 use actix_web::{web, ResponseError};
+use flavor_kit::Throttle;
 use session_core::SharedStore;
 
 use super::Testing;
@@ -22,8 +23,8 @@ pub struct Ctx {
     pub store: SharedStore,
 }
 
-/// Mounts the scope; `token` is the admin bearer.
-pub fn configure(cfg: &mut web::ServiceConfig, ctx: Ctx, token: Arc<str>) {
+/// Mounts the scope; `token` is the admin bearer, `throttle` the admin API's wrong-bearer count.
+pub fn configure(cfg: &mut web::ServiceConfig, ctx: Ctx, token: Arc<str>, throttle: Arc<Throttle>) {
     let json = web::JsonConfig::default()
         .limit(ctx.testing.settings.snapshot_max_bytes)
         .error_handler(|e, _| AdminError::Invalid(format!("body: {e}")).into());
@@ -32,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, ctx: Ctx, token: Arc<str>) {
     cfg.service(
         web::scope("/admin/v1/testing")
             .wrap(actix_web::middleware::from_fn(move |req, next| {
-                require_bearer(token.clone(), req, next)
+                require_bearer(token.clone(), throttle.clone(), req, next)
             }))
             .app_data(web::Data::new(ctx))
             .app_data(json)
