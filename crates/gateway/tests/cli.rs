@@ -369,15 +369,25 @@ fn config_errors_name_the_dotted_key_the_valid_values_and_the_absolute_file() {
     let dir = file.parent().unwrap();
     let cwd = dir.join("sub");
     std::fs::create_dir_all(&cwd).unwrap();
+    // No overlay of the repository's (its demo tenants would be blamed for what is missing).
+    let no_overlays = [("GATEWAY_CONFIG_DIR", cwd.to_str().unwrap())];
     refused(
-        run_in(&cwd, &["check-config", "--config", "../gateway.toml"], &[]),
+        run_in(
+            &cwd,
+            &["check-config", "--config", "../gateway.toml"],
+            &no_overlays,
+        ),
         &[&format!(
             "quickblox.applications[0].auth_secret: is required (set in {shown})"
         )],
     );
     std::fs::write(&file, "[flavors]\nenabled = [\"amity2\"]\n").unwrap();
     refused(
-        run_in(&cwd, &["check-config", "--config", "../gateway.toml"], &[]),
+        run_in(
+            &cwd,
+            &["check-config", "--config", "../gateway.toml"],
+            &no_overlays,
+        ),
         &[&format!(
             "flavors.enabled[0]: unknown value `amity2`, expected one of `quicksync`, \
              `quickblox`, `amity`, `session-storage` (set in {shown})"
@@ -385,7 +395,11 @@ fn config_errors_name_the_dotted_key_the_valid_values_and_the_absolute_file() {
     );
     std::fs::write(&file, "[server]\nprot = 8080\n").unwrap();
     refused(
-        run_in(&cwd, &["check-config", "--config", "../gateway.toml"], &[]),
+        run_in(
+            &cwd,
+            &["check-config", "--config", "../gateway.toml"],
+            &no_overlays,
+        ),
         &[
             "server.prot: unknown key, expected one of `host`, `port`",
             &shown,
