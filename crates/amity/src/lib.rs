@@ -27,6 +27,8 @@ pub mod users;
 mod conformance;
 #[cfg(test)]
 mod runtime_networks;
+#[cfg(test)]
+mod timing;
 
 pub use settings::{NetworkSettings, RoleSettings, Settings};
 
