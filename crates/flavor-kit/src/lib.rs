@@ -10,8 +10,10 @@
 //!   its OpenAPI operations, the `instance` (request path) of its error answers, its fallback.
 //! - [`passwords`]: Argon2id with one parameter set, on the blocking pool.
 //! - [`openapi`]: security schemes and the `instance` markers of documented error examples.
-//! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets.
-//! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes to the gateway.
+//! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets;
+//!   [`tenant_ids`]: their document ids under the token key ring.
+//! - [`signing_keys`]: JWT keys with key ids (HS256, ES256, EdDSA, public keys) and JWKS.
+//! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes.to the gateway.
 
 pub mod answer;
 pub mod body;
@@ -21,6 +23,8 @@ pub mod openapi;
 pub mod passwords;
 pub mod registry;
 pub mod routes;
+pub mod signing_keys;
+pub mod tenant_ids;
 pub mod tenants;
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ pub enum StartupError {
     /// The store could not be set up.
     #[error("store: {0}")]
     Store(#[from] session_core::Error),
+    /// The configuration cannot run against what the store holds.
+    #[error("invalid configuration: {0}")]
+    Refused(String),
     /// The metrics registry could not be built.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -85,6 +88,9 @@ impl Application {
                 tracing::warn!("{warning}");
             }
         }
+        crate::keys::refuse_plain_tenants(&settings.store, settings.is_relaxed(), clock.clone())
+            .await
+            .map_err(StartupError::Refused)?;
         let stores = StoreFactory::new(&settings.store, clock.clone())?;
         let first_store = stores.for_worker()?;
         let document = crate::openapi::document(&settings.flavors.enabled);
@@ -92,7 +98,7 @@ impl Application {
             web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
         let shared = Shared {
             openapi,
-            hasher: TokenHasher::new(&settings.store.token_secret),
+            hasher: crate::keys::token_ring(&settings.store),
             metrics: Arc::new(Metrics::new()?),
             stores,
             clock,

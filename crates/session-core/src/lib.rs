@@ -11,6 +11,7 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod record;
+pub mod secrets;
 pub mod store;
 pub mod tenants;
 pub mod token;
@@ -30,5 +31,6 @@ pub use model::{
 };
 pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Rotated};
 pub use record::{Head, Record};
+pub use secrets::Sealer;
 pub use store::{ExpiryCounter, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

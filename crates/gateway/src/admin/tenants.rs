@@ -2,8 +2,8 @@
 //! with every secret masked.
 
 use actix_web::{web, HttpResponse};
-use flavor_kit::passwords;
 use flavor_kit::tenants::{mask, Document, TenantKind};
+use flavor_kit::{passwords, tenant_ids};
 use serde_json::{json, Value};
 
 use super::errors::{AdminError, AdminResult};
@@ -37,16 +37,29 @@ fn masked(doc: Document) -> Value {
     value
 }
 
+/// `GET /admin/v1/tenants/{kind}`: one entry per tenant. A kind whose id is a keyed hash
+/// files each document under the id of every token key of the ring; the entry shows the
+/// active key's id when the document has one.
 pub(crate) async fn list(state: web::Data<AdminState>, kind: web::Path<String>) -> AdminResult {
     let kind = tenant_kind(&kind)?;
     let docs = state.store.doc_list(kind.collection).await?;
-    let data: Vec<Value> = docs
-        .into_iter()
-        .filter_map(|(id, text)| {
-            let doc = serde_json::from_str::<Document>(&text).ok()?;
-            Some(json!({"id": id, "entry": masked(doc)}))
-        })
-        .collect();
+    let mut shown: Vec<String> = Vec::new();
+    let mut data = Vec::new();
+    for (id, text) in &docs {
+        let Ok(doc) = serde_json::from_str::<Document>(text) else {
+            continue;
+        };
+        let ids = tenant_ids::ids(kind, &doc, &state.hasher).unwrap_or_default();
+        let shown_id = match ids.first() {
+            Some(active) if docs.iter().any(|(other, _)| other == active) => active.clone(),
+            _ => id.clone(),
+        };
+        if shown.contains(&shown_id) {
+            continue;
+        }
+        shown.push(shown_id.clone());
+        data.push(json!({"id": shown_id, "entry": masked(doc)}));
+    }
     Ok(HttpResponse::Ok().json(json!({"data": data})))
 }
 
@@ -57,15 +70,7 @@ pub(crate) async fn put(
 ) -> AdminResult {
     let kind = tenant_kind(&kind)?;
     let mut doc = body.into_inner();
-    let mut parts = Vec::new();
-    for f in kind.id_fields {
-        let part = match doc.get(*f) {
-            Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(AdminError::Invalid(format!("`{f}` is required"))),
-        };
-        parts.push(part);
-    }
+    let ids = tenant_ids::ids(kind, &doc, &state.hasher).map_err(AdminError::Invalid)?;
     (kind.check)(&doc).map_err(AdminError::Invalid)?;
     if let Some(Value::String(password)) = doc.remove("password") {
         let hash = passwords::hash(password).await.map_err(|e| {
@@ -74,15 +79,12 @@ pub(crate) async fn put(
         })?;
         doc.insert("password_hash".into(), Value::String(hash));
     }
-    let joined = parts.join(":");
-    let id = if kind.id_hashed {
-        state.hasher.hash(&joined).to_hex()
-    } else {
-        joined
-    };
     let text = serde_json::to_string(&doc).map_err(|_| AdminError::Internal)?;
-    state.store.doc_put(kind.collection, &id, &text).await?;
-    Ok(HttpResponse::Created().json(json!({"id": id, "entry": masked(doc)})))
+    // Under every key of the ring: tokens issued under a previous key name its id.
+    for id in &ids {
+        state.store.doc_put(kind.collection, id, &text).await?;
+    }
+    Ok(HttpResponse::Created().json(json!({"id": ids.first(), "entry": masked(doc)})))
 }
 
 pub(crate) async fn delete(
@@ -91,7 +93,20 @@ pub(crate) async fn delete(
 ) -> AdminResult {
     let (kind, id) = path.into_inner();
     let kind = tenant_kind(&kind)?;
-    if state.store.doc_delete(kind.collection, &id).await? {
+    // Every copy: the document's ids under each key of the ring, and the id named.
+    let mut ids = match state.store.doc_get(kind.collection, &id).await? {
+        Some(text) => serde_json::from_str::<Document>(&text)
+            .ok()
+            .and_then(|doc| tenant_ids::ids(kind, &doc, &state.hasher).ok())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    ids.retain(|other| *other != id);
+    let mut found = state.store.doc_delete(kind.collection, &id).await?;
+    for other in &ids {
+        found |= state.store.doc_delete(kind.collection, other).await?;
+    }
+    if found {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(AdminError::NotFound)

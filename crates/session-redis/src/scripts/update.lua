@@ -1,11 +1,13 @@
 -- update: ARGV id, guard id (''), guard token, guard role (''), then the patch: role op
 -- ('' keep | 's' set | 'c' clear) and role, subject op ('' keep | 's' set value | 'f' set false |
--- 'c' drop), subject, attrs op ('' keep | 's' set | 'c' clear) and attrs (MessagePack map).
+-- 'c' drop), subject, attrs op ('' keep | 's' set | 'c' clear) and attrs (MessagePack map), token
+-- op ('' keep | 's' set) and the token hash (16 bytes).
 -- Returns {'ok', head, body | false} | {'none'} | {'unauthorized'} | {'forbidden'}.
 local id, gid, gtoken, grole = arg(), arg(), arg(), arg()
 local role_op, role = arg(), arg()
 local subject_op, subject = arg(), arg()
 local attrs_op, attrs = arg(), arg()
+local token_op, token = arg(), arg()
 
 local st = load()
 prune_all(st)
@@ -16,8 +18,9 @@ if not rec then flush(st); return { 'none' } end
 local h = st.heads[id]
 if role_op ~= '' then
   if role_op == 's' then h.role = role else h.role = nil end
-  rec = pack_head(h)
 end
+if token_op == 's' then h.token = token end
+if role_op ~= '' or token_op ~= '' then rec = pack_head(h) end
 rec = with_times(rec, now, h.expires)
 local desc, tail = split_body(st.bodies[id])
 if subject_op == 's' then desc.s = subject
