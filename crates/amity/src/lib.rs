@@ -12,6 +12,7 @@ pub mod body;
 pub mod dto;
 pub mod errors;
 pub mod issue;
+pub mod jws;
 pub mod network;
 pub mod openapi;
 pub mod requests;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod times;
 pub mod tokens;
 pub mod users;
+pub mod verify;
 
 #[cfg(test)]
 mod conformance;
@@ -38,7 +40,7 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     section: "amity",
     prefixes: &["/api/"],
     routes: routes::ROUTES,
-    secret_keys: &["server_key", "jwt_secret"],
+    secret_keys: &["server_key", "jwt_secret", "secret", "private_key_pem"],
     tenant_kinds: &[network::TENANT_KIND],
     validate: Settings::validate,
     warnings: no_warnings,
