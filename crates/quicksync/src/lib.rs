@@ -36,7 +36,7 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     section: "quicksync",
     prefixes: &["/v1/"],
     routes: routes::ROUTES,
-    secret_keys: &["key", "hs256_secret"],
+    secret_keys: &["key", "hs256_secret", "secret", "private_key_pem"],
     tenant_kinds: &[api_keys::TENANT_KIND],
     validate: Settings::validate,
     warnings: Settings::warnings,
