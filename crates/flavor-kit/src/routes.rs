@@ -21,7 +21,7 @@ use std::future::{ready, Ready};
 use actix_web::body::MessageBody;
 use actix_web::dev::{HttpServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, HttpRequest, HttpResponse, Resource, Route};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, Resource, Route};
 
 use crate::answer::{EdgeError, ErrorBody, FlavorError, Rejection};
 
@@ -47,6 +47,7 @@ macro_rules! routes {
         ) -> Vec<impl $crate::__private::actix_web::dev::HttpServiceFactory> {
             vec![$(
                 $crate::routes::finish::<$body>(
+                    concat!($prefix, $path),
                     decorate(
                         $crate::__private::actix_web::web::resource($path)
                             $( .route(
@@ -95,16 +96,30 @@ macro_rules! __allow {
     };
 }
 
-/// A resource of the table, finished: other methods answer 405 with `allow`, and every error
-/// answer of the resource is rendered with the request path.
-pub fn finish<B: ErrorBody>(resource: Resource, allow: &'static str) -> impl HttpServiceFactory {
+/// The route pattern a request matched (`/session-storage/sessions/{id}`), set by the resource
+/// that took it: what access logs and metrics label a request with, known without matching the
+/// path again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoutePattern(pub &'static str);
+
+/// A resource of the table, finished: it marks its requests with their [`RoutePattern`], other
+/// methods answer 405 with `allow`, and every error answer of the resource is rendered with the
+/// request path.
+pub fn finish<B: ErrorBody>(
+    pattern: &'static str,
+    resource: Resource,
+    allow: &'static str,
+) -> impl HttpServiceFactory {
     resource
         .default_service(web::to(move || {
             ready(Err::<HttpResponse, _>(Rejection::edge::<B>(
                 EdgeError::MethodNotAllowed { allow },
             )))
         }))
-        .wrap(from_fn(with_instance))
+        .wrap(from_fn(move |req: ServiceRequest, next| {
+            req.extensions_mut().insert(RoutePattern(pattern));
+            with_instance(req, next)
+        }))
 }
 
 /// Middleware: renders an error answer of the flavor again, with the request path.

@@ -8,7 +8,8 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpResponse};
+use flavor_kit::routes::RoutePattern;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
@@ -107,10 +108,10 @@ impl Metrics {
     }
 
     /// Records one served request.
-    pub fn observe_request(&self, route: &str, status: u16, seconds: f64) {
+    pub fn observe_request(&self, route: &str, status: &str, seconds: f64) {
         let flavor = crate::flavors::owner_of(route);
         self.requests
-            .with_label_values(&[flavor, route, &status.to_string()])
+            .with_label_values(&[flavor, route, status])
             .inc();
         self.request_seconds
             .with_label_values(&[flavor, route])
@@ -152,7 +153,8 @@ impl Metrics {
 }
 
 /// Middleware: times every request and counts it by route pattern (never by raw path, so the
-/// label set stays bounded).
+/// label set stays bounded). A flavor's resources name their pattern ([`RoutePattern`]); the
+/// gateway's own routes, off the hot path, are matched again.
 pub async fn track(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -161,15 +163,17 @@ pub async fn track(
     let started = Instant::now();
     let res = next.call(req).await?;
     if let Some(m) = metrics {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        m.observe_request(
-            &route,
-            res.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
+        let seconds = started.elapsed().as_secs_f64();
+        let status = res.status();
+        let marked = res.request().extensions().get::<RoutePattern>().copied();
+        match marked {
+            Some(RoutePattern(route)) => m.observe_request(route, status.as_str(), seconds),
+            None => {
+                let route = res.request().match_pattern();
+                let route = route.as_deref().unwrap_or("unmatched");
+                m.observe_request(route, status.as_str(), seconds);
+            }
+        }
     }
     Ok(res)
 }

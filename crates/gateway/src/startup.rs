@@ -139,6 +139,9 @@ impl Application {
                 .app_data(web::PayloadConfig::new(core.max_body_bytes))
                 .app_data(web::Data::new(readiness))
                 .app_data(web::Data::from(shared.metrics.clone()))
+                // The flavors first: their scopes and paths are static, and a request for one of
+                // them never tries the gateway's own patterns (`/docs/{tail}` is a regex).
+                .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .configure(health::configure)
                 .route("/metrics", web::get().to(metrics::serve))
                 .configure(|cfg| crate::openapi::configure(cfg, shared.openapi.clone()))
@@ -147,7 +150,6 @@ impl Application {
                         admin::configure(cfg, state);
                     }
                 })
-                .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs);

@@ -76,13 +76,13 @@ pub(crate) fn session(
     Record::decode(r, &head, body.as_deref())
 }
 
-/// Session ids of an array reply.
-pub(crate) fn ids(what: &str, v: Option<Value>) -> Result<Vec<SessionId>> {
-    array(what, v.unwrap_or(Value::Nil))?
-        .into_iter()
-        .map(|v| {
-            SessionId::parse(&string(what, v)?)
-                .map_err(|e| Error::Internal(format!("redis {what}: id: {e}")))
+/// Session ids written into a flat reply as their count, then each id.
+pub(crate) fn ids(what: &str, items: &mut impl Iterator<Item = Value>) -> Result<Vec<SessionId>> {
+    let n = int(what, items.next().unwrap_or(Value::Nil))?.max(0) as usize;
+    (0..n)
+        .map(|_| {
+            let id = string(what, items.next().unwrap_or(Value::Nil))?;
+            SessionId::parse(&id).map_err(|e| Error::Internal(format!("redis {what}: id: {e}")))
         })
         .collect()
 }

@@ -107,8 +107,8 @@ impl RedisStore {
     }
 
     /// Calls a function of the library in `owner`'s slot (keys: the owner's hash and indexes;
-    /// arguments: now, then `args`); tallies the sessions it dropped as expired and returns its
-    /// own reply. A Redis that does not have the library yet (a new or flushed server) gets it
+    /// arguments: now, then `args`); tallies the sessions it dropped as expired and returns the
+    /// status of its flat reply and the fields that follow. A Redis that does not have the library yet (a new or flushed server) gets it
     /// loaded, on every primary, and the call is made again.
     async fn script(
         &self,
@@ -117,7 +117,7 @@ impl RedisStore {
         owner: &Owner,
         args: Vec<Vec<u8>>,
         idempotent: bool,
-    ) -> Result<Value> {
+    ) -> Result<(String, std::vec::IntoIter<Value>)> {
         let keys = self.keys.owner_keys(owner);
         let mut fcall = redis::cmd(if lua.read_only { "FCALL_RO" } else { "FCALL" });
         fcall
@@ -152,10 +152,10 @@ impl RedisStore {
                 }
             })
             .await?;
-        let mut items = array(what, reply)?.into_iter();
+        let (st, mut items) = status(what, reply)?;
         let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
         self.expired.add(owner, u64::try_from(pruned).unwrap_or(0));
-        Ok(items.next().unwrap_or(Value::Nil))
+        Ok((st, items))
     }
 
     /// Runs one plain command, on the read connection when `read` (reads never wait behind
@@ -189,13 +189,14 @@ impl RedisStore {
         }
     }
 
-    /// A session reply `{head, body}` (`{}` for none), checked against the gateway's clock.
-    fn record_reply(&self, what: &str, r: &SessionRef, v: Value) -> Result<Option<Session>> {
-        let mut items = array(what, v)?.into_iter();
-        let Some(head) = items.next() else {
-            return Ok(None);
-        };
-        let s = session(what, r, Some(head), items.next())?;
+    /// The session of a `head, body` reply, checked against the gateway's clock.
+    fn record_reply(
+        &self,
+        what: &str,
+        r: &SessionRef,
+        mut items: impl Iterator<Item = Value>,
+    ) -> Result<Option<Session>> {
+        let s = session(what, r, items.next(), items.next())?;
         Ok((to_millis(s.expires_at) > self.now_ms()).then_some(s))
     }
 
@@ -210,7 +211,7 @@ impl RedisStore {
         let mut args = vec![text(group.id.as_str()), text(member.as_str())];
         args.extend(guard_args(guard));
         args.push(text(ends_role));
-        match self
+        let (st, mut rest) = self
             .script(
                 "remove_member",
                 &SCRIPTS.remove_member,
@@ -218,10 +219,10 @@ impl RedisStore {
                 args,
                 false,
             )
-            .await?
-        {
-            Value::Int(n) => Ok(n.max(0) as usize),
-            v => Err(guard_error("remove_member", &string("remove_member", v)?)),
+            .await?;
+        match st.as_str() {
+            "ok" => count("remove_member", rest.next()),
+            other => Err(guard_error("remove_member", other)),
         }
     }
 
@@ -243,10 +244,8 @@ impl RedisStore {
                 body,
             ]);
         }
-        let reply = self
-            .script(what, &SCRIPTS.group, &group.owner, args, false)
-            .await?;
-        status(what, reply)
+        self.script(what, &SCRIPTS.group, &group.owner, args, false)
+            .await
     }
 }
 
@@ -301,6 +300,11 @@ fn unexpected_status(what: &str, st: &str) -> Error {
     Error::Internal(format!("{what}: unexpected status {st}"))
 }
 
+/// A count reply field.
+fn count(what: &str, v: Option<Value>) -> Result<usize> {
+    Ok(int(what, v.unwrap_or(Value::Nil))?.max(0) as usize)
+}
+
 /// A guard failure answered by a script.
 fn guard_error(what: &str, st: &str) -> Error {
     match st {
@@ -349,20 +353,25 @@ impl SessionStore for RedisStore {
             }
             None => args.extend([Vec::new(), Vec::new()]),
         }
-        let reply = self
+        let (st, mut rest) = self
             .script("create", &SCRIPTS.create, &s.owner, args, false)
             .await?;
-        let (st, mut rest) = status("create", reply)?;
         match st.as_str() {
             "ok" => {
-                let evicted = ids("create", rest.next())?;
-                let retired = ids("create", rest.next())?;
-                let doc = opt_bytes("create", rest.next().unwrap_or(Value::Nil))?;
                 let inserted = int("create", rest.next().unwrap_or(Value::Int(0)))? == 1;
+                let before = opt_bytes("create", rest.next().unwrap_or(Value::Nil))?;
+                let evicted = ids("create", &mut rest)?;
+                let retired = ids("create", &mut rest)?;
+                // The document that went in is the one sent; one that was there comes back.
+                let doc = match new.doc {
+                    Some(up) if inserted => Some(up.fresh),
+                    Some(_) => before,
+                    None => None,
+                };
                 Ok(Created {
                     evicted,
                     retired,
-                    doc: new.doc.as_ref().and(doc),
+                    doc,
                     doc_inserted: inserted,
                 })
             }
@@ -411,10 +420,14 @@ impl SessionStore for RedisStore {
             text(span_ms(ttl).to_string()),
             text(cap.map(|c| span_ms(c).to_string()).unwrap_or_default()),
         ];
-        let reply = self
+        let (st, rest) = self
             .script("touch", &SCRIPTS.touch, &r.owner, args, false)
             .await?;
-        self.record_reply("touch", r, reply)
+        match st.as_str() {
+            "ok" => self.record_reply("touch", r, rest),
+            "none" => Ok(None),
+            other => Err(unexpected_status("touch", other)),
+        }
     }
 
     async fn update_guarded(
@@ -463,12 +476,11 @@ impl SessionStore for RedisStore {
             None => args.extend([Vec::new(), Vec::new()]),
             Some(h) => args.extend([text("s"), h.as_bytes().to_vec()]),
         }
-        let reply = self
+        let (st, rest) = self
             .script("update", &SCRIPTS.update, &r.owner, args, false)
             .await?;
-        let (st, rest) = status("update", reply)?;
         match st.as_str() {
-            "ok" => self.record_reply("update", r, Value::Array(rest.collect())),
+            "ok" => self.record_reply("update", r, rest),
             "none" => Ok(None),
             other => Err(guard_error("update", other)),
         }
@@ -477,12 +489,12 @@ impl SessionStore for RedisStore {
     async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
         let mut args = vec![text(r.id.as_str())];
         args.extend(guard_args(guard));
-        match self
+        let (st, mut rest) = self
             .script("delete", &SCRIPTS.delete, &r.owner, args, false)
-            .await?
-        {
-            Value::Int(n) => Ok(n.max(0) as usize),
-            v => Err(guard_error("delete", &string("delete", v)?)),
+            .await?;
+        match st.as_str() {
+            "ok" => count("delete", rest.next()),
+            other => Err(guard_error("delete", other)),
         }
     }
 
@@ -522,14 +534,12 @@ impl SessionStore for RedisStore {
                 text(limit.to_string()),
             ],
         };
-        let reply = self
+        let (st, mut rest) = self
             .script("list_by_owner", &SCRIPTS.list, owner, args, true)
             .await?;
-        let (st, mut rest) = status("list_by_owner", reply)?;
         let (items, more) = match st.as_str() {
             "all" => {
-                let all = array("list_by_owner", rest.next().unwrap_or(Value::Nil))?;
-                let mut items = codec::owner_sessions(owner, all, self.now_ms())?;
+                let mut items = codec::owner_sessions(owner, rest.collect(), self.now_ms())?;
                 if let Some((created, _, id)) = &position {
                     items.retain(|s| (to_millis(s.created_at), &s.id) > (*created, id));
                 }
@@ -561,10 +571,13 @@ impl SessionStore for RedisStore {
     }
 
     async fn count_by_owner(&self, owner: &Owner) -> Result<usize> {
-        let reply = self
+        let (st, mut rest) = self
             .script("count_by_owner", &SCRIPTS.count, owner, Vec::new(), true)
             .await?;
-        Ok(int("count_by_owner", reply)?.max(0) as usize)
+        match st.as_str() {
+            "ok" => count("count_by_owner", rest.next()),
+            other => Err(unexpected_status("count_by_owner", other)),
+        }
     }
 
     async fn create_group_named(
@@ -684,10 +697,9 @@ impl SessionStore for RedisStore {
             next.refresh_hash.as_bytes().to_vec(),
             text(to_millis(next.expires_at).to_string()),
         ];
-        let reply = self
+        let (st, mut rest) = self
             .script("rotate_refresh", &SCRIPTS.rotate, &r.owner, args, false)
             .await?;
-        let (st, mut rest) = status("rotate_refresh", reply)?;
         match st.as_str() {
             "ok" => {
                 let (head, body) = (rest.next(), rest.next());
@@ -714,9 +726,13 @@ impl SessionStore for RedisStore {
             text(span_ms(ttl).max(1).to_string()),
             text(max.max(1).to_string()),
         ];
-        self.script("issue_credential", &SCRIPTS.credential, owner, args, false)
-            .await
-            .map(|_| ())
+        match self
+            .script("issue_credential", &SCRIPTS.credential, owner, args, false)
+            .await?
+        {
+            (st, _) if st == "ok" => Ok(()),
+            (other, _) => Err(unexpected_status("issue_credential", &other)),
+        }
     }
 
     async fn scan_owners(

@@ -83,8 +83,7 @@ fn build() -> Scripts {
         bodies.push_str(&format!(
             "local function op_{op}()\n{body}\nend\n\
              redis.register_function{{function_name = LIBRARY .. '_{op}', flags = {{ {flags} }}, \
-             callback = function(keys, args) begin(keys, args); local reply = op_{op}(); \
-             return {{ expired, reply }} end}}\n"
+             callback = function(keys, args) begin(keys, args); return op_{op}() end}}\n"
         ));
     }
     let digest = Sha1::digest(format!("{LIB}{bodies}").as_bytes());

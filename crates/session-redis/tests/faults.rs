@@ -118,9 +118,10 @@ async fn writes_over_maxmemory_are_refused_whole() {
             "an acknowledged create is gone"
         );
     }
-    // Refused before it ran: Redis stays close to its limit.
+    // Refused before it ran: Redis stays close to its limit (the last write admitted under it
+    // may still double a hash table, a few hundred KB at this size).
     let used = used_memory(&server);
-    assert!(used < 3 * 1024 * 1024 + 64 * 1024, "used_memory {used}");
+    assert!(used < 3 * 1024 * 1024 + 256 * 1024, "used_memory {used}");
     // Reads still work; deleting frees room and writes work again.
     for r in acknowledged.iter().take(2000) {
         b.store.delete(r).await.unwrap();

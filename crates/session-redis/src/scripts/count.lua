@@ -1,6 +1,6 @@
 -- count (read-only): the owner's live sessions (a member of a dead group is dead too).
 local meta = parse_meta(redis.call('HGET', H, '~'))
-if meta then return large_count() end
+if meta then return reply('ok', large_count()) end
 local heads = {}
 local all = redis.call('HGETALL', H)
 for i = 1, #all, 2 do
@@ -15,4 +15,4 @@ local n = 0
 for id in pairs(heads) do
   if live(id, 0) then n = n + 1 end
 end
-return n
+return reply('ok', n)

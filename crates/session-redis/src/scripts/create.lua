@@ -2,64 +2,74 @@
 -- retire the device's older sessions, the limit or nothing), credential hash (''), fresh
 -- document (''), the document's plan (MessagePack {p = {{key, value}...}, d = {key = default},
 -- s = stamp member, r = refusing flag}, '' = none).
--- Returns {'ok', {evicted...}, {retired...}, doc | false, inserted 0/1} | {'conflict'} |
--- {'full'} | {'unauthorized'} | {'refused'}.
-local id, rec, body = arg(), arg(), arg()
-local opts, cred, fresh, plan = arg(), arg(), arg(), arg()
-local policy, retire, max = string.sub(opts, 1, 1), string.sub(opts, 2, 2) == '1', tonumber(string.sub(opts, 3))
+-- Replies 'ok', inserted 0/1, the owner's document when it was there before (false when none
+-- or when `fresh` went in), the evicted count and ids, the retired count and ids; or 'conflict',
+-- 'full', 'unauthorized' or 'refused'.
+local id, rec, body, opts, cred, fresh, plan = unpack(ARGS, 2, 8)
 
-local m = redis.call('HMGET', H, '~', 's' .. id)
-if not m[1] then
+local marker = redis.call('HGET', H, '~')
+if not marker then
   -- A new owner: nothing to prune, count, retire or patch.
-  if cred ~= '' then return { 'unauthorized' } end
-  local f = { '~', 's', 's' .. id, rec }
-  if body ~= '' then f[#f + 1] = 'd' .. id; f[#f + 1] = body end
-  if fresh ~= '' then f[#f + 1] = 'u'; f[#f + 1] = fresh end
-  redis.call('HSET', H, unpack(f))
-  if fresh == '' then redis.call('PEXPIREAT', H, ms(head(rec).expires)) end
-  if fresh == '' then return { 'ok', {}, {}, false, 0 } end
-  return { 'ok', {}, {}, fresh, 1 }
+  if cred ~= '' then return reply('unauthorized') end
+  if fresh ~= '' then
+    if body ~= '' then redis.call('HSET', H, '~', 's', 's' .. id, rec, 'd' .. id, body, 'u', fresh)
+    else redis.call('HSET', H, '~', 's', 's' .. id, rec, 'u', fresh) end
+    return reply('ok', 1, false, 0, 0)
+  end
+  if body ~= '' then redis.call('HSET', H, '~', 's', 's' .. id, rec, 'd' .. id, body)
+  else redis.call('HSET', H, '~', 's', 's' .. id, rec) end
+  redis.call('PEXPIREAT', H, ms(expires_of(rec)))
+  return reply('ok', 0, false, 0, 0)
 end
-local h = head(rec)
-local meta = parse_meta(m[1])
-if meta and not retire and fresh == '' and cred == '' and not h.parent
-    and (not meta.mono or h.expires - h.created == meta.ttl) then
-  -- A large owner: O(log n), without reading it whole.
-  if m[2] and head(m[2]).expires > now then return { 'conflict' } end
-  large_prune(meta)
-  local evicted = {}
-  if max then
-    local live = large_count()
-    if live >= max then
-      if policy ~= 'e' then return { 'full' } end
-      while live >= max do
-        local gone = large_evict(meta)
-        if not gone then break end
-        evicted[#evicted + 1] = gone
-        live = live - 1
+local policy, retire, max = string.sub(opts, 1, 1), string.sub(opts, 2, 2) == '1', tonumber(string.sub(opts, 3))
+local meta = parse_meta(marker)
+if meta and not retire and fresh == '' and cred == '' and bit.band(string.byte(rec, 1), 8) == 0 then
+  local created, expires = struct.unpack('>I6', rec, 2), expires_of(rec)
+  if not meta.mono or expires - created == meta.ttl then
+    -- A large owner (no groups: no parent flag): O(log n), without reading it whole. The
+    -- record goes in first, refusing an id in use; a refused create takes it out again.
+    if redis.call('HSETNX', H, 's' .. id, rec) == 0 then return reply('conflict') end
+    local pruned = large_prune(meta)
+    local evicted = {}
+    if max then
+      local live = large_count(pruned)
+      if live >= max then
+        if policy ~= 'e' then redis.call('HDEL', H, 's' .. id); return reply('full') end
+        while live >= max do
+          local gone = large_evict(meta)
+          if not gone then break end
+          evicted[#evicted + 1] = gone
+          live = live - 1
+        end
       end
     end
+    local raise = expires > meta.key_exp
+    if raise then meta.key_exp = expires + SLACK end
+    if body ~= '' then
+      if raise then redis.call('HSET', H, 'd' .. id, body, '~', meta_text(meta))
+      else redis.call('HSET', H, 'd' .. id, body) end
+    elseif raise then
+      redis.call('HSET', H, '~', meta_text(meta))
+    end
+    redis.call('ZADD', X, expires, id)
+    if not meta.mono then redis.call('ZADD', C, created, id) end
+    if raise then
+      redis.call('PEXPIREAT', X, ms(meta.key_exp))
+      if not meta.mono then redis.call('PEXPIREAT', C, ms(meta.key_exp)) end
+      if redis.call('HEXISTS', H, 'u') == 0 then redis.call('PEXPIREAT', H, ms(meta.key_exp)) end
+    end
+    local out = { 'ok', expired, 0, false, #evicted }
+    for _, e in ipairs(evicted) do out[#out + 1] = e end
+    out[#out + 1] = 0
+    return out
   end
-  local fields = { 's' .. id, rec }
-  if body ~= '' then fields[#fields + 1] = 'd' .. id; fields[#fields + 1] = body end
-  local raise = h.expires > meta.key_exp
-  if raise then meta.key_exp = h.expires + SLACK end
-  fields[#fields + 1] = '~'; fields[#fields + 1] = meta_text(meta)
-  redis.call('HSET', H, unpack(fields))
-  redis.call('ZADD', X, h.expires, id)
-  if not meta.mono then redis.call('ZADD', C, h.created, id) end
-  if raise then
-    redis.call('PEXPIREAT', X, ms(meta.key_exp))
-    if not meta.mono then redis.call('PEXPIREAT', C, ms(meta.key_exp)) end
-    if redis.call('HEXISTS', H, 'u') == 0 then redis.call('PEXPIREAT', H, ms(meta.key_exp)) end
-  end
-  return { 'ok', evicted, {}, false, 0 }
 end
+local h = head(rec)
 
 local st = load()
 prune_all(st)
-if cred ~= '' and not st.creds[cred] then flush(st); return { 'unauthorized' } end
-if st.heads[id] then flush(st); return { 'conflict' } end
+if cred ~= '' and not st.creds[cred] then flush(st); return reply('unauthorized') end
+if st.heads[id] then flush(st); return reply('conflict') end
 local retired = {}
 local device = nil
 if retire and body ~= '' then
@@ -79,7 +89,7 @@ local evicted = {}
 if max then
   local live = st.count - #retired
   if live >= max then
-    if policy ~= 'e' then flush(st); return { 'full' } end
+    if policy ~= 'e' then flush(st); return reply('full') end
     local skip = {}
     for _, oid in ipairs(retired) do skip[oid] = true end
     for _, oid in ipairs(ordered(st)) do
@@ -99,7 +109,7 @@ if fresh ~= '' then
     local d = nil
     if refuse_if ~= '' then
       d = cmsgpack.unpack(st.doc)
-      if d[refuse_if] == true then flush(st); return { 'refused' } end
+      if d[refuse_if] == true then flush(st); return reply('refused') end
     end
     if #patch > 0 then
       d = d or cmsgpack.unpack(st.doc)
@@ -135,4 +145,8 @@ for _, oid in ipairs(evicted) do
 end
 insert(st, id, rec, body)
 flush(st)
-return { 'ok', gone, retired, doc, inserted }
+local out = { 'ok', expired, inserted, inserted == 0 and doc or false, #gone }
+for _, e in ipairs(gone) do out[#out + 1] = e end
+out[#out + 1] = #retired
+for _, e in ipairs(retired) do out[#out + 1] = e end
+return out

@@ -1,5 +1,5 @@
--- issue_credential: ARGV hash, ttl ms, most kept. Returns 1.
-local hash, ttl, most = arg(), tonumber(arg()), tonumber(arg())
+-- issue_credential: ARGV hash, ttl ms, most kept. Replies 'ok'.
+local hash, ttl, most = ARGS[2], tonumber(ARGS[3]), tonumber(ARGS[4])
 local st = load()
 prune_all(st)
 while true do
@@ -15,4 +15,4 @@ end
 st.creds[hash] = { created = now, expires = now + ttl }
 set(st, 'c' .. hash, struct.pack('>I6I6', now, now + ttl))
 flush(st)
-return 1
+return reply('ok')

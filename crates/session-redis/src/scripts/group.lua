@@ -1,8 +1,8 @@
 -- create_group and join: ARGV op ('create' | 'join'), group id, then for 'create' the group's
 -- head and body, for 'join' the capacity ('' = the group's own) and the screening role ('');
 -- then n candidates, each
--- name, id, head, body. Returns {'ok', index, group head, group body | false} |
--- {'screen', head, body | false} | {'conflict'} | {'notfound'} | {'full'} | {'taken'}.
+-- name, id, head, body. Replies 'ok', index, group head, group body | false; or 'screen', head,
+-- body | false; or 'conflict', 'notfound', 'full' or 'taken'.
 local op, gid = arg(), arg()
 local grec, gbody, cap, screen
 if op == 'create' then grec, gbody = arg(), arg() else cap, screen = tonumber(arg()), arg() end
@@ -13,18 +13,18 @@ for i = 1, n do cands[i] = { name = arg(), id = arg(), rec = arg(), body = arg()
 local st = load()
 prune_all(st)
 if op == 'create' then
-  if st.heads[gid] then flush(st); return { 'conflict' } end
+  if st.heads[gid] then flush(st); return reply('conflict') end
 else
   local g = st.heads[gid]
-  if not g then flush(st); return { 'notfound' } end
-  if screen ~= '' and g.role == screen then flush(st); return { 'screen', st.recs[gid], st.bodies[gid] or false } end
+  if not g then flush(st); return reply('notfound') end
+  if screen ~= '' and g.role == screen then flush(st); return reply('screen', st.recs[gid], st.bodies[gid] or false) end
   local members = 0
   for _ in pairs(st.children[gid] or {}) do members = members + 1 end
   local limit = cap or g.capacity
-  if limit and members >= limit then flush(st); return { 'full' } end
+  if limit and members >= limit then flush(st); return reply('full') end
 end
 for _, c in ipairs(cands) do
-  if st.heads[c.id] then flush(st); return { 'conflict' } end
+  if st.heads[c.id] then flush(st); return reply('conflict') end
 end
 for i, c in ipairs(cands) do
   if not st.names[c.name] then
@@ -37,8 +37,8 @@ for i, c in ipairs(cands) do
     st.names[c.name] = c.id
     set(st, 'p' .. c.name, c.id)
     flush(st)
-    return { 'ok', i - 1, st.recs[gid], st.bodies[gid] or false }
+    return reply('ok', i - 1, st.recs[gid], st.bodies[gid] or false)
   end
 end
 flush(st)
-return { 'taken' }
+return reply('taken')

@@ -42,6 +42,16 @@ local function arg()
   return ARGS[argi]
 end
 
+-- A reply: the status, the sessions this call dropped as expired, then the function's own
+-- fields, all in one flat array (every nested table costs Redis a conversion).
+local function reply(status, ...)
+  return { status, expired, ... }
+end
+
+-- Creation and expiry of a record, without parsing the rest of its head.
+local function created_of(rec) return (struct.unpack('>I6', rec, 2)) end
+local function expires_of(rec) return (struct.unpack('>I6', rec, 14)) end
+
 -- A time for a command argument: Redis formats Lua numbers with 14 significant digits, which
 -- holds every millisecond time exactly.
 local function ms(n) return n end
@@ -337,10 +347,10 @@ local function large_remove(meta, id)
   if not meta.mono then redis.call('ZREM', C, id) end
 end
 
--- Drops up to PRUNE_STEP expired sessions of a large owner.
+-- Drops up to PRUNE_STEP expired sessions of a large owner; returns how many it dropped.
 local function large_prune(meta)
   local dead = redis.call('ZRANGEBYSCORE', X, '-inf', ms(now), 'LIMIT', 0, PRUNE_STEP)
-  if #dead == 0 then return end
+  if #dead == 0 then return 0 end
   local fields = {}
   for _, id in ipairs(dead) do
     fields[#fields + 1] = 's' .. id; fields[#fields + 1] = 'd' .. id; fields[#fields + 1] = 'r' .. id
@@ -349,10 +359,13 @@ local function large_prune(meta)
   redis.call('ZREM', X, unpack(dead))
   if not meta.mono then redis.call('ZREM', C, unpack(dead)) end
   expired = expired + #dead
+  return #dead
 end
 
--- Live sessions of a large owner.
-local function large_count()
+-- Live sessions of a large owner; `pruned` is what `large_prune` just dropped: fewer than a
+-- full step means nothing expired is left, and the index's size is the count.
+local function large_count(pruned)
+  if pruned and pruned < PRUNE_STEP then return redis.call('ZCARD', X) end
   return redis.call('ZCOUNT', X, '(' .. ms(now), '+inf')
 end
 

@@ -1,14 +1,18 @@
 -- list (read-only): ARGV has-after ('1' | ''), after created, after expiry, after id, limit.
--- Small owners answer {'all', HGETALL...}; large ones {'page', more, id, head, body | false, ...}
--- in creation order.
-local has_after = arg() == '1'
-local a_created, a_exp, a_id = tonumber(arg()), tonumber(arg()), arg()
-local limit = tonumber(arg())
+-- Small owners reply 'all' and the fields and values of the whole hash; large ones 'page', more
+-- (0/1), then id, head, body | false of each session in creation order.
+local has_after = ARGS[2] == '1'
+local a_created, a_exp, a_id = tonumber(ARGS[3]), tonumber(ARGS[4]), ARGS[5]
+local limit = tonumber(ARGS[6])
 local meta = parse_meta(redis.call('HGET', H, '~'))
-if not meta then return { 'all', redis.call('HGETALL', H) } end
+if not meta then
+  local out = reply('all')
+  for _, v in ipairs(redis.call('HGETALL', H)) do out[#out + 1] = v end
+  return out
+end
 local key, from = C, a_created
 if meta.mono then key, from = X, a_exp end
-local out = { 'page', 0 }
+local out = reply('page', 0)
 local offset, full = 0, false
 local lo = has_after and ms(from) or '-inf'
 while not full do
@@ -28,7 +32,7 @@ while not full do
     for i, id in ipairs(ids) do
       local rec = got[2 * i - 1]
       if rec and head(rec).expires > now then
-        if #out >= 2 + 3 * limit then out[2] = 1; full = true; break end
+        if #out >= 3 + 3 * limit then out[3] = 1; full = true; break end
         out[#out + 1] = id; out[#out + 1] = rec; out[#out + 1] = got[2 * i] or false
       end
     end

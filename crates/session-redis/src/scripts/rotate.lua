@@ -1,12 +1,12 @@
 -- rotate_refresh: ARGV id, presented hash, new token hash, new refresh hash, new expiry ms.
--- Returns {'ok', head, body | false, owner document | false} | {'notfound'} | {'replay'} |
--- {'unauthorized'}.
-local id, presented, token, refresh, exp = arg(), arg(), arg(), arg(), tonumber(arg())
+-- Replies 'ok', head, body | false, owner document | false; or 'notfound', 'replay' or
+-- 'unauthorized'.
+local id, presented, token, refresh, exp = ARGS[2], ARGS[3], ARGS[4], ARGS[5], tonumber(ARGS[6])
 
 local st = load()
 prune_all(st)
 local rec = st.recs[id]
-if not rec then flush(st); return { 'notfound' } end
+if not rec then flush(st); return reply('notfound') end
 local h = st.heads[id]
 if h.refresh and h.token and h.refresh == presented then
   local next_rec = with_hashes(with_times(rec, now, exp), token, refresh)
@@ -16,7 +16,7 @@ if h.refresh and h.token and h.refresh == presented then
   st.spent[id] = spent
   set(st, 'r' .. id, spent)
   flush(st)
-  return { 'ok', next_rec, st.bodies[id] or false, st.doc or false }
+  return reply('ok', next_rec, st.bodies[id] or false, st.doc or false)
 end
 local spent = st.spent[id] or ''
 local prefix = string.sub(presented, 1, 8)
@@ -24,8 +24,8 @@ for at = 1, #spent, 8 do
   if string.sub(spent, at, at + 7) == prefix then
     remove_tree(st, id, nil)
     flush(st)
-    return { 'replay' }
+    return reply('replay')
   end
 end
 flush(st)
-return { 'unauthorized' }
+return reply('unauthorized')

@@ -1,5 +1,5 @@
--- touch: ARGV id, ttl ms, cap ms ('' = none). Returns {head, body | false} or {}.
-local id, ttl, cap = arg(), tonumber(arg()), tonumber(arg())
+-- touch: ARGV id, ttl ms, cap ms ('' = none). Replies 'ok', head, body | false; or 'none'.
+local id, ttl, cap = ARGS[2], tonumber(ARGS[3]), tonumber(ARGS[4])
 
 local function moved(rec)
   local h = head(rec)
@@ -12,7 +12,7 @@ local m = redis.call('HMGET', H, '~', 's' .. id, 'd' .. id)
 local meta = parse_meta(m[1])
 if meta and not meta.mono then
   -- A large owner already ordered by C: only X moves.
-  if not m[2] or head(m[2]).expires <= now then return {} end
+  if not m[2] or expires_of(m[2]) <= now then return reply('none') end
   local rec, until_ = moved(m[2])
   local raise = until_ > meta.key_exp
   if raise then meta.key_exp = until_ + SLACK end
@@ -23,14 +23,14 @@ if meta and not meta.mono then
     redis.call('PEXPIREAT', C, ms(meta.key_exp))
     if redis.call('HEXISTS', H, 'u') == 0 then redis.call('PEXPIREAT', H, ms(meta.key_exp)) end
   end
-  return { rec, m[3] or false }
+  return reply('ok', rec, m[3] or false)
 end
 
 local st = load()
 prune_all(st)
 local rec = st.recs[id]
-if not rec then flush(st); return {} end
+if not rec then flush(st); return reply('none') end
 local moved_rec = moved(rec)
 replace(st, id, moved_rec)
 flush(st)
-return { moved_rec, st.bodies[id] or false }
+return reply('ok', moved_rec, st.bodies[id] or false)

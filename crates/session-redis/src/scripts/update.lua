@@ -2,19 +2,16 @@
 -- ('' keep | 's' set | 'c' clear) and role, subject op ('' keep | 's' set value | 'f' set false |
 -- 'c' drop), subject, attrs op ('' keep | 's' set | 'c' clear) and attrs (MessagePack map), token
 -- op ('' keep | 's' set) and the token hash (16 bytes).
--- Returns {'ok', head, body | false} | {'none'} | {'unauthorized'} | {'forbidden'}.
-local id, gid, gtoken, grole = arg(), arg(), arg(), arg()
-local role_op, role = arg(), arg()
-local subject_op, subject = arg(), arg()
-local attrs_op, attrs = arg(), arg()
-local token_op, token = arg(), arg()
+-- Replies 'ok', head, body | false; or 'none', 'unauthorized' or 'forbidden'.
+local id, gid, gtoken, grole, role_op, role, subject_op, subject, attrs_op, attrs, token_op, token =
+  unpack(ARGS, 2, 13)
 
 local st = load()
 prune_all(st)
 local failure = guard_failure(st, gid, gtoken, grole)
-if failure then flush(st); return { failure } end
+if failure then flush(st); return reply(failure) end
 local rec = st.recs[id]
-if not rec then flush(st); return { 'none' } end
+if not rec then flush(st); return reply('none') end
 local h = st.heads[id]
 if role_op ~= '' then
   if role_op == 's' then h.role = role else h.role = nil end
@@ -31,4 +28,4 @@ local body = join_body(desc, tail)
 replace(st, id, rec)
 if body then st.bodies[id] = body; set(st, 'd' .. id, body) else st.bodies[id] = nil; del(st, 'd' .. id) end
 flush(st)
-return { 'ok', rec, body or false }
+return reply('ok', rec, body or false)
