@@ -33,4 +33,5 @@ mod per_flavor;
 mod quickblox;
 mod quicksync;
 mod redis_outage;
+mod rotation;
 mod session_storage;

@@ -49,7 +49,10 @@ pub fn ids(kind: &TenantKind, doc: &Document, ring: &TokenHasher) -> Result<Vec<
 
 /// The document of `kind` filed under the keyed hash of `secret`, read with `read` (see
 /// [`tenants::parse`]), and the index of the ring key it was found under (0: the active key).
-/// The active key's id is read first; each previous key's only after a miss.
+/// The active key's id is read first; each previous key's only after a miss. A document found
+/// under a previous key's id is filed under the active key's id as well (once: an insert that
+/// leaves an existing document alone), so that the next lookup hits first and the ids the
+/// active key names (an Amity token's `kid`) find it before `rotate-secrets` has run.
 pub async fn find_hashed<T>(
     flavor: Flavor,
     store: &SharedStore,
@@ -60,9 +63,19 @@ pub async fn find_hashed<T>(
 ) -> session_core::Result<Option<(T, usize)>> {
     for (index, key) in ring.keys().enumerate() {
         let id = key.hash(secret).to_hex();
-        if let Some(found) = tenants::document(flavor, store, kind, &id, &read).await? {
-            return Ok(Some((found, index)));
+        let Some(text) = store.doc_get(kind.collection, &id).await? else {
+            continue;
+        };
+        let Some(found) = tenants::parse(flavor, kind, &text, &read) else {
+            continue;
+        };
+        if index > 0 {
+            let active = ring.hash(secret).to_hex();
+            if let Err(e) = store.doc_insert(kind.collection, &active, &text).await {
+                tracing::warn!(kind = kind.name, error = %e, "a tenant found under a previous token key was not filed under the active one");
+            }
         }
+        return Ok(Some((found, index)));
     }
     Ok(None)
 }
@@ -130,14 +143,18 @@ mod tests {
         let ring = TokenHasher::ring("new", &["old"]);
         let found = find_hashed(Flavor::Amity, &store, &HASHED, &ring, "k1", read).await;
         assert_eq!(found.unwrap(), Some((1, 1)));
+        // Found under the previous key: now filed under the active key's id too.
         let active_only = TokenHasher::new("new");
         let found = find_hashed(Flavor::Amity, &store, &HASHED, &active_only, "k1", read).await;
-        assert_eq!(found.unwrap(), None);
+        assert_eq!(found.unwrap(), Some((1, 0)));
+        // A document already under the active id is left alone, and read first.
         store
             .doc_put("test.keys", &active_only.hash("k1").to_hex(), r#"{"n": 2}"#)
             .await
             .unwrap();
         let found = find_hashed(Flavor::Amity, &store, &HASHED, &ring, "k1", read).await;
         assert_eq!(found.unwrap(), Some((2, 0)));
+        let unknown = find_hashed(Flavor::Amity, &store, &HASHED, &ring, "k2", read).await;
+        assert_eq!(unknown.unwrap(), None);
     }
 }
