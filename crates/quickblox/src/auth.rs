@@ -38,17 +38,27 @@ fn genuine(session: &Session, bearer: &Bearer) -> bool {
 }
 
 /// The session of `token` where a previous key of the ring put it (one more read per previous
-/// key, only after a miss), moved to `active`'s place.
+/// key, only after a miss), moved to `active`'s place. A session that a concurrent check moved
+/// between these reads (a replica whose active key is this one's previous moves it back) is
+/// looked for once more, at the active place first.
 async fn under_previous_key(
     state: &State,
     token: &str,
     active: &Bearer,
 ) -> Result<Session, RequestError> {
-    for old in tokens::previous_bearers(&state.core.hasher, token) {
-        let old = old?;
-        let found = state.core.store.get(&old.reference).await?;
-        if let Some(session) = found.filter(|s| genuine(s, &old)) {
-            return rekey::move_session(state, &old, active, session).await;
+    for pass in 0..2 {
+        if pass > 0 {
+            let found = state.core.store.get(&active.reference).await?;
+            if let Some(session) = found.filter(|s| genuine(s, active)) {
+                return Ok(session);
+            }
+        }
+        for old in tokens::previous_bearers(&state.core.hasher, token) {
+            let old = old?;
+            let found = state.core.store.get(&old.reference).await?;
+            if let Some(session) = found.filter(|s| genuine(s, &old)) {
+                return rekey::move_session(state, &old, active, session).await;
+            }
         }
     }
     Err(RequestError::NoSession)
