@@ -173,7 +173,7 @@ mod tests {
             private_key_pem: Some(test_keys::ED25519_PRIVATE.into()),
             ..Default::default()
         };
-        let first = Arc::new(KeyRing::new(&[es.clone()]).unwrap());
+        let first = Arc::new(KeyRing::new(std::slice::from_ref(&es)).unwrap());
         let t = token(&s, &h, first.clone());
         let header = jsonwebtoken::decode_header(&t).unwrap();
         assert_eq!(header.kid.as_deref(), Some("es-1"));

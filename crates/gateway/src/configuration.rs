@@ -361,8 +361,16 @@ impl Settings {
                 ),
             ));
         }
-        crate::keys::validate(st, self.is_relaxed())
-            .map_err(|(key, reason)| invalid(key, reason))?;
+        crate::ring_rules::validate(
+            &crate::ring_rules::Rings {
+                token_secret: &st.token_secret,
+                previous_token_secrets: &st.previous_token_secrets,
+                secrets_key: st.secrets_key.as_deref(),
+                previous_secrets_keys: &st.previous_secrets_keys,
+            },
+            self.is_relaxed(),
+        )
+        .map_err(|(key, reason)| invalid(key, reason))?;
         if let Some(token) = &self.admin.token {
             if token.is_empty() || (!self.is_relaxed() && token.len() < 16) {
                 return Err(invalid(

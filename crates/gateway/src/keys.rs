@@ -10,9 +10,6 @@ use session_core::{tenants, SessionStore, SharedClock, TokenHasher};
 
 use crate::configuration::{Backend, StoreSettings};
 
-/// Most previous keys of either ring.
-pub const MAX_PREVIOUS_KEYS: usize = 8;
-
 /// The token key ring.
 pub fn token_ring(store: &StoreSettings) -> TokenHasher {
     TokenHasher::ring(&store.token_secret, &store.previous_token_secrets)
@@ -30,65 +27,6 @@ pub fn sealer(store: &StoreSettings) -> Sealer {
         .filter_map(|k| secrets::parse_key(k).ok())
         .collect();
     Sealer::new(active, &previous)
-}
-
-/// Checks both rings; on error, the key at fault and why (never the value).
-pub fn validate(store: &StoreSettings, relaxed: bool) -> Result<(), (&'static str, String)> {
-    let previous = &store.previous_token_secrets;
-    if previous.len() > MAX_PREVIOUS_KEYS {
-        return Err((
-            "store.previous_token_secrets",
-            format!("at most {MAX_PREVIOUS_KEYS} keys"),
-        ));
-    }
-    for (i, k) in previous.iter().enumerate() {
-        if k.is_empty() || (!relaxed && k.len() < 16) {
-            return Err((
-                "store.previous_token_secrets",
-                format!("entry {i} must be at least 16 characters"),
-            ));
-        }
-        if *k == store.token_secret || previous[..i].contains(k) {
-            return Err((
-                "store.previous_token_secrets",
-                format!("entry {i} repeats the active or an earlier key"),
-            ));
-        }
-    }
-    if let Some(k) = &store.secrets_key {
-        secrets::parse_key(k).map_err(|why| {
-            (
-                "store.secrets_key",
-                format!("{why}: use 32 random bytes as base64 (openssl rand -base64 32)"),
-            )
-        })?;
-    }
-    if store.previous_secrets_keys.len() > MAX_PREVIOUS_KEYS {
-        return Err((
-            "store.previous_secrets_keys",
-            format!("at most {MAX_PREVIOUS_KEYS} keys"),
-        ));
-    }
-    let mut seen: Vec<[u8; secrets::KEY_LEN]> = Vec::new();
-    if let Some(active) = store
-        .secrets_key
-        .as_deref()
-        .and_then(|k| secrets::parse_key(k).ok())
-    {
-        seen.push(active);
-    }
-    for (i, k) in store.previous_secrets_keys.iter().enumerate() {
-        let key = secrets::parse_key(k)
-            .map_err(|why| ("store.previous_secrets_keys", format!("entry {i} {why}")))?;
-        if seen.contains(&key) {
-            return Err((
-                "store.previous_secrets_keys",
-                format!("entry {i} repeats the active or an earlier key"),
-            ));
-        }
-        seen.push(key);
-    }
-    Ok(())
 }
 
 /// How many run-time tenant documents the store holds, as stored (sealed or not).

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod metered_store;
 pub mod metrics;
 pub mod openapi;
+pub mod ring_rules;
 pub mod rotate_secrets;
 pub mod startup;
 pub mod store;

@@ -35,7 +35,7 @@ pub enum StoreFactory {
     /// One memory store shared by every worker.
     Memory(Arc<MemoryStore>),
     /// A new lazily connecting Redis store per worker.
-    Redis(RedisSettings, SharedClock, Sealer),
+    Redis(RedisSettings, SharedClock, Box<Sealer>),
 }
 
 impl StoreFactory {
@@ -52,7 +52,7 @@ impl StoreFactory {
                 store.spawn_sweeper(SWEEP_EVERY);
                 Self::Memory(store)
             }
-            Backend::Redis => Self::Redis(settings.redis_settings()?, clock, sealer),
+            Backend::Redis => Self::Redis(settings.redis_settings()?, clock, Box::new(sealer)),
         })
     }
 
@@ -61,7 +61,8 @@ impl StoreFactory {
         match self {
             Self::Memory(store) => Ok(store.clone()),
             Self::Redis(settings, clock, sealer) => Ok(Arc::new(
-                RedisStore::new(settings.clone(), clock.clone())?.with_sealer(sealer.clone()),
+                RedisStore::new(settings.clone(), clock.clone())?
+                    .with_sealer(Sealer::clone(sealer)),
             )),
         }
     }
