@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod open;
+
 use std::sync::{Arc, OnceLock};
 
 use actix_web::dev::ServerHandle;

@@ -456,3 +456,21 @@ async fn metrics_count_expired_sessions_by_flavor() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn metrics_report_the_memory_store_size_and_bound() {
+    let app = spawn_app(&format!("{TENANTS}\n[store.memory]\nmax_sessions = 500\n")).await;
+    create_storage_session(&app).await;
+    create_storage_session(&app).await;
+    let text = metrics_text(&app).await;
+    assert!(
+        text.contains("session_gateway_memory_store_sessions 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("session_gateway_memory_store_max_sessions 500\n"),
+        "{text}"
+    );
+    let on_redis = metrics_text(&spawn_app_on_redis(TENANTS).await).await;
+    assert!(!on_redis.contains("memory_store_sessions"), "{on_redis}");
+}

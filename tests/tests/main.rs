@@ -25,7 +25,9 @@ macro_rules! on_both_stores {
 }
 
 mod admin;
+mod admin_listing;
 mod amity;
+mod console;
 mod health;
 mod hostile_input;
 mod openapi;
@@ -35,3 +37,4 @@ mod quicksync;
 mod redis_outage;
 mod rotation;
 mod session_storage;
+mod testing;

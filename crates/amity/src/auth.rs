@@ -83,7 +83,8 @@ pub fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef
 /// Checks the request's access token ([`verified`]), then reads its session (one store read)
 /// and compares, in constant time, the keyed hash of the token's `jti` with the session's
 /// (under the active token key, then, only on a mismatch, each previous key): a revoked or
-/// replaced token is refused at once.
+/// replaced token is refused at once. The session's last use is recorded at the policy's
+/// granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
 pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
     let (network, claims) = verified(state, req).await?;
     let r = session_of(&network, &claims)?;
@@ -94,6 +95,7 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authentica
     if !genuine {
         return Err(AuthError::Revoked);
     }
+    flavor_kit::metadata::seen(&state.core, &session).await;
     Ok(Authenticated {
         network,
         session,

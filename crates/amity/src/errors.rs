@@ -39,6 +39,21 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in the table's order (the first of a status is its usual answer).
+    pub const ALL: [ErrorKind; 11] = [
+        Self::BadRequest,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::MethodNotAllowed,
+        Self::NotFound,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::GlobalBan,
+        Self::Validation,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
     /// The table: HTTP status, Amity code and default message of each kind.
     pub const fn spec(self) -> (StatusCode, u32, &'static str) {
         match self {
@@ -198,6 +213,16 @@ impl ErrorBody for Answer {
             EdgeError::Unavailable => StoreError::from(Fault::Unavailable).body(),
             EdgeError::Internal => StoreError::from(Fault::Internal).body(),
         }
+    }
+
+    /// The first row of the table with that status, with its default message.
+    fn for_status(status: StatusCode) -> Option<Self> {
+        let kind = ErrorKind::ALL.into_iter().find(|k| k.status() == status)?;
+        Some(Self {
+            kind,
+            message: kind.message().to_owned(),
+            detail: Vec::new(),
+        })
     }
 }
 
@@ -533,5 +558,27 @@ mod tests {
             ErrorKind::Unavailable.status(),
             StatusCode::SERVICE_UNAVAILABLE
         );
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_first_row() {
+        let a = Answer::for_status(StatusCode::SERVICE_UNAVAILABLE).unwrap();
+        assert_eq!(a.kind, ErrorKind::Unavailable);
+        assert_eq!(a.message, "Service temporarily unavailable, please retry");
+        assert_eq!(
+            Answer::for_status(StatusCode::FORBIDDEN).unwrap().kind,
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            Answer::for_status(StatusCode::UNAUTHORIZED)
+                .unwrap()
+                .kind
+                .code(),
+            400_100
+        );
+        assert!(Answer::for_status(StatusCode::IM_A_TEAPOT).is_none());
+        for k in ErrorKind::ALL {
+            assert!(Answer::for_status(k.status()).is_some(), "{k:?}");
+        }
     }
 }

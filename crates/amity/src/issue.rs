@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use session_core::token::generate_hex_token;
 use session_core::{
-    CoreDeps, Created, Flavor, LimitPolicy, NewSession, OwnerLimit, Rotation, Session, SessionId,
-    SessionRef, TokenHash, TokenHasher,
+    CoreDeps, Created, Flavor, LimitPolicy, NewSession, Origin, OwnerLimit, Rotation, Session,
+    SessionId, SessionRef, TokenHash, TokenHasher,
 };
 
 use crate::dto::{ApiVersion, SessionResponse};
@@ -100,6 +100,8 @@ pub struct Registration<'a> {
     pub version: ApiVersion,
     /// The secure-mode auth token, when the network asks for one.
     pub auth_token: Option<&'a str>,
+    /// Where the request came from, as the session records it.
+    pub origin: Origin,
 }
 
 /// Creates a session in one store step: the secure-mode auth token's check, the user's
@@ -143,6 +145,7 @@ pub async fn register(
     session.expires_at = now + seconds(lifetime);
     session.subject = Some(r.user_id.to_owned());
     session.device = Some(r.device_id.to_owned());
+    session.origin = r.origin;
     session.token_hash = Some(token_hash);
     session.refresh_hash = refresh.as_deref().map(|t| core.hasher.hash(t));
     if r.version != ApiVersion::V3 {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use flavor_kit::signing_keys::KeyRing;
 use flavor_kit::tenant_ids;
-use flavor_kit::tenants::{self, Document, TenantKind};
+use flavor_kit::tenants::{self, Document, Known, TenantKind};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use session_core::tenants::AMITY_NETWORKS;
@@ -169,8 +169,22 @@ pub const TENANT_KIND: TenantKind = TenantKind {
     collection: AMITY_NETWORKS,
     id_fields: &["api_key"],
     id_hashed: true,
+    example: r#"{"api_key": "amity-key-2", "name": "second network", "server_key": "amity-server-key-2", "secure_mode": false}"#,
     check: |doc| read_network(doc.clone()).map(drop),
+    known: |doc, _| read_network(doc.clone()).ok().map(|s| known(&s)),
 };
+
+/// The network id a network's sessions carry, and the names operators know it by: that id and
+/// its configured `name`.
+pub fn known(settings: &NetworkSettings) -> Known {
+    let id = settings
+        .network_id
+        .clone()
+        .unwrap_or_else(|| default_network_id(&settings.api_key));
+    let mut k = Known::by_id(id);
+    k.names.extend(settings.name.clone());
+    k
+}
 
 /// A run-time network document as the flavor reads it: a valid network entry.
 fn read_network(doc: Document) -> Result<NetworkSettings, String> {

@@ -26,6 +26,7 @@ fn core() -> (CoreDeps, Arc<MemoryStore>) {
         clock,
         hasher: TokenHasher::new("runtime-test-secret"),
         max_body_bytes: 65_536,
+        metadata: session_core::MetadataPolicy::default(),
     };
     (core, store)
 }

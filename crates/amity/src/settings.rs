@@ -46,6 +46,8 @@ pub struct NetworkSettings {
     pub refresh_ttl_seconds: Option<u64>,
     /// The network id in tokens and user paths; defaults to a digest of the API key.
     pub network_id: Option<String>,
+    /// A name operators know the network by (the admin API and console find it by it).
+    pub name: Option<String>,
     /// HS256 key of the network's access tokens; defaults to a key derived from
     /// `store.token_secret` and the API key (stable across replicas).
     pub jwt_secret: Option<String>,
@@ -73,6 +75,7 @@ impl Default for NetworkSettings {
             token_ttl_seconds: DEFAULT_TOKEN_TTL_SECONDS,
             refresh_ttl_seconds: None,
             network_id: None,
+            name: None,
             jwt_secret: None,
             max_sessions_per_user: DEFAULT_MAX_SESSIONS_PER_USER,
             one_session_per_device: true,
@@ -165,6 +168,13 @@ impl NetworkSettings {
             if !ok {
                 return fail("network_id", "must be 1-64 characters of A-Z a-z 0-9 - _");
             }
+        }
+        if self
+            .name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty() || n.len() > 100 || n.contains(char::is_control))
+        {
+            return fail("name", "must be 1-100 printable characters (or unset)");
         }
         if self
             .jwt_secret

@@ -67,6 +67,7 @@ fn hs256_verification_ns_per_op() {
         clock,
         hasher: hasher.clone(),
         max_body_bytes: 65_536,
+        metadata: session_core::MetadataPolicy::default(),
     };
     let networks = Networks::from_settings(
         &Settings {

@@ -99,6 +99,7 @@ mod tests {
             clock,
             hasher,
             max_body_bytes: 65_536,
+            metadata: session_core::MetadataPolicy::default(),
         }
     }
 

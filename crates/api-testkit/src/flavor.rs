@@ -22,6 +22,7 @@ pub fn memory_core() -> CoreDeps {
         clock: Arc::new(SystemClock),
         hasher: TokenHasher::new("api-testkit-token-secret"),
         max_body_bytes: MAX_BODY_BYTES,
+        metadata: session_core::MetadataPolicy::default(),
     }
 }
 

@@ -73,6 +73,22 @@ pub trait ErrorBody: Send + Sync + 'static {
     fn edge(e: EdgeError) -> Self
     where
         Self: Sized;
+
+    /// The body the flavor answers `status` with when nothing more is known (testing mode's
+    /// injected faults): the row of its table for that status with its usual message, `None`
+    /// when its table has no row the status alone decides. The default offers the edge errors
+    /// every flavor answers: 400 (an unreadable body), 500 and 503.
+    fn for_status(status: StatusCode) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        match status {
+            StatusCode::BAD_REQUEST => Some(Self::edge(EdgeError::Unreadable)),
+            StatusCode::INTERNAL_SERVER_ERROR => Some(Self::edge(EdgeError::Internal)),
+            StatusCode::SERVICE_UNAVAILABLE => Some(Self::edge(EdgeError::Unavailable)),
+            _ => None,
+        }
+    }
 }
 
 /// One of a flavor's error enums: which body answers each error.
@@ -174,4 +190,18 @@ impl ResponseError for Rejection {
 /// registers as its [`crate::FlavorSpec::render_edge`].
 pub fn render_edge<B: ErrorBody>(e: EdgeError, path: &str) -> HttpResponse {
     Rejection::edge::<B>(e).render_at(path)
+}
+
+/// The response `B` gives for `status` alone ([`ErrorBody::for_status`]), for a request at
+/// `path`: what a flavor registers as its [`crate::FlavorSpec::render_status`]. `None` when the
+/// flavor has no such answer (or offers one of another status).
+pub fn render_status<B: ErrorBody>(status: StatusCode, path: &str) -> Option<HttpResponse> {
+    let body = B::for_status(status).filter(|b| b.status() == status)?;
+    let rejection = Rejection {
+        body: Box::new(body),
+        message: status.to_string(),
+        allow: None,
+        path: None,
+    };
+    Some(rejection.render_at(path))
 }

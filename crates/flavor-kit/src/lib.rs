@@ -13,12 +13,16 @@
 //! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets;
 //!   [`tenant_ids`]: their document ids under the token key ring.
 //! - [`signing_keys`]: JWT keys with key ids (HS256, ES256, EdDSA, public keys) and JWKS.
-//! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes.to the gateway.
+//! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes to the gateway.
+//! - [`client`] and [`metadata`]: the client's address, and what a session records of its client
+//!   (address, user agent, last use) under the gateway's policy.
 
 pub mod answer;
 pub mod body;
+pub mod client;
 pub mod fault;
 pub mod headers;
+pub mod metadata;
 pub mod openapi;
 pub mod passwords;
 pub mod registry;

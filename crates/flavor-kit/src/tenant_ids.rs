@@ -5,29 +5,11 @@
 //! `rotate-secrets` files every document under the active key's id and drops ids of keys the
 //! ring no longer lists.
 
-use serde_json::Value;
 use session_core::{Flavor, SharedStore, TokenHasher};
 
 use crate::tenants::{self, Document, TenantKind};
 
-/// Longest id part accepted.
-const MAX_PART_LEN: usize = 256;
-
-/// `kind`'s id fields of `doc`, joined with `:`; the error names the field at fault.
-pub fn joined(kind: &TenantKind, doc: &Document) -> Result<String, String> {
-    let mut parts = Vec::with_capacity(kind.id_fields.len());
-    for f in kind.id_fields {
-        let part = match doc.get(*f) {
-            Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_PART_LEN => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(format!("`{f}` is required")),
-        };
-        parts.push(part);
-    }
-    Ok(parts.join(":"))
-}
-
-/// The id of `joined` (see [`joined`]) under one key: its keyed hash for a kind whose id is
+/// The id of `joined` (see [`TenantKind::joined`]) under one key: its keyed hash for a kind whose id is
 /// hashed, `joined` itself otherwise.
 pub fn id_under(kind: &TenantKind, key: &TokenHasher, joined: &str) -> String {
     if kind.id_hashed {
@@ -40,7 +22,7 @@ pub fn id_under(kind: &TenantKind, key: &TokenHasher, joined: &str) -> String {
 /// The ids `doc` is filed under: one per key of `ring`, the active key's first (a single id
 /// for a kind whose id is not hashed).
 pub fn ids(kind: &TenantKind, doc: &Document, ring: &TokenHasher) -> Result<Vec<String>, String> {
-    let joined = joined(kind, doc)?;
+    let joined = kind.joined(doc)?;
     if !kind.id_hashed {
         return Ok(vec![joined]);
     }
@@ -86,7 +68,7 @@ mod tests {
 
     use std::sync::Arc;
 
-    use serde_json::json;
+    use serde_json::{json, Value};
     use session_core::{MemoryStore, SystemClock};
 
     use super::*;
@@ -96,14 +78,18 @@ mod tests {
         collection: "test.keys",
         id_fields: &["key"],
         id_hashed: true,
+        example: "{}",
         check: |_| Ok(()),
+        known: tenants::not_a_tenant,
     };
     const PLAIN: TenantKind = TenantKind {
         name: "apps",
         collection: "test.apps",
         id_fields: &["app", "login"],
         id_hashed: false,
+        example: "{}",
         check: |_| Ok(()),
+        known: tenants::not_a_tenant,
     };
 
     fn doc(v: Value) -> Document {
@@ -127,8 +113,10 @@ mod tests {
             ids(&PLAIN, &doc(json!({"app": 7})), &ring).unwrap_err(),
             "`login` is required"
         );
-        assert!(joined(&HASHED, &doc(json!({"key": ""}))).is_err());
-        assert!(joined(&HASHED, &doc(json!({"key": "x".repeat(257)}))).is_err());
+        assert!(HASHED.joined(&doc(json!({"key": ""}))).is_err());
+        assert!(HASHED
+            .joined(&doc(json!({"key": "x".repeat(257)})))
+            .is_err());
     }
 
     #[tokio::test]

@@ -94,6 +94,7 @@ mod tests {
     fn store(overlay: &str, env: &str) -> Result<Settings, String> {
         Settings::load_from(Sources {
             environment: Some(env.into()),
+            config_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")),
             overlay: Some(overlay.into()),
             ..Default::default()
         })

@@ -57,19 +57,16 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig => {
-            println!("{}", settings.masked_toml());
-            ExitCode::SUCCESS
-        }
+        Command::CheckConfig => print(&settings.masked_toml()),
         Command::Serve => serve(settings),
         Command::RotateSecrets => rotate_secrets(&settings),
         Command::Openapi => {
-            let document = gateway::openapi::document(&settings.flavors.enabled);
+            let mut document = gateway::openapi::document(&settings.flavors.enabled);
+            if settings.testing.enabled {
+                gateway::testing::openapi::extend(&mut document);
+            }
             match document.to_pretty_json() {
-                Ok(json) => {
-                    println!("{json}");
-                    ExitCode::SUCCESS
-                }
+                Ok(json) => print(&json),
                 Err(e) => {
                     eprintln!("session-gateway: cannot render the OpenAPI document: {e}");
                     ExitCode::FAILURE
@@ -133,6 +130,21 @@ fn rotate_secrets(settings: &Settings) -> ExitCode {
     }
 }
 
+/// Writes `text` and a newline to standard output. A reader that goes away early
+/// (`session-gateway openapi | head`) is no error.
+fn print(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("session-gateway: cannot write to standard output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn serve(settings: Settings) -> ExitCode {
     telemetry::init(&settings.log);
     let runtime = match actix_web::rt::System::new().block_on(async { run(settings).await }) {
@@ -145,7 +157,8 @@ fn serve(settings: Settings) -> ExitCode {
 }
 
 async fn run(settings: Settings) -> Result<(), gateway::startup::StartupError> {
-    let app = Application::build(settings).await?;
-    tracing::info!(address = %app.address(), "session-gateway listening");
+    let app = Application::build(settings.clone()).await?;
+    gateway::startup_summary::Summary::new(&settings, app.address()).log(settings.log.format);
+    gateway::store_watch::spawn(&settings.store);
     app.run_until_stopped().await
 }

@@ -8,9 +8,9 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::Duration;
 use session_core::{
-    Candidate, Created, Cursor, Error, Flavor, Guard, Joined, NewSession, Owner, Page, Result,
-    Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore,
-    TokenHash,
+    Candidate, Created, Cursor, Error, Flavor, Guard, Joined, NewSession, Owner, OwnerDump, Page,
+    Removed, Result, Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore,
+    SharedStore, TokenHash,
 };
 
 use crate::metrics::Metrics;
@@ -95,6 +95,10 @@ impl SessionStore for MeteredStore {
         cap: Option<Duration>,
     ) -> Result<Option<Session>> {
         self.timed("touch", self.inner.touch(r, ttl, cap)).await
+    }
+
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.timed("mark_seen", self.inner.mark_seen(r)).await
     }
 
     async fn update_guarded(
@@ -253,6 +257,25 @@ impl SessionStore for MeteredStore {
     ) -> Result<(Vec<Owner>, String)> {
         self.timed("scan_owners", self.inner.scan_owners(prefix, cursor, count))
             .await
+    }
+
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.timed("export_owner", self.inner.export_owner(owner))
+            .await
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.timed("import_owner", self.inner.import_owner(dump))
+            .await
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        self.timed("remove_owner", self.inner.remove_owner(owner))
+            .await
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        self.timed("clear_nonces", self.inner.clear_nonces()).await
     }
 
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {

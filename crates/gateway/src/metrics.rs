@@ -1,18 +1,21 @@
 //! Prometheus metrics, served at `/metrics`: requests by flavor, route and status with latency
-//! histograms, sessions created, revoked and expired by flavor, and store latency and errors by operation.
+//! histograms, sessions created, revoked and expired by flavor, store latency and errors by operation,
+//! and the memory store's size and bound when it is the backend.
 //! One registry per [`Metrics`]; nothing global.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::activity::{Activity, Event};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 use flavor_kit::routes::RoutePattern;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
+use session_core::MemoryStore;
 
 /// Every metric the gateway exports.
 #[derive(Clone)]
@@ -25,6 +28,17 @@ pub struct Metrics {
     sessions_expired: IntCounterVec,
     store_seconds: HistogramVec,
     store_errors: IntCounterVec,
+    activity: Arc<Activity>,
+    /// The memory store, when it is the backend: its size is read at each scrape.
+    memory: Option<MemoryGauges>,
+}
+
+/// The memory store's gauges and the store they are read from.
+#[derive(Clone)]
+struct MemoryGauges {
+    store: Arc<MemoryStore>,
+    sessions: IntGauge,
+    max_sessions: IntGauge,
 }
 
 impl Metrics {
@@ -95,11 +109,38 @@ impl Metrics {
             sessions_expired,
             store_seconds,
             store_errors,
+            memory: None,
+            activity: Arc::new(Activity::new()),
         })
+    }
+
+    /// Also exports the memory store's size (`memory_store_sessions`, expired sessions not yet
+    /// dropped included) and its bound (`memory_store_max_sessions`), read at each scrape.
+    pub fn with_memory_store(mut self, store: Arc<MemoryStore>) -> Result<Self, prometheus::Error> {
+        let sessions = IntGauge::new(
+            "memory_store_sessions",
+            "Sessions the memory store holds (expired ones not yet dropped included)",
+        )?;
+        let max_sessions = IntGauge::new(
+            "memory_store_max_sessions",
+            "Most sessions the memory store holds (store.memory.max_sessions)",
+        )?;
+        self.registry.register(Box::new(sessions.clone()))?;
+        self.registry.register(Box::new(max_sessions.clone()))?;
+        self.memory = Some(MemoryGauges {
+            store,
+            sessions,
+            max_sessions,
+        });
+        Ok(self)
     }
 
     /// The exposition text.
     pub fn render(&self) -> String {
+        if let Some(m) = &self.memory {
+            m.sessions.set(gauge_value(m.store.len()));
+            m.max_sessions.set(gauge_value(m.store.max_sessions()));
+        }
         let mut buf = Vec::new();
         if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {
             tracing::warn!(error = %e, "metrics encoding failed");
@@ -121,6 +162,12 @@ impl Metrics {
     /// Records a created session.
     pub fn session_created(&self, flavor: &str) {
         self.sessions_created.with_label_values(&[flavor]).inc();
+        self.activity.record(flavor, Event::Created, 1);
+    }
+
+    /// The sessions created, revoked and expired of the last hour, by minute.
+    pub fn activity(&self) -> &Activity {
+        &self.activity
     }
 
     /// Records `n` sessions ended early.
@@ -129,6 +176,7 @@ impl Metrics {
             self.sessions_revoked
                 .with_label_values(&[flavor])
                 .inc_by(n as u64);
+            self.activity.record(flavor, Event::Revoked, n as u64);
         }
     }
 
@@ -136,6 +184,7 @@ impl Metrics {
     pub fn sessions_expired(&self, flavor: &str, n: u64) {
         if n > 0 {
             self.sessions_expired.with_label_values(&[flavor]).inc_by(n);
+            self.activity.record(flavor, Event::Expired, n);
         }
     }
 
@@ -150,6 +199,11 @@ impl Metrics {
                 .inc();
         }
     }
+}
+
+/// A count as a gauge value (saturating: a store never holds `i64::MAX` sessions).
+fn gauge_value(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Middleware: times every request and counts it by route pattern (never by raw path, so the

@@ -1,4 +1,4 @@
-//! The OpenAPI 3.1 document of a running gateway: the gateway's own paths (`/healthz`, `/readyz`,
+//! The OpenAPI 3.1 document of a running gateway: the gateway's own paths (`/`, `/healthz`, `/readyz`,
 //! `/metrics`, `/openapi.json`) and the fragment of every enabled flavor that has one, generated
 //! from the code with `utoipa`. [`configure`] serves it at `/openapi.json` and Swagger UI (embedded
 //! in the binary, nothing fetched at run time) at `/docs/`.
@@ -15,14 +15,11 @@ use crate::flavors;
 
 /// The tag of the gateway's own operations.
 pub const TAG: &str = "gateway";
-/// Where the document is served.
-pub const JSON_PATH: &str = "/openapi.json";
-/// Where Swagger UI is served (with a trailing slash; `/docs` redirects here).
-pub const DOCS_PATH: &str = "/docs/";
+pub use crate::paths::{DOCS_PATH, JSON_PATH};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(crate::health::healthz, crate::health::readyz),
+    paths(crate::index::index, crate::health::healthz, crate::health::readyz),
     tags((name = "gateway", description = "The gateway itself: probes, metrics and this document.")),
 )]
 struct GatewayDoc;
@@ -179,7 +176,7 @@ mod tests {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         assert_eq!(doc["info"]["title"], "session-gateway");
         assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
-        for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+        for path in ["/", "/healthz", "/readyz", "/metrics", "/openapi.json"] {
             assert!(doc["paths"][path]["get"].is_object(), "{path}");
         }
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
 use session_core::{CoreDeps, SharedClock, SharedStore, SystemClock, TokenHasher};
@@ -18,6 +19,7 @@ use crate::metered_store::MeteredStore;
 use crate::metrics::{self, Metrics};
 use crate::store::StoreFactory;
 use crate::telemetry::SafeRootSpan;
+use crate::testing::Testing;
 
 /// Why the gateway could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,9 @@ pub enum StartupError {
     /// The server failed while running.
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    /// Testing mode could not start (its seed file).
+    #[error("{0}")]
+    Testing(String),
 }
 
 /// A bound, ready-to-run gateway.
@@ -64,6 +69,8 @@ struct Shared {
     metrics: Arc<Metrics>,
     /// The OpenAPI document of the enabled flavors, serialized once.
     openapi: web::Bytes,
+    /// Testing mode, when on.
+    testing: Option<Arc<Testing>>,
 }
 
 impl Application {
@@ -91,18 +98,33 @@ impl Application {
         crate::keys::refuse_plain_tenants(&settings.store, settings.is_relaxed(), clock.clone())
             .await
             .map_err(StartupError::Refused)?;
+        let testing = Testing::new(&settings, clock.clone());
+        let clock = testing.as_ref().map_or(clock, |t| t.clock());
         let stores = StoreFactory::new(&settings.store, clock.clone())?;
         let first_store = stores.for_worker()?;
-        let document = crate::openapi::document(&settings.flavors.enabled);
+        if let Some(t) = &testing {
+            t.start(first_store.clone())
+                .await
+                .map_err(StartupError::Testing)?;
+        }
+        let metrics = match stores.memory() {
+            Some(memory) => Metrics::new()?.with_memory_store(memory.clone())?,
+            None => Metrics::new()?,
+        };
+        let mut document = crate::openapi::document(&settings.flavors.enabled);
+        if testing.is_some() {
+            crate::testing::openapi::extend(&mut document);
+        }
         let openapi =
             web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
         let shared = Shared {
             openapi,
             hasher: crate::keys::token_ring(&settings.store),
-            metrics: Arc::new(Metrics::new()?),
+            metrics: Arc::new(metrics),
             stores,
             clock,
             settings: Arc::new(settings),
+            testing,
         };
         let settings = shared.settings.clone();
         let tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
@@ -116,24 +138,42 @@ impl Application {
                 .stores
                 .for_worker()
                 .unwrap_or_else(|_| first_store.clone());
+            let raw = match &shared.testing {
+                Some(t) => t.wrap_store(raw),
+                None => raw,
+            };
             let store: SharedStore = Arc::new(MeteredStore::new(raw, shared.metrics.clone()));
             let admin = shared.settings.admin.token.clone().map(|token| AdminState {
                 token,
                 store: store.clone(),
                 hasher: shared.hasher.clone(),
+                sections: shared.settings.sections.clone(),
+                enabled: shared.settings.flavors.enabled.clone(),
+                backend: shared.settings.store.backend_name().to_owned(),
+                timeout: Duration::from_millis(shared.settings.store.timeout_ms),
+                metrics: shared.metrics.clone(),
             });
             let core = CoreDeps {
                 store: store.clone(),
                 clock: shared.clock.clone(),
                 hasher: shared.hasher.clone(),
                 max_body_bytes: shared.settings.server.max_body_bytes,
+                metadata: shared.settings.sessions.policy(),
             };
             let readiness = Readiness {
                 store,
                 timeout: Duration::from_millis(shared.settings.store.timeout_ms),
             };
             let shared = shared.clone();
+            let testing = shared.testing.clone();
+            let testing_store = core.store.clone();
             App::new()
+                .wrap(Condition::new(
+                    testing.is_some(),
+                    from_fn(move |req, next| {
+                        crate::testing::layer::layer(testing.clone(), req, next)
+                    }),
+                ))
                 .wrap(actix_web::middleware::from_fn(metrics::track))
                 .wrap(TracingLogger::<SafeRootSpan>::new())
                 .app_data(web::PayloadConfig::new(core.max_body_bytes))
@@ -143,8 +183,14 @@ impl Application {
                 // them never tries the gateway's own patterns (`/docs/{tail}` is a regex).
                 .configure(|cfg| mount_flavors(cfg, &shared, core))
                 .configure(health::configure)
+                .configure(|cfg| crate::index::configure(cfg, &shared.settings.flavors.enabled))
                 .route("/metrics", web::get().to(metrics::serve))
                 .configure(|cfg| crate::openapi::configure(cfg, shared.openapi.clone()))
+                .configure(|cfg| {
+                    if let Some(t) = &shared.testing {
+                        crate::testing::configure(cfg, t, testing_store);
+                    }
+                })
                 .configure(|cfg| {
                     if let Some(state) = admin {
                         admin::configure(cfg, state);
@@ -152,7 +198,10 @@ impl Application {
                 })
                 .default_service(web::to(not_found))
         })
-        .shutdown_timeout(settings.server.shutdown_timeout_secs);
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .shutdown_signal(crate::shutdown::on_signal(
+            settings.server.shutdown_timeout_secs,
+        ));
         let server = if settings.server.workers > 0 {
             server.workers(settings.server.workers)
         } else {

@@ -8,6 +8,15 @@ use session_core::{MemoryStore, Sealer, SharedClock, SharedStore};
 use session_redis::{RedisSettings, RedisStore, RedisTls};
 
 impl StoreSettings {
+    /// The backend as operators name it: `memory`, `redis` or `redis-cluster`.
+    pub fn backend_name(&self) -> &'static str {
+        match (self.backend, self.cluster_urls.is_empty()) {
+            (Backend::Memory, _) => "memory",
+            (Backend::Redis, true) => "redis",
+            (Backend::Redis, false) => "redis-cluster",
+        }
+    }
+
     /// The Redis part of the settings (reads the TLS files it names).
     pub fn redis_settings(&self) -> Result<RedisSettings, session_core::Error> {
         Ok(RedisSettings {

@@ -318,6 +318,21 @@ impl ErrorBody for Answer {
         };
         e.body()
     }
+
+    /// The usual answer of each status of the table whose body the status alone decides (413
+    /// names the limit, so it has none).
+    fn for_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => RequestError::Malformed(Malformed::Json).body(),
+            StatusCode::UNAUTHORIZED => RequestError::NoSession.body(),
+            StatusCode::METHOD_NOT_ALLOWED => RequestError::MethodNotAllowed.body(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => RequestError::UnsupportedMediaType.body(),
+            StatusCode::UNPROCESSABLE_ENTITY => SessionError::UnknownApplication.body(),
+            StatusCode::INTERNAL_SERVER_ERROR => RequestError::Fault(Fault::Internal).body(),
+            StatusCode::SERVICE_UNAVAILABLE => RequestError::Fault(Fault::Unavailable).body(),
+            _ => return None,
+        })
+    }
 }
 
 impl FlavorError for RequestError {
@@ -400,6 +415,22 @@ mod tests {
             request_answer(&RequestError::field("nonce", FieldProblem::NotInteger)).1,
             json!({"errors":{"nonce":["must be an integer"]}})
         );
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_usual_body() {
+        assert_eq!(
+            Answer::for_status(StatusCode::UNAUTHORIZED).unwrap().1,
+            json!({"errors":{"base":["Required session does not exist"]}})
+        );
+        assert_eq!(
+            Answer::for_status(StatusCode::SERVICE_UNAVAILABLE)
+                .unwrap()
+                .1,
+            json!({"errors":{"base":["Service temporarily unavailable"]}})
+        );
+        assert!(Answer::for_status(StatusCode::PAYLOAD_TOO_LARGE).is_none());
+        assert!(Answer::for_status(StatusCode::NOT_FOUND).is_none());
     }
 
     #[test]

@@ -63,6 +63,7 @@ async fn logs_never_carry_secrets() {
         clock: Arc::new(SystemClock),
         hasher: TokenHasher::new("server-secret"),
         max_body_bytes: 65536,
+        metadata: session_core::MetadataPolicy::default(),
     };
     let section = Arc::new(Section::from(settings()));
     let app = test::init_service(

@@ -114,7 +114,8 @@ pub fn refused(e: session_core::Error) -> SessionError {
 }
 
 /// The live member a session bearer belongs to, with its group and every member in joining
-/// order: one store read, then a constant-time comparison.
+/// order: one store read, then a constant-time comparison (and, at the metadata policy's
+/// granularity, a write of the member's last use).
 pub async fn view(state: &State, req: &HttpRequest) -> Result<GroupView, SessionError> {
     let b = session_bearer(state, req)?;
     let sessions = state
@@ -128,6 +129,7 @@ pub async fn view(state: &State, req: &HttpRequest) -> Result<GroupView, Session
     if !matched.ct_eq(&b.hash) {
         me = rekey(state, &b, matched, me).await;
     }
+    flavor_kit::metadata::seen(&state.core, &me).await;
     let group = sessions
         .iter()
         .find(|s| s.id == b.group.id)

@@ -210,6 +210,25 @@ impl ErrorBody for Problem {
             EdgeError::Internal => unexpected(Fault::Internal),
         }
     }
+
+    /// The usual answer of each status of the table whose body the status alone decides (405
+    /// lists the methods and 413 names the limit, so they have none).
+    fn for_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => RequestError::Unreadable.problem(),
+            StatusCode::UNAUTHORIZED => SessionError::BadSessionToken.problem(),
+            StatusCode::FORBIDDEN => SessionError::NotHost.problem(),
+            StatusCode::NOT_FOUND => SessionError::SessionNotFound.problem(),
+            StatusCode::CONFLICT => SessionError::SessionFull.problem(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => RequestError::UnsupportedMediaType.problem(),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                Problem::new(Kind::Validation, "One or more validation errors occurred.")
+            }
+            StatusCode::INTERNAL_SERVER_ERROR => unexpected(Fault::Internal),
+            StatusCode::SERVICE_UNAVAILABLE => unexpected(Fault::Unavailable),
+            _ => return None,
+        })
+    }
 }
 
 /// Anything that answers as a [`Problem`].
@@ -492,6 +511,21 @@ mod tests {
         assert_eq!(p.kind.row().2, "Client Error");
         let errors = p.errors.unwrap();
         assert_eq!(errors["rules.userCapacity"], ["must be between 1 and 100"]);
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_usual_problem() {
+        let p = Problem::for_status(StatusCode::UNAUTHORIZED).unwrap();
+        assert_eq!(p.kind, Kind::Unauthorized);
+        assert_eq!(p.detail, SessionError::BadSessionToken.to_string());
+        assert_eq!(
+            Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
+                .unwrap()
+                .kind,
+            Kind::Unavailable
+        );
+        assert!(Problem::for_status(StatusCode::METHOD_NOT_ALLOWED).is_none());
+        assert!(Problem::for_status(StatusCode::TOO_MANY_REQUESTS).is_none());
     }
 
     #[test]

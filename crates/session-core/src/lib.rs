@@ -8,10 +8,12 @@ pub mod deps;
 pub mod doc;
 pub mod error;
 pub mod memory;
+pub mod metadata;
 pub mod model;
 pub mod plan;
 pub mod record;
 pub mod secrets;
+pub mod snapshot;
 pub mod store;
 pub mod tenants;
 pub mod token;
@@ -25,12 +27,14 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use deps::CoreDeps;
 pub use error::{Error, Result};
 pub use memory::MemoryStore;
+pub use metadata::{IpPrecision, MetadataPolicy};
 pub use model::{
-    Attrs, Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Page, Rotation, Session, SessionId,
-    SessionPatch, SessionRef,
+    Attrs, Cursor, Flavor, LimitPolicy, Origin, Owner, OwnerLimit, Page, Rotation, Session,
+    SessionId, SessionPatch, SessionRef,
 };
 pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Rotated};
 pub use record::{Head, Record};
 pub use secrets::Sealer;
+pub use snapshot::{CredentialDump, OwnerDump, Removed, SpentPrefix};
 pub use store::{ExpiryCounter, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

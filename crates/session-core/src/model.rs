@@ -247,6 +247,22 @@ impl SessionRef {
     }
 }
 
+/// Where a session was opened from, as recorded at its creation (see [`crate::metadata`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The client's address (possibly truncated to its network).
+    pub ip: Option<std::net::IpAddr>,
+    /// The client's `User-Agent`, bounded in length.
+    pub user_agent: Option<String>,
+}
+
+impl Origin {
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.ip.is_none() && self.user_agent.is_none()
+    }
+}
+
 /// Flavor-specific attributes of a session (small, JSON-typed).
 pub type Attrs = serde_json::Map<String, serde_json::Value>;
 
@@ -269,6 +285,10 @@ pub struct Session {
     pub parent: Option<SessionId>,
     /// The device it was issued to.
     pub device: Option<String>,
+    /// Where it was opened from: the client's address and user agent, as the gateway's
+    /// metadata policy let it record them.
+    #[serde(default)]
+    pub origin: Origin,
     /// Keyed hash of the session's bearer secret.
     pub token_hash: Option<TokenHash>,
     /// Keyed hash of the current refresh secret.
@@ -304,6 +324,7 @@ impl Session {
             role: None,
             parent: None,
             device: None,
+            origin: Origin::default(),
             token_hash: None,
             refresh_hash: None,
             created_at: now,

@@ -11,6 +11,7 @@ use crate::model::{
     Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::snapshot::{OwnerDump, Removed};
 use crate::token::TokenHash;
 
 /// A shared, dynamically dispatched store.
@@ -60,6 +61,11 @@ pub trait SessionStore: Send + Sync + 'static {
         ttl: Duration,
         cap: Option<Duration>,
     ) -> Result<Option<Session>>;
+
+    /// Records that the session was used now: its `updated_at` becomes now (it never moves
+    /// back), its expiry stays. False when no live session is there. Token checks call it at a
+    /// coarse granularity ([`crate::MetadataPolicy::seen_due`]) for the session's last use.
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool>;
 
     /// Applies `patch` and sets `updated_at` to now. Returns the updated session.
     async fn update(&self, r: &SessionRef, patch: SessionPatch) -> Result<Option<Session>> {
@@ -216,6 +222,32 @@ pub trait SessionStore: Send + Sync + 'static {
         count: usize,
     ) -> Result<(Vec<Owner>, String)>;
 
+    /// Testing mode, never on a request path: everything the owner holds that is live (its
+    /// sessions with their token hashes, document, names, credentials, refresh history), `None`
+    /// when it holds nothing.
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        let _ = owner;
+        Err(unsupported("export_owner"))
+    }
+
+    /// Testing mode: replaces everything `dump.owner` holds with `dump` ([`OwnerDump::check`]ed;
+    /// what of it has expired is left out), in one step.
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        let _ = dump;
+        Err(unsupported("import_owner"))
+    }
+
+    /// Testing mode: removes everything the owner holds, in one step.
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        let _ = owner;
+        Err(unsupported("remove_owner"))
+    }
+
+    /// Testing mode: drops every one-use claim ([`SessionStore::claim_nonce`]); how many went.
+    async fn clear_nonces(&self) -> Result<usize> {
+        Err(unsupported("clear_nonces"))
+    }
+
     /// A small JSON document of a collection (tenants, credentials).
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>>;
 
@@ -247,6 +279,11 @@ pub trait SessionStore: Send + Sync + 'static {
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
         Vec::new()
     }
+}
+
+/// The answer of a store that does not offer an operation of testing mode.
+fn unsupported(op: &str) -> crate::Error {
+    crate::Error::Internal(format!("{op} is not supported by this store"))
 }
 
 /// The outcome of [`SessionStore::join_group_named`].

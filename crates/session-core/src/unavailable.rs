@@ -43,6 +43,9 @@ impl SessionStore for UnavailableStore {
     ) -> Result<Option<Session>> {
         down()
     }
+    async fn mark_seen(&self, _: &SessionRef) -> Result<bool> {
+        down()
+    }
     async fn update_guarded(
         &self,
         _: &SessionRef,

@@ -81,6 +81,19 @@ impl Keys {
         format!("{}n:{}", self.base, key)
     }
 
+    /// The SCAN pattern of every claimed nonce (a glob character of the prefix matches only
+    /// itself).
+    pub(crate) fn nonce_pattern(&self) -> String {
+        let mut p = String::with_capacity(self.base.len() + 4);
+        for c in self.base.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+        p + "n:*"
+    }
+
     /// `P:2:d:{<collection>:<id>}` — one tenant document (ids escaped so that they carry no
     /// braces and no glob characters).
     pub(crate) fn doc(&self, collection: &str, id: &str) -> String {

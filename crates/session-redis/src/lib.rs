@@ -16,6 +16,7 @@ mod codec;
 mod conn;
 mod keys;
 mod scripts;
+mod snapshot;
 #[cfg(feature = "test-harness")]
 pub mod testing;
 mod tls;
@@ -30,8 +31,9 @@ use session_core::memory::check_member_of;
 use session_core::record::{pack, subject_value};
 use session_core::{
     Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter, Flavor, Guard, Joined,
-    LimitPolicy, NewSession, Owner, Page, Result, Rotated, Rotation, Sealer, Session, SessionId,
-    SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
+    LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result, Rotated, Rotation, Sealer,
+    Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash,
+    MAX_PAGE_SIZE,
 };
 
 use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
@@ -296,7 +298,7 @@ fn text(s: impl Into<String>) -> Vec<u8> {
     s.into().into_bytes()
 }
 
-fn unexpected_status(what: &str, st: &str) -> Error {
+pub(crate) fn unexpected_status(what: &str, st: &str) -> Error {
     Error::Internal(format!("{what}: unexpected status {st}"))
 }
 
@@ -427,6 +429,18 @@ impl SessionStore for RedisStore {
             "ok" => self.record_reply("touch", r, rest),
             "none" => Ok(None),
             other => Err(unexpected_status("touch", other)),
+        }
+    }
+
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        let args = vec![text(r.id.as_str())];
+        let (st, _) = self
+            .script("seen", &SCRIPTS.seen, &r.owner, args, true)
+            .await?;
+        match st.as_str() {
+            "live" => Ok(true),
+            "none" => Ok(false),
+            other => Err(unexpected_status("seen", other)),
         }
     }
 
@@ -752,6 +766,22 @@ impl SessionStore for RedisStore {
             .await?;
         let owners = keys.iter().filter_map(|k| self.keys.owner_of(k)).collect();
         Ok((owners, next))
+    }
+
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.export(owner).await
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.import(dump).await
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        self.remove(owner).await
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        self.clear_claims().await
     }
 
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {

@@ -40,6 +40,7 @@ pub(crate) struct Scripts {
     pub code: String,
     pub create: Lua,
     pub touch: Lua,
+    pub seen: Lua,
     pub update: Lua,
     pub delete: Lua,
     pub rotate: Lua,
@@ -48,12 +49,15 @@ pub(crate) struct Scripts {
     pub credential: Lua,
     pub list: Lua,
     pub count: Lua,
+    pub restore: Lua,
+    pub wipe: Lua,
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 10] = [
+const OPS: [(&str, &str, Kind); 13] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
+    ("seen", include_str!("scripts/seen.lua"), Kind::Write),
     ("update", include_str!("scripts/update.lua"), Kind::Write),
     ("delete", include_str!("scripts/delete.lua"), Kind::Remove),
     ("rotate", include_str!("scripts/rotate.lua"), Kind::Write),
@@ -70,6 +74,8 @@ const OPS: [(&str, &str, Kind); 10] = [
     ),
     ("list", include_str!("scripts/list.lua"), Kind::Read),
     ("count", include_str!("scripts/count.lua"), Kind::Read),
+    ("restore", include_str!("scripts/restore.lua"), Kind::Write),
+    ("wipe", include_str!("scripts/wipe.lua"), Kind::Remove),
 ];
 
 fn build() -> Scripts {
@@ -98,6 +104,7 @@ fn build() -> Scripts {
     Scripts {
         create: lua("create"),
         touch: lua("touch"),
+        seen: lua("seen"),
         update: lua("update"),
         delete: lua("delete"),
         rotate: lua("rotate"),
@@ -106,6 +113,8 @@ fn build() -> Scripts {
         credential: lua("credential"),
         list: lua("list"),
         count: lua("count"),
+        restore: lua("restore"),
+        wipe: lua("wipe"),
         code,
     }
 }

@@ -197,6 +197,20 @@ impl ErrorBody for ApiError {
             EdgeError::Internal => Fault::Internal.into(),
         }
     }
+
+    /// The usual answer of each status of the table whose body the status alone decides (the
+    /// others name a limit, a content type or the failing fields).
+    fn for_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => Self::UnreadableBody,
+            StatusCode::UNAUTHORIZED => Self::InvalidCredentials,
+            StatusCode::NOT_FOUND => Self::SessionNotFound,
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::INTERNAL_SERVER_ERROR => Self::Internal,
+            StatusCode::SERVICE_UNAVAILABLE => Self::StoreUnavailable,
+            _ => return None,
+        })
+    }
 }
 
 impl FlavorError for ApiError {
@@ -319,6 +333,17 @@ mod tests {
             assert_eq!(e.status(), s);
             assert!(e.to_string().contains('3'));
         }
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_usual_error() {
+        let v = body(
+            flavor_kit::answer::render_status::<ApiError>(StatusCode::UNAUTHORIZED, "/x").unwrap(),
+        );
+        assert_eq!(v["errors"][0]["error_code"], "INVALID_CREDENTIALS");
+        assert_eq!(v["errors"][0]["instance"], "/x");
+        assert!(ApiError::for_status(StatusCode::CONFLICT).is_none());
+        assert!(ApiError::for_status(StatusCode::UNPROCESSABLE_ENTITY).is_none());
     }
 
     #[test]

@@ -20,6 +20,7 @@ fn core() -> (CoreDeps, Arc<MemoryStore>) {
         clock,
         hasher: TokenHasher::new("test-secret"),
         max_body_bytes: 65536,
+        metadata: session_core::MetadataPolicy::default(),
     };
     (core, store)
 }

@@ -186,6 +186,7 @@ mod tests {
             clock,
             hasher: TokenHasher::new("k"),
             max_body_bytes: 65536,
+            metadata: session_core::MetadataPolicy::default(),
         }
     }
 

@@ -105,6 +105,7 @@ async fn register(
         device_info: input.device_info.clone(),
         version,
         auth_token,
+        origin: flavor_kit::metadata::origin(req, &state.core),
     };
     let (user, issued) = issue::register(&state.core, &network, registration)
         .await

@@ -16,6 +16,9 @@ pub enum AdminError {
     /// A parameter or body is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The change conflicts with what exists (an entry of the configuration).
+    #[error("{0}")]
+    Conflict(String),
     /// The store did not answer.
     #[error("the store is unavailable")]
     Unavailable,
@@ -30,6 +33,7 @@ impl AdminError {
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::Invalid(_) => "invalid_request",
+            Self::Conflict(_) => "conflict",
             Self::Unavailable => "store_unavailable",
             Self::Internal => "internal",
         }
@@ -42,6 +46,7 @@ impl ResponseError for AdminError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

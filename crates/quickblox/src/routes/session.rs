@@ -126,6 +126,7 @@ async fn open(
     );
     session.subject = user.as_ref().map(|u| u.id.to_string());
     session.token_hash = Some(bearer.hash);
+    session.origin = flavor_kit::metadata::origin(req, &state.core);
     session.attrs = new_attrs(session_number()?, request.nonce, request.timestamp);
     state.core.store.create(session.clone(), None).await?;
     tracing::info!(

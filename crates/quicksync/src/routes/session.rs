@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use flavor_kit::{passwords, BodyLimits, Reply};
-use session_core::{Candidate, Flavor, Joined, Session, SessionId, SessionRef};
+use session_core::{Candidate, Flavor, Joined, Origin, Session, SessionId, SessionRef};
 
 use crate::auth;
 use crate::body::read_json;
@@ -103,10 +103,14 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
         .chain_address
         .clone()
         .unwrap_or_else(|| wallet.checksummed());
-    let offers = offers(&state, &group, &host_id, &wallet, HOST, |p| MemberAttrs {
-        name: rules.name.clone().unwrap_or_else(|| p.to_owned()),
-        address: address.clone(),
-        pseudonym: p.to_owned(),
+    let origin = flavor_kit::metadata::origin(&req, core);
+    group.origin = origin.clone();
+    let offers = offers(&state, &group, (&host_id, &origin), &wallet, HOST, |p| {
+        MemberAttrs {
+            name: rules.name.clone().unwrap_or_else(|| p.to_owned()),
+            address: address.clone(),
+            pseudonym: p.to_owned(),
+        }
     })?;
     let (candidates, mut taken): (Vec<_>, Vec<_>) = offers.into_iter().unzip();
     let index = core
@@ -184,17 +188,23 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     let member_id = joiner_id(&state, &group_ref, &wallet).await?;
     // An open group is joined in one step; a group with a password or a whitelist answers with
     // itself first, for the checks only the gateway can make.
+    let origin = flavor_kit::metadata::origin(&req, core);
     let mut screen = Some(SCREENED);
     for _ in 0..JOIN_ATTEMPTS {
         // The group's expiry is not known yet: the store cuts the member's to it.
         let placeholder = group_placeholder(&group_ref, core.clock.now());
-        let offers = offers(&state, &placeholder, &member_id, &wallet, CLIENT, |p| {
-            MemberAttrs {
+        let offers = offers(
+            &state,
+            &placeholder,
+            (&member_id, &origin),
+            &wallet,
+            CLIENT,
+            |p| MemberAttrs {
                 name: p.to_owned(),
                 address: wallet.checksummed(),
                 pseudonym: p.to_owned(),
-            }
-        })?;
+            },
+        )?;
         let (candidates, mut taken): (Vec<_>, Vec<_>) = offers.into_iter().unzip();
         let joined = core
             .store
@@ -461,11 +471,11 @@ fn group_placeholder(group: &SessionRef, now: chrono::DateTime<chrono::Utc>) -> 
 type Offer = (Candidate, (String, MemberAttrs));
 
 /// One candidate member per fresh pseudonym: the store keeps the first whose pseudonym no
-/// member of the group has had. Each comes with its token and attributes.
+/// member of the group has had. Each comes with its token and attributes, and records `origin`.
 fn offers(
     state: &State,
     group: &Session,
-    id: &SessionId,
+    (id, origin): (&SessionId, &Origin),
     wallet: &Address,
     role: &str,
     attrs: impl Fn(&str) -> MemberAttrs,
@@ -475,7 +485,8 @@ fn offers(
         .into_iter()
         .map(|p| {
             let a = attrs(&p);
-            let (member, token) = new_member(state, group, id.clone(), wallet, role, &a)?;
+            let (mut member, token) = new_member(state, group, id.clone(), wallet, role, &a)?;
+            member.origin = origin.clone();
             Ok((
                 Candidate {
                     name: pseudonym::claim_name(&p),

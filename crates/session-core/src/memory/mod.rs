@@ -13,6 +13,7 @@ mod lock;
 mod nonces;
 mod ops;
 mod owner;
+mod snapshot;
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;

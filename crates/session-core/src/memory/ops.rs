@@ -15,6 +15,7 @@ use crate::model::{
     SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::snapshot::{OwnerDump, Removed, SpentPrefix};
 use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
 use crate::token::TokenHash;
 
@@ -180,6 +181,20 @@ impl SessionStore for MemoryStore {
             s.expires_at = truncate_ms(until);
             st.replace(&r.id, Stored::new(&s)?);
             Ok(Some(s))
+        })
+    }
+
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.with_owner(&r.owner, |st, now| {
+            let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
+                return Ok(false);
+            };
+            let at = from_millis(now);
+            if s.updated_at < at {
+                s.updated_at = at;
+                st.replace(&r.id, Stored::new(&s)?);
+            }
+            Ok(true)
         })
     }
 
@@ -423,7 +438,7 @@ impl SessionStore for MemoryStore {
                 st.replace(&r.id, Stored::new(&s)?);
                 if let Some(old) = old {
                     let spent = st.spent.entry(r.id.clone()).or_default();
-                    spent.push(old);
+                    spent.push(SpentPrefix::of(&old));
                     if spent.len() > SPENT_KEPT {
                         spent.remove(0);
                     }
@@ -436,7 +451,7 @@ impl SessionStore for MemoryStore {
             let reused = st.spent.get(&r.id).is_some_and(|spent| {
                 spent
                     .iter()
-                    .fold(false, |seen, h| h.ct_eq(presented) | seen)
+                    .fold(false, |seen, h| h.matches(presented) | seen)
             });
             if reused {
                 let mut gone = Vec::new();
@@ -522,6 +537,22 @@ impl SessionStore for MemoryStore {
             }
         }
         Ok((out, String::new()))
+    }
+
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.export(owner)
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.import(dump)
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        Ok(self.remove(owner))
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        Ok(self.clear_claims())
     }
 
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
