@@ -36,5 +36,6 @@ mod per_flavor;
 mod quickblox;
 mod quicksync;
 mod redis_outage;
+mod rotation;
 mod session_storage;
 mod testing;

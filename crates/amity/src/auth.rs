@@ -7,10 +7,10 @@ use flavor_kit::headers;
 use session_core::{Session, SessionId, SessionRef};
 
 use crate::errors::AuthError;
+use crate::jws::AccessClaims;
 use crate::network::Network;
 use crate::state::State;
-use crate::tokens::{self, Claims};
-use crate::{issue, users};
+use crate::{users, verify};
 
 /// The client API key header.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -25,7 +25,7 @@ pub struct Authenticated {
     /// The token's live session.
     pub session: Session,
     /// The verified claims.
-    pub claims: Claims,
+    pub claims: AccessClaims,
 }
 
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
@@ -71,23 +71,14 @@ pub async fn network_from_server_key(
     }
 }
 
-/// A request's access token, verified without the store: signature and algorithm under its
-/// network's key, and `exp` against the gateway clock.
+/// A request's access token, verified without the store: signature and algorithm under the
+/// key its `kid` names, and `exp` against the gateway clock.
 pub async fn verified(
     state: &State,
     req: &HttpRequest,
-) -> Result<(Arc<Network>, Claims), AuthError> {
+) -> Result<(Arc<Network>, AccessClaims), AuthError> {
     let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
-    let kid = tokens::key_id(token).map_err(|_| AuthError::InvalidToken)?;
-    let network = state
-        .networks
-        .by_kid(&state.core, &kid)
-        .await?
-        .ok_or(AuthError::InvalidToken)?;
-    let claims = tokens::verify(&network, token).map_err(|_| AuthError::InvalidToken)?;
-    if claims.user.network_id != network.id {
-        return Err(AuthError::InvalidToken);
-    }
+    let (network, claims) = verify::access_token(&state.networks, &state.core, token).await?;
     if state.core.clock.now().timestamp() >= claims.exp {
         return Err(AuthError::Expired);
     }
@@ -95,22 +86,25 @@ pub async fn verified(
 }
 
 /// Where the session a verified token names is stored.
-pub fn session_of(network: &Network, claims: &Claims) -> Result<SessionRef, AuthError> {
-    let owner = users::owner(network, &claims.user.user_id).map_err(|_| AuthError::InvalidToken)?;
+pub fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef, AuthError> {
+    let owner = users::owner(network, &claims.user_id).map_err(|_| AuthError::InvalidToken)?;
     let id = SessionId::parse(&claims.sid).map_err(|_| AuthError::InvalidToken)?;
     Ok(SessionRef::new(owner, id))
 }
 
 /// Checks the request's access token ([`verified`]), then reads its session (one store read)
-/// and compares, in constant time, the hash of the token's `jti` with the session's: a revoked
-/// or replaced token is refused at once. The session's last use is recorded at the policy's
+/// and compares, in constant time, the keyed hash of the token's `jti` with the session's
+/// (under the active token key, then, only on a mismatch, each previous key): a revoked or
+/// replaced token is refused at once. The session's last use is recorded at the policy's
 /// granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
 pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
     let (network, claims) = verified(state, req).await?;
     let r = session_of(&network, &claims)?;
     let session = state.core.store.get(&r).await?.ok_or(AuthError::Revoked)?;
-    let presented = issue::access_hash(&state.core, &claims.jti);
-    if !session.token_hash.is_some_and(|h| h.ct_eq(&presented)) {
+    let genuine = session
+        .token_hash
+        .is_some_and(|h| state.core.hasher.key_of(&claims.jti, &h).is_some());
+    if !genuine {
         return Err(AuthError::Revoked);
     }
     flavor_kit::metadata::seen(&state.core, &session).await;

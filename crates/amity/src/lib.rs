@@ -13,6 +13,7 @@ pub mod body;
 pub mod dto;
 pub mod errors;
 pub mod issue;
+pub mod jws;
 pub mod network;
 pub mod openapi;
 pub mod requests;
@@ -23,11 +24,14 @@ pub mod state;
 pub mod times;
 pub mod tokens;
 pub mod users;
+pub mod verify;
 
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
 mod runtime_networks;
+#[cfg(test)]
+mod timing;
 
 pub use settings::{NetworkSettings, RoleSettings, Settings};
 
@@ -37,7 +41,7 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     section: "amity",
     prefixes: &["/api/"],
     routes: routes::ROUTES,
-    secret_keys: &["server_key", "jwt_secret"],
+    secret_keys: &["server_key", "jwt_secret", "secret", "private_key_pem"],
     tenant_kinds: &[network::TENANT_KIND],
     configured: |s| documents(&network::TENANT_KIND, &s.networks),
     subject: same_subject,

@@ -114,7 +114,7 @@ async fn configuration_wins_and_bad_documents_are_ignored() {
             network_id: Some("from-config".into()),
             ..Default::default()
         }],
-        ..Default::default()
+        ..Settings::default()
     };
     let put = |key: &str, doc: String| {
         let store = store.clone();

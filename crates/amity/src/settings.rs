@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use flavor_kit::signing_keys::{KeyRing, KeySettings};
 use serde::{Deserialize, Serialize};
 
 /// Default lifetime of an access token: 30 days.
@@ -26,6 +27,10 @@ pub struct Settings {
     /// `[amity.throttle]`: failed credential checks tolerated per client address (API keys,
     /// server keys, auth tokens) and per user (secure-mode auth tokens).
     pub throttle: flavor_kit::ThrottleSettings,
+    /// `[[amity.signing_keys]]`: keys that sign the access tokens of every network without a
+    /// `jwt_secret` (HS256, ES256 or EdDSA, each with a `kid`); the first that can sign signs,
+    /// every one verifies until it is removed. None: each network's own key signs.
+    pub signing_keys: Vec<KeySettings>,
 }
 
 /// One `[[amity.networks]]` entry; also the JSON of a run-time network document.
@@ -101,6 +106,17 @@ impl Settings {
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
         self.throttle.validate()?;
+        KeyRing::new(&self.signing_keys).map_err(|e| format!("signing_keys{e}"))?;
+        if let Some((i, _)) = self
+            .signing_keys
+            .iter()
+            .enumerate()
+            .find(|(_, k)| crate::tokens::is_locator(&k.kid))
+        {
+            return Err(format!(
+                "signing_keys[{i}].kid: 32 hex digits name networks; choose another kid"
+            ));
+        }
         let mut api_keys = HashSet::new();
         let mut ids = HashSet::new();
         for (i, n) in self.networks.iter().enumerate() {
@@ -289,7 +305,7 @@ mod tests {
                 net(serde_json::json!({"api_key": "k"})),
                 net(serde_json::json!({"api_key": "k"})),
             ],
-            ..Default::default()
+            ..Settings::default()
         };
         assert!(s.validate().unwrap_err().contains("networks[1].api_key"));
         let s = Settings {
@@ -297,8 +313,29 @@ mod tests {
                 net(serde_json::json!({"api_key": "a", "network_id": "n"})),
                 net(serde_json::json!({"api_key": "b", "network_id": "n"})),
             ],
-            ..Default::default()
+            ..Settings::default()
         };
         assert!(s.validate().unwrap_err().contains("networks[1].network_id"));
+    }
+
+    #[test]
+    fn signing_keys_are_checked() {
+        let key = |kid: &str, secret: &str| KeySettings {
+            kid: kid.into(),
+            secret: Some(secret.into()),
+            ..KeySettings::default()
+        };
+        let mut s = Settings {
+            signing_keys: vec![key("2025-06", &"s".repeat(32))],
+            ..Settings::default()
+        };
+        assert!(s.validate().is_ok());
+        s.signing_keys.push(key("old", "short"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .starts_with("signing_keys[1].secret"));
+        s.signing_keys[1] = key(&"ab".repeat(16), &"s".repeat(32));
+        assert!(s.validate().unwrap_err().starts_with("signing_keys[1].kid"));
     }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use flavor_kit::signing_keys::KeyRing;
 use flavor_kit::Throttle;
 use session_core::{CoreDeps, Flavor};
 
@@ -21,7 +22,12 @@ pub struct State {
 impl State {
     /// Builds the state from the gateway's deps and the section.
     pub fn new(core: CoreDeps, settings: &Arc<Settings>) -> Self {
-        let networks = Networks::from_settings(settings, &core.hasher);
+        let signing = KeyRing::new(&settings.signing_keys).unwrap_or_else(|e| {
+            // Validated with the section: never reached.
+            tracing::error!(reason = %e, "amity: signing_keys left out");
+            KeyRing::default()
+        });
+        let networks = Networks::from_settings(settings, &core.hasher, Arc::new(signing));
         let throttle = Throttle::new(Flavor::Amity, &core, settings.throttle);
         Self {
             core,

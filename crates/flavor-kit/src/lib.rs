@@ -12,7 +12,9 @@
 //!   its OpenAPI operations, the `instance` (request path) of its error answers, its fallback.
 //! - [`passwords`]: Argon2id with one parameter set, on the blocking pool.
 //! - [`openapi`]: security schemes and the `instance` markers of documented error examples.
-//! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets.
+//! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets;
+//!   [`tenant_ids`]: their document ids under the token key ring.
+//! - [`signing_keys`]: JWT keys with key ids (HS256, ES256, EdDSA, public keys) and JWKS.
 //! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes to the gateway.
 //! - [`client`] and [`metadata`]: the client's address, and what a session records of its client
 //!   (address, user agent, last use) under the gateway's policy.
@@ -27,6 +29,8 @@ pub mod openapi;
 pub mod passwords;
 pub mod registry;
 pub mod routes;
+pub mod signing_keys;
+pub mod tenant_ids;
 pub mod tenants;
 pub mod throttle;
 

@@ -12,6 +12,9 @@
 use serde_json::{Map, Value};
 use session_core::{Flavor, SharedStore, TokenHasher};
 
+/// Longest id part accepted.
+const MAX_ID_PART_LEN: usize = 256;
+
 /// A JSON object: what a tenant document is.
 pub type Document = Map<String, Value>;
 
@@ -62,19 +65,25 @@ pub fn not_a_tenant(_: &Document, _: &TokenHasher) -> Option<Known> {
 }
 
 impl TenantKind {
-    /// The id a document of this kind is stored under: its id fields joined with `:`, or their
-    /// keyed hash when they are a secret. The error names a missing field.
-    pub fn id_of(&self, doc: &Document, hasher: &TokenHasher) -> Result<String, String> {
+    /// The id fields of `doc`, joined with `:` (what the id is, or is the keyed hash of); the
+    /// error names the field at fault.
+    pub fn joined(&self, doc: &Document) -> Result<String, String> {
         let mut parts = Vec::with_capacity(self.id_fields.len());
         for f in self.id_fields {
             let part = match doc.get(*f) {
-                Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => s.clone(),
+                Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_ID_PART_LEN => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),
                 _ => return Err(format!("`{f}` is required")),
             };
             parts.push(part);
         }
-        let joined = parts.join(":");
+        Ok(parts.join(":"))
+    }
+
+    /// The id a document of this kind is stored under: its id fields joined with `:`, or their
+    /// keyed hash when they are a secret. The error names a missing field.
+    pub fn id_of(&self, doc: &Document, hasher: &TokenHasher) -> Result<String, String> {
+        let joined = self.joined(doc)?;
         Ok(if self.id_hashed {
             hasher.hash(&joined).to_hex()
         } else {

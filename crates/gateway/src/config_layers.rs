@@ -72,7 +72,9 @@ impl Layer {
                     .list_separator(",")
                     .with_list_parse_key("flavors.enabled")
                     .with_list_parse_key("store.cluster_urls")
-                    .with_list_parse_key("server.trusted_proxies"),
+                    .with_list_parse_key("server.trusted_proxies")
+                    .with_list_parse_key("store.previous_token_secrets")
+                    .with_list_parse_key("store.previous_secrets_keys"),
             ),
         }
     }

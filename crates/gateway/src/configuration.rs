@@ -31,7 +31,13 @@ const GATEWAY_SECTIONS: [&str; 7] = [
 ];
 
 /// Keys of the gateway's own sections whose values are secrets.
-const GATEWAY_SECRET_KEYS: [&str; 2] = ["token_secret", "token"];
+const GATEWAY_SECRET_KEYS: [&str; 5] = [
+    "token_secret",
+    "token",
+    "previous_token_secrets",
+    "secrets_key",
+    "previous_secrets_keys",
+];
 
 /// Everything the gateway runs with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,8 +159,20 @@ pub struct StoreSettings {
     pub cluster_urls: Vec<String>,
     /// Prefix of every Redis key.
     pub key_prefix: String,
-    /// HMAC key for hashing tokens at rest.
+    /// HMAC key for hashing tokens at rest (the active key of the token key ring).
     pub token_secret: String,
+    /// Earlier `token_secret`s, newest first: lookups that miss under the active key try them,
+    /// so rotating the key signs nobody out (see docs/operations.md).
+    #[serde(default)]
+    pub previous_token_secrets: Vec<String>,
+    /// 32 random bytes (base64) that seal run-time tenant documents at rest (AES-256-GCM);
+    /// documents are stored plain when unset.
+    #[serde(default)]
+    pub secrets_key: Option<String>,
+    /// Earlier `secrets_key`s, newest first: they open what they sealed until
+    /// `session-gateway rotate-secrets` has sealed it again under `secrets_key`.
+    #[serde(default)]
+    pub previous_secrets_keys: Vec<String>,
     /// Upper bound on every store call.
     pub timeout_ms: u64,
     /// PEM file of the CA that signed the Redis server's certificate (`rediss://`); the system
@@ -453,6 +471,16 @@ impl Settings {
                 ),
             ));
         }
+        crate::ring_rules::validate(
+            &crate::ring_rules::Rings {
+                token_secret: &st.token_secret,
+                previous_token_secrets: &st.previous_token_secrets,
+                secrets_key: st.secrets_key.as_deref(),
+                previous_secrets_keys: &st.previous_secrets_keys,
+            },
+            self.is_relaxed(),
+        )
+        .map_err(|(key, reason)| invalid(key, reason))?;
         if let Some(token) = &self.admin.token {
             if token.is_empty() || (!self.is_relaxed() && token.len() < 16) {
                 return Err(invalid(

@@ -30,6 +30,9 @@ enum Command {
     CheckConfig,
     /// Print the OpenAPI 3.1 document (JSON) of the flavors the configuration enables.
     Openapi,
+    /// Seal every run-time tenant document under `store.secrets_key` and file it under the
+    /// active token key, removing copies under keys no longer listed; prints counts per kind.
+    RotateSecrets,
     /// Probe a running gateway's /healthz on this host (for container health checks without a
     /// shell): exit 0 when it answers 200.
     Healthcheck {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig => print(&settings.masked_toml()),
         Command::Serve => serve(settings),
+        Command::RotateSecrets => rotate_secrets(&settings),
         Command::Openapi => {
             let mut document = gateway::openapi::document(&settings.flavors.enabled);
             if settings.testing.enabled {
@@ -78,6 +82,50 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+fn rotate_secrets(settings: &Settings) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("session-gateway: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let clock = std::sync::Arc::new(session_core::SystemClock);
+    let raw = match gateway::keys::raw_store(&settings.store, clock) {
+        Ok(raw) => raw,
+        Err(e) => {
+            eprintln!("session-gateway: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ring = gateway::keys::token_ring(&settings.store);
+    let sealer = gateway::keys::sealer(&settings.store);
+    if !sealer.seals() {
+        eprintln!("session-gateway: warning: store.secrets_key is unset; documents stay plain");
+    }
+    match runtime.block_on(gateway::rotate_secrets::run(raw.as_ref(), &ring, &sealer)) {
+        Ok(report) => {
+            println!("{report}");
+            if report.total().unreadable > 0 {
+                eprintln!(
+                    "session-gateway: some documents do not open with the configured keys \
+                     (list their key in store.previous_secrets_keys, or remove them)"
+                );
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("session-gateway: rotate-secrets: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -53,6 +53,9 @@ pub enum StartupError {
     /// The store could not be set up.
     #[error("store: {0}")]
     Store(#[from] session_core::Error),
+    /// The configuration cannot run against what the store holds.
+    #[error("invalid configuration: {0}")]
+    Refused(String),
     /// The metrics registry could not be built.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -122,6 +125,9 @@ impl Application {
                 tracing::warn!("{warning}");
             }
         }
+        crate::keys::refuse_plain_tenants(&settings.store, settings.is_relaxed(), clock.clone())
+            .await
+            .map_err(StartupError::Refused)?;
         let testing = Testing::new(&settings, clock.clone());
         let clock = testing.as_ref().map_or(clock, |t| t.clock());
         let stores = StoreFactory::new(&settings.store, clock.clone())?;
@@ -153,7 +159,7 @@ impl Application {
             openapi,
             trusted,
             access,
-            hasher: TokenHasher::new(&settings.store.token_secret),
+            hasher: crate::keys::token_ring(&settings.store),
             metrics,
             stores,
             clock,

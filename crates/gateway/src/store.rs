@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::{MemoryStore, SharedClock, SharedStore};
+use session_core::{MemoryStore, Sealer, SharedClock, SharedStore};
 use session_redis::{RedisSettings, RedisStore, RedisTls};
 
 impl StoreSettings {
@@ -44,23 +44,24 @@ pub enum StoreFactory {
     /// One memory store shared by every worker.
     Memory(Arc<MemoryStore>),
     /// A new lazily connecting Redis store per worker.
-    Redis(RedisSettings, SharedClock),
+    Redis(RedisSettings, SharedClock, Box<Sealer>),
 }
 
 impl StoreFactory {
     /// The factory for `settings`. Call from within the runtime (the memory store's sweeper is a
     /// task).
     pub fn new(settings: &StoreSettings, clock: SharedClock) -> Result<Self, session_core::Error> {
+        let sealer = crate::keys::sealer(settings);
         Ok(match settings.backend {
             Backend::Memory => {
-                let store = Arc::new(MemoryStore::with_capacity(
-                    clock,
-                    settings.memory.max_sessions,
-                ));
+                let store = Arc::new(
+                    MemoryStore::with_capacity(clock, settings.memory.max_sessions)
+                        .with_sealer(sealer),
+                );
                 store.spawn_sweeper(SWEEP_EVERY);
                 Self::Memory(store)
             }
-            Backend::Redis => Self::Redis(settings.redis_settings()?, clock),
+            Backend::Redis => Self::Redis(settings.redis_settings()?, clock, Box::new(sealer)),
         })
     }
 
@@ -68,9 +69,10 @@ impl StoreFactory {
     pub fn for_worker(&self) -> Result<SharedStore, session_core::Error> {
         match self {
             Self::Memory(store) => Ok(store.clone()),
-            Self::Redis(settings, clock) => {
-                Ok(Arc::new(RedisStore::new(settings.clone(), clock.clone())?))
-            }
+            Self::Redis(settings, clock, sealer) => Ok(Arc::new(
+                RedisStore::new(settings.clone(), clock.clone())?
+                    .with_sealer(Sealer::clone(sealer)),
+            )),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod dto;
 pub mod errors;
 pub mod openapi;
 pub mod params;
+pub mod rekey;
 pub mod requests;
 pub mod routes;
 pub mod settings;

@@ -3,7 +3,8 @@
 //! [`session_core::tenants::QUICKSYNC_API_KEYS`] (documents keyed by the key's keyed hash, each
 //! the JSON of a configuration entry), so run-time tenants work without a restart.
 
-use flavor_kit::tenants::{self, Document, Known, TenantKind};
+use flavor_kit::tenant_ids;
+use flavor_kit::tenants::{Document, Known, TenantKind};
 use serde::Deserialize;
 use session_core::tenants::QUICKSYNC_API_KEYS;
 use session_core::token::ct_eq_str;
@@ -106,11 +107,12 @@ impl ApiKeys {
                 id: k.name.clone().unwrap_or_else(derived_id),
             });
         }
-        let stored = tenants::document(
+        let (stored, _) = tenant_ids::find_hashed(
             Flavor::Quicksync,
             &core.store,
             &TENANT_KIND,
-            &hashed.to_hex(),
+            &core.hasher,
+            key,
             read_stored,
         )
         .await

@@ -37,7 +37,7 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     section: "quicksync",
     prefixes: &["/v1/"],
     routes: routes::ROUTES,
-    secret_keys: &["key", "hs256_secret"],
+    secret_keys: &["key", "hs256_secret", "secret", "private_key_pem"],
     tenant_kinds: &[api_keys::TENANT_KIND],
     configured: |s| documents(&api_keys::TENANT_KIND, &s.api_keys),
     subject: |user| eip191::Address::parse(user).map_or_else(|| user.to_owned(), |a| a.lower()),

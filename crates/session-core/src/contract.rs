@@ -243,6 +243,22 @@ pub async fn update_patches_fields(b: &dyn Backend) {
         .unwrap();
     assert_eq!(cleared.subject, None);
     assert_eq!(st.get(&s.reference()).await.unwrap().unwrap(), cleared);
+    // Re-keying the bearer's hash keeps everything else.
+    let rekeyed = st
+        .update(
+            &s.reference(),
+            SessionPatch {
+                token_hash: Some(hasher().hash("rekeyed")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rekeyed.token_hash, Some(hasher().hash("rekeyed")));
+    assert_eq!(rekeyed.role.as_deref(), Some("app"));
+    assert_eq!(rekeyed.attrs, attrs);
+    assert_eq!(st.get(&s.reference()).await.unwrap().unwrap(), rekeyed);
     let missing = SessionRef::new(o.clone(), sid("missing"));
     assert!(st
         .update(&missing, SessionPatch::default())

@@ -13,6 +13,7 @@ pub mod metadata;
 pub mod model;
 pub mod plan;
 pub mod record;
+pub mod secrets;
 pub mod snapshot;
 pub mod store;
 pub mod tenants;
@@ -35,6 +36,7 @@ pub use model::{
 };
 pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Rotated};
 pub use record::{Head, Record};
+pub use secrets::Sealer;
 pub use snapshot::{CredentialDump, OwnerDump, Removed, SpentPrefix};
 pub use store::{ExpiryCounter, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

@@ -397,6 +397,8 @@ pub struct SessionPatch {
     pub role: Option<Option<String>>,
     /// Replaces the attribute map.
     pub attrs: Option<Attrs>,
+    /// Replaces the bearer's keyed hash (a session re-keyed under the active token key).
+    pub token_hash: Option<TokenHash>,
 }
 
 /// The new secrets and expiry that replace the old ones in a refresh rotation.

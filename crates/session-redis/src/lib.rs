@@ -33,8 +33,8 @@ use session_core::record::{pack, subject_value};
 use session_core::{
     Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter,
     Flavor, Guard, Joined, LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result,
-    Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedClock,
-    TokenHash, Window, MAX_PAGE_SIZE,
+    Rotated, Rotation, Sealer, Session, SessionId, SessionPatch, SessionRef, SessionStore,
+    SharedClock, TokenHash, Window, MAX_PAGE_SIZE,
 };
 
 use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
@@ -66,6 +66,8 @@ pub struct RedisStore {
     read: Connector,
     /// Sessions this instance's scripts dropped as expired.
     expired: ExpiryCounter,
+    /// Seals run-time tenant documents at rest.
+    sealer: Sealer,
 }
 
 /// Longest ttl or cap honoured (about 100 years); longer ones are cut to it.
@@ -92,7 +94,15 @@ impl RedisStore {
             write: connector()?,
             read: connector()?,
             expired: ExpiryCounter::default(),
+            sealer: Sealer::default(),
         })
+    }
+
+    /// The store, keeping run-time tenant documents sealed with `sealer`
+    /// ([`session_core::secrets`]).
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = sealer;
+        self
     }
 
     fn now_ms(&self) -> i64 {
@@ -496,6 +506,10 @@ impl SessionStore for RedisStore {
             Some(a) if a.is_empty() => args.extend([text("c"), Vec::new()]),
             Some(a) => args.extend([text("s"), pack(a)?]),
         }
+        match &patch.token_hash {
+            None => args.extend([Vec::new(), Vec::new()]),
+            Some(h) => args.extend([text("s"), h.as_bytes().to_vec()]),
+        }
         let (st, rest) = self
             .script("update", &SCRIPTS.update, &r.owner, args, false)
             .await?;
@@ -803,25 +817,33 @@ impl SessionStore for RedisStore {
         cmd.arg(self.keys.doc(collection, id));
         match self.query("doc_get", cmd, true).await? {
             Value::Nil => Ok(None),
-            v => string("doc_get", v).map(Some),
+            v => Ok(self
+                .sealer
+                .from_store(collection, id, string("doc_get", v)?)),
         }
     }
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
+        let stored = self.sealer.to_store(collection, id, value)?;
         let mut cmd = redis::cmd("SET");
-        cmd.arg(self.keys.doc(collection, id)).arg(value);
+        cmd.arg(self.keys.doc(collection, id)).arg(stored.as_ref());
         self.query("doc_put", cmd, false).await.map(|_| ())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
+        let stored = self.sealer.to_store(collection, id, value)?;
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.keys.doc(collection, id))
-            .arg(value)
+            .arg(stored.as_ref())
             .arg("NX")
             .arg("GET");
         match self.query("doc_insert", cmd, false).await? {
             Value::Nil => Ok((value.to_owned(), true)),
-            v => Ok((string("doc_insert", v)?, false)),
+            v => self
+                .sealer
+                .from_store(collection, id, string("doc_insert", v)?)
+                .map(|doc| (doc, false))
+                .ok_or_else(|| Error::Internal("a stored document does not open".into())),
         }
     }
 
@@ -846,7 +868,9 @@ impl SessionStore for RedisStore {
             if let Some(v) = opt_bytes("doc_list", self.query("doc_list", cmd, true).await?)? {
                 let v = String::from_utf8(v)
                     .map_err(|_| Error::Internal("doc_list: a document is not UTF-8".into()))?;
-                docs.push((id, v));
+                if let Some(doc) = self.sealer.from_store(collection, &id, v) {
+                    docs.push((id, doc));
+                }
             }
         }
         docs.sort();

@@ -174,20 +174,23 @@ pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
     // The token's session is deleted only if the token is still its current one, in one step.
     let (network, claims) = auth::verified(&state, &req).await?;
     let r = auth::session_of(&network, &claims)?;
-    let guard = Guard {
-        id: r.id.clone(),
-        token: issue::access_hash(&state.core, &claims.jti),
-        role: None,
-    };
-    state
-        .core
-        .store
-        .delete_guarded(&r, Some(&guard))
-        .await
-        .map_err(|e| match e {
-            session_core::Error::Unauthorized => AuthError::Revoked.into(),
-            other => SessionError::from(other),
-        })?;
+    // Under the active token key, then (only when refused) each previous key.
+    let mut deleted = Err(session_core::Error::Unauthorized);
+    for key in state.core.hasher.keys() {
+        let guard = Guard {
+            id: r.id.clone(),
+            token: key.hash(&claims.jti),
+            role: None,
+        };
+        deleted = state.core.store.delete_guarded(&r, Some(&guard)).await;
+        if !matches!(deleted, Err(session_core::Error::Unauthorized)) {
+            break;
+        }
+    }
+    deleted.map_err(|e| match e {
+        session_core::Error::Unauthorized => AuthError::Revoked.into(),
+        other => SessionError::from(other),
+    })?;
     Ok(HttpResponse::Ok().json(SuccessResponse { success: true }))
 }
 

@@ -3,6 +3,7 @@
 //! Each entry has its kind, source and id and, for a tenant, the id its sessions carry and the
 //! names operators know it by, so that listings take those names.
 
+use flavor_kit::tenant_ids;
 use flavor_kit::tenants::{Document, Known, TenantKind};
 use serde::Serialize;
 use session_core::Flavor;
@@ -63,10 +64,18 @@ impl Directory {
             }
         }
         for (flavor, kind) in kinds().filter(|(_, k)| wanted(k)) {
-            for (id, text) in state.store.doc_list(kind.collection).await? {
-                if let Ok(doc) = serde_json::from_str::<Document>(&text) {
-                    entries.push(entry(state, flavor, kind, Source::Runtime, Some(id), doc));
+            let docs = state.store.doc_list(kind.collection).await?;
+            let mut shown: Vec<String> = Vec::new();
+            for (id, text) in &docs {
+                let Ok(doc) = serde_json::from_str::<Document>(text) else {
+                    continue;
+                };
+                let id = shown_id(state, kind, &doc, id, &docs);
+                if shown.contains(&id) {
+                    continue;
                 }
+                shown.push(id.clone());
+                entries.push(entry(state, flavor, kind, Source::Runtime, Some(id), doc));
             }
         }
         Ok(Self { entries })
@@ -108,6 +117,23 @@ impl Directory {
         self.entries
             .iter()
             .any(|e| e.source == Source::Config && e.kind.name == kind.name && e.id == id)
+    }
+}
+
+/// The id a stored document is listed under. A kind whose id is a keyed hash files each
+/// document under the id of every token key of the ring: one entry per document, under the
+/// active key's id when the document has one.
+fn shown_id(
+    state: &AdminState,
+    kind: &TenantKind,
+    doc: &Document,
+    id: &str,
+    docs: &[(String, String)],
+) -> String {
+    let ids = tenant_ids::ids(kind, doc, &state.hasher).unwrap_or_default();
+    match ids.first() {
+        Some(active) if docs.iter().any(|(other, _)| other == active) => active.clone(),
+        _ => id.to_owned(),
     }
 }
 

@@ -4,8 +4,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use flavor_kit::body::{self, BodyLimits};
-use flavor_kit::passwords;
 use flavor_kit::tenants::{mask, Document, TenantKind, MASK};
+use flavor_kit::{passwords, tenant_ids};
 use serde_json::{json, Value};
 
 use super::directory::{Directory, Entry, Source};
@@ -98,18 +98,19 @@ pub(crate) async fn list(state: web::Data<AdminState>, kind: web::Path<String>) 
     Ok(HttpResponse::Ok().json(json!({"data": data})))
 }
 
-/// Checks `doc` as its flavor would, hashes a clear password, and stores it; `id` must be the
-/// document's own id when given (an edit). An id of the configuration is refused (409).
+/// Checks `doc` as its flavor would, hashes a clear password, and stores it under the id of
+/// every key of the token key ring (tokens issued under a previous key name its id); `id` must
+/// be one of the document's own ids when given (an edit). An id of the configuration is
+/// refused (409).
 async fn store(
     state: &AdminState,
     kind: &'static TenantKind,
     mut doc: Document,
     id: Option<&str>,
 ) -> AdminResult {
-    let own = kind
-        .id_of(&doc, &state.hasher)
-        .map_err(AdminError::Invalid)?;
-    if id.is_some_and(|id| id != own) {
+    let ids = tenant_ids::ids(kind, &doc, &state.hasher).map_err(AdminError::Invalid)?;
+    let own = ids.first().cloned().ok_or(AdminError::Internal)?;
+    if id.is_some_and(|id| !ids.iter().any(|own| own == id)) {
         return Err(AdminError::Invalid(format!(
             "{} cannot change: add a new entry and remove this one",
             kind.id_fields.join(", ")
@@ -130,7 +131,9 @@ async fn store(
         doc.insert("password_hash".into(), Value::String(hash));
     }
     let text = serde_json::to_string(&doc).map_err(|_| AdminError::Internal)?;
-    state.store.doc_put(kind.collection, &own, &text).await?;
+    for id in &ids {
+        state.store.doc_put(kind.collection, id, &text).await?;
+    }
     Ok(HttpResponse::Created()
         .json(json!({"id": own, "source": Source::Runtime, "entry": masked(doc)})))
 }
@@ -218,7 +221,20 @@ pub(crate) async fn delete(
 ) -> AdminResult {
     let (kind, id) = path.into_inner();
     let kind = tenant_kind(&kind)?;
-    if state.store.doc_delete(kind.collection, &id).await? {
+    // Every copy: the document's ids under each key of the ring, and the id named.
+    let mut ids = match state.store.doc_get(kind.collection, &id).await? {
+        Some(text) => serde_json::from_str::<Document>(&text)
+            .ok()
+            .and_then(|doc| tenant_ids::ids(kind, &doc, &state.hasher).ok())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    ids.retain(|other| *other != id);
+    let mut found = state.store.doc_delete(kind.collection, &id).await?;
+    for other in &ids {
+        found |= state.store.doc_delete(kind.collection, other).await?;
+    }
+    if found {
         return Ok(HttpResponse::NoContent().finish());
     }
     let directory = Directory::load(&state, Some(kind)).await?;

@@ -120,7 +120,15 @@ pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Reply {
     // One guarded store step: the token is checked by the write itself.
     let token = tokens::from_request(&req)?;
     let bearer = tokens::bearer(&state.core.hasher, &token)?;
-    let updated = set_user(&state, &bearer, None).await?;
+    let mut updated = set_user(&state, &bearer, None).await;
+    // A session made under a previous key of the ring lives where that key put it.
+    for old in tokens::previous_bearers(&state.core.hasher, &token) {
+        if !matches!(updated, Err(RequestError::NoSession)) {
+            break;
+        }
+        updated = set_user(&state, &old?, None).await;
+    }
+    let updated = updated?;
     Ok(HttpResponse::Ok()
         .insert_header((EXPIRATION_HEADER, expiration(updated.expires_at)))
         .finish())

@@ -173,12 +173,21 @@ pub async fn destroy(req: HttpRequest, state: web::Data<State>) -> Reply {
     let bearer = tokens::bearer(&state.core.hasher, &token)?;
     // The session's place is derived from the token's keyed hash (160 bits of it), so only the
     // holder of the token can name it: the delete itself is the bearer check.
-    let deleted = state
-        .core
-        .store
+    let store = &state.core.store;
+    let mut deleted = store
         .delete(&bearer.reference)
         .await
         .map_err(RequestError::from)?;
+    // A session made under a previous key of the ring lives where that key put it.
+    for old in tokens::previous_bearers(&state.core.hasher, &token) {
+        if deleted > 0 {
+            break;
+        }
+        deleted = store
+            .delete(&old?.reference)
+            .await
+            .map_err(RequestError::from)?;
+    }
     if deleted == 0 {
         return Err(RequestError::NoSession.into());
     }

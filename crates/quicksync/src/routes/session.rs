@@ -184,8 +184,7 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     let group_id = tokens::parse_group_id(raw_id).ok_or(SessionError::SessionNotFound)?;
     let group_ref = tokens::group_ref(&group_id).map_err(SessionError::store)?;
     let core = &state.core;
-    let member_id =
-        tokens::member_id(&core.hasher, &group_id, &wallet.lower()).map_err(SessionError::store)?;
+    let member_id = joiner_id(&state, &group_ref, &wallet).await?;
     // An open group is joined in one step; a group with a password or a whitelist answers with
     // itself first, for the checks only the gateway can make.
     let origin = flavor_kit::metadata::origin(&req, core);
@@ -241,6 +240,30 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
         "no free pseudonym found for the session".into(),
     ))
     .into())
+}
+
+/// The wallet's member id in the group: under the active token key, or, while previous keys are
+/// listed, under the key the group was created with (one read first), so that a wallet that
+/// joined before a rotation is still the store's atomic conflict.
+async fn joiner_id(
+    state: &State,
+    group_ref: &SessionRef,
+    wallet: &Address,
+) -> Result<SessionId, SessionError> {
+    let hasher = &state.core.hasher;
+    let mut key = hasher.active();
+    if hasher.has_previous() {
+        let group = state
+            .core
+            .store
+            .get(group_ref)
+            .await
+            .map_err(SessionError::store)?;
+        if let Some(k) = group.and_then(|g| tokens::group_key(hasher, &g)) {
+            key = k.clone();
+        }
+    }
+    tokens::member_id(&key, &group_ref.id, &wallet.lower()).map_err(SessionError::store)
 }
 
 /// The checks of a screened group: the whitelist, then the password (an argon2 check,
@@ -380,12 +403,17 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
         )
         .into());
     }
-    let removed = state
-        .core
-        .store
-        .remove_member_guarded(&me.group, &target, Some(&me.guard(Some(HOST))))
-        .await
-        .map_err(auth::refused)?;
+    let store = &state.core.store;
+    let removed = auth::guarded(&me, Some(HOST), |guard| {
+        let (group, target) = (&me.group, &target);
+        async move {
+            store
+                .remove_member_guarded(group, target, Some(&guard))
+                .await
+        }
+    })
+    .await
+    .map_err(auth::refused)?;
     if !removed {
         return Err(SessionError::MemberNotFound.into());
     }
@@ -407,12 +435,13 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
 )]
 pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
     let me = auth::session_bearer(&state, &req)?;
-    let gone = state
-        .core
-        .store
-        .leave_group(&me.group, &me.member, Some(&me.guard(None)), HOST)
-        .await
-        .map_err(auth::refused)?;
+    let store = &state.core.store;
+    let gone = auth::guarded(&me, None, |guard| {
+        let (group, member) = (&me.group, &me.member);
+        async move { store.leave_group(group, member, Some(&guard), HOST).await }
+    })
+    .await
+    .map_err(auth::refused)?;
     tracing::info!(session = %me.group.id, sessions = gone, "quicksync: member left");
     Ok(HttpResponse::Ok().finish())
 }
@@ -432,12 +461,13 @@ pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
 )]
 pub async fn delete(req: HttpRequest, state: web::Data<State>) -> Reply {
     let me = auth::session_bearer(&state, &req)?;
-    state
-        .core
-        .store
-        .delete_guarded(&me.group, Some(&me.guard(Some(HOST))))
-        .await
-        .map_err(auth::refused)?;
+    let store = &state.core.store;
+    auth::guarded(&me, Some(HOST), |guard| {
+        let group = &me.group;
+        async move { store.delete_guarded(group, Some(&guard)).await }
+    })
+    .await
+    .map_err(auth::refused)?;
     tracing::info!(session = %me.group.id, "quicksync: session ended");
     Ok(HttpResponse::Ok().finish())
 }

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::model::{Owner, Session, SessionRef};
+use crate::secrets::Sealer;
 use crate::store::ExpiryCounter;
 
 use self::attempts::Attempts;
@@ -51,6 +52,7 @@ pub struct MemoryStore {
     len: AtomicUsize,
     max_sessions: usize,
     expired: ExpiryCounter,
+    sealer: Sealer,
 }
 
 impl MemoryStore {
@@ -70,7 +72,14 @@ impl MemoryStore {
             len: AtomicUsize::new(0),
             max_sessions: max_sessions.max(1),
             expired: ExpiryCounter::default(),
+            sealer: Sealer::default(),
         }
+    }
+
+    /// The store, keeping run-time tenant documents sealed with `sealer` ([`crate::secrets`]).
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = sealer;
+        self
     }
 
     /// How many sessions are stored (expired ones not yet dropped included).

@@ -219,6 +219,9 @@ impl SessionStore for MemoryStore {
             if let Some(attrs) = patch.attrs {
                 s.attrs = attrs;
             }
+            if let Some(hash) = patch.token_hash {
+                s.token_hash = Some(hash);
+            }
             s.updated_at = from_millis(now);
             st.replace(&r.id, Stored::new(&s)?);
             Ok(Some(s))
@@ -563,16 +566,28 @@ impl SessionStore for MemoryStore {
     }
 
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
-        Ok(self.docs.get(collection, id))
+        Ok(self
+            .docs
+            .get(collection, id)
+            .and_then(|stored| self.sealer.from_store(collection, id, stored)))
     }
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
-        self.docs.put(collection, id, value);
+        let stored = self.sealer.to_store(collection, id, value)?;
+        self.docs.put(collection, id, &stored);
         Ok(())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
-        Ok(self.docs.insert(collection, id, value))
+        let stored = self.sealer.to_store(collection, id, value)?;
+        match self.docs.insert(collection, id, &stored) {
+            (_, true) => Ok((value.to_owned(), true)),
+            (existing, false) => self
+                .sealer
+                .from_store(collection, id, existing)
+                .map(|doc| (doc, false))
+                .ok_or_else(|| Error::Internal("a stored document does not open".into())),
+        }
     }
 
     async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool> {
@@ -580,7 +595,15 @@ impl SessionStore for MemoryStore {
     }
 
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {
-        Ok(self.docs.list(collection))
+        Ok(self
+            .docs
+            .list(collection)
+            .into_iter()
+            .filter_map(|(id, stored)| {
+                let doc = self.sealer.from_store(collection, &id, stored)?;
+                Some((id, doc))
+            })
+            .collect())
     }
 
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
