@@ -1,64 +1,163 @@
 #!/usr/bin/env bash
-# `make bench`: release build, then each scenario for BENCH_SECONDS with BENCH_CONCURRENCY
-# closed-loop clients, on the memory store and on a real redis-server started here.
-# Writes docs/benchmarks.md. Only loopback traffic; every loop is bounded in time.
+# `make bench`: a release build, then every scenario of BENCH_SCENARIOS, each on a fresh gateway
+# (and a fresh redis-server, or a fresh 3-master Redis Cluster, for the Redis stores), measured by
+# `loadgen` (tests/src/bin/loadgen); writes docs/benchmarks.md. Only loopback traffic; every run
+# is bounded in time or count.
+#
+#   BENCH_SCENARIOS   names, in order (default below; `loadgen list` prints them all):
+#                       <scenario>   a timed run on each store of BENCH_STORES
+#                       bytes        bytes-ss bytes-amity bytes-qb bytes-qs
+#                       bytes-<of>   Redis memory per session over BENCH_BYTES_SESSIONS creates
+#                       mem-growth   (opt-in) Amity logins of new users while the memory store
+#                                    grows to BENCH_GROWTH_SESSIONS, at most BENCH_GROWTH_SECONDS
+#   BENCH_STORES      memory redis cluster (cluster: 3 masters, no replicas; on a 2-core machine
+#                     its 3 servers share the cores with the gateway, so compare it with care)
+#                                       BENCH_SECONDS      5 (per timed run)
+#   BENCH_CONCURRENCY 64                BENCH_WORKERS      2 (gateway workers)
+#   BENCH_COUNTED     200 (operations sent one at a time to count commands and round trips)
+#   BENCH_BYTES_SESSIONS 10000          BENCH_GROWTH_SESSIONS 1000000
+#   BENCH_GROWTH_BAND 100000            BENCH_GROWTH_SECONDS 300
+#   BENCH_GROWTH_CONCURRENCY 64         BENCH_OUT          docs/benchmarks.md
+#   BENCH_RESULTS     unset; a path keeps the raw records there (JSON lines, for `loadgen report`)
+#
+# Example: BENCH_SCENARIOS="amity-check mem-growth" BENCH_SECONDS=10 make bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+SCENARIOS=${BENCH_SCENARIOS:-"healthz qb-create qb-get amity-register amity-register-new amity-check qs-create qs-current ss-create ss-create-delete ss-get bytes"}
+STORES=${BENCH_STORES:-"memory redis cluster"}
 SECONDS_EACH=${BENCH_SECONDS:-5}
-CONCURRENCY=${BENCH_CONCURRENCY:-32}
-SCENARIOS=${BENCH_SCENARIOS:-"healthz qb-create qb-get amity-register amity-check qs-create qs-current ss-create-delete ss-get"}
+CONCURRENCY=${BENCH_CONCURRENCY:-64}
+WORKERS=${BENCH_WORKERS:-2}
+COUNTED=${BENCH_COUNTED:-200}
+BYTES_SESSIONS=${BENCH_BYTES_SESSIONS:-10000}
+GROWTH_SESSIONS=${BENCH_GROWTH_SESSIONS:-1000000}
+GROWTH_BAND=${BENCH_GROWTH_BAND:-100000}
+GROWTH_SECONDS=${BENCH_GROWTH_SECONDS:-300}
+GROWTH_CONCURRENCY=${BENCH_GROWTH_CONCURRENCY:-64}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 
-cargo build --release -q -p gateway --bin session-gateway -p e2e --bin loadgen
 command -v redis-server >/dev/null || { echo "redis-server missing: run make test-deps" >&2; exit 1; }
+cargo build --release -q -p gateway --bin session-gateway -p e2e --bin loadgen
+bin=${CARGO_TARGET_DIR:-target}/release
+loadgen=$bin/loadgen
+
+# Every name is known before anything runs.
+known=$("$loadgen" list)
+for s in $SCENARIOS; do
+  case $s in bytes | mem-growth) ;; *) grep -qx -- "$s" <<<"$known" || { echo "unknown scenario $s" >&2; exit 2; } ;; esac
+done
+for store in $STORES; do
+  case $store in memory | redis | cluster) ;; *) echo "unknown store $store" >&2; exit 2 ;; esac
+done
 
 work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+results=$work/results.jsonl
+: >"$results"
+redis_pid="" redis_port="" gw_pid="" gw_port=""
+cluster_pids=() cluster_urls=""
+
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+stop_redis() { [ -z "$redis_pid" ] || stop "$redis_pid"; redis_pid=""; }
+stop_gateway() { [ -z "$gw_pid" ] || stop "$gw_pid"; gw_pid=""; }
+stop_cluster() { for p in "${cluster_pids[@]}"; do stop "$p"; done; cluster_pids=() cluster_urls=""; }
+cleanup() { stop_gateway; stop_redis; stop_cluster; rm -rf "$work"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
 
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
-pids+=($!)
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_redis() {
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
+    >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "redis-server did not start" >&2; cat "$work/redis.log" >&2; return 1
+}
 
-rows=()
-for backend in memory redis; do
-  port=$(free_port)
-  APP_ENV=test GATEWAY__SERVER__PORT=$port GATEWAY__STORE__BACKEND=$backend \
-    GATEWAY__STORE__URL="redis://127.0.0.1:$redis_port" GATEWAY__STORE__TOKEN_SECRET=bench-secret-0123456789 \
-    ./target/release/session-gateway serve --config scripts/bench.toml >"$work/gw-$backend.log" 2>&1 &
-  gw=$!
-  pids+=($gw)
-  wait_http "http://127.0.0.1:$port/healthz"
-  for s in $SCENARIOS; do
-    row=$(./target/release/loadgen "http://127.0.0.1:$port" "$s" "$SECONDS_EACH" "$CONCURRENCY" "$backend")
-    echo "$row"
-    rows+=("$row")
+# start_cluster: three fresh cluster-enabled redis-servers, every slot assigned, no replicas.
+start_cluster() {
+  local ports=() port dir
+  for i in 0 1 2; do
+    port=$(free_port) dir=$work/cluster-$i
+    rm -rf "$dir"; mkdir -p "$dir"
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+      --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-port "$(free_port)" \
+      >"$dir/redis.log" 2>&1 &
+    cluster_pids+=($!) ports+=("$port")
   done
-  kill "$gw"; wait "$gw" 2>/dev/null || true
+  for port in "${ports[@]}"; do
+    for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create "${ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes \
+    >"$work/cluster-create.log" 2>&1 || { cat "$work/cluster-create.log" >&2; return 1; }
+  for port in "${ports[@]}"; do
+    for _ in $(seq 100); do
+      redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+      sleep 0.1
+    done
+    redis-cli -p "$port" cluster info | grep -q '^cluster_state:ok' || { echo "the cluster is not ok" >&2; return 1; }
+  done
+  cluster_urls=$(printf 'redis://127.0.0.1:%s,' "${ports[@]}")
+  cluster_urls=${cluster_urls%,}
+}
+
+# start_gateway STORE [NAME=VALUE...]: a fresh gateway (on the running redis-server for redis).
+start_gateway() {
+  gw_port=$(free_port)
+  env APP_ENV=test GATEWAY__SERVER__PORT="$gw_port" GATEWAY__SERVER__WORKERS="$WORKERS" \
+    GATEWAY__STORE__BACKEND="$1" GATEWAY__STORE__URL="redis://127.0.0.1:${redis_port:-6379}" \
+    GATEWAY__STORE__TOKEN_SECRET=bench-secret-0123456789 "${@:2}" \
+    "$bin/session-gateway" serve --config scripts/bench.toml >"$work/gateway.log" 2>&1 &
+  gw_pid=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$gw_port/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "the gateway did not start" >&2; cat "$work/gateway.log" >&2; return 1
+}
+
+# throughput STORE SCENARIO
+throughput() {
+  local redis_args=()
+  case $1 in
+    memory) start_gateway memory ;;
+    redis)
+      start_redis; start_gateway redis
+      redis_args=(--redis "redis://127.0.0.1:$redis_port") ;;
+    cluster)
+      start_cluster; start_gateway redis GATEWAY__STORE__CLUSTER_URLS="$cluster_urls"
+      redis_args=(--redis "$cluster_urls") ;;
+  esac
+  "$loadgen" measure --base "http://127.0.0.1:$gw_port" --scenario "$2" --store "$1" \
+    --seconds "$SECONDS_EACH" --concurrency "$CONCURRENCY" --counted "$COUNTED" "${redis_args[@]}" >>"$results"
+  stop_gateway; stop_redis; stop_cluster
+}
+
+# bytes OF (ss, amity, qb, qs)
+bytes() {
+  start_redis; start_gateway redis
+  "$loadgen" bytes --base "http://127.0.0.1:$gw_port" --redis "redis://127.0.0.1:$redis_port" \
+    --of "$1" --sessions "$BYTES_SESSIONS" --concurrency "$CONCURRENCY" >>"$results"
+  stop_gateway; stop_redis
+}
+
+mem_growth() {
+  echo "mem-growth: up to $GROWTH_SESSIONS Amity logins or $GROWTH_SECONDS s" >&2
+  start_gateway memory GATEWAY__STORE__MEMORY__MAX_SESSIONS=$((GROWTH_SESSIONS * 2))
+  "$loadgen" growth --base "http://127.0.0.1:$gw_port" --pid "$gw_pid" --sessions "$GROWTH_SESSIONS" \
+    --band "$GROWTH_BAND" --max-seconds "$GROWTH_SECONDS" --concurrency "$GROWTH_CONCURRENCY" >>"$results"
+  stop_gateway
+}
+
+for s in $SCENARIOS; do
+  case $s in
+    bytes) for of in ss amity qb qs; do bytes "$of"; done ;;
+    bytes-*) bytes "${s#bytes-}" ;;
+    mem-growth) mem_growth ;;
+    *) for store in $STORES; do throughput "$store" "$s"; done ;;
+  esac
 done
 
-{
-  echo "# Benchmarks"
-  echo
-  echo "Written by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d): release build, gateway with 2 workers,"
-  echo "$CONCURRENCY closed-loop HTTP/1.1 clients (keep-alive) in one process on the same machine"
-  echo "($(nproc) cores, shared by client, gateway and redis-server), ${SECONDS_EACH} s per scenario."
-  echo "Redis: a local redis-server without persistence. Latencies in milliseconds."
-  echo
-  echo "| scenario | store | clients | requests | req/s | p50 | p99 | p99.9 | errors |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-  printf '%s\n' "${rows[@]}"
-  echo
-  echo "Scenarios: \`healthz\` (no store), \`qb-create\` (signed POST /session.json: HMAC-SHA1, nonce claim,"
-  echo "create), \`qb-get\` (GET /session.json: token check + sliding touch), \`amity-register\`"
-  echo "(POST /api/v5/sessions: user upsert, JWT, create), \`amity-check\` (GET /api/v3/sessions: JWT + store"
-  echo "check), \`qs-create\` (POST /v1/session: wallet JWT, group + host), \`qs-current\` (GET"
-  echo "/v1/session/current: token check + member list), \`ss-create-delete\` (create then delete: two"
-  echo "requests per sample), \`ss-get\` (GET one session)."
-} >"$OUT"
+"$loadgen" report --results "$results" --seconds "$SECONDS_EACH" --concurrency "$CONCURRENCY" \
+  --workers "$WORKERS" --counted "$COUNTED" --redis-version "$(redis-server --version)" >"$work/report.md"
+mv "$work/report.md" "$OUT"
 echo "wrote $OUT"
+if [ -n "${BENCH_RESULTS:-}" ]; then cp "$results" "$BENCH_RESULTS"; echo "kept the records in $BENCH_RESULTS"; fi

@@ -26,7 +26,7 @@ for dir in tests/*-e2e; do
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
       echo "installing python client for $dir"
       python3 -m venv "$dir/.venv"
-      "$dir/.venv/bin/pip" install -q --disable-pip-version-check -r "$dir/requirements.txt"
+      "$dir/.venv/bin/pip" install --disable-pip-version-check -r "$dir/requirements.txt"
       echo "$sum" > "$stamp"
     fi
   fi

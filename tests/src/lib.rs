@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod open;
+pub mod process;
+
 use std::sync::{Arc, OnceLock};
 
 use actix_web::dev::ServerHandle;
@@ -11,7 +14,7 @@ use gateway::configuration::{Settings, Sources};
 use gateway::startup::Application;
 use gateway::telemetry::{self, LogSettings};
 use session_core::{ManualClock, SharedClock, SystemClock};
-use session_redis::testing::RedisServer;
+use session_redis::testing::{RedisCluster, RedisServer};
 
 /// Settings every test app starts from, before the test's own overlay.
 const TEST_BASE: &str = r#"
@@ -96,6 +99,41 @@ pub fn shared_redis() -> &'static RedisServer {
 pub async fn spawn_app_on_redis(overlay: &str) -> TestApp {
     let settings = on_redis(test_settings(overlay), shared_redis());
     spawn_with(settings, Arc::new(SystemClock)).await
+}
+
+/// The 3-master Redis Cluster shared by every test of one test binary (started on first use).
+pub fn shared_cluster() -> &'static RedisCluster {
+    static CLUSTER: OnceLock<RedisCluster> = OnceLock::new();
+    CLUSTER.get_or_init(RedisCluster::start)
+}
+
+/// Starts a gateway on the shared Redis Cluster (keys under a fresh prefix).
+pub async fn spawn_app_on_cluster(overlay: &str) -> TestApp {
+    let urls = shared_cluster().urls();
+    let mut settings = on_redis_at(test_settings(overlay), urls[0].clone());
+    settings.store.cluster_urls = urls;
+    spawn_with(settings, Arc::new(SystemClock)).await
+}
+
+/// What `flavor` answers for the edge error `e` at `path`: status, `Retry-After` and JSON body
+/// (what a test compares an answer over HTTP with).
+pub fn edge_answer(
+    flavor: session_core::Flavor,
+    e: flavor_kit::EdgeError,
+    path: &str,
+) -> (u16, Option<String>, serde_json::Value) {
+    let r = gateway::flavors::all()
+        .find(|r| r.flavor() == flavor)
+        .unwrap();
+    let res = r.render_edge(e, path);
+    let status = res.status().as_u16();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = actix_web::body::MessageBody::try_into_bytes(res.into_body())
+        .unwrap_or_else(|_| panic!("a streamed edge answer"));
+    (status, retry, serde_json::from_slice(&body).unwrap())
 }
 
 /// `settings` switched to `redis`, with keys under a fresh prefix.

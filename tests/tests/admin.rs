@@ -244,15 +244,7 @@ async fn metrics_count_requests_by_route_and_status() {
         app.client.get(app.url("/healthz")).send().await.unwrap();
     }
     app.client.get(app.url("/nope")).send().await.unwrap();
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&app).await;
     assert!(
         text.contains(r#"session_gateway_http_requests_total{flavor="gateway",route="/healthz",status="200"} 3"#),
         "{text}"

@@ -25,7 +25,10 @@ macro_rules! on_both_stores {
 }
 
 mod admin;
+mod admin_listing;
 mod amity;
+mod console;
+mod edge;
 mod events;
 mod health;
 mod hostile_input;
@@ -34,4 +37,6 @@ mod per_flavor;
 mod quickblox;
 mod quicksync;
 mod redis_outage;
+mod rotation;
 mod session_storage;
+mod testing;

@@ -25,6 +25,7 @@ fn routes_of(flavor: Flavor) -> Vec<(String, String)> {
 
 /// The gateway's own routes, documented whatever the flavors.
 const GATEWAY_ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

@@ -2,28 +2,11 @@
 //! on one Redis. They share sessions, run-time tenants and the admin view.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{json, Value};
 
 const ADMIN: &str = "admin-token-0123456789";
-
-/// The gateway binary, built once if this test runs before anything else built it.
-fn binary() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let path = root.join("target/debug/session-gateway");
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "gateway", "--bin", "session-gateway"])
-            .current_dir(&root)
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build the gateway binary");
-    }
-    path
-}
 
 struct Process {
     child: Child,
@@ -38,7 +21,7 @@ impl Drop for Process {
 }
 
 fn start(flavor: &str, redis_url: &str, prefix: &str, config: &std::path::Path) -> Process {
-    let mut child = Command::new(binary())
+    let mut child = Command::new(e2e::process::binary())
         .args(["serve", "--config"])
         .arg(config)
         .env_clear()

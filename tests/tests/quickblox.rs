@@ -1149,3 +1149,79 @@ async fn a_full_redis_refuses_creates_whole() {
         "neither the nonce nor the session was stored"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Brute-force throttling of user passwords, exact under concurrency on every store.
+
+/// [`OVERLAY`] with a client window wide enough that only the user's window (10) limits.
+fn throttle_overlay() -> String {
+    format!("{OVERLAY}\n[quickblox.throttle]\nmax_failures_per_subject = 10\nmax_failures_per_client = 1000\n")
+}
+
+/// 100 wrong passwords for one user at once, with a limit of 10 per user: exactly 10 are
+/// checked (401), 90 are refused before any check (429 with `Retry-After`, QuickBlox's error
+/// body); the right password is refused too while the window is full, another user is not.
+async fn parallel_wrong_passwords_are_checked_up_to_the_limit_exactly(app: &TestApp) {
+    let (token, _) = new_session(app).await;
+    let tasks = (0..100).map(|_| {
+        let client = app.client.clone();
+        let url = app.url("/login.json");
+        let token = token.clone();
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .header(TOKEN_HEADER, token)
+                .header("Content-Type", FORM)
+                .body("login=alice&password=wrong")
+                .send()
+                .await
+                .unwrap()
+        })
+    });
+    let (mut checked, mut throttled) = (0, 0);
+    for r in futures_util::future::join_all(tasks).await {
+        let r = r.unwrap();
+        match r.status().as_u16() {
+            401 => {
+                checked += 1;
+                assert_eq!(
+                    r.json::<Value>().await.unwrap(),
+                    json!({"errors": ["Unauthorized"]})
+                );
+            }
+            429 => {
+                throttled += 1;
+                let retry: u64 = r.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=901).contains(&retry), "Retry-After {retry}");
+                let (status, _, body) = e2e::edge_answer(
+                    session_core::Flavor::Quickblox,
+                    flavor_kit::EdgeError::Throttled { retry_after: retry },
+                    "/login.json",
+                );
+                assert_eq!(status, 429);
+                assert_eq!(r.json::<Value>().await.unwrap(), body);
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((checked, throttled), (10, 90));
+    let r = login(app, &token, "login=alice&password=alice-pass").await;
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let r = login(app, &token, "login=bob&password=bob-pass").await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}
+
+on_both_stores!(throttle_overlay() =>
+    parallel_wrong_passwords_are_checked_up_to_the_limit_exactly,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_parallel_wrong_passwords_are_checked_up_to_the_limit_exactly() {
+    let app = e2e::spawn_app_on_cluster(&throttle_overlay()).await;
+    parallel_wrong_passwords_are_checked_up_to_the_limit_exactly(&app).await;
+}

@@ -42,12 +42,12 @@ max_whitelist_addresses = 5
 // ---------------------------------------------------------------------------------------------
 // A wallet, written independently of the gateway's code.
 
-struct Wallet {
+pub(crate) struct Wallet {
     key: SigningKey,
 }
 
 impl Wallet {
-    fn new(seed: &str) -> Self {
+    pub(crate) fn new(seed: &str) -> Self {
         let bytes = Keccak256::digest(format!("quicksync-e2e-wallet:{seed}").as_bytes());
         Self {
             key: SigningKey::from_slice(&bytes).unwrap(),
@@ -55,7 +55,7 @@ impl Wallet {
     }
 
     /// `0x` and 40 lowercase hex digits.
-    fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         let point = self.key.verifying_key().to_encoded_point(false);
         let hash = Keccak256::digest(&point.as_bytes()[1..]);
         format!("0x{}", hex::encode(&hash[12..]))
@@ -121,7 +121,7 @@ async fn verify(app: &TestApp, body: &Value) -> Response {
 }
 
 /// Nonce, sign, verify: a wallet bearer issued by the gateway.
-async fn prove(app: &TestApp, w: &Wallet) -> String {
+pub(crate) async fn prove(app: &TestApp, w: &Wallet) -> String {
     let (_, message) = get_nonce(app).await;
     let r = verify(
         app,

@@ -7,10 +7,10 @@ use flavor_kit::headers;
 use session_core::{Session, SessionId, SessionRef};
 
 use crate::errors::AuthError;
+use crate::jws::AccessClaims;
 use crate::network::Network;
 use crate::state::State;
-use crate::tokens::{self, Claims};
-use crate::{issue, users};
+use crate::{users, verify};
 
 /// The client API key header.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -25,57 +25,60 @@ pub struct Authenticated {
     /// The token's live session.
     pub session: Session,
     /// The verified claims.
-    pub claims: Claims,
+    pub claims: AccessClaims,
 }
 
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
     headers::text(req, name).ok().flatten()
 }
 
-/// The network named by the request's `x-api-key`.
+/// The network named by the request's `x-api-key`. Throttled per client address: an address
+/// known to be throttled is refused before the key is looked at, and a wrong key is counted.
 pub async fn network_from_api_key(
     state: &State,
     req: &HttpRequest,
 ) -> Result<Arc<Network>, AuthError> {
     let key = header(req, API_KEY_HEADER).ok_or(AuthError::MissingApiKey)?;
-    state
-        .networks
-        .by_api_key(&state.core, key)
-        .await?
-        .ok_or(AuthError::InvalidApiKey)
+    state.throttle.screen(req)?;
+    match state.networks.by_api_key(&state.core, key).await? {
+        Some(network) => Ok(network),
+        None => {
+            state.throttle.record_failure(req, None).await?;
+            Err(AuthError::InvalidApiKey)
+        }
+    }
 }
 
-/// The network named by the request's `x-server-key` (and `x-api-key`, when sent).
+/// The network named by the request's `x-server-key` (and `x-api-key`, when sent), throttled
+/// like the API key.
 pub async fn network_from_server_key(
     state: &State,
     req: &HttpRequest,
 ) -> Result<Arc<Network>, AuthError> {
     let key = header(req, SERVER_KEY_HEADER).ok_or(AuthError::MissingServerKey)?;
     let api_key = header(req, API_KEY_HEADER);
-    state
+    state.throttle.screen(req)?;
+    match state
         .networks
         .by_server_key(&state.core, key, api_key)
         .await?
-        .ok_or(AuthError::InvalidServerKey)
+    {
+        Some(network) => Ok(network),
+        None => {
+            state.throttle.record_failure(req, None).await?;
+            Err(AuthError::InvalidServerKey)
+        }
+    }
 }
 
-/// A request's access token, verified without the store: signature and algorithm under its
-/// network's key, and `exp` against the gateway clock.
+/// A request's access token, verified without the store: signature and algorithm under the
+/// key its `kid` names, and `exp` against the gateway clock.
 pub async fn verified(
     state: &State,
     req: &HttpRequest,
-) -> Result<(Arc<Network>, Claims), AuthError> {
+) -> Result<(Arc<Network>, AccessClaims), AuthError> {
     let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
-    let kid = tokens::key_id(token).map_err(|_| AuthError::InvalidToken)?;
-    let network = state
-        .networks
-        .by_kid(&state.core, &kid)
-        .await?
-        .ok_or(AuthError::InvalidToken)?;
-    let claims = tokens::verify(&network, token).map_err(|_| AuthError::InvalidToken)?;
-    if claims.user.network_id != network.id {
-        return Err(AuthError::InvalidToken);
-    }
+    let (network, claims) = verify::access_token(&state.networks, &state.core, token).await?;
     if state.core.clock.now().timestamp() >= claims.exp {
         return Err(AuthError::Expired);
     }
@@ -83,23 +86,28 @@ pub async fn verified(
 }
 
 /// Where the session a verified token names is stored.
-pub fn session_of(network: &Network, claims: &Claims) -> Result<SessionRef, AuthError> {
-    let owner = users::owner(network, &claims.user.user_id).map_err(|_| AuthError::InvalidToken)?;
+pub fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef, AuthError> {
+    let owner = users::owner(network, &claims.user_id).map_err(|_| AuthError::InvalidToken)?;
     let id = SessionId::parse(&claims.sid).map_err(|_| AuthError::InvalidToken)?;
     Ok(SessionRef::new(owner, id))
 }
 
 /// Checks the request's access token ([`verified`]), then reads its session (one store read)
-/// and compares, in constant time, the hash of the token's `jti` with the session's: a revoked
-/// or replaced token is refused at once.
+/// and compares, in constant time, the keyed hash of the token's `jti` with the session's
+/// (under the active token key, then, only on a mismatch, each previous key): a revoked or
+/// replaced token is refused at once. The session's last use is recorded at the policy's
+/// granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
 pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
     let (network, claims) = verified(state, req).await?;
     let r = session_of(&network, &claims)?;
     let session = state.core.store.get(&r).await?.ok_or(AuthError::Revoked)?;
-    let presented = issue::access_hash(&state.core, &claims.jti);
-    if !session.token_hash.is_some_and(|h| h.ct_eq(&presented)) {
+    let genuine = session
+        .token_hash
+        .is_some_and(|h| state.core.hasher.key_of(&claims.jti, &h).is_some());
+    if !genuine {
         return Err(AuthError::Revoked);
     }
+    flavor_kit::metadata::seen(&state.core, &session).await;
     Ok(Authenticated {
         network,
         session,

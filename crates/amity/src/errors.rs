@@ -32,6 +32,10 @@ pub enum ErrorKind {
     GlobalBan,
     /// A request field failed validation.
     Validation,
+    /// The body did not arrive within `server.body_timeout_secs`.
+    RequestTimeout,
+    /// Too many failed credential checks (with `Retry-After`).
+    TooManyRequests,
     /// The store did not answer in time.
     Unavailable,
     /// A fault inside the gateway.
@@ -39,6 +43,21 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in the table's order (the first of a status is its usual answer).
+    pub const ALL: [ErrorKind; 11] = [
+        Self::BadRequest,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::MethodNotAllowed,
+        Self::NotFound,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::GlobalBan,
+        Self::Validation,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
     /// The table: HTTP status, Amity code and default message of each kind.
     pub const fn spec(self) -> (StatusCode, u32, &'static str) {
         match self {
@@ -66,6 +85,16 @@ impl ErrorKind {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 500_000,
                 "Parameters validation error!",
+            ),
+            Self::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                400_000,
+                "Request body timed out",
+            ),
+            Self::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                400_311,
+                "Too many failed attempts, please retry later",
             ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -193,11 +222,22 @@ impl ErrorBody for Answer {
         match e {
             EdgeError::MethodNotAllowed { .. } => RequestError::Method.body(),
             EdgeError::TooLarge { limit } => RequestError::TooLarge(limit).body(),
-            // A body timeout answers as an unreadable body until it has a row of its own.
-            EdgeError::Unreadable | EdgeError::TimedOut => RequestError::Payload.body(),
+            EdgeError::Unreadable => RequestError::Payload.body(),
+            EdgeError::TimedOut => RequestError::TimedOut.body(),
+            EdgeError::Throttled { retry_after } => AuthError::Throttled(retry_after).body(),
             EdgeError::Unavailable => StoreError::from(Fault::Unavailable).body(),
             EdgeError::Internal => StoreError::from(Fault::Internal).body(),
         }
+    }
+
+    /// The first row of the table with that status, with its default message.
+    fn for_status(status: StatusCode) -> Option<Self> {
+        let kind = ErrorKind::ALL.into_iter().find(|k| k.status() == status)?;
+        Some(Self {
+            kind,
+            message: kind.message().to_owned(),
+            detail: Vec::new(),
+        })
     }
 }
 
@@ -208,6 +248,10 @@ pub trait AmityError: std::fmt::Display {
     /// The failing fields of a validation error.
     fn detail(&self) -> &[FieldError] {
         &[]
+    }
+    /// The `Retry-After` of a throttled check, in seconds.
+    fn retry_after(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -223,6 +267,10 @@ macro_rules! flavor_error {
                     message: self.to_string(),
                     detail: self.detail().to_vec(),
                 }
+            }
+
+            fn retry_after(&self) -> Option<u64> {
+                AmityError::retry_after(self)
             }
         }
     )*};
@@ -301,6 +349,9 @@ pub enum RequestError {
     /// The body could not be read.
     #[error("The request body could not be read")]
     Payload,
+    /// The body did not arrive within the body timeout.
+    #[error("Request body timed out")]
+    TimedOut,
     /// The query string does not parse.
     #[error("Malformed query string: {0}")]
     Query(String),
@@ -319,6 +370,7 @@ impl AmityError for RequestError {
                 ErrorKind::BadRequest
             }
             Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
+            Self::TimedOut => ErrorKind::RequestTimeout,
             Self::ContentType => ErrorKind::UnsupportedMediaType,
             Self::Method => ErrorKind::MethodNotAllowed,
             Self::Route => ErrorKind::NotFound,
@@ -330,7 +382,8 @@ impl From<BodyError> for RequestError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { limit } => Self::TooLarge(limit),
-            BodyError::Unreadable | BodyError::TimedOut => Self::Payload,
+            BodyError::Unreadable => Self::Payload,
+            BodyError::TimedOut => Self::TimedOut,
         }
     }
 }
@@ -362,6 +415,9 @@ pub enum AuthError {
     /// A valid access token whose session is gone (logged out, refreshed, evicted).
     #[error("Access token has been revoked")]
     Revoked,
+    /// Too many failed credential checks: retry after the given seconds.
+    #[error("Too many failed attempts, please retry in {0} s")]
+    Throttled(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -371,7 +427,24 @@ impl AmityError for AuthError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::Store(e) => e.kind(),
+            Self::Throttled(_) => ErrorKind::TooManyRequests,
             _ => ErrorKind::Unauthorized,
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+impl From<flavor_kit::Refusal> for AuthError {
+    fn from(r: flavor_kit::Refusal) -> Self {
+        match r {
+            flavor_kit::Refusal::Throttled { retry_after } => Self::Throttled(retry_after),
+            flavor_kit::Refusal::Store(e) => Self::Store(e.into()),
         }
     }
 }
@@ -429,6 +502,13 @@ impl AmityError for SessionError {
             _ => &[],
         }
     }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Auth(e) => AmityError::retry_after(e),
+            _ => None,
+        }
+    }
 }
 
 /// A failure of the authentication-token routes.
@@ -466,6 +546,13 @@ impl AmityError for AuthTokenError {
         match self {
             Self::Validation(d) => d,
             _ => &[],
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Auth(e) => AmityError::retry_after(e),
+            _ => None,
         }
     }
 }
@@ -533,5 +620,27 @@ mod tests {
             ErrorKind::Unavailable.status(),
             StatusCode::SERVICE_UNAVAILABLE
         );
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_first_row() {
+        let a = Answer::for_status(StatusCode::SERVICE_UNAVAILABLE).unwrap();
+        assert_eq!(a.kind, ErrorKind::Unavailable);
+        assert_eq!(a.message, "Service temporarily unavailable, please retry");
+        assert_eq!(
+            Answer::for_status(StatusCode::FORBIDDEN).unwrap().kind,
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            Answer::for_status(StatusCode::UNAUTHORIZED)
+                .unwrap()
+                .kind
+                .code(),
+            400_100
+        );
+        assert!(Answer::for_status(StatusCode::IM_A_TEAPOT).is_none());
+        for k in ErrorKind::ALL {
+            assert!(Answer::for_status(k.status()).is_some(), "{k:?}");
+        }
     }
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use session_core::token::generate_hex_token;
 use session_core::{
-    CoreDeps, Flavor, LimitPolicy, NewSession, OwnerLimit, Rotation, Session, SessionId,
-    SessionRef, TokenHash,
+    CoreDeps, Created, Flavor, LimitPolicy, NewSession, Origin, OwnerLimit, Rotation, Session,
+    SessionId, SessionRef, TokenHash, TokenHasher,
 };
 
 use crate::dto::{ApiVersion, SessionResponse};
@@ -20,6 +20,7 @@ use crate::roles::RoleView;
 use crate::settings::MAX_TTL_SECONDS;
 use crate::times::iso;
 use crate::tokens::{self, Claims, RefreshToken, UserClaims};
+
 use crate::users::{self, User, UserChanges, UserView};
 
 /// Most live auth tokens per user; the oldest goes first.
@@ -67,7 +68,7 @@ fn sign_access(
     now: DateTime<Utc>,
 ) -> session_core::Result<(String, DateTime<Utc>)> {
     let expires_at = now + seconds(network.settings.token_ttl_seconds);
-    let claims = Claims {
+    let mut claims = Claims {
         user: UserClaims {
             user_id: user_id.to_owned(),
             public_user_id: user_id.to_owned(),
@@ -79,8 +80,9 @@ fn sign_access(
         jti,
         iat: now.timestamp(),
         exp: expires_at.timestamp(),
+        nk: None,
     };
-    Ok((tokens::sign(network, &claims)?, expires_at))
+    Ok((network.sign(&mut claims)?, expires_at))
 }
 
 /// What a session request brings.
@@ -98,6 +100,8 @@ pub struct Registration<'a> {
     pub version: ApiVersion,
     /// The secure-mode auth token, when the network asks for one.
     pub auth_token: Option<&'a str>,
+    /// Where the request came from, as the session records it.
+    pub origin: Origin,
 }
 
 /// Creates a session in one store step: the secure-mode auth token's check, the user's
@@ -141,6 +145,7 @@ pub async fn register(
     session.expires_at = now + seconds(lifetime);
     session.subject = Some(r.user_id.to_owned());
     session.device = Some(r.device_id.to_owned());
+    session.origin = r.origin;
     session.token_hash = Some(token_hash);
     session.refresh_hash = refresh.as_deref().map(|t| core.hasher.hash(t));
     if r.version != ApiVersion::V3 {
@@ -162,8 +167,8 @@ pub async fn register(
         r.changes,
         core.clock.now(),
     )?);
-    new.credential = r.auth_token.map(|t| auth_token_hash(core, t));
-    let created = core.store.create_with(new).await?;
+    new.credential = r.auth_token.map(|t| auth_token_hash(&core.hasher, t));
+    let created = create_with_credential(core, new, r.auth_token).await?;
     let doc = created
         .doc
         .ok_or_else(|| session_core::Error::Internal("the user was not returned".into()))?;
@@ -177,6 +182,28 @@ pub async fn register(
             expires_at,
         },
     ))
+}
+
+/// Creates the session; a secure-mode auth token issued under a previous token key of the ring
+/// is tried under that key after a refusal (nothing was written by the refused attempt).
+async fn create_with_credential(
+    core: &CoreDeps,
+    new: NewSession,
+    auth_token: Option<&str>,
+) -> session_core::Result<Created> {
+    let (Some(token), true) = (auth_token, core.hasher.has_previous()) else {
+        return core.store.create_with(new).await;
+    };
+    let mut outcome = core.store.create_with(new.clone()).await;
+    for key in core.hasher.previous() {
+        if !matches!(outcome, Err(session_core::Error::Unauthorized)) {
+            break;
+        }
+        let mut again = new.clone();
+        again.credential = Some(auth_token_hash(key, token));
+        outcome = core.store.create_with(again).await;
+    }
+    outcome
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -207,10 +234,19 @@ pub async fn rotate(
         expires_at: now + seconds(network.settings.refresh_ttl_seconds()),
     };
     let reference = SessionRef::new(users::owner(network, user_id)?, sid.clone());
-    let rotated = core
-        .store
-        .rotate_refresh(&reference, &core.hasher.hash(presented), rotation)
-        .await?;
+    // Under the active token key, then (only when it is unknown) each previous key: a spent
+    // token is recognised under the key it was issued with, and revokes its family.
+    let mut rotated = Err(session_core::Error::Unauthorized);
+    for key in core.hasher.keys() {
+        rotated = core
+            .store
+            .rotate_refresh(&reference, &key.hash(presented), rotation.clone())
+            .await;
+        if !matches!(rotated, Err(session_core::Error::Unauthorized)) {
+            break;
+        }
+    }
+    let rotated = rotated?;
     let doc = rotated.doc.ok_or(session_core::Error::NotFound)?;
     let user = users::from_doc(&doc, user_id)?;
     if user.is_global_ban {
@@ -256,9 +292,9 @@ pub fn response(
     }
 }
 
-/// The stored proof of a secure-mode auth token.
-fn auth_token_hash(core: &CoreDeps, token: &str) -> TokenHash {
-    core.hasher.hash_parts(&["amity.auth-token.v1", token])
+/// The stored proof of a secure-mode auth token under one token key.
+fn auth_token_hash(key: &TokenHasher, token: &str) -> TokenHash {
+    key.hash_parts(&["amity.auth-token.v1", token])
 }
 
 /// Issues a secure-mode auth token for `user_id` (40 hex characters), valid for
@@ -272,7 +308,7 @@ pub async fn auth_token(
     core.store
         .issue_credential(
             &users::owner(network, user_id)?,
-            &auth_token_hash(core, &token),
+            &auth_token_hash(&core.hasher, &token),
             seconds(network.settings.auth_token_ttl_seconds),
             MAX_AUTH_TOKENS_PER_USER,
         )

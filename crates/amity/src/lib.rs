@@ -2,8 +2,9 @@
 //! the store on every call, single-use refresh tokens with reuse detection, users created on
 //! first sight, and secure-mode auth tokens. See `docs/amity.md`.
 
-use flavor_kit::answer::render_edge;
-use flavor_kit::registry::no_warnings;
+use flavor_kit::answer::{render_edge, render_status};
+use flavor_kit::registry::{no_warnings, same_subject};
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -12,6 +13,7 @@ pub mod body;
 pub mod dto;
 pub mod errors;
 pub mod issue;
+pub mod jws;
 pub mod network;
 pub mod openapi;
 pub mod requests;
@@ -22,11 +24,14 @@ pub mod state;
 pub mod times;
 pub mod tokens;
 pub mod users;
+pub mod verify;
 
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
 mod runtime_networks;
+#[cfg(test)]
+mod timing;
 
 pub use settings::{NetworkSettings, RoleSettings, Settings};
 
@@ -36,11 +41,14 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     section: "amity",
     prefixes: &["/api/"],
     routes: routes::ROUTES,
-    secret_keys: &["server_key", "jwt_secret"],
+    secret_keys: &["server_key", "jwt_secret", "secret", "private_key_pem"],
     tenant_kinds: &[network::TENANT_KIND],
+    configured: |s| documents(&network::TENANT_KIND, &s.networks),
+    subject: same_subject,
     validate: Settings::validate,
     warnings: no_warnings,
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<errors::Answer>,
+    render_status: render_status::<errors::Answer>,
 };

@@ -26,6 +26,8 @@ fn core() -> (CoreDeps, Arc<MemoryStore>) {
         clock,
         hasher: TokenHasher::new("runtime-test-secret"),
         max_body_bytes: 65_536,
+        metadata: session_core::MetadataPolicy::default(),
+        body_timeout: std::time::Duration::from_secs(10),
     };
     (core, store)
 }
@@ -112,6 +114,7 @@ async fn configuration_wins_and_bad_documents_are_ignored() {
             network_id: Some("from-config".into()),
             ..Default::default()
         }],
+        ..Settings::default()
     };
     let put = |key: &str, doc: String| {
         let store = store.clone();

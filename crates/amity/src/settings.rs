@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use flavor_kit::signing_keys::{KeyRing, KeySettings};
 use serde::{Deserialize, Serialize};
 
 /// Default lifetime of an access token: 30 days.
@@ -23,6 +24,13 @@ pub const MIN_JWT_SECRET_LEN: usize = 32;
 pub struct Settings {
     /// `[[amity.networks]]`, one per API key.
     pub networks: Vec<NetworkSettings>,
+    /// `[amity.throttle]`: failed credential checks tolerated per client address (API keys,
+    /// server keys, auth tokens) and per user (secure-mode auth tokens).
+    pub throttle: flavor_kit::ThrottleSettings,
+    /// `[[amity.signing_keys]]`: keys that sign the access tokens of every network without a
+    /// `jwt_secret` (HS256, ES256 or EdDSA, each with a `kid`); the first that can sign signs,
+    /// every one verifies until it is removed. None: each network's own key signs.
+    pub signing_keys: Vec<KeySettings>,
 }
 
 /// One `[[amity.networks]]` entry; also the JSON of a run-time network document.
@@ -41,6 +49,8 @@ pub struct NetworkSettings {
     pub refresh_ttl_seconds: Option<u64>,
     /// The network id in tokens and user paths; defaults to a digest of the API key.
     pub network_id: Option<String>,
+    /// A name operators know the network by (the admin API and console find it by it).
+    pub name: Option<String>,
     /// HS256 key of the network's access tokens; defaults to a key derived from
     /// `store.token_secret` and the API key (stable across replicas).
     pub jwt_secret: Option<String>,
@@ -68,6 +78,7 @@ impl Default for NetworkSettings {
             token_ttl_seconds: DEFAULT_TOKEN_TTL_SECONDS,
             refresh_ttl_seconds: None,
             network_id: None,
+            name: None,
             jwt_secret: None,
             max_sessions_per_user: DEFAULT_MAX_SESSIONS_PER_USER,
             one_session_per_device: true,
@@ -94,6 +105,18 @@ pub struct RoleSettings {
 impl Settings {
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
+        self.throttle.validate()?;
+        KeyRing::new(&self.signing_keys).map_err(|e| format!("signing_keys{e}"))?;
+        if let Some((i, _)) = self
+            .signing_keys
+            .iter()
+            .enumerate()
+            .find(|(_, k)| crate::tokens::is_locator(&k.kid))
+        {
+            return Err(format!(
+                "signing_keys[{i}].kid: 32 hex digits name networks; choose another kid"
+            ));
+        }
         let mut api_keys = HashSet::new();
         let mut ids = HashSet::new();
         for (i, n) in self.networks.iter().enumerate() {
@@ -149,6 +172,13 @@ impl NetworkSettings {
             if !ok {
                 return fail("network_id", "must be 1-64 characters of A-Z a-z 0-9 - _");
             }
+        }
+        if self
+            .name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty() || n.len() > 100 || n.contains(char::is_control))
+        {
+            return fail("name", "must be 1-100 printable characters (or unset)");
         }
         if self
             .jwt_secret
@@ -275,6 +305,7 @@ mod tests {
                 net(serde_json::json!({"api_key": "k"})),
                 net(serde_json::json!({"api_key": "k"})),
             ],
+            ..Settings::default()
         };
         assert!(s.validate().unwrap_err().contains("networks[1].api_key"));
         let s = Settings {
@@ -282,7 +313,29 @@ mod tests {
                 net(serde_json::json!({"api_key": "a", "network_id": "n"})),
                 net(serde_json::json!({"api_key": "b", "network_id": "n"})),
             ],
+            ..Settings::default()
         };
         assert!(s.validate().unwrap_err().contains("networks[1].network_id"));
+    }
+
+    #[test]
+    fn signing_keys_are_checked() {
+        let key = |kid: &str, secret: &str| KeySettings {
+            kid: kid.into(),
+            secret: Some(secret.into()),
+            ..KeySettings::default()
+        };
+        let mut s = Settings {
+            signing_keys: vec![key("2025-06", &"s".repeat(32))],
+            ..Settings::default()
+        };
+        assert!(s.validate().is_ok());
+        s.signing_keys.push(key("old", "short"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .starts_with("signing_keys[1].secret"));
+        s.signing_keys[1] = key(&"ab".repeat(16), &"s".repeat(32));
+        assert!(s.validate().unwrap_err().starts_with("signing_keys[1].kid"));
     }
 }

@@ -1,19 +1,14 @@
-//! The flavor's bearer secrets: HS256 access tokens (JWT), opaque refresh tokens and
-//! secure-mode auth tokens. Each lets the server compute where its session is stored without a
-//! lookup, so a check is one store read.
+//! The flavor's bearer secrets: access tokens (JWT, signed by the network's own HS256 key or
+//! the flavor's signing keys: [`crate::network::Network::sign`], read by [`crate::jws`]),
+//! opaque refresh tokens and secure-mode auth tokens. Each lets the server compute where its
+//! session is stored without a lookup, so a check is one store read.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 use session_core::token::{generate_b64_token, random_hex};
 use session_core::SessionId;
 
-use crate::errors::InvalidToken;
-use crate::network::Network;
-
-/// The only algorithm access tokens use; tokens naming another are refused.
-pub const ALGORITHM: Algorithm = Algorithm::HS256;
 /// Longest bearer token read at all.
 pub const MAX_TOKEN_LEN: usize = 4096;
 
@@ -32,6 +27,10 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at (seconds since the epoch); equals `expiresAt` of the response.
     pub exp: i64,
+    /// The network's key id, in tokens signed by the flavor's signing keys (whose `kid` names
+    /// the signing key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nk: Option<String>,
 }
 
 /// The `user` claim.
@@ -48,36 +47,10 @@ pub struct UserClaims {
     pub device_info: serde_json::Value,
 }
 
-/// The key id (`kid`) of an access token, read without verifying it.
-pub fn key_id(token: &str) -> Result<String, InvalidToken> {
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(InvalidToken);
-    }
-    let header = jsonwebtoken::decode_header(token).map_err(|_| InvalidToken)?;
-    if header.alg != ALGORITHM {
-        return Err(InvalidToken);
-    }
-    header.kid.ok_or(InvalidToken)
-}
-
-/// Signs `claims` with the network's key.
-pub fn sign(network: &Network, claims: &Claims) -> session_core::Result<String> {
-    let mut header = Header::new(ALGORITHM);
-    header.kid = Some(network.kid.clone());
-    jsonwebtoken::encode(&header, claims, network.encoding_key())
-        .map_err(|e| session_core::Error::Internal(format!("cannot sign an access token: {e}")))
-}
-
-/// Verifies the signature and algorithm of `token` and returns its claims. Expiry is the
-/// caller's to check, against the gateway's clock.
-pub fn verify(network: &Network, token: &str) -> Result<Claims, InvalidToken> {
-    let mut validation = Validation::new(ALGORITHM);
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.set_required_spec_claims(&["exp", "sub"]);
-    jsonwebtoken::decode::<Claims>(token, network.decoding_key(), &validation)
-        .map(|data| data.claims)
-        .map_err(|_| InvalidToken)
+/// Whether `kid` has the shape of a network's key id (32 lowercase hex digits: the keyed hash
+/// of its API key).
+pub fn is_locator(kid: &str) -> bool {
+    kid.len() == 32 && kid.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A fresh session id (128 random bits, hex).
@@ -145,57 +118,6 @@ impl RefreshToken {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::settings::NetworkSettings;
-
-    fn network(api_key: &str) -> Network {
-        Network::new(
-            NetworkSettings {
-                api_key: api_key.into(),
-                ..Default::default()
-            },
-            &session_core::TokenHasher::new("k"),
-        )
-    }
-
-    fn claims() -> Claims {
-        Claims {
-            user: UserClaims {
-                user_id: "alice".into(),
-                public_user_id: "alice".into(),
-                network_id: "n".into(),
-                device_info: serde_json::json!({"kind": "web"}),
-            },
-            sub: "u1".into(),
-            sid: "s1".into(),
-            jti: "j".into(),
-            iat: 1,
-            exp: 2,
-        }
-    }
-
-    #[test]
-    fn tokens_verify_only_under_their_network_key() {
-        let a = network("a");
-        let token = sign(&a, &claims()).unwrap();
-        assert_eq!(key_id(&token).unwrap(), a.kid);
-        // Expired by the system clock, yet verified: expiry is checked against core.clock.
-        assert_eq!(verify(&a, &token).unwrap(), claims());
-        assert_eq!(verify(&network("b"), &token), Err(InvalidToken));
-        let mut tampered = token.clone();
-        tampered.pop();
-        assert_eq!(verify(&a, &tampered), Err(InvalidToken));
-        assert_eq!(key_id("not a jwt"), Err(InvalidToken));
-    }
-
-    #[test]
-    fn other_algorithms_are_refused() {
-        let a = network("a");
-        let mut header = Header::new(Algorithm::HS512);
-        header.kid = Some(a.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims(), a.encoding_key()).unwrap();
-        assert_eq!(key_id(&token), Err(InvalidToken));
-        assert_eq!(verify(&a, &token), Err(InvalidToken));
-    }
 
     #[test]
     fn refresh_tokens_round_trip() {

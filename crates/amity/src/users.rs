@@ -298,6 +298,7 @@ mod tests {
                 ..NetworkSettings::default()
             },
             &session_core::TokenHasher::new("s"),
+            std::sync::Arc::default(),
         )
     }
 

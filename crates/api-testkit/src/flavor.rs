@@ -22,6 +22,8 @@ pub fn memory_core() -> CoreDeps {
         clock: Arc::new(SystemClock),
         hasher: TokenHasher::new("api-testkit-token-secret"),
         max_body_bytes: MAX_BODY_BYTES,
+        metadata: session_core::MetadataPolicy::default(),
+        body_timeout: std::time::Duration::from_secs(10),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use actix_web::http::header::{HeaderValue, ALLOW};
+use actix_web::http::header::{HeaderValue, ALLOW, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -33,8 +33,14 @@ pub enum EdgeError {
     },
     /// The body broke off while being read.
     Unreadable,
-    /// The body did not arrive within the body timeout.
+    /// The body did not arrive within the body timeout (`server.body_timeout_secs`): 408.
     TimedOut,
+    /// Too many failed credential checks: 429, retry after `retry_after` seconds (also the
+    /// `Retry-After` header).
+    Throttled {
+        /// Seconds until the check may be tried again.
+        retry_after: u64,
+    },
     /// The store did not answer in time.
     Unavailable,
     /// A fault inside the gateway.
@@ -73,6 +79,22 @@ pub trait ErrorBody: Send + Sync + 'static {
     fn edge(e: EdgeError) -> Self
     where
         Self: Sized;
+
+    /// The body the flavor answers `status` with when nothing more is known (testing mode's
+    /// injected faults): the row of its table for that status with its usual message, `None`
+    /// when its table has no row the status alone decides. The default offers the edge errors
+    /// every flavor answers: 400 (an unreadable body), 500 and 503.
+    fn for_status(status: StatusCode) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        match status {
+            StatusCode::BAD_REQUEST => Some(Self::edge(EdgeError::Unreadable)),
+            StatusCode::INTERNAL_SERVER_ERROR => Some(Self::edge(EdgeError::Internal)),
+            StatusCode::SERVICE_UNAVAILABLE => Some(Self::edge(EdgeError::Unavailable)),
+            _ => None,
+        }
+    }
 }
 
 /// One of a flavor's error enums: which body answers each error.
@@ -82,6 +104,11 @@ pub trait FlavorError: fmt::Display {
 
     /// The body that answers this error.
     fn body(&self) -> Self::Body;
+
+    /// The `Retry-After` of the answer, in seconds (a throttled check), if any.
+    fn retry_after(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// An error answer on its way out: the flavor's body, and what the kit adds to it (the request
@@ -89,7 +116,7 @@ pub trait FlavorError: fmt::Display {
 pub struct Rejection {
     body: Box<dyn ErrorBody>,
     message: String,
-    allow: Option<HeaderValue>,
+    header: Option<(actix_web::http::header::HeaderName, HeaderValue)>,
     path: Option<String>,
 }
 
@@ -98,23 +125,29 @@ impl<E: FlavorError> From<E> for Rejection {
         Self {
             body: Box::new(e.body()),
             message: e.to_string(),
-            allow: None,
+            header: e.retry_after().map(retry_after),
             path: None,
         }
     }
 }
 
+/// The `Retry-After` header of `seconds`.
+fn retry_after(seconds: u64) -> (actix_web::http::header::HeaderName, HeaderValue) {
+    (RETRY_AFTER, HeaderValue::from(seconds))
+}
+
 impl Rejection {
     /// The answer to an edge error, in the format of `B`.
     pub fn edge<B: ErrorBody>(e: EdgeError) -> Self {
-        let allow = match e {
-            EdgeError::MethodNotAllowed { allow } => Some(HeaderValue::from_static(allow)),
+        let header = match e {
+            EdgeError::MethodNotAllowed { allow } => Some((ALLOW, HeaderValue::from_static(allow))),
+            EdgeError::Throttled { retry_after: secs } => Some(retry_after(secs)),
             _ => None,
         };
         Self {
             body: Box::new(B::edge(e)),
             message: format!("{e:?}"),
-            allow,
+            header,
             path: None,
         }
     }
@@ -127,18 +160,17 @@ impl Rejection {
 
     /// The response.
     pub fn render(&self) -> HttpResponse {
-        let mut response = self.body.render(self.path.as_deref());
-        if let Some(allow) = &self.allow {
-            response.headers_mut().insert(ALLOW, allow.clone());
-        }
-        response
+        self.with_header(self.body.render(self.path.as_deref()))
     }
 
     /// The response for a request at `path`.
     pub(crate) fn render_at(&self, path: &str) -> HttpResponse {
-        let mut response = self.body.render(Some(path));
-        if let Some(allow) = &self.allow {
-            response.headers_mut().insert(ALLOW, allow.clone());
+        self.with_header(self.body.render(Some(path)))
+    }
+
+    fn with_header(&self, mut response: HttpResponse) -> HttpResponse {
+        if let Some((name, value)) = &self.header {
+            response.headers_mut().insert(name.clone(), value.clone());
         }
         response
     }
@@ -174,4 +206,18 @@ impl ResponseError for Rejection {
 /// registers as its [`crate::FlavorSpec::render_edge`].
 pub fn render_edge<B: ErrorBody>(e: EdgeError, path: &str) -> HttpResponse {
     Rejection::edge::<B>(e).render_at(path)
+}
+
+/// The response `B` gives for `status` alone ([`ErrorBody::for_status`]), for a request at
+/// `path`: what a flavor registers as its [`crate::FlavorSpec::render_status`]. `None` when the
+/// flavor has no such answer (or offers one of another status).
+pub fn render_status<B: ErrorBody>(status: StatusCode, path: &str) -> Option<HttpResponse> {
+    let body = B::for_status(status).filter(|b| b.status() == status)?;
+    let rejection = Rejection {
+        body: Box::new(body),
+        message: status.to_string(),
+        header: None,
+        path: None,
+    };
+    Some(rejection.render_at(path))
 }

@@ -1,8 +1,9 @@
 //! Reading a request body within the limits: at most `max_bytes` (a declared `Content-Length`
 //! over it is refused before anything is read) and, when set, within `timeout`.
 //!
-//! The body timeout is the hook for slow clients: [`BodyLimits::timeout`] is `None` today, and a
-//! flavor answers [`BodyError::TimedOut`] like an unreadable body until it has a row of its own.
+//! The body timeout (`server.body_timeout_secs`) cuts slow clients: a body that has not arrived
+//! whole within it is [`BodyError::TimedOut`], which every flavor answers 408 in its own format
+//! (the connection is then closed, its body unread).
 
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ impl BodyLimits {
     pub fn of(core: &CoreDeps) -> Self {
         Self {
             max_bytes: core.max_body_bytes,
-            timeout: None,
+            timeout: Some(core.body_timeout),
         }
     }
 }

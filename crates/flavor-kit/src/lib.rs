@@ -6,22 +6,33 @@
 //! - [`fault`]: the one store-error policy (logged once; 503 when the store is away, 500 else).
 //! - [`body`]: bounded body reading (size limit, and the hook for a body timeout).
 //! - [`headers`]: header and bearer helpers.
+//! - [`client`]: the client's address (`X-Forwarded-For` only from trusted proxies).
+//! - [`throttle`]: brute-force throttling of credential checks (429 with `Retry-After`).
 //! - [`routes`]: the route table of a flavor ([`routes!`]): its resources with a 405 and `Allow`,
 //!   its OpenAPI operations, the `instance` (request path) of its error answers, its fallback.
 //! - [`passwords`]: Argon2id with one parameter set, on the blocking pool.
 //! - [`openapi`]: security schemes and the `instance` markers of documented error examples.
-//! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets.
+//! - [`tenants`]: run-time tenants (kinds, documents) and which keys are secrets;
+//!   [`tenant_ids`]: their document ids under the token key ring.
+//! - [`signing_keys`]: JWT keys with key ids (HS256, ES256, EdDSA, public keys) and JWKS.
 //! - [`registry`]: [`FlavorSpec`], the one value a flavor exposes to the gateway.
+//! - [`client`] and [`metadata`]: the client's address, and what a session records of its client
+//!   (address, user agent, last use) under the gateway's policy.
 
 pub mod answer;
 pub mod body;
+pub mod client;
 pub mod fault;
 pub mod headers;
+pub mod metadata;
 pub mod openapi;
 pub mod passwords;
 pub mod registry;
 pub mod routes;
+pub mod signing_keys;
+pub mod tenant_ids;
 pub mod tenants;
+pub mod throttle;
 
 #[cfg(test)]
 mod testing;
@@ -31,6 +42,7 @@ pub use body::{BodyError, BodyLimits};
 pub use fault::Fault;
 pub use registry::FlavorSpec;
 pub use tenants::TenantKind;
+pub use throttle::{Pass, Refusal, Subject, Throttle, ThrottleSettings};
 
 #[doc(hidden)]
 pub mod __private {

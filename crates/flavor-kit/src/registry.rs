@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use session_core::{CoreDeps, Flavor};
 
 use crate::answer::EdgeError;
-use crate::tenants::TenantKind;
+use crate::tenants::{Document, TenantKind};
 
 /// Everything the gateway needs to know of a flavor whose configuration section is `S`.
 pub struct FlavorSpec<S: 'static> {
@@ -24,6 +25,11 @@ pub struct FlavorSpec<S: 'static> {
     pub secret_keys: &'static [&'static str],
     /// Its tenants and credentials managed at run time.
     pub tenant_kinds: &'static [TenantKind],
+    /// Its configured tenants and credentials, each a document of one of its kinds (by name).
+    pub configured: fn(&S) -> Vec<(&'static str, Document)>,
+    /// The subject its sessions carry for a user id as an app knows it (a wallet address in
+    /// any case, ...).
+    pub subject: fn(&str) -> String,
     /// Checks the section; the message names the offending key.
     pub validate: fn(&S) -> Result<(), String>,
     /// Acceptable but unwise values, logged once at start-up when the flavor is served.
@@ -34,6 +40,9 @@ pub struct FlavorSpec<S: 'static> {
     pub openapi: fn() -> utoipa::openapi::OpenApi,
     /// Its answer to an edge error, for a request at the given path.
     pub render_edge: fn(EdgeError, &str) -> HttpResponse,
+    /// Its answer for a status alone, for a request at the given path (testing mode's injected
+    /// faults; [`crate::answer::render_status`]).
+    pub render_status: fn(StatusCode, &str) -> Option<HttpResponse>,
 }
 
 impl<S> FlavorSpec<S> {
@@ -46,6 +55,11 @@ impl<S> FlavorSpec<S> {
     pub fn owns(&self, route: &str) -> bool {
         self.prefixes.iter().any(|p| route.starts_with(p))
     }
+}
+
+/// A [`FlavorSpec::subject`] for a flavor that stores user ids as apps send them.
+pub fn same_subject(user_id: &str) -> String {
+    user_id.to_owned()
 }
 
 /// A [`FlavorSpec::warnings`] for a flavor that has none.

@@ -4,9 +4,16 @@
 //! check the admin API applies before storing one.
 //!
 //! [`mask`] hides secrets, wherever they appear, in a configuration or a document shown back.
+//!
+//! The admin API finds sessions by the names operators know: each kind says what tenant id an
+//! entry's sessions carry and which names stand for it ([`TenantKind::known`]); a flavor lists
+//! its configured entries as documents of its kinds ([`documents`]).
 
 use serde_json::{Map, Value};
-use session_core::{Flavor, SharedStore};
+use session_core::{Flavor, SharedStore, TokenHasher};
+
+/// Longest id part accepted.
+const MAX_ID_PART_LEN: usize = 256;
 
 /// A JSON object: what a tenant document is.
 pub type Document = Map<String, Value>;
@@ -22,8 +29,81 @@ pub struct TenantKind {
     pub id_fields: &'static [&'static str],
     /// Whether the id is the keyed hash of those fields (when they are a secret).
     pub id_hashed: bool,
+    /// A document of this kind the flavor can use, as JSON text (what the admin console
+    /// offers to start from).
+    pub example: &'static str,
     /// Whether a document is one the flavor can use; the error says why not.
     pub check: fn(&Document) -> Result<(), String>,
+    /// For a kind of tenant: the tenant id the sessions of a (valid) document carry and the
+    /// names operators know it by; `None` for other kinds (users) and unusable documents.
+    pub known: fn(&Document, &TokenHasher) -> Option<Known>,
+}
+
+/// What a tenant's sessions carry and what operators call it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// The tenant id stored on its sessions.
+    pub tenant: String,
+    /// The names an operator may look it up by (its configured name, its id, ...).
+    pub names: Vec<String>,
+}
+
+impl Known {
+    /// A tenant known by its id alone.
+    pub fn by_id(tenant: impl Into<String>) -> Self {
+        let tenant = tenant.into();
+        Self {
+            names: vec![tenant.clone()],
+            tenant,
+        }
+    }
+}
+
+/// A [`TenantKind::known`] for kinds that are not tenants.
+pub fn not_a_tenant(_: &Document, _: &TokenHasher) -> Option<Known> {
+    None
+}
+
+impl TenantKind {
+    /// The id fields of `doc`, joined with `:` (what the id is, or is the keyed hash of); the
+    /// error names the field at fault.
+    pub fn joined(&self, doc: &Document) -> Result<String, String> {
+        let mut parts = Vec::with_capacity(self.id_fields.len());
+        for f in self.id_fields {
+            let part = match doc.get(*f) {
+                Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_ID_PART_LEN => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => return Err(format!("`{f}` is required")),
+            };
+            parts.push(part);
+        }
+        Ok(parts.join(":"))
+    }
+
+    /// The id a document of this kind is stored under: its id fields joined with `:`, or their
+    /// keyed hash when they are a secret. The error names a missing field.
+    pub fn id_of(&self, doc: &Document, hasher: &TokenHasher) -> Result<String, String> {
+        let joined = self.joined(doc)?;
+        Ok(if self.id_hashed {
+            hasher.hash(&joined).to_hex()
+        } else {
+            joined
+        })
+    }
+}
+
+/// Configured entries as documents of `kind` (their configuration JSON), for the admin API.
+pub fn documents<T: serde::Serialize>(
+    kind: &TenantKind,
+    entries: &[T],
+) -> Vec<(&'static str, Document)> {
+    entries
+        .iter()
+        .filter_map(|e| match serde_json::to_value(e) {
+            Ok(Value::Object(doc)) => Some((kind.name, doc)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Reads a stored document of `kind` with `read` (the flavor's own reading, the one its
@@ -128,7 +208,9 @@ mod tests {
         collection: "test.things",
         id_fields: &["id"],
         id_hashed: false,
+        example: r#"{"id": "a"}"#,
         check: |_| Ok(()),
+        known: |doc, _| doc.get("id").and_then(Value::as_str).map(Known::by_id),
     };
 
     #[test]
@@ -138,6 +220,41 @@ mod tests {
         assert_eq!(parse(Flavor::Amity, &KIND, r#"{"m": 3}"#, read), None);
         assert_eq!(parse(Flavor::Amity, &KIND, "[1]", read), None);
         assert_eq!(parse(Flavor::Amity, &KIND, "{", read), None);
+    }
+
+    #[test]
+    fn ids_are_the_joined_or_hashed_id_fields() {
+        let h = TokenHasher::new("k");
+        let doc = json!({"id": "a", "n": 7}).as_object().unwrap().clone();
+        assert_eq!(KIND.id_of(&doc, &h).unwrap(), "a");
+        let two = TenantKind {
+            id_fields: &["n", "id"],
+            ..KIND
+        };
+        assert_eq!(two.id_of(&doc, &h).unwrap(), "7:a");
+        let hashed = TenantKind {
+            id_hashed: true,
+            ..KIND
+        };
+        assert_eq!(hashed.id_of(&doc, &h).unwrap(), h.hash("a").to_hex());
+        let e = KIND.id_of(&Document::new(), &h).unwrap_err();
+        assert!(e.contains("`id`"), "{e}");
+        assert_eq!(
+            (KIND.known)(&doc, &h),
+            Some(Known {
+                tenant: "a".into(),
+                names: vec!["a".into()]
+            })
+        );
+        #[derive(serde::Serialize)]
+        struct Entry {
+            id: &'static str,
+        }
+        let docs = documents(&KIND, &[Entry { id: "x" }]);
+        assert_eq!(
+            docs,
+            vec![("things", json!({"id": "x"}).as_object().unwrap().clone())]
+        );
     }
 
     #[test]

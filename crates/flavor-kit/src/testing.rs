@@ -25,6 +25,7 @@ impl ErrorBody for Text {
             EdgeError::MethodNotAllowed { allow } => {
                 Text(StatusCode::METHOD_NOT_ALLOWED, format!("only {allow}"))
             }
+            EdgeError::Throttled { .. } => Text(StatusCode::TOO_MANY_REQUESTS, "slow down".into()),
             _ => Text(StatusCode::INTERNAL_SERVER_ERROR, "fault".into()),
         }
     }
@@ -55,7 +56,7 @@ mod answers {
     use actix_web::ResponseError;
 
     use super::*;
-    use crate::answer::{render_edge, Rejection};
+    use crate::answer::{render_edge, render_status, Rejection};
 
     fn text(r: HttpResponse) -> String {
         let bytes = actix_web::body::to_bytes(r.into_body());
@@ -72,6 +73,25 @@ mod answers {
         assert_eq!(r.to_string(), "missing");
         assert_eq!(text(r.render()), "missing at ?");
         assert_eq!(text(r.at("/x").render()), "missing at /x");
+    }
+
+    #[test]
+    fn a_status_alone_answers_only_with_a_row_of_that_status() {
+        let r = render_status::<Text>(StatusCode::INTERNAL_SERVER_ERROR, "/z").unwrap();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(text(r), "fault at /z");
+        // Text answers every other edge error with a 500: no 400 or 503 of its own.
+        assert!(render_status::<Text>(StatusCode::BAD_REQUEST, "/z").is_none());
+        assert!(render_status::<Text>(StatusCode::SERVICE_UNAVAILABLE, "/z").is_none());
+        assert!(render_status::<Text>(StatusCode::IM_A_TEAPOT, "/z").is_none());
+    }
+
+    #[test]
+    fn a_429_carries_retry_after() {
+        let r = render_edge::<Text>(EdgeError::Throttled { retry_after: 42 }, "/z");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers().get("retry-after").unwrap(), "42");
+        assert_eq!(text(r), "slow down at /z");
     }
 
     #[test]

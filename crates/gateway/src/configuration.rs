@@ -1,16 +1,23 @@
-//! Settings, layered with the `config` crate: the built-in `config/default.toml`, then
-//! `config/$APP_ENV.toml` when present, then `--config FILE`, then `GATEWAY__SECTION__KEY`
-//! environment variables. Names are an operator contract (docs/configuration.md).
+//! Settings, layered with the `config` crate: the built-in `config/default.toml`, then the
+//! `$APP_ENV.toml` overlay (required for an environment other than `local` and `test`), then
+//! `--config FILE`, then `GATEWAY__SECTION__KEY` environment variables. A value that cannot be
+//! used is refused with its dotted key, the reason and the layer that set it. Names are an
+//! operator contract (docs/configuration.md).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use config::{Config, Environment, File, FileFormat};
+use config::Config;
+use flavor_kit::client::TrustedProxies;
 use serde::{Deserialize, Serialize};
 use session_core::Flavor;
 
+use crate::config_errors::{self, EnumValues, Fault};
+use crate::config_layers::{self, one_line, Layer};
 use crate::flavors::{self, LoadError, Sections};
-use crate::telemetry::LogSettings;
+use crate::session_settings::SessionSettings;
+use crate::telemetry::{LogFormat, LogSettings};
+use crate::testing::settings::TestingSettings;
 
 /// The defaults compiled into the binary, so it runs from any directory.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -19,10 +26,19 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 const RELAXED_ENVIRONMENTS: [&str; 2] = ["local", "test"];
 
 /// The gateway's own sections; every other top-level key is a flavor's section.
-const GATEWAY_SECTIONS: [&str; 6] = ["server", "store", "flavors", "admin", "log", "events"];
+const GATEWAY_SECTIONS: [&str; 8] = [
+    "server", "store", "flavors", "admin", "sessions", "log", "testing", "events",
+];
 
 /// Keys of the gateway's own sections whose values are secrets.
-const GATEWAY_SECRET_KEYS: [&str; 3] = ["token_secret", "token", "secret"];
+const GATEWAY_SECRET_KEYS: [&str; 6] = [
+    "token_secret",
+    "token",
+    "previous_token_secrets",
+    "secrets_key",
+    "previous_secrets_keys",
+    "secret",
+];
 
 /// Everything the gateway runs with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +46,9 @@ pub struct Settings {
     /// `APP_ENV` at load time (`local` when unset).
     #[serde(skip)]
     pub environment: String,
+    /// The files read, by absolute path, in the order they were layered.
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
     /// `[server]`.
     pub server: ServerSettings,
     /// `[store]`.
@@ -39,9 +58,15 @@ pub struct Settings {
     /// `[admin]`.
     #[serde(default)]
     pub admin: AdminSettings,
+    /// `[sessions]`.
+    #[serde(default)]
+    pub sessions: SessionSettings,
     /// `[log]`.
     #[serde(default)]
     pub log: LogSettings,
+    /// `[testing]`: testing mode, off by default, refused in production.
+    #[serde(default)]
+    pub testing: TestingSettings,
     /// `[events]` and `[[events.webhooks]]`.
     #[serde(default)]
     pub events: crate::events::EventsSettings,
@@ -64,9 +89,29 @@ pub struct ServerSettings {
     /// Worker threads (0: one per core).
     #[serde(default)]
     pub workers: usize,
-    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT; those still running
+    /// then are dropped, and the process exits with status 3.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout_secs: u64,
+    /// How long a request body may take to arrive whole; a slower one is answered 408 in the
+    /// flavor's format and its connection closed.
+    #[serde(default = "default_body_timeout")]
+    pub body_timeout_secs: u64,
+    /// How long a client may take to send a request's headers (the connection is closed
+    /// after it).
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_secs: u64,
+    /// How long an idle keep-alive connection stays open (0: no keep-alive).
+    #[serde(default = "default_keep_alive")]
+    pub keep_alive_secs: u64,
+    /// Most connections held at once (every worker together), kept below the process's
+    /// open-file limit: past it, new connections wait in the listen backlog.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` names the client; empty: the peer
+    /// address is the client, whatever the header says.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// PEM certificate chain; with `tls_key`, the gateway serves HTTPS.
     #[serde(default)]
     pub tls_cert: Option<PathBuf>,
@@ -77,6 +122,22 @@ pub struct ServerSettings {
 
 fn default_shutdown_timeout() -> u64 {
     30
+}
+
+fn default_body_timeout() -> u64 {
+    10
+}
+
+fn default_header_timeout() -> u64 {
+    5
+}
+
+fn default_keep_alive() -> u64 {
+    5
+}
+
+fn default_max_connections() -> usize {
+    10_000
 }
 
 /// Which store backend.
@@ -102,8 +163,20 @@ pub struct StoreSettings {
     pub cluster_urls: Vec<String>,
     /// Prefix of every Redis key.
     pub key_prefix: String,
-    /// HMAC key for hashing tokens at rest.
+    /// HMAC key for hashing tokens at rest (the active key of the token key ring).
     pub token_secret: String,
+    /// Earlier `token_secret`s, newest first: lookups that miss under the active key try them,
+    /// so rotating the key signs nobody out (see docs/operations.md).
+    #[serde(default)]
+    pub previous_token_secrets: Vec<String>,
+    /// 32 random bytes (base64) that seal run-time tenant documents at rest (AES-256-GCM);
+    /// documents are stored plain when unset.
+    #[serde(default)]
+    pub secrets_key: Option<String>,
+    /// Earlier `secrets_key`s, newest first: they open what they sealed until
+    /// `session-gateway rotate-secrets` has sealed it again under `secrets_key`.
+    #[serde(default)]
+    pub previous_secrets_keys: Vec<String>,
     /// Upper bound on every store call.
     pub timeout_ms: u64,
     /// PEM file of the CA that signed the Redis server's certificate (`rediss://`); the system
@@ -152,21 +225,28 @@ pub struct AdminSettings {
     /// Bearer for `/admin/v1/*`; the admin API is off when unset.
     #[serde(default)]
     pub token: Option<String>,
+    /// `[admin.throttle]`: wrong bearers tolerated per client address (the subject limit does
+    /// not apply: there is one bearer).
+    #[serde(default)]
+    pub throttle: flavor_kit::ThrottleSettings,
 }
 
 /// A configuration that cannot be run, with a one-line reason.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A layer could not be read or parsed.
+    /// A layer could not be found, read or parsed.
     #[error("{0}")]
     Load(String),
-    /// The layers parsed but a value is not acceptable.
-    #[error("{key}: {reason}")]
+    /// A value is not acceptable: the dotted key, why, and the layer that set it.
+    #[error("{key}: {reason}{}", origin.as_deref().map(|o| format!(" (set in {o})")).unwrap_or_default())]
     Invalid {
         /// The dotted key at fault.
         key: String,
         /// Why.
         reason: String,
+        /// Where the key was set: a file's absolute path, `built-in defaults`, or an environment
+        /// variable.
+        origin: Option<String>,
     },
 }
 
@@ -174,6 +254,31 @@ fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.to_owned(),
         reason: reason.into(),
+        origin: None,
+    }
+}
+
+impl ConfigError {
+    /// The error with the layer that set its key, when it names one.
+    fn placed(self, layers: &[Layer]) -> Self {
+        match self {
+            Self::Invalid {
+                key,
+                reason,
+                origin: None,
+            } => Self::Invalid {
+                origin: config_layers::origin_of(layers, &key),
+                key,
+                reason,
+            },
+            other => other,
+        }
+    }
+}
+
+impl From<Fault> for ConfigError {
+    fn from(f: Fault) -> Self {
+        invalid(&f.key, f.reason)
     }
 }
 
@@ -182,7 +287,8 @@ fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
 pub struct Sources {
     /// `APP_ENV`; `local` when `None`.
     pub environment: Option<String>,
-    /// Directory holding `$APP_ENV.toml` overlays; none read when `None`.
+    /// Directory holding `$APP_ENV.toml` overlays; none read when `None` (an error for an
+    /// environment other than `local` and `test`).
     pub config_dir: Option<PathBuf>,
     /// `--config FILE`.
     pub file: Option<PathBuf>,
@@ -193,16 +299,13 @@ pub struct Sources {
 }
 
 impl Settings {
-    /// Loads the settings the binary runs with: `APP_ENV`, `config/` (or `$GATEWAY_CONFIG_DIR`),
-    /// `file`, and environment variables.
+    /// Loads the settings the binary runs with: `APP_ENV`, the overlay directory
+    /// (`$GATEWAY_CONFIG_DIR`, or the `config/` found next to the binary), `file`, and
+    /// environment variables.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         Self::load_from(Sources {
             environment: std::env::var("APP_ENV").ok(),
-            config_dir: Some(
-                std::env::var_os("GATEWAY_CONFIG_DIR")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from("config")),
-            ),
+            config_dir: config_layers::overlay_dir().map_err(ConfigError::Load)?,
             file: file.map(Path::to_path_buf),
             overlay: None,
             env_vars: true,
@@ -212,47 +315,49 @@ impl Settings {
     /// Loads from explicit sources, then validates.
     pub fn load_from(sources: Sources) -> Result<Self, ConfigError> {
         let environment = sources.environment.unwrap_or_else(|| "local".into());
-        let mut builder =
-            Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
-        if let Some(dir) = &sources.config_dir {
-            let overlay = dir.join(format!("{environment}.toml"));
-            builder = builder.add_source(File::from(overlay).required(false));
+        let mut layers = vec![Layer::text(BUILT_IN, DEFAULT_TOML)];
+        let mut files = Vec::new();
+        if let Some(path) = overlay_file(&environment, sources.config_dir.as_deref())? {
+            layers.push(Layer::file(&path).map_err(ConfigError::Load)?);
+            files.push(path);
         }
         if let Some(file) = &sources.file {
-            if !file.is_file() {
+            let path = config_layers::absolute(file);
+            if !path.is_file() {
                 return Err(ConfigError::Load(format!(
-                    "config file {} does not exist",
-                    file.display()
+                    "config file {} does not exist (--config or GATEWAY_CONFIG)",
+                    path.display()
                 )));
             }
-            builder = builder.add_source(File::from(file.as_path()).required(true));
+            layers.push(Layer::file(&path).map_err(ConfigError::Load)?);
+            files.push(path);
         }
         if let Some(text) = &sources.overlay {
-            builder = builder.add_source(File::from_str(text, FileFormat::Toml));
+            layers.push(Layer::text("the overlay", text));
         }
         if sources.env_vars {
-            builder = builder.add_source(
-                Environment::with_prefix("GATEWAY")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true)
-                    .list_separator(",")
-                    .with_list_parse_key("flavors.enabled")
-                    .with_list_parse_key("store.cluster_urls"),
-            );
+            layers.push(Layer::env());
         }
-        let config = builder
+        Self::from_layers(environment, files, &layers).map_err(|e| e.placed(&layers))
+    }
+
+    fn from_layers(
+        environment: String,
+        files: Vec<PathBuf>,
+        layers: &[Layer],
+    ) -> Result<Self, ConfigError> {
+        let config = layers
+            .iter()
+            .fold(Config::builder(), |b, l| l.add_to(b))
             .build()
             .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
         refuse_unknown_sections(&config)?;
-        let mut settings: Settings = config
-            .clone()
-            .try_deserialize()
-            .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
+        let mut settings: Settings = config_errors::deserialize(config.clone(), &enums())?;
         settings.environment = environment;
+        settings.files = files;
         settings.validate()?;
         settings.sections = Sections::load(&config).map_err(|(section, e)| match e {
-            LoadError::Parse(reason) => ConfigError::Load(one_line(&reason)),
+            LoadError::Parse(fault) => ConfigError::from(fault),
             LoadError::Invalid(reason) => invalid(section, reason),
         })?;
         Ok(settings)
@@ -266,6 +371,7 @@ impl Settings {
     /// Checks every value of the gateway's own sections that a parse cannot (each flavor checks
     /// its section as it is loaded).
     pub fn validate(&self) -> Result<(), ConfigError> {
+        check_log_level(&self.log.level)?;
         let s = &self.server;
         if !(1024..=16 * 1024 * 1024).contains(&s.max_body_bytes) {
             return Err(invalid(
@@ -273,6 +379,31 @@ impl Settings {
                 "must be between 1024 and 16777216",
             ));
         }
+        for (key, value, range) in [
+            ("server.body_timeout_secs", s.body_timeout_secs, 1..=300),
+            ("server.header_timeout_secs", s.header_timeout_secs, 1..=300),
+            ("server.keep_alive_secs", s.keep_alive_secs, 0..=3600),
+            (
+                "server.shutdown_timeout_secs",
+                s.shutdown_timeout_secs,
+                0..=3600,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err(invalid(
+                    key,
+                    format!("must be between {} and {}", range.start(), range.end()),
+                ));
+            }
+        }
+        if !(16..=1_000_000).contains(&s.max_connections) {
+            return Err(invalid(
+                "server.max_connections",
+                "must be between 16 and 1000000",
+            ));
+        }
+        TrustedProxies::parse(&s.trusted_proxies)
+            .map_err(|reason| invalid("server.trusted_proxies", reason))?;
         if s.tls_cert.is_some() != s.tls_key.is_some() {
             return Err(invalid(
                 "server.tls_cert",
@@ -344,6 +475,16 @@ impl Settings {
                 ),
             ));
         }
+        crate::ring_rules::validate(
+            &crate::ring_rules::Rings {
+                token_secret: &st.token_secret,
+                previous_token_secrets: &st.previous_token_secrets,
+                secrets_key: st.secrets_key.as_deref(),
+                previous_secrets_keys: &st.previous_secrets_keys,
+            },
+            self.is_relaxed(),
+        )
+        .map_err(|(key, reason)| invalid(key, reason))?;
         if let Some(token) = &self.admin.token {
             if token.is_empty() || (!self.is_relaxed() && token.len() < 16) {
                 return Err(invalid(
@@ -355,6 +496,16 @@ impl Settings {
         self.events
             .validate()
             .map_err(|(key, reason)| invalid(&key, reason))?;
+        self.sessions
+            .validate()
+            .map_err(|(key, reason)| invalid(key, reason))?;
+        self.testing
+            .validate(&self.environment, self.admin.token.is_some())
+            .map_err(|(key, reason)| invalid(key, reason))?;
+        self.admin
+            .throttle
+            .validate()
+            .map_err(|reason| invalid("admin", reason))?;
         let enabled = &self.flavors.enabled;
         if enabled.is_empty() {
             return Err(invalid("flavors.enabled", "name at least one flavor"));
@@ -386,6 +537,89 @@ impl Settings {
             toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# unprintable: {e}\n"));
         format!("# environment: {}\n{body}", self.environment)
     }
+}
+
+/// How messages name the built-in defaults.
+const BUILT_IN: &str = "built-in defaults";
+
+/// The overlay of `environment` in `dir`: optional for `local` and `test`, required (with the
+/// directory) for any other environment.
+fn overlay_file(environment: &str, dir: Option<&Path>) -> Result<Option<PathBuf>, ConfigError> {
+    let well_formed = !environment.is_empty()
+        && environment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !well_formed {
+        return Err(ConfigError::Load(format!(
+            "APP_ENV: `{environment}` is not an environment name (letters, digits, - and _)"
+        )));
+    }
+    let required = !RELAXED_ENVIRONMENTS.contains(&environment);
+    let Some(dir) = dir else {
+        return if required {
+            Err(ConfigError::Load(format!(
+                "APP_ENV={environment}: no overlay directory: none found next to the binary and \
+                 {} is unset; set it to the directory holding {environment}.toml",
+                config_layers::CONFIG_DIR_VAR
+            )))
+        } else {
+            Ok(None)
+        };
+    };
+    let path = config_layers::absolute(&dir.join(format!("{environment}.toml")));
+    if path.is_file() {
+        return Ok(Some(path));
+    }
+    if !required {
+        return Ok(None);
+    }
+    let known = config_layers::overlays_in(dir);
+    Err(ConfigError::Load(format!(
+        "APP_ENV={environment}: no overlay {}; environments there: {} (or set {} to another \
+         directory)",
+        path.display(),
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        },
+        config_layers::CONFIG_DIR_VAR
+    )))
+}
+
+/// The enums of the gateway's own sections, for messages that list their values.
+fn enums() -> Vec<EnumValues> {
+    [
+        config_errors::enum_values::<Flavor>(),
+        config_errors::enum_values::<Backend>(),
+        config_errors::enum_values::<LogFormat>(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Refuses a `log.level` that would silence the log: every comma-separated directive must be a
+/// level (`info`) or name one (`gateway=debug`), and the whole a valid filter.
+fn check_log_level(level: &str) -> Result<(), ConfigError> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let is_level = |s: &str| LEVELS.contains(&s.trim().to_ascii_lowercase().as_str());
+    let names_a_level = level.split(',').all(|d| {
+        is_level(d)
+            || d.rsplit_once('=')
+                .is_some_and(|(target, lvl)| !target.trim().is_empty() && is_level(lvl))
+    });
+    if names_a_level && tracing_subscriber::EnvFilter::try_new(level).is_ok() {
+        return Ok(());
+    }
+    Err(invalid(
+        "log.level",
+        format!(
+            "`{level}` is not a level or filter: use one of {}, or directives such as \
+             `warn,gateway=debug`",
+            LEVELS.join(", ")
+        ),
+    ))
 }
 
 /// Keys whose values are secrets wherever they appear: the gateway's and every flavor's (and any
@@ -421,31 +655,163 @@ fn refuse_unknown_sections(config: &Config) -> Result<(), ConfigError> {
         .collect();
     match keys.keys().find(|k| !known.contains(&k.as_str())) {
         None => Ok(()),
-        Some(unknown) => Err(ConfigError::Load(format!(
-            "unknown field `{unknown}`, expected one of {}",
-            known
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        Some(unknown) => Err(invalid(
+            unknown,
+            format!(
+                "unknown section, expected one of {}",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The repository's `config/`.
+    fn repo_config() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+    }
+
     fn load(overlay: &str, env: &str) -> Result<Settings, ConfigError> {
         Settings::load_from(Sources {
             environment: Some(env.into()),
+            config_dir: Some(repo_config()),
             overlay: Some(overlay.into()),
             ..Default::default()
         })
+    }
+
+    /// A fresh file holding `text`, by absolute path.
+    fn temp_file(text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "sg-config-{}-{}",
+            std::process::id(),
+            session_core::token::random_hex(4).unwrap()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gateway.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn load_file(file: &Path) -> Result<Settings, ConfigError> {
+        Settings::load_from(Sources {
+            environment: Some("local".into()),
+            file: Some(file.to_path_buf()),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn a_named_environment_needs_its_overlay() {
+        // A typo in APP_ENV, with the overlays found: refused, the known environments listed.
+        let e = load("", "prodution").unwrap_err().to_string();
+        assert!(e.starts_with("APP_ENV=prodution: no overlay /"), "{e}");
+        assert!(e.contains("prodution.toml"), "{e}");
+        assert!(e.contains("local, production, test"), "{e}");
+        // No overlay directory at all: refused too, naming the variable that sets one.
+        let e = Settings::load_from(Sources {
+            environment: Some("production".into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("GATEWAY_CONFIG_DIR"), "{e}");
+        // Not a name: refused before any path is built from it.
+        let e = load("", "../etc/x").unwrap_err().to_string();
+        assert!(e.starts_with("APP_ENV:"), "{e}");
+        // local and test run on the built-in defaults without an overlay.
+        for env in ["local", "test"] {
+            let s = Settings::load_from(Sources {
+                environment: Some(env.into()),
+                ..Default::default()
+            })
+            .unwrap();
+            assert!(s.files.is_empty());
+        }
+        // The overlay that is read is reported by absolute path.
+        let s = load("", "local").unwrap();
+        assert_eq!(s.files.len(), 1);
+        assert!(s.files[0].is_absolute() && s.files[0].ends_with("local.toml"));
+        assert_eq!(s.admin.token.as_deref(), Some("local-admin-token"));
+    }
+
+    #[test]
+    fn a_log_level_that_would_silence_the_log_is_refused() {
+        for bad in ["verbose!!", "verbose", "info,gateway", "gateway=loud", ""] {
+            let e = load(&format!("[log]\nlevel = \"{bad}\""), "local")
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("log.level: `"), "{bad}: {e}");
+            assert!(e.contains("trace, debug, info, warn, error, off"), "{e}");
+            assert!(e.contains("(set in the overlay)"), "{e}");
+        }
+        for good in [
+            "info",
+            "WARN",
+            "warn,gateway=debug",
+            "off",
+            "actix_server=error,info",
+        ] {
+            assert!(
+                load(&format!("[log]\nlevel = \"{good}\""), "local").is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_name_the_dotted_key_the_valid_values_and_the_file() {
+        let file = temp_file("[flavors]\nenabled = [\"amity\", \"amity2\"]\n");
+        let e = load_file(&file).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "flavors.enabled[1]: unknown value `amity2`, expected one of `quicksync`, \
+                 `quickblox`, `amity`, `session-storage` (set in {})",
+                file.display()
+            )
+        );
+        let file = temp_file("[[quickblox.applications]]\napplication_id = 1\nauth_key = \"k\"\n");
+        let e = load_file(&file).unwrap_err().to_string();
+        assert!(
+            e.starts_with("quickblox.applications[0].auth_secret: is required (set in /"),
+            "{e}"
+        );
+        let file = temp_file("[server]\nprot = 1\n");
+        let e = load_file(&file).unwrap_err().to_string();
+        assert!(
+            e.starts_with("server.prot: unknown key, expected one of `host`"),
+            "{e}"
+        );
+        assert!(e.ends_with(&format!("(set in {})", file.display())), "{e}");
+        let file = temp_file("[store]\nbackend = \"postgres\"\n");
+        let e = load_file(&file).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "store.backend: unknown value `postgres`, expected one of `memory`, `redis`"
+            ),
+            "{e}"
+        );
+        let file = temp_file("[server]\nport = \"high\"\n");
+        let e = load_file(&file).unwrap_err().to_string();
+        assert!(e.starts_with("server.port: expected "), "{e}");
+        // A file given by a path relative to the working directory is named by its absolute
+        // path.
+        let cwd = std::env::current_dir().unwrap();
+        let up = "../".repeat(cwd.components().count() - 1);
+        let relative = PathBuf::from(format!("{up}{}", file.strip_prefix("/").unwrap().display()));
+        let e = load_file(&relative).unwrap_err().to_string();
+        assert!(e.ends_with(&format!("(set in {})", file.display())), "{e}");
+        // A value the validation refuses names the layer that set it.
+        let e = load("", "production").unwrap_err().to_string();
+        assert!(e.ends_with("(set in built-in defaults)"), "{e}");
     }
 
     #[test]
@@ -480,6 +846,13 @@ mod tests {
             ("[store]\nkey_prefix = \"a{b}\"", "store.key_prefix"),
             ("[server]\ntls_cert = \"/nope.pem\"", "server.tls_cert"),
             ("[server]\nmax_body_bytes = 1", "server.max_body_bytes"),
+            ("[server]\nbody_timeout_secs = 0", "server.body_timeout_secs"),
+            ("[server]\nheader_timeout_secs = 301", "server.header_timeout_secs"),
+            ("[server]\nmax_connections = 1", "server.max_connections"),
+            (
+                "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]",
+                "server.trusted_proxies",
+            ),
             (
                 "[store]\nbackend = \"redis\"\nurl = \"http://x\"",
                 "store.url",
@@ -508,7 +881,10 @@ mod tests {
     #[test]
     fn unknown_sections_are_refused_and_flavor_sections_checked() {
         let e = load("[nope]\nx = 1", "local").unwrap_err().to_string();
-        assert!(e.starts_with("unknown field `nope`"), "{e}");
+        assert!(
+            e.starts_with("nope: unknown section, expected one of `server`"),
+            "{e}"
+        );
         let e = load("[quickblox]\nsession_ttl_seconds = 1", "local")
             .unwrap_err()
             .to_string();
@@ -520,6 +896,33 @@ mod tests {
         let s = load("[session_storage]\nmax_page_size = 50", "local").unwrap();
         let storage = s.sections.get(Flavor::SessionStorage).unwrap().to_value();
         assert_eq!(storage["max_page_size"], 50);
+    }
+
+    #[test]
+    fn testing_mode_cannot_be_turned_on_in_production() {
+        let secrets = "[store]\ntoken_secret = \"0123456789abcdef0123\"\n\
+                       [admin]\ntoken = \"admin-token-0123456789\"\n";
+        let on = format!("{secrets}[testing]\nenabled = true\n");
+        let e = load(&on, "production").unwrap_err().to_string();
+        assert!(e.starts_with("testing.enabled:"), "{e}");
+        assert!(e.contains("APP_ENV=production"), "{e}");
+        assert!(
+            load(secrets, "production").is_ok(),
+            "off, production is fine"
+        );
+        let s = load(&on, "test").unwrap();
+        assert!(s.testing.enabled);
+        let e = load("[testing]\nenabled = true\n", "test")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("testing.enabled:") && e.contains("admin.token"),
+            "{e}"
+        );
+        let e = load("[testing]\njournal_size = 1000001\n", "test")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("testing.journal_size:"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use flavor_kit::tenants::Document;
 use flavor_kit::{EdgeError, FlavorSpec, TenantKind};
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
@@ -62,10 +64,14 @@ pub trait Registered {
     fn secret_keys(&self) -> &'static [&'static str];
     /// Its run-time tenant kinds.
     fn tenant_kinds(&self) -> &'static [TenantKind];
+    /// The subject its sessions carry for a user id as an app knows it.
+    fn subject(&self, user_id: &str) -> String;
     /// Its OpenAPI fragment.
     fn openapi(&self) -> utoipa::openapi::OpenApi;
     /// Its answer to an edge error, for a request at `path`.
     fn render_edge(&self, e: EdgeError, path: &str) -> HttpResponse;
+    /// Its usual answer for `status` alone, for a request at `path`; `None` when it has none.
+    fn render_status(&self, status: StatusCode, path: &str) -> Option<HttpResponse>;
     /// Reads its section from `config` (its defaults when absent) and checks it; the error is
     /// `(key, reason)`.
     fn load(&'static self, config: &config::Config) -> Result<Arc<dyn Section>, LoadError>;
@@ -74,8 +80,8 @@ pub trait Registered {
 /// Why a section cannot be used.
 #[derive(Debug)]
 pub enum LoadError {
-    /// It does not deserialize.
-    Parse(String),
+    /// It does not deserialize: the key at fault and why.
+    Parse(crate::config_errors::Fault),
     /// It deserializes, and a value is not acceptable; the message names the key.
     Invalid(String),
 }
@@ -90,6 +96,8 @@ pub trait Section: Send + Sync {
     fn warnings(&self) -> Vec<String>;
     /// Mounts the flavor's routes on one worker's app.
     fn mount(&self, cfg: &mut web::ServiceConfig, core: CoreDeps);
+    /// Its configured tenants and credentials, each a document of one of its kinds (by name).
+    fn configured(&self) -> Vec<(&'static str, Document)>;
 }
 
 impl<S> Registered for FlavorSpec<S>
@@ -120,6 +128,10 @@ where
         self.tenant_kinds
     }
 
+    fn subject(&self, user_id: &str) -> String {
+        (self.subject)(user_id)
+    }
+
     fn openapi(&self) -> utoipa::openapi::OpenApi {
         (self.openapi)()
     }
@@ -128,11 +140,18 @@ where
         (self.render_edge)(e, path)
     }
 
+    fn render_status(&self, status: StatusCode, path: &str) -> Option<HttpResponse> {
+        (self.render_status)(status, path)
+    }
+
     fn load(&'static self, config: &config::Config) -> Result<Arc<dyn Section>, LoadError> {
-        let settings = SectionOf::<S>(self.section, PhantomData)
-            .deserialize(config.clone())
-            .map_err(|e| LoadError::Parse(e.to_string()))?
-            .unwrap_or_default();
+        let settings = crate::config_errors::deserialize_seed(
+            SectionOf::<S>(self.section, PhantomData),
+            config.clone(),
+            &[],
+        )
+        .map_err(LoadError::Parse)?
+        .unwrap_or_default();
         (self.validate)(&settings).map_err(LoadError::Invalid)?;
         Ok(Arc::new(Loaded {
             spec: self,
@@ -194,6 +213,10 @@ impl<S: Serialize + Send + Sync + 'static> Section for Loaded<S> {
 
     fn mount(&self, cfg: &mut web::ServiceConfig, core: CoreDeps) {
         (self.spec.mount)(cfg, core, self.settings.clone())
+    }
+
+    fn configured(&self) -> Vec<(&'static str, Document)> {
+        (self.spec.configured)(&self.settings)
     }
 }
 
@@ -280,6 +303,18 @@ mod tests {
     }
 
     #[test]
+    fn every_tenant_kind_example_is_a_usable_tenant_with_an_id() {
+        let hasher = session_core::TokenHasher::new("k");
+        for k in tenant_kinds() {
+            let doc: flavor_kit::tenants::Document = serde_json::from_str(k.example).unwrap();
+            assert_eq!((k.check)(&doc), Ok(()), "{}", k.name);
+            assert!(k.id_of(&doc, &hasher).is_ok(), "{}", k.name);
+            let is_tenant = k.name != "quickblox-users";
+            assert_eq!((k.known)(&doc, &hasher).is_some(), is_tenant, "{}", k.name);
+        }
+    }
+
+    #[test]
     fn tenant_kinds_have_distinct_names_and_collections() {
         let kinds: Vec<&TenantKind> = tenant_kinds().collect();
         assert_eq!(kinds.len(), 5);
@@ -288,6 +323,34 @@ mod tests {
                 assert_ne!(k.name, other.name);
                 assert_ne!(k.collection, other.collection);
             }
+        }
+    }
+
+    #[test]
+    fn every_flavor_answers_a_status_alone_in_its_own_format() {
+        for r in all() {
+            for status in [
+                StatusCode::BAD_REQUEST,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ] {
+                let name = r.flavor().as_str();
+                let res = r
+                    .render_status(status, "/x")
+                    .unwrap_or_else(|| panic!("{name} has no answer for {status}"));
+                assert_eq!(res.status(), status, "{name}");
+                let body = res.into_body().try_into_bytes().unwrap();
+                let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let shape = match r.flavor() {
+                    Flavor::Quicksync => json["status"] == status.as_u16(),
+                    Flavor::Quickblox => json["errors"].is_object(),
+                    Flavor::Amity => json["status"] == "error" && json["code"].is_u64(),
+                    Flavor::SessionStorage => json["errors"][0]["status"] == status.as_u16(),
+                };
+                assert!(shape, "{name} {status}: {json}");
+            }
+            assert!(r.render_status(StatusCode::IM_A_TEAPOT, "/x").is_none());
         }
     }
 
@@ -304,7 +367,11 @@ mod tests {
                     StatusCode::PAYLOAD_TOO_LARGE,
                 ),
                 (EdgeError::Unreadable, StatusCode::BAD_REQUEST),
-                (EdgeError::TimedOut, StatusCode::BAD_REQUEST),
+                (EdgeError::TimedOut, StatusCode::REQUEST_TIMEOUT),
+                (
+                    EdgeError::Throttled { retry_after: 7 },
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
                 (EdgeError::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
                 (EdgeError::Internal, StatusCode::INTERNAL_SERVER_ERROR),
             ] {
@@ -314,6 +381,12 @@ mod tests {
                 let allow = res.headers().get("allow").map(|v| v.to_str().unwrap());
                 let expected_allow = matches!(e, EdgeError::MethodNotAllowed { .. });
                 assert_eq!(allow.is_some(), expected_allow, "{name} {e:?}");
+                let retry = res
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap());
+                let expected_retry = matches!(e, EdgeError::Throttled { .. }).then_some("7");
+                assert_eq!(retry, expected_retry, "{name} {e:?}");
                 let body = res.into_body().try_into_bytes().unwrap();
                 let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 // Each flavor's own shape: nothing of another flavor's.

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::dev::{HttpServiceFactory, Service};
+use actix_web::{web, HttpMessage, HttpResponse};
+use flavor_kit::routes::RoutePattern;
 use serde::Serialize;
 use serde_json::json;
 use session_core::SharedStore;
@@ -31,8 +33,39 @@ pub struct Readiness {
 
 /// Mounts the two probes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+    cfg.service(get_only("/healthz", healthz))
+        .service(get_only("/readyz", readyz));
+}
+
+/// The resource `path` (marked with it, for the access log and metrics) served by `handler` on `GET`; every
+/// other method answers 405 with `Allow: GET`.
+pub fn get_only<F, Args>(path: &'static str, handler: F) -> impl HttpServiceFactory
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    marked(
+        web::resource(path)
+            .route(web::get().to(handler))
+            .default_service(web::to(method_not_allowed)),
+        path,
+    )
+}
+
+/// `resource`, marking its requests with their [`RoutePattern`] `pattern` (what the access log
+/// and the metrics label them with).
+pub fn marked(resource: actix_web::Resource, pattern: &'static str) -> impl HttpServiceFactory {
+    resource.wrap_fn(move |req, srv| {
+        req.extensions_mut().insert(RoutePattern(pattern));
+        srv.call(req)
+    })
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, "GET"))
+        .json(json!({"error": "method not allowed"}))
 }
 
 /// The process is up.

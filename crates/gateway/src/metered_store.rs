@@ -1,5 +1,5 @@
 //! A [`SessionStore`] decorator that times every call and counts sessions created, revoked and
-//! expired by flavor into [`Metrics`].
+//! expired, and attempts throttled, by flavor into [`Metrics`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use chrono::Duration;
 use session_core::events::RevokeReason;
 use session_core::{
-    Candidate, Created, Cursor, Error, Flavor, Guard, Joined, NewSession, Owner, Page, Result,
-    Rotated, Rotation, Session, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore,
-    TokenHash,
+    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Error, Flavor, Guard, Joined,
+    NewSession, Owner, OwnerDump, Page, Removed, Result, Rotated, Rotation, Session, SessionId,
+    SessionPatch, SessionRef, SessionStore, SharedStore, TokenHash, Window,
 };
 
 use crate::metrics::Metrics;
@@ -118,6 +118,10 @@ impl SessionStore for MeteredStore {
         cap: Option<Duration>,
     ) -> Result<Option<Session>> {
         self.timed("touch", self.inner.touch(r, ttl, cap)).await
+    }
+
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.timed("mark_seen", self.inner.mark_seen(r)).await
     }
 
     async fn update_guarded(
@@ -293,6 +297,22 @@ impl SessionStore for MeteredStore {
         .await
     }
 
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        let out = self
+            .timed("count_attempt", self.inner.count_attempt(key, window))
+            .await?;
+        if matches!(out, Attempt::Refused { .. }) {
+            let flavor = key.flavor().map_or("gateway", |f| f.as_str());
+            self.metrics.attempt_throttled(flavor, key.scope().as_str());
+        }
+        Ok(out)
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.timed("forget_attempt", self.inner.forget_attempt(key, id))
+            .await
+    }
+
     async fn scan_owners(
         &self,
         prefix: &str,
@@ -301,6 +321,25 @@ impl SessionStore for MeteredStore {
     ) -> Result<(Vec<Owner>, String)> {
         self.timed("scan_owners", self.inner.scan_owners(prefix, cursor, count))
             .await
+    }
+
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.timed("export_owner", self.inner.export_owner(owner))
+            .await
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.timed("import_owner", self.inner.import_owner(dump))
+            .await
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        self.timed("remove_owner", self.inner.remove_owner(owner))
+            .await
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        self.timed("clear_nonces", self.inner.clear_nonces()).await
     }
 
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {

@@ -4,15 +4,12 @@
 //! One registry per [`Metrics`]; nothing global.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpResponse};
-use flavor_kit::routes::RoutePattern;
+use crate::activity::{Activity, Event};
+use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 use session_core::MemoryStore;
 
@@ -27,6 +24,8 @@ pub struct Metrics {
     sessions_expired: IntCounterVec,
     store_seconds: HistogramVec,
     store_errors: IntCounterVec,
+    activity: Arc<Activity>,
+    attempts_throttled: IntCounterVec,
     /// The memory store, when it is the backend: its size is read at each scrape.
     memory: Option<MemoryGauges>,
     /// Session events: written, delivered, retried, dead-lettered.
@@ -93,6 +92,15 @@ impl Metrics {
             ),
             &["operation", "kind"],
         )?;
+        let attempts_throttled = IntCounterVec::new(
+            Opts::new(
+                "auth_attempts_throttled_total",
+                "Credential checks refused with a 429 because their window of failed attempts \
+                 was full, by flavor and scope (subject or client address)",
+            ),
+            &["flavor", "scope"],
+        )?;
+        registry.register(Box::new(attempts_throttled.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_seconds.clone()))?;
         registry.register(Box::new(sessions_created.clone()))?;
@@ -110,7 +118,9 @@ impl Metrics {
             sessions_expired,
             store_seconds,
             store_errors,
+            attempts_throttled,
             memory: None,
+            activity: Arc::new(Activity::new()),
             events,
         })
     }
@@ -149,20 +159,28 @@ impl Metrics {
         String::from_utf8(buf).unwrap_or_default()
     }
 
-    /// Records one served request.
-    pub fn observe_request(&self, route: &str, status: &str, seconds: f64) {
+    /// The handles of one route's request metrics (a worker caches them: see
+    /// [`crate::access`]).
+    pub fn route(&self, route: &str) -> RouteMetrics {
         let flavor = crate::flavors::owner_of(route);
-        self.requests
-            .with_label_values(&[flavor, route, status])
-            .inc();
-        self.request_seconds
-            .with_label_values(&[flavor, route])
-            .observe(seconds);
+        RouteMetrics {
+            seconds: self.request_seconds.with_label_values(&[flavor, route]),
+            requests: self.requests.clone(),
+            flavor,
+            route: route.into(),
+            statuses: Vec::new(),
+        }
     }
 
     /// Records a created session.
     pub fn session_created(&self, flavor: &str) {
         self.sessions_created.with_label_values(&[flavor]).inc();
+        self.activity.record(flavor, Event::Created, 1);
+    }
+
+    /// The sessions created, revoked and expired of the last hour, by minute.
+    pub fn activity(&self) -> &Activity {
+        &self.activity
     }
 
     /// Records `n` sessions ended early.
@@ -171,6 +189,7 @@ impl Metrics {
             self.sessions_revoked
                 .with_label_values(&[flavor])
                 .inc_by(n as u64);
+            self.activity.record(flavor, Event::Revoked, n as u64);
         }
     }
 
@@ -178,7 +197,15 @@ impl Metrics {
     pub fn sessions_expired(&self, flavor: &str, n: u64) {
         if n > 0 {
             self.sessions_expired.with_label_values(&[flavor]).inc_by(n);
+            self.activity.record(flavor, Event::Expired, n);
         }
+    }
+
+    /// Records a credential check refused because its attempt window was full.
+    pub fn attempt_throttled(&self, flavor: &str, scope: &str) {
+        self.attempts_throttled
+            .with_label_values(&[flavor, scope])
+            .inc();
     }
 
     /// Records one store call.
@@ -194,35 +221,38 @@ impl Metrics {
     }
 }
 
-/// A count as a gauge value (saturating: a store never holds `i64::MAX` sessions).
-fn gauge_value(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+/// One route's request metrics: its latency histogram and its counter by status, resolved once
+/// so that a request costs no label look-up.
+pub struct RouteMetrics {
+    seconds: Histogram,
+    requests: IntCounterVec,
+    flavor: &'static str,
+    route: Box<str>,
+    statuses: Vec<(u16, IntCounter)>,
 }
 
-/// Middleware: times every request and counts it by route pattern (never by raw path, so the
-/// label set stays bounded). A flavor's resources name their pattern ([`RoutePattern`]); the
-/// gateway's own routes, off the hot path, are matched again.
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let started = Instant::now();
-    let res = next.call(req).await?;
-    if let Some(m) = metrics {
-        let seconds = started.elapsed().as_secs_f64();
-        let status = res.status();
-        let marked = res.request().extensions().get::<RoutePattern>().copied();
-        match marked {
-            Some(RoutePattern(route)) => m.observe_request(route, status.as_str(), seconds),
+impl RouteMetrics {
+    /// Records one request answered with `status` after `seconds`.
+    pub fn observe(&mut self, status: u16, seconds: f64) {
+        self.seconds.observe(seconds);
+        match self.statuses.iter().find(|(s, _)| *s == status) {
+            Some((_, counter)) => counter.inc(),
             None => {
-                let route = res.request().match_pattern();
-                let route = route.as_deref().unwrap_or("unmatched");
-                m.observe_request(route, status.as_str(), seconds);
+                let counter = self.requests.with_label_values(&[
+                    self.flavor,
+                    &self.route,
+                    &status.to_string(),
+                ]);
+                counter.inc();
+                self.statuses.push((status, counter));
             }
         }
     }
-    Ok(res)
+}
+
+/// A count as a gauge value (saturating: a store never holds `i64::MAX` sessions).
+fn gauge_value(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// `GET /metrics`.

@@ -1,4 +1,4 @@
-//! The OpenAPI 3.1 document of a running gateway: the gateway's own paths (`/healthz`, `/readyz`,
+//! The OpenAPI 3.1 document of a running gateway: the gateway's own paths (`/`, `/healthz`, `/readyz`,
 //! `/metrics`, `/openapi.json`) and the fragment of every enabled flavor that has one, generated
 //! from the code with `utoipa`. [`configure`] serves it at `/openapi.json` and Swagger UI (embedded
 //! in the binary, nothing fetched at run time) at `/docs/`.
@@ -15,14 +15,11 @@ use crate::flavors;
 
 /// The tag of the gateway's own operations.
 pub const TAG: &str = "gateway";
-/// Where the document is served.
-pub const JSON_PATH: &str = "/openapi.json";
-/// Where Swagger UI is served (with a trailing slash; `/docs` redirects here).
-pub const DOCS_PATH: &str = "/docs/";
+pub use crate::paths::{DOCS_PATH, JSON_PATH};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(crate::health::healthz, crate::health::readyz),
+    paths(crate::index::index, crate::health::healthz, crate::health::readyz),
     tags((name = "gateway", description = "The gateway itself: probes, metrics and this document.")),
 )]
 struct GatewayDoc;
@@ -104,20 +101,17 @@ pub fn document(enabled: &[Flavor]) -> OpenApi {
 /// Mounts `GET /openapi.json` (the serialized `document`), `GET /docs` (a redirect to `/docs/`)
 /// and Swagger UI under `/docs/`, reading the document from `/openapi.json`.
 pub fn configure(cfg: &mut web::ServiceConfig, document: web::Bytes) {
-    cfg.service(
-        web::resource(JSON_PATH)
-            .app_data(web::Data::new(document))
-            .route(web::get().to(serve_json)),
-    )
-    .route("/docs", web::get().to(redirect_to_docs))
-    .service(
-        SwaggerUi::new("/docs/{_:.*}").config(
-            Config::new([JSON_PATH])
-                .validator_url("none")
-                .display_operation_id(true)
-                .try_it_out_enabled(false),
-        ),
-    );
+    cfg.service(crate::health::get_only(JSON_PATH, serve_json))
+        .app_data(web::Data::new(document))
+        .route("/docs", web::get().to(redirect_to_docs))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(
+                Config::new([JSON_PATH])
+                    .validator_url("none")
+                    .display_operation_id(true)
+                    .try_it_out_enabled(false),
+            ),
+        );
 }
 
 async fn serve_json(document: web::Data<web::Bytes>) -> HttpResponse {
@@ -179,7 +173,7 @@ mod tests {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         assert_eq!(doc["info"]["title"], "session-gateway");
         assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
-        for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+        for path in ["/", "/healthz", "/readyz", "/metrics", "/openapi.json"] {
             assert!(doc["paths"][path]["get"].is_object(), "{path}");
         }
     }

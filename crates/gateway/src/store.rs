@@ -5,10 +5,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session_core::events::{MemoryEventLog, SharedEventLog};
-use session_core::{MemoryStore, SharedClock, SharedStore};
+use session_core::{MemoryStore, Sealer, SharedClock, SharedStore};
 use session_redis::{EventKeys, RedisEventLog, RedisSettings, RedisStore, RedisTls};
 
 impl StoreSettings {
+    /// The backend as operators name it: `memory`, `redis` or `redis-cluster`.
+    pub fn backend_name(&self) -> &'static str {
+        match (self.backend, self.cluster_urls.is_empty()) {
+            (Backend::Memory, _) => "memory",
+            (Backend::Redis, true) => "redis",
+            (Backend::Redis, false) => "redis-cluster",
+        }
+    }
+
     /// The Redis part of the settings (reads the TLS files it names).
     pub fn redis_settings(&self) -> Result<RedisSettings, session_core::Error> {
         Ok(RedisSettings {
@@ -38,7 +47,7 @@ pub enum StoreFactory {
     Memory(Arc<MemoryStore>),
     /// A new lazily connecting Redis store per worker; with events on, every store of the
     /// process shares the event keys (and their wake-ups).
-    Redis(RedisSettings, SharedClock, Option<Arc<EventKeys>>),
+    Redis(RedisSettings, SharedClock, Box<Sealer>, Option<Arc<EventKeys>>),
 }
 
 impl StoreFactory {
@@ -55,9 +64,11 @@ impl StoreFactory {
         events: Option<&EventsSettings>,
     ) -> Result<Self, session_core::Error> {
         let events = events.filter(|e| e.enabled);
+        let sealer = crate::keys::sealer(settings);
         Ok(match settings.backend {
             Backend::Memory => {
-                let store = MemoryStore::with_capacity(clock, settings.memory.max_sessions);
+                let store = MemoryStore::with_capacity(clock, settings.memory.max_sessions)
+                    .with_sealer(sealer);
                 let store = Arc::new(match events {
                     Some(e) => store.with_events(e.max_events),
                     None => store,
@@ -72,7 +83,7 @@ impl StoreFactory {
                         !settings.cluster_urls.is_empty(),
                     ))
                 });
-                Self::Redis(settings.redis_settings()?, clock, keys)
+                Self::Redis(settings.redis_settings()?, clock, Box::new(sealer), keys)
             }
         })
     }
@@ -83,12 +94,12 @@ impl StoreFactory {
             Self::Memory(store) => {
                 MemoryEventLog::of(store.clone()).map(|l| Arc::new(l) as SharedEventLog)
             }
-            Self::Redis(settings, clock, Some(keys)) => Some(Arc::new(RedisEventLog::new(
+            Self::Redis(settings, clock, _, Some(keys)) => Some(Arc::new(RedisEventLog::new(
                 settings.clone(),
                 clock.clone(),
                 keys.clone(),
             )?)),
-            Self::Redis(_, _, None) => None,
+            Self::Redis(_, _, _, None) => None,
         })
     }
 
@@ -96,8 +107,9 @@ impl StoreFactory {
     pub fn for_worker(&self) -> Result<SharedStore, session_core::Error> {
         match self {
             Self::Memory(store) => Ok(store.clone()),
-            Self::Redis(settings, clock, events) => {
-                let store = RedisStore::new(settings.clone(), clock.clone())?;
+            Self::Redis(settings, clock, sealer, events) => {
+                let store = RedisStore::new(settings.clone(), clock.clone())?
+                    .with_sealer(Sealer::clone(sealer));
                 Ok(Arc::new(match events {
                     Some(keys) => store.with_events(keys.clone()),
                     None => store,

@@ -1,15 +1,16 @@
-//! Logs with `tracing`: text or JSON, and one root span per request carrying a request id.
-//!
-//! The root span records the method, the path **without its query string** (QuickBlox accepts a
-//! token in the query) and the matched route; headers and bodies are never logged.
+//! Logs with `tracing`, as text or JSON: ANSI colours only when the output is a terminal, one
+//! access line per request ([`crate::access`]), and the HTTP server's own lines at the levels
+//! an operator expects ([`crate::server_logs`]). Headers, bodies, query strings and tokens are
+//! never logged.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::HttpMessage;
+use std::io::IsTerminal;
+
 use serde::{Deserialize, Serialize};
-use tracing::Span;
-use tracing_actix_web::{RequestId, RootSpanBuilder};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::server_logs::ServerLogs;
 
 /// The `[log]` section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,56 +41,37 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber; does nothing if one is installed already.
+/// Installs the global subscriber, writing to standard output; does nothing if one is
+/// installed already.
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = match settings.format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
-        LogFormat::Text => builder.try_init(),
+    let ansi = std::io::stdout().is_terminal();
+    let originals = ServerLogs::new;
+    let (text, json) = match settings.format {
+        LogFormat::Text => (
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_filter(originals()),
+            ),
+            None,
+        ),
+        LogFormat::Json => (
+            None,
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false)
+                    .with_filter(originals()),
+            ),
+        ),
     };
-}
-
-/// The root span of every request: no query strings, no headers, a request id.
-pub struct SafeRootSpan;
-
-impl RootSpanBuilder for SafeRootSpan {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.to_string())
-            .unwrap_or_default();
-        let route = request.match_pattern().unwrap_or_default();
-        tracing::info_span!(
-            "request",
-            request_id = %request_id,
-            method = %request.method(),
-            path = %request.path(),
-            route = %route,
-            status = tracing::field::Empty,
-        )
-    }
-
-    fn on_request_end<B: MessageBody>(
-        span: Span,
-        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
-    ) {
-        let status = match outcome {
-            Ok(response) => response.response().status().as_u16(),
-            Err(e) => e.as_response_error().status_code().as_u16(),
-        };
-        span.record("status", status);
-        if status >= 500 {
-            tracing::warn!(parent: &span, status, "request failed");
-        } else {
-            tracing::info!(parent: &span, status, "request served");
-        }
-    }
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(text)
+        .with(json)
+        .try_init();
 }

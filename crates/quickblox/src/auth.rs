@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use flavor_kit::Subject;
 use session_core::{Flavor, Session};
 
 use crate::directory::LoginName;
 use crate::errors::RequestError;
+use crate::rekey;
 use crate::requests::{Credentials, Name};
 use crate::state::State;
 use crate::tokens::{self, Bearer};
@@ -22,18 +24,45 @@ pub async fn authenticate(
 ) -> Result<(String, Bearer, Session), RequestError> {
     let token = tokens::from_request(req)?;
     let bearer = tokens::bearer(&state.core.hasher, &token)?;
-    let mut session = state
-        .core
-        .store
-        .get(&bearer.reference)
-        .await?
-        .ok_or(RequestError::NoSession)?;
-    let matches = session.token_hash.is_some_and(|h| h.ct_eq(&bearer.hash));
-    if session.flavor != Flavor::Quickblox || !matches {
-        return Err(RequestError::NoSession);
-    }
+    let found = state.core.store.get(&bearer.reference).await?;
+    let mut session = match found.filter(|s| genuine(s, &bearer)) {
+        Some(s) => s,
+        None => under_previous_key(state, &token, &bearer).await?,
+    };
     slide(state, &mut session).await?;
     Ok((token, bearer, session))
+}
+
+/// Whether `session` is a QuickBlox session of the bearer's token.
+fn genuine(session: &Session, bearer: &Bearer) -> bool {
+    session.flavor == Flavor::Quickblox && session.token_hash.is_some_and(|h| h.ct_eq(&bearer.hash))
+}
+
+/// The session of `token` where a previous key of the ring put it (one more read per previous
+/// key, only after a miss), moved to `active`'s place. A session that a concurrent check moved
+/// between these reads (a replica whose active key is this one's previous moves it back) is
+/// looked for once more, at the active place first.
+async fn under_previous_key(
+    state: &State,
+    token: &str,
+    active: &Bearer,
+) -> Result<Session, RequestError> {
+    for pass in 0..2 {
+        if pass > 0 {
+            let found = state.core.store.get(&active.reference).await?;
+            if let Some(session) = found.filter(|s| genuine(s, active)) {
+                return Ok(session);
+            }
+        }
+        for old in tokens::previous_bearers(&state.core.hasher, token) {
+            let old = old?;
+            let found = state.core.store.get(&old.reference).await?;
+            if let Some(session) = found.filter(|s| genuine(s, &old)) {
+                return rekey::move_session(state, &old, active, session).await;
+            }
+        }
+    }
+    Err(RequestError::NoSession)
 }
 
 /// Starts the session's sliding lifetime again: `expires_at` becomes now + ttl. The store is
@@ -60,21 +89,34 @@ pub async fn slide(state: &State, session: &mut Session) -> Result<(), RequestEr
 pub const SLIDE_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Checks `credentials` against application `app`'s users off the async workers. A miss costs
-/// the same argon2 check as a wrong password.
+/// the same argon2 check as a wrong password. The check is throttled: it is counted before it
+/// runs, per login or e-mail and per client address, and refused (429) once too many have
+/// failed within the window ([`flavor_kit::throttle`]).
 pub async fn check_user(
     state: &State,
+    req: &HttpRequest,
     app: u64,
     credentials: Credentials,
 ) -> Result<Option<Arc<User>>, RequestError> {
-    let name = match &credentials.name {
-        Name::Login(l) => LoginName::Login(l),
-        Name::Email(e) => LoginName::Email(e),
+    let (name, subject) = match &credentials.name {
+        Name::Login(l) => (LoginName::Login(l), format!("login:{l}")),
+        Name::Email(e) => (LoginName::Email(e), format!("email:{}", e.to_lowercase())),
     };
+    let tenant = app.to_string();
+    let subject = Subject {
+        tenant: &tenant,
+        name: &subject,
+    };
+    let pass = state.throttle.admit(req, Some(subject)).await?;
     let user = state.tenants.user(app, name).await?;
     let secret = match &user {
         Some(u) => u.secret.clone(),
         None => state.tenants.dummy_secret(),
     };
     let ok = secret.matches(credentials.password).await?;
+    match (ok, &user) {
+        (true, Some(_)) => pass.succeeded(),
+        _ => pass.failed(),
+    }
     Ok(user.filter(|_| ok))
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use flavor_kit::passwords;
-use flavor_kit::tenants::{self, read_known, Document, TenantKind};
+use flavor_kit::tenants::{self, not_a_tenant, read_known, Document, Known, TenantKind};
 use serde_json::Value;
 use session_core::tenants::{QUICKBLOX_APPLICATIONS, QUICKBLOX_USERS};
 use session_core::{Flavor, SharedStore};
@@ -21,7 +21,13 @@ pub const APPLICATIONS: TenantKind = TenantKind {
     collection: QUICKBLOX_APPLICATIONS,
     id_fields: &["application_id"],
     id_hashed: false,
+    example: r#"{"application_id": 4343, "auth_key": "app-key-4343", "auth_secret": "app-secret-4343"}"#,
     check: |doc| read_application(doc.clone()).map(drop),
+    known: |doc, _| {
+        read_application(doc.clone())
+            .ok()
+            .map(|a| Known::by_id(a.application_id.to_string()))
+    },
 };
 
 /// Run-time users: documents of [`QUICKBLOX_USERS`] keyed by `<application_id>:<login>`.
@@ -30,7 +36,9 @@ pub const USERS: TenantKind = TenantKind {
     collection: QUICKBLOX_USERS,
     id_fields: &["application_id", "login"],
     id_hashed: false,
+    example: r#"{"application_id": 4242, "login": "bob", "email": "bob@example.com", "password": "bob-pass-1", "full_name": "Bob Example"}"#,
     check: |doc| read_user(doc.clone()).map(drop),
+    known: not_a_tenant,
 };
 
 /// An application that may open sessions.

@@ -10,6 +10,8 @@
 //! | 405 | `{"errors":{"base":["Method not allowed"]}}` (+ `Allow`) | a method the resource does not serve |
 //! | 413 | `{"errors":{"base":["Request body is too large (limit N bytes)"]}}` | a body over `server.max_body_bytes` |
 //! | 415 | `{"errors":{"base":["Unsupported content type: ..."]}}` | neither form nor JSON, or a charset other than UTF-8 |
+//! | 408 | `{"errors":{"base":["Request body timed out"]}}` | a body that did not arrive within `server.body_timeout_secs` |
+//! | 429 | `{"errors":{"base":["Too many failed login attempts, retry later"]}}` (+ `Retry-After`) | too many wrong user credentials from the user or the client address |
 //! | 422 | `{"errors":{"<field>":["is required"]}}` (and the other [`FieldProblem`] messages) | a field missing, repeated, too long, not an integer, out of range, of the wrong type, unsupported |
 //! | 422 | `{"errors":{"base":["Unknown application or auth key"]}}` | no such application, or its auth key differs |
 //! | 422 | `{"errors":{"base":["Unexpected signature"]}}` | the signature does not match |
@@ -127,6 +129,12 @@ pub enum RequestError {
         /// What is wrong with it.
         problem: FieldProblem,
     },
+    /// The body did not arrive within the body timeout.
+    #[error("body timed out")]
+    TimedOut,
+    /// Too many failed logins: retry after the given seconds.
+    #[error("throttled for {0} s")]
+    Throttled(u64),
     /// The `QB-Token` is missing, unknown, ended or expired.
     #[error("no such session")]
     NoSession,
@@ -161,9 +169,27 @@ impl From<BodyError> for RequestError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { limit } => RequestError::TooLarge { limit },
-            BodyError::Unreadable | BodyError::TimedOut => {
-                RequestError::Malformed(Malformed::Unreadable)
-            }
+            BodyError::Unreadable => RequestError::Malformed(Malformed::Unreadable),
+            BodyError::TimedOut => RequestError::TimedOut,
+        }
+    }
+}
+
+impl From<flavor_kit::Refusal> for RequestError {
+    fn from(r: flavor_kit::Refusal) -> Self {
+        match r {
+            flavor_kit::Refusal::Throttled { retry_after } => RequestError::Throttled(retry_after),
+            flavor_kit::Refusal::Store(e) => e.into(),
+        }
+    }
+}
+
+impl RequestError {
+    /// The `Retry-After` of a throttled answer.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            RequestError::Throttled(seconds) => Some(*seconds),
+            _ => None,
         }
     }
 }
@@ -235,6 +261,11 @@ fn request_answer(e: &RequestError) -> (StatusCode, Value) {
         RequestError::Field { field, problem } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({"errors": {field.as_str(): [problem.message()]}}),
+        ),
+        RequestError::TimedOut => (StatusCode::REQUEST_TIMEOUT, base("Request body timed out")),
+        RequestError::Throttled(_) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            base("Too many failed login attempts, retry later"),
         ),
         RequestError::NoSession => (
             StatusCode::UNAUTHORIZED,
@@ -309,14 +340,28 @@ impl ErrorBody for Answer {
         let e = match e {
             EdgeError::MethodNotAllowed { .. } => RequestError::MethodNotAllowed,
             EdgeError::TooLarge { limit } => RequestError::TooLarge { limit },
-            // A body timeout answers as an unreadable body until it has a row of its own.
-            EdgeError::Unreadable | EdgeError::TimedOut => {
-                RequestError::Malformed(Malformed::Unreadable)
-            }
+            EdgeError::Unreadable => RequestError::Malformed(Malformed::Unreadable),
+            EdgeError::TimedOut => RequestError::TimedOut,
+            EdgeError::Throttled { retry_after } => RequestError::Throttled(retry_after),
             EdgeError::Unavailable => RequestError::Fault(Fault::Unavailable),
             EdgeError::Internal => RequestError::Fault(Fault::Internal),
         };
         e.body()
+    }
+
+    /// The usual answer of each status of the table whose body the status alone decides (413
+    /// names the limit, so it has none).
+    fn for_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => RequestError::Malformed(Malformed::Json).body(),
+            StatusCode::UNAUTHORIZED => RequestError::NoSession.body(),
+            StatusCode::METHOD_NOT_ALLOWED => RequestError::MethodNotAllowed.body(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => RequestError::UnsupportedMediaType.body(),
+            StatusCode::UNPROCESSABLE_ENTITY => SessionError::UnknownApplication.body(),
+            StatusCode::INTERNAL_SERVER_ERROR => RequestError::Fault(Fault::Internal).body(),
+            StatusCode::SERVICE_UNAVAILABLE => RequestError::Fault(Fault::Unavailable).body(),
+            _ => return None,
+        })
     }
 }
 
@@ -327,6 +372,10 @@ impl FlavorError for RequestError {
         let (status, body) = request_answer(self);
         Answer(status, body)
     }
+
+    fn retry_after(&self) -> Option<u64> {
+        RequestError::retry_after(self)
+    }
 }
 
 impl FlavorError for SessionError {
@@ -336,6 +385,13 @@ impl FlavorError for SessionError {
         let (status, body) = session_answer(self);
         Answer(status, body)
     }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            SessionError::Request(e) => e.retry_after(),
+            _ => None,
+        }
+    }
 }
 
 impl FlavorError for LoginError {
@@ -344,6 +400,13 @@ impl FlavorError for LoginError {
     fn body(&self) -> Answer {
         let (status, body) = login_answer(self);
         Answer(status, body)
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            LoginError::Request(e) => e.retry_after(),
+            LoginError::Unauthorized => None,
+        }
     }
 }
 
@@ -400,6 +463,22 @@ mod tests {
             request_answer(&RequestError::field("nonce", FieldProblem::NotInteger)).1,
             json!({"errors":{"nonce":["must be an integer"]}})
         );
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_usual_body() {
+        assert_eq!(
+            Answer::for_status(StatusCode::UNAUTHORIZED).unwrap().1,
+            json!({"errors":{"base":["Required session does not exist"]}})
+        );
+        assert_eq!(
+            Answer::for_status(StatusCode::SERVICE_UNAVAILABLE)
+                .unwrap()
+                .1,
+            json!({"errors":{"base":["Service temporarily unavailable"]}})
+        );
+        assert!(Answer::for_status(StatusCode::PAYLOAD_TOO_LARGE).is_none());
+        assert!(Answer::for_status(StatusCode::NOT_FOUND).is_none());
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! `POST/DELETE /login.json`, wire-compatible with the QuickBlox REST API and its SDKs
 //! (see docs/quickblox.md).
 
-use flavor_kit::answer::render_edge;
-use flavor_kit::registry::no_warnings;
+use flavor_kit::answer::{render_edge, render_status};
+use flavor_kit::registry::{no_warnings, same_subject};
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -14,6 +15,7 @@ pub mod dto;
 pub mod errors;
 pub mod openapi;
 pub mod params;
+pub mod rekey;
 pub mod requests;
 pub mod routes;
 pub mod settings;
@@ -38,9 +40,17 @@ pub const FLAVOR: FlavorSpec<Section> = FlavorSpec {
     routes: routes::ROUTES,
     secret_keys: &["auth_secret", "password", "password_hash"],
     tenant_kinds: &[directory::APPLICATIONS, directory::USERS],
+    configured: |section| {
+        let s = section.settings();
+        let mut docs = documents(&directory::APPLICATIONS, &s.applications);
+        docs.extend(documents(&directory::USERS, &s.users));
+        docs
+    },
+    subject: same_subject,
     validate: |section| section.settings().validate(),
     warnings: no_warnings,
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<errors::Answer>,
+    render_status: render_status::<errors::Answer>,
 };

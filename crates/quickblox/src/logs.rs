@@ -63,6 +63,8 @@ async fn logs_never_carry_secrets() {
         clock: Arc::new(SystemClock),
         hasher: TokenHasher::new("server-secret"),
         max_body_bytes: 65536,
+        metadata: session_core::MetadataPolicy::default(),
+        body_timeout: std::time::Duration::from_secs(10),
     };
     let section = Arc::new(Section::from(settings()));
     let app = test::init_service(

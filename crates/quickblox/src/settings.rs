@@ -24,6 +24,8 @@ pub struct Settings {
     pub applications: Vec<ApplicationEntry>,
     /// `[[quickblox.users]]`.
     pub users: Vec<UserEntry>,
+    /// `[quickblox.throttle]`: failed user logins tolerated per user and per client address.
+    pub throttle: flavor_kit::ThrottleSettings,
 }
 
 impl Default for Settings {
@@ -33,6 +35,7 @@ impl Default for Settings {
             session_ttl_seconds: 7200,
             applications: Vec::new(),
             users: Vec::new(),
+            throttle: flavor_kit::ThrottleSettings::default(),
         }
     }
 }
@@ -44,6 +47,7 @@ impl fmt::Debug for Settings {
             .field("session_ttl_seconds", &self.session_ttl_seconds)
             .field("applications", &self.applications)
             .field("users", &self.users)
+            .field("throttle", &self.throttle)
             .finish()
     }
 }
@@ -203,6 +207,7 @@ impl UserEntry {
 impl Settings {
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
+        self.throttle.validate()?;
         if !(1..=86_400).contains(&self.timestamp_window_seconds) {
             return Err("timestamp_window_seconds must be between 1 and 86400".into());
         }

@@ -3,8 +3,9 @@
 use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
+use flavor_kit::Throttle;
 use serde::{Deserialize, Serialize};
-use session_core::CoreDeps;
+use session_core::{CoreDeps, Flavor};
 
 use crate::directory::{Directory, Tenants};
 use crate::settings::Settings;
@@ -52,6 +53,8 @@ pub struct State {
     pub window_seconds: i64,
     /// Sliding session lifetime.
     pub ttl: Duration,
+    /// Failed user logins, counted per user and per client address.
+    pub throttle: Throttle,
 }
 
 impl State {
@@ -63,6 +66,7 @@ impl State {
             window_seconds: i64::try_from(settings.timestamp_window_seconds)
                 .unwrap_or(i64::MAX / 4),
             ttl: Duration::seconds(i64::try_from(settings.session_ttl_seconds).unwrap_or(7200)),
+            throttle: Throttle::new(Flavor::Quickblox, &core, settings.throttle),
             core,
         }
     }

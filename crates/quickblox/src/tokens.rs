@@ -46,6 +46,15 @@ pub fn bearer(hasher: &TokenHasher, token: &str) -> Result<Bearer, RequestError>
     })
 }
 
+/// Where the session of `token` lived under each previous key of the ring, newest first (a
+/// session created before the active key, not yet moved: see [`crate::rekey`]).
+pub fn previous_bearers<'a>(
+    hasher: &'a TokenHasher,
+    token: &'a str,
+) -> impl Iterator<Item = Result<Bearer, RequestError>> + 'a {
+    hasher.previous().iter().map(move |key| bearer(key, token))
+}
+
 /// A fresh token and where its session will live.
 pub fn issue(hasher: &TokenHasher) -> Result<(String, Bearer), RequestError> {
     let token = generate_hex_token()?;
@@ -95,6 +104,21 @@ mod tests {
         assert!(!b.reference.id.as_str().contains(&token));
         let (other, _) = issue(&h).unwrap();
         assert_ne!(bearer(&h, &other).unwrap().reference, b.reference);
+    }
+
+    #[test]
+    fn previous_keys_put_a_token_elsewhere() {
+        let ring = TokenHasher::ring("new", &["old"]);
+        let (token, active) = issue(&ring).unwrap();
+        let old = bearer(&TokenHasher::new("old"), &token).unwrap();
+        let previous: Vec<Bearer> = previous_bearers(&ring, &token)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(previous.len(), 1);
+        assert_eq!(previous[0].reference, old.reference);
+        assert!(previous[0].hash.ct_eq(&old.hash));
+        assert_ne!(previous[0].reference, active.reference);
+        assert_eq!(previous_bearers(&TokenHasher::new("k"), &token).count(), 0);
     }
 
     #[test]

@@ -35,6 +35,8 @@ fn core(store: SharedStore) -> CoreDeps {
         clock: Arc::new(SystemClock),
         hasher: TokenHasher::new("unit-test-token-secret"),
         max_body_bytes: 65536,
+        metadata: session_core::MetadataPolicy::default(),
+        body_timeout: std::time::Duration::from_secs(10),
     }
 }
 

@@ -3,11 +3,12 @@
 //! [`session_core::tenants::QUICKSYNC_API_KEYS`] (documents keyed by the key's keyed hash, each
 //! the JSON of a configuration entry), so run-time tenants work without a restart.
 
-use flavor_kit::tenants::{self, Document, TenantKind};
+use flavor_kit::tenant_ids;
+use flavor_kit::tenants::{Document, Known, TenantKind};
 use serde::Deserialize;
 use session_core::tenants::QUICKSYNC_API_KEYS;
 use session_core::token::ct_eq_str;
-use session_core::{CoreDeps, Flavor};
+use session_core::{CoreDeps, Flavor, TokenHasher};
 
 use crate::errors::SessionError;
 use crate::settings::ApiKey;
@@ -21,8 +22,26 @@ pub const TENANT_KIND: TenantKind = TenantKind {
     collection: QUICKSYNC_API_KEYS,
     id_fields: &["key"],
     id_hashed: true,
+    example: r#"{"key": "qs-key-2", "name": "second-app"}"#,
     check: |doc| read_stored(doc.clone()).map(drop),
+    known: |doc, hasher| {
+        let k = read_stored(doc.clone()).ok()?;
+        match (k.name, k.key) {
+            (Some(name), _) => Some(Known::by_id(name)),
+            (None, Some(key)) => Some(Known::by_id(derived_id(hasher, &key))),
+            (None, None) => None,
+        }
+    },
 };
+
+/// The tenant id of a key without a `name`: `key-` and a prefix of the key's keyed hash.
+pub fn derived_id(hasher: &TokenHasher, key: &str) -> String {
+    derived_from(&hasher.hash(key).to_hex())
+}
+
+fn derived_from(hashed_hex: &str) -> String {
+    format!("key-{}", &hashed_hex[..16])
+}
 
 /// A resolved tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,17 +101,18 @@ impl ApiKeys {
             }
         }
         let hashed = core.hasher.hash(key);
-        let derived_id = || format!("key-{}", &hashed.to_hex()[..16]);
+        let derived_id = || derived_from(&hashed.to_hex());
         if let Some(k) = found {
             return Ok(Tenant {
                 id: k.name.clone().unwrap_or_else(derived_id),
             });
         }
-        let stored = tenants::document(
+        let (stored, _) = tenant_ids::find_hashed(
             Flavor::Quicksync,
             &core.store,
             &TENANT_KIND,
-            &hashed.to_hex(),
+            &core.hasher,
+            key,
             read_stored,
         )
         .await

@@ -28,6 +28,8 @@ pub enum Kind {
     NotFound,
     /// 405: the route exists with another method.
     MethodNotAllowed,
+    /// 408: the body did not arrive within `server.body_timeout_secs`.
+    RequestTimeout,
     /// 409: the session is full, or the wallet is already in it.
     Conflict,
     /// 413: the body is over `server.max_body_bytes`.
@@ -36,6 +38,8 @@ pub enum Kind {
     UnsupportedMediaType,
     /// 422: the body breaks the schema or the configured bounds ("Client Error").
     Validation,
+    /// 429: too many failed credential checks (with `Retry-After`).
+    TooManyRequests,
     /// 500: a fault inside the gateway.
     Internal,
     /// 503: the store did not answer in time.
@@ -70,6 +74,16 @@ impl Kind {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "https://tools.ietf.org/html/rfc9110#section-15.5.6",
                 "Method Not Allowed",
+            ),
+            Kind::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "https://tools.ietf.org/html/rfc9110#section-15.5.9",
+                "Request Timeout",
+            ),
+            Kind::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "https://tools.ietf.org/html/rfc6585#section-4",
+                "Too Many Requests",
             ),
             Kind::Conflict => (
                 StatusCode::CONFLICT,
@@ -204,11 +218,31 @@ impl ErrorBody for Problem {
                 RequestError::MethodNotAllowed(allow).problem()
             }
             EdgeError::TooLarge { limit } => RequestError::TooLarge(limit).problem(),
-            // A body timeout answers as an unreadable body until it has a row of its own.
-            EdgeError::Unreadable | EdgeError::TimedOut => RequestError::Unreadable.problem(),
+            EdgeError::Unreadable => RequestError::Unreadable.problem(),
+            EdgeError::TimedOut => RequestError::TimedOut.problem(),
+            EdgeError::Throttled { retry_after } => throttled(retry_after),
             EdgeError::Unavailable => unexpected(Fault::Unavailable),
             EdgeError::Internal => unexpected(Fault::Internal),
         }
+    }
+
+    /// The usual answer of each status of the table whose body the status alone decides (405
+    /// lists the methods and 413 names the limit, so they have none).
+    fn for_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => RequestError::Unreadable.problem(),
+            StatusCode::UNAUTHORIZED => SessionError::BadSessionToken.problem(),
+            StatusCode::FORBIDDEN => SessionError::NotHost.problem(),
+            StatusCode::NOT_FOUND => SessionError::SessionNotFound.problem(),
+            StatusCode::CONFLICT => SessionError::SessionFull.problem(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => RequestError::UnsupportedMediaType.problem(),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                Problem::new(Kind::Validation, "One or more validation errors occurred.")
+            }
+            StatusCode::INTERNAL_SERVER_ERROR => unexpected(Fault::Internal),
+            StatusCode::SERVICE_UNAVAILABLE => unexpected(Fault::Unavailable),
+            _ => return None,
+        })
     }
 }
 
@@ -216,6 +250,19 @@ impl ErrorBody for Problem {
 pub trait ToProblem {
     /// The problem to answer with.
     fn problem(&self) -> Problem;
+
+    /// The `Retry-After` of the answer (a throttled check), in seconds.
+    fn retry_after(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// The answer to a check refused after too many failed ones.
+fn throttled(retry_after: u64) -> Problem {
+    Problem::new(
+        Kind::TooManyRequests,
+        format!("Too many failed attempts; retry in {retry_after} s."),
+    )
 }
 
 /// The answer to a failure no route expected: store trouble is 503, the rest 500.
@@ -237,6 +284,10 @@ macro_rules! flavor_error {
 
             fn body(&self) -> Problem {
                 self.problem()
+            }
+
+            fn retry_after(&self) -> Option<u64> {
+                ToProblem::retry_after(self)
             }
         }
     )*};
@@ -260,6 +311,9 @@ pub enum RequestError {
     /// The body could not be read off the connection.
     #[error("The request body could not be read.")]
     Unreadable,
+    /// The body did not arrive within the body timeout.
+    #[error("The request body did not arrive in time.")]
+    TimedOut,
     /// Nothing to parse.
     #[error("A non-empty request body is required.")]
     EmptyBody,
@@ -286,6 +340,7 @@ impl ToProblem for RequestError {
             RequestError::MethodNotAllowed(_) => Kind::MethodNotAllowed,
             RequestError::TooLarge(_) => Kind::PayloadTooLarge,
             RequestError::UnsupportedMediaType => Kind::UnsupportedMediaType,
+            RequestError::TimedOut => Kind::RequestTimeout,
             RequestError::Unreadable | RequestError::Query(_) => Kind::BadRequest,
             RequestError::Schema { path, reason } => return Problem::field(path, reason),
             RequestError::EmptyBody | RequestError::Syntax(_) => {
@@ -302,7 +357,8 @@ impl From<BodyError> for RequestError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { limit } => Self::TooLarge(limit),
-            BodyError::Unreadable | BodyError::TimedOut => Self::Unreadable,
+            BodyError::Unreadable => Self::Unreadable,
+            BodyError::TimedOut => Self::TimedOut,
         }
     }
 }
@@ -337,6 +393,9 @@ pub enum WalletProofError {
     /// `wallet_token.hs256_secret` is empty.
     #[error("Wallet verification is not configured on this server.")]
     NotConfigured,
+    /// Too many failed proofs from this client address: retry after the given seconds.
+    #[error("Too many failed attempts; retry in {0} s.")]
+    Throttled(u64),
     /// The store failed, or the gateway did (logged where it happened).
     #[error("fault: {0:?}")]
     Fault(Fault),
@@ -347,7 +406,24 @@ impl ToProblem for WalletProofError {
         match self {
             WalletProofError::Fault(f) => unexpected(*f),
             WalletProofError::NotConfigured => Problem::new(Kind::Unavailable, self.to_string()),
+            WalletProofError::Throttled(s) => throttled(*s),
             _ => Problem::new(Kind::BadRequest, self.to_string()),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            WalletProofError::Throttled(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+impl From<flavor_kit::Refusal> for WalletProofError {
+    fn from(r: flavor_kit::Refusal) -> Self {
+        match r {
+            flavor_kit::Refusal::Throttled { retry_after } => Self::Throttled(retry_after),
+            flavor_kit::Refusal::Store(e) => Self::store(e),
         }
     }
 }
@@ -401,6 +477,9 @@ pub enum SessionError {
     /// The wallet is already in the session.
     #[error("This wallet is already in the session.")]
     AlreadyMember,
+    /// Too many failed credential checks: retry after the given seconds.
+    #[error("Too many failed attempts; retry in {0} s.")]
+    Throttled(u64),
     /// A field breaks a rule or a bound.
     #[error("{field}: {reason}")]
     Invalid {
@@ -429,9 +508,26 @@ impl ToProblem for SessionError {
             SessionError::SessionNotFound | SessionError::MemberNotFound => Kind::NotFound,
             SessionError::SessionFull | SessionError::AlreadyMember => Kind::Conflict,
             SessionError::Invalid { field, reason } => return Problem::field(field, reason),
+            SessionError::Throttled(s) => return throttled(*s),
             SessionError::Fault(f) => return unexpected(*f),
         };
         Problem::new(kind, self.to_string())
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            SessionError::Throttled(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+impl From<flavor_kit::Refusal> for SessionError {
+    fn from(r: flavor_kit::Refusal) -> Self {
+        match r {
+            flavor_kit::Refusal::Throttled { retry_after } => Self::Throttled(retry_after),
+            flavor_kit::Refusal::Store(e) => Self::store(e),
+        }
     }
 }
 
@@ -492,6 +588,21 @@ mod tests {
         assert_eq!(p.kind.row().2, "Client Error");
         let errors = p.errors.unwrap();
         assert_eq!(errors["rules.userCapacity"], ["must be between 1 and 100"]);
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_usual_problem() {
+        let p = Problem::for_status(StatusCode::UNAUTHORIZED).unwrap();
+        assert_eq!(p.kind, Kind::Unauthorized);
+        assert_eq!(p.detail, SessionError::BadSessionToken.to_string());
+        assert_eq!(
+            Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
+                .unwrap()
+                .kind,
+            Kind::Unavailable
+        );
+        assert!(Problem::for_status(StatusCode::METHOD_NOT_ALLOWED).is_none());
+        assert!(Problem::for_status(StatusCode::TOO_MANY_REQUESTS).is_none());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! a wallet bearer (HS256 JWT), and group sessions (create, join, read, kick, disconnect,
 //! delete) under `/v1`, answering errors as RFC 7807 ProblemDetails. See docs/quicksync.md.
 
-use flavor_kit::answer::render_edge;
+use flavor_kit::answer::{render_edge, render_status};
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -36,11 +37,14 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     section: "quicksync",
     prefixes: &["/v1/"],
     routes: routes::ROUTES,
-    secret_keys: &["key", "hs256_secret"],
+    secret_keys: &["key", "hs256_secret", "secret", "private_key_pem"],
     tenant_kinds: &[api_keys::TENANT_KIND],
+    configured: |s| documents(&api_keys::TENANT_KIND, &s.api_keys),
+    subject: |user| eip191::Address::parse(user).map_or_else(|| user.to_owned(), |a| a.lower()),
     validate: Settings::validate,
     warnings: Settings::warnings,
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<errors::Problem>,
+    render_status: render_status::<errors::Problem>,
 };

@@ -84,9 +84,12 @@ impl Nonces {
         let proof = proof.strip_prefix("Proof: ").ok_or(NonceError::Unknown)?;
         let nonce: u64 = nonce_str.parse().map_err(|_| NonceError::Unknown)?;
         // Only the exact text we render is accepted (no leading zeros, no extra lines).
-        if self.render(nonce, issued_str) != message
-            || !ct_eq_str(&self.mac(nonce, issued_str), proof)
-        {
+        // Under the active key, or a previous one of the ring (nonces live minutes).
+        let genuine = self
+            .hasher
+            .keys()
+            .any(|k| ct_eq_str(&mac(k, nonce, issued_str), proof));
+        if self.text(nonce, issued_str, proof) != message || !genuine {
             return Err(NonceError::Unknown);
         }
         let issued_at = DateTime::parse_from_rfc3339(issued_str)
@@ -104,19 +107,20 @@ impl Nonces {
     }
 
     fn render(&self, nonce: u64, issued_at: &str) -> String {
-        format!(
-            "{}\n\nNonce: {nonce}\nIssued At: {issued_at}\nProof: {}",
-            self.statement,
-            self.mac(nonce, issued_at)
-        )
+        self.text(nonce, issued_at, &mac(&self.hasher, nonce, issued_at))
     }
 
-    fn mac(&self, nonce: u64, issued_at: &str) -> String {
-        let h = self
-            .hasher
-            .hash_parts(&["quicksync-wallet-nonce", &nonce.to_string(), issued_at]);
-        h.to_hex()
+    fn text(&self, nonce: u64, issued_at: &str, proof: &str) -> String {
+        format!(
+            "{}\n\nNonce: {nonce}\nIssued At: {issued_at}\nProof: {proof}",
+            self.statement
+        )
     }
+}
+
+fn mac(key: &TokenHasher, nonce: u64, issued_at: &str) -> String {
+    key.hash_parts(&["quicksync-wallet-nonce", &nonce.to_string(), issued_at])
+        .to_hex()
 }
 
 #[cfg(test)]
@@ -164,5 +168,11 @@ mod tests {
         // Another server secret did not issue it.
         let foreign = Nonces::new(TokenHasher::new("other"), "Sign in.", 600);
         assert_eq!(foreign.check(&m, now), Err(NonceError::Unknown));
+        // A ring that lists the issuing key as a previous one accepts it.
+        let rotated = Nonces::new(TokenHasher::ring("other", &["k"]), "Sign in.", 600);
+        assert_eq!(
+            rotated.check(&m, now).map(|r| r.nonce).ok(),
+            Some(n.check(&m, now).unwrap().nonce)
+        );
     }
 }

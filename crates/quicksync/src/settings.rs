@@ -2,6 +2,7 @@
 
 use std::str::FromStr;
 
+use flavor_kit::signing_keys::{KeyRing, KeySettings};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,9 @@ pub struct Settings {
     pub wallet_proof: WalletProofSettings,
     /// `[quicksync.rules]`: session rule defaults and bounds.
     pub rules: RulesSettings,
+    /// `[quicksync.throttle]`: failed credential checks tolerated per client address (API keys,
+    /// wallet proofs, session passwords) and per session (its password).
+    pub throttle: flavor_kit::ThrottleSettings,
 }
 
 /// One API key (a tenant).
@@ -49,6 +53,11 @@ pub struct WalletTokenSettings {
     /// The one algorithm accepted with `public_key_pem`: ES256, ES384, RS256, RS384, RS512,
     /// PS256, PS384, PS512 or EdDSA.
     pub public_key_algorithm: Option<String>,
+    /// `[[quicksync.wallet_token.keys]]`: keys with a `kid`. The first that can sign (an HS256
+    /// `secret`, an ES256 or EdDSA `private_key_pem`) signs the bearers
+    /// `/v1/wallet-proof/verify` issues (instead of `hs256_secret`); every one verifies the
+    /// bearers whose header names its `kid` (a `public_key_pem` only verifies), until removed.
+    pub keys: Vec<KeySettings>,
 }
 
 impl Default for WalletTokenSettings {
@@ -60,6 +69,7 @@ impl Default for WalletTokenSettings {
             audience: None,
             public_key_pem: None,
             public_key_algorithm: None,
+            keys: Vec::new(),
         }
     }
 }
@@ -181,6 +191,7 @@ impl Settings {
 
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
+        self.throttle.validate()?;
         for (i, k) in self.api_keys.iter().enumerate() {
             if k.key.trim().is_empty() || k.key.len() > 512 {
                 return Err(format!("api_keys[{i}].key: must be 1-512 characters"));
@@ -195,9 +206,14 @@ impl Settings {
             }
         }
         let wt = &self.wallet_token;
-        if !self.api_keys.is_empty() && wt.hs256_secret.is_empty() && wt.public_key_pem.is_none() {
+        KeyRing::new(&wt.keys).map_err(|e| format!("wallet_token.keys{e}"))?;
+        if !self.api_keys.is_empty()
+            && wt.hs256_secret.is_empty()
+            && wt.public_key_pem.is_none()
+            && wt.keys.is_empty()
+        {
             return Err(
-                "wallet_token.hs256_secret: must be set (or public_key_pem) when api_keys are"
+                "wallet_token.hs256_secret: must be set (or public_key_pem, or keys) when api_keys are"
                     .into(),
             );
         }

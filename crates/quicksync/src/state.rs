@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use session_core::CoreDeps;
+use flavor_kit::Throttle;
+use session_core::{CoreDeps, Flavor};
 
 use crate::api_keys::ApiKeys;
 use crate::nonce::Nonces;
@@ -22,6 +23,8 @@ pub struct State {
     pub nonces: Nonces,
     /// `X-API-KEY` tenants.
     pub api_keys: ApiKeys,
+    /// Failed credential checks, counted per client address and per session.
+    pub throttle: Throttle,
 }
 
 impl State {
@@ -35,6 +38,7 @@ impl State {
                 settings.wallet_proof.nonce_ttl_seconds,
             ),
             api_keys: ApiKeys::new(settings.api_keys.clone()),
+            throttle: Throttle::new(Flavor::Quicksync, &core, settings.throttle),
             core,
             settings,
         }

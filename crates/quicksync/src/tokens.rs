@@ -5,7 +5,7 @@
 //! is one store read followed by a constant-time comparison of keyed hashes.
 
 use session_core::token::generate_b64_token;
-use session_core::{Flavor, Owner, SessionId, SessionRef, TokenHasher};
+use session_core::{Flavor, Owner, Session, SessionId, SessionRef, TokenHasher};
 
 /// The partition of a group: the group and all its members share it (one Redis hash slot).
 pub fn group_owner(group: &SessionId) -> session_core::Result<Owner> {
@@ -37,6 +37,15 @@ pub fn member_id(
 ) -> session_core::Result<SessionId> {
     let h = hasher.hash_parts(&["quicksync-member", group.as_str(), wallet_lower]);
     SessionId::parse(&h.to_hex())
+}
+
+/// The key of `ring` the group `group` was created with: the one under which its host's
+/// wallet (its subject) hashes to its creator's member id.
+pub fn group_key<'r>(ring: &'r TokenHasher, group: &Session) -> Option<&'r TokenHasher> {
+    let attrs: crate::records::GroupAttrs = crate::records::from_attrs(group).ok()?;
+    let host = group.subject.as_deref()?;
+    ring.keys()
+        .find(|k| member_id(k, &group.id, host).is_ok_and(|id| id.as_str() == attrs.creator_id))
 }
 
 /// Parses a client-supplied member id (`userId`).

@@ -5,6 +5,7 @@
 //! against the gateway's clock.
 
 use chrono::{DateTime, Utc};
+use flavor_kit::signing_keys::KeyRing;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,8 @@ struct Claims {
 
 /// Issues and verifies wallet bearers.
 pub struct WalletTokens {
+    /// `[[quicksync.wallet_token.keys]]`.
+    ring: KeyRing,
     keys: Option<(EncodingKey, DecodingKey)>,
     validation: Validation,
     public: Option<(DecodingKey, Validation)>,
@@ -39,7 +42,8 @@ pub struct WalletTokens {
 impl std::fmt::Debug for WalletTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WalletTokens")
-            .field("configured", &self.keys.is_some())
+            .field("configured", &self.is_configured())
+            .field("ring", &self.ring)
             .field("public_key", &self.public.is_some())
             .field("ttl_seconds", &self.ttl_seconds)
             .finish_non_exhaustive()
@@ -64,7 +68,13 @@ impl WalletTokens {
                 None
             }
         };
+        let ring = KeyRing::new(&s.keys).unwrap_or_else(|e| {
+            // Validated with the section: never reached.
+            tracing::error!(reason = %e, "quicksync: wallet_token.keys left out");
+            KeyRing::default()
+        });
         Self {
+            ring,
             keys,
             validation: validation(Algorithm::HS256, s),
             public,
@@ -74,15 +84,14 @@ impl WalletTokens {
         }
     }
 
-    /// Whether a secret is configured.
+    /// Whether bearers can be issued (a secret or a signing key is configured).
     pub fn is_configured(&self) -> bool {
-        self.keys.is_some()
+        self.keys.is_some() || self.ring.active().is_some()
     }
 
     /// A bearer for `address`, valid from `now` for the configured lifetime; `None` when no
     /// secret is configured.
     pub fn issue(&self, address: &Address, now: DateTime<Utc>) -> Option<String> {
-        let (enc, _) = self.keys.as_ref()?;
         let claims = Claims {
             sub: address.checksummed(),
             exp: now.timestamp() + self.ttl_seconds,
@@ -91,6 +100,10 @@ impl WalletTokens {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
+        if let Some(key) = self.ring.active() {
+            return key.sign(&claims).ok();
+        }
+        let (enc, _) = self.keys.as_ref()?;
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, enc).ok()
     }
 
@@ -98,11 +111,21 @@ impl WalletTokens {
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Address, &'static str> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| "it is not a well-formed JWT")?;
-        let (dec, validation) = match (&self.keys, &self.public) {
-            (_, Some((key, v))) if v.algorithms.contains(&header.alg) => (key, v),
-            (Some((_, key)), _) => (key, &self.validation),
-            (None, Some((key, v))) => (key, v),
-            (None, None) => return Err("wallet bearers are not configured"),
+        let by_kid;
+        let (dec, validation) = match header.kid.as_deref().and_then(|kid| self.ring.get(kid)) {
+            // The key its header names, with the one algorithm that key is for.
+            Some(key) => {
+                let mut v = self.validation.clone();
+                v.algorithms = vec![key.algorithm()];
+                by_kid = v;
+                (key.decoding(), &by_kid)
+            }
+            None => match (&self.keys, &self.public) {
+                (_, Some((key, v))) if v.algorithms.contains(&header.alg) => (key, v),
+                (Some((_, key)), _) => (key, &self.validation),
+                (None, Some((key, v))) => (key, v),
+                (None, None) => return Err("wallet bearers are not configured"),
+            },
         };
         let data = jsonwebtoken::decode::<Claims>(token, dec, validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
@@ -237,6 +260,53 @@ mod tests {
         assert!(strict
             .verify(&lax.issue(&addr(), now).unwrap(), now)
             .is_err());
+    }
+
+    #[test]
+    fn keys_with_kids_sign_and_verify_until_removed() {
+        use flavor_kit::signing_keys::{test_keys, KeySettings};
+        let hs = KeySettings {
+            kid: "hs-1".into(),
+            secret: Some("h".repeat(32)),
+            ..Default::default()
+        };
+        let ed = KeySettings {
+            kid: "ed-2".into(),
+            algorithm: Some("EdDSA".into()),
+            private_key_pem: Some(test_keys::ED25519_PRIVATE.into()),
+            ..Default::default()
+        };
+        let now = Utc::now();
+        let first = WalletTokens::new(&WalletTokenSettings {
+            keys: vec![hs.clone()],
+            ..settings()
+        });
+        let t1 = first.issue(&addr(), now).unwrap();
+        assert_eq!(
+            jsonwebtoken::decode_header(&t1).unwrap().kid.as_deref(),
+            Some("hs-1")
+        );
+        assert_eq!(first.verify(&t1, now), Ok(addr()));
+        // Rotated: the EdDSA key signs, the HS256 key still verifies.
+        let rotated = WalletTokens::new(&WalletTokenSettings {
+            keys: vec![ed.clone(), hs],
+            ..settings()
+        });
+        let t2 = rotated.issue(&addr(), now).unwrap();
+        assert_eq!(
+            jsonwebtoken::decode_header(&t2).unwrap().alg,
+            Algorithm::EdDSA
+        );
+        assert_eq!(rotated.verify(&t1, now), Ok(addr()));
+        assert_eq!(rotated.verify(&t2, now), Ok(addr()));
+        // Removed: its bearers are refused; the legacy secret still verifies kid-less ones.
+        let removed = WalletTokens::new(&WalletTokenSettings {
+            keys: vec![ed],
+            ..settings()
+        });
+        assert!(removed.verify(&t1, now).is_err());
+        let legacy = WalletTokens::new(&settings()).issue(&addr(), now).unwrap();
+        assert_eq!(removed.verify(&legacy, now), Ok(addr()));
     }
 
     #[test]

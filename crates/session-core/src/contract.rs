@@ -5,30 +5,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attempts;
+
+pub use attempts::{attempts_count_within_a_sliding_window, concurrent_attempts_count_exactly};
+
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use futures_util::future::join_all;
 
-use crate::model::{Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session};
+use crate::model::{Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Session};
 use crate::model::{SessionId, SessionPatch, SessionRef};
-use crate::plan::{Candidate, DocUpsert, Guard, NewSession};
+use crate::plan::{DocUpsert, Guard, NewSession};
 use crate::store::Joined;
-use crate::store::SharedStore;
-use crate::token::{random_hex, TokenHasher};
+use crate::token::random_hex;
 use crate::Error;
-
-/// A store under test and a way to let time pass for it.
-#[async_trait]
-pub trait Backend: Send + Sync {
-    /// The store.
-    fn store(&self) -> SharedStore;
-    /// The time the store believes it is.
-    fn now(&self) -> DateTime<Utc>;
-    /// Lets `d` pass for the store (a settable clock moves; a real one is waited for).
-    async fn pass(&self, d: std::time::Duration);
-}
 
 /// Generates one `#[tokio::test]` per contract test, each with a backend from `$factory().await`.
 #[macro_export]
@@ -49,7 +40,10 @@ macro_rules! store_contract_tests {
             owner_sessions_read_in_one_step, large_owner_evicts_oldest_by_creation,
             large_owner_limits_and_pages_exactly, concurrent_named_joins_respect_capacity,
             scans_walk_every_owner_of_a_prefix, banned_documents_refuse_creates,
-            leaving_ends_the_group_for_its_host);
+            leaving_ends_the_group_for_its_host, mark_seen_moves_only_the_last_use,
+            exported_owners_come_back_whole, exported_groups_keep_members_and_names,
+            imports_replace_the_owner, large_owners_come_back_whole, nonce_claims_clear,
+            attempts_count_within_a_sliding_window, concurrent_attempts_count_exactly);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -62,37 +56,13 @@ macro_rules! store_contract_tests {
     };
 }
 
-fn hasher() -> TokenHasher {
-    TokenHasher::new("contract-secret")
-}
-
-fn owner(tag: &str) -> Owner {
-    Owner::new(
-        Flavor::SessionStorage,
-        &["contract", tag, &random_hex(6).unwrap()],
-    )
-    .unwrap()
-}
-
-fn sid(s: &str) -> SessionId {
-    SessionId::parse(s).unwrap()
-}
-
-fn session(b: &dyn Backend, owner: &Owner, id: &str, ttl: Duration) -> Session {
-    let mut s = Session::new(
-        SessionRef::new(owner.clone(), sid(id)),
-        Flavor::SessionStorage,
-        "tenant-a",
-        b.now(),
-        ttl,
-    );
-    s.subject = Some("user-1".into());
-    s
-}
-
-fn hour() -> Duration {
-    Duration::hours(1)
-}
+mod snapshot;
+mod support;
+pub use snapshot::*;
+pub use support::Backend;
+use support::{
+    candidates, doc, doc_value, group_and_host, hasher, hour, member, owner, rotation, session, sid,
+};
 
 /// A session comes back as stored and is gone after delete.
 pub async fn create_get_delete(b: &dyn Backend) {
@@ -185,6 +155,56 @@ pub async fn touch_slides_within_cap(b: &dyn Backend) {
     assert!(st.get(&short.reference()).await.unwrap().is_some());
 }
 
+/// Marking a session seen moves its last use to now and changes nothing else, in small and
+/// large owners; a missing or expired session answers false.
+pub async fn mark_seen_moves_only_the_last_use(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("seen");
+    let mut s = session(b, &o, "m", hour());
+    s.device = Some("dev-1".into());
+    s.token_hash = Some(hasher().hash("tok"));
+    s.origin = crate::model::Origin {
+        ip: Some("198.51.100.7".parse().unwrap()),
+        user_agent: Some("agent/1.0".into()),
+    };
+    s.attrs.insert("k".into(), serde_json::json!([1, 2]));
+    st.create(s.clone(), None).await.unwrap();
+    b.pass(std::time::Duration::from_millis(30)).await;
+    assert!(st.mark_seen(&s.reference()).await.unwrap());
+    let got = st.get(&s.reference()).await.unwrap().unwrap();
+    assert!(got.updated_at > s.updated_at, "{got:?}");
+    let mut expected = s.clone();
+    expected.updated_at = got.updated_at;
+    assert_eq!(got, expected);
+    assert!(!st
+        .mark_seen(&SessionRef::new(o.clone(), sid("absent")))
+        .await
+        .unwrap());
+    // A large owner keeps its indexes: its pages and counts are unchanged by a mark.
+    let big = owner("seen-large");
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let x = session(b, &big, &format!("s{i:02}"), hour());
+        st.create(x.clone(), None).await.unwrap();
+        ids.push(x);
+    }
+    b.pass(std::time::Duration::from_millis(30)).await;
+    assert!(st.mark_seen(&ids[5].reference()).await.unwrap());
+    let got = st.get(&ids[5].reference()).await.unwrap().unwrap();
+    assert!(got.updated_at > ids[5].updated_at);
+    assert_eq!(got.expires_at, ids[5].expires_at);
+    assert_eq!(st.count_by_owner(&big).await.unwrap(), 40);
+    let page = st.list_by_owner(&big, None, 100).await.unwrap();
+    assert_eq!(page.items.len(), 40);
+    assert_eq!(page.items[5].id, ids[5].id);
+    // An expired session is not marked (nor brought back).
+    let short = session(b, &o, "short", Duration::milliseconds(200));
+    st.create(short.clone(), None).await.unwrap();
+    b.pass(std::time::Duration::from_millis(350)).await;
+    assert!(!st.mark_seen(&short.reference()).await.unwrap());
+    assert!(st.get(&short.reference()).await.unwrap().is_none());
+}
+
 /// Update changes only the fields named in the patch.
 pub async fn update_patches_fields(b: &dyn Backend) {
     let st = b.store();
@@ -223,6 +243,22 @@ pub async fn update_patches_fields(b: &dyn Backend) {
         .unwrap();
     assert_eq!(cleared.subject, None);
     assert_eq!(st.get(&s.reference()).await.unwrap().unwrap(), cleared);
+    // Re-keying the bearer's hash keeps everything else.
+    let rekeyed = st
+        .update(
+            &s.reference(),
+            SessionPatch {
+                token_hash: Some(hasher().hash("rekeyed")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rekeyed.token_hash, Some(hasher().hash("rekeyed")));
+    assert_eq!(rekeyed.role.as_deref(), Some("app"));
+    assert_eq!(rekeyed.attrs, attrs);
+    assert_eq!(st.get(&s.reference()).await.unwrap().unwrap(), rekeyed);
     let missing = SessionRef::new(o.clone(), sid("missing"));
     assert!(st
         .update(&missing, SessionPatch::default())
@@ -310,24 +346,6 @@ pub async fn owner_limit_evicts_oldest(b: &dyn Backend) {
     assert!(st.get(&a.reference()).await.unwrap().is_none());
     assert!(st.get(&bb.reference()).await.unwrap().is_some());
     assert_eq!(st.count_by_owner(&o).await.unwrap(), 2);
-}
-
-fn group_and_host(b: &dyn Backend, tag: &str, ttl: Duration) -> (Session, Session) {
-    let o = owner(tag);
-    let g = session(b, &o, "group", ttl);
-    let mut host = session(b, &o, "host", ttl);
-    host.parent = Some(g.id.clone());
-    host.role = Some("Host".into());
-    (g, host)
-}
-
-fn member(group: &Session, id: &str) -> Session {
-    let mut m = group.clone();
-    m.id = sid(id);
-    m.parent = Some(group.id.clone());
-    m.role = Some("Client".into());
-    m.attrs.clear();
-    m
 }
 
 /// Groups hold members; deleting the group deletes every member.
@@ -451,14 +469,6 @@ fn refreshable(b: &dyn Backend, tag: &str) -> Session {
     s.token_hash = Some(hasher().hash("access-0"));
     s.refresh_hash = Some(hasher().hash("refresh-0"));
     s
-}
-
-fn rotation(b: &dyn Backend, n: u32) -> Rotation {
-    Rotation {
-        token_hash: hasher().hash(&format!("access-{n}")),
-        refresh_hash: hasher().hash(&format!("refresh-{n}")),
-        expires_at: crate::model::truncate_ms(b.now() + Duration::hours(2)),
-    }
 }
 
 /// Rotation spends the presented secret; presenting it again revokes the family.
@@ -645,14 +655,6 @@ async fn limit_under_load(b: &dyn Backend, policy: LimitPolicy) {
         st.list_by_owner(&o, None, 100).await.unwrap().items.len(),
         5
     );
-}
-
-fn doc(v: serde_json::Value) -> Vec<u8> {
-    crate::doc::encode(v.as_object().unwrap()).unwrap()
-}
-
-fn doc_value(bytes: &[u8]) -> serde_json::Value {
-    serde_json::Value::Object(crate::doc::decode(bytes).unwrap())
 }
 
 /// The owner's document is inserted by the first create and patched (only where it differs)
@@ -861,20 +863,6 @@ pub async fn guards_fold_the_bearer_check_into_writes(b: &dyn Backend) {
         .unwrap(),
         2
     );
-}
-
-fn candidates(g: &Session, id: &str, names: &[&str]) -> Vec<Candidate> {
-    names
-        .iter()
-        .map(|n| Candidate {
-            name: (*n).to_owned(),
-            member: {
-                let mut m = member(g, id);
-                m.attrs.insert("name".into(), serde_json::json!(n));
-                m
-            },
-        })
-        .collect()
 }
 
 /// Names are unique in a group for its whole life: a join takes the first free candidate.

@@ -1,11 +1,12 @@
 //! What every flavor receives from the gateway.
 
 use crate::clock::SharedClock;
+use crate::metadata::MetadataPolicy;
 use crate::store::SharedStore;
 use crate::token::TokenHasher;
 
-/// The shared services a flavor's routes run on: the store, the clock, the token hasher and the
-/// request limits. Cheap to clone.
+/// The shared services a flavor's routes run on: the store, the clock, the token hasher, the
+/// request limits and the metadata policy. Cheap to clone.
 #[derive(Clone)]
 pub struct CoreDeps {
     /// Where sessions live.
@@ -16,6 +17,10 @@ pub struct CoreDeps {
     pub hasher: TokenHasher,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// What sessions record of their clients.
+    pub metadata: MetadataPolicy,
+    /// How long a request body may take to arrive (`server.body_timeout_secs`).
+    pub body_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for CoreDeps {
@@ -23,6 +28,8 @@ impl std::fmt::Debug for CoreDeps {
         f.debug_struct("CoreDeps")
             .field("clock", &self.clock)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("metadata", &self.metadata)
+            .field("body_timeout", &self.body_timeout)
             .finish_non_exhaustive()
     }
 }

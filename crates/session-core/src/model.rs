@@ -173,7 +173,8 @@ fn is_key_safe_or_colon(b: u8) -> bool {
     is_key_safe(b) || b == b':'
 }
 
-fn escape_into(out: &mut String, part: &str) {
+/// Appends `part` escaped: every byte a store key cannot carry (and `%`) as `%XX`.
+pub(crate) fn escape_into(out: &mut String, part: &str) {
     for b in part.bytes() {
         if is_key_safe(b) && b != b'%' {
             out.push(b as char);
@@ -247,6 +248,22 @@ impl SessionRef {
     }
 }
 
+/// Where a session was opened from, as recorded at its creation (see [`crate::metadata`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The client's address (possibly truncated to its network).
+    pub ip: Option<std::net::IpAddr>,
+    /// The client's `User-Agent`, bounded in length.
+    pub user_agent: Option<String>,
+}
+
+impl Origin {
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.ip.is_none() && self.user_agent.is_none()
+    }
+}
+
 /// Flavor-specific attributes of a session (small, JSON-typed).
 pub type Attrs = serde_json::Map<String, serde_json::Value>;
 
@@ -269,6 +286,10 @@ pub struct Session {
     pub parent: Option<SessionId>,
     /// The device it was issued to.
     pub device: Option<String>,
+    /// Where it was opened from: the client's address and user agent, as the gateway's
+    /// metadata policy let it record them.
+    #[serde(default)]
+    pub origin: Origin,
     /// Keyed hash of the session's bearer secret.
     pub token_hash: Option<TokenHash>,
     /// Keyed hash of the current refresh secret.
@@ -304,6 +325,7 @@ impl Session {
             role: None,
             parent: None,
             device: None,
+            origin: Origin::default(),
             token_hash: None,
             refresh_hash: None,
             created_at: now,
@@ -375,6 +397,8 @@ pub struct SessionPatch {
     pub role: Option<Option<String>>,
     /// Replaces the attribute map.
     pub attrs: Option<Attrs>,
+    /// Replaces the bearer's keyed hash (a session re-keyed under the active token key).
+    pub token_hash: Option<TokenHash>,
 }
 
 /// The new secrets and expiry that replace the old ones in a refresh rotation.

@@ -15,8 +15,8 @@
 //! | 1 + n | parent id, when flagged |
 //! | 4 | a group's capacity, when flagged |
 //!
-//! Body, left out when empty: a MessagePack map `d` device, `s` subject, `t` tenant, `f` flavor
-//! (an empty map is also read as an empty array), followed by the attributes as a second
+//! Body, left out when empty: a MessagePack map `d` device, `s` subject, `t` tenant, `f` flavor,
+//! `i` the client's address and `a` its user agent (an empty map is also read as an empty array), followed by the attributes as a second
 //! MessagePack map when there are any (so a script can replace either part without decoding
 //! the other). Tenant and subject are written only when they differ from what the owner
 //! implies ([`Owner::part`] 0 and 1): an owner built from a tenant and a user id holds them
@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{from_millis, to_millis};
 use crate::error::{Error, Result};
-use crate::model::{Attrs, Flavor, Session, SessionId, SessionRef};
+use crate::model::{Attrs, Flavor, Origin, Session, SessionId, SessionRef};
 use crate::token::{TokenHash, TAG_LEN};
 
 /// Bytes of the fixed part of a head.
@@ -79,6 +79,7 @@ impl Record {
                 None => None,
             },
             device: None,
+            origin: Origin::default(),
             token_hash: h.token,
             refresh_hash: h.refresh,
             created_at: from_millis(h.created),
@@ -252,6 +253,12 @@ pub fn describe(s: &Session) -> Map<String, Value> {
     if s.owner.flavor() != Some(s.flavor) {
         m.insert("f".into(), Value::String(s.flavor.as_str().into()));
     }
+    if let Some(ip) = s.origin.ip {
+        m.insert("i".into(), Value::String(ip.to_string()));
+    }
+    if let Some(a) = &s.origin.user_agent {
+        m.insert("a".into(), Value::String(a.clone()));
+    }
     m
 }
 
@@ -283,6 +290,10 @@ fn apply_body(s: &mut Session, body: &[u8]) -> Result<()> {
                     ("f", Value::String(f)) => {
                         s.flavor = Flavor::parse(&f).map_err(|_| corrupt("flavor"))?;
                     }
+                    ("i", Value::String(ip)) => {
+                        s.origin.ip = Some(ip.parse().map_err(|_| corrupt("address"))?);
+                    }
+                    ("a", Value::String(a)) => s.origin.user_agent = Some(a),
                     // Unknown members are tolerated for forward compatibility.
                     (_, _) => {}
                 }
@@ -336,6 +347,10 @@ mod tests {
         s.role = Some("host".into());
         s.parent = Some(SessionId::parse("g").unwrap());
         s.device = Some("dev".into());
+        s.origin = Origin {
+            ip: Some("2001:db8::1".parse().unwrap()),
+            user_agent: Some("agent/1.0".into()),
+        };
         s.capacity = Some(100);
         s.attrs
             .insert("n".into(), serde_json::json!({"a": [1, -2.5, null, "x"]}));

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Duration;
 
+use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::error::Result;
 use crate::events::RevokeReason;
 use crate::model::{
     Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::snapshot::{OwnerDump, Removed};
 use crate::token::TokenHash;
 
 /// A shared, dynamically dispatched store.
@@ -61,6 +63,11 @@ pub trait SessionStore: Send + Sync + 'static {
         ttl: Duration,
         cap: Option<Duration>,
     ) -> Result<Option<Session>>;
+
+    /// Records that the session was used now: its `updated_at` becomes now (it never moves
+    /// back), its expiry stays. False when no live session is there. Token checks call it at a
+    /// coarse granularity ([`crate::MetadataPolicy::seen_due`]) for the session's last use.
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool>;
 
     /// Applies `patch` and sets `updated_at` to now. Returns the updated session.
     async fn update(&self, r: &SessionRef, patch: SessionPatch) -> Result<Option<Session>> {
@@ -220,6 +227,15 @@ pub trait SessionStore: Send + Sync + 'static {
         max: u32,
     ) -> Result<()>;
 
+    /// Counts one attempt in the window `key` unless `window.max` attempts are already counted
+    /// within the last `window.span`; then it answers [`Attempt::Refused`] with the time until
+    /// the oldest leaves the window. One atomic step: under any concurrency, at most
+    /// `window.max` attempts are counted per span. Refused attempts are not counted.
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt>;
+
+    /// Takes back a counted attempt (it succeeded); nothing when it has left the window.
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()>;
+
     /// Administrative listing, not for requests: the owners whose string starts with `prefix`
     /// (`"am:"`, `"am:<network>:"`, ...), about `count` at a time. Start with the cursor `""`;
     /// the listing is done when the returned cursor is `""` (a page may be empty before that).
@@ -230,6 +246,32 @@ pub trait SessionStore: Send + Sync + 'static {
         cursor: &str,
         count: usize,
     ) -> Result<(Vec<Owner>, String)>;
+
+    /// Testing mode, never on a request path: everything the owner holds that is live (its
+    /// sessions with their token hashes, document, names, credentials, refresh history), `None`
+    /// when it holds nothing.
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        let _ = owner;
+        Err(unsupported("export_owner"))
+    }
+
+    /// Testing mode: replaces everything `dump.owner` holds with `dump` ([`OwnerDump::check`]ed;
+    /// what of it has expired is left out), in one step.
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        let _ = dump;
+        Err(unsupported("import_owner"))
+    }
+
+    /// Testing mode: removes everything the owner holds, in one step.
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        let _ = owner;
+        Err(unsupported("remove_owner"))
+    }
+
+    /// Testing mode: drops every one-use claim ([`SessionStore::claim_nonce`]); how many went.
+    async fn clear_nonces(&self) -> Result<usize> {
+        Err(unsupported("clear_nonces"))
+    }
 
     /// A small JSON document of a collection (tenants, credentials).
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>>;
@@ -262,6 +304,11 @@ pub trait SessionStore: Send + Sync + 'static {
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
         Vec::new()
     }
+}
+
+/// The answer of a store that does not offer an operation of testing mode.
+fn unsupported(op: &str) -> crate::Error {
+    crate::Error::Internal(format!("{op} is not supported by this store"))
 }
 
 /// The outcome of [`SessionStore::join_group_named`].

@@ -12,3 +12,13 @@ pub const AMITY_NETWORKS: &str = "amity.networks";
 pub const QUICKSYNC_API_KEYS: &str = "quicksync.api_keys";
 /// Session-storage clients, keyed by `client_id`.
 pub const SESSION_STORAGE_CLIENTS: &str = "session_storage.clients";
+
+/// Every collection of run-time tenants: the documents stores keep sealed
+/// ([`crate::secrets`]).
+pub const ALL: [&str; 5] = [
+    QUICKBLOX_APPLICATIONS,
+    QUICKBLOX_USERS,
+    AMITY_NETWORKS,
+    QUICKSYNC_API_KEYS,
+    SESSION_STORAGE_CLIENTS,
+];

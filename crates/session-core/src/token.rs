@@ -5,9 +5,15 @@
 //! under the server's `token_secret`. A truncated MAC of 128 bits is a verifier nobody can
 //! forge without the key, and with the key one still needs a preimage of 128 bits; it halves
 //! the bytes every record spends on its secrets.
+//!
+//! A [`TokenHasher`] is a key ring: the active key hashes and derives everything new, and the
+//! previous keys (`store.previous_token_secrets`) are what a lookup that missed under the
+//! active key tries next, so a key can be rotated without signing anyone out.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use std::sync::Arc;
+
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -105,21 +111,71 @@ impl<'de> Deserialize<'de> for TokenHash {
     }
 }
 
-/// Hashes bearer secrets with HMAC-SHA256 under the server's `token_secret`.
+/// Hashes bearer secrets with HMAC-SHA256 under the server's `token_secret` (the active key),
+/// and knows the previous keys a lookup tries after a miss.
 #[derive(Clone)]
 pub struct TokenHasher {
     mac: Hmac<Sha256>,
+    /// The previous keys, newest first; each without previous keys of its own.
+    previous: Arc<[TokenHasher]>,
 }
 
 impl TokenHasher {
-    /// A hasher keyed with `secret`.
+    /// A hasher keyed with `secret` alone.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mac = match Hmac::<Sha256>::new_from_slice(secret.as_ref()) {
-            Ok(m) => m,
-            Err(_) => unreachable_key(),
-        };
-        Self { mac }
+        Self::ring(secret, &[] as &[&[u8]])
+    }
+
+    /// A key ring: `active` hashes and derives everything new; `previous` (newest first) are
+    /// tried, in order, by lookups that missed under the active key.
+    pub fn ring<K: AsRef<[u8]>>(active: impl AsRef<[u8]>, previous: &[K]) -> Self {
+        Self {
+            mac: keyed(active.as_ref()),
+            previous: previous
+                .iter()
+                .map(|k| Self {
+                    mac: keyed(k.as_ref()),
+                    previous: Arc::from([]),
+                })
+                .collect(),
+        }
+    }
+
+    /// The previous keys, newest first (each a hasher of its own, without previous keys).
+    pub fn previous(&self) -> &[TokenHasher] {
+        &self.previous
+    }
+
+    /// Whether previous keys are listed (lookups that miss try them).
+    pub fn has_previous(&self) -> bool {
+        !self.previous.is_empty()
+    }
+
+    /// The active key (a hasher without previous keys).
+    pub fn active(&self) -> TokenHasher {
+        Self {
+            mac: self.mac.clone(),
+            previous: Arc::from([]),
+        }
+    }
+
+    /// Every key of the ring, the active one first: index 0 is the active key, `i` the
+    /// previous key `i - 1`.
+    pub fn keys(&self) -> impl Iterator<Item = &TokenHasher> {
+        std::iter::once(self).chain(self.previous.iter())
+    }
+
+    /// The index (as in [`TokenHasher::keys`]) of the key under which `token` hashes to
+    /// `stored`: 0 for the active key, which is the only one hashed when it matches. Each
+    /// comparison is in constant time.
+    pub fn key_of(&self, token: &str, stored: &TokenHash) -> Option<usize> {
+        if self.hash(token).ct_eq(stored) {
+            return Some(0);
+        }
+        self.previous
+            .iter()
+            .position(|k| k.hash(token).ct_eq(stored))
+            .map(|i| i + 1)
     }
 
     /// The keyed hash of `token`.
@@ -149,6 +205,14 @@ impl TokenHasher {
             mac.update(c);
         }
         mac.finalize().into_bytes().into()
+    }
+}
+
+fn keyed(secret: &[u8]) -> Hmac<Sha256> {
+    // HMAC accepts keys of any length, so this cannot fail.
+    match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => unreachable_key(),
     }
 }
 
@@ -226,6 +290,30 @@ mod tests {
             &h.derive(&["a"])[..TAG_LEN],
             h.hash_parts(&["a"]).as_bytes()
         );
+    }
+
+    #[test]
+    fn a_ring_hashes_with_its_active_key_and_finds_the_key_of_a_stored_hash() {
+        let ring = TokenHasher::ring("new", &["old", "older"]);
+        let (new, old, older) = (
+            TokenHasher::new("new"),
+            TokenHasher::new("old"),
+            TokenHasher::new("older"),
+        );
+        assert_eq!(ring.hash("t"), new.hash("t"));
+        assert_eq!(ring.derive(&["a"]), new.derive(&["a"]));
+        assert_eq!(ring.active().hash("t"), new.hash("t"));
+        assert!(!ring.active().has_previous());
+        assert!(ring.has_previous() && !new.has_previous());
+        assert_eq!(ring.previous().len(), 2);
+        assert_eq!(ring.previous()[1].hash("t"), older.hash("t"));
+        let hashes: Vec<TokenHash> = ring.keys().map(|k| k.hash("t")).collect();
+        assert_eq!(hashes, vec![new.hash("t"), old.hash("t"), older.hash("t")]);
+        assert_eq!(ring.key_of("t", &new.hash("t")), Some(0));
+        assert_eq!(ring.key_of("t", &old.hash("t")), Some(1));
+        assert_eq!(ring.key_of("t", &older.hash("t")), Some(2));
+        assert_eq!(ring.key_of("t", &old.hash("u")), None);
+        assert_eq!(new.key_of("t", &old.hash("t")), None);
     }
 
     #[test]

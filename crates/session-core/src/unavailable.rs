@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::Duration;
 
+use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::error::{Error, Result};
 use crate::model::{Cursor, Owner, Page, Rotation, Session, SessionId, SessionPatch, SessionRef};
 use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
@@ -41,6 +42,9 @@ impl SessionStore for UnavailableStore {
         _: Duration,
         _: Option<Duration>,
     ) -> Result<Option<Session>> {
+        down()
+    }
+    async fn mark_seen(&self, _: &SessionRef) -> Result<bool> {
         down()
     }
     async fn update_guarded(
@@ -99,6 +103,12 @@ impl SessionStore for UnavailableStore {
         down()
     }
     async fn issue_credential(&self, _: &Owner, _: &TokenHash, _: Duration, _: u32) -> Result<()> {
+        down()
+    }
+    async fn count_attempt(&self, _: &AttemptKey, _: Window) -> Result<Attempt> {
+        down()
+    }
+    async fn forget_attempt(&self, _: &AttemptKey, _: &AttemptId) -> Result<()> {
         down()
     }
     async fn scan_owners(&self, _: &str, _: &str, _: usize) -> Result<(Vec<Owner>, String)> {

@@ -15,6 +15,39 @@ use session_core::{Error, Result};
 use crate::tls::RedisTls;
 use tokio::sync::OnceCell;
 
+/// `ConnectionLike` for an enum of two connections, each call passed to the one it holds.
+macro_rules! delegate_connection_like {
+    ($enum:ident, $a:ident, $b:ident) => {
+        impl ConnectionLike for $enum {
+            fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+                match self {
+                    $enum::$a(c) => c.req_packed_command(cmd),
+                    $enum::$b(c) => c.req_packed_command(cmd),
+                }
+            }
+
+            fn req_packed_commands<'a>(
+                &'a mut self,
+                pipeline: &'a Pipeline,
+                offset: usize,
+                count: usize,
+            ) -> RedisFuture<'a, Vec<Value>> {
+                match self {
+                    $enum::$a(c) => c.req_packed_commands(pipeline, offset, count),
+                    $enum::$b(c) => c.req_packed_commands(pipeline, offset, count),
+                }
+            }
+
+            fn get_db(&self) -> i64 {
+                match self {
+                    $enum::$a(c) => c.get_db(),
+                    $enum::$b(c) => c.get_db(),
+                }
+            }
+        }
+    };
+}
+
 /// A connection to a single node (multiplexed, reconnects by itself) or to a cluster. Cheap to
 /// clone: both variants share one underlying connection.
 #[derive(Clone)]
@@ -23,33 +56,7 @@ pub(crate) enum Conn {
     Cluster(ClusterConnection),
 }
 
-impl ConnectionLike for Conn {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Conn::Single(c) => c.req_packed_command(cmd),
-            Conn::Cluster(c) => c.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Conn::Single(c) => c.get_db(),
-            Conn::Cluster(c) => c.get_db(),
-        }
-    }
-}
+delegate_connection_like!(Conn, Single, Cluster);
 
 /// What to connect to (parsed up front; no I/O).
 enum Target {
@@ -348,33 +355,7 @@ enum NodeConn {
     Direct(redis::aio::MultiplexedConnection),
 }
 
-impl ConnectionLike for NodeConn {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            NodeConn::Shared(c) => c.req_packed_command(cmd),
-            NodeConn::Direct(c) => c.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            NodeConn::Shared(c) => c.req_packed_commands(pipeline, offset, count),
-            NodeConn::Direct(c) => c.req_packed_commands(pipeline, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            NodeConn::Shared(c) => c.get_db(),
-            NodeConn::Direct(c) => c.get_db(),
-        }
-    }
-}
+delegate_connection_like!(NodeConn, Shared, Direct);
 
 async fn scan_node<C: ConnectionLike>(
     mut conn: C,

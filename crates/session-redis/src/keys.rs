@@ -81,6 +81,25 @@ impl Keys {
         format!("{}n:{}", self.base, key)
     }
 
+    /// The SCAN pattern of every claimed nonce (a glob character of the prefix matches only
+    /// itself).
+    pub(crate) fn nonce_pattern(&self) -> String {
+        let mut p = String::with_capacity(self.base.len() + 4);
+        for c in self.base.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+        p + "n:*"
+    }
+
+    /// `P:2:a:{<key>}` — one attempt window (keys carry no braces of their own: their parts are
+    /// escaped).
+    pub(crate) fn attempts(&self, key: &str) -> String {
+        format!("{}a:{{{}}}", self.base, key)
+    }
+
     /// `P:2:d:{<collection>:<id>}` — one tenant document (ids escaped so that they carry no
     /// braces and no glob characters).
     pub(crate) fn doc(&self, collection: &str, id: &str) -> String {
@@ -150,6 +169,7 @@ mod tests {
         assert_eq!(ok.expiry, "sg:2:{qs:key:g1}:x");
         assert_eq!(ok.created, "sg:2:{qs:key:g1}:c");
         assert_eq!(k.nonce("qb:1:n"), "sg:2:n:qb:1:n");
+        assert_eq!(k.attempts("qb:s:4242:alice"), "sg:2:a:{qb:s:4242:alice}");
     }
 
     #[test]

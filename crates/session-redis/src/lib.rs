@@ -12,11 +12,13 @@
 //! [`Error::StoreUnavailable`] when Redis cannot be reached in time; it recovers by itself once
 //! Redis is back.
 
+mod attempts;
 mod codec;
 mod conn;
 pub mod events;
 mod keys;
 mod scripts;
+mod snapshot;
 #[cfg(feature = "test-harness")]
 pub mod testing;
 mod tls;
@@ -33,9 +35,10 @@ use session_core::memory::check_member_of;
 use session_core::record::describe;
 use session_core::record::{pack, subject_value};
 use session_core::{
-    Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter, Flavor, Guard, Joined,
-    LimitPolicy, NewSession, Owner, Page, Result, Rotated, Rotation, Session, SessionId,
-    SessionPatch, SessionRef, SessionStore, SharedClock, TokenHash, MAX_PAGE_SIZE,
+    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter,
+    Flavor, Guard, Joined, LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result,
+    Rotated, Rotation, Sealer, Session, SessionId, SessionPatch, SessionRef, SessionStore,
+    SharedClock, TokenHash, Window, MAX_PAGE_SIZE,
 };
 
 use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
@@ -67,6 +70,8 @@ pub struct RedisStore {
     read: Connector,
     /// Sessions this instance's scripts dropped as expired.
     expired: ExpiryCounter,
+    /// Seals run-time tenant documents at rest.
+    sealer: Sealer,
     /// Events: where changes write their events, when events are on.
     events: Option<std::sync::Arc<EventKeys>>,
 }
@@ -95,6 +100,7 @@ impl RedisStore {
             write: connector()?,
             read: connector()?,
             expired: ExpiryCounter::default(),
+            sealer: Sealer::default(),
             events: None,
         })
     }
@@ -103,6 +109,13 @@ impl RedisStore {
     /// process for this store's prefix and topology).
     pub fn with_events(mut self, keys: std::sync::Arc<EventKeys>) -> Self {
         self.events = Some(keys);
+        self
+    }
+
+    /// The store, keeping run-time tenant documents sealed with `sealer`
+    /// ([`session_core::secrets`]).
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = sealer;
         self
     }
 
@@ -132,34 +145,34 @@ impl RedisStore {
         if let Some((e, p)) = partition {
             names.extend([e.stream(p), e.schedule(p)]);
         }
-        let out = self.call(what, lua, &names, args, idempotent).await;
+        let out = self.function(what, lua, &names, &args, idempotent).await;
         if let (Some((e, p)), false) = (partition, lua.read_only) {
             e.wakeups().touch(p);
         }
-        let (st, mut items) = out?;
-        let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
-        self.expired.add(owner, u64::try_from(pruned).unwrap_or(0));
+        let (pruned, st, items) = out?;
+        self.expired.add(owner, pruned);
         Ok((st, items))
     }
 
-    /// Calls a function of the library with `keys` (all of one slot) and `args` after now.
-    /// A Redis that does not have the library yet (a new or flushed server) gets it loaded, on
-    /// every primary, and the call is made again.
-    pub(crate) async fn call(
+    /// Calls a function of the library with `keys` (all in one slot) and the arguments now,
+    /// then `args`; returns how many sessions it dropped as expired, the status of its flat
+    /// reply and the fields that follow. A Redis that does not have the library yet (a new or
+    /// flushed server) gets it loaded, on every primary, and the call is made again.
+    pub(crate) async fn function(
         &self,
         what: &str,
         lua: &Lua,
         keys: &[&str],
-        args: Vec<Vec<u8>>,
+        args: &[Vec<u8>],
         idempotent: bool,
-    ) -> Result<(String, std::vec::IntoIter<Value>)> {
+    ) -> Result<(u64, String, std::vec::IntoIter<Value>)> {
         let mut fcall = redis::cmd(if lua.read_only { "FCALL_RO" } else { "FCALL" });
         fcall.arg(&lua.name).arg(keys.len());
         for k in keys {
             fcall.arg(*k);
         }
         fcall.arg(self.now_ms());
-        for a in &args {
+        for a in args {
             fcall.arg(a.as_slice());
         }
         let fcall = &fcall;
@@ -184,7 +197,9 @@ impl RedisStore {
                 }
             })
             .await?;
-        status(what, reply)
+        let (st, mut items) = status(what, reply)?;
+        let pruned = int(what, items.next().unwrap_or(Value::Nil))?;
+        Ok((u64::try_from(pruned).unwrap_or(0), st, items))
     }
 
     /// Runs one plain command, on the read connection when `read` (reads never wait behind
@@ -235,21 +250,18 @@ impl RedisStore {
         let p = e.partition_of_tag(self.keys.doc_tag(collection, id).as_str());
         let args = vec![text(op), text(value), text(collection), text(id)];
         let out = self
-            .call(
+            .function(
                 what,
                 &SCRIPTS.doc,
                 &[key.as_str(), e.stream(p)],
-                args,
+                &args,
                 false,
             )
             .await;
         e.wakeups().touch(p);
-        let (st, mut rest) = out?;
+        let (_, st, mut rest) = out?;
         match st.as_str() {
-            "ok" => {
-                rest.next(); // nothing expired
-                Ok(rest.next().unwrap_or(Value::Nil))
-            }
+            "ok" => Ok(rest.next().unwrap_or(Value::Nil)),
             other => Err(unexpected_status(what, other)),
         }
     }
@@ -374,7 +386,7 @@ fn text(s: impl Into<String>) -> Vec<u8> {
     s.into().into_bytes()
 }
 
-fn unexpected_status(what: &str, st: &str) -> Error {
+pub(crate) fn unexpected_status(what: &str, st: &str) -> Error {
     Error::Internal(format!("{what}: unexpected status {st}"))
 }
 
@@ -512,6 +524,18 @@ impl SessionStore for RedisStore {
         }
     }
 
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        let args = vec![text(r.id.as_str())];
+        let (st, _) = self
+            .script("seen", &SCRIPTS.seen, &r.owner, args, true)
+            .await?;
+        match st.as_str() {
+            "live" => Ok(true),
+            "none" => Ok(false),
+            other => Err(unexpected_status("seen", other)),
+        }
+    }
+
     async fn update_guarded(
         &self,
         r: &SessionRef,
@@ -553,6 +577,10 @@ impl SessionStore for RedisStore {
             None => args.extend([Vec::new(), Vec::new()]),
             Some(a) if a.is_empty() => args.extend([text("c"), Vec::new()]),
             Some(a) => args.extend([text("s"), pack(a)?]),
+        }
+        match &patch.token_hash {
+            None => args.extend([Vec::new(), Vec::new()]),
+            Some(h) => args.extend([text("s"), h.as_bytes().to_vec()]),
         }
         let (st, rest) = self
             .script("update", &SCRIPTS.update, &r.owner, args, false)
@@ -825,6 +853,14 @@ impl SessionStore for RedisStore {
         }
     }
 
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        self.attempt(key, window).await
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.forget(key, id).await
+    }
+
     async fn scan_owners(
         &self,
         prefix: &str,
@@ -844,45 +880,66 @@ impl SessionStore for RedisStore {
         Ok((owners, next))
     }
 
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.export(owner).await
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.import(dump).await
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        self.remove(owner).await
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        self.clear_claims().await
+    }
+
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
         let mut cmd = redis::cmd("GET");
         cmd.arg(self.keys.doc(collection, id));
         match self.query("doc_get", cmd, true).await? {
             Value::Nil => Ok(None),
-            v => string("doc_get", v).map(Some),
+            v => Ok(self
+                .sealer
+                .from_store(collection, id, string("doc_get", v)?)),
         }
     }
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
+        let stored = self.sealer.to_store(collection, id, value)?;
         if self.events.is_some() {
             return self
-                .doc_with_event("doc_put", "p", collection, id, value)
+                .doc_with_event("doc_put", "p", collection, id, &stored)
                 .await
                 .map(|_| ());
         }
         let mut cmd = redis::cmd("SET");
-        cmd.arg(self.keys.doc(collection, id)).arg(value);
+        cmd.arg(self.keys.doc(collection, id)).arg(stored.as_ref());
         self.query("doc_put", cmd, false).await.map(|_| ())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
-        if self.events.is_some() {
-            return match self
-                .doc_with_event("doc_insert", "i", collection, id, value)
+        let stored = self.sealer.to_store(collection, id, value)?;
+        let was = if self.events.is_some() {
+            self.doc_with_event("doc_insert", "i", collection, id, &stored)
                 .await?
-            {
-                Value::Nil | Value::Boolean(false) => Ok((value.to_owned(), true)),
-                v => Ok((string("doc_insert", v)?, false)),
-            };
-        }
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(self.keys.doc(collection, id))
-            .arg(value)
-            .arg("NX")
-            .arg("GET");
-        match self.query("doc_insert", cmd, false).await? {
-            Value::Nil => Ok((value.to_owned(), true)),
-            v => Ok((string("doc_insert", v)?, false)),
+        } else {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(self.keys.doc(collection, id))
+                .arg(stored.as_ref())
+                .arg("NX")
+                .arg("GET");
+            self.query("doc_insert", cmd, false).await?
+        };
+        match was {
+            Value::Nil | Value::Boolean(false) => Ok((value.to_owned(), true)),
+            v => self
+                .sealer
+                .from_store(collection, id, string("doc_insert", v)?)
+                .map(|doc| (doc, false))
+                .ok_or_else(|| Error::Internal("a stored document does not open".into())),
         }
     }
 
@@ -913,7 +970,9 @@ impl SessionStore for RedisStore {
             if let Some(v) = opt_bytes("doc_list", self.query("doc_list", cmd, true).await?)? {
                 let v = String::from_utf8(v)
                     .map_err(|_| Error::Internal("doc_list: a document is not UTF-8".into()))?;
-                docs.push((id, v));
+                if let Some(doc) = self.sealer.from_store(collection, &id, v) {
+                    docs.push((id, doc));
+                }
             }
         }
         docs.sort();

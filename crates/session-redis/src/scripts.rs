@@ -40,6 +40,7 @@ pub(crate) struct Scripts {
     pub code: String,
     pub create: Lua,
     pub touch: Lua,
+    pub seen: Lua,
     pub update: Lua,
     pub delete: Lua,
     pub rotate: Lua,
@@ -48,6 +49,9 @@ pub(crate) struct Scripts {
     pub credential: Lua,
     pub list: Lua,
     pub count: Lua,
+    pub restore: Lua,
+    pub wipe: Lua,
+    pub attempt: Lua,
     /// Events: one owner's expiry sweep.
     pub expire: Lua,
     /// Events: a tenant document change with its event.
@@ -61,9 +65,10 @@ pub(crate) struct Scripts {
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 15] = [
+const OPS: [(&str, &str, Kind); 19] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
+    ("seen", include_str!("scripts/seen.lua"), Kind::Write),
     ("update", include_str!("scripts/update.lua"), Kind::Write),
     ("delete", include_str!("scripts/delete.lua"), Kind::Remove),
     ("rotate", include_str!("scripts/rotate.lua"), Kind::Write),
@@ -80,6 +85,9 @@ const OPS: [(&str, &str, Kind); 15] = [
     ),
     ("list", include_str!("scripts/list.lua"), Kind::Read),
     ("count", include_str!("scripts/count.lua"), Kind::Read),
+    ("restore", include_str!("scripts/restore.lua"), Kind::Write),
+    ("wipe", include_str!("scripts/wipe.lua"), Kind::Remove),
+    ("attempt", include_str!("scripts/attempt.lua"), Kind::Write),
     ("expire", include_str!("scripts/expire.lua"), Kind::Remove),
     ("doc", include_str!("scripts/doc.lua"), Kind::Write),
     ("lease", include_str!("scripts/lease.lua"), Kind::Write),
@@ -113,6 +121,7 @@ fn build() -> Scripts {
     Scripts {
         create: lua("create"),
         touch: lua("touch"),
+        seen: lua("seen"),
         update: lua("update"),
         delete: lua("delete"),
         rotate: lua("rotate"),
@@ -121,6 +130,9 @@ fn build() -> Scripts {
         credential: lua("credential"),
         list: lua("list"),
         count: lua("count"),
+        restore: lua("restore"),
+        wipe: lua("wipe"),
+        attempt: lua("attempt"),
         expire: lua("expire"),
         doc: lua("doc"),
         lease: lua("lease"),

@@ -80,19 +80,8 @@ impl RedisServer {
     /// default user the harness uses on the plain port.
     pub fn start_tls(tls: &TlsFiles, user: Option<(&str, &str)>) -> Self {
         let mut base = tls.server_args();
-        if let Some((name, password)) = user {
-            base.extend(
-                [
-                    "--user",
-                    name,
-                    "on",
-                    &format!(">{password}"),
-                    "~*",
-                    "&*",
-                    "+@all",
-                ]
-                .map(str::to_owned),
-            );
+        if let Some(user) = user {
+            base.extend(acl_user_args(user));
         }
         Self::start_with(move |_| {
             let mut args = vec!["--tls-port".into(), free_port().to_string()];
@@ -167,10 +156,25 @@ impl Drop for RedisServer {
     }
 }
 
+/// `--user <name> on ><password> ~* &* +@all`: an ACL user allowed everything.
+fn acl_user_args((name, password): (&str, &str)) -> Vec<String> {
+    vec![
+        "--user".into(),
+        name.into(),
+        "on".into(),
+        format!(">{password}"),
+        "~*".into(),
+        "&*".into(),
+        "+@all".into(),
+    ]
+}
+
 /// A Redis Cluster of three masters (with or without a replica each), all slots assigned.
 #[derive(Debug)]
 pub struct RedisCluster {
     nodes: Vec<RedisServer>,
+    /// The ACL user of a TLS cluster, in its [`RedisCluster::tls_urls`].
+    user: Option<(String, String)>,
 }
 
 impl RedisCluster {
@@ -187,20 +191,29 @@ impl RedisCluster {
     }
 
     /// Three masters that speak TLS to clients and to each other (`--tls-cluster yes`), with
-    /// `tls`'s certificates; clients connect with [`RedisCluster::tls_urls`].
-    pub fn start_tls(tls: &TlsFiles) -> Self {
-        Self::start_nodes(0, 5000, Some(tls))
+    /// `tls`'s certificates, and know the ACL user `user` (password, all commands) besides the
+    /// default user the harness uses; clients connect with [`RedisCluster::tls_urls`].
+    pub fn start_tls(tls: &TlsFiles, user: Option<(&str, &str)>) -> Self {
+        let mut cluster = Self::start_nodes(0, 5000, Some((tls, user)));
+        cluster.user = user.map(|(n, p)| (n.to_owned(), p.to_owned()));
+        cluster
     }
 
-    fn start_nodes(replicas: usize, node_timeout_ms: u32, tls: Option<&TlsFiles>) -> Self {
+    fn start_nodes(
+        replicas: usize,
+        node_timeout_ms: u32,
+        tls: Option<(&TlsFiles, Option<(&str, &str)>)>,
+    ) -> Self {
         let tls_args: Vec<String> = match tls {
-            Some(t) => {
+            Some((t, user)) => {
                 let mut a = t.server_args();
                 a.extend(["--tls-cluster", "yes", "--tls-replication", "yes"].map(str::to_owned));
+                a.extend(user.map(acl_user_args).unwrap_or_default());
                 a
             }
             None => Vec::new(),
         };
+        let tls = tls.map(|(t, _)| t);
         let nodes: Vec<RedisServer> = (0..3 * (1 + replicas))
             .map(|_| {
                 RedisServer::start_with(|dir| {
@@ -249,7 +262,7 @@ impl RedisCluster {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let cluster = Self { nodes };
+        let cluster = Self { nodes, user: None };
         cluster.wait_ok();
         cluster.wait_replicas_synced();
         cluster
@@ -257,7 +270,8 @@ impl RedisCluster {
 
     /// `rediss://[user:password@]127.0.0.1:<tls port>/` of every node of a TLS cluster.
     pub fn tls_urls(&self) -> Vec<String> {
-        self.nodes.iter().map(|n| n.tls_url(None)).collect()
+        let user = self.user.as_ref().map(|(n, p)| (n.as_str(), p.as_str()));
+        self.nodes.iter().map(|n| n.tls_url(user)).collect()
     }
 
     /// Waits until every replica's link to its master is up.
@@ -619,6 +633,24 @@ fn query(port: u16, args: &[&str]) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// A session of `owner` with id `id` (panics on an invalid id: tests only), created now by the
+/// system clock and living one hour, of `flavor` and `tenant`.
+pub fn hour_session(
+    owner: &session_core::Owner,
+    flavor: session_core::Flavor,
+    tenant: &str,
+    id: &str,
+) -> session_core::Session {
+    let id = session_core::SessionId::parse(id).unwrap_or_else(|e| panic!("session id {id}: {e}"));
+    session_core::Session::new(
+        session_core::SessionRef::new(owner.clone(), id),
+        flavor,
+        tenant,
+        chrono::Utc::now(),
+        chrono::Duration::hours(1),
+    )
 }
 
 #[cfg(test)]

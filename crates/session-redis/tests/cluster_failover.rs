@@ -8,9 +8,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use session_core::{Flavor, Owner, Session, SessionId, SessionRef, SessionStore};
-use session_redis::testing::RedisCluster;
+use session_redis::testing::{hour_session, RedisCluster};
 
 fn user(prefix: &str, i: usize) -> (Owner, String) {
     let o = Owner::new(Flavor::Amity, &["net", &format!("user{i}")]).unwrap();
@@ -19,13 +18,7 @@ fn user(prefix: &str, i: usize) -> (Owner, String) {
 }
 
 fn session(o: &Owner, id: &str) -> Session {
-    Session::new(
-        SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
-        Flavor::Amity,
-        "net",
-        Utc::now(),
-        chrono::Duration::hours(1),
-    )
+    hour_session(o, Flavor::Amity, "net", id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -8,9 +8,8 @@ mod common;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use session_core::{Error, Flavor, Owner, Session, SessionId, SessionRef, SessionStore};
-use session_redis::testing::RedisServer;
+use session_core::{Error, Flavor, Owner, Session, SessionStore};
+use session_redis::testing::{hour_session, RedisServer};
 
 const TIMEOUT: Duration = Duration::from_millis(300);
 /// What a failing call may take at most: the timeout and a small margin.
@@ -20,13 +19,7 @@ const RECOVER_WITHIN: Duration = Duration::from_secs(2);
 
 fn session(id: &str) -> Session {
     let o = Owner::new(Flavor::Quickblox, &["app", "outage"]).unwrap();
-    Session::new(
-        SessionRef::new(o, SessionId::parse(id).unwrap()),
-        Flavor::Quickblox,
-        "app",
-        Utc::now(),
-        chrono::Duration::hours(1),
-    )
+    hour_session(&o, Flavor::Quickblox, "app", id)
 }
 
 /// Asserts that `call` fails with StoreUnavailable within FAIL_WITHIN.

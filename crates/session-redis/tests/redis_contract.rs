@@ -14,7 +14,7 @@ use session_core::{
     Clock, Error, Flavor, ManualClock, Owner, Rotation, Session, SessionId, SessionRef,
     SessionStore, SystemClock, TokenHasher,
 };
-use session_redis::testing::RedisServer;
+use session_redis::testing::{hour_session, RedisServer};
 use session_redis::{RedisSettings, RedisStore};
 
 /// One server for every test of this binary; each test has a key prefix of its own.
@@ -326,15 +326,7 @@ async fn functions_are_loaded_again_after_a_flush() {
         Duration::from_secs(5),
     ));
     let o = Owner::new(Flavor::Amity, &["net", "flush"]).unwrap();
-    let mk = |id: &str| {
-        Session::new(
-            SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
-            Flavor::Amity,
-            "net",
-            Utc::now(),
-            chrono::Duration::hours(1),
-        )
-    };
+    let mk = |id: &str| hour_session(&o, Flavor::Amity, "net", id);
     b.store.create(mk("a"), None).await.unwrap();
     let client = redis::Client::open(server.url()).unwrap();
     let mut c = client.get_multiplexed_async_connection().await.unwrap();

@@ -86,9 +86,11 @@ fn tls_files_are_checked_at_load() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cluster_over_tls() {
+async fn a_cluster_over_tls_with_an_acl_user() {
     let files = TlsFiles::generate();
-    let cluster = RedisCluster::start_tls(&files);
+    let user = ("gateway", "s3cret-pass");
+    let cluster = RedisCluster::start_tls(&files, Some(user));
+    assert!(cluster.tls_urls()[0].starts_with("rediss://gateway:s3cret-pass@127.0.0.1:"));
     let mut settings = common::settings(String::new(), cluster.tls_urls(), Duration::from_secs(5));
     settings.tls = tls(&files, true);
     let b = common::backend(settings);

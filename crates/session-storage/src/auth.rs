@@ -43,18 +43,21 @@ async fn authenticate(req: &HttpRequest) -> Result<Arc<Client>, ApiError> {
     let state = req
         .app_data::<web::Data<State>>()
         .ok_or(ApiError::Internal)?;
+    // A client address known to be throttled is refused before anything is checked; a
+    // success costs nothing more.
+    state.throttle.screen(req)?;
     let id = header(req, CLIENT_ID, MAX_CLIENT_ID_LEN)?;
     let secret = header(req, CLIENT_SECRET, MAX_CLIENT_SECRET_LEN)?;
     let client = match state.clients.get(id) {
-        Some(c) => c.clone(),
-        None => run_time_client(state, id)
-            .await?
-            .ok_or(ApiError::InvalidCredentials)?,
+        Some(c) => Some(c.clone()),
+        None => run_time_client(state, id).await?,
     };
-    if client.secret_matches(&state.core.hasher, secret) {
-        Ok(client)
-    } else {
-        Err(ApiError::InvalidCredentials)
+    match client {
+        Some(client) if client.secret_matches(&state.core.hasher, secret) => Ok(client),
+        _ => {
+            state.throttle.record_failure(req, None).await?;
+            Err(ApiError::InvalidCredentials)
+        }
     }
 }
 

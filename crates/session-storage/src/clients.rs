@@ -1,7 +1,7 @@
 //! Clients: those of the configuration, built once a worker, and those managed at run time in the
 //! store's `session_storage.clients` collection.
 
-use flavor_kit::tenants::{read_known, Document, TenantKind};
+use flavor_kit::tenants::{read_known, Document, Known, TenantKind};
 use session_core::tenants::SESSION_STORAGE_CLIENTS;
 use session_core::{Flavor, Owner, OwnerLimit, TokenHash, TokenHasher};
 
@@ -13,7 +13,13 @@ pub const TENANT_KIND: TenantKind = TenantKind {
     collection: SESSION_STORAGE_CLIENTS,
     id_fields: &["client_id"],
     id_hashed: false,
+    example: r#"{"client_id": "client-b", "client_secret": "secret-b-0123456789", "max_sessions_per_user": 10}"#,
     check: |doc| read_client(doc.clone()).map(drop),
+    known: |doc, _| {
+        read_client(doc.clone())
+            .ok()
+            .map(|c| Known::by_id(c.client_id))
+    },
 };
 
 /// A run-time client document as the flavor reads it: a valid client entry (unknown keys are

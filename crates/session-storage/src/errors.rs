@@ -75,6 +75,15 @@ pub enum ApiError {
     /// The body could not be read to its end.
     #[error("the request body could not be read")]
     UnreadableBody,
+    /// The body did not arrive within the body timeout.
+    #[error("the request body did not arrive in time")]
+    BodyTimedOut,
+    /// Too many wrong credentials from this client address.
+    #[error("too many failed attempts; retry in {retry_after} s")]
+    Throttled {
+        /// Seconds until the credentials may be tried again.
+        retry_after: u64,
+    },
     /// A body with a content type other than JSON.
     #[error("send the body as application/json, not `{0}`")]
     UnsupportedMediaType(String),
@@ -134,6 +143,12 @@ impl ApiError {
             Self::EmptyBody => (S::BAD_REQUEST, "EMPTY_BODY", "Bad Request"),
             Self::MalformedJson(_) => (S::BAD_REQUEST, "MALFORMED_JSON", "Bad Request"),
             Self::UnreadableBody => (S::BAD_REQUEST, "UNREADABLE_BODY", "Bad Request"),
+            Self::BodyTimedOut => (S::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "Request Timeout"),
+            Self::Throttled { .. } => (
+                S::TOO_MANY_REQUESTS,
+                "TOO_MANY_ATTEMPTS",
+                "Too Many Requests",
+            ),
             Self::UnsupportedMediaType(_) => (
                 S::UNSUPPORTED_MEDIA_TYPE,
                 "UNSUPPORTED_MEDIA_TYPE",
@@ -193,9 +208,24 @@ impl ErrorBody for ApiError {
             EdgeError::TooLarge { limit } => BodyError::TooLarge { limit }.into(),
             EdgeError::Unreadable => BodyError::Unreadable.into(),
             EdgeError::TimedOut => BodyError::TimedOut.into(),
+            EdgeError::Throttled { retry_after } => Self::Throttled { retry_after },
             EdgeError::Unavailable => Fault::Unavailable.into(),
             EdgeError::Internal => Fault::Internal.into(),
         }
+    }
+
+    /// The usual answer of each status of the table whose body the status alone decides (the
+    /// others name a limit, a content type or the failing fields).
+    fn for_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => Self::UnreadableBody,
+            StatusCode::UNAUTHORIZED => Self::InvalidCredentials,
+            StatusCode::NOT_FOUND => Self::SessionNotFound,
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::INTERNAL_SERVER_ERROR => Self::Internal,
+            StatusCode::SERVICE_UNAVAILABLE => Self::StoreUnavailable,
+            _ => return None,
+        })
     }
 }
 
@@ -205,14 +235,30 @@ impl FlavorError for ApiError {
     fn body(&self) -> ApiError {
         self.clone()
     }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+impl From<flavor_kit::Refusal> for ApiError {
+    fn from(r: flavor_kit::Refusal) -> Self {
+        match r {
+            flavor_kit::Refusal::Throttled { retry_after } => Self::Throttled { retry_after },
+            flavor_kit::Refusal::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<BodyError> for ApiError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { limit } => Self::PayloadTooLarge { limit },
-            // A body timeout answers as an unreadable body until it has a row of its own.
-            BodyError::Unreadable | BodyError::TimedOut => Self::UnreadableBody,
+            BodyError::Unreadable => Self::UnreadableBody,
+            BodyError::TimedOut => Self::BodyTimedOut,
         }
     }
 }
@@ -272,8 +318,8 @@ pub(crate) struct ErrorEntry {
     /// The request path.
     #[schema(example = "/session-storage/session")]
     instance: String,
-    /// `MALFORMED_JSON`, `EMPTY_BODY`, `UNREADABLE_BODY`, `MISSING_CREDENTIALS`,
-    /// `INVALID_CREDENTIALS`, `SESSION_NOT_FOUND`, `ROUTE_NOT_FOUND`, `METHOD_NOT_ALLOWED`,
+    /// `MALFORMED_JSON`, `EMPTY_BODY`, `UNREADABLE_BODY`, `REQUEST_TIMEOUT`,
+    /// `MISSING_CREDENTIALS`, `INVALID_CREDENTIALS`, `TOO_MANY_ATTEMPTS`, `SESSION_NOT_FOUND`, `ROUTE_NOT_FOUND`, `METHOD_NOT_ALLOWED`,
     /// `SESSION_LIMIT_REACHED`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`, `VALIDATION_ERROR`,
     /// `INVALID_PAGE_TOKEN`, `INTERNAL_ERROR` or `STORE_UNAVAILABLE`.
     #[schema(example = "VALIDATION_ERROR")]
@@ -319,6 +365,17 @@ mod tests {
             assert_eq!(e.status(), s);
             assert!(e.to_string().contains('3'));
         }
+    }
+
+    #[test]
+    fn a_status_alone_answers_with_its_usual_error() {
+        let v = body(
+            flavor_kit::answer::render_status::<ApiError>(StatusCode::UNAUTHORIZED, "/x").unwrap(),
+        );
+        assert_eq!(v["errors"][0]["error_code"], "INVALID_CREDENTIALS");
+        assert_eq!(v["errors"][0]["instance"], "/x");
+        assert!(ApiError::for_status(StatusCode::CONFLICT).is_none());
+        assert!(ApiError::for_status(StatusCode::UNPROCESSABLE_ENTITY).is_none());
     }
 
     #[test]

@@ -26,6 +26,18 @@ pub fn parse_own(raw: &str, user: &str) -> Option<SessionId> {
     SessionId::parse(&format!("{a}.{b}")).ok()
 }
 
+/// The user a subject names: the user part of a session id (`<user>.<8 hex>.<8 hex>`, what
+/// apps see), or the value itself.
+pub fn user_of(subject: &str) -> String {
+    let mut parts = subject.rsplitn(3, '.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(b), Some(a), Some(user)) if is_hex8(a) && is_hex8(b) && !user.is_empty() => {
+            user.to_owned()
+        }
+        _ => subject.to_owned(),
+    }
+}
+
 fn is_hex8(s: &str) -> bool {
     s.len() == 8 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -45,6 +57,14 @@ mod tests {
         assert!(parts[1..].iter().all(|p| is_hex8(p)));
         assert_eq!(parse_own(&w, "test-user"), Some(id.clone()));
         assert_ne!(new_id().unwrap(), id);
+    }
+
+    #[test]
+    fn subjects_name_users_by_themselves_or_by_a_session_id() {
+        assert_eq!(user_of("user-a"), "user-a");
+        assert_eq!(user_of("user-a.0a1b2c3d.4e5f6a7b"), "user-a");
+        assert_eq!(user_of("user.a"), "user.a");
+        assert_eq!(user_of(".0a1b2c3d.4e5f6a7b"), ".0a1b2c3d.4e5f6a7b");
     }
 
     #[test]

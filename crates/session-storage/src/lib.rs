@@ -5,8 +5,9 @@
 //! `<user>.<8 hex>.<8 hex>`, so a path id maps to its store reference without a lookup. See
 //! `docs/session-storage.md` for the wire contract, configuration and errors.
 
-use flavor_kit::answer::render_edge;
+use flavor_kit::answer::{render_edge, render_status};
 use flavor_kit::registry::no_warnings;
+use flavor_kit::tenants::documents;
 use flavor_kit::FlavorSpec;
 use session_core::Flavor;
 
@@ -40,9 +41,12 @@ pub const FLAVOR: FlavorSpec<Settings> = FlavorSpec {
     routes: routes::ROUTES,
     secret_keys: &["client_secret"],
     tenant_kinds: &[clients::TENANT_KIND],
+    configured: |s| documents(&clients::TENANT_KIND, &s.clients),
+    subject: ids::user_of,
     validate: Settings::validate,
     warnings: no_warnings,
     mount: routes::mount,
     openapi: openapi::fragment,
     render_edge: render_edge::<ApiError>,
+    render_status: render_status::<ApiError>,
 };

@@ -20,6 +20,8 @@ fn core() -> (CoreDeps, Arc<MemoryStore>) {
         clock,
         hasher: TokenHasher::new("test-secret"),
         max_body_bytes: 65536,
+        metadata: session_core::MetadataPolicy::default(),
+        body_timeout: std::time::Duration::from_secs(10),
     };
     (core, store)
 }

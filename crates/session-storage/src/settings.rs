@@ -44,6 +44,9 @@ pub struct Settings {
     pub webrtc_url: String,
     /// WebSocket streaming URL returned on create.
     pub ws_url: String,
+    /// `[session_storage.throttle]`: wrong client secrets tolerated per client address (a
+    /// client is not a subject: a per-client limit would let anyone lock a tenant out).
+    pub throttle: flavor_kit::ThrottleSettings,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             max_subscribers: 10,
             webrtc_url: "wss://webrtc.localhost".into(),
             ws_url: "wss://streaming.localhost/ws".into(),
+            throttle: flavor_kit::ThrottleSettings::default(),
         }
     }
 }
@@ -166,6 +170,7 @@ fn is_header_safe(s: &str) -> bool {
 impl Settings {
     /// Checks the section; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
+        self.throttle.validate()?;
         let (min, def, max) = (
             self.min_ttl_seconds,
             self.default_ttl_seconds,

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use session_core::CoreDeps;
+use flavor_kit::Throttle;
+use session_core::{CoreDeps, Flavor};
 
 use crate::clients::Client;
 use crate::settings::Settings;
@@ -17,6 +18,8 @@ pub struct State {
     pub settings: Arc<Settings>,
     /// Clients from the configuration, by `client_id`.
     pub clients: HashMap<String, Arc<Client>>,
+    /// Wrong credentials, counted per client address.
+    pub throttle: Throttle,
 }
 
 impl State {
@@ -32,6 +35,7 @@ impl State {
             }
         }
         Self {
+            throttle: Throttle::new(Flavor::SessionStorage, &core, settings.throttle),
             core,
             settings,
             clients,

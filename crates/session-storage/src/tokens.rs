@@ -6,7 +6,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
 use session_core::token::generate_b64_token;
-use session_core::{CoreDeps, Flavor, Owner, Session, SessionRef, TokenHash, TokenHasher};
+use session_core::{
+    CoreDeps, Flavor, Guard, Owner, Session, SessionPatch, SessionRef, TokenHash, TokenHasher,
+};
 
 /// Attribute holding the keyed hashes of the subscriber tokens.
 pub const SUBSCRIBER_HASHES: &str = "subscriber_hashes";
@@ -50,7 +52,9 @@ pub fn reference(token: &str) -> Option<SessionRef> {
 }
 
 /// The live session `token` belongs to and the role it grants, in one store read; `None` for an
-/// unknown, revoked or expired token.
+/// unknown, revoked or expired token. A token whose hash was stored under a previous key of the
+/// ring (compared only after a mismatch under the active key) is re-keyed: its hash is stored
+/// again under the active key, in one guarded write.
 pub async fn verify(core: &CoreDeps, token: &str) -> session_core::Result<Option<(Session, Role)>> {
     let Some(r) = reference(token) else {
         return Ok(None);
@@ -58,28 +62,110 @@ pub async fn verify(core: &CoreDeps, token: &str) -> session_core::Result<Option
     let Some(session) = core.store.get(&r).await? else {
         return Ok(None);
     };
-    let presented = hash(&core.hasher, token);
-    if session
+    let hasher = &core.hasher;
+    if let Some(key) = session
         .token_hash
-        .as_ref()
-        .is_some_and(|h| h.ct_eq(&presented))
+        .and_then(|stored| hasher.key_of(token, &stored))
     {
-        return Ok(Some((session, Role::Publisher)));
+        let session = match key {
+            0 => Some(session),
+            _ => rekey_publisher(core, session, token).await?,
+        };
+        return Ok(session.map(|s| (s, Role::Publisher)));
     }
-    let subscriber = session
+    let Some(key) = subscriber_key(&session, hasher, token) else {
+        return Ok(None);
+    };
+    let session = match key {
+        0 => Some(session),
+        _ => rekey_subscriber(core, session, token, key).await?,
+    };
+    Ok(session.map(|s| (s, Role::Subscriber)))
+}
+
+/// The index of the ring key under which `token` is one of the session's subscriber tokens.
+fn subscriber_key(session: &Session, hasher: &TokenHasher, token: &str) -> Option<usize> {
+    let hashes = session
         .attrs
         .get(SUBSCRIBER_HASHES)
-        .and_then(Value::as_array)
-        .is_some_and(|hashes| {
-            // Compare against every entry so the position of a match is not timed.
-            hashes
-                .iter()
-                .filter_map(Value::as_str)
-                .fold(false, |seen, h| {
-                    TokenHash::from_hex(h).is_some_and(|h| h.ct_eq(&presented)) | seen
-                })
-        });
-    Ok(subscriber.then_some((session, Role::Subscriber)))
+        .and_then(Value::as_array)?;
+    hasher.keys().position(|key| {
+        let presented = hash(key, token);
+        // Compare against every entry so the position of a match is not timed.
+        hashes
+            .iter()
+            .filter_map(Value::as_str)
+            .fold(false, |seen, h| {
+                TokenHash::from_hex(h).is_some_and(|h| h.ct_eq(&presented)) | seen
+            })
+    })
+}
+
+/// Stores the publisher token's hash under the active key (guarded by its previous hash).
+async fn rekey_publisher(
+    core: &CoreDeps,
+    session: Session,
+    token: &str,
+) -> session_core::Result<Option<Session>> {
+    let (Some(old), active) = (session.token_hash, hash(&core.hasher, token)) else {
+        return Ok(Some(session));
+    };
+    let patch = SessionPatch {
+        token_hash: Some(active),
+        ..SessionPatch::default()
+    };
+    let guard = Guard {
+        id: session.id.clone(),
+        token: old,
+        role: None,
+    };
+    match core
+        .store
+        .update_guarded(&session.reference(), patch, Some(&guard))
+        .await
+    {
+        Ok(updated) => Ok(updated),
+        // Re-keyed (or revoked) meanwhile: read it again.
+        Err(session_core::Error::Unauthorized | session_core::Error::Forbidden) => {
+            core.store.get(&session.reference()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces the subscriber token's hash under previous key `key` by its active one.
+async fn rekey_subscriber(
+    core: &CoreDeps,
+    session: Session,
+    token: &str,
+    key: usize,
+) -> session_core::Result<Option<Session>> {
+    let Some(old_key) = core.hasher.keys().nth(key) else {
+        return Ok(Some(session));
+    };
+    let (old, active) = (
+        hash(old_key, token).to_hex(),
+        hash(&core.hasher, token).to_hex(),
+    );
+    let mut attrs = session.attrs.clone();
+    if let Some(Value::Array(hashes)) = attrs.get_mut(SUBSCRIBER_HASHES) {
+        for h in hashes.iter_mut() {
+            if h.as_str() == Some(old.as_str()) {
+                *h = Value::String(active.clone());
+            }
+        }
+    }
+    let patch = SessionPatch {
+        attrs: Some(attrs),
+        ..SessionPatch::default()
+    };
+    // An unguarded patch of the attributes: a concurrent re-key of another subscriber token may
+    // undo this one (that token is then re-keyed when next presented; none is lost).
+    Ok(core
+        .store
+        .update(&session.reference(), patch)
+        .await?
+        .or(Some(session)))
 }
 
 #[cfg(test)]
@@ -100,6 +186,8 @@ mod tests {
             clock,
             hasher: TokenHasher::new("k"),
             max_body_bytes: 65536,
+            metadata: session_core::MetadataPolicy::default(),
+            body_timeout: std::time::Duration::from_secs(10),
         }
     }
 
@@ -149,5 +237,56 @@ mod tests {
         ] {
             assert!(verify(&core, bad).await.unwrap().is_none(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn tokens_of_a_previous_key_verify_and_are_re_keyed() {
+        let old = core();
+        let client = "c";
+        let id = new_id().unwrap();
+        let wire_id = crate::ids::wire("u1", &id);
+        let publisher = issue(client, &wire_id).unwrap();
+        let sub = issue(client, &wire_id).unwrap();
+        let mut s = Session::new(
+            reference(&publisher).unwrap(),
+            Flavor::SessionStorage,
+            client,
+            old.clock.now(),
+            Duration::seconds(60),
+        );
+        s.token_hash = Some(hash(&old.hasher, &publisher));
+        s.attrs.insert(
+            SUBSCRIBER_HASHES.into(),
+            serde_json::json!([hash(&old.hasher, &sub).to_hex()]),
+        );
+        old.store.create(s, None).await.unwrap();
+        // Only the new key: refused.
+        let only_new = CoreDeps {
+            hasher: TokenHasher::new("k2"),
+            ..old.clone()
+        };
+        assert!(verify(&only_new, &publisher).await.unwrap().is_none());
+        // The ring: accepted, and re-keyed, so that the new key alone accepts them afterwards.
+        let ring = CoreDeps {
+            hasher: TokenHasher::ring("k2", &["k"]),
+            ..old.clone()
+        };
+        assert_eq!(
+            verify(&ring, &publisher).await.unwrap().unwrap().1,
+            Role::Publisher
+        );
+        assert_eq!(
+            verify(&ring, &sub).await.unwrap().unwrap().1,
+            Role::Subscriber
+        );
+        assert_eq!(
+            verify(&only_new, &publisher).await.unwrap().unwrap().1,
+            Role::Publisher
+        );
+        assert_eq!(
+            verify(&only_new, &sub).await.unwrap().unwrap().1,
+            Role::Subscriber
+        );
+        assert!(verify(&old, &publisher).await.unwrap().is_none());
     }
 }

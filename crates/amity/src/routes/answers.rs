@@ -9,9 +9,12 @@ use utoipa::IntoResponses;
 
 use crate::errors::Body as ErrorBody;
 
-/// The answers to a JSON body that cannot be taken: 400, 413 and 415.
+/// The answers to a JSON body that cannot be taken: 400, 408, 413 and 415.
 #[derive(IntoResponses)]
 pub enum BodyErrors {
+    #[response(status = 408, description = "The body did not arrive within `server.body_timeout_secs`; the connection is closed.",
+        example = json!({"status": "error", "code": 400000, "message": "Request body timed out"}))]
+    TimedOut(ErrorBody<'static>),
     #[response(status = 400, description = "A body that is not JSON, is empty, is not a JSON \
         object or could not be read.",
         examples(
@@ -38,6 +41,17 @@ pub enum ServerErrors {
         example = json!({"status": "error", "code": 500000, "message": "Service temporarily unavailable, please retry"}))]
     Unavailable(ErrorBody<'static>),
 }
+
+/// The refusal of a credential check after too many failed ones: 429 (code 400311) with
+/// `Retry-After`.
+#[derive(IntoResponses)]
+#[response(status = 429, description = "Too many wrong API keys, server keys or auth tokens \
+    from this client address, or wrong auth tokens for this user, within \
+    `amity.throttle.window_secs` (code 400311); nothing was checked. Retry after `Retry-After` \
+    seconds.",
+    headers(("Retry-After" = u64, description = "Seconds until the check may be tried again.")),
+    example = json!({"status": "error", "code": 400311, "message": "Too many failed attempts, please retry in 900 s"}))]
+pub struct Throttled(pub ErrorBody<'static>);
 
 /// The answer to a globally banned user: 403 (code 400312).
 #[derive(IntoResponses)]
@@ -66,14 +80,15 @@ pub enum LoginRefusals {
     Invalid(ErrorBody<'static>),
 }
 
-/// Every error answer of a login: [`BodyErrors`], [`LoginRefusals`], [`GlobalBan`] and
-/// [`ServerErrors`].
+/// Every error answer of a login: [`BodyErrors`], [`LoginRefusals`], [`Throttled`],
+/// [`GlobalBan`] and [`ServerErrors`].
 pub struct LoginErrors;
 
 impl IntoResponses for LoginErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let mut all = BodyErrors::responses();
         all.extend(LoginRefusals::responses());
+        all.extend(Throttled::responses());
         all.extend(GlobalBan::responses());
         all.extend(ServerErrors::responses());
         all
@@ -92,7 +107,7 @@ impl IntoResponses for LoginErrors {
     ))]
 pub struct BearerRefused(pub ErrorBody<'static>);
 
-/// The refusals of the secure-mode token routes: 401, 403 and 422.
+/// The refusals of the secure-mode token routes: 401, 403, 422 and 429.
 #[derive(IntoResponses)]
 pub enum AuthTokenErrors {
     #[response(status = 401, description = "A missing or unknown `x-server-key` (or one that \
@@ -109,4 +124,10 @@ pub enum AuthTokenErrors {
         example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
             "data": {"detail": [{"path": ["userId"], "message": "\"userId\" is required"}]}}))]
     Invalid(ErrorBody<'static>),
+    #[response(status = 429, description = "Too many wrong server keys from this client address \
+        within `amity.throttle.window_secs` (code 400311); nothing was checked. Retry after \
+        `Retry-After` seconds.",
+        headers(("Retry-After" = u64, description = "Seconds until the check may be tried again.")),
+        example = json!({"status": "error", "code": 400311, "message": "Too many failed attempts, please retry in 900 s"}))]
+    Throttled(ErrorBody<'static>),
 }

@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod authentication;
+pub mod jwks;
 pub mod network_settings;
 pub mod sessions;
 
@@ -26,6 +27,7 @@ flavor_kit::routes! {
     "/v4/authentication/token" => { post: authentication::issue_text },
     "/v3/authentication/token" => { get: authentication::issue_json },
     "/v3/network-settings/chat" => { get: network_settings::chat },
+    "/.well-known/jwks.json" => { get: jwks::jwks },
 }
 
 /// Mounts the flavor's routes under `/api`; any other path there answers 404 in Amity's format.

@@ -1,7 +1,7 @@
 //! `/api/v{3,4,5}/sessions`: register, check, revoke, and refresh (`/api/v4/sessions/refresh`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use flavor_kit::{BodyLimits, Reply};
+use flavor_kit::{BodyLimits, Reply, Subject};
 use serde_json::{Map, Value};
 use session_core::Guard;
 
@@ -13,7 +13,9 @@ use crate::issue;
 use crate::requests::{
     Refresh, RefreshRequest, RegisterRequest, RegisterV3, RegisterV4, RegisterV5,
 };
-use crate::routes::answers::{BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors};
+use crate::routes::answers::{
+    BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors, Throttled,
+};
 use crate::state::State;
 use crate::tokens::RefreshToken;
 
@@ -105,14 +107,37 @@ async fn register(
         device_info: input.device_info.clone(),
         version,
         auth_token,
+        origin: flavor_kit::metadata::origin(req, &state.core),
     };
-    let (user, issued) = issue::register(&state.core, &network, registration)
-        .await
-        .map_err(|e| match e {
-            session_core::Error::Unauthorized => SessionError::InvalidAuthToken,
-            session_core::Error::Forbidden => SessionError::GlobalBan,
-            other => other.into(),
-        })?;
+    // A secure-mode auth token is checked by the store: counted per user and per client
+    // address before the check, taken back when it holds.
+    let pass = match auth_token {
+        Some(_) => {
+            let subject = Subject {
+                tenant: &network.id,
+                name: &input.user_id,
+            };
+            Some(
+                state
+                    .throttle
+                    .admit(req, Some(subject))
+                    .await
+                    .map_err(AuthError::from)?,
+            )
+        }
+        None => None,
+    };
+    let registered = issue::register(&state.core, &network, registration).await;
+    match (&registered, pass) {
+        (Ok(_), Some(pass)) => pass.succeeded(),
+        (Err(session_core::Error::Unauthorized), Some(pass)) => pass.failed(),
+        _ => {}
+    }
+    let (user, issued) = registered.map_err(|e| match e {
+        session_core::Error::Unauthorized => SessionError::InvalidAuthToken,
+        session_core::Error::Forbidden => SessionError::GlobalBan,
+        other => other.into(),
+    })?;
     Ok(HttpResponse::Ok().json(issue::response(&network, user, issued, version)))
 }
 
@@ -149,20 +174,23 @@ pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
     // The token's session is deleted only if the token is still its current one, in one step.
     let (network, claims) = auth::verified(&state, &req).await?;
     let r = auth::session_of(&network, &claims)?;
-    let guard = Guard {
-        id: r.id.clone(),
-        token: issue::access_hash(&state.core, &claims.jti),
-        role: None,
-    };
-    state
-        .core
-        .store
-        .delete_guarded(&r, Some(&guard))
-        .await
-        .map_err(|e| match e {
-            session_core::Error::Unauthorized => AuthError::Revoked.into(),
-            other => SessionError::from(other),
-        })?;
+    // Under the active token key, then (only when refused) each previous key.
+    let mut deleted = Err(session_core::Error::Unauthorized);
+    for key in state.core.hasher.keys() {
+        let guard = Guard {
+            id: r.id.clone(),
+            token: key.hash(&claims.jti),
+            role: None,
+        };
+        deleted = state.core.store.delete_guarded(&r, Some(&guard)).await;
+        if !matches!(deleted, Err(session_core::Error::Unauthorized)) {
+            break;
+        }
+    }
+    deleted.map_err(|e| match e {
+        session_core::Error::Unauthorized => AuthError::Revoked.into(),
+        other => SessionError::from(other),
+    })?;
     Ok(HttpResponse::Ok().json(SuccessResponse { success: true }))
 }
 
@@ -187,6 +215,7 @@ pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
             length.", body = ErrorBody,
             example = json!({"status": "error", "code": 500000, "message": "Parameters validation error!",
                 "data": {"detail": [{"path": ["refreshToken"], "message": "\"refreshToken\" is required"}]}})),
+        Throttled,
         BodyErrors,
         GlobalBan,
         ServerErrors,

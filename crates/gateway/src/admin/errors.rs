@@ -1,5 +1,6 @@
 //! The admin API's errors and their one body shape.
 
+use actix_web::http::header::RETRY_AFTER;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
@@ -16,6 +17,15 @@ pub enum AdminError {
     /// A parameter or body is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The change conflicts with what exists (an entry of the configuration).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body did not arrive within `server.body_timeout_secs`.
+    #[error("the request body did not arrive in time")]
+    TimedOut,
+    /// Too many wrong bearers from this client address.
+    #[error("too many failed attempts; retry in {0} s")]
+    Throttled(u64),
     /// The store did not answer.
     #[error("the store is unavailable")]
     Unavailable,
@@ -30,6 +40,9 @@ impl AdminError {
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::Invalid(_) => "invalid_request",
+            Self::Conflict(_) => "conflict",
+            Self::TimedOut => "request_timeout",
+            Self::Throttled(_) => "too_many_attempts",
             Self::Unavailable => "store_unavailable",
             Self::Internal => "internal",
         }
@@ -42,14 +55,41 @@ impl ResponseError for AdminError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TimedOut => StatusCode::REQUEST_TIMEOUT,
+            Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+        let mut res = HttpResponse::build(self.status_code());
+        if let Self::Throttled(seconds) = self {
+            res.insert_header((RETRY_AFTER, *seconds));
+        }
+        res.json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+    }
+}
+
+impl From<flavor_kit::Refusal> for AdminError {
+    fn from(r: flavor_kit::Refusal) -> Self {
+        match r {
+            flavor_kit::Refusal::Throttled { retry_after } => Self::Throttled(retry_after),
+            flavor_kit::Refusal::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<flavor_kit::BodyError> for AdminError {
+    fn from(e: flavor_kit::BodyError) -> Self {
+        match e {
+            flavor_kit::BodyError::TimedOut => Self::TimedOut,
+            flavor_kit::BodyError::TooLarge { limit } => {
+                Self::Invalid(format!("body: larger than {limit} bytes"))
+            }
+            flavor_kit::BodyError::Unreadable => Self::Invalid("body: unreadable".into()),
+        }
     }
 }
 

@@ -1,8 +1,12 @@
-//! The admin API under `/admin/v1` (bearer `admin.token`; not mounted when unset): sessions
-//! across flavors ([`sessions`]), and tenants and credentials managed at run time in the store
-//! ([`tenants`]), so every replica sees them.
+//! The admin API under `/admin/v1` (bearer `admin.token`; not mounted when unset) and the
+//! console that uses it (`/admin/`, [`console`]): an overview ([`overview`]), sessions across
+//! flavors ([`sessions`]), and tenants and credentials of the configuration and of run time
+//! ([`tenants`], found through [`directory`]).
 
+mod console;
+mod directory;
 mod errors;
+mod overview;
 mod sessions;
 mod state;
 mod tenants;
@@ -13,57 +17,114 @@ pub use state::AdminState;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
-use flavor_kit::headers;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{web, HttpMessage, ResponseError};
+use flavor_kit::{headers, Throttle};
+
+use crate::health::marked;
 use session_core::token::ct_eq_str;
 
-/// Mounts `/admin/v1`.
+/// Headers of every admin answer: never cached, never sniffed.
+fn private() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+}
+
+/// Mounts `/admin/v1` and the console.
 pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
     let token: std::sync::Arc<str> = state.token.clone().into();
-    let json = web::JsonConfig::default()
-        .limit(64 * 1024)
-        .error_handler(|e, _| AdminError::Invalid(format!("body: {e}")).into());
+    let throttle = state.throttle.clone();
     let query = web::QueryConfig::default()
         .error_handler(|e, _| AdminError::Invalid(format!("query: {e}")).into());
     cfg.service(
         web::scope("/admin/v1")
             .wrap(actix_web::middleware::from_fn(move |req, next| {
-                require_bearer(token.clone(), req, next)
+                require_bearer(token.clone(), throttle.clone(), req, next)
             }))
+            .wrap(private())
             .app_data(web::Data::new(state))
-            .app_data(json)
             .app_data(query)
-            .route("/sessions", web::get().to(sessions::list))
-            .route("/sessions", web::delete().to(sessions::revoke_all))
-            .route("/sessions/{handle}", web::get().to(sessions::show))
-            .route("/sessions/{handle}", web::delete().to(sessions::revoke))
-            .route("/tenants/{kind}", web::get().to(tenants::list))
-            .route("/tenants/{kind}", web::put().to(tenants::put))
-            .route("/tenants/{kind}/{id}", web::delete().to(tenants::delete))
-            .route("/events", web::get().to(crate::events::routes::pull))
-            .route(
-                "/events/dead-letters",
-                web::get().to(crate::events::routes::dead_letters),
-            )
+            .service(marked(
+                web::resource("/overview").route(web::get().to(overview::overview)),
+                "/admin/v1/overview",
+            ))
+            .service(marked(
+                web::resource("/sessions")
+                    .route(web::get().to(sessions::list))
+                    .route(web::delete().to(sessions::revoke_all)),
+                "/admin/v1/sessions",
+            ))
+            .service(marked(
+                web::resource("/sessions/{handle}")
+                    .route(web::get().to(sessions::show))
+                    .route(web::delete().to(sessions::revoke)),
+                "/admin/v1/sessions/{handle}",
+            ))
+            .service(marked(
+                web::resource("/sessions/{handle}/members").route(web::get().to(sessions::members)),
+                "/admin/v1/sessions/{handle}/members",
+            ))
+            .service(marked(
+                web::resource("/tenants").route(web::get().to(tenants::kinds)),
+                "/admin/v1/tenants",
+            ))
+            .service(marked(
+                web::resource("/tenants/{kind}")
+                    .route(web::get().to(tenants::list))
+                    .route(web::put().to(tenants::put)),
+                "/admin/v1/tenants/{kind}",
+            ))
+            .service(marked(
+                web::resource("/tenants/{kind}/{id}")
+                    .route(web::put().to(tenants::edit))
+                    .route(web::delete().to(tenants::delete)),
+                "/admin/v1/tenants/{kind}/{id}",
+            ))
+            .service(marked(
+                web::resource("/events").route(web::get().to(crate::events::routes::pull)),
+                "/admin/v1/events",
+            ))
+            .service(marked(
+                web::resource("/events/dead-letters")
+                    .route(web::get().to(crate::events::routes::dead_letters)),
+                "/admin/v1/events/dead-letters",
+            ))
             .default_service(web::to(|| async { AdminError::NotFound.error_response() })),
     );
+    console::configure(cfg);
 }
 
-/// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer.
-async fn require_bearer(
+/// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer. Wrong
+/// bearers are counted per client address; an address past `[admin.throttle]` is answered 429
+/// before its bearer is looked at.
+pub(crate) async fn require_bearer(
     token: std::sync::Arc<str>,
+    throttle: std::sync::Arc<Throttle>,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let authorized =
-        headers::bearer(req.request()).is_some_and(|presented| ct_eq_str(presented, &token));
-    if !authorized {
+    // Until a resource takes it, a request is the admin API's as a whole (a refused one too).
+    req.extensions_mut()
+        .insert(flavor_kit::routes::RoutePattern("/admin/v1"));
+    let refused = match throttle.screen(req.request()) {
+        Err(refusal) => Some(AdminError::from(refusal)),
+        Ok(()) => {
+            let authorized = headers::bearer(req.request())
+                .is_some_and(|presented| ct_eq_str(presented, &token));
+            match authorized {
+                true => None,
+                false => Some(match throttle.record_failure(req.request(), None).await {
+                    Ok(()) => AdminError::Unauthorized,
+                    Err(refusal) => refusal.into(),
+                }),
+            }
+        }
+    };
+    if let Some(error) = refused {
         let (req, _) = req.into_parts();
-        return Ok(ServiceResponse::new(
-            req,
-            AdminError::Unauthorized.error_response(),
-        ));
+        return Ok(ServiceResponse::new(req, error.error_response()));
     }
     next.call(req)
         .await

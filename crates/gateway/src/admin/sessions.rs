@@ -1,9 +1,16 @@
-//! Sessions across flavors: a filtered, paginated listing (by flavor, tenant, subject, creation
-//! time), one session by its handle, and revocation of one or of a subject's sessions.
+//! Sessions across flavors: a filtered, paginated listing (by flavor; by tenant and subject as
+//! operators and apps know them; by creation time), one session by its handle, a group with its
+//! members, and revocation of one session or of a user's.
 //!
 //! The listing walks the store's owners with an administrative scan (never on a request path):
-//! an Amity or session-storage owner is a tenant's user, so a tenant and subject name it
-//! directly; QuickBlox and QuickSync owners are read and filtered.
+//! an Amity or session-storage owner is a tenant's user, so a tenant narrows the scan and a
+//! tenant with a subject names one owner; QuickBlox and QuickSync owners are read and filtered.
+//! A tenant is given by any name its flavor knows it by ([`Directory::tenants_named`]: the
+//! QuickBlox application id, the Amity network's name or id, the QuickSync key's name, the
+//! session-storage client id) and a subject as the app knows it (each flavor's
+//! [`crate::flavors::Registered::subject`]).
+
+use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,20 +21,24 @@ use serde_json::{json, Value};
 use session_core::events::RevokeReason;
 use session_core::{Flavor, Owner, Session, SessionId, SessionRef, SharedStore};
 
+use super::directory::Directory;
 use super::errors::{AdminError, AdminResult};
 use super::state::AdminState;
+use crate::flavors;
 
 /// Largest admin page.
 const MAX_PAGE: usize = 200;
 /// Default admin page.
 const DEFAULT_PAGE: usize = 50;
+/// Longest filter value accepted.
+const MAX_FILTER_LEN: usize = 256;
 
 /// An opaque, URL-safe handle naming one session: owner and id.
 pub fn handle_of(r: &SessionRef) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}\n{}", r.owner.as_str(), r.id.as_str()))
 }
 
-fn parse_handle(handle: &str) -> Result<SessionRef, AdminError> {
+pub(crate) fn parse_handle(handle: &str) -> Result<SessionRef, AdminError> {
     let bad = || AdminError::NotFound;
     let raw = URL_SAFE_NO_PAD.decode(handle).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
@@ -38,17 +49,24 @@ fn parse_handle(handle: &str) -> Result<SessionRef, AdminError> {
     ))
 }
 
-fn view(s: &Session) -> Value {
+/// A session as the admin API shows it (never its secrets); `members` for a group.
+pub(crate) fn view(s: &Session, directory: &Directory, members: Option<usize>) -> Value {
     json!({
         "handle": handle_of(&s.reference()),
         "flavor": s.flavor,
         "tenant": s.tenant,
+        "tenant_name": directory.label(s.flavor, &s.tenant),
         "subject": s.subject,
         "role": s.role,
         "group": s.parent.as_ref().map(|g| handle_of(&SessionRef::new(s.owner.clone(), g.clone()))),
+        "capacity": s.capacity,
+        "members": members,
         "device": s.device,
+        "ip": s.origin.ip,
+        "user_agent": s.origin.user_agent,
         "created_at": s.created_at,
         "updated_at": s.updated_at,
+        "last_seen_at": s.updated_at,
         "expires_at": s.expires_at,
     })
 }
@@ -65,24 +83,81 @@ pub(crate) struct Query {
     page_token: Option<String>,
 }
 
-/// Where a walk resumes: the flavor (its index in [`Flavor::ALL`]) and the store's scan cursor.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Position {
-    f: usize,
-    c: String,
+/// What to list of one flavor: the tenant ids and the subject its sessions carry.
+struct Scope {
+    flavor: Flavor,
+    tenants: Option<Vec<String>>,
+    subject: Option<String>,
 }
 
-/// Filters parsed.
-struct Filter {
-    flavors: Vec<Flavor>,
-    tenant: Option<String>,
-    subject: Option<String>,
+/// Whether the flavor's owners are `<tenant>:<user>` (so a tenant narrows the scan).
+fn owned_by_user(flavor: Flavor) -> bool {
+    matches!(flavor, Flavor::Amity | Flavor::SessionStorage)
+}
+
+impl Scope {
+    /// The store walks that cover the scope.
+    fn walks(&self) -> Result<Vec<Walk>, AdminError> {
+        let f = self.flavor;
+        Ok(match (&self.tenants, &self.subject, owned_by_user(f)) {
+            (Some(tenants), Some(subject), true) => tenants
+                .iter()
+                .map(|t| Owner::new(f, &[t, subject]).map(Walk::Owner))
+                .collect::<Result<_, _>>()?,
+            (Some(tenants), None, true) => tenants
+                .iter()
+                .map(|t| Ok(Walk::Prefix(format!("{}:", Owner::new(f, &[t])?.as_str()))))
+                .collect::<Result<_, session_core::Error>>()?,
+            _ => vec![Walk::Prefix(format!("{}:", f.short()))],
+        })
+    }
+
+    /// Whether an owner may hold sessions of the scope (checked before reading it).
+    fn may_hold(&self, owner: &Owner) -> bool {
+        !owned_by_user(self.flavor)
+            || self
+                .subject
+                .as_ref()
+                .is_none_or(|s| owner.part(1).as_ref() == Some(s))
+    }
+
+    fn keeps(&self, s: &Session, created_after: Option<DateTime<Utc>>) -> bool {
+        s.flavor == self.flavor
+            && self.tenants.as_ref().is_none_or(|t| t.contains(&s.tenant))
+            && self
+                .subject
+                .as_ref()
+                .is_none_or(|x| s.subject.as_deref() == Some(x.as_str()))
+            && created_after.is_none_or(|t| s.created_at > t)
+    }
+}
+
+/// One walk of the store: the owners under a prefix, or one owner.
+enum Walk {
+    Prefix(String),
+    Owner(Owner),
+}
+
+/// Filters parsed and resolved, and the walks that cover them, in order.
+pub(crate) struct Filter {
+    scopes: Vec<Scope>,
+    walks: Vec<(usize, Walk)>,
     created_after: Option<DateTime<Utc>>,
 }
 
+fn bounded<'q>(name: &str, value: &'q Option<String>) -> Result<Option<&'q str>, AdminError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) if v.len() > MAX_FILTER_LEN => Err(AdminError::Invalid(format!(
+            "{name} must be at most {MAX_FILTER_LEN} bytes"
+        ))),
+        Some(v) => Ok(Some(v)),
+    }
+}
+
 impl Filter {
-    fn of(q: &Query) -> Result<Self, AdminError> {
-        let flavors = match &q.flavor {
+    fn of(q: &Query, directory: &Directory) -> Result<Self, AdminError> {
+        let flavors = match bounded("flavor", &q.flavor)? {
             Some(f) => vec![Flavor::parse(f).map_err(|_| {
                 AdminError::Invalid(format!(
                     "flavor must be one of {}",
@@ -91,42 +166,78 @@ impl Filter {
             })?],
             None => Flavor::ALL.to_vec(),
         };
+        let tenant = bounded("tenant", &q.tenant)?;
+        let subject = bounded("subject", &q.subject)?;
+        let scopes: Vec<Scope> = flavors
+            .into_iter()
+            .map(|flavor| Scope {
+                flavor,
+                tenants: tenant.map(|t| directory.tenants_named(flavor, t)),
+                subject: subject
+                    .map(|s| flavors::get(flavor).map_or_else(|| s.to_owned(), |r| r.subject(s))),
+            })
+            .collect();
+        let mut walks = Vec::new();
+        for (i, scope) in scopes.iter().enumerate() {
+            walks.extend(scope.walks()?.into_iter().map(|w| (i, w)));
+        }
         Ok(Self {
-            flavors,
-            tenant: q.tenant.clone(),
-            subject: q.subject.clone(),
+            scopes,
+            walks,
             created_after: q.created_after,
         })
     }
+}
 
-    fn keeps(&self, s: &Session) -> bool {
-        self.tenant.as_ref().is_none_or(|t| &s.tenant == t)
-            && self
-                .subject
-                .as_ref()
-                .is_none_or(|x| s.subject.as_deref() == Some(x.as_str()))
-            && self.created_after.is_none_or(|t| s.created_at > t)
-    }
+/// Where a walk resumes: the walk's index and the store's scan cursor.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Position {
+    w: usize,
+    c: String,
+}
 
-    /// The owner prefix to scan for `flavor`: a tenant narrows it where owners start with the
-    /// tenant (Amity networks, session-storage clients).
-    fn prefix(&self, flavor: Flavor) -> Result<String, AdminError> {
-        let owned_by_tenant = matches!(flavor, Flavor::Amity | Flavor::SessionStorage);
-        Ok(match (&self.tenant, owned_by_tenant) {
-            (Some(t), true) => format!("{}:", Owner::new(flavor, &[t])?.as_str()),
-            _ => format!("{}:", flavor.short()),
-        })
-    }
+/// A session listed, with its members' count when it is a group.
+pub(crate) struct Listed {
+    session: Session,
+    members: Option<usize>,
+}
 
-    /// The one owner the filters name, when they name one (a tenant's user).
-    fn exact_owner(&self, flavor: Flavor) -> Result<Option<Owner>, AdminError> {
-        match (&self.tenant, &self.subject, flavor) {
-            (Some(t), Some(s), Flavor::Amity | Flavor::SessionStorage) => {
-                Ok(Some(Owner::new(flavor, &[t, s])?))
-            }
-            _ => Ok(None),
+/// One owner's sessions with every group member under its group's tenant (a member may be
+/// stored before its group is read, without one).
+pub(crate) fn with_group_tenants(mut sessions: Vec<Session>) -> Vec<Session> {
+    let groups: HashMap<SessionId, String> = sessions
+        .iter()
+        .filter(|s| s.capacity.is_some())
+        .map(|s| (s.id.clone(), s.tenant.clone()))
+        .collect();
+    for s in sessions.iter_mut().filter(|s| s.tenant.is_empty()) {
+        if let Some(tenant) = s.parent.as_ref().and_then(|p| groups.get(p)) {
+            s.tenant = tenant.clone();
         }
     }
+    sessions
+}
+
+/// The sessions of `sessions` (one owner's) that `scope` keeps, each group with its members'
+/// count.
+fn kept(sessions: Vec<Session>, filter: &Filter, scope: &Scope) -> Vec<Listed> {
+    let sessions = with_group_tenants(sessions);
+    let mut members: HashMap<SessionId, usize> = HashMap::new();
+    for s in &sessions {
+        if let Some(p) = &s.parent {
+            *members.entry(p.clone()).or_default() += 1;
+        }
+    }
+    sessions
+        .into_iter()
+        .filter(|s| scope.keeps(s, filter.created_after))
+        .map(|s| Listed {
+            members: s
+                .capacity
+                .map(|_| members.get(&s.id).copied().unwrap_or_default()),
+            session: s,
+        })
+        .collect()
 }
 
 /// One page of sessions from `at`, and where the next page starts.
@@ -135,32 +246,29 @@ async fn page(
     filter: &Filter,
     mut at: Position,
     size: usize,
-) -> Result<(Vec<Session>, Option<Position>), AdminError> {
+) -> Result<(Vec<Listed>, Option<Position>), AdminError> {
     let mut items = Vec::new();
-    while at.f < filter.flavors.len() && items.len() < size {
-        let flavor = filter.flavors[at.f];
-        let (owners, next) = match filter.exact_owner(flavor)? {
-            Some(owner) => (vec![owner], String::new()),
-            None => {
-                store
-                    .scan_owners(&filter.prefix(flavor)?, &at.c, size)
-                    .await?
-            }
+    while at.w < filter.walks.len() && items.len() < size {
+        let (scope, walk) = &filter.walks[at.w];
+        let scope = &filter.scopes[*scope];
+        let (owners, next) = match walk {
+            Walk::Owner(owner) => (vec![owner.clone()], String::new()),
+            Walk::Prefix(prefix) => store.scan_owners(prefix, &at.c, size).await?,
         };
-        for owner in owners {
-            let sessions = store.owner_sessions(&owner).await?;
-            items.extend(sessions.into_iter().filter(|s| filter.keeps(s)));
+        for owner in owners.iter().filter(|o| scope.may_hold(o)) {
+            let sessions = store.owner_sessions(owner).await?;
+            items.extend(kept(sessions, filter, scope));
         }
         if next.is_empty() {
             at = Position {
-                f: at.f + 1,
+                w: at.w + 1,
                 c: String::new(),
             };
         } else {
             at.c = next;
         }
     }
-    let more = at.f < filter.flavors.len();
+    let more = at.w < filter.walks.len();
     Ok((items, more.then_some(at)))
 }
 
@@ -175,7 +283,7 @@ fn page_size(q: &Query) -> Result<usize, AdminError> {
 }
 
 fn position(q: &Query) -> Result<Position, AdminError> {
-    match &q.page_token {
+    match q.page_token.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => URL_SAFE_NO_PAD
             .decode(t)
             .ok()
@@ -195,31 +303,36 @@ fn token(p: &Position) -> Result<String, AdminError> {
 /// holds whole owners, so it may run a little past `page_size`).
 pub(crate) async fn list(state: web::Data<AdminState>, q: web::Query<Query>) -> AdminResult {
     let size = page_size(&q)?;
-    let filter = Filter::of(&q)?;
+    let directory = Directory::load(&state, None).await?;
+    let filter = Filter::of(&q, &directory)?;
     let (items, next) = page(&state.store, &filter, position(&q)?, size).await?;
     Ok(HttpResponse::Ok().json(json!({
-        "data": items.iter().map(view).collect::<Vec<_>>(),
+        "data": items
+            .iter()
+            .map(|l| view(&l.session, &directory, l.members))
+            .collect::<Vec<_>>(),
         "next_page_token": next.as_ref().map(token).transpose()?,
     })))
 }
 
-/// `DELETE /admin/v1/sessions?tenant=&subject=`: revokes every session of a subject (both
-/// filters required, so that nothing is revoked by accident).
+/// `DELETE /admin/v1/sessions?tenant=&subject=[&flavor=]`: revokes every session of a user
+/// (tenant and subject required, so that nothing is revoked by accident).
 pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query>) -> AdminResult {
-    if q.tenant.is_none() || q.subject.is_none() {
+    if bounded("tenant", &q.tenant)?.is_none() || bounded("subject", &q.subject)?.is_none() {
         return Err(AdminError::Invalid(
             "tenant and subject are required to revoke sessions".into(),
         ));
     }
-    let filter = Filter::of(&q)?;
+    let directory = Directory::load(&state, None).await?;
+    let filter = Filter::of(&q, &directory)?;
     let mut revoked = 0;
     let mut at = Position::default();
     loop {
         let (items, next) = page(&state.store, &filter, at, MAX_PAGE).await?;
-        for s in items {
+        for l in items {
             revoked += state
                 .store
-                .revoke(&s.reference(), None, RevokeReason::Admin)
+                .revoke(&l.session.reference(), None, RevokeReason::Admin)
                 .await?;
         }
         match next {
@@ -234,10 +347,39 @@ pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query
 pub(crate) async fn show(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
     let s = state.store.get(&r).await?.ok_or(AdminError::NotFound)?;
-    Ok(HttpResponse::Ok().json(json!({"data": view(&s)})))
+    let members = match s.capacity {
+        Some(_) => Some(state.store.list_members(&r).await?.len()),
+        None => None,
+    };
+    let directory = Directory::load(&state, None).await?;
+    Ok(HttpResponse::Ok().json(json!({"data": view(&s, &directory, members)})))
 }
 
-/// `DELETE /admin/v1/sessions/{handle}`.
+/// `GET /admin/v1/sessions/{handle}/members`: a group and its live members in joining order.
+pub(crate) async fn members(
+    state: web::Data<AdminState>,
+    handle: web::Path<String>,
+) -> AdminResult {
+    let r = parse_handle(&handle)?;
+    let group = state.store.get(&r).await?.ok_or(AdminError::NotFound)?;
+    if group.capacity.is_none() {
+        return Err(AdminError::NotFound);
+    }
+    let mut members = state.store.list_members(&r).await?;
+    for m in members.iter_mut().filter(|m| m.tenant.is_empty()) {
+        m.tenant = group.tenant.clone();
+    }
+    let directory = Directory::load(&state, None).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": {
+            "group": view(&group, &directory, Some(members.len())),
+            "members": members.iter().map(|m| view(m, &directory, None)).collect::<Vec<_>>(),
+        }
+    })))
+}
+
+/// `DELETE /admin/v1/sessions/{handle}`: one session (a group with its members; a member leaves
+/// its group).
 pub(crate) async fn revoke(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
     match state.store.revoke(&r, None, RevokeReason::Admin).await? {

@@ -5,9 +5,13 @@ use utoipa::IntoResponses;
 
 use crate::errors::ErrorsBody;
 
-/// The answers to a body that is too large or neither form nor JSON: 413 and 415.
+/// The answers to a body that is too slow, too large or neither form nor JSON: 408, 413 and
+/// 415.
 #[derive(IntoResponses)]
 pub enum BodyErrors {
+    #[response(status = 408, description = "The body did not arrive within `server.body_timeout_secs`; the connection is closed.",
+        example = json!({"errors": {"base": ["Request body timed out"]}}))]
+    TimedOut(ErrorsBody),
     #[response(status = 413, description = "A body over `server.max_body_bytes`.",
         example = json!({"errors": {"base": ["Request body is too large (limit 65536 bytes)"]}}))]
     TooLarge(ErrorsBody),
@@ -15,6 +19,13 @@ pub enum BodyErrors {
         example = json!({"errors": {"base": ["Unsupported content type: send application/x-www-form-urlencoded or application/json (UTF-8)"]}}))]
     Unsupported(ErrorsBody),
 }
+
+/// The refusal of a user login after too many failed ones: 429 with `Retry-After`.
+#[derive(IntoResponses)]
+#[response(status = 429, description = "Too many wrong user credentials for this user or from this client address within `quickblox.throttle.window_secs`; nothing was checked. Retry after `Retry-After` seconds.",
+    headers(("Retry-After" = u64, description = "Seconds until a login may be tried again.")),
+    example = json!({"errors": {"base": ["Too many failed login attempts, retry later"]}}))]
+pub struct Throttled(pub ErrorsBody);
 
 /// The refusal of a `QB-Token` that names no live session: 401.
 #[derive(IntoResponses)]

@@ -10,7 +10,7 @@ use crate::body;
 use crate::dto::{application_id, expiration, UserEnvelope, EXPIRATION_HEADER};
 use crate::errors::{ErrorsBody as ErrorBody, LoginError, RequestError};
 use crate::requests::{self, LoginBody};
-use crate::routes::answers::{BodyErrors, NoSession, ServerErrors};
+use crate::routes::answers::{BodyErrors, NoSession, ServerErrors, Throttled};
 use crate::state::State;
 use crate::tokens;
 
@@ -72,6 +72,7 @@ async fn set_user(
             )),
         (status = 422, description = "A missing or bad field.", body = ErrorBody,
             example = json!({"errors": {"login": ["is required"]}})),
+        Throttled,
         BodyErrors,
         ServerErrors,
     ),
@@ -89,7 +90,7 @@ pub async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<Sta
             "a session without an application",
         ))
     })?;
-    let user = check_user(&state, app, credentials)
+    let user = check_user(&state, &req, app, credentials)
         .await?
         .ok_or(LoginError::Unauthorized)?;
     let updated = set_user(&state, &bearer, Some(user.id)).await?;
@@ -119,7 +120,15 @@ pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Reply {
     // One guarded store step: the token is checked by the write itself.
     let token = tokens::from_request(&req)?;
     let bearer = tokens::bearer(&state.core.hasher, &token)?;
-    let updated = set_user(&state, &bearer, None).await?;
+    let mut updated = set_user(&state, &bearer, None).await;
+    // A session made under a previous key of the ring lives where that key put it.
+    for old in tokens::previous_bearers(&state.core.hasher, &token) {
+        if !matches!(updated, Err(RequestError::NoSession)) {
+            break;
+        }
+        updated = set_user(&state, &old?, None).await;
+    }
+    let updated = updated?;
     Ok(HttpResponse::Ok()
         .insert_header((EXPIRATION_HEADER, expiration(updated.expires_at)))
         .finish())

@@ -10,7 +10,7 @@ use crate::body;
 use crate::dto::{expiration, new_attrs, SessionEnvelope, EXPIRATION_HEADER};
 use crate::errors::{ErrorsBody as ErrorBody, RequestError, SessionError};
 use crate::requests::{CreateSession, CreateSessionForm, CreateSessionJson};
-use crate::routes::answers::{BodyErrors, NoSession, ServerErrors};
+use crate::routes::answers::{BodyErrors, NoSession, ServerErrors, Throttled};
 use crate::signature;
 use crate::state::State;
 use crate::tokens;
@@ -59,6 +59,7 @@ fn session_number() -> Result<u64, RequestError> {
                 ("timestamp" = (value = json!({"errors": {"base": ["Bad timestamp"]}}))),
                 ("nonce" = (value = json!({"errors": {"base": ["Nonce has already been used"]}}))),
             )),
+        Throttled,
         BodyErrors,
         ServerErrors,
     ),
@@ -110,7 +111,7 @@ async fn open(
     let user = match request.user.clone() {
         None => None,
         Some(credentials) => Some(
-            check_user(state, app.id, credentials)
+            check_user(state, req, app.id, credentials)
                 .await?
                 .ok_or(SessionError::Unauthorized)?,
         ),
@@ -126,6 +127,7 @@ async fn open(
     );
     session.subject = user.as_ref().map(|u| u.id.to_string());
     session.token_hash = Some(bearer.hash);
+    session.origin = flavor_kit::metadata::origin(req, &state.core);
     session.attrs = new_attrs(session_number()?, request.nonce, request.timestamp);
     state.core.store.create(session.clone(), None).await?;
     tracing::info!(
@@ -171,12 +173,21 @@ pub async fn destroy(req: HttpRequest, state: web::Data<State>) -> Reply {
     let bearer = tokens::bearer(&state.core.hasher, &token)?;
     // The session's place is derived from the token's keyed hash (160 bits of it), so only the
     // holder of the token can name it: the delete itself is the bearer check.
-    let deleted = state
-        .core
-        .store
+    let store = &state.core.store;
+    let mut deleted = store
         .delete(&bearer.reference)
         .await
         .map_err(RequestError::from)?;
+    // A session made under a previous key of the ring lives where that key put it.
+    for old in tokens::previous_bearers(&state.core.hasher, &token) {
+        if deleted > 0 {
+            break;
+        }
+        deleted = store
+            .delete(&old?.reference)
+            .await
+            .map_err(RequestError::from)?;
+    }
     if deleted == 0 {
         return Err(RequestError::NoSession.into());
     }

@@ -34,9 +34,13 @@ instances! {
     example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Bad Request", "status": 400, "detail": "The request body could not be read.", "instance": P::PATH}))]
 pub struct Unreadable<P: Instance>(pub ProblemDetails<'static>, PhantomData<P>);
 
-/// The answers to a body that is too large or not JSON: 413 and 415.
+/// The answers to a body that is too slow, too large or not JSON: 408, 413 and 415.
 #[derive(IntoResponses)]
 pub enum BodyErrors<P: Instance> {
+    #[response(status = 408, description = "The body did not arrive within `server.body_timeout_secs`; the connection is closed.",
+        content_type = "application/problem+json",
+        example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.9", "title": "Request Timeout", "status": 408, "detail": "The request body did not arrive in time.", "instance": P::PATH}))]
+    TimedOut(ProblemDetails<'static>, PhantomData<P>),
     #[response(status = 413, description = "A body over `server.max_body_bytes` (declared or streamed).",
         content_type = "application/problem+json",
         example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Content Too Large", "status": 413, "detail": "The request body is larger than 65536 bytes.", "instance": P::PATH}))]
@@ -46,6 +50,14 @@ pub enum BodyErrors<P: Instance> {
         example = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "detail": "Send the body as application/json (text/json and application/*+json are accepted).", "instance": P::PATH}))]
     NotJson(ProblemDetails<'static>, PhantomData<P>),
 }
+
+/// The refusal of a credential check after too many failed ones: 429 with `Retry-After`.
+#[derive(IntoResponses)]
+#[response(status = 429, description = "Too many failed credential checks (API keys, wallet proofs, session passwords) from this client address, or wrong passwords for this session, within `quicksync.throttle.window_secs`; nothing was checked. Retry after `Retry-After` seconds.",
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds until the check may be tried again.")),
+    example = json!({"type": "https://tools.ietf.org/html/rfc6585#section-4", "title": "Too Many Requests", "status": 429, "detail": "Too many failed attempts; retry in 900 s.", "instance": P::PATH}))]
+pub struct Throttled<P: Instance>(pub ProblemDetails<'static>, PhantomData<P>);
 
 /// The refusal of a session bearer: 401.
 #[derive(IntoResponses)]

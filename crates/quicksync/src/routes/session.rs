@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
-use flavor_kit::{passwords, BodyLimits, Reply};
-use session_core::{Candidate, Flavor, Joined, Session, SessionId, SessionRef};
+use flavor_kit::{passwords, BodyLimits, Reply, Subject};
+use session_core::{Candidate, Flavor, Joined, Origin, Session, SessionId, SessionRef};
 
 use crate::auth;
 use crate::body::read_json;
@@ -18,7 +18,7 @@ use crate::records::{
 };
 use crate::routes::answers::{
     AtCurrent, AtDisconnect, AtJoin, AtKick, AtSession, BodyErrors, Internal, NotHost,
-    SessionBearerRefused, Unavailable, Unreadable,
+    SessionBearerRefused, Throttled, Unavailable, Unreadable,
 };
 use crate::state::State;
 use crate::{pseudonym, rules, tokens};
@@ -53,6 +53,7 @@ const MAX_GROUP_SECONDS: i64 = 10 * 366 * 24 * 3600;
                 ("unknown member" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: rules.maxUsers: unknown field `maxUsers`, expected one of `userCapacity`, `expiryDurationInSeconds`, `password`, `allowOnlyWhitelistedAddresses`, `whiteListAddresses`", "instance": "/v1/session", "errors": {"rules.maxUsers": ["unknown field `maxUsers`, expected one of `userCapacity`, `expiryDurationInSeconds`, `password`, `allowOnlyWhitelistedAddresses`, `whiteListAddresses`"]}}))),
                 ("out of bounds" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: rules.userCapacity: must be between 1 and 100", "instance": "/v1/session", "errors": {"rules.userCapacity": ["must be between 1 and 100"]}}))),
             )),
+        Throttled<AtSession>,
         Unreadable<AtSession>,
         BodyErrors<AtSession>,
         Internal<AtSession>,
@@ -63,10 +64,7 @@ const MAX_GROUP_SECONDS: i64 = 10 * 366 * 24 * 3600;
 pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<State>) -> Reply {
     // The bearer first: it costs no store call.
     let wallet = auth::wallet(&state, &req)?;
-    let tenant = state
-        .api_keys
-        .resolve(&state.core, auth::api_key(&req))
-        .await?;
+    let tenant = auth::tenant(&state, &req).await?;
     let body: CreateSessionRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
     let rules = rules::resolve(&body, &state.settings.rules)?;
     let core = &state.core;
@@ -103,10 +101,14 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
         .chain_address
         .clone()
         .unwrap_or_else(|| wallet.checksummed());
-    let offers = offers(&state, &group, &host_id, &wallet, HOST, |p| MemberAttrs {
-        name: rules.name.clone().unwrap_or_else(|| p.to_owned()),
-        address: address.clone(),
-        pseudonym: p.to_owned(),
+    let origin = flavor_kit::metadata::origin(&req, core);
+    group.origin = origin.clone();
+    let offers = offers(&state, &group, (&host_id, &origin), &wallet, HOST, |p| {
+        MemberAttrs {
+            name: rules.name.clone().unwrap_or_else(|| p.to_owned()),
+            address: address.clone(),
+            pseudonym: p.to_owned(),
+        }
     })?;
     let (candidates, mut taken): (Vec<_>, Vec<_>) = offers.into_iter().unzip();
     let index = core
@@ -162,6 +164,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<St
                 ("empty" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "A non-empty request body is required.", "instance": "/v1/session/join", "errors": {"$": ["A non-empty request body is required."]}}))),
                 ("no sessionId" = (value = json!({"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "Client Error", "status": 422, "detail": "One or more validation errors occurred: sessionId: is required", "instance": "/v1/session/join", "errors": {"sessionId": ["is required"]}}))),
             )),
+        Throttled<AtJoin>,
         Unreadable<AtJoin>,
         BodyErrors<AtJoin>,
         Internal<AtJoin>,
@@ -181,21 +184,26 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     let group_id = tokens::parse_group_id(raw_id).ok_or(SessionError::SessionNotFound)?;
     let group_ref = tokens::group_ref(&group_id).map_err(SessionError::store)?;
     let core = &state.core;
-    let member_id =
-        tokens::member_id(&core.hasher, &group_id, &wallet.lower()).map_err(SessionError::store)?;
+    let member_id = joiner_id(&state, &group_ref, &wallet).await?;
     // An open group is joined in one step; a group with a password or a whitelist answers with
     // itself first, for the checks only the gateway can make.
+    let origin = flavor_kit::metadata::origin(&req, core);
     let mut screen = Some(SCREENED);
     for _ in 0..JOIN_ATTEMPTS {
         // The group's expiry is not known yet: the store cuts the member's to it.
         let placeholder = group_placeholder(&group_ref, core.clock.now());
-        let offers = offers(&state, &placeholder, &member_id, &wallet, CLIENT, |p| {
-            MemberAttrs {
+        let offers = offers(
+            &state,
+            &placeholder,
+            (&member_id, &origin),
+            &wallet,
+            CLIENT,
+            |p| MemberAttrs {
                 name: p.to_owned(),
                 address: wallet.checksummed(),
                 pseudonym: p.to_owned(),
-            }
-        })?;
+            },
+        )?;
         let (candidates, mut taken): (Vec<_>, Vec<_>) = offers.into_iter().unzip();
         let joined = core
             .store
@@ -209,7 +217,7 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
             })?;
         match joined {
             Joined::Screen(group) => {
-                admit(&group, &wallet, &body).await?;
+                admit(&state, &req, &group, &wallet, &body).await?;
                 screen = None;
             }
             Joined::NamesTaken => continue,
@@ -234,8 +242,39 @@ pub async fn join(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
     .into())
 }
 
-/// The checks of a screened group: the whitelist, then the password.
-async fn admit(group: &Session, wallet: &Address, body: &JoinRequest) -> Result<(), SessionError> {
+/// The wallet's member id in the group: under the active token key, or, while previous keys are
+/// listed, under the key the group was created with (one read first), so that a wallet that
+/// joined before a rotation is still the store's atomic conflict.
+async fn joiner_id(
+    state: &State,
+    group_ref: &SessionRef,
+    wallet: &Address,
+) -> Result<SessionId, SessionError> {
+    let hasher = &state.core.hasher;
+    let mut key = hasher.active();
+    if hasher.has_previous() {
+        let group = state
+            .core
+            .store
+            .get(group_ref)
+            .await
+            .map_err(SessionError::store)?;
+        if let Some(k) = group.and_then(|g| tokens::group_key(hasher, &g)) {
+            key = k.clone();
+        }
+    }
+    tokens::member_id(&key, &group_ref.id, &wallet.lower()).map_err(SessionError::store)
+}
+
+/// The checks of a screened group: the whitelist, then the password (an argon2 check,
+/// throttled per session and per client address: counted before it runs).
+async fn admit(
+    state: &State,
+    req: &HttpRequest,
+    group: &Session,
+    wallet: &Address,
+    body: &JoinRequest,
+) -> Result<(), SessionError> {
     let attrs: GroupAttrs = from_attrs(group).map_err(SessionError::store)?;
     if attrs.allow_only_whitelisted && !attrs.white_list.contains(&wallet.lower()) {
         return Err(SessionError::NotWhitelisted);
@@ -246,12 +285,19 @@ async fn admit(group: &Session, wallet: &Address, body: &JoinRequest) -> Result<
             .clone()
             .filter(|p| !p.is_empty())
             .ok_or(SessionError::PasswordRequired)?;
+        let subject = Subject {
+            tenant: group.id.as_str(),
+            name: "password",
+        };
+        let pass = state.throttle.admit(req, Some(subject)).await?;
         let ok = passwords::verify(given, phc.clone())
             .await
             .map_err(SessionError::store)?;
         if !ok {
+            pass.failed();
             return Err(SessionError::WrongPassword);
         }
+        pass.succeeded();
     }
     Ok(())
 }
@@ -357,12 +403,17 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
         )
         .into());
     }
-    let removed = state
-        .core
-        .store
-        .remove_member_guarded(&me.group, &target, Some(&me.guard(Some(HOST))))
-        .await
-        .map_err(auth::refused)?;
+    let store = &state.core.store;
+    let removed = auth::guarded(&me, Some(HOST), |guard| {
+        let (group, target) = (&me.group, &target);
+        async move {
+            store
+                .remove_member_guarded(group, target, Some(&guard))
+                .await
+        }
+    })
+    .await
+    .map_err(auth::refused)?;
     if !removed {
         return Err(SessionError::MemberNotFound.into());
     }
@@ -384,12 +435,13 @@ pub async fn kick(req: HttpRequest, payload: web::Payload, state: web::Data<Stat
 )]
 pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
     let me = auth::session_bearer(&state, &req)?;
-    let gone = state
-        .core
-        .store
-        .leave_group(&me.group, &me.member, Some(&me.guard(None)), HOST)
-        .await
-        .map_err(auth::refused)?;
+    let store = &state.core.store;
+    let gone = auth::guarded(&me, None, |guard| {
+        let (group, member) = (&me.group, &me.member);
+        async move { store.leave_group(group, member, Some(&guard), HOST).await }
+    })
+    .await
+    .map_err(auth::refused)?;
     tracing::info!(session = %me.group.id, sessions = gone, "quicksync: member left");
     Ok(HttpResponse::Ok().finish())
 }
@@ -409,12 +461,13 @@ pub async fn disconnect(req: HttpRequest, state: web::Data<State>) -> Reply {
 )]
 pub async fn delete(req: HttpRequest, state: web::Data<State>) -> Reply {
     let me = auth::session_bearer(&state, &req)?;
-    state
-        .core
-        .store
-        .delete_guarded(&me.group, Some(&me.guard(Some(HOST))))
-        .await
-        .map_err(auth::refused)?;
+    let store = &state.core.store;
+    auth::guarded(&me, Some(HOST), |guard| {
+        let group = &me.group;
+        async move { store.delete_guarded(group, Some(&guard)).await }
+    })
+    .await
+    .map_err(auth::refused)?;
     tracing::info!(session = %me.group.id, "quicksync: session ended");
     Ok(HttpResponse::Ok().finish())
 }
@@ -431,11 +484,11 @@ fn group_placeholder(group: &SessionRef, now: chrono::DateTime<chrono::Utc>) -> 
 type Offer = (Candidate, (String, MemberAttrs));
 
 /// One candidate member per fresh pseudonym: the store keeps the first whose pseudonym no
-/// member of the group has had. Each comes with its token and attributes.
+/// member of the group has had. Each comes with its token and attributes, and records `origin`.
 fn offers(
     state: &State,
     group: &Session,
-    id: &SessionId,
+    (id, origin): (&SessionId, &Origin),
     wallet: &Address,
     role: &str,
     attrs: impl Fn(&str) -> MemberAttrs,
@@ -445,7 +498,8 @@ fn offers(
         .into_iter()
         .map(|p| {
             let a = attrs(&p);
-            let (member, token) = new_member(state, group, id.clone(), wallet, role, &a)?;
+            let (mut member, token) = new_member(state, group, id.clone(), wallet, role, &a)?;
+            member.origin = origin.clone();
             Ok((
                 Candidate {
                     name: pseudonym::claim_name(&p),

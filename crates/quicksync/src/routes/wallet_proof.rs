@@ -8,7 +8,7 @@ use crate::dto::{NonceDto, TokenDto, VerifyQuery, VerifyRequest};
 use crate::eip191::{self, Address};
 use crate::errors::{NonceError, ProblemDetails, RequestError, SignatureError, WalletProofError};
 use crate::nonce::Nonces;
-use crate::routes::answers::{AtNonce, AtVerify, BodyErrors, Internal};
+use crate::routes::answers::{AtNonce, AtVerify, BodyErrors, Internal, Throttled};
 use crate::state::State;
 
 /// A nonce to sign
@@ -64,6 +64,7 @@ pub async fn nonce(state: web::Data<State>) -> Reply {
                 ("store" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "The session store is unavailable; retry shortly.", "instance": "/v1/wallet-proof/verify"}))),
                 ("not configured" = (value = json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Service Unavailable", "status": 503, "detail": "Wallet verification is not configured on this server.", "instance": "/v1/wallet-proof/verify"}))),
             )),
+        Throttled<AtVerify>,
         BodyErrors<AtVerify>,
         Internal<AtVerify>,
     ),
@@ -78,13 +79,26 @@ pub async fn verify(req: HttpRequest, payload: web::Payload, state: web::Data<St
         }
     }
     let body: VerifyRequest = read_json(&req, payload, BodyLimits::of(&state.core)).await?;
-    Ok(redeem(&state, &body).await?)
+    if !state.wallet_tokens.is_configured() {
+        return Err(WalletProofError::NotConfigured.into());
+    }
+    // A proof costs a curve recovery: counted per client address before it is checked, taken
+    // back when it holds.
+    let pass = state
+        .throttle
+        .admit(&req, None)
+        .await
+        .map_err(WalletProofError::from)?;
+    let redeemed = redeem(&state, &body).await;
+    match &redeemed {
+        Ok(_) => pass.succeeded(),
+        Err(WalletProofError::Fault(_)) => drop(pass),
+        Err(_) => pass.failed(),
+    }
+    Ok(redeemed?)
 }
 
 async fn redeem(state: &State, body: &VerifyRequest) -> Result<HttpResponse, WalletProofError> {
-    if !state.wallet_tokens.is_configured() {
-        return Err(WalletProofError::NotConfigured);
-    }
     let claimed =
         Address::parse(body.wallet_address.trim()).ok_or(WalletProofError::InvalidAddress)?;
     let now = state.core.clock.now();

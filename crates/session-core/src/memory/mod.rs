@@ -8,12 +8,14 @@
 //! bounded ([`MemoryStore::with_capacity`]): a create beyond the bound first drops every expired
 //! session, then answers [`Error::StoreUnavailable`].
 
+mod attempts;
 mod docs;
 mod emit;
 mod lock;
 mod nonces;
 mod ops;
 mod owner;
+mod snapshot;
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -25,8 +27,10 @@ use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::EventBuffer;
 use crate::model::{Owner, Session, SessionRef};
+use crate::secrets::Sealer;
 use crate::store::ExpiryCounter;
 
+use self::attempts::Attempts;
 use self::docs::Docs;
 use self::lock::lock;
 use self::nonces::Nonces;
@@ -44,11 +48,13 @@ pub struct MemoryStore {
     clock: SharedClock,
     shards: Box<[Mutex<HashMap<Owner, OwnerState>>]>,
     nonces: Nonces,
+    attempts: Attempts,
     docs: Docs,
     /// Sessions stored now (live or expired but not yet dropped).
     len: AtomicUsize,
     max_sessions: usize,
     expired: ExpiryCounter,
+    sealer: Sealer,
     /// Events: the log changes are written to, when events are on.
     events: Option<Arc<EventBuffer>>,
 }
@@ -65,10 +71,12 @@ impl MemoryStore {
             clock,
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             nonces: Nonces::default(),
+            attempts: Attempts::default(),
             docs: Docs::default(),
             len: AtomicUsize::new(0),
             max_sessions: max_sessions.max(1),
             expired: ExpiryCounter::default(),
+            sealer: Sealer::default(),
             events: None,
         }
     }
@@ -96,6 +104,12 @@ impl MemoryStore {
         if let (Some(log), Some(e)) = (&self.events, st.events.take()) {
             log.append(e.finish());
         }
+    }
+
+    /// The store, keeping run-time tenant documents sealed with `sealer` ([`crate::secrets`]).
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = sealer;
+        self
     }
 
     /// How many sessions are stored (expired ones not yet dropped included).
@@ -127,7 +141,7 @@ impl MemoryStore {
         });
     }
 
-    /// Drops every expired session and nonce now, one shard at a time. Returns how many
+    /// Drops every expired session, nonce and attempt window now, one shard at a time. Returns how many
     /// sessions were dropped.
     pub fn sweep(&self) -> usize {
         let now = self.now();
@@ -150,6 +164,7 @@ impl MemoryStore {
             });
         }
         self.nonces.sweep(now);
+        self.attempts.sweep(now);
         dropped
     }
 

@@ -34,6 +34,19 @@ impl Nonces {
         }
     }
 
+    /// Drops every claim; how many there were (ended ones not yet swept included).
+    pub(crate) fn clear(&self) -> usize {
+        self.0
+            .iter()
+            .map(|shard| {
+                let mut map = lock(shard);
+                let n = map.len();
+                map.clear();
+                n
+            })
+            .sum()
+    }
+
     /// Drops the claims that have ended.
     pub(crate) fn sweep(&self, now: i64) {
         for shard in self.0.iter() {

@@ -8,6 +8,7 @@ use chrono::Duration;
 
 use super::owner::{Credential, OwnerState, Stored, SPENT_KEPT};
 use super::{check_member_of, MemoryStore};
+use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::clock::from_millis;
 use crate::error::{Error, Result};
 use crate::events::{Event, EventKind, RevokeReason, TenantChange};
@@ -16,6 +17,7 @@ use crate::model::{
     SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::snapshot::{OwnerDump, Removed, SpentPrefix};
 use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
 use crate::token::TokenHash;
 
@@ -199,6 +201,20 @@ impl SessionStore for MemoryStore {
         })
     }
 
+    async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.with_owner(&r.owner, |st, now| {
+            let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
+                return Ok(false);
+            };
+            let at = from_millis(now);
+            if s.updated_at < at {
+                s.updated_at = at;
+                st.replace(&r.id, Stored::new(&s)?);
+            }
+            Ok(true)
+        })
+    }
+
     async fn update_guarded(
         &self,
         r: &SessionRef,
@@ -218,6 +234,9 @@ impl SessionStore for MemoryStore {
             }
             if let Some(attrs) = patch.attrs {
                 s.attrs = attrs;
+            }
+            if let Some(hash) = patch.token_hash {
+                s.token_hash = Some(hash);
             }
             s.updated_at = from_millis(now);
             st.replace(&r.id, Stored::new(&s)?);
@@ -455,7 +474,7 @@ impl SessionStore for MemoryStore {
                 st.emit(EventKind::Refreshed, &s);
                 if let Some(old) = old {
                     let spent = st.spent.entry(r.id.clone()).or_default();
-                    spent.push(old);
+                    spent.push(SpentPrefix::of(&old));
                     if spent.len() > SPENT_KEPT {
                         spent.remove(0);
                     }
@@ -468,7 +487,7 @@ impl SessionStore for MemoryStore {
             let reused = st.spent.get(&r.id).is_some_and(|spent| {
                 spent
                     .iter()
-                    .fold(false, |seen, h| h.ct_eq(presented) | seen)
+                    .fold(false, |seen, h| h.matches(presented) | seen)
             });
             if reused {
                 let mut gone = Vec::new();
@@ -508,6 +527,15 @@ impl SessionStore for MemoryStore {
             );
             Ok(())
         })
+    }
+
+    async fn count_attempt(&self, key: &AttemptKey, window: Window) -> Result<Attempt> {
+        Ok(self.attempts.count(key.as_str(), window, self.now()))
+    }
+
+    async fn forget_attempt(&self, key: &AttemptKey, id: &AttemptId) -> Result<()> {
+        self.attempts.forget(key.as_str(), id);
+        Ok(())
     }
 
     async fn scan_owners(
@@ -557,22 +585,49 @@ impl SessionStore for MemoryStore {
         Ok((out, String::new()))
     }
 
+    async fn export_owner(&self, owner: &Owner) -> Result<Option<OwnerDump>> {
+        self.export(owner)
+    }
+
+    async fn import_owner(&self, dump: &OwnerDump) -> Result<()> {
+        self.import(dump)
+    }
+
+    async fn remove_owner(&self, owner: &Owner) -> Result<Removed> {
+        Ok(self.remove(owner))
+    }
+
+    async fn clear_nonces(&self) -> Result<usize> {
+        Ok(self.clear_claims())
+    }
+
     async fn doc_get(&self, collection: &str, id: &str) -> Result<Option<String>> {
-        Ok(self.docs.get(collection, id))
+        Ok(self
+            .docs
+            .get(collection, id)
+            .and_then(|stored| self.sealer.from_store(collection, id, stored)))
     }
 
     async fn doc_put(&self, collection: &str, id: &str, value: &str) -> Result<()> {
-        self.docs.put(collection, id, value);
+        let stored = self.sealer.to_store(collection, id, value)?;
+        self.docs.put(collection, id, &stored);
         self.tenant_changed(TenantChange::Put, collection, id);
         Ok(())
     }
 
     async fn doc_insert(&self, collection: &str, id: &str, value: &str) -> Result<(String, bool)> {
-        let out = self.docs.insert(collection, id, value);
-        if out.1 {
-            self.tenant_changed(TenantChange::Put, collection, id);
+        let stored = self.sealer.to_store(collection, id, value)?;
+        match self.docs.insert(collection, id, &stored) {
+            (_, true) => {
+                self.tenant_changed(TenantChange::Put, collection, id);
+                Ok((value.to_owned(), true))
+            }
+            (existing, false) => self
+                .sealer
+                .from_store(collection, id, existing)
+                .map(|doc| (doc, false))
+                .ok_or_else(|| Error::Internal("a stored document does not open".into())),
         }
-        Ok(out)
     }
 
     async fn doc_delete(&self, collection: &str, id: &str) -> Result<bool> {
@@ -584,7 +639,15 @@ impl SessionStore for MemoryStore {
     }
 
     async fn doc_list(&self, collection: &str) -> Result<Vec<(String, String)>> {
-        Ok(self.docs.list(collection))
+        Ok(self
+            .docs
+            .list(collection)
+            .into_iter()
+            .filter_map(|(id, stored)| {
+                let doc = self.sealer.from_store(collection, &id, stored)?;
+                Some((id, doc))
+            })
+            .collect())
     }
 
     fn take_expired(&self) -> Vec<(Flavor, u64)> {

@@ -8,11 +8,10 @@ use crate::error::{Error, Result};
 use crate::model::{Owner, Session, SessionId, SessionRef};
 use crate::plan::Guard;
 use crate::record::{Head, Record};
+use crate::snapshot::SpentPrefix;
 use crate::token::TokenHash;
 
-/// How many spent refresh hashes a session remembers (a replay of an older one is refused as
-/// unknown rather than revoking the family).
-pub(crate) const SPENT_KEPT: usize = 8;
+pub(crate) use crate::snapshot::SPENT_KEPT;
 
 /// A stored session: its record and the keys it is indexed under.
 #[derive(Debug)]
@@ -63,8 +62,9 @@ pub(crate) struct OwnerState {
     pub by_expiry: BTreeSet<(i64, SessionId)>,
     /// Per group: its members by (created, id).
     pub rolls: HashMap<SessionId, BTreeSet<(i64, SessionId)>>,
-    /// Per session: the last refresh hashes it spent, oldest first.
-    pub spent: HashMap<SessionId, Vec<TokenHash>>,
+    /// Per session: the prefixes of the last refresh hashes it spent, oldest first (as Redis
+    /// keeps them, so a snapshot moves between the stores).
+    pub spent: HashMap<SessionId, Vec<SpentPrefix>>,
     /// Names claimed in the owner's groups (name -> member), for the group's whole life.
     pub names: HashMap<String, SessionId>,
     pub credentials: BTreeMap<TokenHash, Credential>,

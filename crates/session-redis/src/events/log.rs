@@ -115,11 +115,11 @@ impl RedisEventLog {
 
     async fn create_group(&self, group: &str, p: usize) -> Result<()> {
         self.store
-            .call(
+            .function(
                 "events_register",
                 &SCRIPTS.xgroup,
                 &[self.keys.stream(p)],
-                vec![group.as_bytes().to_vec()],
+                &[group.as_bytes().to_vec()],
                 true,
             )
             .await
@@ -189,32 +189,31 @@ impl EventLog for RedisEventLog {
 
     async fn heartbeat(&self, worker: &str, ttl: Duration) -> Result<usize> {
         let key = self.keys.workers();
-        let (_, mut rest) = self
+        let (_, _, mut rest) = self
             .store
-            .call(
+            .function(
                 "events_heartbeat",
                 &SCRIPTS.workers,
                 &[key.as_str()],
-                vec![
+                &[
                     worker.as_bytes().to_vec(),
                     ttl.num_milliseconds().max(1).to_string().into_bytes(),
                 ],
                 true,
             )
             .await?;
-        rest.next();
         Ok(int("events_heartbeat", rest.next().unwrap_or(Value::Int(1)))?.max(1) as usize)
     }
 
     async fn lease(&self, name: &str, lane: usize, worker: &str, ttl: Duration) -> Result<bool> {
         let key = self.keys.lease(name, lane);
-        let (_, mut rest) = self
+        let (_, _, mut rest) = self
             .store
-            .call(
+            .function(
                 "events_lease",
                 &SCRIPTS.lease,
                 &[key.as_str()],
-                vec![
+                &[
                     b"take".to_vec(),
                     worker.as_bytes().to_vec(),
                     ttl.num_milliseconds().max(1).to_string().into_bytes(),
@@ -222,18 +221,17 @@ impl EventLog for RedisEventLog {
                 false,
             )
             .await?;
-        rest.next();
         Ok(int("events_lease", rest.next().unwrap_or(Value::Int(0)))? == 1)
     }
 
     async fn release(&self, name: &str, lane: usize, worker: &str) -> Result<()> {
         let key = self.keys.lease(name, lane);
         self.store
-            .call(
+            .function(
                 "events_release",
                 &SCRIPTS.lease,
                 &[key.as_str()],
-                vec![b"drop".to_vec(), worker.as_bytes().to_vec(), b"1".to_vec()],
+                &[b"drop".to_vec(), worker.as_bytes().to_vec(), b"1".to_vec()],
                 false,
             )
             .await
@@ -397,11 +395,11 @@ impl EventLog for RedisEventLog {
                 self.keys.stream(partition),
                 self.keys.schedule(partition),
             ];
-            let (_, mut rest) = self
+            let (pruned, _, _) = self
                 .store
-                .call("events_expire", &SCRIPTS.expire, &keys, Vec::new(), false)
+                .function("events_expire", &SCRIPTS.expire, &keys, &[], false)
                 .await?;
-            expired += int("events_expire", rest.next().unwrap_or(Value::Int(0)))?.max(0) as u64;
+            expired += pruned;
         }
         if expired > 0 {
             self.keys.wakeups().touch(partition);

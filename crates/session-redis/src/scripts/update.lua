@@ -1,8 +1,10 @@
 -- update: ARGV id, guard id (''), guard token, guard role (''), then the patch: role op
 -- ('' keep | 's' set | 'c' clear) and role, subject op ('' keep | 's' set value | 'f' set false |
--- 'c' drop), subject, attrs op ('' keep | 's' set | 'c' clear) and attrs (MessagePack map).
+-- 'c' drop), subject, attrs op ('' keep | 's' set | 'c' clear) and attrs (MessagePack map), token
+-- op ('' keep | 's' set) and the token hash (16 bytes).
 -- Replies 'ok', head, body | false; or 'none', 'unauthorized' or 'forbidden'.
-local id, gid, gtoken, grole, role_op, role, subject_op, subject, attrs_op, attrs = unpack(ARGS, 2, 11)
+local id, gid, gtoken, grole, role_op, role, subject_op, subject, attrs_op, attrs, token_op, token =
+  unpack(ARGS, 2, 13)
 
 local st = load()
 prune_all(st)
@@ -13,8 +15,9 @@ if not rec then flush(st); return reply('none') end
 local h = st.heads[id]
 if role_op ~= '' then
   if role_op == 's' then h.role = role else h.role = nil end
-  rec = pack_head(h)
 end
+if token_op == 's' then h.token = token end
+if role_op ~= '' or token_op ~= '' then rec = pack_head(h) end
 rec = with_times(rec, now, h.expires)
 local desc, tail = split_body(st.bodies[id])
 if subject_op == 's' then desc.s = subject

@@ -19,8 +19,8 @@ instances! {
     AtSession = "/session-storage/sessions/8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b";
 }
 
-/// What every route may answer: refused credentials (401) and faults of the gateway or the
-/// store (500, 503).
+/// What every route may answer: refused credentials (401), too many of them (429) and faults of
+/// the gateway or the store (500, 503).
 #[derive(IntoResponses)]
 pub enum RouteErrors<P: Instance> {
     #[response(status = 401, description = "Missing `ClientID`/`ClientSecret`, an unknown client or a wrong secret.",
@@ -29,6 +29,10 @@ pub enum RouteErrors<P: Instance> {
             ("invalid" = (value = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:invalid_credentials", "status": 401, "title": "Unauthorized", "detail": "the ClientID or ClientSecret is not valid", "instance": P::PATH, "error_code": "INVALID_CREDENTIALS"}]}))),
         ))]
     Unauthorized(ErrorsBody, PhantomData<P>),
+    #[response(status = 429, description = "Too many wrong credentials from this client address within `session_storage.throttle.window_secs`; nothing was checked. Retry after `Retry-After` seconds.",
+        headers(("Retry-After" = u64, description = "Seconds until the credentials may be tried again.")),
+        example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:too_many_attempts", "status": 429, "title": "Too Many Requests", "detail": "too many failed attempts; retry in 900 s", "instance": P::PATH, "error_code": "TOO_MANY_ATTEMPTS"}]}))]
+    Throttled(ErrorsBody, PhantomData<P>),
     #[response(status = 500, description = "A fault inside the gateway (logged, never detailed).",
         example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:internal_error", "status": 500, "title": "Internal Server Error", "detail": "internal error", "instance": P::PATH, "error_code": "INTERNAL_ERROR"}]}))]
     Internal(ErrorsBody, PhantomData<P>),
@@ -37,9 +41,12 @@ pub enum RouteErrors<P: Instance> {
     Unavailable(ErrorsBody, PhantomData<P>),
 }
 
-/// The answers to a body that is too large or not JSON: 413 and 415.
+/// The answers to a body that is too slow, too large or not JSON: 408, 413 and 415.
 #[derive(IntoResponses)]
 pub enum BodyErrors<P: Instance> {
+    #[response(status = 408, description = "The body did not arrive within `server.body_timeout_secs`; the connection is closed.",
+        example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:request_timeout", "status": 408, "title": "Request Timeout", "detail": "the request body did not arrive in time", "instance": P::PATH, "error_code": "REQUEST_TIMEOUT"}]}))]
+    TimedOut(ErrorsBody, PhantomData<P>),
     #[response(status = 413, description = "The body is larger than `server.max_body_bytes`.",
         example = json!({"ok": false, "errors": [{"type": "urn:session-storage:error:payload_too_large", "status": 413, "title": "Payload Too Large", "detail": "the request body is larger than 65536 bytes", "instance": P::PATH, "error_code": "PAYLOAD_TOO_LARGE"}]}))]
     TooLarge(ErrorsBody, PhantomData<P>),

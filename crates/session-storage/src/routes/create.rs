@@ -89,6 +89,7 @@ async fn run(
             ttl,
         );
         session.subject = Some(client.user.clone());
+        session.origin = flavor_kit::metadata::origin(req, &state.core);
         session.token_hash = Some(tokens::hash(hasher, &publisher));
         // Only what differs from the defaults is stored: a default session is its head alone.
         if !subscribers.is_empty() {
