@@ -3,8 +3,11 @@
 //! active key puts it, once: a copy under the active key, then the old one deleted behind a
 //! guard on its token, so a session revoked meanwhile is not brought back. Only a check whose
 //! copy was made deletes the source, so two replicas that disagree on the active key (during a
-//! rolling restart) may move a session back and forth but never lose it.
+//! rolling restart) may move a session back and forth but never lose it. With events on, a move
+//! writes the new handle's `session.created` and the old one's `session.revoked` (reason
+//! `rekeyed`).
 
+use session_core::events::RevokeReason;
 use session_core::{Error, Guard, NewSession, Session};
 
 use crate::errors::RequestError;
@@ -47,14 +50,19 @@ pub async fn move_session(
         token: from.hash,
         role: None,
     };
-    let gone = match store.delete_guarded(&from.reference, Some(&guard)).await {
+    let gone = match store
+        .revoke(&from.reference, Some(&guard), RevokeReason::Rekeyed)
+        .await
+    {
         Ok(n) => n > 0,
         Err(Error::Unauthorized | Error::Forbidden) => false,
         Err(e) => return Err(e.into()),
     };
     if !gone {
         // Revoked between the read and the move: the copy goes too.
-        store.delete(&to.reference).await?;
+        store
+            .revoke(&to.reference, None, RevokeReason::Rekeyed)
+            .await?;
         return Err(RequestError::NoSession);
     }
     tracing::debug!("quickblox: a session moved to the active token key");

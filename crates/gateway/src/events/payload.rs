@@ -73,7 +73,7 @@ pub struct SessionRevoked {
     #[serde(flatten)]
     session: SessionFields,
     /// `logout`, `admin`, `limit-evicted`, `replaced-on-device`, `refresh-reuse-detected`,
-    /// `kicked`, `disconnected` or `group-deleted`.
+    /// `kicked`, `disconnected`, `group-deleted` or `rekeyed`.
     #[schema(value_type = String, example = "logout")]
     reason: RevokeReason,
 }

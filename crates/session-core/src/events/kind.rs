@@ -80,11 +80,14 @@ pub enum RevokeReason {
     Disconnected,
     /// Its group ended.
     GroupDeleted,
+    /// It moved to a new handle under the active token key (QuickBlox sessions created under a
+    /// previous key); a `session.created` of the new handle comes with it.
+    Rekeyed,
 }
 
 impl RevokeReason {
     /// Every reason, in a stable order.
-    pub const ALL: [RevokeReason; 8] = [
+    pub const ALL: [RevokeReason; 9] = [
         RevokeReason::Logout,
         RevokeReason::Admin,
         RevokeReason::LimitEvicted,
@@ -93,6 +96,7 @@ impl RevokeReason {
         RevokeReason::Kicked,
         RevokeReason::Disconnected,
         RevokeReason::GroupDeleted,
+        RevokeReason::Rekeyed,
     ];
 
     /// The public name (`logout`, `limit-evicted`, ...).
@@ -106,6 +110,7 @@ impl RevokeReason {
             RevokeReason::Kicked => "kicked",
             RevokeReason::Disconnected => "disconnected",
             RevokeReason::GroupDeleted => "group-deleted",
+            RevokeReason::Rekeyed => "rekeyed",
         }
     }
 
@@ -120,6 +125,7 @@ impl RevokeReason {
             RevokeReason::Kicked => 'k',
             RevokeReason::Disconnected => 'n',
             RevokeReason::GroupDeleted => 'g',
+            RevokeReason::Rekeyed => 'm',
         }
     }
 
