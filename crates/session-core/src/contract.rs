@@ -57,7 +57,7 @@ macro_rules! store_contract_tests {
 }
 
 mod snapshot;
-mod support;
+pub(crate) mod support;
 pub use snapshot::*;
 pub use support::Backend;
 use support::{

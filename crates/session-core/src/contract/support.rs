@@ -39,11 +39,16 @@ pub(crate) fn sid(s: &str) -> SessionId {
 }
 
 pub(crate) fn session(b: &dyn Backend, owner: &Owner, id: &str, ttl: Duration) -> Session {
+    session_at(b.now(), owner, id, ttl)
+}
+
+/// A session-storage session of `tenant-a` and `user-1` created at `now`.
+pub(crate) fn session_at(now: DateTime<Utc>, owner: &Owner, id: &str, ttl: Duration) -> Session {
     let mut s = Session::new(
         SessionRef::new(owner.clone(), sid(id)),
         Flavor::SessionStorage,
         "tenant-a",
-        b.now(),
+        now,
         ttl,
     );
     s.subject = Some("user-1".into());

@@ -11,9 +11,12 @@ use futures_util::future::join_all;
 use crate::events::RevokeReason;
 use crate::events::{Event, SharedEventLog};
 use crate::model::SessionRef;
-use crate::model::{Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionId};
-use crate::plan::{Candidate, NewSession};
+use crate::model::{
+    Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionId, SessionPatch,
+};
+use crate::plan::{Candidate, Guard, NewSession};
 use crate::store::SharedStore;
+use crate::contract::support::sid;
 use crate::token::{random_hex, TokenHasher};
 use crate::Error;
 
@@ -38,7 +41,8 @@ macro_rules! events_contract_tests {
         $crate::events_contract_tests!(@each $factory;
             every_change_writes_its_event, groups_write_member_events,
             tenant_changes_write_events, expiry_is_reported_once,
-            large_owners_write_their_events, concurrent_changes_keep_each_sessions_order);
+            large_owners_write_their_events, concurrent_changes_keep_each_sessions_order,
+            refused_changes_write_nothing);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -59,20 +63,8 @@ fn owner(tag: &str) -> Owner {
     .unwrap()
 }
 
-fn sid(s: &str) -> SessionId {
-    SessionId::parse(s).unwrap()
-}
-
 fn session(b: &dyn EventBackend, owner: &Owner, id: &str, ttl: Duration) -> Session {
-    let mut s = Session::new(
-        SessionRef::new(owner.clone(), sid(id)),
-        Flavor::SessionStorage,
-        "tenant-a",
-        b.now(),
-        ttl,
-    );
-    s.subject = Some("user-1".into());
-    s
+    crate::contract::support::session_at(b.now(), owner, id, ttl)
 }
 
 fn hasher() -> TokenHasher {
@@ -230,10 +222,22 @@ pub async fn every_change_writes_its_event(b: &dyn EventBackend) {
     assert!(events_of(b, &g, &o).await.is_empty());
 }
 
-fn group_session(b: &dyn EventBackend, o: &Owner) -> Session {
+/// A group of `capacity` created with its host; both returned.
+async fn hosted_group(b: &dyn EventBackend, o: &Owner, capacity: u32) -> (Session, Session) {
     let mut g = session(b, o, "g", Duration::hours(1));
-    g.capacity = Some(10);
-    g
+    g.capacity = Some(capacity);
+    let host = member(b, &g, "host", Some("Host"));
+    b.store()
+        .create_group_named(
+            g.clone(),
+            vec![Candidate {
+                name: "h".into(),
+                member: host.clone(),
+            }],
+        )
+        .await
+        .unwrap();
+    (g, host)
 }
 
 fn member(b: &dyn EventBackend, g: &Session, id: &str, role: Option<&str>) -> Session {
@@ -249,17 +253,7 @@ pub async fn groups_write_member_events(b: &dyn EventBackend) {
     let st = b.store();
     let gr = group(b).await;
     let o = owner("group");
-    let g = group_session(b, &o);
-    let host = member(b, &g, "host", Some("Host"));
-    st.create_group_named(
-        g.clone(),
-        vec![Candidate {
-            name: "h".into(),
-            member: host.clone(),
-        }],
-    )
-    .await
-    .unwrap();
+    let (g, host) = hosted_group(b, &o, 10).await;
     for id in ["m1", "m2", "m3"] {
         st.join_group(&g.reference(), member(b, &g, id, None), 10)
             .await
@@ -513,4 +507,117 @@ pub async fn concurrent_changes_keep_each_sessions_order(b: &dyn EventBackend) {
             assert_eq!(mine, ["c", "ro"], "{id}");
         }
     }
+}
+
+/// Changes the store refuses write no event, and neither do reads, last-use marks, updates or
+/// attempt counts: a join of a full group, a create past a refusing limit or of an id in use, a
+/// refresh with a secret that was never issued, deletes and kicks behind a wrong token, a leave
+/// of a non-member. Only the setup's own events are read afterwards.
+pub async fn refused_changes_write_nothing(b: &dyn EventBackend) {
+    let st = b.store();
+    let gr = group(b).await;
+    let o = owner("refused");
+    let (g, host) = hosted_group(b, &o, 1).await;
+    let mut s = session(b, &o, "s1", Duration::hours(1));
+    s.token_hash = Some(hasher().hash("a1"));
+    s.refresh_hash = Some(hasher().hash("r1"));
+    st.create(s.clone(), None).await.unwrap();
+    let setup = brief(&events_of(b, &gr, &o).await);
+    assert_eq!(
+        setup,
+        pairs(&[("c", "g"), ("c", "host"), ("j", "host"), ("c", "s1")])
+    );
+
+    // A full group refuses a join.
+    assert!(matches!(
+        st.join_group(&g.reference(), member(b, &g, "m1", None), 1)
+            .await,
+        Err(Error::CapacityReached)
+    ));
+    // A refusing limit, an id in use.
+    let refusing = Some(OwnerLimit {
+        max: 2,
+        policy: LimitPolicy::Refuse,
+    });
+    let other = owner("refused-limit");
+    st.create(session(b, &other, "a", Duration::hours(1)), refusing)
+        .await
+        .unwrap();
+    st.create(session(b, &other, "b", Duration::hours(1)), refusing)
+        .await
+        .unwrap();
+    let full_before = brief(&events_of(b, &gr, &other).await);
+    assert_eq!(full_before, pairs(&[("c", "a"), ("c", "b")]));
+    assert!(matches!(
+        st.create(session(b, &other, "c", Duration::hours(1)), refusing)
+            .await,
+        Err(Error::CapacityReached)
+    ));
+    assert!(matches!(
+        st.create(session(b, &o, "s1", Duration::hours(1)), None)
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    // A refresh secret that was never issued.
+    let next = Rotation {
+        token_hash: hasher().hash("a2"),
+        refresh_hash: hasher().hash("r2"),
+        expires_at: crate::model::truncate_ms(b.now() + Duration::hours(2)),
+    };
+    assert!(st
+        .rotate_refresh(&s.reference(), &hasher().hash("never-issued"), next)
+        .await
+        .is_err());
+    // Deletes and kicks behind a wrong token.
+    let wrong = Guard {
+        id: s.id.clone(),
+        token: hasher().hash("wrong"),
+        role: None,
+    };
+    assert!(st.delete_guarded(&s.reference(), Some(&wrong)).await.is_err());
+    let wrong_host = Guard {
+        id: host.id.clone(),
+        token: hasher().hash("wrong"),
+        role: Some("Host".into()),
+    };
+    assert!(st
+        .remove_member_guarded(&g.reference(), &host.id, Some(&wrong_host))
+        .await
+        .map_or(true, |removed| !removed));
+    assert_eq!(
+        st.leave_group(&g.reference(), &sid("nobody"), None, "Host")
+            .await
+            .unwrap(),
+        0
+    );
+    // Reads, last use and updates are no session changes.
+    st.get(&s.reference()).await.unwrap().unwrap();
+    assert!(st.mark_seen(&s.reference()).await.unwrap());
+    let patch = SessionPatch {
+        subject: Some(Some("user-2".into())),
+        ..SessionPatch::default()
+    };
+    st.update(&s.reference(), patch).await.unwrap().unwrap();
+    let tag = format!("events-{}", random_hex(4).unwrap());
+    let key = crate::attempts::AttemptKey::new(
+        Some(Flavor::SessionStorage),
+        crate::attempts::AttemptScope::Subject,
+        &[&tag],
+    )
+    .unwrap();
+    let window = crate::attempts::Window {
+        max: 1,
+        span: Duration::seconds(60),
+    };
+    st.count_attempt(&key, window).await.unwrap();
+    st.count_attempt(&key, window).await.unwrap();
+
+    assert!(
+        events_of(b, &gr, &o).await.is_empty(),
+        "a refused change wrote an event"
+    );
+    assert!(events_of(b, &gr, &other).await.is_empty());
+    // Everything refused left the sessions as they were.
+    assert!(st.get(&s.reference()).await.unwrap().is_some());
+    assert_eq!(st.list_members(&g.reference()).await.unwrap().len(), 1);
 }
