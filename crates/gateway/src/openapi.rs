@@ -73,6 +73,8 @@ fn gateway_doc() -> OpenApi {
             )
             .build(),
     );
+    // The bodies webhooks receive and the pull API lists (docs/events.md).
+    doc.merge(<crate::events::payload::EventSchemas as utoipa::OpenApi>::openapi());
     doc
 }
 
@@ -176,6 +178,50 @@ mod tests {
         for path in ["/", "/healthz", "/readyz", "/metrics", "/openapi.json"] {
             assert!(doc["paths"][path]["get"].is_object(), "{path}");
         }
+    }
+
+    #[test]
+    fn every_event_type_has_its_schema_in_the_components() {
+        let doc = json(&document(&[]));
+        let schemas = &doc["components"]["schemas"];
+        for name in [
+            "SessionCreated",
+            "SessionRefreshed",
+            "SessionRevoked",
+            "SessionExpired",
+            "GroupMemberJoined",
+            "GroupMemberLeft",
+            "TenantChanged",
+        ] {
+            let schema = &schemas[name];
+            assert!(schema.is_object(), "{name} is missing");
+            for field in property_names(schema) {
+                assert!(
+                    !["token", "secret", "hash"].iter().any(|w| field.contains(w)),
+                    "{name} has the field {field}"
+                );
+            }
+        }
+        let revoked = schemas["SessionRevoked"].to_string();
+        for reason in session_core::events::RevokeReason::ALL {
+            assert!(revoked.contains(reason.as_str()), "{reason:?}: {revoked}");
+        }
+    }
+
+    /// The names of every property of `schema`, at any depth (`allOf` parts included).
+    fn property_names(schema: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        match schema {
+            Value::Object(map) => {
+                if let Some(Value::Object(props)) = map.get("properties") {
+                    out.extend(props.keys().cloned());
+                }
+                map.values().for_each(|v| out.extend(property_names(v)));
+            }
+            Value::Array(items) => items.iter().for_each(|v| out.extend(property_names(v))),
+            _ => {}
+        }
+        out
     }
 
     #[test]
