@@ -390,7 +390,7 @@ async fn redis_sessions_listed_shown_and_revoked() {
     sessions_listed_shown_and_revoked(&spawn_app_on_redis(TENANTS).await).await;
 }
 
-async fn metrics_text(app: &TestApp) -> String {
+pub(crate) async fn metrics_text(app: &TestApp) -> String {
     app.client
         .get(app.url("/metrics"))
         .send()

@@ -20,7 +20,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-const API_KEY: &str = "amity-e2e-key";
+pub(crate) const API_KEY: &str = "amity-e2e-key";
 const SERVER_KEY: &str = "amity-e2e-server-key";
 const NETWORK_ID: &str = "net-e2e";
 const JWT_SECRET: &str = "amity-e2e-jwt-secret-0123456789abcdef";
@@ -31,7 +31,7 @@ const OTHER_API_KEY: &str = "amity-e2e-other-key";
 const TOKEN_SECRET: &str = "test-token-secret-0123456789";
 const TTL: i64 = 3600;
 
-fn overlay() -> String {
+pub(crate) fn overlay() -> String {
     format!(
         r#"
 [[amity.networks]]
@@ -79,7 +79,7 @@ on_both_stores!(overlay() =>
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-async fn read(resp: reqwest::Response) -> (u16, Value) {
+pub(crate) async fn read(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let ctype = resp
         .headers()
@@ -107,7 +107,7 @@ async fn register(app: &TestApp, version: u8, api_key: &str, body: Value) -> (u1
 }
 
 /// A successful login of `user` on `device`.
-async fn login(app: &TestApp, version: u8, user: &str, device: &str) -> Value {
+pub(crate) async fn login(app: &TestApp, version: u8, user: &str, device: &str) -> Value {
     let (status, body) = register(
         app,
         version,
@@ -119,7 +119,7 @@ async fn login(app: &TestApp, version: u8, user: &str, device: &str) -> Value {
     body
 }
 
-fn token(body: &Value) -> String {
+pub(crate) fn token(body: &Value) -> String {
     body["accessToken"].as_str().unwrap().to_owned()
 }
 
@@ -134,7 +134,7 @@ async fn check(app: &TestApp, token: &str) -> (u16, Value) {
     read(resp).await
 }
 
-async fn refresh(app: &TestApp, api_key: &str, refresh_token: &str) -> (u16, Value) {
+pub(crate) async fn refresh(app: &TestApp, api_key: &str, refresh_token: &str) -> (u16, Value) {
     let resp = app
         .client
         .post(app.url("/api/v4/sessions/refresh"))

@@ -112,7 +112,7 @@ fn base_at(ts: i64, nonce: i64) -> Pairs {
     ])
 }
 
-fn base() -> Pairs {
+pub(crate) fn base() -> Pairs {
     base_at(now_ts(), next_nonce())
 }
 
@@ -123,7 +123,7 @@ fn signed_with(mut p: Pairs, secret: &str) -> Pairs {
     p
 }
 
-fn signed(p: Pairs) -> Pairs {
+pub(crate) fn signed(p: Pairs) -> Pairs {
     signed_with(p, SECRET)
 }
 
@@ -163,7 +163,7 @@ async fn post_raw(
         .unwrap()
 }
 
-async fn create(app: &TestApp, p: &Pairs) -> Response {
+pub(crate) async fn create(app: &TestApp, p: &Pairs) -> Response {
     post_raw(app, "/session.json", FORM, encode(p)).await
 }
 

@@ -15,7 +15,7 @@ use sha3::{Digest, Keccak256};
 const API_KEY: &str = "qs-test-key";
 const WALLET_SECRET: &str = "quicksync-test-wallet-secret-0123456789";
 
-const OVERLAY: &str = r#"
+pub(crate) const OVERLAY: &str = r#"
 [[quicksync.api_keys]]
 key = "qs-test-key"
 name = "tenant-a"
@@ -84,7 +84,7 @@ fn mint(sub: &str, exp_in: i64, alg: jsonwebtoken::Algorithm, secret: &str) -> S
     .unwrap()
 }
 
-fn minted(w: &Wallet) -> String {
+pub(crate) fn minted(w: &Wallet) -> String {
     mint(
         &w.address(),
         600,
@@ -146,13 +146,13 @@ async fn create(app: &TestApp, wallet_token: &str, body: &Value) -> Response {
         .unwrap()
 }
 
-async fn create_ok(app: &TestApp, wallet_token: &str, body: &Value) -> Value {
+pub(crate) async fn create_ok(app: &TestApp, wallet_token: &str, body: &Value) -> Value {
     let r = create(app, wallet_token, body).await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
 
-async fn join(app: &TestApp, wallet_token: &str, body: &Value) -> Response {
+pub(crate) async fn join(app: &TestApp, wallet_token: &str, body: &Value) -> Response {
     app.client
         .post(app.url("/v1/session/join"))
         .bearer_auth(wallet_token)
@@ -171,7 +171,7 @@ async fn current(app: &TestApp, token: &str) -> Response {
         .unwrap()
 }
 
-async fn kick(app: &TestApp, token: &str, user_id: &str) -> Response {
+pub(crate) async fn kick(app: &TestApp, token: &str, user_id: &str) -> Response {
     app.client
         .post(app.url("/v1/session/current/kick"))
         .bearer_auth(token)
@@ -181,7 +181,7 @@ async fn kick(app: &TestApp, token: &str, user_id: &str) -> Response {
         .unwrap()
 }
 
-async fn disconnect(app: &TestApp, token: &str) -> Response {
+pub(crate) async fn disconnect(app: &TestApp, token: &str) -> Response {
     app.client
         .post(app.url("/v1/session/disconnect"))
         .bearer_auth(token)
@@ -190,7 +190,7 @@ async fn disconnect(app: &TestApp, token: &str) -> Response {
         .unwrap()
 }
 
-async fn delete(app: &TestApp, token: &str) -> Response {
+pub(crate) async fn delete(app: &TestApp, token: &str) -> Response {
     app.client
         .delete(app.url("/v1/session/current"))
         .bearer_auth(token)
@@ -235,15 +235,15 @@ async fn invalid(r: Response, path: &str, field: &str) -> Value {
     v
 }
 
-fn token_of(v: &Value) -> String {
+pub(crate) fn token_of(v: &Value) -> String {
     v["credentials"]["token"].as_str().unwrap().to_owned()
 }
 
-fn id_of(v: &Value) -> String {
+pub(crate) fn id_of(v: &Value) -> String {
     v["credentials"]["id"].as_str().unwrap().to_owned()
 }
 
-fn session_of(v: &Value) -> String {
+pub(crate) fn session_of(v: &Value) -> String {
     v["sessionId"].as_str().unwrap().to_owned()
 }
 

@@ -15,9 +15,27 @@ use serde_json::{json, Value};
 use session_core::SystemClock;
 use tokio::io::AsyncBufReadExt;
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const ADMIN_TOKEN: &str = "admin-token-0123456789";
-const USER: (&str, &str) = ("client-u", "secret-u");
+mod flavors;
+mod recovery;
+
+/// One `#[tokio::test]` per store for each scenario: `scenario::memory`, `scenario::redis`, ...
+macro_rules! on_stores {
+    ($($scenario:ident => $($name:ident = $store:ident),+;)+) => {$(
+        mod $scenario {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$scenario(super::Store::$store).await;
+                }
+            )+
+        }
+    )+};
+}
+pub(super) use on_stores;
+
+pub(super) const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub(super) const ADMIN_TOKEN: &str = "admin-token-0123456789";
+pub(super) const USER: (&str, &str) = ("client-u", "secret-u");
 const EVICT: (&str, &str) = ("client-evict", "secret-evict");
 /// Flood clients (one user each).
 const FLOOD_CLIENTS: usize = 10;
@@ -26,14 +44,14 @@ const FLOOD_PER_CLIENT: usize = 1000;
 const DOWN_SECS: u64 = 30;
 
 /// A running `receiver.py`, stopped when dropped.
-struct Receiver {
+pub(super) struct Receiver {
     port: u16,
     client: reqwest::Client,
     _child: tokio::process::Child,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub(super) async fn start() -> Self {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("webhook-e2e");
         let python = dir.join(".venv/bin/python");
         assert!(
@@ -63,12 +81,12 @@ impl Receiver {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
     /// Every delivery accepted so far, and how many requests failed verification.
-    async fn received(&self) -> (Vec<(String, Vec<Value>)>, u64) {
+    pub(super) async fn received(&self) -> (Vec<(String, Vec<Value>)>, u64) {
         let body: Value = self
             .client
             .get(self.url("/received"))
@@ -93,7 +111,7 @@ impl Receiver {
     }
 
     /// The accepted events in arrival order.
-    async fn events(&self) -> Vec<Value> {
+    pub(super) async fn events(&self) -> Vec<Value> {
         self.received()
             .await
             .0
@@ -103,7 +121,7 @@ impl Receiver {
     }
 
     /// Waits (up to `within`) until `done` holds for the accepted events.
-    async fn wait_for(&self, within: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub(super) async fn wait_for(&self, within: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let until = Instant::now() + within;
         loop {
             let events = self.events().await;
@@ -120,7 +138,7 @@ impl Receiver {
         }
     }
 
-    async fn down_for(&self, secs: u64) {
+    pub(super) async fn down_for(&self, secs: u64) {
         let r = self
             .client
             .post(self.url(&format!("/down?secs={secs}")))
@@ -131,7 +149,7 @@ impl Receiver {
     }
 }
 
-fn brief(events: &[Value]) -> Vec<String> {
+pub(super) fn brief(events: &[Value]) -> Vec<String> {
     events
         .iter()
         .map(|e| {
@@ -148,19 +166,11 @@ fn count(events: &[Value], kind: &str) -> usize {
     brief(events).iter().filter(|b| *b == kind).count()
 }
 
-/// The gateway's configuration: session-storage, the admin API, events delivered to `hook`.
-fn overlay(hook: &str) -> String {
-    let mut clients = String::new();
-    for i in 0..FLOOD_CLIENTS {
-        clients.push_str(&format!(
-            "\n[[session_storage.clients]]\nclient_id = \"flood-{i}\"\nclient_secret = \"secret-{i}\"\nmax_sessions_per_user = {FLOOD_PER_CLIENT}\n"
-        ));
-    }
+/// The admin API, events delivered to `hook` (quick retries, short leases), session storage
+/// with the client `client-u`: what every events test runs with.
+pub(super) fn events_overlay(hook: &str) -> String {
     format!(
         r#"
-[flavors]
-enabled = ["session-storage"]
-
 [admin]
 token = "{ADMIN_TOKEN}"
 
@@ -186,28 +196,61 @@ client_id = "client-u"
 client_secret = "secret-u"
 max_sessions_per_user = 10
 user_id = "event-user"
+"#
+    )
+}
 
+/// Session storage alone, with an evicting client and the flood clients.
+pub(super) fn overlay(hook: &str) -> String {
+    let mut clients = String::new();
+    for i in 0..FLOOD_CLIENTS {
+        clients.push_str(&format!(
+            "\n[[session_storage.clients]]\nclient_id = \"flood-{i}\"\nclient_secret = \"secret-{i}\"\nmax_sessions_per_user = {FLOOD_PER_CLIENT}\n"
+        ));
+    }
+    format!(
+        r#"
+[flavors]
+enabled = ["session-storage"]
+{events}
 [[session_storage.clients]]
 client_id = "client-evict"
 client_secret = "secret-evict"
 max_sessions_per_user = 2
 limit_policy = "evict-oldest"
 {clients}
-"#
+"#,
+        events = events_overlay(hook),
     )
 }
 
 #[derive(Clone, Copy)]
-enum Store {
+pub(super) enum Store {
     Memory,
     Redis,
+    Cluster,
 }
 
 async fn spawn(store: Store, receiver: &Receiver) -> TestApp {
-    let overlay = overlay(&receiver.url("/hook"));
+    spawn_with_overlay(store, &overlay(&receiver.url("/hook"))).await
+}
+
+pub(super) async fn spawn_with_overlay(store: Store, overlay: &str) -> TestApp {
+    e2e::spawn_with(settings_for(store, overlay), Arc::new(SystemClock)).await
+}
+
+/// The test settings of `overlay` on `store` (Redis and the Cluster: keys under a fresh prefix).
+pub(super) fn settings_for(store: Store, overlay: &str) -> gateway::configuration::Settings {
+    let settings = e2e::test_settings(overlay);
     match store {
-        Store::Memory => e2e::spawn_app(&overlay).await,
-        Store::Redis => e2e::spawn_app_on_redis(&overlay).await,
+        Store::Memory => settings,
+        Store::Redis => e2e::on_redis(settings, e2e::shared_redis()),
+        Store::Cluster => {
+            let urls = e2e::shared_cluster().urls();
+            let mut settings = e2e::on_redis_at(settings, urls[0].clone());
+            settings.store.cluster_urls = urls;
+            settings
+        }
     }
 }
 
@@ -215,8 +258,13 @@ fn with(rb: RequestBuilder, (id, secret): (&str, &str)) -> RequestBuilder {
     rb.header("ClientID", id).header("ClientSecret", secret)
 }
 
-async fn create(app: &TestApp, client: (&str, &str)) -> String {
-    let r = with(app.client.post(app.url("/session-storage/session")), client)
+pub(super) async fn create(app: &TestApp, client: (&str, &str)) -> String {
+    create_at(&app.client, &app.url(""), client).await
+}
+
+/// [`create`] at the gateway listening at `base`.
+pub(super) async fn create_at(http: &reqwest::Client, base: &str, client: (&str, &str)) -> String {
+    let r = with(http.post(format!("{base}/session-storage/session")), client)
         .json(&json!({"data": {}}))
         .send()
         .await
@@ -226,7 +274,7 @@ async fn create(app: &TestApp, client: (&str, &str)) -> String {
     body["data"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn delete(app: &TestApp, client: (&str, &str), id: &str) {
+pub(super) async fn delete(app: &TestApp, client: (&str, &str), id: &str) {
     let r = with(
         app.client
             .delete(app.url(&format!("/session-storage/sessions/{id}"))),
@@ -282,7 +330,7 @@ fn per_session(events: &[Value]) -> HashMap<String, Vec<String>> {
     out
 }
 
-fn assert_no_token(events: &[Value]) {
+pub(super) fn assert_no_token(events: &[Value]) {
     for e in events {
         let text = e.to_string();
         assert!(
@@ -412,27 +460,9 @@ async fn actions_reach_a_verifying_receiver(store: Store) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = crate::admin::metrics_text(&app).await;
     assert!(metrics.contains("events_written_total"), "{metrics}");
     assert!(metrics.contains("events_delivered_total"), "{metrics}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn actions_reach_a_verifying_receiver_on_memory() {
-    actions_reach_a_verifying_receiver(Store::Memory).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn actions_reach_a_verifying_receiver_on_redis() {
-    actions_reach_a_verifying_receiver(Store::Redis).await;
 }
 
 /// With the receiver down for `DOWN_SECS`, every event written meanwhile arrives once it is
@@ -465,30 +495,12 @@ async fn events_survive_a_receiver_outage(store: Store) {
             "{session}"
         );
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = crate::admin::metrics_text(&app).await;
     let retried = metrics
         .lines()
         .find(|l| l.starts_with("session_gateway_events_retried_total"))
         .unwrap_or_else(|| panic!("no retries counted: {metrics}"));
     assert!(!retried.ends_with(" 0"), "{retried}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_survive_a_receiver_outage_on_memory() {
-    events_survive_a_receiver_outage(Store::Memory).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_survive_a_receiver_outage_on_redis() {
-    events_survive_a_receiver_outage(Store::Redis).await;
 }
 
 /// A flood of creates from many users loses no event: the pull API and the receiver each see
@@ -522,14 +534,10 @@ async fn a_flood_of_creates_loses_nothing(store: Store) {
     assert_eq!(ids.len(), total, "an event was delivered twice");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_creates_loses_nothing_on_memory() {
-    a_flood_of_creates_loses_nothing(Store::Memory).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_creates_loses_nothing_on_redis() {
-    a_flood_of_creates_loses_nothing(Store::Redis).await;
+on_stores! {
+    actions_reach_a_verifying_receiver => memory = Memory, redis = Redis, cluster = Cluster;
+    events_survive_a_receiver_outage => memory = Memory, redis = Redis;
+    a_flood_of_creates_loses_nothing => memory = Memory, redis = Redis;
 }
 
 /// Two replicas on one Redis share delivery: each event arrives once, whichever replica wrote
