@@ -1,5 +1,6 @@
 //! A [`SessionStore`] decorator that times every call and counts sessions created, revoked and
-//! expired, and attempts throttled, by flavor into [`Metrics`].
+//! expired, and attempts throttled, by flavor into [`Metrics`]. In testing mode it also notes the
+//! tenant and subject each call names, for the journal ([`crate::testing::seen`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use session_core::{
 };
 
 use crate::metrics::Metrics;
+use crate::testing::seen;
 
 /// Wraps a store with metrics. After every call it moves the expiries the wrapped store reports
 /// ([`SessionStore::take_expired`]) into `sessions_expired_total`, so its own `take_expired`
@@ -21,12 +23,43 @@ use crate::metrics::Metrics;
 pub struct MeteredStore {
     inner: SharedStore,
     metrics: Arc<Metrics>,
+    noting: bool,
 }
 
 impl MeteredStore {
     /// `inner`, observed by `metrics`.
     pub fn new(inner: SharedStore, metrics: Arc<Metrics>) -> Self {
-        Self { inner, metrics }
+        Self {
+            inner,
+            metrics,
+            noting: false,
+        }
+    }
+
+    /// With `on`, every call also notes the tenant and subject it names into the request's
+    /// [`seen::Seen`] (testing mode's journal); off, that costs one branch per call.
+    pub fn noting(mut self, on: bool) -> Self {
+        self.noting = on;
+        self
+    }
+
+    fn note(&self, s: &Session) {
+        if self.noting {
+            seen::note(s);
+        }
+    }
+
+    fn note_owner(&self, owner: &Owner) {
+        if self.noting {
+            seen::note_owner(owner);
+        }
+    }
+
+    fn noted(&self, out: Result<Option<Session>>) -> Result<Option<Session>> {
+        if let Ok(Some(s)) = &out {
+            self.note(s);
+        }
+        out
     }
 
     async fn timed<T>(&self, op: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
@@ -67,6 +100,7 @@ impl SessionStore for MeteredStore {
     }
 
     async fn create_with(&self, new: NewSession) -> Result<Created> {
+        self.note(&new.session);
         let flavor = new.session.flavor;
         let owner = new.session.owner.clone();
         let out = self.timed("create", self.inner.create_with(new)).await?;
@@ -76,15 +110,22 @@ impl SessionStore for MeteredStore {
     }
 
     async fn get(&self, r: &SessionRef) -> Result<Option<Session>> {
-        self.timed("get", self.inner.get(r)).await
+        self.noted(self.timed("get", self.inner.get(r)).await)
     }
 
     async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {
-        self.timed("owner_sessions", self.inner.owner_sessions(owner))
-            .await
+        self.note_owner(owner);
+        let out = self
+            .timed("owner_sessions", self.inner.owner_sessions(owner))
+            .await;
+        if let Ok(Some(s)) = out.as_ref().map(|all| all.first()) {
+            self.note(s);
+        }
+        out
     }
 
     async fn owner_doc(&self, owner: &Owner) -> Result<Option<Vec<u8>>> {
+        self.note_owner(owner);
         self.timed("owner_doc", self.inner.owner_doc(owner)).await
     }
 
@@ -94,10 +135,11 @@ impl SessionStore for MeteredStore {
         ttl: Duration,
         cap: Option<Duration>,
     ) -> Result<Option<Session>> {
-        self.timed("touch", self.inner.touch(r, ttl, cap)).await
+        self.noted(self.timed("touch", self.inner.touch(r, ttl, cap)).await)
     }
 
     async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.note_owner(&r.owner);
         self.timed("mark_seen", self.inner.mark_seen(r)).await
     }
 
@@ -107,11 +149,14 @@ impl SessionStore for MeteredStore {
         patch: SessionPatch,
         guard: Option<&Guard>,
     ) -> Result<Option<Session>> {
-        self.timed("update", self.inner.update_guarded(r, patch, guard))
-            .await
+        let out = self
+            .timed("update", self.inner.update_guarded(r, patch, guard))
+            .await;
+        self.noted(out)
     }
 
     async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
+        self.note_owner(&r.owner);
         let n = self
             .timed("delete", self.inner.delete_guarded(r, guard))
             .await?;
@@ -125,6 +170,7 @@ impl SessionStore for MeteredStore {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page> {
+        self.note_owner(owner);
         self.timed(
             "list_by_owner",
             self.inner.list_by_owner(owner, after, limit),
@@ -133,6 +179,7 @@ impl SessionStore for MeteredStore {
     }
 
     async fn count_by_owner(&self, owner: &Owner) -> Result<usize> {
+        self.note_owner(owner);
         self.timed("count_by_owner", self.inner.count_by_owner(owner))
             .await
     }
@@ -142,6 +189,10 @@ impl SessionStore for MeteredStore {
         group: Session,
         candidates: Vec<Candidate>,
     ) -> Result<usize> {
+        self.note(&group);
+        if let Some(c) = candidates.first() {
+            self.note(&c.member);
+        }
         let flavor = group.flavor;
         let out = self
             .timed(
@@ -161,6 +212,9 @@ impl SessionStore for MeteredStore {
         capacity: Option<u32>,
         screen_role: Option<&str>,
     ) -> Result<Joined> {
+        if let Some(c) = candidates.first() {
+            self.note(&c.member);
+        }
         let out = self
             .timed(
                 "join_group",
@@ -223,14 +277,17 @@ impl SessionStore for MeteredStore {
         presented: &TokenHash,
         next: Rotation,
     ) -> Result<Rotated> {
+        self.note_owner(&r.owner);
         let out = self
             .timed(
                 "rotate_refresh",
                 self.inner.rotate_refresh(r, presented, next),
             )
             .await;
-        if matches!(out, Err(Error::Replay)) {
-            self.revoked(&r.owner, 1);
+        match &out {
+            Ok(rotated) => self.note(&rotated.session),
+            Err(Error::Replay) => self.revoked(&r.owner, 1),
+            Err(_) => {}
         }
         out
     }
@@ -242,6 +299,7 @@ impl SessionStore for MeteredStore {
         ttl: Duration,
         max: u32,
     ) -> Result<()> {
+        self.note_owner(owner);
         self.timed(
             "issue_credential",
             self.inner.issue_credential(owner, hash, ttl, max),
@@ -336,6 +394,7 @@ mod tests {
 
     use super::MeteredStore;
     use crate::metrics::Metrics;
+    use crate::testing::seen::{watch, Seen};
 
     #[tokio::test]
     async fn expiries_reach_the_metrics() {
@@ -379,5 +438,48 @@ mod tests {
             "{text}"
         );
         assert!(store.take_expired().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_noting_store_tells_a_watched_request_what_its_calls_name() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let memory = Arc::new(MemoryStore::new(clock.clone()));
+        let store = MeteredStore::new(memory, Arc::new(Metrics::new().unwrap())).noting(true);
+        let owner = Owner::new(Flavor::Quickblox, &["abc"]).unwrap();
+        let mut s = Session::new(
+            SessionRef::new(owner, SessionId::parse("abc").unwrap()),
+            Flavor::Quickblox,
+            "4242",
+            clock.now(),
+            chrono::Duration::hours(1),
+        );
+        s.subject = Some("17".into());
+        let r = s.reference();
+        store.create(s, None).await.unwrap();
+        let (got, seen) = watch(store.get(&r)).await;
+        assert!(got.unwrap().is_some());
+        assert_eq!(seen.tenant.as_deref(), Some("4242"));
+        assert_eq!(seen.subject.as_deref(), Some("17"));
+        let user = Owner::new(Flavor::Amity, &["net-1", "alice"]).unwrap();
+        let (_, seen) = watch(store.count_by_owner(&user)).await;
+        assert_eq!(
+            seen,
+            Seen {
+                tenant: Some("net-1".into()),
+                subject: Some("alice".into())
+            }
+        );
+        // Outside a watched request nothing is noted, and nothing breaks.
+        assert!(store.get(&r).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_store_built_without_noting_notes_nothing() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let memory = Arc::new(MemoryStore::new(clock.clone()));
+        let store = MeteredStore::new(memory, Arc::new(Metrics::new().unwrap()));
+        let user = Owner::new(Flavor::Amity, &["net-1", "alice"]).unwrap();
+        let (_, seen) = watch(store.count_by_owner(&user)).await;
+        assert_eq!(seen, Seen::default());
     }
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn gateway() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_session-gateway"));
@@ -102,10 +103,25 @@ fn environment_variables_override_files() {
     assert!(!text.contains("\"quicksync\""), "{text}");
 }
 
+/// Waits up to 10 s for `child` to exit after `signal`, and asserts a zero status.
+fn exits_cleanly_within_10s(child: &mut std::process::Child, signal: &str) {
+    let started = Instant::now();
+    loop {
+        if let Some(code) = child.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code} after {signal}");
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after {signal}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn serve_answers_summarizes_and_stops_gracefully_on_sigterm() {
     use std::io::{BufRead, BufReader, Read, Write};
-    use std::time::{Duration, Instant};
 
     let mut child = gateway()
         .arg("serve")
@@ -165,18 +181,7 @@ fn serve_answers_summarizes_and_stops_gracefully_on_sigterm() {
         .status()
         .unwrap();
     assert!(status.success());
-    let started = Instant::now();
-    loop {
-        if let Some(code) = child.try_wait().unwrap() {
-            assert!(code.success(), "exit status {code}");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    exits_cleanly_within_10s(&mut child, "SIGTERM");
     let probe = gateway()
         .args(["healthcheck", "--port", &port])
         .output()
@@ -371,23 +376,22 @@ fn config_errors_name_the_dotted_key_the_valid_values_and_the_absolute_file() {
     std::fs::create_dir_all(&cwd).unwrap();
     // No overlay of the repository's (its demo tenants would be blamed for what is missing).
     let no_overlays = [("GATEWAY_CONFIG_DIR", cwd.to_str().unwrap())];
-    refused(
+    let check_relative = || {
         run_in(
             &cwd,
             &["check-config", "--config", "../gateway.toml"],
             &no_overlays,
-        ),
+        )
+    };
+    refused(
+        check_relative(),
         &[&format!(
             "quickblox.applications[0].auth_secret: is required (set in {shown})"
         )],
     );
     std::fs::write(&file, "[flavors]\nenabled = [\"amity2\"]\n").unwrap();
     refused(
-        run_in(
-            &cwd,
-            &["check-config", "--config", "../gateway.toml"],
-            &no_overlays,
-        ),
+        check_relative(),
         &[&format!(
             "flavors.enabled[0]: unknown value `amity2`, expected one of `quicksync`, \
              `quickblox`, `amity`, `session-storage` (set in {shown})"
@@ -395,11 +399,7 @@ fn config_errors_name_the_dotted_key_the_valid_values_and_the_absolute_file() {
     );
     std::fs::write(&file, "[server]\nprot = 8080\n").unwrap();
     refused(
-        run_in(
-            &cwd,
-            &["check-config", "--config", "../gateway.toml"],
-            &no_overlays,
-        ),
+        check_relative(),
         &[
             "server.prot: unknown key, expected one of `host`, `port`",
             &shown,
@@ -522,7 +522,6 @@ impl Drop for Served {
 
 #[test]
 fn unreachable_redis_at_start_up_is_said_retried_and_not_ready() {
-    use std::time::Duration;
     // An ACL user, so that the URL carries a password the summary and the WARN must mask.
     let mut redis = session_redis::testing::RedisServer::start_with_args(&[
         "--user",
@@ -566,7 +565,6 @@ fn unreachable_redis_at_start_up_is_said_retried_and_not_ready() {
 
 #[test]
 fn ctrl_c_stops_gracefully_as_documented() {
-    use std::time::{Duration, Instant};
     let mut served = Served::start(&[]);
     served.wait_for("session-gateway started", Duration::from_secs(20));
     // At once: the handlers are installed before the summary is logged.
@@ -577,18 +575,7 @@ fn ctrl_c_stops_gracefully_as_documented() {
         "SIGINT received: stopping gracefully; in-flight requests get up to 30 s \
          (server.shutdown_timeout_secs)"
     );
-    let started = Instant::now();
-    loop {
-        if let Some(code) = served.child.try_wait().unwrap() {
-            assert!(code.success(), "exit status {code}");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no exit after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    exits_cleanly_within_10s(&mut served.child, "SIGINT");
     // configuration.md promises the same.
     let doc = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md"),
@@ -656,7 +643,6 @@ fn walkthroughs(markdown: &str) -> Vec<String> {
 
 #[test]
 fn every_docs_walkthrough_runs_verbatim_against_a_fresh_local_gateway() {
-    use std::time::{Duration, Instant};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -740,7 +726,6 @@ fn every_docs_walkthrough_runs_verbatim_against_a_fresh_local_gateway() {
 #[test]
 fn serves_on_redis_over_tls_with_an_acl_user_single_node_and_cluster() {
     use session_redis::testing::{RedisCluster, RedisServer, TlsFiles};
-    use std::time::Duration;
     let files = TlsFiles::generate();
     let user = ("gateway", "s3cret-pass");
     let server = RedisServer::start_tls(&files, Some(user));
