@@ -477,13 +477,30 @@ impl Served {
 
     /// The status and body of `GET path`.
     fn get(address: &str, path: &str) -> (u16, String) {
+        Self::request(address, "GET", path, &[], "")
+    }
+
+    /// The status and body of `method path` with `headers` and `body`.
+    fn request(
+        address: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
         use std::io::{Read, Write};
         let mut conn = std::net::TcpStream::connect(address).unwrap();
         conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
             .unwrap();
+        let headers: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         write!(
             conn,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
         )
         .unwrap();
         let mut response = String::new();
@@ -818,4 +835,97 @@ fn openapi_documents_testing_mode_only_when_it_is_on() {
     let doc: serde_json::Value = serde_json::from_str(&succeeded(cmd.output().unwrap())).unwrap();
     assert!(doc["paths"]["/admin/v1/testing/clock"]["post"].is_object());
     assert!(doc["paths"]["/admin/v1/testing/snapshot"]["put"].is_object());
+}
+
+/// Waits for `cmd` to exit, killing it (and failing) after `within`: its output.
+fn exited_within(cmd: &mut Command, within: std::time::Duration) -> Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + within;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {within:?}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn production_refuses_to_start_without_secrets_key_once_run_time_tenants_exist() {
+    use std::time::Duration;
+    let redis = session_redis::testing::RedisServer::start();
+    let url = redis.url();
+    let store = [
+        ("GATEWAY__STORE__BACKEND", "redis"),
+        ("GATEWAY__STORE__URL", url.as_str()),
+    ];
+    let admin = "cli-admin-token-0123456789";
+    let config_dir = repo_config().display().to_string();
+    let production = [
+        ("APP_ENV", "production"),
+        ("GATEWAY_CONFIG_DIR", config_dir.as_str()),
+        (
+            "GATEWAY__STORE__TOKEN_SECRET",
+            "cli-production-token-secret-0123",
+        ),
+        ("GATEWAY__SERVER__HOST", "127.0.0.1"),
+        ("GATEWAY__SERVER__PORT", "0"),
+    ];
+
+    // A run-time tenant, added through the admin API of a gateway with a secrets key.
+    {
+        let mut env = store.to_vec();
+        env.extend([
+            ("GATEWAY__ADMIN__TOKEN", admin),
+            (
+                "GATEWAY__STORE__SECRETS_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+        ]);
+        let served = Served::start(&env);
+        let base = served.base_url();
+        let (status, body) = Served::request(
+            base.trim_start_matches("http://"),
+            "PUT",
+            "/admin/v1/tenants/session-storage-clients",
+            &[
+                ("Authorization", &format!("Bearer {admin}")),
+                ("Content-Type", "application/json"),
+            ],
+            r#"{"client_id": "cli-client", "client_secret": "cli-client-secret-0123"}"#,
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+
+    // Production without `store.secrets_key`: refused, naming the key, before it serves.
+    let out = exited_within(
+        gateway().arg("serve").envs(production).envs(store),
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("store.secrets_key"), "{err}");
+    assert!(err.contains("1 run-time tenant document"), "{err}");
+    assert!(err.contains("GATEWAY__STORE__SECRETS_KEY"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+
+    // The same production start on an empty store serves.
+    assert_eq!(redis.command(&["FLUSHALL"]).as_deref(), Some("OK"));
+    let mut env = production.to_vec();
+    env.extend(store);
+    let served = Served::start(&env);
+    let base = served.base_url();
+    assert_eq!(
+        Served::status(base.trim_start_matches("http://"), "/readyz"),
+        200
+    );
 }
