@@ -109,10 +109,16 @@ pub fn shared_cluster() -> &'static RedisCluster {
 
 /// Starts a gateway on the shared Redis Cluster (keys under a fresh prefix).
 pub async fn spawn_app_on_cluster(overlay: &str) -> TestApp {
-    let urls = shared_cluster().urls();
-    let mut settings = on_redis_at(test_settings(overlay), urls[0].clone());
-    settings.store.cluster_urls = urls;
+    let settings = on_cluster(test_settings(overlay), shared_cluster());
     spawn_with(settings, Arc::new(SystemClock)).await
+}
+
+/// `settings` switched to `cluster` (every node a seed), with keys under a fresh prefix.
+pub fn on_cluster(settings: Settings, cluster: &RedisCluster) -> Settings {
+    let urls = cluster.urls();
+    let mut settings = on_redis_at(settings, urls[0].clone());
+    settings.store.cluster_urls = urls;
+    settings
 }
 
 /// What `flavor` answers for the edge error `e` at `path`: status, `Retry-After` and JSON body

@@ -27,6 +27,7 @@ macro_rules! on_both_stores {
 mod admin;
 mod admin_listing;
 mod amity;
+mod amity_jwks;
 mod console;
 mod edge;
 mod events;

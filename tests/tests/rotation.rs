@@ -3,19 +3,19 @@
 //! new secrets key, `rotate-secrets` re-files the tenants, a restart with only the new keys
 //! refuses the sessions nobody used meanwhile (in each flavor's format), the store holds no
 //! secret, token or password in plain form, and two replicas that rotate one after the other
-//! lose nothing. Redis only: the memory store keeps nothing across a restart (the rings
-//! themselves are covered on memory by the crates' tests).
+//! lose nothing. On a single redis-server and on a 3-master Redis Cluster; not on memory: the
+//! memory store keeps nothing across a restart (the rings themselves are covered on memory by
+//! the crates' tests).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use e2e::{on_redis, spawn_with, test_settings, TestApp};
+use e2e::{on_cluster, on_redis, spawn_with, test_settings, TestApp};
 use futures_util::future::join_all;
 use gateway::configuration::Settings;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use session_core::SystemClock;
-use session_redis::testing::RedisServer;
 
 use crate::quicksync::{prove, Wallet};
 
@@ -92,8 +92,61 @@ const AFTER: Ring = Ring {
     previous_seals: &[],
 };
 
-fn settings(redis: &RedisServer, prefix: &str, ring: Ring) -> Settings {
-    let mut s = on_redis(test_settings(OVERLAY), redis);
+/// The Redis a scenario runs on, shared by the test binary (each scenario keeps its keys under
+/// a prefix of its own).
+#[derive(Clone, Copy)]
+enum Redis {
+    /// One redis-server.
+    Node,
+    /// The 3-master Redis Cluster.
+    Cluster,
+}
+
+impl Redis {
+    /// `settings` switched to it.
+    fn apply(self, settings: Settings) -> Settings {
+        match self {
+            Redis::Node => on_redis(settings, e2e::shared_redis()),
+            Redis::Cluster => on_cluster(settings, e2e::shared_cluster()),
+        }
+    }
+
+    /// The port of each of its nodes (on the cluster, every master).
+    fn ports(self) -> Vec<u16> {
+        match self {
+            Redis::Node => vec![e2e::shared_redis().port()],
+            Redis::Cluster => e2e::shared_cluster().ports(),
+        }
+    }
+}
+
+/// Runs each scenario, an `async fn(Redis)` of this module, on one redis-server and on the
+/// 3-master cluster, as the tests `<scenario>::redis` and `<scenario>::cluster`.
+macro_rules! on_node_and_cluster {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$scenario(Redis::Node).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn cluster() {
+                super::$scenario(Redis::Cluster).await;
+            }
+        }
+    )+};
+}
+
+on_node_and_cluster!(
+    every_key_rotates_without_signing_anyone_out,
+    two_replicas_rotating_one_after_the_other_lose_nothing,
+);
+
+fn settings(redis: Redis, prefix: &str, ring: Ring) -> Settings {
+    let mut s = redis.apply(test_settings(OVERLAY));
     s.store.key_prefix = prefix.to_owned();
     s.store.token_secret = ring.token.to_owned();
     s.store.previous_token_secrets = ring.previous_tokens.iter().map(|k| k.to_string()).collect();
@@ -102,16 +155,12 @@ fn settings(redis: &RedisServer, prefix: &str, ring: Ring) -> Settings {
     s
 }
 
-async fn start(redis: &RedisServer, prefix: &str, ring: Ring) -> TestApp {
+async fn start(redis: Redis, prefix: &str, ring: Ring) -> TestApp {
     spawn_with(settings(redis, prefix, ring), Arc::new(SystemClock)).await
 }
 
 /// `session-gateway rotate-secrets` with `ring`.
-async fn rotate_secrets(
-    redis: &RedisServer,
-    prefix: &str,
-    ring: Ring,
-) -> gateway::rotate_secrets::Report {
+async fn rotate_secrets(redis: Redis, prefix: &str, ring: Ring) -> gateway::rotate_secrets::Report {
     let s = settings(redis, prefix, ring);
     let raw = gateway::keys::raw_store(&s.store, Arc::new(SystemClock)).unwrap();
     gateway::rotate_secrets::run(
@@ -446,23 +495,27 @@ async fn quicksync_current(app: &TestApp, token: &str) -> (u16, Value) {
 // ---------------------------------------------------------------------------------------------
 // The store as bytes.
 
-/// A snapshot of every key and value of `redis` (an RDB file, uncompressed).
-fn snapshot(redis: &RedisServer) -> Vec<u8> {
-    assert_eq!(
-        redis
-            .command(&["CONFIG", "SET", "rdbcompression", "no"])
-            .as_deref(),
-        Some("OK")
-    );
+/// A snapshot of every key and value of each node of `redis` (RDB files, uncompressed): on the
+/// cluster, one a master.
+fn snapshots(redis: Redis) -> Vec<Vec<u8>> {
+    redis.ports().into_iter().map(snapshot).collect()
+}
+
+/// A snapshot of the node on `port`.
+fn snapshot(port: u16) -> Vec<u8> {
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &port.to_string()])
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "redis-cli {args:?} failed");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(cli(&["CONFIG", "SET", "rdbcompression", "no"]), "OK");
     let file = std::env::temp_dir().join(format!("rotation-{}-{}.rdb", std::process::id(), next()));
-    let status = std::process::Command::new("redis-cli")
-        .args(["-p", &redis.port().to_string(), "--rdb"])
-        .arg(&file)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "redis-cli --rdb failed");
+    cli(&["--rdb", &file.display().to_string()]);
     let bytes = std::fs::read(&file).unwrap();
     let _ = std::fs::remove_file(&file);
     bytes
@@ -477,13 +530,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Scenarios.
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_key_rotates_without_signing_anyone_out() {
-    let redis = RedisServer::start();
-    let prefix = "rot";
+async fn every_key_rotates_without_signing_anyone_out(redis: Redis) {
+    let prefix = &format!("rot{}", session_core::token::random_hex(4).unwrap());
 
     // Before: the old keys.
-    let before = start(&redis, prefix, BEFORE).await;
+    let before = start(redis, prefix, BEFORE).await;
     put_tenants(&before).await;
     let used = open_sessions(&before).await;
     let dormant = open_sessions(&before).await;
@@ -492,11 +543,11 @@ async fn every_key_rotates_without_signing_anyone_out() {
 
     // Restarted with the new keys active and the old ones previous: nobody is signed out, and
     // new sessions are made under the new keys.
-    let rotated = start(&redis, prefix, ROTATED).await;
+    let rotated = start(redis, prefix, ROTATED).await;
     assert_live(&rotated, &used).await;
     let fresh = open_sessions(&rotated).await;
     assert_live(&rotated, &fresh).await;
-    let report = rotate_secrets(&redis, prefix, ROTATED).await;
+    let report = rotate_secrets(redis, prefix, ROTATED).await;
     let total = report.total();
     assert_eq!(total.unreadable, 0, "{report}");
     // The five documents sealed under the old secrets key are sealed again; the copies filed
@@ -504,15 +555,15 @@ async fn every_key_rotates_without_signing_anyone_out() {
     assert_eq!(total.resealed, 5, "{report}");
     assert_eq!(total.resealed + total.current, total.examined, "{report}");
     // A second run changes nothing.
-    let again = rotate_secrets(&redis, prefix, ROTATED).await.total();
+    let again = rotate_secrets(redis, prefix, ROTATED).await.total();
     assert_eq!(again.current, again.examined, "{again}");
     assert_live(&rotated, &used).await;
     rotated.stop().await;
 
     // Restarted with the new keys only: what was used under the ring, and everything new,
     // works; what nobody presented meanwhile is refused; the tenants, re-filed, still work.
-    let after = start(&redis, prefix, AFTER).await;
-    let report = rotate_secrets(&redis, prefix, AFTER).await;
+    let after = start(redis, prefix, AFTER).await;
+    let report = rotate_secrets(redis, prefix, AFTER).await;
     assert_eq!(report.total().removed, 2, "the old ids: {report}");
     assert_eq!(report.total().unreadable, 0, "{report}");
     assert_live(&after, &fresh).await;
@@ -522,26 +573,26 @@ async fn every_key_rotates_without_signing_anyone_out() {
     let later = open_sessions(&after).await;
     assert_live(&after, &later).await;
 
-    // No tenant secret, password or token in plain form anywhere in the store.
-    let dump = snapshot(&redis);
-    assert!(
-        contains(&dump, prefix),
-        "the snapshot holds the gateway's keys"
-    );
-    for secret in SECRETS {
-        assert!(!contains(&dump, secret), "{secret} is stored in plain form");
-    }
-    for s in [&used, &dormant, &fresh, &later] {
-        for token in s.tokens() {
-            assert!(!contains(&dump, token), "a token is stored in plain form");
+    // No tenant secret, password or token in plain form anywhere in the store: on each node
+    // (each master of the cluster), which holds some of the gateway's keys.
+    for dump in snapshots(redis) {
+        assert!(
+            contains(&dump, prefix),
+            "the snapshot holds the gateway's keys"
+        );
+        for secret in SECRETS {
+            assert!(!contains(&dump, secret), "{secret} is stored in plain form");
+        }
+        for s in [&used, &dormant, &fresh, &later] {
+            for token in s.tokens() {
+                assert!(!contains(&dump, token), "a token is stored in plain form");
+            }
         }
     }
     after.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_replicas_rotating_one_after_the_other_lose_nothing() {
-    let redis = e2e::shared_redis();
+async fn two_replicas_rotating_one_after_the_other_lose_nothing(redis: Redis) {
     let prefix = format!("rr{}", session_core::token::random_hex(4).unwrap());
     let mut a = start(redis, &prefix, BEFORE).await;
     let mut b = start(redis, &prefix, BEFORE).await;

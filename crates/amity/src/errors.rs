@@ -255,6 +255,26 @@ pub trait AmityError: std::fmt::Display {
     }
 }
 
+/// The [`AmityError`] methods of an enum with a `Validation(Vec<FieldError>)` and an
+/// `Auth(AuthError)` variant: the failing fields come from the first, `Retry-After` from the second.
+macro_rules! validation_detail_and_auth_retry {
+    () => {
+        fn detail(&self) -> &[FieldError] {
+            match self {
+                Self::Validation(d) => d,
+                _ => &[],
+            }
+        }
+
+        fn retry_after(&self) -> Option<u64> {
+            match self {
+                Self::Auth(e) => AmityError::retry_after(e),
+                _ => None,
+            }
+        }
+    };
+}
+
 /// Makes [`AmityError`] enums the flavor's errors.
 macro_rules! flavor_error {
     ($($t:ty),*) => {$(
@@ -496,19 +516,7 @@ impl AmityError for SessionError {
         }
     }
 
-    fn detail(&self) -> &[FieldError] {
-        match self {
-            Self::Validation(d) => d,
-            _ => &[],
-        }
-    }
-
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::Auth(e) => AmityError::retry_after(e),
-            _ => None,
-        }
-    }
+    validation_detail_and_auth_retry!();
 }
 
 /// A failure of the authentication-token routes.
@@ -542,19 +550,7 @@ impl AmityError for AuthTokenError {
         }
     }
 
-    fn detail(&self) -> &[FieldError] {
-        match self {
-            Self::Validation(d) => d,
-            _ => &[],
-        }
-    }
-
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::Auth(e) => AmityError::retry_after(e),
-            _ => None,
-        }
-    }
+    validation_detail_and_auth_retry!();
 }
 
 /// An access token refused before the store was asked: not a JWT of ours (bad shape,

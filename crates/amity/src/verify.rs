@@ -85,7 +85,7 @@ mod tests {
 
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
-    use flavor_kit::signing_keys::{test_keys, KeyRing, KeySettings};
+    use flavor_kit::signing_keys::{test_keys, KeyRing};
     use session_core::{MemoryStore, SystemClock, TokenHasher};
 
     use super::*;
@@ -163,18 +163,8 @@ mod tests {
     async fn flavor_keys_sign_with_their_kid_and_verify_until_removed() {
         let s = settings(None);
         let h = TokenHasher::new("secret");
-        let es = KeySettings {
-            kid: "es-1".into(),
-            algorithm: Some("ES256".into()),
-            private_key_pem: Some(test_keys::ES256_PRIVATE.into()),
-            ..Default::default()
-        };
-        let ed = KeySettings {
-            kid: "ed-2".into(),
-            algorithm: Some("EdDSA".into()),
-            private_key_pem: Some(test_keys::ED25519_PRIVATE.into()),
-            ..Default::default()
-        };
+        let es = test_keys::es256("es-1");
+        let ed = test_keys::ed25519("ed-2");
         let first = Arc::new(KeyRing::new(std::slice::from_ref(&es)).unwrap());
         let t = token(&s, &h, first.clone());
         let header = jsonwebtoken::decode_header(&t).unwrap();
@@ -203,15 +193,7 @@ mod tests {
     async fn a_header_may_not_swap_the_algorithm_of_a_kid() {
         let s = settings(None);
         let h = TokenHasher::new("secret");
-        let es = Arc::new(
-            KeyRing::new(&[KeySettings {
-                kid: "es-1".into(),
-                algorithm: Some("ES256".into()),
-                private_key_pem: Some(test_keys::ES256_PRIVATE.into()),
-                ..Default::default()
-            }])
-            .unwrap(),
-        );
+        let es = Arc::new(KeyRing::new(&[test_keys::es256("es-1")]).unwrap());
         let t = token(&s, &h, es.clone());
         let (_, rest) = t.split_once('.').unwrap();
         let swapped = format!(

@@ -18,6 +18,25 @@ pub const MIN_SECRET_LEN: usize = 32;
 /// Most keys of one ring.
 pub const MAX_KEYS: usize = 16;
 
+/// The verifying key of an asymmetric `alg` from its PEM public key; `None` for the HMAC
+/// algorithms, whose keys are secrets.
+pub fn public_key_from_pem(
+    alg: Algorithm,
+    pem: &[u8],
+) -> Option<jsonwebtoken::errors::Result<DecodingKey>> {
+    Some(match alg {
+        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(pem),
+        Algorithm::EdDSA => DecodingKey::from_ed_pem(pem),
+        Algorithm::RS256
+        | Algorithm::RS384
+        | Algorithm::RS512
+        | Algorithm::PS256
+        | Algorithm::PS384
+        | Algorithm::PS512 => DecodingKey::from_rsa_pem(pem),
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => return None,
+    })
+}
+
 /// One key as configured (`[[<section>.signing_keys]]` and the like).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -147,21 +166,9 @@ impl Key {
     }
 
     fn public(kid: &str, alg: Algorithm, pem: &str) -> Result<Self, String> {
-        let pem = pem.as_bytes();
-        let decoding = match alg {
-            Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(pem),
-            Algorithm::EdDSA => DecodingKey::from_ed_pem(pem),
-            Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512 => DecodingKey::from_rsa_pem(pem),
-            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
-                return Err("public_key_pem: HMAC keys are secrets, not public keys".into())
-            }
-        }
-        .map_err(|_| format!("public_key_pem: not a usable {alg:?} public key"))?;
+        let decoding = public_key_from_pem(alg, pem.as_bytes())
+            .ok_or("public_key_pem: HMAC keys are secrets, not public keys")?
+            .map_err(|_| format!("public_key_pem: not a usable {alg:?} public key"))?;
         Ok(Self {
             kid: kid.to_owned(),
             alg,
@@ -298,6 +305,34 @@ BuN0Tjc++de8WQ3PdiGaixKl4eMVDiWgaokDqblSVEvRqfmi1CozMN5/2Q==
 MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC
 -----END PRIVATE KEY-----
 ";
+
+    /// An ES256 signing key with id `kid` ([`ES256_PRIVATE`]).
+    pub fn es256(kid: &str) -> super::KeySettings {
+        private(kid, "ES256", ES256_PRIVATE)
+    }
+
+    /// An EdDSA signing key with id `kid` ([`ED25519_PRIVATE`]).
+    pub fn ed25519(kid: &str) -> super::KeySettings {
+        private(kid, "EdDSA", ED25519_PRIVATE)
+    }
+
+    /// An HS256 key with id `kid`: `fill` repeated to the shortest accepted length.
+    pub fn hs256(kid: &str, fill: char) -> super::KeySettings {
+        super::KeySettings {
+            kid: kid.into(),
+            secret: Some(fill.to_string().repeat(super::MIN_SECRET_LEN)),
+            ..Default::default()
+        }
+    }
+
+    fn private(kid: &str, alg: &str, pem: &str) -> super::KeySettings {
+        super::KeySettings {
+            kid: kid.into(),
+            algorithm: Some(alg.into()),
+            private_key_pem: Some(pem.into()),
+            ..Default::default()
+        }
+    }
 }
 
 #[cfg(test)]

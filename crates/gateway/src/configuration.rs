@@ -689,13 +689,12 @@ mod tests {
 
     /// A fresh file holding `text`, by absolute path.
     fn temp_file(text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "sg-config-{}-{}",
+        let name = format!(
+            "sg-config-{}-{}.toml",
             std::process::id(),
             session_core::token::random_hex(4).unwrap()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("gateway.toml");
+        );
+        let path = std::env::temp_dir().join(name);
         std::fs::write(&path, text).unwrap();
         path
     }

@@ -1,5 +1,6 @@
 //! A [`SessionStore`] decorator that times every call and counts sessions created, revoked and
-//! expired, and attempts throttled, by flavor into [`Metrics`].
+//! expired, and attempts throttled, by flavor into [`Metrics`]. In testing mode it also notes the
+//! tenant and subject each call names, for the journal ([`crate::testing::seen`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use session_core::{
 };
 
 use crate::metrics::Metrics;
+use crate::testing::seen;
 
 /// Wraps a store with metrics. After every call it moves the expiries the wrapped store reports
 /// ([`SessionStore::take_expired`]) into `sessions_expired_total`, so its own `take_expired`
@@ -22,6 +24,8 @@ use crate::metrics::Metrics;
 pub struct MeteredStore {
     inner: SharedStore,
     metrics: Arc<Metrics>,
+    /// Testing mode: calls note what they name ([`seen`]).
+    noting: bool,
     /// Whether the store writes events (then they are counted as the changes succeed).
     events: bool,
 }
@@ -32,6 +36,7 @@ impl MeteredStore {
         Self {
             inner,
             metrics,
+            noting: false,
             events: false,
         }
     }
@@ -47,6 +52,32 @@ impl MeteredStore {
         if self.events {
             self.metrics.events.written(kind, n as u64);
         }
+    }
+
+    /// With `on`, every call also notes the tenant and subject it names into the request's
+    /// [`seen::Seen`] (testing mode's journal); off, that costs one branch per call.
+    pub fn noting(mut self, on: bool) -> Self {
+        self.noting = on;
+        self
+    }
+
+    fn note(&self, s: &Session) {
+        if self.noting {
+            seen::note(s);
+        }
+    }
+
+    fn note_owner(&self, owner: &Owner) {
+        if self.noting {
+            seen::note_owner(owner);
+        }
+    }
+
+    fn noted(&self, out: Result<Option<Session>>) -> Result<Option<Session>> {
+        if let Ok(Some(s)) = &out {
+            self.note(s);
+        }
+        out
     }
 
     async fn timed<T>(&self, op: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
@@ -88,6 +119,7 @@ impl SessionStore for MeteredStore {
     }
 
     async fn create_with(&self, new: NewSession) -> Result<Created> {
+        self.note(&new.session);
         let flavor = new.session.flavor;
         let owner = new.session.owner.clone();
         let out = self.timed("create", self.inner.create_with(new)).await?;
@@ -99,15 +131,22 @@ impl SessionStore for MeteredStore {
     }
 
     async fn get(&self, r: &SessionRef) -> Result<Option<Session>> {
-        self.timed("get", self.inner.get(r)).await
+        self.noted(self.timed("get", self.inner.get(r)).await)
     }
 
     async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {
-        self.timed("owner_sessions", self.inner.owner_sessions(owner))
-            .await
+        self.note_owner(owner);
+        let out = self
+            .timed("owner_sessions", self.inner.owner_sessions(owner))
+            .await;
+        if let Ok(Some(s)) = out.as_ref().map(|all| all.first()) {
+            self.note(s);
+        }
+        out
     }
 
     async fn owner_doc(&self, owner: &Owner) -> Result<Option<Vec<u8>>> {
+        self.note_owner(owner);
         self.timed("owner_doc", self.inner.owner_doc(owner)).await
     }
 
@@ -117,10 +156,11 @@ impl SessionStore for MeteredStore {
         ttl: Duration,
         cap: Option<Duration>,
     ) -> Result<Option<Session>> {
-        self.timed("touch", self.inner.touch(r, ttl, cap)).await
+        self.noted(self.timed("touch", self.inner.touch(r, ttl, cap)).await)
     }
 
     async fn mark_seen(&self, r: &SessionRef) -> Result<bool> {
+        self.note_owner(&r.owner);
         self.timed("mark_seen", self.inner.mark_seen(r)).await
     }
 
@@ -130,8 +170,10 @@ impl SessionStore for MeteredStore {
         patch: SessionPatch,
         guard: Option<&Guard>,
     ) -> Result<Option<Session>> {
-        self.timed("update", self.inner.update_guarded(r, patch, guard))
-            .await
+        let out = self
+            .timed("update", self.inner.update_guarded(r, patch, guard))
+            .await;
+        self.noted(out)
     }
 
     async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
@@ -144,6 +186,7 @@ impl SessionStore for MeteredStore {
         guard: Option<&Guard>,
         reason: RevokeReason,
     ) -> Result<usize> {
+        self.note_owner(&r.owner);
         let n = self
             .timed("delete", self.inner.revoke(r, guard, reason))
             .await?;
@@ -158,6 +201,7 @@ impl SessionStore for MeteredStore {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page> {
+        self.note_owner(owner);
         self.timed(
             "list_by_owner",
             self.inner.list_by_owner(owner, after, limit),
@@ -166,6 +210,7 @@ impl SessionStore for MeteredStore {
     }
 
     async fn count_by_owner(&self, owner: &Owner) -> Result<usize> {
+        self.note_owner(owner);
         self.timed("count_by_owner", self.inner.count_by_owner(owner))
             .await
     }
@@ -175,6 +220,10 @@ impl SessionStore for MeteredStore {
         group: Session,
         candidates: Vec<Candidate>,
     ) -> Result<usize> {
+        self.note(&group);
+        if let Some(c) = candidates.first() {
+            self.note(&c.member);
+        }
         let flavor = group.flavor;
         let out = self
             .timed(
@@ -196,6 +245,9 @@ impl SessionStore for MeteredStore {
         capacity: Option<u32>,
         screen_role: Option<&str>,
     ) -> Result<Joined> {
+        if let Some(c) = candidates.first() {
+            self.note(&c.member);
+        }
         let out = self
             .timed(
                 "join_group",
@@ -266,6 +318,7 @@ impl SessionStore for MeteredStore {
         presented: &TokenHash,
         next: Rotation,
     ) -> Result<Rotated> {
+        self.note_owner(&r.owner);
         let out = self
             .timed(
                 "rotate_refresh",
@@ -273,11 +326,14 @@ impl SessionStore for MeteredStore {
             )
             .await;
         match &out {
+            Ok(rotated) => {
+                self.note(&rotated.session);
+                self.written("session.refreshed", 1);
+            }
             Err(Error::Replay) => {
                 self.revoked(&r.owner, 1);
                 self.written("session.revoked", 1);
             }
-            Ok(_) => self.written("session.refreshed", 1),
             Err(_) => {}
         }
         out
@@ -290,6 +346,7 @@ impl SessionStore for MeteredStore {
         ttl: Duration,
         max: u32,
     ) -> Result<()> {
+        self.note_owner(owner);
         self.timed(
             "issue_credential",
             self.inner.issue_credential(owner, hash, ttl, max),
@@ -392,6 +449,7 @@ mod tests {
 
     use super::MeteredStore;
     use crate::metrics::Metrics;
+    use crate::testing::seen::{watch, Seen};
 
     #[tokio::test]
     async fn expiries_reach_the_metrics() {
@@ -435,5 +493,48 @@ mod tests {
             "{text}"
         );
         assert!(store.take_expired().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_noting_store_tells_a_watched_request_what_its_calls_name() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let memory = Arc::new(MemoryStore::new(clock.clone()));
+        let store = MeteredStore::new(memory, Arc::new(Metrics::new().unwrap())).noting(true);
+        let owner = Owner::new(Flavor::Quickblox, &["abc"]).unwrap();
+        let mut s = Session::new(
+            SessionRef::new(owner, SessionId::parse("abc").unwrap()),
+            Flavor::Quickblox,
+            "4242",
+            clock.now(),
+            chrono::Duration::hours(1),
+        );
+        s.subject = Some("17".into());
+        let r = s.reference();
+        store.create(s, None).await.unwrap();
+        let (got, seen) = watch(store.get(&r)).await;
+        assert!(got.unwrap().is_some());
+        assert_eq!(seen.tenant.as_deref(), Some("4242"));
+        assert_eq!(seen.subject.as_deref(), Some("17"));
+        let user = Owner::new(Flavor::Amity, &["net-1", "alice"]).unwrap();
+        let (_, seen) = watch(store.count_by_owner(&user)).await;
+        assert_eq!(
+            seen,
+            Seen {
+                tenant: Some("net-1".into()),
+                subject: Some("alice".into())
+            }
+        );
+        // Outside a watched request nothing is noted, and nothing breaks.
+        assert!(store.get(&r).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_store_built_without_noting_notes_nothing() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let memory = Arc::new(MemoryStore::new(clock.clone()));
+        let store = MeteredStore::new(memory, Arc::new(Metrics::new().unwrap()));
+        let user = Owner::new(Flavor::Amity, &["net-1", "alice"]).unwrap();
+        let (_, seen) = watch(store.count_by_owner(&user)).await;
+        assert_eq!(seen, Seen::default());
     }
 }

@@ -197,7 +197,9 @@ mod tests {
             assert!(schema.is_object(), "{name} is missing");
             for field in property_names(schema) {
                 assert!(
-                    !["token", "secret", "hash"].iter().any(|w| field.contains(w)),
+                    !["token", "secret", "hash"]
+                        .iter()
+                        .any(|w| field.contains(w)),
                     "{name} has the field {field}"
                 );
             }

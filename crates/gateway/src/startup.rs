@@ -208,12 +208,9 @@ impl Application {
                 .stores
                 .for_worker()
                 .unwrap_or_else(|_| first_store.clone());
-            let raw = match &shared.testing {
-                Some(t) => t.wrap_store(raw),
-                None => raw,
-            };
             let store: SharedStore = Arc::new(
                 MeteredStore::new(raw, shared.metrics.clone())
+                    .noting(shared.testing.is_some())
                     .counting_events(shared.events.is_some()),
             );
             let core = CoreDeps {

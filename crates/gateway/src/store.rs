@@ -47,7 +47,12 @@ pub enum StoreFactory {
     Memory(Arc<MemoryStore>),
     /// A new lazily connecting Redis store per worker; with events on, every store of the
     /// process shares the event keys (and their wake-ups).
-    Redis(RedisSettings, SharedClock, Box<Sealer>, Option<Arc<EventKeys>>),
+    Redis(
+        RedisSettings,
+        SharedClock,
+        Box<Sealer>,
+        Option<Arc<EventKeys>>,
+    ),
 }
 
 impl StoreFactory {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn gateway() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_session-gateway"));
@@ -102,10 +103,25 @@ fn environment_variables_override_files() {
     assert!(!text.contains("\"quicksync\""), "{text}");
 }
 
+/// Waits up to 10 s for `child` to exit after `signal`, and asserts a zero status.
+fn exits_cleanly_within_10s(child: &mut std::process::Child, signal: &str) {
+    let started = Instant::now();
+    loop {
+        if let Some(code) = child.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code} after {signal}");
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after {signal}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn serve_answers_summarizes_and_stops_gracefully_on_sigterm() {
     use std::io::{BufRead, BufReader, Read, Write};
-    use std::time::{Duration, Instant};
 
     let mut child = gateway()
         .arg("serve")
@@ -165,18 +181,7 @@ fn serve_answers_summarizes_and_stops_gracefully_on_sigterm() {
         .status()
         .unwrap();
     assert!(status.success());
-    let started = Instant::now();
-    loop {
-        if let Some(code) = child.try_wait().unwrap() {
-            assert!(code.success(), "exit status {code}");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    exits_cleanly_within_10s(&mut child, "SIGTERM");
     let probe = gateway()
         .args(["healthcheck", "--port", &port])
         .output()
@@ -371,23 +376,22 @@ fn config_errors_name_the_dotted_key_the_valid_values_and_the_absolute_file() {
     std::fs::create_dir_all(&cwd).unwrap();
     // No overlay of the repository's (its demo tenants would be blamed for what is missing).
     let no_overlays = [("GATEWAY_CONFIG_DIR", cwd.to_str().unwrap())];
-    refused(
+    let check_relative = || {
         run_in(
             &cwd,
             &["check-config", "--config", "../gateway.toml"],
             &no_overlays,
-        ),
+        )
+    };
+    refused(
+        check_relative(),
         &[&format!(
             "quickblox.applications[0].auth_secret: is required (set in {shown})"
         )],
     );
     std::fs::write(&file, "[flavors]\nenabled = [\"amity2\"]\n").unwrap();
     refused(
-        run_in(
-            &cwd,
-            &["check-config", "--config", "../gateway.toml"],
-            &no_overlays,
-        ),
+        check_relative(),
         &[&format!(
             "flavors.enabled[0]: unknown value `amity2`, expected one of `quicksync`, \
              `quickblox`, `amity`, `session-storage` (set in {shown})"
@@ -395,11 +399,7 @@ fn config_errors_name_the_dotted_key_the_valid_values_and_the_absolute_file() {
     );
     std::fs::write(&file, "[server]\nprot = 8080\n").unwrap();
     refused(
-        run_in(
-            &cwd,
-            &["check-config", "--config", "../gateway.toml"],
-            &no_overlays,
-        ),
+        check_relative(),
         &[
             "server.prot: unknown key, expected one of `host`, `port`",
             &shown,
@@ -477,13 +477,30 @@ impl Served {
 
     /// The status and body of `GET path`.
     fn get(address: &str, path: &str) -> (u16, String) {
+        Self::request(address, "GET", path, &[], "")
+    }
+
+    /// The status and body of `method path` with `headers` and `body`.
+    fn request(
+        address: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
         use std::io::{Read, Write};
         let mut conn = std::net::TcpStream::connect(address).unwrap();
         conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
             .unwrap();
+        let headers: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         write!(
             conn,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
         )
         .unwrap();
         let mut response = String::new();
@@ -522,7 +539,6 @@ impl Drop for Served {
 
 #[test]
 fn unreachable_redis_at_start_up_is_said_retried_and_not_ready() {
-    use std::time::Duration;
     // An ACL user, so that the URL carries a password the summary and the WARN must mask.
     let mut redis = session_redis::testing::RedisServer::start_with_args(&[
         "--user",
@@ -566,7 +582,6 @@ fn unreachable_redis_at_start_up_is_said_retried_and_not_ready() {
 
 #[test]
 fn ctrl_c_stops_gracefully_as_documented() {
-    use std::time::{Duration, Instant};
     let mut served = Served::start(&[]);
     served.wait_for("session-gateway started", Duration::from_secs(20));
     // At once: the handlers are installed before the summary is logged.
@@ -577,18 +592,7 @@ fn ctrl_c_stops_gracefully_as_documented() {
         "SIGINT received: stopping gracefully; in-flight requests get up to 30 s \
          (server.shutdown_timeout_secs)"
     );
-    let started = Instant::now();
-    loop {
-        if let Some(code) = served.child.try_wait().unwrap() {
-            assert!(code.success(), "exit status {code}");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no exit after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    exits_cleanly_within_10s(&mut served.child, "SIGINT");
     // configuration.md promises the same.
     let doc = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md"),
@@ -656,7 +660,6 @@ fn walkthroughs(markdown: &str) -> Vec<String> {
 
 #[test]
 fn every_docs_walkthrough_runs_verbatim_against_a_fresh_local_gateway() {
-    use std::time::{Duration, Instant};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -740,7 +743,6 @@ fn every_docs_walkthrough_runs_verbatim_against_a_fresh_local_gateway() {
 #[test]
 fn serves_on_redis_over_tls_with_an_acl_user_single_node_and_cluster() {
     use session_redis::testing::{RedisCluster, RedisServer, TlsFiles};
-    use std::time::Duration;
     let files = TlsFiles::generate();
     let user = ("gateway", "s3cret-pass");
     let server = RedisServer::start_tls(&files, Some(user));
@@ -833,4 +835,97 @@ fn openapi_documents_testing_mode_only_when_it_is_on() {
     let doc: serde_json::Value = serde_json::from_str(&succeeded(cmd.output().unwrap())).unwrap();
     assert!(doc["paths"]["/admin/v1/testing/clock"]["post"].is_object());
     assert!(doc["paths"]["/admin/v1/testing/snapshot"]["put"].is_object());
+}
+
+/// Waits for `cmd` to exit, killing it (and failing) after `within`: its output.
+fn exited_within(cmd: &mut Command, within: std::time::Duration) -> Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + within;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {within:?}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn production_refuses_to_start_without_secrets_key_once_run_time_tenants_exist() {
+    use std::time::Duration;
+    let redis = session_redis::testing::RedisServer::start();
+    let url = redis.url();
+    let store = [
+        ("GATEWAY__STORE__BACKEND", "redis"),
+        ("GATEWAY__STORE__URL", url.as_str()),
+    ];
+    let admin = "cli-admin-token-0123456789";
+    let config_dir = repo_config().display().to_string();
+    let production = [
+        ("APP_ENV", "production"),
+        ("GATEWAY_CONFIG_DIR", config_dir.as_str()),
+        (
+            "GATEWAY__STORE__TOKEN_SECRET",
+            "cli-production-token-secret-0123",
+        ),
+        ("GATEWAY__SERVER__HOST", "127.0.0.1"),
+        ("GATEWAY__SERVER__PORT", "0"),
+    ];
+
+    // A run-time tenant, added through the admin API of a gateway with a secrets key.
+    {
+        let mut env = store.to_vec();
+        env.extend([
+            ("GATEWAY__ADMIN__TOKEN", admin),
+            (
+                "GATEWAY__STORE__SECRETS_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+        ]);
+        let served = Served::start(&env);
+        let base = served.base_url();
+        let (status, body) = Served::request(
+            base.trim_start_matches("http://"),
+            "PUT",
+            "/admin/v1/tenants/session-storage-clients",
+            &[
+                ("Authorization", &format!("Bearer {admin}")),
+                ("Content-Type", "application/json"),
+            ],
+            r#"{"client_id": "cli-client", "client_secret": "cli-client-secret-0123"}"#,
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+
+    // Production without `store.secrets_key`: refused, naming the key, before it serves.
+    let out = exited_within(
+        gateway().arg("serve").envs(production).envs(store),
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("store.secrets_key"), "{err}");
+    assert!(err.contains("1 run-time tenant document"), "{err}");
+    assert!(err.contains("GATEWAY__STORE__SECRETS_KEY"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+
+    // The same production start on an empty store serves.
+    assert_eq!(redis.command(&["FLUSHALL"]).as_deref(), Some("OK"));
+    let mut env = production.to_vec();
+    env.extend(store);
+    let served = Served::start(&env);
+    let base = served.base_url();
+    assert_eq!(
+        Served::status(base.trim_start_matches("http://"), "/readyz"),
+        200
+    );
 }

@@ -259,6 +259,19 @@ pub struct CredentialsDto {
 #[serde(rename_all = "camelCase")]
 #[schema(as = QuicksyncSessionRulesInForce)]
 pub struct SessionRulesDto {
+    /// Expiry and limits.
+    #[serde(flatten)]
+    pub limits: SessionLimitsDto,
+    /// The whitelist.
+    pub white_list_addresses: Vec<WhiteListAddressDto>,
+}
+
+/// A session's expiry and limits, as both the credentials' rules and the current session show
+/// them.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = QuicksyncSessionLimits)]
+pub struct SessionLimitsDto {
     /// Whole seconds until the session expires.
     #[schema(example = 3600)]
     pub expiry: i64,
@@ -273,8 +286,6 @@ pub struct SessionRulesDto {
     pub max_total_mega_bytes: u64,
     /// Whether joining needs a password.
     pub password_protected: bool,
-    /// The whitelist.
-    pub white_list_addresses: Vec<WhiteListAddressDto>,
 }
 
 /// One whitelist entry.
@@ -297,20 +308,9 @@ pub struct CurrentSessionDto {
     /// The host's member id.
     #[schema(example = "5d41402abc4b2a76b9719d911017c592")]
     pub creator_id: String,
-    /// Whole seconds until the session expires.
-    #[schema(example = 3542)]
-    pub expiry: i64,
-    /// Most files.
-    #[schema(example = 100)]
-    pub max_files: u32,
-    /// Most members, the host included.
-    #[schema(example = 5)]
-    pub max_users: u32,
-    /// Most megabytes in all.
-    #[schema(example = 1024)]
-    pub max_total_mega_bytes: u64,
-    /// Whether joining needs a password.
-    pub password_protected: bool,
+    /// Expiry and limits.
+    #[serde(flatten)]
+    pub limits: SessionLimitsDto,
     /// The whitelist (EIP-55 checksummed).
     #[schema(example = json!(["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"]))]
     pub white_list_addresses: Vec<String>,

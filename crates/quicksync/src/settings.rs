@@ -90,17 +90,7 @@ impl WalletTokenSettings {
             format!("wallet_token.public_key_algorithm: `{alg}` is not ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512 or EdDSA")
         };
         let alg = Algorithm::from_str(alg).map_err(|_| bad_alg())?;
-        let key = match alg {
-            Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(pem),
-            Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512 => DecodingKey::from_rsa_pem(pem),
-            Algorithm::EdDSA => DecodingKey::from_ed_pem(pem),
-            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => return Err(bad_alg()),
-        };
+        let key = flavor_kit::signing_keys::public_key_from_pem(alg, pem).ok_or_else(bad_alg)?;
         key.map(|k| Some((k, alg))).map_err(|e| {
             format!("wallet_token.public_key_pem: not a usable {alg:?} public key: {e}")
         })

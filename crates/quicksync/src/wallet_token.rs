@@ -264,18 +264,9 @@ mod tests {
 
     #[test]
     fn keys_with_kids_sign_and_verify_until_removed() {
-        use flavor_kit::signing_keys::{test_keys, KeySettings};
-        let hs = KeySettings {
-            kid: "hs-1".into(),
-            secret: Some("h".repeat(32)),
-            ..Default::default()
-        };
-        let ed = KeySettings {
-            kid: "ed-2".into(),
-            algorithm: Some("EdDSA".into()),
-            private_key_pem: Some(test_keys::ED25519_PRIVATE.into()),
-            ..Default::default()
-        };
+        use flavor_kit::signing_keys::test_keys;
+        let hs = test_keys::hs256("hs-1", 'h');
+        let ed = test_keys::ed25519("ed-2");
         let now = Utc::now();
         let first = WalletTokens::new(&WalletTokenSettings {
             keys: vec![hs.clone()],

@@ -61,7 +61,8 @@ pub(crate) mod support;
 pub use snapshot::*;
 pub use support::Backend;
 use support::{
-    candidates, doc, doc_value, group_and_host, hasher, hour, member, owner, rotation, session, sid,
+    candidates, doc, doc_value, group_and_host, hasher, hour, member, owner, rotation, session,
+    session_ids, sid,
 };
 
 /// A session comes back as stored and is gone after delete.
@@ -743,13 +744,7 @@ pub async fn device_retirement_replaces_older_sessions(b: &dyn Backend) {
     st.create_with(on("b", "laptop")).await.unwrap();
     let out = st.create_with(on("c", "phone")).await.unwrap();
     assert_eq!(out.retired, vec![sid("a")]);
-    let ids: Vec<String> = st
-        .owner_sessions(&o)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.id.to_string())
-        .collect();
+    let ids = session_ids(&*st, &o).await;
     assert_eq!(ids, ["b", "c"]);
     // With a limit, retirement makes room first: nothing is evicted.
     let mut d = on("d", "laptop");

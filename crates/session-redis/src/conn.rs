@@ -216,21 +216,8 @@ impl Connector {
                     scan_node(conn, pattern, &mut keys).await?;
                 }
                 Target::Cluster(_, seed, tls) => {
-                    let mut conn = self.conn().await?;
-                    let slots: Value = redis::cmd("CLUSTER")
-                        .arg("SLOTS")
-                        .query_async(&mut conn)
-                        .await?;
-                    for (host, port) in primaries(slots) {
-                        let info = (**seed)
-                            .clone()
-                            .set_addr(node_addr(seed.addr(), host, port));
-                        let client = if tls.is_custom() {
-                            redis::Client::build_with_tls(info, tls.certificates())?
-                        } else {
-                            redis::Client::open(info)?
-                        };
-                        let node = client.get_multiplexed_async_connection().await?;
+                    for (host, port) in self.sorted_primaries().await? {
+                        let node = node_conn(seed, tls, host, port).await?;
                         scan_node(node, pattern, &mut keys).await?;
                     }
                 }
@@ -272,16 +259,12 @@ impl Connector {
         let work = async {
             let nodes: Vec<Option<Conn>> = match &self.target {
                 Target::Single(_) => vec![Some(self.conn().await?)],
-                Target::Cluster(..) => {
-                    let mut conn = self.conn().await?;
-                    let slots: Value = redis::cmd("CLUSTER")
-                        .arg("SLOTS")
-                        .query_async(&mut conn)
-                        .await?;
-                    let mut p = primaries(slots);
-                    p.sort();
-                    p.into_iter().map(|_| None).collect()
-                }
+                Target::Cluster(..) => self
+                    .sorted_primaries()
+                    .await?
+                    .into_iter()
+                    .map(|_| None)
+                    .collect(),
             };
             let mut keys = Vec::new();
             while node < nodes.len() && keys.len() < count {
@@ -321,11 +304,8 @@ impl Connector {
         }
     }
 
-    /// A direct connection to the `i`th primary (by address) of the cluster.
-    async fn node(&self, i: usize) -> RedisResult<redis::aio::MultiplexedConnection> {
-        let Target::Cluster(_, seed, tls) = &self.target else {
-            return Err(RedisError::from((ErrorKind::Client, "not a cluster")));
-        };
+    /// The cluster's primaries, by address.
+    async fn sorted_primaries(&self) -> RedisResult<Vec<(String, u16)>> {
         let mut conn = self.conn().await?;
         let slots: Value = redis::cmd("CLUSTER")
             .arg("SLOTS")
@@ -333,20 +313,39 @@ impl Connector {
             .await?;
         let mut p = primaries(slots);
         p.sort();
-        let (host, port) = p
+        Ok(p)
+    }
+
+    /// A direct connection to the `i`th primary (by address) of the cluster.
+    async fn node(&self, i: usize) -> RedisResult<redis::aio::MultiplexedConnection> {
+        let Target::Cluster(_, seed, tls) = &self.target else {
+            return Err(RedisError::from((ErrorKind::Client, "not a cluster")));
+        };
+        let (host, port) = self
+            .sorted_primaries()
+            .await?
             .into_iter()
             .nth(i)
             .ok_or_else(|| RedisError::from((ErrorKind::Client, "the cluster changed")))?;
-        let info = (**seed)
-            .clone()
-            .set_addr(node_addr(seed.addr(), host, port));
-        let client = if tls.is_custom() {
-            redis::Client::build_with_tls(info, tls.certificates())?
-        } else {
-            redis::Client::open(info)?
-        };
-        client.get_multiplexed_async_connection().await
+        node_conn(seed, tls, host, port).await
     }
+}
+
+/// A direct connection to the cluster node at `host:port`, with the seed's settings (TLS,
+/// credentials).
+async fn node_conn(
+    seed: &redis::ConnectionInfo,
+    tls: &RedisTls,
+    host: String,
+    port: u16,
+) -> RedisResult<redis::aio::MultiplexedConnection> {
+    let info = seed.clone().set_addr(node_addr(seed.addr(), host, port));
+    let client = if tls.is_custom() {
+        redis::Client::build_with_tls(info, tls.certificates())?
+    } else {
+        redis::Client::open(info)?
+    };
+    client.get_multiplexed_async_connection().await
 }
 
 /// A connection to one node: the store's own (single node) or a direct one (cluster).

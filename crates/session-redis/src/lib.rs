@@ -277,37 +277,19 @@ impl RedisStore {
         Ok((to_millis(s.expires_at) > self.now_ms()).then_some(s))
     }
 
-    /// Removes `member` from `group` (the whole group when its role is `ends_role`).
-    async fn leave(
+    /// Runs a guarded, counting script on `owner`: how many sessions it deleted, or the guard's
+    /// refusal.
+    async fn guarded_count(
         &self,
-        group: &SessionRef,
-        member: &SessionId,
-        guard: Option<&Guard>,
-        ends_role: &str,
+        what: &str,
+        lua: &Lua,
+        owner: &Owner,
+        args: Vec<Vec<u8>>,
     ) -> Result<usize> {
-        let mut args = vec![text(group.id.as_str()), text(member.as_str())];
-        args.extend(guard_args(guard));
-        args.push(text(ends_role));
-        if self.events.is_some() {
-            let reason = if ends_role.is_empty() {
-                RevokeReason::Kicked
-            } else {
-                RevokeReason::Disconnected
-            };
-            args.push(revoked_code(reason));
-        }
-        let (st, mut rest) = self
-            .script(
-                "remove_member",
-                &SCRIPTS.remove_member,
-                &group.owner,
-                args,
-                false,
-            )
-            .await?;
+        let (st, mut rest) = self.script(what, lua, owner, args, false).await?;
         match st.as_str() {
-            "ok" => count("remove_member", rest.next()),
-            other => Err(guard_error("remove_member", other)),
+            "ok" => count(what, rest.next()),
+            other => Err(guard_error(what, other)),
         }
     }
 
@@ -607,13 +589,8 @@ impl SessionStore for RedisStore {
         if self.events.is_some() {
             args.push(revoked_code(reason));
         }
-        let (st, mut rest) = self
-            .script("delete", &SCRIPTS.delete, &r.owner, args, false)
-            .await?;
-        match st.as_str() {
-            "ok" => count("delete", rest.next()),
-            other => Err(guard_error("delete", other)),
-        }
+        self.guarded_count("delete", &SCRIPTS.delete, &r.owner, args)
+            .await
     }
 
     async fn list_by_owner(
@@ -772,7 +749,8 @@ impl SessionStore for RedisStore {
         member: &SessionId,
         guard: Option<&Guard>,
     ) -> Result<bool> {
-        self.leave(group, member, guard, "").await.map(|n| n > 0)
+        let n = self.leave_group(group, member, guard, "").await?;
+        Ok(n > 0)
     }
 
     async fn leave_group(
@@ -782,7 +760,19 @@ impl SessionStore for RedisStore {
         guard: Option<&Guard>,
         ends_role: &str,
     ) -> Result<usize> {
-        self.leave(group, member, guard, ends_role).await
+        let mut args = vec![text(group.id.as_str()), text(member.as_str())];
+        args.extend(guard_args(guard));
+        args.push(text(ends_role));
+        if self.events.is_some() {
+            args.push(revoked_code(if ends_role.is_empty() {
+                RevokeReason::Kicked
+            } else {
+                RevokeReason::Disconnected
+            }));
+        }
+        let lua = &SCRIPTS.remove_member;
+        self.guarded_count("remove_member", lua, &group.owner, args)
+            .await
     }
 
     async fn claim_nonce(&self, key: &str, ttl: Duration) -> Result<bool> {

@@ -48,10 +48,28 @@ pub struct SessionView {
     /// `<user>.<hex>.<hex>`.
     #[schema(example = "8a4c2e9e-5b1f-5d0a-9c3e-2f6b7d8e9f01.1a2b3c4d.5e6f7a8b")]
     pub id: String,
+    /// When it was made, changed and vanishes.
+    #[serde(flatten)]
+    pub times: TimesView,
+}
+
+impl From<&Session> for SessionView {
+    fn from(s: &Session) -> Self {
+        Self {
+            id: crate::ids::wire(s.subject.as_deref().unwrap_or_default(), &s.id),
+            times: TimesView::from(s),
+        }
+    }
+}
+
+/// A session's times, as every answer that shows a session gives them.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionStorageTimes)]
+pub struct TimesView {
     /// Creation time (RFC 3339 UTC, whole seconds).
     #[schema(example = "2024-10-11T09:02:56Z")]
     pub created_at: String,
-    /// Last change (creation or extension).
+    /// Last change (creation or extension; at creation, the same as `created_at`).
     #[schema(example = "2024-10-11T09:02:56Z")]
     pub updated_at: String,
     /// When it vanishes.
@@ -59,10 +77,9 @@ pub struct SessionView {
     pub expires_at: String,
 }
 
-impl From<&Session> for SessionView {
+impl From<&Session> for TimesView {
     fn from(s: &Session) -> Self {
         Self {
-            id: crate::ids::wire(s.subject.as_deref().unwrap_or_default(), &s.id),
             created_at: timestamp(s.created_at),
             updated_at: timestamp(s.updated_at),
             expires_at: timestamp(s.expires_at),
@@ -90,15 +107,9 @@ pub struct CreatedView {
     /// As requested.
     #[schema(example = "api")]
     pub intent: String,
-    /// Creation time (RFC 3339 UTC, whole seconds).
-    #[schema(example = "2024-10-11T09:02:56Z")]
-    pub created_at: String,
-    /// Same as `created_at`.
-    #[schema(example = "2024-10-11T09:02:56Z")]
-    pub updated_at: String,
-    /// When it vanishes.
-    #[schema(example = "2024-11-10T09:02:56Z")]
-    pub expires_at: String,
+    /// When it was made and vanishes.
+    #[serde(flatten)]
+    pub times: TimesView,
 }
 
 #[cfg(test)]

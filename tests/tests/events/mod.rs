@@ -121,7 +121,11 @@ impl Receiver {
     }
 
     /// Waits (up to `within`) until `done` holds for the accepted events.
-    pub(super) async fn wait_for(&self, within: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub(super) async fn wait_for(
+        &self,
+        within: Duration,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         let until = Instant::now() + within;
         loop {
             let events = self.events().await;

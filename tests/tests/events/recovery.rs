@@ -44,7 +44,10 @@ async fn events_written_before_a_kill_9_are_delivered_after_the_restart_on_redis
     // The first attempts fail (the receiver is down); the process dies before a retry lands.
     tokio::time::sleep(Duration::from_millis(800)).await;
     drop(first); // SIGKILL
-    assert!(receiver.events().await.is_empty(), "delivered before the kill");
+    assert!(
+        receiver.events().await.is_empty(),
+        "delivered before the kill"
+    );
 
     let _second = start(&config, &prefix);
     let events = receiver
@@ -67,8 +70,10 @@ async fn events_written_before_a_kill_9_are_delivered_after_the_restart_on_redis
 async fn a_failing_receiver_fills_the_dead_letter_list(store: Store) {
     let receiver = Receiver::start().await;
     receiver.down_for(120).await;
-    let overlay = overlay(&receiver.url("/hook"))
-        .replace("retry_max_ms = 1000", "retry_max_ms = 300\nretry_horizon_secs = 1");
+    let overlay = overlay(&receiver.url("/hook")).replace(
+        "retry_max_ms = 1000",
+        "retry_max_ms = 300\nretry_horizon_secs = 1",
+    );
     let app = super::spawn_with_overlay(store, &overlay).await;
     let id = super::create(&app, super::USER).await;
     let until = Instant::now() + Duration::from_secs(20);

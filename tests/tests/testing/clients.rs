@@ -14,7 +14,8 @@ use serde_json::Value;
 use super::state::seed_path;
 use super::*;
 
-fn skipped(what: &str) -> bool {
+/// Whether client end-to-end tests are skipped (`SG_SKIP_CLIENT_E2E=1`); says so for `what`.
+pub(crate) fn skipped(what: &str) -> bool {
     let skip = std::env::var("SG_SKIP_CLIENT_E2E").as_deref() == Ok("1");
     if skip {
         println!("SKIPPED {what}: SG_SKIP_CLIENT_E2E=1");
@@ -34,7 +35,7 @@ fn harness(dir: &str, installed: &str) -> PathBuf {
 }
 
 /// Runs `cmd` within `secs`; its standard output, after asserting that it succeeded.
-async fn run(mut cmd: tokio::process::Command, secs: u64) -> String {
+pub(crate) async fn run(mut cmd: tokio::process::Command, secs: u64) -> String {
     let out = tokio::time::timeout(Duration::from_secs(secs), cmd.kill_on_drop(true).output())
         .await
         .unwrap_or_else(|_| panic!("the client did not finish in {secs} s"))

@@ -5,7 +5,7 @@
 //! Here: the configuration every scenario starts from (all four flavors, one tenant or two of
 //! each) and small clients of each flavor and of the admin API.
 
-mod clients;
+pub(crate) mod clients;
 mod clock;
 mod faults;
 mod state;

@@ -94,11 +94,6 @@ impl Testing {
         );
         Ok(())
     }
-
-    /// A worker's store, noting what each request touches for the journal.
-    pub fn wrap_store(&self, store: SharedStore) -> SharedStore {
-        Arc::new(seen::NotingStore(store))
-    }
 }
 
 /// Mounts `/admin/v1/testing/*` (before the admin scope, which would take the path otherwise).

@@ -9,7 +9,7 @@ use crate::auth;
 use crate::body::read_json;
 use crate::dto::{
     CreateSessionRequest, CredentialsDto, CurrentSessionDto, JoinRequest, KickRequest,
-    SessionCredentialsDto, SessionRulesDto, UserDto, WhiteListAddressDto,
+    SessionCredentialsDto, SessionLimitsDto, SessionRulesDto, UserDto, WhiteListAddressDto,
 };
 use crate::eip191::Address;
 use crate::errors::{ProblemDetails, SessionError};
@@ -331,11 +331,7 @@ pub async fn current(req: HttpRequest, state: web::Data<State>) -> Reply {
     Ok(HttpResponse::Ok().json(CurrentSessionDto {
         id: group.id.to_string(),
         creator_id: attrs.creator_id.clone(),
-        expiry: seconds_left(group, state.core.clock.now()),
-        max_files: attrs.max_files,
-        max_users: attrs.max_users,
-        max_total_mega_bytes: attrs.max_total_mega_bytes,
-        password_protected: attrs.password_hash.is_some(),
+        limits: limits(&attrs, seconds_left(group, state.core.clock.now())),
         white_list_addresses: whitelist(&attrs).map(|w| w.address).collect(),
         users,
     }))
@@ -569,12 +565,19 @@ fn credentials(
             role: role.to_owned(),
         },
         rules: SessionRulesDto {
-            expiry: left,
-            max_files: attrs.max_files,
-            max_users: attrs.max_users,
-            max_total_mega_bytes: attrs.max_total_mega_bytes,
-            password_protected: attrs.password_hash.is_some(),
+            limits: limits(attrs, left),
             white_list_addresses: whitelist(attrs).collect(),
         },
+    }
+}
+
+/// A group's expiry (`left` seconds) and limits, as its answers show them.
+fn limits(attrs: &GroupAttrs, left: i64) -> SessionLimitsDto {
+    SessionLimitsDto {
+        expiry: left,
+        max_files: attrs.max_files,
+        max_users: attrs.max_users,
+        max_total_mega_bytes: attrs.max_total_mega_bytes,
+        password_protected: attrs.password_hash.is_some(),
     }
 }

@@ -5,7 +5,7 @@ use chrono::Duration;
 
 use super::support::{
     candidates, doc, doc_value, group_and_host, hasher, hour, member, owner, rotation, session,
-    sid, Backend,
+    session_ids, sid, Backend,
 };
 use crate::model::{LimitPolicy, OwnerLimit, SessionRef};
 use crate::plan::{DocUpsert, NewSession};
@@ -150,13 +150,7 @@ pub async fn imports_replace_the_owner(b: &dyn Backend) {
     expired.created_at -= Duration::hours(1);
     dump.sessions = vec![session(b, &o, "new", hour()), expired];
     st.import_owner(&dump).await.unwrap();
-    let ids: Vec<String> = st
-        .owner_sessions(&o)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.id.to_string())
-        .collect();
+    let ids = session_ids(&*st, &o).await;
     assert_eq!(ids, ["new"]);
     assert_eq!(st.count_by_owner(&o).await.unwrap(), 1);
     // Limits count what was imported.

@@ -34,6 +34,12 @@ pub(crate) fn owner(tag: &str) -> Owner {
     .unwrap()
 }
 
+/// The ids of `owner`'s live sessions, in the store's order.
+pub(crate) async fn session_ids(st: &dyn crate::store::SessionStore, owner: &Owner) -> Vec<String> {
+    let sessions = st.owner_sessions(owner).await.unwrap();
+    sessions.into_iter().map(|s| s.id.to_string()).collect()
+}
+
 pub(crate) fn sid(s: &str) -> SessionId {
     SessionId::parse(s).unwrap()
 }

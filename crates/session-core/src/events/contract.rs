@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
 
+use crate::contract::support::sid;
 use crate::events::RevokeReason;
 use crate::events::{Event, SharedEventLog};
 use crate::model::SessionRef;
@@ -16,7 +17,6 @@ use crate::model::{
 };
 use crate::plan::{Candidate, Guard, NewSession};
 use crate::store::SharedStore;
-use crate::contract::support::sid;
 use crate::token::{random_hex, TokenHasher};
 use crate::Error;
 
@@ -574,7 +574,10 @@ pub async fn refused_changes_write_nothing(b: &dyn EventBackend) {
         token: hasher().hash("wrong"),
         role: None,
     };
-    assert!(st.delete_guarded(&s.reference(), Some(&wrong)).await.is_err());
+    assert!(st
+        .delete_guarded(&s.reference(), Some(&wrong))
+        .await
+        .is_err());
     let wrong_host = Guard {
         id: host.id.clone(),
         token: hasher().hash("wrong"),

@@ -9,7 +9,7 @@ use session_core::{Error, Flavor, Session, SessionRef};
 use crate::auth::Authenticated;
 use crate::body::read_json;
 use crate::clients::Client;
-use crate::dto::{timestamp, CreatedView, Envelope};
+use crate::dto::{CreatedView, Envelope, TimesView};
 use crate::errors::{ApiError, ErrorsBody as ErrorBody};
 use crate::ids::{self, new_id};
 use crate::requests::{parse_create, CreateBody, DEFAULT_INTENT};
@@ -119,9 +119,7 @@ async fn run(
             webrtc_url: state.settings.webrtc_url.clone(),
             ws_url: state.settings.ws_url.clone(),
             intent: request.intent.clone(),
-            created_at: timestamp(session.created_at),
-            updated_at: timestamp(session.updated_at),
-            expires_at: timestamp(session.expires_at),
+            times: TimesView::from(&session),
         };
         match state.core.store.create(session, Some(client.limit)).await {
             Ok(created) => {
