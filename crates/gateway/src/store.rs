@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use session_core::events::{MemoryEventLog, SharedEventLog};
 use session_core::{MemoryStore, Sealer, SharedClock, SharedStore};
-use session_redis::{EventKeys, RedisEventLog, RedisSettings, RedisStore, RedisTls};
+use session_redis::events::RedisEventLog;
+use session_redis::{EventKeys, RedisSettings, RedisStore, RedisTls};
 
 impl StoreSettings {
     /// The backend as operators name it: `memory`, `redis` or `redis-cluster`.

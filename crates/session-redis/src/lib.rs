@@ -23,7 +23,7 @@ mod snapshot;
 pub mod testing;
 mod tls;
 
-pub use events::{EventKeys, RedisEventLog};
+pub use events::EventKeys;
 pub use tls::RedisTls;
 
 use async_trait::async_trait;

@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use session_core::events::contract::EventBackend;
 use session_core::events::SharedEventLog;
 use session_core::{Clock, SharedStore, SystemClock};
+use session_redis::events::RedisEventLog;
 use session_redis::testing::{RedisCluster, RedisServer};
-use session_redis::{EventKeys, RedisEventLog, RedisSettings, RedisStore};
+use session_redis::{EventKeys, RedisSettings, RedisStore};
 
 static SERVER: LazyLock<RedisServer> = LazyLock::new(RedisServer::start);
 static CLUSTER: LazyLock<RedisCluster> = LazyLock::new(RedisCluster::start);

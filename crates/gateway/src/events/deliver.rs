@@ -13,7 +13,7 @@ use futures_util::stream::{self, StreamExt};
 use session_core::events::{DeadLetter, Event};
 use tokio::time::Instant;
 
-use super::runtime::Shared;
+use super::shared::Shared;
 use super::webhook::Webhook;
 
 /// Partitions of a lane worked at once.

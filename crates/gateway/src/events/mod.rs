@@ -10,6 +10,7 @@ pub mod payload;
 pub(crate) mod routes;
 mod runtime;
 pub mod settings;
+mod shared;
 pub mod signing;
 mod sweep;
 mod webhook;

@@ -13,24 +13,12 @@ use tokio::task::JoinHandle;
 use super::deliver::{run_lane, WebhookLanes};
 use super::metrics::EventMetrics;
 use super::settings::EventsSettings;
+use super::shared::Shared;
 use super::webhook::Webhook;
 
 /// How long start-up waits for the webhooks' consumer groups before it goes on (they are then
 /// created in the background, before delivery starts).
 const REGISTER_WAIT: Duration = Duration::from_secs(10);
-
-/// What every task of the runtime shares.
-pub(crate) struct Shared {
-    pub log: SharedEventLog,
-    pub worker: String,
-    pub clock: SharedClock,
-    pub metrics: EventMetrics,
-    pub lease: Duration,
-    pub poll: Duration,
-    /// Lanes per webhook this replica should hold (all lanes over the live replicas).
-    pub share: AtomicUsize,
-    pub stop: watch::Receiver<bool>,
-}
 
 /// The running deliverers and sweep; stopping releases their leases.
 pub struct EventRuntime {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use tokio::time::Instant;
 
-use super::runtime::Shared;
+use super::shared::Shared;
 
 /// The lease name of the sweep (webhook names cannot hold `~`).
 const SWEEP: &str = "~sweep";

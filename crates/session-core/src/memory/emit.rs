@@ -2,18 +2,18 @@
 //! appended to the store's log before the lock is released, so every change that returns has
 //! its events in the log, in the owner's order.
 
+use crate::error::Result;
 use crate::events::{Event, EventKind, RevokeReason};
 use crate::model::{Owner, Session, SessionId};
-
-use super::owner::{OwnerState, Stored};
 
 /// What one step of one owner emits.
 #[derive(Debug)]
 pub(crate) struct Emitter {
     owner: Owner,
     now: i64,
-    /// Sessions removed and not yet emitted: (id, record, whether it was the removal's root).
-    gone: Vec<(SessionId, Stored, bool)>,
+    /// Sessions removed and not yet emitted: (id, the session, whether it was the removal's
+    /// root).
+    gone: Vec<(SessionId, Result<Session>, bool)>,
     out: Vec<Event>,
 }
 
@@ -27,9 +27,19 @@ impl Emitter {
         }
     }
 
-    /// A session left the owner (called by [`OwnerState::remove_tree`]).
-    pub(crate) fn removed(&mut self, id: SessionId, stored: Stored, root: bool) {
-        self.gone.push((id, stored, root));
+    /// The owner whose step this is.
+    pub(crate) fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    /// A session left the owner (called by the owner state's `remove_tree`).
+    pub(crate) fn removed(&mut self, id: SessionId, session: Result<Session>, root: bool) {
+        self.gone.push((id, session, root));
+    }
+
+    /// Emits `kind` for `s`.
+    pub(crate) fn push(&mut self, kind: EventKind, s: &Session) {
+        self.out.push(Event::of_session(kind, self.now, s));
     }
 
     /// The step's events; removals nobody explained are revocations by their holder.
@@ -40,9 +50,9 @@ impl Emitter {
 
     /// Emits the pending removals: expired (`reason` none), or revoked with `reason` (a root) and
     /// `group-deleted` (its members); with `left`, each root also leaves its group.
-    fn settle(&mut self, reason: Option<RevokeReason>, left: bool) {
-        for (id, stored, root) in std::mem::take(&mut self.gone) {
-            let Ok(s) = stored.decode(&self.owner, &id) else {
+    pub(crate) fn settle(&mut self, reason: Option<RevokeReason>, left: bool) {
+        for (id, session, root) in std::mem::take(&mut self.gone) {
+            let Ok(s) = session else {
                 tracing::warn!(session = %id, "events: an unreadable record left unreported");
                 continue;
             };
@@ -56,30 +66,6 @@ impl Emitter {
                 self.out
                     .push(Event::of_session(EventKind::MemberLeft, self.now, &s));
             }
-        }
-    }
-}
-
-impl OwnerState {
-    /// Emits `kind` for `s` (nothing while events are off).
-    pub(crate) fn emit(&mut self, kind: EventKind, s: &Session) {
-        if let Some(e) = self.events.as_mut() {
-            e.out.push(Event::of_session(kind, e.now, s));
-        }
-    }
-
-    /// Emits what was removed since the last call: revoked with `reason` (members of a removed
-    /// group: `group-deleted`; with `left`, the root also leaves its group).
-    pub(crate) fn emit_revoked(&mut self, reason: RevokeReason, left: bool) {
-        if let Some(e) = self.events.as_mut() {
-            e.settle(Some(reason), left);
-        }
-    }
-
-    /// Emits what was removed since the last call as expired.
-    pub(crate) fn emit_expired(&mut self) {
-        if let Some(e) = self.events.as_mut() {
-            e.settle(None, false);
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
+use crate::events::{EventKind, RevokeReason};
 use crate::model::{Owner, Session, SessionId, SessionRef};
 use crate::plan::Guard;
 use crate::record::{Head, Record};
@@ -12,6 +13,8 @@ use crate::snapshot::SpentPrefix;
 use crate::token::TokenHash;
 
 pub(crate) use crate::snapshot::SPENT_KEPT;
+
+use super::emit::Emitter;
 
 /// A stored session: its record and the keys it is indexed under.
 #[derive(Debug)]
@@ -70,7 +73,7 @@ pub(crate) struct OwnerState {
     pub credentials: BTreeMap<TokenHash, Credential>,
     pub doc: Option<Vec<u8>>,
     /// Events: what this step changed, collected only while the store writes events.
-    pub events: Option<Box<super::emit::Emitter>>,
+    pub events: Option<Box<Emitter>>,
 }
 
 impl OwnerState {
@@ -126,7 +129,8 @@ impl OwnerState {
         let is_group = s.parent.is_none();
         // Events: the session goes before its members.
         if let Some(e) = self.events.as_mut() {
-            e.removed(id.clone(), s, root);
+            let session = s.decode(e.owner(), id);
+            e.removed(id.clone(), session, root);
         }
         if let Some(members) = self.rolls.remove(id) {
             for (_, m) in members {
@@ -202,6 +206,30 @@ impl OwnerState {
             .map(|(_, id)| id)
             .find(|id| !skip.contains(id))
             .cloned()
+    }
+}
+
+impl OwnerState {
+    /// Emits `kind` for `s` (nothing while events are off).
+    pub(crate) fn emit(&mut self, kind: EventKind, s: &Session) {
+        if let Some(e) = self.events.as_mut() {
+            e.push(kind, s);
+        }
+    }
+
+    /// Emits what was removed since the last call: revoked with `reason` (members of a removed
+    /// group: `group-deleted`; with `left`, the root also leaves its group).
+    pub(crate) fn emit_revoked(&mut self, reason: RevokeReason, left: bool) {
+        if let Some(e) = self.events.as_mut() {
+            e.settle(Some(reason), left);
+        }
+    }
+
+    /// Emits what was removed since the last call as expired.
+    pub(crate) fn emit_expired(&mut self) {
+        if let Some(e) = self.events.as_mut() {
+            e.settle(None, false);
+        }
     }
 }
 
