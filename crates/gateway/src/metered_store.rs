@@ -8,11 +8,10 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::Duration;
-use session_core::events::RevokeReason;
 use session_core::{
     Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Error, Flavor, Guard, Joined,
-    NewSession, Owner, OwnerDump, Page, Removed, Result, Rotated, Rotation, Session, SessionId,
-    SessionPatch, SessionRef, SessionStore, SharedStore, TokenHash, Window,
+    NewSession, Owner, OwnerDump, Page, Removed, Result, Revocation, Rotated, Rotation, Session,
+    SessionId, SessionPatch, SessionRef, SessionStore, SharedStore, TokenHash, Window,
 };
 
 use crate::metrics::Metrics;
@@ -176,20 +175,9 @@ impl SessionStore for MeteredStore {
         self.noted(out)
     }
 
-    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
-        self.revoke(r, guard, RevokeReason::Logout).await
-    }
-
-    async fn revoke(
-        &self,
-        r: &SessionRef,
-        guard: Option<&Guard>,
-        reason: RevokeReason,
-    ) -> Result<usize> {
+    async fn revoke(&self, r: &SessionRef, how: Revocation<'_>) -> Result<usize> {
         self.note_owner(&r.owner);
-        let n = self
-            .timed("delete", self.inner.revoke(r, guard, reason))
-            .await?;
+        let n = self.timed("delete", self.inner.revoke(r, how)).await?;
         self.revoked(&r.owner, n);
         self.written("session.revoked", n);
         Ok(n)

@@ -8,7 +8,7 @@
 //! `rekeyed`).
 
 use session_core::events::RevokeReason;
-use session_core::{Error, Guard, NewSession, Session};
+use session_core::{Error, Guard, NewSession, Revocation, Session};
 
 use crate::errors::RequestError;
 use crate::state::State;
@@ -51,7 +51,10 @@ pub async fn move_session(
         role: None,
     };
     let gone = match store
-        .revoke(&from.reference, Some(&guard), RevokeReason::Rekeyed)
+        .revoke(
+            &from.reference,
+            Revocation::guarded(&guard, RevokeReason::Rekeyed),
+        )
         .await
     {
         Ok(n) => n > 0,
@@ -61,7 +64,7 @@ pub async fn move_session(
     if !gone {
         // Revoked between the read and the move: the copy goes too.
         store
-            .revoke(&to.reference, None, RevokeReason::Rekeyed)
+            .revoke(&to.reference, Revocation::by(RevokeReason::Rekeyed))
             .await?;
         return Err(RequestError::NoSession);
     }

@@ -35,7 +35,7 @@ pub use model::{
     Attrs, Cursor, Flavor, LimitPolicy, Origin, Owner, OwnerLimit, Page, Rotation, Session,
     SessionId, SessionPatch, SessionRef,
 };
-pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Rotated};
+pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Revocation, Rotated};
 pub use record::{Head, Record};
 pub use secrets::Sealer;
 pub use snapshot::{CredentialDump, OwnerDump, Removed, SpentPrefix};

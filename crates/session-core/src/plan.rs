@@ -1,6 +1,7 @@
 //! What one request asks of the store in one atomic step: a new session with everything that
 //! must change with it, and the guards that fold a bearer check into a write.
 
+use crate::events::RevokeReason;
 use crate::model::{OwnerLimit, Session, SessionId};
 use crate::token::TokenHash;
 
@@ -94,6 +95,34 @@ pub struct Guard {
     pub token: TokenHash,
     /// The role it must hold.
     pub role: Option<String>,
+}
+
+/// How a session is revoked: behind which guard (checked in the same atomic step), and why
+/// (its `session.revoked` event carries the reason; its members' say `group-deleted`).
+#[derive(Debug, Clone, Copy)]
+pub struct Revocation<'a> {
+    /// The acting session that must present its token (and role), when there is one.
+    pub guard: Option<&'a Guard>,
+    /// Why.
+    pub reason: RevokeReason,
+}
+
+impl<'a> Revocation<'a> {
+    /// A revocation for `reason` with no guard (the admin API, the gateway itself).
+    pub fn by(reason: RevokeReason) -> Self {
+        Self {
+            guard: None,
+            reason,
+        }
+    }
+
+    /// A revocation for `reason` behind `guard`.
+    pub fn guarded(guard: &'a Guard, reason: RevokeReason) -> Self {
+        Self {
+            guard: Some(guard),
+            reason,
+        }
+    }
 }
 
 /// One candidate for a new group member: the name it would claim (unique within the group

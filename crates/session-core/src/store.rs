@@ -12,7 +12,7 @@ use crate::events::RevokeReason;
 use crate::model::{
     Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
 };
-use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::plan::{Candidate, Created, Guard, NewSession, Revocation, Rotated};
 use crate::snapshot::{OwnerDump, Removed};
 use crate::token::TokenHash;
 
@@ -88,22 +88,16 @@ pub trait SessionStore: Send + Sync + 'static {
         self.delete_guarded(r, None).await
     }
 
-    /// [`SessionStore::delete`] behind `guard` (checked in the same atomic step).
-    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize>;
-
-    /// [`SessionStore::delete_guarded`], saying why: the session's `session.revoked` event
-    /// carries `reason` (its members' say `group-deleted`); `delete_guarded` is a revocation by
-    /// the session's holder ([`RevokeReason::Logout`]). The default, for stores that write no
-    /// events, ignores the reason; a decorator forwards it.
-    async fn revoke(
-        &self,
-        r: &SessionRef,
-        guard: Option<&Guard>,
-        reason: RevokeReason,
-    ) -> Result<usize> {
-        let _ = reason;
-        self.delete_guarded(r, guard).await
+    /// [`SessionStore::delete`] behind `guard` (checked in the same atomic step): a revocation
+    /// by the session's holder ([`RevokeReason::Logout`]).
+    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
+        let reason = RevokeReason::Logout;
+        self.revoke(r, Revocation { guard, reason }).await
     }
+
+    /// [`SessionStore::delete`] as `how` says: behind its guard, and why (the session's
+    /// `session.revoked` event carries the reason; its members' say `group-deleted`).
+    async fn revoke(&self, r: &SessionRef, how: Revocation<'_>) -> Result<usize>;
 
     /// The owner's live sessions in creation order, starting after `after`.
     async fn list_by_owner(

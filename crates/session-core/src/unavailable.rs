@@ -7,7 +7,7 @@ use chrono::Duration;
 use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::error::{Error, Result};
 use crate::model::{Cursor, Owner, Page, Rotation, Session, SessionId, SessionPatch, SessionRef};
-use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::plan::{Candidate, Created, Guard, NewSession, Revocation, Rotated};
 use crate::store::{Joined, SessionStore};
 use crate::token::TokenHash;
 
@@ -55,7 +55,7 @@ impl SessionStore for UnavailableStore {
     ) -> Result<Option<Session>> {
         down()
     }
-    async fn delete_guarded(&self, _: &SessionRef, _: Option<&Guard>) -> Result<usize> {
+    async fn revoke(&self, _: &SessionRef, _: Revocation<'_>) -> Result<usize> {
         down()
     }
     async fn list_by_owner(&self, _: &Owner, _: Option<&Cursor>, _: usize) -> Result<Page> {

@@ -37,8 +37,8 @@ use session_core::record::{pack, subject_value};
 use session_core::{
     Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter,
     Flavor, Guard, Joined, LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result,
-    Rotated, Rotation, Sealer, Session, SessionId, SessionPatch, SessionRef, SessionStore,
-    SharedClock, TokenHash, Window, MAX_PAGE_SIZE,
+    Revocation, Rotated, Rotation, Sealer, Session, SessionId, SessionPatch, SessionRef,
+    SessionStore, SharedClock, TokenHash, Window, MAX_PAGE_SIZE,
 };
 
 use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
@@ -574,20 +574,11 @@ impl SessionStore for RedisStore {
         }
     }
 
-    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
-        self.revoke(r, guard, RevokeReason::Logout).await
-    }
-
-    async fn revoke(
-        &self,
-        r: &SessionRef,
-        guard: Option<&Guard>,
-        reason: RevokeReason,
-    ) -> Result<usize> {
+    async fn revoke(&self, r: &SessionRef, how: Revocation<'_>) -> Result<usize> {
         let mut args = vec![text(r.id.as_str())];
-        args.extend(guard_args(guard));
+        args.extend(guard_args(how.guard));
         if self.events.is_some() {
-            args.push(revoked_code(reason));
+            args.push(revoked_code(how.reason));
         }
         self.guarded_count("delete", &SCRIPTS.delete, &r.owner, args)
             .await

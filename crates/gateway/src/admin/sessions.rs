@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use session_core::events::RevokeReason;
-use session_core::{Flavor, Owner, Session, SessionId, SessionRef, SharedStore};
+use session_core::{Flavor, Owner, Revocation, Session, SessionId, SessionRef, SharedStore};
 
 use super::directory::Directory;
 use super::errors::{AdminError, AdminResult};
@@ -332,7 +332,7 @@ pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query
         for l in items {
             revoked += state
                 .store
-                .revoke(&l.session.reference(), None, RevokeReason::Admin)
+                .revoke(&l.session.reference(), Revocation::by(RevokeReason::Admin))
                 .await?;
         }
         match next {
@@ -382,7 +382,11 @@ pub(crate) async fn members(
 /// its group).
 pub(crate) async fn revoke(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
-    match state.store.revoke(&r, None, RevokeReason::Admin).await? {
+    match state
+        .store
+        .revoke(&r, Revocation::by(RevokeReason::Admin))
+        .await?
+    {
         0 => Err(AdminError::NotFound),
         n => Ok(HttpResponse::Ok().json(json!({"revoked": n}))),
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
-use session_core::events::{DeadLetter, Event};
+use session_core::events::{DeadLetter, Event, ReadRequest};
 use tokio::time::Instant;
 
 use super::shared::Shared;
@@ -216,12 +216,18 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
     if part.inflight.is_empty() {
         part.seen = log.wakeups().generation(part.p);
         let want = READ_AHEAD.max(webhook.max_batch);
-        let mut got = log
-            .read(group, part.p, &shared.worker, want, part.pending)
-            .await;
+        let mut req = ReadRequest {
+            group,
+            partition: part.p,
+            worker: &shared.worker,
+            count: want,
+            pending: part.pending,
+        };
+        let mut got = log.read(req).await;
         if matches!(&got, Ok(v) if v.is_empty()) && part.pending {
             part.pending = false;
-            got = log.read(group, part.p, &shared.worker, want, false).await;
+            req.pending = false;
+            got = log.read(req).await;
         }
         match got {
             Err(e) => {

@@ -43,15 +43,22 @@ pub struct SessionFields {
     pub device: Option<String>,
 }
 
+/// A session with its expiry (what creations and refreshes carry).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExpiringSession {
+    #[serde(flatten)]
+    session: SessionFields,
+    /// When the session expires.
+    expires_at: Option<DateTime<Utc>>,
+}
+
 /// `session.created`: a sign-in, a group, a member joining.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionCreated {
     #[serde(flatten)]
     head: EventHead,
     #[serde(flatten)]
-    session: SessionFields,
-    /// When the session expires.
-    expires_at: Option<DateTime<Utc>>,
+    session: ExpiringSession,
 }
 
 /// `session.refreshed`: a refresh secret spent for a new token pair (Amity).
@@ -60,9 +67,7 @@ pub struct SessionRefreshed {
     #[serde(flatten)]
     head: EventHead,
     #[serde(flatten)]
-    session: SessionFields,
-    /// When the session now expires.
-    expires_at: Option<DateTime<Utc>>,
+    session: ExpiringSession,
 }
 
 /// `session.revoked`: a session ended before its expiry, and why.
@@ -165,13 +170,17 @@ impl EventBody {
         match e.kind {
             EventKind::Created => Self::Created(SessionCreated {
                 head,
-                session: session(),
-                expires_at: e.expires_at,
+                session: ExpiringSession {
+                    session: session(),
+                    expires_at: e.expires_at,
+                },
             }),
             EventKind::Refreshed => Self::Refreshed(SessionRefreshed {
                 head,
-                session: session(),
-                expires_at: e.expires_at,
+                session: ExpiringSession {
+                    session: session(),
+                    expires_at: e.expires_at,
+                },
             }),
             EventKind::Revoked(reason) => Self::Revoked(SessionRevoked {
                 head,
@@ -206,6 +215,7 @@ impl EventBody {
 #[openapi(components(schemas(
     EventHead,
     SessionFields,
+    ExpiringSession,
     SessionCreated,
     SessionRefreshed,
     SessionRevoked,

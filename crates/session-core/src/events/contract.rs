@@ -10,12 +10,12 @@ use futures_util::future::join_all;
 
 use crate::contract::support::sid;
 use crate::events::RevokeReason;
-use crate::events::{Event, SharedEventLog};
+use crate::events::{Event, ReadRequest, SharedEventLog};
 use crate::model::SessionRef;
 use crate::model::{
     Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionId, SessionPatch,
 };
-use crate::plan::{Candidate, Guard, NewSession};
+use crate::plan::{Candidate, Guard, NewSession, Revocation};
 use crate::store::SharedStore;
 use crate::token::{random_hex, TokenHasher};
 use crate::Error;
@@ -88,7 +88,14 @@ async fn events_in(b: &dyn EventBackend, group: &str, owners: &[&Owner]) -> Vec<
     let mut out = Vec::new();
     for p in partitions {
         loop {
-            let batch = log.read(group, p, "w1", 500, false).await.unwrap();
+            let req = ReadRequest {
+                group,
+                partition: p,
+                worker: "w1",
+                count: 500,
+                pending: false,
+            };
+            let batch = log.read(req).await.unwrap();
             if batch.is_empty() {
                 break;
             }
@@ -183,7 +190,7 @@ pub async fn every_change_writes_its_event(b: &dyn EventBackend) {
     let s5 = session(b, &o, "s5", Duration::hours(1));
     st.create(s5.clone(), None).await.unwrap();
     assert_eq!(
-        st.revoke(&s5.reference(), None, RevokeReason::Admin)
+        st.revoke(&s5.reference(), Revocation::by(RevokeReason::Admin))
             .await
             .unwrap(),
         1

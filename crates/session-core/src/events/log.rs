@@ -34,6 +34,21 @@ pub struct DeadLetter {
     pub at: DateTime<Utc>,
 }
 
+/// What [`EventLog::read`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadRequest<'a> {
+    /// The consumer group (a webhook's name).
+    pub group: &'a str,
+    /// The partition.
+    pub partition: usize,
+    /// The reading worker of the group.
+    pub worker: &'a str,
+    /// Most events returned.
+    pub count: usize,
+    /// Whether to read again what the worker read and has not acknowledged.
+    pub pending: bool,
+}
+
 /// One page of the pull API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventPage {
@@ -119,16 +134,10 @@ pub trait EventLog: Send + Sync + 'static {
     /// acknowledge `worker`'s own (a worker that takes a lane over delivers them again).
     async fn claim(&self, group: &str, partition: usize, worker: &str) -> Result<()>;
 
-    /// Up to `count` events of `partition` for `worker` of `group`, in order: with `pending`,
-    /// those it read before and has not acknowledged; otherwise the next ones nobody read.
-    async fn read(
-        &self,
-        group: &str,
-        partition: usize,
-        worker: &str,
-        count: usize,
-        pending: bool,
-    ) -> Result<Vec<Event>>;
+    /// Up to `req.count` events of `req.partition` for `req.worker` of `req.group`, in order:
+    /// with `req.pending`, those it read before and has not acknowledged; otherwise the next
+    /// ones nobody read.
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<Event>>;
 
     /// Acknowledges events of `partition` for `group` (delivered, filtered out or dead).
     async fn ack(&self, group: &str, partition: usize, ids: &[String]) -> Result<()>;

@@ -9,7 +9,7 @@ use chrono::Duration;
 use crate::error::{Error, Result};
 use crate::events::buffer::EventBuffer;
 use crate::events::event::Event;
-use crate::events::log::{DeadLetter, EventLog, EventPage, Wakeups};
+use crate::events::log::{DeadLetter, EventLog, EventPage, ReadRequest, Wakeups};
 use crate::memory::MemoryStore;
 use crate::model::Owner;
 
@@ -78,15 +78,8 @@ impl EventLog for MemoryEventLog {
         Ok(())
     }
 
-    async fn read(
-        &self,
-        group: &str,
-        _partition: usize,
-        _worker: &str,
-        count: usize,
-        pending: bool,
-    ) -> Result<Vec<Event>> {
-        Ok(self.buffer.read(group, count, pending))
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<Event>> {
+        Ok(self.buffer.read(req.group, req.count, req.pending))
     }
 
     async fn ack(&self, group: &str, _partition: usize, ids: &[String]) -> Result<()> {

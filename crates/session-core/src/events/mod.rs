@@ -13,7 +13,7 @@ mod memory;
 pub use buffer::EventBuffer;
 pub use event::Event;
 pub use kind::{EventKind, EventType, RevokeReason, TenantChange};
-pub use log::{DeadLetter, EventLog, EventPage, SharedEventLog, Wakeups, LANES};
+pub use log::{DeadLetter, EventLog, EventPage, ReadRequest, SharedEventLog, Wakeups, LANES};
 pub use memory::MemoryEventLog;
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::model::{
     truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session, SessionId,
     SessionPatch, SessionRef,
 };
-use crate::plan::{Candidate, Created, Guard, NewSession, Rotated};
+use crate::plan::{Candidate, Created, Guard, NewSession, Revocation, Rotated};
 use crate::snapshot::{OwnerDump, Removed, SpentPrefix};
 use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
 use crate::token::TokenHash;
@@ -244,22 +244,13 @@ impl SessionStore for MemoryStore {
         })
     }
 
-    async fn delete_guarded(&self, r: &SessionRef, guard: Option<&Guard>) -> Result<usize> {
-        self.revoke(r, guard, RevokeReason::Logout).await
-    }
-
-    async fn revoke(
-        &self,
-        r: &SessionRef,
-        guard: Option<&Guard>,
-        reason: RevokeReason,
-    ) -> Result<usize> {
+    async fn revoke(&self, r: &SessionRef, how: Revocation<'_>) -> Result<usize> {
         self.with_owner(&r.owner, |st, now| {
-            st.check(guard, now)?;
+            st.check(how.guard, now)?;
             let mut gone = Vec::new();
             if st.live(&r.id, now).is_some() {
                 st.remove_tree(&r.id, &mut gone);
-                st.emit_revoked(reason, true);
+                st.emit_revoked(how.reason, true);
             }
             Ok(gone.len())
         })

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::Duration;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use redis::Value;
-use session_core::events::{DeadLetter, Event, EventLog, EventPage, Wakeups};
+use session_core::events::{DeadLetter, Event, EventLog, EventPage, ReadRequest, Wakeups};
 use session_core::{Error, Owner, Result, SharedClock};
 
 use super::decode::{self, Entry};
@@ -263,14 +263,14 @@ impl EventLog for RedisEventLog {
         }
     }
 
-    async fn read(
-        &self,
-        group: &str,
-        partition: usize,
-        worker: &str,
-        count: usize,
-        pending: bool,
-    ) -> Result<Vec<Event>> {
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<Event>> {
+        let ReadRequest {
+            group,
+            partition,
+            worker,
+            count,
+            pending,
+        } = req;
         let mut cmd = redis::cmd("XREADGROUP");
         cmd.arg("GROUP")
             .arg(group)
