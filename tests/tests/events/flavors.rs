@@ -22,15 +22,9 @@ fn overlay(hook: &str) -> String {
 [flavors]
 enabled = ["quicksync", "quickblox", "amity", "session-storage"]
 {events}
-[[quickblox.applications]]
-application_id = 4242
-auth_key = "k3yK3yK3y"
-auth_secret = "s3cr3tS3cr3t"
-
-[[quickblox.users]]
-application_id = 4242
-login = "alice"
-password = "alice-pass"
+[quickblox]
+applications = [{{ application_id = 4242, auth_key = "k3yK3yK3y", auth_secret = "s3cr3tS3cr3t" }}]
+users = [{{ application_id = 4242, login = "alice", password = "alice-pass" }}]
 {quicksync}
 {amity}
 "#,

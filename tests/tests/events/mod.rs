@@ -87,15 +87,7 @@ impl Receiver {
 
     /// Every delivery accepted so far, and how many requests failed verification.
     pub(super) async fn received(&self) -> (Vec<(String, Vec<Value>)>, u64) {
-        let body: Value = self
-            .client
-            .get(self.url("/received"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, body) = answer(self.client.get(self.url("/received"))).await;
         let deliveries = body["deliveries"]
             .as_array()
             .unwrap()
@@ -249,12 +241,7 @@ pub(super) fn settings_for(store: Store, overlay: &str) -> gateway::configuratio
     match store {
         Store::Memory => settings,
         Store::Redis => e2e::on_redis(settings, e2e::shared_redis()),
-        Store::Cluster => {
-            let urls = e2e::shared_cluster().urls();
-            let mut settings = e2e::on_redis_at(settings, urls[0].clone());
-            settings.store.cluster_urls = urls;
-            settings
-        }
+        Store::Cluster => e2e::on_cluster(settings, e2e::shared_cluster()),
     }
 }
 
@@ -290,7 +277,14 @@ pub(super) async fn delete(app: &TestApp, client: (&str, &str), id: &str) {
     assert!(r.status().is_success(), "{}", r.status());
 }
 
-fn admin(app: &TestApp, method: reqwest::Method, path: &str) -> RequestBuilder {
+/// The status and JSON body (null when none) of the answer to `rb`.
+pub(super) async fn answer(rb: RequestBuilder) -> (u16, Value) {
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub(super) fn admin(app: &TestApp, method: reqwest::Method, path: &str) -> RequestBuilder {
     app.client
         .request(method, app.url(path))
         .bearer_auth(ADMIN_TOKEN)
@@ -305,12 +299,8 @@ async fn pull_all(app: &TestApp, limit: usize) -> Vec<Value> {
             Some(a) => format!("/admin/v1/events?limit={limit}&after={a}"),
             None => format!("/admin/v1/events?limit={limit}"),
         };
-        let r = admin(app, reqwest::Method::GET, &path)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let body: Value = r.json().await.unwrap();
+        let (status, body) = answer(admin(app, reqwest::Method::GET, &path)).await;
+        assert_eq!(status, 200);
         let page = body["data"].as_array().unwrap().clone();
         assert!(page.len() <= limit);
         if page.is_empty() {
@@ -357,38 +347,19 @@ async fn actions_reach_a_verifying_receiver(store: Store) {
         create(&app, EVICT).await;
     }
     let b = create(&app, USER).await;
-    let r = admin(
-        &app,
-        reqwest::Method::GET,
-        "/admin/v1/sessions?flavor=session-storage&tenant=client-u",
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 200);
-    let listed: Value = r.json().await.unwrap();
+    let listed = "/admin/v1/sessions?flavor=session-storage&tenant=client-u";
+    let (status, listed) = answer(admin(&app, reqwest::Method::GET, listed)).await;
+    assert_eq!(status, 200);
     let live = listed["data"].as_array().unwrap();
     assert_eq!(live.len(), 1, "only {b} lives: {listed}");
     let handle = live[0]["handle"].as_str().unwrap().to_owned();
-    let r = admin(
-        &app,
-        reqwest::Method::DELETE,
-        &format!("/admin/v1/sessions/{handle}"),
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = admin(
-        &app,
-        reqwest::Method::PUT,
-        "/admin/v1/tenants/session-storage-clients",
-    )
-    .json(&json!({"client_id": "rt-client", "client_secret": "rt-secret"}))
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 201);
+    let revoke = format!("/admin/v1/sessions/{handle}");
+    let (status, _) = answer(admin(&app, reqwest::Method::DELETE, &revoke)).await;
+    assert_eq!(status, 200);
+    let tenants = "/admin/v1/tenants/session-storage-clients";
+    let tenant = json!({"client_id": "rt-client", "client_secret": "rt-secret"});
+    let (status, _) = answer(admin(&app, reqwest::Method::PUT, tenants).json(&tenant)).await;
+    assert_eq!(status, 201);
 
     let events = receiver
         .wait_for(Duration::from_secs(20), |e| e.len() >= 9)
@@ -445,16 +416,9 @@ async fn actions_reach_a_verifying_receiver(store: Store) {
         assert_eq!(ids, delivered, "limit {limit}");
     }
     for bad in ["limit=0", "limit=1001", "after=", "limit=x", "nope=1"] {
-        let r = admin(
-            &app,
-            reqwest::Method::GET,
-            &format!("/admin/v1/events?{bad}"),
-        )
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(r.status(), 422, "{bad}");
-        let body: Value = r.json().await.unwrap();
+        let path = format!("/admin/v1/events?{bad}");
+        let (status, body) = answer(admin(&app, reqwest::Method::GET, &path)).await;
+        assert_eq!(status, 422, "{bad}");
         assert_eq!(body["error"]["code"], "invalid_request", "{bad}");
     }
     let r = app

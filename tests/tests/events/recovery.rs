@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use e2e::process::Gateway;
 use serde_json::{json, Value};
 
-use super::{brief, create_at, overlay, Receiver, Store, ADMIN_TOKEN, USER};
+use super::{admin, answer, brief, create_at, overlay, Receiver, Store, USER};
 
 /// The gateway process, on the shared Redis under `prefix`, configured by `config`.
 fn start(config: &std::path::Path, prefix: &str) -> Gateway {
@@ -78,15 +78,9 @@ async fn a_failing_receiver_fills_the_dead_letter_list(store: Store) {
     let id = super::create(&app, super::USER).await;
     let until = Instant::now() + Duration::from_secs(20);
     let letters = loop {
-        let r = app
-            .client
-            .get(app.url("/admin/v1/events/dead-letters?webhook=hook"))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let body: Value = r.json().await.unwrap();
+        let path = "/admin/v1/events/dead-letters?webhook=hook";
+        let (status, body) = answer(admin(&app, reqwest::Method::GET, path)).await;
+        assert_eq!(status, 200);
         let data = body["data"].as_array().unwrap().clone();
         if !data.is_empty() {
             break data;
@@ -106,14 +100,9 @@ async fn a_failing_receiver_fills_the_dead_letter_list(store: Store) {
     assert!(letter["attempts"].as_u64().unwrap() >= 2, "{letter}");
     assert!(receiver.events().await.is_empty());
     assert!(!id.is_empty());
-    let r = app
-        .client
-        .get(app.url("/admin/v1/events/dead-letters?webhook=nope"))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    let path = "/admin/v1/events/dead-letters?webhook=nope";
+    let (status, _) = answer(admin(&app, reqwest::Method::GET, path)).await;
+    assert_eq!(status, 404);
     let metrics = crate::admin::metrics_text(&app).await;
     let dead = metrics
         .lines()
