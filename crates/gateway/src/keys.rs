@@ -56,9 +56,10 @@ pub async fn refuse_plain_tenants(
     match tenant_documents(&raw).await {
         Ok(0) => Ok(()),
         Ok(n) => Err(format!(
-            "store.secrets_key: the store holds {n} run-time tenant documents; set \
+            "store.secrets_key: the store holds {n} run-time tenant document{}; set \
              GATEWAY__STORE__SECRETS_KEY (32 random bytes, base64) so that their secrets are \
-             not kept plain, then run `session-gateway rotate-secrets`"
+             not kept plain, then run `session-gateway rotate-secrets`",
+            if n == 1 { "" } else { "s" }
         )),
         Err(e) => {
             tracing::warn!(error = %e, "cannot tell whether run-time tenants exist (store.secrets_key is unset)");

@@ -914,7 +914,7 @@ fn production_refuses_to_start_without_secrets_key_once_run_time_tenants_exist()
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("store.secrets_key"), "{err}");
-    assert!(err.contains("1 run-time tenant document"), "{err}");
+    assert!(err.contains("holds 1 run-time tenant document;"), "{err}");
     assert!(err.contains("GATEWAY__STORE__SECRETS_KEY"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
 
