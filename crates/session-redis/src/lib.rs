@@ -124,7 +124,8 @@ impl RedisStore {
     }
 
     /// Calls a function of the library in `owner`'s slot (keys: the owner's hash and indexes,
-    /// and with events on its partition's stream and schedule; arguments: now, then `args`);
+    /// and, with events on, its partition's stream and schedule unless the function is quiet;
+    /// arguments: now, then `args`);
     /// tallies the sessions it dropped as expired and returns the status of its flat reply and
     /// the fields that follow.
     async fn script(
@@ -136,7 +137,10 @@ impl RedisStore {
         idempotent: bool,
     ) -> Result<(String, std::vec::IntoIter<Value>)> {
         let keys = self.keys.owner_keys(owner);
-        let partition = self.events.as_ref().map(|e| (e, e.partition_of(owner)));
+        let partition = (!lua.quiet)
+            .then_some(self.events.as_ref())
+            .flatten()
+            .map(|e| (e, e.partition_of(owner)));
         let mut names = vec![
             keys.hash.as_str(),
             keys.expiry.as_str(),
@@ -146,7 +150,7 @@ impl RedisStore {
             names.extend([e.stream(p), e.schedule(p)]);
         }
         let out = self.function(what, lua, &names, &args, idempotent).await;
-        if let (Some((e, p)), false) = (partition, lua.read_only) {
+        if let Some((e, p)) = partition {
             e.wakeups().touch(p);
         }
         let (pruned, st, items) = out?;

@@ -24,6 +24,9 @@ enum Kind {
     Remove,
     /// Reads only (`FCALL_RO`).
     Read,
+    /// Writes what no event is about (a session's last use): called without the event keys,
+    /// so it writes no event and wakes no deliverer.
+    Quiet,
 }
 
 /// One function of the library.
@@ -32,6 +35,8 @@ pub(crate) struct Lua {
     pub name: String,
     /// Whether it only reads.
     pub read_only: bool,
+    /// Whether it is called without the event keys ([`Kind::Quiet`] and [`Kind::Read`]).
+    pub quiet: bool,
 }
 
 /// The library: its code and one function per store operation.
@@ -68,7 +73,7 @@ pub(crate) struct Scripts {
 const OPS: [(&str, &str, Kind); 19] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
-    ("seen", include_str!("scripts/seen.lua"), Kind::Write),
+    ("seen", include_str!("scripts/seen.lua"), Kind::Quiet),
     ("update", include_str!("scripts/update.lua"), Kind::Write),
     ("delete", include_str!("scripts/delete.lua"), Kind::Remove),
     ("rotate", include_str!("scripts/rotate.lua"), Kind::Write),
@@ -99,7 +104,7 @@ fn build() -> Scripts {
     let mut bodies = String::new();
     for (op, body, kind) in OPS {
         let flags = match kind {
-            Kind::Write => "",
+            Kind::Write | Kind::Quiet => "",
             Kind::Remove => "'allow-oom'",
             Kind::Read => "'no-writes'",
         };
@@ -112,11 +117,11 @@ fn build() -> Scripts {
     let digest = Sha1::digest(format!("{LIB}{bodies}").as_bytes());
     let library = format!("sg2_{}", hex(&digest[..6]));
     let code = format!("#!lua name={library}\nlocal LIBRARY = '{library}'\n{LIB}\n{bodies}");
+    let kind_of = |op: &str| OPS.iter().find(|(name, _, _)| *name == op).map(|o| o.2);
     let lua = |op: &str| Lua {
         name: format!("{library}_{op}"),
-        read_only: OPS
-            .iter()
-            .any(|(name, _, kind)| *name == op && *kind == Kind::Read),
+        read_only: kind_of(op) == Some(Kind::Read),
+        quiet: matches!(kind_of(op), Some(Kind::Read | Kind::Quiet)),
     };
     Scripts {
         create: lua("create"),
