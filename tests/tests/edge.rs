@@ -232,10 +232,10 @@ async fn wrong_credentials_of_every_flavor_are_throttled(app: &TestApp) {
     }
 }
 
-on_both_stores!(ALL => wrong_credentials_of_every_flavor_are_throttled);
+on_both_stores!(and_cluster ALL => wrong_credentials_of_every_flavor_are_throttled);
 
 /// A configuration file for a gateway process: [`ALL`].
-fn config_file(tag: &str) -> std::path::PathBuf {
+pub(super) fn config_file(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "sg-edge-{tag}-{}",
         session_core::token::random_hex(4).unwrap()
@@ -247,7 +247,7 @@ fn config_file(tag: &str) -> std::path::PathBuf {
 }
 
 /// The JSON log lines at `level`.
-fn at_level(lines: &[String], level: &str) -> Vec<String> {
+pub(super) fn at_level(lines: &[String], level: &str) -> Vec<String> {
     lines
         .iter()
         .filter(|l| {
