@@ -98,7 +98,7 @@ pub struct TokenDto {
 
 /// `POST /v1/session` body. Every member is optional and nullable (null counts as absent);
 /// unknown members are refused at every level. Bounds are the configured `[quicksync.rules]`
-/// (defaults shown): values outside them are refused with 422, never clamped.
+/// (the document shows the defaults): values outside them are refused with 422, never clamped.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(as = QuicksyncCreateSessionRequest)]
