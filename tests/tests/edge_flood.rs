@@ -4,7 +4,8 @@
 //! down, its accept failures are written at most once a second, and it serves again within a
 //! second of them being cut. The stalled connections are held by `stall_client` processes, whose
 //! sockets count against their own limits (this machine's is 20,000), not the test's. Loopback
-//! only; the clients give up a connect after 2 s and exit when told or after 300 s.
+//! only; the clients give up a connect after 2 s and exit when told or after 300 s. Run alone
+//! (`make test-flood`, part of `make test`; about 40 s), not beside the rest of the suite.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -54,6 +55,8 @@ impl Drop for Held {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run alone by `make test-flood` (in `make test`): its 1 s bounds under 20,000 \
+            connections do not hold while the rest of the suite shares the two cores"]
 async fn twenty_thousand_stalled_connections_never_stop_the_gateway() {
     let config = config_file("flood-scale");
     let env = [
