@@ -146,6 +146,11 @@ impl Gateway {
         assert!(status.success());
     }
 
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     /// Waits up to `limit` for the process to exit.
     pub fn wait(&mut self, limit: Duration) -> ExitStatus {
         let start = Instant::now();

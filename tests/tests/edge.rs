@@ -232,10 +232,10 @@ async fn wrong_credentials_of_every_flavor_are_throttled(app: &TestApp) {
     }
 }
 
-on_both_stores!(ALL => wrong_credentials_of_every_flavor_are_throttled);
+on_both_stores!(and_cluster ALL => wrong_credentials_of_every_flavor_are_throttled);
 
 /// A configuration file for a gateway process: [`ALL`].
-fn config_file(tag: &str) -> std::path::PathBuf {
+pub(super) fn config_file(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "sg-edge-{tag}-{}",
         session_core::token::random_hex(4).unwrap()
@@ -247,7 +247,7 @@ fn config_file(tag: &str) -> std::path::PathBuf {
 }
 
 /// The JSON log lines at `level`.
-fn at_level(lines: &[String], level: &str) -> Vec<String> {
+pub(super) fn at_level(lines: &[String], level: &str) -> Vec<String> {
     lines
         .iter()
         .filter(|l| {
@@ -349,6 +349,51 @@ async fn a_flood_of_bad_requests_writes_no_warn_or_error_line() {
     }
 }
 
+/// `/healthz` and a session-storage login, each answered within a second.
+pub(super) async fn serves_within_a_second(gw: &Gateway, http: &reqwest::Client) {
+    let started = Instant::now();
+    let r = http.get(gw.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "/healthz took {:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let r = http
+        .post(gw.url("/session-storage/session"))
+        .header("ClientID", "edge-client")
+        .header("ClientSecret", "edge-client-secret")
+        .json(&json!({"data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the login took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Asks `/healthz` (with `http`, whose timeout is 1 s) until it answers 200, and asserts that it
+/// did within a second of the call (of held connections being cut); returns how long it took.
+pub(super) async fn healthz_within_a_second_of_the_cut(
+    gw: &Gateway,
+    http: &reqwest::Client,
+) -> Duration {
+    let cut = Instant::now();
+    loop {
+        match http.get(gw.url("/healthz")).send().await {
+            Ok(r) if r.status() == 200 => return cut.elapsed(),
+            _ => assert!(
+                cut.elapsed() < Duration::from_secs(1),
+                "no /healthz within 1 s of the cut"
+            ),
+        }
+    }
+}
+
 /// With the connections capped below a small open-file limit (`ulimit -n 512`: 256 of them),
 /// `/healthz` answers within a second while 100 stalled bodies are held; 400 more (past the cap)
 /// do not bring the process down, and once they are cut it answers within a second again.
@@ -376,19 +421,7 @@ async fn stalled_connections_never_stop_healthz() {
         .unwrap()
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let started = Instant::now();
-    let r = http.get(gw.url("/healthz")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let r = http
-        .post(gw.url("/session-storage/session"))
-        .header("ClientID", "edge-client")
-        .header("ClientSecret", "edge-client-secret")
-        .json(&json!({"data": {}}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-    assert!(started.elapsed() < Duration::from_secs(1));
+    serves_within_a_second(&gw, &http).await;
 
     let more = {
         let socket = socket.clone();
@@ -411,16 +444,7 @@ async fn stalled_connections_never_stop_healthz() {
     assert!(more.len() >= 300, "only {} connections opened", more.len());
     drop(more);
     drop(held);
-    let started = Instant::now();
-    loop {
-        match http.get(gw.url("/healthz")).send().await {
-            Ok(r) if r.status() == 200 => break,
-            _ => assert!(
-                started.elapsed() < Duration::from_secs(1),
-                "no /healthz within 1 s of the cut"
-            ),
-        }
-    }
+    healthz_within_a_second_of_the_cut(&gw, &http).await;
     assert!(
         at_level(&gw.lines(), "ERROR").is_empty(),
         "{:?}",

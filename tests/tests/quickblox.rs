@@ -696,6 +696,8 @@ async fn bad_input_gets_a_json_4xx(app: &TestApp) {
         ("bad utf-8 form", FORM, b"auth_key=%FF%FE".to_vec(), 400, base_error("Request is not valid UTF-8")),
         ("raw bad utf-8 form", FORM, b"auth_key=\xff".to_vec(), 400, base_error("Request is not valid UTF-8")),
         ("nameless pair", FORM, b"=1".to_vec(), 400, base_error("Malformed form body")),
+        ("nameless member", "application/json", br#"{"":1,"application_id":4242}"#.to_vec(), 400, base_error("Malformed JSON body")),
+        ("nameless nested member", "application/json", br#"{"user":{"":"x"}}"#.to_vec(), 400, base_error("Malformed JSON body")),
         (
             "text/plain",
             "text/plain",
@@ -740,6 +742,7 @@ async fn bad_input_gets_a_json_4xx(app: &TestApp) {
         ("float app", "application/json", br#"{"application_id":1.5}"#.to_vec(), 422, field("application_id", "must be an integer")),
         ("array app", "application/json", br#"{"application_id":[1]}"#.to_vec(), 422, field("application_id", "must be a string or a number")),
         ("deep user", "application/json", br#"{"user":{"login":{"x":1}}}"#.to_vec(), 422, field("user[login]", "must be a string or a number")),
+        ("object key", "application/json", br#"{"application_id":4242,"auth_key":{}}"#.to_vec(), 422, field("auth_key", "must be a string or a number")),
         ("twice", FORM, b"application_id=1&applicationId=2".to_vec(), 422, field("application_id", "is given more than once")),
         ("no key", FORM, b"application_id=4242".to_vec(), 422, field("auth_key", "is required")),
         (
@@ -1216,12 +1219,6 @@ async fn parallel_wrong_passwords_are_checked_up_to_the_limit_exactly(app: &Test
     assert_eq!(r.status(), StatusCode::ACCEPTED);
 }
 
-on_both_stores!(throttle_overlay() =>
+on_both_stores!(and_cluster throttle_overlay() =>
     parallel_wrong_passwords_are_checked_up_to_the_limit_exactly,
 );
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cluster_parallel_wrong_passwords_are_checked_up_to_the_limit_exactly() {
-    let app = e2e::spawn_app_on_cluster(&throttle_overlay()).await;
-    parallel_wrong_passwords_are_checked_up_to_the_limit_exactly(&app).await;
-}

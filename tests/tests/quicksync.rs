@@ -749,6 +749,17 @@ async fn create_applies_defaults_and_bounds(app: &TestApp) {
     .await;
     assert_eq!(v["rules"]["maxUsers"], 100);
     assert!((86398..=86400).contains(&v["expiresIn"].as_i64().unwrap()));
+    // Whole numbers written with a fraction (JSON Schema's `integer`) are the same numbers.
+    let v = create_ok(
+        app,
+        &jwt,
+        &json!({"rules": {"userCapacity": 5.0, "expiryDurationInSeconds": 759.0}}),
+    )
+    .await;
+    assert_eq!(v["rules"]["maxUsers"], 5);
+    assert!((757..=759).contains(&v["expiresIn"].as_i64().unwrap()));
+    let r = create(app, &jwt, &json!({"rules": {"userCapacity": 5.5}})).await;
+    invalid(r, path, "rules.userCapacity").await;
     let a = Wallet::new("w1").address();
     let too_many: Vec<Value> = (0..6)
         .map(|i| json!({"address": Wallet::new(&format!("wl{i}")).address()}))

@@ -1107,3 +1107,34 @@ async fn a_full_redis_refuses_creates_whole() {
         "nothing of the create was stored"
     );
 }
+
+/// What the document allows is accepted: a lifetime written `2697.0` (JSON Schema's `integer`)
+/// and an extension whose body is `null`; a fractional lifetime is still refused in the flavor's
+/// format.
+async fn whole_float_lifetimes_and_null_extension_bodies_are_accepted(app: &TestApp) {
+    let r = create_raw(app, A, json!({"data": {"ttl_seconds": 2697.0}})).await;
+    assert_eq!(r.status(), 201);
+    let data = r.json::<Value>().await.unwrap()["data"].clone();
+    let lifetime = parse_ts(&data["expires_at"]) - parse_ts(&data["created_at"]);
+    assert_eq!(lifetime.num_seconds(), 2697);
+    let id = data["id"].as_str().unwrap();
+    let path = format!("/session-storage/sessions/{id}");
+    let r = with(
+        app.client.post(app.url(&format!("{path}?ttl_seconds=600"))),
+        A,
+    )
+    .header("content-type", "application/json")
+    .body("null")
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = create_raw(app, A, json!({"data": {"ttl_seconds": 2697.5}})).await;
+    let e = assert_error(r, 422, "VALIDATION_ERROR", "/session-storage/session").await;
+    assert!(
+        e["detail"].as_str().unwrap().contains("data.ttl_seconds"),
+        "{e}"
+    );
+}
+
+on_both_stores!(overlay("") => whole_float_lifetimes_and_null_extension_bodies_are_accepted);

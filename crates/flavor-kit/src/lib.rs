@@ -33,6 +33,7 @@ pub mod signing_keys;
 pub mod tenant_ids;
 pub mod tenants;
 pub mod throttle;
+pub mod whole;
 
 #[cfg(test)]
 mod testing;

@@ -1,7 +1,9 @@
 //! OpenAPI helpers: a flavor's document from its route table's operations, its security schemes,
 //! and the `instance` (request path) that the examples of its shared error answers show.
 
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, RefBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    AllOfBuilder, AnyOfBuilder, ObjectBuilder, OneOfBuilder, RefBuilder, Schema, SchemaType, Type,
+};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{OpenApi, RefOr};
@@ -49,6 +51,42 @@ pub fn document<E: ToSchema>(
 /// The schema of a request body checked member by member: an object of `properties`
 /// (`(name, schema, required)`), described by `description`.
 pub fn object(description: &str, properties: Vec<(&str, RefOr<Schema>, bool)>) -> RefOr<Schema> {
+    members(description, properties).into()
+}
+
+/// The schema of a body read as flat parameters (a form, or JSON one level deep), checked member
+/// by member as [`object`]: every member has a name (a nameless `=value` pair is refused as
+/// malformed), and members of its own are scalars or objects of scalars (an array anywhere is
+/// refused).
+pub fn flat_object(
+    description: &str,
+    properties: Vec<(&str, RefOr<Schema>, bool)>,
+) -> RefOr<Schema> {
+    let scalar = || {
+        ObjectBuilder::new().schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+            Type::Null,
+        ]))
+    };
+    let named = || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+    };
+    let nested = ObjectBuilder::new()
+        .property_names(Some(named()))
+        .additional_properties(Some(scalar()));
+    members(description, properties)
+        .property_names(Some(named()))
+        .additional_properties(Some(Schema::AnyOf(
+            AnyOfBuilder::new().item(scalar()).item(nested).build(),
+        )))
+        .into()
+}
+
+fn members(description: &str, properties: Vec<(&str, RefOr<Schema>, bool)>) -> ObjectBuilder {
     let mut schema = ObjectBuilder::new().description(Some(description));
     for (name, property, required) in properties {
         schema = schema.property(name, property);
@@ -56,7 +94,20 @@ pub fn object(description: &str, properties: Vec<(&str, RefOr<Schema>, bool)>) -
             schema = schema.required(name);
         }
     }
-    schema.into()
+    schema
+}
+
+/// `schema` that must also carry a non-empty text in at least one of `names` (JSON Schema
+/// `allOf` with an `anyOf` of `required` members), e.g. a login by name or by e-mail address.
+pub fn with_one_of(schema: RefOr<Schema>, names: &[&str]) -> RefOr<Schema> {
+    let mut any = AnyOfBuilder::new();
+    for name in names {
+        let text = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1));
+        any = any.item(ObjectBuilder::new().property(*name, text).required(*name));
+    }
+    AllOfBuilder::new().item(schema).item(any).into()
 }
 
 /// A property that is the schema `name` or `null`, described by `description`.

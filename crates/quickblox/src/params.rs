@@ -16,6 +16,8 @@ pub const MAX_VALUE_BYTES: usize = 1024;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     pairs: Vec<(String, String)>,
+    /// Names a JSON body gave an object (flattened into `pairs` as `name[key]`).
+    objects: Vec<String>,
 }
 
 impl Params {
@@ -32,7 +34,10 @@ impl Params {
                 return Err(RequestError::field(name.clone(), FieldProblem::TooLong));
             }
         }
-        Ok(Self { pairs })
+        Ok(Self {
+            pairs,
+            objects: Vec::new(),
+        })
     }
 
     /// Parses `application/x-www-form-urlencoded` bytes (also a query string): `+` is a space,
@@ -60,7 +65,8 @@ impl Params {
     }
 
     /// Parses a JSON object: strings and numbers are values, one level of nested objects
-    /// flattens to `outer[inner]`, nulls count as absent.
+    /// flattens to `outer[inner]`, nulls count as absent; a member without a name is malformed,
+    /// as a nameless pair of a form is.
     pub fn from_json(raw: &[u8]) -> Result<Self, RequestError> {
         if std::str::from_utf8(raw).is_err() {
             return Err(RequestError::Malformed(Malformed::Utf8));
@@ -71,10 +77,18 @@ impl Params {
             return Err(RequestError::Malformed(Malformed::Json));
         };
         let mut pairs = Vec::new();
+        let mut objects = Vec::new();
         for (name, value) in map {
+            if name.is_empty() {
+                return Err(RequestError::Malformed(Malformed::Json));
+            }
             match value {
                 Value::Object(inner) => {
+                    objects.push(name.clone());
                     for (key, value) in inner {
+                        if key.is_empty() {
+                            return Err(RequestError::Malformed(Malformed::Json));
+                        }
                         let full = format!("{name}[{key}]");
                         if let Some(v) = scalar(&full, value)? {
                             pairs.push((full, v));
@@ -91,7 +105,10 @@ impl Params {
                 return Err(RequestError::Malformed(Malformed::TooManyParameters));
             }
         }
-        Self::from_pairs(pairs)
+        Ok(Self {
+            objects,
+            ..Self::from_pairs(pairs)?
+        })
     }
 
     /// Every pair, in arrival order.
@@ -100,8 +117,12 @@ impl Params {
     }
 
     /// The value of the field known by any of `names` (its spelling and aliases): `None` when
-    /// absent, an error when given more than once. `names[0]` names the field in errors.
+    /// absent, an error when given more than once or as an object. `names[0]` names the field in
+    /// errors.
     pub fn one(&self, names: &[&str]) -> Result<Option<&str>, RequestError> {
+        if self.objects.iter().any(|o| names.contains(&o.as_str())) {
+            return Err(RequestError::field(names[0], FieldProblem::WrongType));
+        }
         let mut found = None;
         for (name, value) in &self.pairs {
             if names.contains(&name.as_str()) {
@@ -227,6 +248,18 @@ mod tests {
             Params::from_json(b"{\"a\":\"\xff\"}"),
             Err(RequestError::Malformed(Malformed::Utf8))
         ));
+        let p = Params::from_json(b"{\"email\": {}, \"login\": \"alice\"}").unwrap();
+        assert_eq!(p.one(&["login"]).unwrap(), Some("alice"));
+        assert!(matches!(
+            p.one(&["email"]),
+            Err(RequestError::Field { ref field, problem: FieldProblem::WrongType }) if field == "email"
+        ));
+        for nameless in [&b"{\"\": 1}"[..], b"{\"user\": {\"\": \"x\"}}"] {
+            assert!(matches!(
+                Params::from_json(nameless),
+                Err(RequestError::Malformed(Malformed::Json))
+            ));
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use flavor_kit::openapi::{object, optional};
+use flavor_kit::openapi::{flat_object, object, optional, with_one_of};
 
 use crate::errors::{FieldProblem, RequestError};
 use crate::params::{integer, Params};
@@ -23,6 +23,8 @@ pub struct Field {
     pub required: bool,
     /// Whether JSON may send it as `null`.
     pub nullable: bool,
+    /// Whether an empty text counts as not given (the document asks for at least one character).
+    pub non_empty: bool,
     /// What the document says of it.
     pub description: &'static str,
     /// Its example, as JSON text.
@@ -37,10 +39,12 @@ impl Field {
 
     /// Its schema, as a property of a body.
     fn schema(&self) -> ObjectBuilder {
+        // A JSON scalar is read as the text a form would carry (`true` as "true").
+        let text = [Type::String, Type::Number, Type::Boolean];
         let ty = match (self.integer, self.nullable) {
             (Some(_), _) => SchemaType::Type(Type::Integer),
-            (None, false) => SchemaType::Type(Type::String),
-            (None, true) => SchemaType::Array(vec![Type::String, Type::Null]),
+            (None, false) => SchemaType::Array(text.to_vec()),
+            (None, true) => SchemaType::Array([&text[..], &[Type::Null]].concat()),
         };
         let example = self.example.and_then(|e| serde_json::from_str(e).ok());
         #[allow(deprecated)] // `example`: what the rest of the document uses.
@@ -52,7 +56,8 @@ impl Field {
             )
             .description(Some(self.description))
             .example(example)
-            .minimum(self.integer.flatten().map(|m| m as f64));
+            .minimum(self.integer.flatten().map(|m| m as f64))
+            .min_length(self.non_empty.then_some(1));
         schema
     }
 }
@@ -63,6 +68,7 @@ pub const APPLICATION_ID: Field = Field {
     integer: Some(Some(1)),
     required: true,
     nullable: false,
+    non_empty: false,
     description: "The application id (alias `applicationId`).",
     example: Some("4242"),
 };
@@ -72,6 +78,7 @@ pub const AUTH_KEY: Field = Field {
     integer: None,
     required: true,
     nullable: false,
+    non_empty: false,
     description: "The application's auth key (alias `authKey`).",
     example: Some("\"k3yK3yK3y\""),
 };
@@ -81,6 +88,7 @@ pub const TIMESTAMP: Field = Field {
     integer: Some(None),
     required: true,
     nullable: false,
+    non_empty: false,
     description: "Unix seconds, within `timestamp_window_seconds` of the server's clock.",
     example: Some("1795321896"),
 };
@@ -90,6 +98,7 @@ pub const NONCE: Field = Field {
     integer: Some(None),
     required: true,
     nullable: false,
+    non_empty: false,
     description: "Any integer; the (application, timestamp, nonce) triple is accepted once.",
     example: Some("14632"),
 };
@@ -99,6 +108,7 @@ pub const SIGNATURE: Field = Field {
     integer: None,
     required: true,
     nullable: false,
+    non_empty: false,
     description: "Hex HMAC-SHA1 (40 digits) or HMAC-SHA256 (64 digits) under the \
         application's\n`auth_secret` of the other parameters.",
     example: Some("\"2f0d5bbdc3cd4b4a38bb6f3c9b5e0d5f1e3b3f0a\""),
@@ -109,6 +119,7 @@ pub const USER_LOGIN: Field = Field {
     integer: None,
     required: false,
     nullable: false,
+    non_empty: false,
     description: "For a user session: the user's login (or give `user[email]`).",
     example: None,
 };
@@ -121,7 +132,8 @@ pub const USER_EMAIL: Field = Field {
 /// `user[password]` of a create.
 pub const USER_PASSWORD: Field = Field {
     names: &["user[password]"],
-    description: "For a user session: the user's password.",
+    non_empty: true,
+    description: "For a user session: the user's password (with `user[login]` or `user[email]`).",
     ..USER_LOGIN
 };
 /// `login` of a login (also `user[login]`).
@@ -130,6 +142,7 @@ pub const LOGIN: Field = Field {
     integer: None,
     required: false,
     nullable: true,
+    non_empty: false,
     description: "The login.",
     example: Some("\"alice\""),
 };
@@ -145,6 +158,7 @@ pub const PASSWORD: Field = Field {
     names: &["password", "user[password]"],
     required: true,
     nullable: false,
+    non_empty: true,
     description: "The password.",
     example: Some("\"alice-pass\""),
     ..LOGIN
@@ -169,7 +183,7 @@ pub struct CreateSessionForm;
 flavor_kit::documented!(
     CreateSessionForm,
     "QuickbloxCreateSessionForm",
-    object(
+    flat_object(
         "The form body of `POST /session.json`, what the SDKs send\n\
          (`application/x-www-form-urlencoded`). `applicationId` and `authKey` are accepted as\n\
          aliases. The signature covers every other parameter, `name=value` with decoded values, \
@@ -191,7 +205,7 @@ flavor_kit::documented!(
         let mut properties = properties(&fields);
         let user = optional(&UserCredentials::name(), "For a user session.");
         properties.push(("user", user, false));
-        object(
+        flat_object(
             "The JSON body of `POST /session.json`: the form's fields, numbers as numbers or \
              strings,\nthe user's credentials flat (`\"user[login]\"`) or nested under `user`.",
             properties,
@@ -220,11 +234,14 @@ pub struct LoginBody;
 flavor_kit::documented!(
     LoginBody,
     "QuickbloxLogin",
-    object(
-        "The body of `POST /login.json`, form or JSON: `login` or `email` with `password` \
-         (also\naccepted as `user[login]`, `user[email]`, `user[password]`, or nested under \
-         `user`).",
-        properties(&[LOGIN, EMAIL, PASSWORD]),
+    with_one_of(
+        flat_object(
+            "The body of `POST /login.json`, form or JSON: `login` or `email` with `password` \
+             (also\naccepted as `user[login]`, `user[email]`, `user[password]`, or nested under \
+             `user`).",
+            properties(&[LOGIN, EMAIL, PASSWORD]),
+        ),
+        &[LOGIN.name(), EMAIL.name()],
     ),
     |_| {}
 );

@@ -69,14 +69,25 @@ fn request_schemas_refuse_unknown_members_and_name_the_required_ones() {
         schemas["QuicksyncRole"]["enum"],
         json!([crate::records::HOST, crate::records::CLIENT])
     );
+    // The bounds of the default configuration, as the server enforces them out of the box.
     let rules = &schemas["QuicksyncSessionRules"]["properties"];
+    let defaults = crate::settings::RulesSettings::default();
+    assert_eq!(rules["userCapacity"]["minimum"], 1);
     assert_eq!(
         rules["userCapacity"]["maximum"],
-        json!(crate::settings::USER_CAPACITY_LIMIT)
+        json!(defaults.max_user_capacity)
+    );
+    assert_eq!(
+        rules["expiryDurationInSeconds"]["minimum"],
+        json!(defaults.min_expiry_seconds)
     );
     assert_eq!(
         rules["expiryDurationInSeconds"]["maximum"],
-        json!(crate::settings::SECONDS_LIMIT)
+        json!(defaults.max_expiry_seconds)
+    );
+    assert_eq!(
+        rules["password"]["maxLength"],
+        json!(defaults.max_password_length)
     );
 }
 

@@ -98,7 +98,7 @@ pub struct TokenDto {
 
 /// `POST /v1/session` body. Every member is optional and nullable (null counts as absent);
 /// unknown members are refused at every level. Bounds are the configured `[quicksync.rules]`
-/// (defaults shown): values outside them are refused with 422, never clamped.
+/// (the document shows the defaults): values outside them are refused with 422, never clamped.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(as = QuicksyncCreateSessionRequest)]
@@ -108,16 +108,33 @@ pub struct CreateSessionRequest {
     pub identity: Option<Identity>,
     /// Deprecated: `rules.password` (both given and different: 422).
     #[serde(default)]
-    #[schema(deprecated, max_length = 1024)]
+    #[schema(deprecated, max_length = 128)]
     pub password: Option<String>,
     /// Deprecated: `rules.whiteListAddresses`, merged with it; a list given here without
     /// `rules.allowOnlyWhitelistedAddresses` is enforced.
     #[serde(default)]
-    #[schema(deprecated, value_type = Option<Vec<String>>, example = json!(["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"]))]
+    #[schema(deprecated, schema_with = address_list)]
     pub white_list_addresses: Option<Vec<Option<String>>>,
     /// The session's rules.
     #[serde(default, deserialize_with = "object")]
     pub rules: Option<SessionRules>,
+}
+
+/// The deprecated top-level `whiteListAddresses`: wallet addresses, `0x` and 40 hex digits
+/// each, any case.
+fn address_list() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^0x[0-9a-fA-F]{40}$")),
+        )
+        .examples([serde_json::json!([
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+        ])])
+        .build()
 }
 
 /// `identity`: how the host appears in the session (blank strings count as absent).
@@ -128,13 +145,18 @@ pub struct Identity {
     /// The host's display name (default: its pseudonym); at most `max_name_length` (64)
     /// characters after trimming, no control characters.
     #[serde(default)]
-    #[schema(max_length = 1024, example = "Alice")]
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+        example = "Alice"
+    )]
     pub name: Option<String>,
     /// The address shown for the host (default: the wallet's); at most
     /// `max_chain_address_length` (128) characters, no white space or control characters.
     #[serde(default)]
     #[schema(
-        max_length = 1024,
+        max_length = 128,
+        pattern = "^\\s*[^\\s\\u0000-\\u001F\\u007F-\\u009F]*\\s*$",
         example = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
     )]
     pub chain_address: Option<String>,
@@ -147,17 +169,17 @@ pub struct Identity {
 pub struct SessionRules {
     /// Most members, the host included: 1 to `max_user_capacity` (100); default
     /// `default_user_capacity` (10).
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 10000, example = 5)]
+    #[serde(default, deserialize_with = "flavor_kit::whole::option_i64")]
+    #[schema(minimum = 1, maximum = 100, example = 5)]
     pub user_capacity: Option<i64>,
     /// Lifetime in seconds: `min_expiry_seconds` (60) to `max_expiry_seconds` (86400);
     /// default `default_expiry_seconds` (3600).
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 2592000, example = 3600)]
+    #[serde(default, deserialize_with = "flavor_kit::whole::option_i64")]
+    #[schema(minimum = 60, maximum = 86400, example = 3600)]
     pub expiry_duration_in_seconds: Option<i64>,
     /// Join password, at most `max_password_length` (128) characters; empty means none.
     #[serde(default)]
-    #[schema(max_length = 1024, example = "pw")]
+    #[schema(max_length = 128, example = "pw")]
     pub password: Option<String>,
     /// Only whitelisted wallets may join (default: false, or true when only the deprecated
     /// top-level `whiteListAddresses` is given).
@@ -176,7 +198,7 @@ pub struct SessionRules {
 pub struct WhiteListAddressRequest {
     /// A wallet address: `0x` and 40 hex digits, any case (required).
     #[serde(default)]
-    #[schema(value_type = String, required = true, example = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")]
+    #[schema(value_type = String, required = true, pattern = "^0x[0-9a-fA-F]{40}$", example = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")]
     pub address: Option<String>,
 }
 
@@ -187,7 +209,7 @@ pub struct WhiteListAddressRequest {
 pub struct JoinRequest {
     /// The session to join (a UUID, any case); required.
     #[serde(default)]
-    #[schema(value_type = String, required = true, example = "0d0a1c6e-2f4b-4a59-9a43-3d3c1f1f2b7e")]
+    #[schema(value_type = String, required = true, pattern = "\\S", example = "0d0a1c6e-2f4b-4a59-9a43-3d3c1f1f2b7e")]
     pub session_id: Option<String>,
     /// Its password, when it has one.
     #[serde(default)]
@@ -202,7 +224,7 @@ pub struct JoinRequest {
 pub struct KickRequest {
     /// The member to remove (its `id`); required, and not the host itself.
     #[serde(default)]
-    #[schema(value_type = String, required = true, example = "5d41402abc4b2a76b9719d911017c592")]
+    #[schema(value_type = String, required = true, pattern = "\\S", example = "5d41402abc4b2a76b9719d911017c592")]
     pub user_id: Option<String>,
 }
 

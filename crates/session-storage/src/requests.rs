@@ -6,9 +6,7 @@
 
 use flavor_kit::openapi::{object, optional, Schemas};
 use serde_json::{json, Map, Value};
-use utoipa::openapi::schema::{
-    KnownFormat, ObjectBuilder, RefBuilder, Schema, SchemaFormat, SchemaType, Type,
-};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
@@ -185,11 +183,11 @@ flavor_kit::documented!(
     ExtendData,
     "SessionStorageExtendData",
     object(
-        "The `data` of an extension.",
+        "The `data` of an extension: `ttl_seconds` here or in the query (both: the same value).",
         vec![(
             EXTEND_TTL_SECONDS.name,
-            EXTEND_TTL_SECONDS.schema(true),
-            true
+            EXTEND_TTL_SECONDS.schema(false),
+            false
         )],
     ),
     |_| {}
@@ -202,15 +200,11 @@ flavor_kit::documented!(
     "SessionStorageExtendRequest",
     object(
         "The optional body of `POST /session-storage/sessions/{id}`:\n`{\"data\": \
-         {\"ttl_seconds\": N}}`.",
+         {\"ttl_seconds\": N}}`; `null` or `{}` is no body.",
         vec![(
             "data",
-            RefBuilder::new()
-                .ref_location_from_schema_name(ExtendData::name())
-                .description(Some("The new lifetime."))
-                .build()
-                .into(),
-            true
+            optional(&ExtendData::name(), "The new lifetime."),
+            false
         )],
     ),
     |schemas| schemas.push((ExtendData::name().into_owned(), ExtendData::schema()))
@@ -247,7 +241,7 @@ pub fn parse_create(body: &Value, s: &Settings) -> Result<CreateRequest, ApiErro
     };
     if let Some(v) = present(&data, SUBSCRIBER_COUNT.name) {
         let (low, high) = SUBSCRIBER_COUNT.bounds(s);
-        match v.as_u64().filter(|n| (low..=high).contains(n)) {
+        match flavor_kit::whole::of_value(v).filter(|n| (low..=high).contains(n)) {
             Some(n) => req.subscriber_count = u32::try_from(n).unwrap_or(0),
             None => errors.push(FieldError::new(
                 "data.subscriber_count",
@@ -265,7 +259,7 @@ pub fn parse_create(body: &Value, s: &Settings) -> Result<CreateRequest, ApiErro
         }
     }
     if let Some(v) = present(&data, PUBLISHER_COUNT.name) {
-        if v.as_u64() != Some(PUBLISHER_COUNT.bounds(s).1) {
+        if flavor_kit::whole::of_value(v) != Some(PUBLISHER_COUNT.bounds(s).1) {
             errors.push(FieldError::new(
                 "data.publisher_count",
                 "must be 1 (a session has one publisher)",
@@ -295,13 +289,13 @@ pub fn parse_create(body: &Value, s: &Settings) -> Result<CreateRequest, ApiErro
 }
 
 /// The `ttl_seconds` of an extend: from the query, from `{"data": {"ttl_seconds": N}}`, or both
-/// when they agree.
+/// when they agree; a `null` body is no body.
 pub fn parse_extend(query: &str, body: Option<&Value>, s: &Settings) -> Result<u64, ApiError> {
     let from_query = match query_value(query, EXTEND_TTL_SECONDS.name)? {
         Some(raw) => Some(ttl_from_str(&raw, s).map_err(one)?),
         None => None,
     };
-    let from_body = match body {
+    let from_body = match body.filter(|b| !b.is_null()) {
         Some(b) => {
             let data = data_object(b)?;
             match present(&data, EXTEND_TTL_SECONDS.name) {
@@ -370,7 +364,7 @@ fn present<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 
 fn ttl_from_json(v: &Value, s: &Settings) -> Result<u64, FieldError> {
     let (low, high) = TTL_SECONDS.bounds(s);
-    v.as_u64()
+    flavor_kit::whole::of_value(v)
         .filter(|n| (low..=high).contains(n))
         .ok_or_else(|| ttl_error("data.ttl_seconds", s))
 }
@@ -439,6 +433,31 @@ mod tests {
         assert_eq!(r.intent, "desktop");
         assert!(r.publisher_can_subscribe);
         assert_eq!(r.ttl_seconds, Some(60));
+    }
+
+    /// JSON Schema's `integer` takes `2697.0` as well as `2697`; an extension's `null` body is
+    /// no body.
+    #[test]
+    fn whole_floats_and_null_bodies_are_what_the_document_allows() {
+        let r = parse_create(
+            &json!({"data": {"ttl_seconds": 2697.0, "subscriber_count": 2.0, "publisher_count": 1.0}}),
+            &s(),
+        )
+        .unwrap();
+        assert_eq!((r.ttl_seconds, r.subscriber_count), (Some(2697), 2));
+        let b = json!({"data": {"ttl_seconds": 120.0}});
+        assert_eq!(parse_extend("", Some(&b), &s()).unwrap(), 120);
+        assert_eq!(
+            parse_extend("ttl_seconds=60", Some(&Value::Null), &s()).unwrap(),
+            60
+        );
+        for ttl in [json!(2697.5), json!(-60.0), json!(1e300)] {
+            let b = json!({"data": {"ttl_seconds": ttl}});
+            assert_eq!(
+                fields(parse_create(&b, &s()).unwrap_err()),
+                ["data.ttl_seconds"]
+            );
+        }
     }
 
     #[test]

@@ -349,7 +349,7 @@ async fn actions_reach_a_verifying_receiver(store: Store) {
     let b = create(&app, USER).await;
     let listed = "/admin/v1/sessions?flavor=session-storage&tenant=client-u";
     let (status, listed) = answer(admin(&app, reqwest::Method::GET, listed)).await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 200, "{listed}");
     let live = listed["data"].as_array().unwrap();
     assert_eq!(live.len(), 1, "only {b} lives: {listed}");
     let handle = live[0]["handle"].as_str().unwrap().to_owned();

@@ -58,6 +58,7 @@ pub async fn issue_text(state: web::Data<State>, req: HttpRequest, payload: web:
     params(AuthTokenQuery),
     responses(
         (status = 200, description = "The `authToken`, as a JSON string.", body = String,
+            content_type = "application/json",
             example = json!("5f1ed1f8c9a0c3d1b8e4a7f2c6d9e0b1a2c3d4e5")),
         AuthTokenErrors,
         ServerErrors,

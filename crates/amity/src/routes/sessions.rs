@@ -64,8 +64,8 @@ pub async fn register_v4(
 /// Creates a session for `userId` on `deviceId` (the user is created on first sight, and `displayName`/`profileHandle` change it only when sent). The user's oldest sessions beyond `max_sessions_per_user` are revoked. What the official SDK calls, at login and for renewal. No refresh token; `userId` may not start with `ADMIN_` or `DELETED_`.
 #[utoipa::path(post, path = "/api/v5/sessions", operation_id = "amity_create_session_v5",
     params(
-        ("set-access-token-cookie" = Option<bool>, Header,
-            description = "Sent by the official SDK; accepted and ignored (no cookie is set)."),
+        ("set-access-token-cookie" = Option<String>, Header,
+            description = "Sent by the official SDK (`true`); any value is accepted and ignored (no cookie is set)."),
     ),
     request_body(content = RegisterV5, content_type = "application/json"),
     responses(
