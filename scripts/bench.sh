@@ -6,6 +6,9 @@
 #
 #   BENCH_SCENARIOS   names, in order (default below; `loadgen list` prints them all):
 #                       <scenario>   a timed run on each store of BENCH_STORES
+#                       events:<scenario>  the same with session events on and one webhook
+#                                    (a local receiver answering 204): the cost of events,
+#                                    reported under the store `<store>+webhook`
 #                       bytes        bytes-ss bytes-amity bytes-qb bytes-qs
 #                       bytes-<of>   Redis memory per session over BENCH_BYTES_SESSIONS creates
 #                       mem-growth   (opt-in) Amity logins of new users while the memory store
@@ -24,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCENARIOS=${BENCH_SCENARIOS:-"healthz qb-create qb-get amity-register amity-register-new amity-check qs-create qs-current ss-create ss-create-delete ss-get bytes"}
+SCENARIOS=${BENCH_SCENARIOS:-"healthz qb-create qb-get amity-register amity-register-new amity-check qs-create qs-current ss-create ss-create-delete ss-get events:amity-register-new events:ss-create bytes"}
 STORES=${BENCH_STORES:-"memory redis cluster"}
 SECONDS_EACH=${BENCH_SECONDS:-5}
 CONCURRENCY=${BENCH_CONCURRENCY:-64}
@@ -45,7 +48,7 @@ loadgen=$bin/loadgen
 # Every name is known before anything runs.
 known=$("$loadgen" list)
 for s in $SCENARIOS; do
-  case $s in bytes | mem-growth) ;; *) grep -qx -- "$s" <<<"$known" || { echo "unknown scenario $s" >&2; exit 2; } ;; esac
+  case $s in bytes | mem-growth) ;; *) grep -qx -- "${s#events:}" <<<"$known" || { echo "unknown scenario $s" >&2; exit 2; } ;; esac
 done
 for store in $STORES; do
   case $store in memory | redis | cluster) ;; *) echo "unknown store $store" >&2; exit 2 ;; esac
@@ -54,14 +57,15 @@ done
 work=$(mktemp -d)
 results=$work/results.jsonl
 : >"$results"
-redis_pid="" redis_port="" gw_pid="" gw_port=""
+redis_pid="" redis_port="" gw_pid="" gw_port="" receiver_pid="" gw_config=""
 cluster_pids=() cluster_urls=""
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 stop_redis() { [ -z "$redis_pid" ] || stop "$redis_pid"; redis_pid=""; }
 stop_gateway() { [ -z "$gw_pid" ] || stop "$gw_pid"; gw_pid=""; }
 stop_cluster() { for p in "${cluster_pids[@]}"; do stop "$p"; done; cluster_pids=() cluster_urls=""; }
-cleanup() { stop_gateway; stop_redis; stop_cluster; rm -rf "$work"; }
+stop_receiver() { [ -z "$receiver_pid" ] || stop "$receiver_pid"; receiver_pid=""; }
+cleanup() { stop_gateway; stop_redis; stop_cluster; stop_receiver; rm -rf "$work"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -108,13 +112,32 @@ start_gateway() {
   env APP_ENV=test GATEWAY__SERVER__PORT="$gw_port" GATEWAY__SERVER__WORKERS="$WORKERS" \
     GATEWAY__STORE__BACKEND="$1" GATEWAY__STORE__URL="redis://127.0.0.1:${redis_port:-6379}" \
     GATEWAY__STORE__TOKEN_SECRET=bench-secret-0123456789 "${@:2}" \
-    "$bin/session-gateway" serve --config scripts/bench.toml >"$work/gateway.log" 2>&1 &
+    "$bin/session-gateway" serve --config "${gw_config:-scripts/bench.toml}" >"$work/gateway.log" 2>&1 &
   gw_pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$gw_port/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "the gateway did not start" >&2; cat "$work/gateway.log" >&2; return 1
 }
 
-# throughput STORE SCENARIO
+# with_webhook: the next gateways write events and deliver them to a fresh local receiver.
+with_webhook() {
+  local port secret
+  port=$(free_port)
+  secret=whsec_$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
+  "$loadgen" receive --port "$port" 2>"$work/receiver.log" &
+  receiver_pid=$!
+  gw_config=$work/bench-events.toml
+  { cat scripts/bench.toml
+    printf '\n[events]\nenabled = true\n\n[[events.webhooks]]\nname = "bench"\nurl = "http://127.0.0.1:%s/hook"\nsecret = "%s"\n' "$port" "$secret"
+  } >"$gw_config"
+}
+
+without_webhook() {
+  stop_receiver
+  echo "events: $(cat "$work/receiver.log")" >&2
+  gw_config=""
+}
+
+# throughput STORE SCENARIO [STORE LABEL]
 throughput() {
   local redis_args=()
   case $1 in
@@ -126,7 +149,7 @@ throughput() {
       start_cluster; start_gateway redis GATEWAY__STORE__CLUSTER_URLS="$cluster_urls"
       redis_args=(--redis "$cluster_urls") ;;
   esac
-  "$loadgen" measure --base "http://127.0.0.1:$gw_port" --scenario "$2" --store "$1" \
+  "$loadgen" measure --base "http://127.0.0.1:$gw_port" --scenario "$2" --store "${3:-$1}" \
     --seconds "$SECONDS_EACH" --concurrency "$CONCURRENCY" --counted "$COUNTED" "${redis_args[@]}" >>"$results"
   stop_gateway; stop_redis; stop_cluster
 }
@@ -152,6 +175,10 @@ for s in $SCENARIOS; do
     bytes) for of in ss amity qb qs; do bytes "$of"; done ;;
     bytes-*) bytes "${s#bytes-}" ;;
     mem-growth) mem_growth ;;
+    events:*)
+      for store in $STORES; do
+        with_webhook; throughput "$store" "${s#events:}" "$store+webhook"; without_webhook
+      done ;;
     *) for store in $STORES; do throughput "$store" "$s"; done ;;
   esac
 done

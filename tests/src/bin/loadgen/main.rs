@@ -5,6 +5,7 @@
 //!   run, and, with `--redis`, what each request costs Redis. Prints one JSON record.
 //! - `loadgen bytes`: Redis memory per created session on a fresh redis-server. One JSON record.
 //! - `loadgen growth`: Amity logins of new users while the memory store grows. One JSON record.
+//! - `loadgen receive`: a webhook receiver answering 204, for the events scenarios.
 //! - `loadgen report`: the records of a run as docs/benchmarks.md.
 //! - `loadgen list`: the scenario names `measure` knows.
 
@@ -17,6 +18,7 @@ mod flows;
 mod growth;
 mod latency;
 mod measure;
+mod receive;
 mod record;
 mod redis_info;
 mod redis_probe;
@@ -49,6 +51,8 @@ enum Command {
     Bytes(bytes::Options),
     /// Amity logins of new users while the memory store grows.
     Growth(growth::Options),
+    /// A webhook receiver that answers every delivery 204 (the events scenarios).
+    Receive(receive::Options),
     /// Writes the markdown report of a results file (JSON lines) to stdout.
     Report(report::Options),
     /// Prints the scenario names, one a line.
@@ -68,6 +72,7 @@ async fn run(command: Command) -> Fallible<()> {
         Command::Measure(o) => emit(&measure::measure(&o).await?),
         Command::Bytes(o) => emit(&bytes::bytes(&o).await?),
         Command::Growth(o) => emit(&growth::growth(&o).await?),
+        Command::Receive(o) => receive::receive(&o).await?,
         Command::Report(o) => print!("{}", report::report(&o, &read_records(&o.results)?)),
         Command::List => list(),
     }

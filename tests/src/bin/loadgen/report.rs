@@ -105,7 +105,10 @@ fn method(o: &Options, timed_runs: bool) -> String {
         "Written by `make bench` (scripts/bench.sh) on {date}: release build, the gateway with {w} \
          workers, each scenario on a fresh gateway over the memory store (`memory`), a fresh \
          redis-server{redis} without persistence (`redis`) or a fresh Redis Cluster of 3 masters \
-         without replicas (`cluster`); {c} closed-loop HTTP/1.1 keep-alive clients \
+         without replicas (`cluster`); a store named `<store>+webhook` is the same with session \
+         events on and one webhook delivering them to a local receiver that answers 204 (the \
+         cost of events: compare with the same scenario on `<store>`); {c} closed-loop HTTP/1.1 \
+         keep-alive clients \
          (`loadgen`) on the same machine ({cores} cores shared by clients, gateway and \
          Redis){timed}. Latencies in milliseconds. Figures of a shared machine: compare runs of \
          one machine only.\n\n",
