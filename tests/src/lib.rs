@@ -47,6 +47,12 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The body of `GET path` as text (whatever its status).
+    pub async fn get_text(&self, path: &str) -> String {
+        let response = self.client.get(self.url(path)).send().await;
+        response.unwrap().text().await.unwrap()
+    }
+
     /// Stops the server, letting in-flight requests finish.
     pub async fn stop(&self) {
         self.handle.stop(true).await;

@@ -244,7 +244,7 @@ async fn metrics_count_requests_by_route_and_status() {
         app.client.get(app.url("/healthz")).send().await.unwrap();
     }
     app.client.get(app.url("/nope")).send().await.unwrap();
-    let text = metrics_text(&app).await;
+    let text = app.get_text("/metrics").await;
     assert!(
         text.contains(r#"session_gateway_http_requests_total{flavor="gateway",route="/healthz",status="200"} 3"#),
         "{text}"
@@ -361,15 +361,7 @@ async fn sessions_listed_shown_and_revoked(app: &TestApp) {
             .unwrap();
         assert_eq!(r.status(), 404, "{id} revoked");
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     assert!(
         metrics.contains(r#"session_gateway_sessions_created_total{flavor="session-storage"} 3"#),
         "{metrics}"
@@ -390,17 +382,6 @@ async fn redis_sessions_listed_shown_and_revoked() {
     sessions_listed_shown_and_revoked(&spawn_app_on_redis(TENANTS).await).await;
 }
 
-pub(crate) async fn metrics_text(app: &TestApp) -> String {
-    app.client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn metrics_count_expired_sessions_by_flavor() {
     let (app, clock) = spawn_app_with_clock(TENANTS).await;
@@ -419,7 +400,10 @@ async fn metrics_count_expired_sessions_by_flavor() {
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
-    assert!(!metrics_text(&app).await.contains("sessions_expired_total{"));
+    assert!(!app
+        .get_text("/metrics")
+        .await
+        .contains("sessions_expired_total{"));
 
     // Past the default ttl (30 days): reads see them gone, and the next write to their owner
     // drops them, each counted once.
@@ -438,7 +422,7 @@ async fn metrics_count_expired_sessions_by_flavor() {
         }
     }
     create_storage_session(&app).await;
-    let metrics = metrics_text(&app).await;
+    let metrics = app.get_text("/metrics").await;
     assert!(
         metrics.contains(r#"session_gateway_sessions_expired_total{flavor="session-storage"} 2"#),
         "{metrics}"
@@ -454,7 +438,7 @@ async fn metrics_report_the_memory_store_size_and_bound() {
     let app = spawn_app(&format!("{TENANTS}\n[store.memory]\nmax_sessions = 500\n")).await;
     create_storage_session(&app).await;
     create_storage_session(&app).await;
-    let text = metrics_text(&app).await;
+    let text = app.get_text("/metrics").await;
     assert!(
         text.contains("session_gateway_memory_store_sessions 2\n"),
         "{text}"
@@ -463,6 +447,6 @@ async fn metrics_report_the_memory_store_size_and_bound() {
         text.contains("session_gateway_memory_store_max_sessions 500\n"),
         "{text}"
     );
-    let on_redis = metrics_text(&spawn_app_on_redis(TENANTS).await).await;
+    let on_redis = spawn_app_on_redis(TENANTS).await.get_text("/metrics").await;
     assert!(!on_redis.contains("memory_store_sessions"), "{on_redis}");
 }

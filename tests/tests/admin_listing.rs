@@ -16,6 +16,11 @@ fn admin(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
         .bearer_auth(ADMIN_TOKEN)
 }
 
+/// An admin request with a JSON body, sent.
+async fn admin_send(app: &TestApp, method: Method, path: &str, body: &Value) -> reqwest::Response {
+    admin(app, method, path).json(body).send().await.unwrap()
+}
+
 async fn get(app: &TestApp, path: &str) -> Value {
     let r = admin(app, Method::GET, path).send().await.unwrap();
     assert_eq!(r.status(), 200, "{path}");
@@ -338,15 +343,13 @@ async fn configured_tenants_are_listed_and_kept_apart(app: &TestApp) {
     assert_eq!(users["data"][0]["tenant"], Value::Null);
 
     // The configuration's entries are changed there, not here.
-    let r = admin(
+    let r = admin_send(
         app,
         Method::PUT,
         "/admin/v1/tenants/session-storage-clients",
+        &json!({"client_id": SS_CLIENT, "client_secret": "other-secret"}),
     )
-    .json(&json!({"client_id": SS_CLIENT, "client_secret": "other-secret"}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 409);
     assert_eq!(
         r.json::<Value>().await.unwrap()["error"]["code"],
@@ -362,15 +365,13 @@ async fn configured_tenants_are_listed_and_kept_apart(app: &TestApp) {
     .unwrap();
     assert_eq!(r.status(), 409);
     // An invalid entry is a 422 with its reason.
-    let r = admin(
+    let r = admin_send(
         app,
         Method::PUT,
         "/admin/v1/tenants/session-storage-clients",
+        &json!({"client_id": "c-2", "client_secret": ""}),
     )
-    .json(&json!({"client_id": "c-2", "client_secret": ""}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 422);
     let body: Value = r.json().await.unwrap();
     assert!(
@@ -382,25 +383,21 @@ async fn configured_tenants_are_listed_and_kept_apart(app: &TestApp) {
     );
 
     // A run-time entry, then edited without knowing its secret: masked values keep theirs.
-    let r = admin(
+    let r = admin_send(
         app,
         Method::PUT,
         "/admin/v1/tenants/session-storage-clients",
+        &json!({"client_id": "c-2", "client_secret": "secret-c-2", "max_sessions_per_user": 1}),
     )
-    .json(&json!({"client_id": "c-2", "client_secret": "secret-c-2", "max_sessions_per_user": 1}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 201);
-    let r = admin(
+    let r = admin_send(
         app,
         Method::PUT,
         "/admin/v1/tenants/session-storage-clients/c-2",
+        &json!({"client_id": "c-2", "client_secret": "********", "max_sessions_per_user": 2}),
     )
-    .json(&json!({"client_id": "c-2", "client_secret": "********", "max_sessions_per_user": 2}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 201);
     for _ in 0..2 {
         let r = app
@@ -414,25 +411,21 @@ async fn configured_tenants_are_listed_and_kept_apart(app: &TestApp) {
             .unwrap();
         assert_eq!(r.status(), 201, "the secret was kept and the limit raised");
     }
-    let r = admin(
+    let r = admin_send(
         app,
         Method::PUT,
         "/admin/v1/tenants/session-storage-clients/c-2",
+        &json!({"client_id": "c-3", "client_secret": "********"}),
     )
-    .json(&json!({"client_id": "c-3", "client_secret": "********"}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 422, "the id cannot change");
-    let r = admin(
+    let r = admin_send(
         app,
         Method::PUT,
         "/admin/v1/tenants/session-storage-clients/nope",
+        &json!({"client_id": "nope", "client_secret": "x-secret-1"}),
     )
-    .json(&json!({"client_id": "nope", "client_secret": "x-secret-1"}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 404);
     let list = get(app, "/admin/v1/tenants/session-storage-clients").await;
     let sources: Vec<&str> = list["data"]
@@ -558,15 +551,7 @@ async fn the_console_is_served_with_a_strict_policy_only_with_the_admin_api() {
             "{path}"
         );
     }
-    let page = app
-        .client
-        .get(app.url("/admin/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/admin/").await;
     assert!(
         !page.contains("<script>") && !page.contains("style="),
         "no inline code"
@@ -615,15 +600,7 @@ async fn metadata_follows_the_privacy_settings() {
 /// How many store calls the gateway's metrics have counted: of operation `op`, or of all
 /// operations with `None`.
 async fn store_calls(app: &TestApp, op: Option<&str>) -> u64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get_text("/metrics").await;
     let series = "session_gateway_store_operation_duration_seconds_count{operation=\"";
     text.lines()
         .filter_map(|l| l.strip_prefix(series))

@@ -208,15 +208,7 @@ async fn docs_redirects_to_the_swagger_ui_page_served_from_the_binary() {
             .unwrap();
         assert_eq!(r.status(), 200, "{asset}");
     }
-    let init = app
-        .client
-        .get(app.url("/docs/swagger-initializer.js"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let init = app.get_text("/docs/swagger-initializer.js").await;
     assert!(init.contains("\"url\": \"/openapi.json\""), "{init}");
     assert!(init.contains("\"validatorUrl\": \"none\""), "{init}");
     app.stop().await;

@@ -428,7 +428,7 @@ async fn actions_reach_a_verifying_receiver(store: Store) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let metrics = crate::admin::metrics_text(&app).await;
+    let metrics = app.get_text("/metrics").await;
     assert!(metrics.contains("events_written_total"), "{metrics}");
     assert!(metrics.contains("events_delivered_total"), "{metrics}");
 }
@@ -463,7 +463,7 @@ async fn events_survive_a_receiver_outage(store: Store) {
             "{session}"
         );
     }
-    let metrics = crate::admin::metrics_text(&app).await;
+    let metrics = app.get_text("/metrics").await;
     let retried = metrics
         .lines()
         .find(|l| l.starts_with("session_gateway_events_retried_total"))

@@ -103,7 +103,7 @@ async fn a_failing_receiver_fills_the_dead_letter_list(store: Store) {
     let path = "/admin/v1/events/dead-letters?webhook=nope";
     let (status, _) = answer(admin(&app, reqwest::Method::GET, path)).await;
     assert_eq!(status, 404);
-    let metrics = crate::admin::metrics_text(&app).await;
+    let metrics = app.get_text("/metrics").await;
     let dead = metrics
         .lines()
         .find(|l| l.starts_with("session_gateway_events_dead_lettered_total"))
