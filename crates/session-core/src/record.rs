@@ -64,6 +64,21 @@ impl Record {
         })
     }
 
+    /// A record stored as one value (the Redis store keeps a session's head and, when they fit
+    /// together, its body in one hash field): its head and its body, when the value holds one.
+    pub fn split_stored(v: &[u8]) -> Result<(&[u8], Option<&[u8]>)> {
+        let len = Head::parse(v)?.len;
+        let (head, body) = v.split_at(len);
+        Ok((head, (!body.is_empty()).then_some(body)))
+    }
+
+    /// Decodes the session stored at `r` as one value ([`Record::split_stored`]), its body read
+    /// from `body` when the value holds none.
+    pub fn decode_stored(r: &SessionRef, v: &[u8], body: Option<&[u8]>) -> Result<Session> {
+        let (head, inline) = Self::split_stored(v)?;
+        Self::decode(r, head, inline.or(body))
+    }
+
     /// Decodes the session stored at `r`.
     pub fn decode(r: &SessionRef, head: &[u8], body: Option<&[u8]>) -> Result<Session> {
         let h = Head::parse(head)?;
@@ -114,10 +129,12 @@ pub struct Head<'a> {
     pub parent: Option<&'a str>,
     /// A group's capacity.
     pub capacity: Option<u32>,
+    /// Bytes of the head (what follows, in a stored record, is the body).
+    pub len: usize,
 }
 
 impl<'a> Head<'a> {
-    /// Parses a head.
+    /// Parses a head; bytes after it are left alone (see [`Record::split_stored`]).
     pub fn parse(b: &'a [u8]) -> Result<Self> {
         if b.len() < HEAD_FIXED {
             return Err(corrupt("short head"));
@@ -157,11 +174,13 @@ impl<'a> Head<'a> {
         let parent = text(flags & PARENT != 0)?;
         let capacity = if flags & CAPACITY != 0 {
             let b = b.get(at..at + 4).ok_or_else(|| corrupt("short head"))?;
+            at += 4;
             Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
         } else {
             None
         };
         Ok(Self {
+            len: at,
             created: u48(&b[1..7]),
             updated: u48(&b[7..13]),
             expires: u48(&b[13..19]),
@@ -358,6 +377,19 @@ mod tests {
         assert_eq!(r.head.len(), HEAD_FIXED + 32 + 5 + 2 + 4);
         let back = Record::decode(&s.reference(), &r.head, r.body.as_deref()).unwrap();
         assert_eq!(back, s);
+
+        // Stored as one value (head, then body), it splits back at the head's end.
+        let body = r.body.clone().unwrap();
+        let one = [r.head.as_slice(), &body].concat();
+        assert_eq!(
+            Record::split_stored(&one).unwrap(),
+            (r.head.as_slice(), Some(body.as_slice()))
+        );
+        assert_eq!(
+            Record::split_stored(&r.head).unwrap(),
+            (r.head.as_slice(), None)
+        );
+        assert!(Record::split_stored(&r.head[..r.head.len() - 1]).is_err());
 
         // A subject that differs from the owner's, and none where the owner implies one.
         for subject in [Some("other".to_owned()), None] {

@@ -1,4 +1,4 @@
-//! Attempt windows (`session_core::attempts`): one sorted set `P:2:a:{<key>}` a window, counted
+//! Attempt windows (`session_core::attempts`): one sorted set `P:3:a:{<key>}` a window, counted
 //! by the library's `attempt` function in one step and taken back with one `ZREM`.
 
 use redis::Value;

@@ -89,18 +89,20 @@ pub(crate) fn ids(what: &str, items: &mut impl Iterator<Item = Value>) -> Result
 
 /// The live sessions of a whole-owner `HGETALL` reply, in creation order.
 pub(crate) fn owner_sessions(owner: &Owner, all: Vec<Value>, now_ms: i64) -> Result<Vec<Session>> {
-    let mut heads: Vec<(SessionId, Vec<u8>)> = Vec::new();
+    let mut stored: Vec<(SessionId, Vec<u8>)> = Vec::new();
     let mut bodies: std::collections::HashMap<Vec<u8>, Vec<u8>> = Default::default();
     let mut it = all.into_iter();
     while let (Some(f), Some(v)) = (it.next(), it.next()) {
         let f = bytes("owner", f)?;
+        // `s<id>`: a session's head, with its body when they fit together; `d<id>`: else its
+        // body.
         match f.split_first() {
             Some((b's', id)) => {
                 let id = std::str::from_utf8(id)
                     .ok()
                     .and_then(|s| SessionId::parse(s).ok())
                     .ok_or_else(|| Error::Internal("redis owner: a bad session id".into()))?;
-                heads.push((id, bytes("owner", v)?));
+                stored.push((id, bytes("owner", v)?));
             }
             Some((b'd', id)) => {
                 bodies.insert(id.to_vec(), bytes("owner", v)?);
@@ -108,14 +110,10 @@ pub(crate) fn owner_sessions(owner: &Owner, all: Vec<Value>, now_ms: i64) -> Res
             _ => {}
         }
     }
-    let mut out = Vec::with_capacity(heads.len());
-    for (id, head) in heads {
-        let body = bodies.get(id.as_str().as_bytes());
-        let s = Record::decode(
-            &SessionRef::new(owner.clone(), id),
-            &head,
-            body.map(Vec::as_slice),
-        )?;
+    let mut out = Vec::with_capacity(stored.len());
+    for (id, value) in stored {
+        let body = bodies.get(id.as_str().as_bytes()).map(Vec::as_slice);
+        let s = Record::decode_stored(&SessionRef::new(owner.clone(), id), &value, body)?;
         if s.expires_at.timestamp_millis() > now_ms {
             out.push(s);
         }

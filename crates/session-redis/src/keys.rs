@@ -1,14 +1,14 @@
 //! The key schema (documented in `docs/redis-keys.md`).
 //!
-//! Everything of one owner `O` lives under `P:2:{O}` so that it shares the hash tag `{O}`: one
+//! Everything of one owner `O` lives under `P:3:{O}` so that it shares the hash tag `{O}`: one
 //! slot, one node, and one Lua script can change it atomically on Redis Cluster too. Owners
 //! never contain `{`, `}` or `:` of their own parts (session-core escapes them), so the tag is
-//! exact. The `2` is the layout's version: a gateway with another layout never reads these keys.
+//! exact. The `3` is the layout's version: a gateway with another layout never reads these keys.
 
 use session_core::{Error, Owner, Result};
 
 /// The layout version in every key.
-pub(crate) const LAYOUT: &str = "2";
+pub(crate) const LAYOUT: &str = "3";
 
 /// Builds every key from the configured prefix.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ impl Keys {
         })
     }
 
-    /// `P:2:{O}` — the owner's hash.
+    /// `P:3:{O}` — the owner's hash.
     pub(crate) fn owner(&self, owner: &Owner) -> String {
         format!("{}{{{}}}", self.base, owner.as_str())
     }
@@ -76,7 +76,7 @@ impl Keys {
         Owner::parse(inner).ok()
     }
 
-    /// `P:2:n:<key>` — one claimed nonce.
+    /// `P:3:n:<key>` — one claimed nonce.
     pub(crate) fn nonce(&self, key: &str) -> String {
         format!("{}n:{}", self.base, key)
     }
@@ -94,13 +94,13 @@ impl Keys {
         p + "n:*"
     }
 
-    /// `P:2:a:{<key>}` — one attempt window (keys carry no braces of their own: their parts are
+    /// `P:3:a:{<key>}` — one attempt window (keys carry no braces of their own: their parts are
     /// escaped).
     pub(crate) fn attempts(&self, key: &str) -> String {
         format!("{}a:{{{}}}", self.base, key)
     }
 
-    /// `P:2:d:{<collection>:<id>}` — one tenant document (ids escaped so that they carry no
+    /// `P:3:d:{<collection>:<id>}` — one tenant document (ids escaped so that they carry no
     /// braces and no glob characters).
     pub(crate) fn doc(&self, collection: &str, id: &str) -> String {
         format!("{}d:{{{}}}", self.base, self.doc_tag(collection, id))
@@ -165,11 +165,11 @@ mod tests {
         let k = Keys::new("sg").unwrap();
         let o = Owner::new(Flavor::Quicksync, &["key", "g1"]).unwrap();
         let ok = k.owner_keys(&o);
-        assert_eq!(ok.hash, "sg:2:{qs:key:g1}");
-        assert_eq!(ok.expiry, "sg:2:{qs:key:g1}:x");
-        assert_eq!(ok.created, "sg:2:{qs:key:g1}:c");
-        assert_eq!(k.nonce("qb:1:n"), "sg:2:n:qb:1:n");
-        assert_eq!(k.attempts("qb:s:4242:alice"), "sg:2:a:{qb:s:4242:alice}");
+        assert_eq!(ok.hash, "sg:3:{qs:key:g1}");
+        assert_eq!(ok.expiry, "sg:3:{qs:key:g1}:x");
+        assert_eq!(ok.created, "sg:3:{qs:key:g1}:c");
+        assert_eq!(k.nonce("qb:1:n"), "sg:3:n:qb:1:n");
+        assert_eq!(k.attempts("qb:s:4242:alice"), "sg:3:a:{qb:s:4242:alice}");
     }
 
     #[test]

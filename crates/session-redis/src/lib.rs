@@ -32,7 +32,7 @@ use redis::Value;
 use session_core::clock::to_millis;
 use session_core::events::RevokeReason;
 use session_core::memory::check_member_of;
-use session_core::record::describe;
+use session_core::record::{describe, Record};
 use session_core::record::{pack, subject_value};
 use session_core::{
     Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter,
@@ -218,11 +218,11 @@ impl RedisStore {
     }
 
     /// `HMGET` of `fields` of the owner's hash (a read).
-    async fn hmget(&self, what: &str, owner: &Owner, fields: &[Vec<u8>]) -> Result<Vec<Value>> {
+    async fn hmget(&self, what: &str, owner: &Owner, fields: &[&[u8]]) -> Result<Vec<Value>> {
         let mut cmd = redis::cmd("HMGET");
         cmd.arg(self.keys.owner(owner));
         for f in fields {
-            cmd.arg(f.as_slice());
+            cmd.arg(*f);
         }
         array(what, self.query(what, cmd, true).await?)
     }
@@ -464,17 +464,18 @@ impl SessionStore for RedisStore {
     }
 
     async fn get(&self, r: &SessionRef) -> Result<Option<Session>> {
-        let id = r.id.as_str();
-        let fields = [
-            [b"s", id.as_bytes()].concat(),
-            [b"d", id.as_bytes()].concat(),
-        ];
-        let mut got = self.hmget("get", &r.owner, &fields).await?.into_iter();
-        let head = match got.next() {
-            None | Some(Value::Nil) => return Ok(None),
-            Some(h) => h,
+        // `s<id>`: the head, and the body when it fits with it; else `d<id>`: the body.
+        let id = r.id.as_str().as_bytes();
+        let (s_field, d_field) = ([b"s", id].concat(), [b"d", id].concat());
+        let mut got = self
+            .hmget("get", &r.owner, &[&s_field, &d_field])
+            .await?
+            .into_iter();
+        let Some(stored) = opt_bytes("get", got.next().unwrap_or(Value::Nil))? else {
+            return Ok(None);
         };
-        let s = session("get", r, Some(head), got.next())?;
+        let body = opt_bytes("get", got.next().unwrap_or(Value::Nil))?;
+        let s = Record::decode_stored(r, &stored, body.as_deref())?;
         Ok((to_millis(s.expires_at) > self.now_ms()).then_some(s))
     }
 

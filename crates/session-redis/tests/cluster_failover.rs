@@ -13,7 +13,7 @@ use session_redis::testing::{hour_session, RedisCluster};
 
 fn user(prefix: &str, i: usize) -> (Owner, String) {
     let o = Owner::new(Flavor::Amity, &["net", &format!("user{i}")]).unwrap();
-    let key = format!("{prefix}:2:{{{}}}", o.as_str());
+    let key = format!("{prefix}:3:{{{}}}", o.as_str());
     (o, key)
 }
 

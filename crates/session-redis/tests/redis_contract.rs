@@ -125,13 +125,20 @@ async fn a_small_owner_is_one_hash_that_expires_with_its_sessions() {
     host.parent = Some(group.id.clone());
     b.store.create_group(group, host).await.unwrap();
     let keys = keys_of(&b.prefix).await;
-    let owner_key = format!("{}:2:{{qs:key:g}}", b.prefix);
+    let owner_key = format!("{}:3:{{qs:key:g}}", b.prefix);
     assert_eq!(keys, vec![owner_key.clone()]);
     let mut c = conn().await;
     let mut fields: Vec<String> = c.hkeys(&owner_key).await.unwrap();
     fields.sort();
-    // The owner implies no subject "g" for these records' None: their bodies say so.
-    assert_eq!(fields, ["dg1", "dh1", "pmember:h1", "sg1", "sh1", "~"]);
+    // One field a session (its head, then its body: the owner implies no subject "g" for these
+    // records' None, so their bodies say so), the member's name and the marker.
+    assert_eq!(fields, ["pmember:h1", "sg1", "sh1", "~"]);
+    let group_field: Vec<u8> = c.hget(&owner_key, "sg1").await.unwrap();
+    let (_, body) = session_core::Record::split_stored(&group_field).unwrap();
+    assert!(
+        body.is_some(),
+        "the group's body follows its head: they fit in 64 bytes"
+    );
     let ttl: i64 = c.pttl(&owner_key).await.unwrap();
     assert!(ttl > 3_500_000 && ttl <= 3_600_000, "pttl {ttl}");
     // Gone once deleted: nothing of the owner is left behind.
@@ -156,7 +163,7 @@ async fn expired_sessions_are_pruned_by_the_next_write() {
         s.subject = Some("prune".into());
         s
     };
-    let owner_key = format!("{}:2:{{ss:c:prune}}", b.prefix);
+    let owner_key = format!("{}:3:{{ss:c:prune}}", b.prefix);
     // Only short-lived sessions: the owner expires with them, nothing is left.
     for i in 0..5 {
         let s = mk(&format!("s{i}"), chrono::Duration::milliseconds(200));
@@ -216,7 +223,7 @@ async fn a_large_owner_gets_its_indexes_and_keeps_them_exact() {
     for i in 0..200 {
         b.store.create(mk(i), limit).await.unwrap();
     }
-    let owner_key = format!("{}:2:{{ss:c:large}}", b.prefix);
+    let owner_key = format!("{}:3:{{ss:c:large}}", b.prefix);
     // Same lifetime for all: the expiry index alone orders them.
     assert_eq!(
         keys_of(&b.prefix).await,
@@ -299,7 +306,7 @@ async fn a_corrupt_record_is_an_internal_error_not_a_panic() {
     b.store.create(s.clone(), None).await.unwrap();
     let client = redis::Client::open(SERVER.url()).unwrap();
     let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let key = format!("{}:2:{{qb:app:corrupt}}", b.prefix);
+    let key = format!("{}:3:{{qb:app:corrupt}}", b.prefix);
     let head: Vec<u8> = c.hget(&key, "sc1").await.unwrap();
     let _: () = c.hset(&key, "sc1", "soon").await.unwrap();
     let r = s.reference();
@@ -308,9 +315,8 @@ async fn a_corrupt_record_is_an_internal_error_not_a_panic() {
         b.store.touch(&r, chrono::Duration::hours(1), None).await,
         Err(Error::Internal(_))
     ));
-    let _: () = c.hset(&key, "sc1", head).await.unwrap();
     let _: () = c
-        .hset(&key, "dc1", b"\xc1{not msgpack".as_slice())
+        .hset(&key, "sc1", [head.as_slice(), b"\xc1{not msgpack"].concat())
         .await
         .unwrap();
     assert!(matches!(b.store.get(&r).await, Err(Error::Internal(_))));
@@ -458,4 +464,128 @@ async fn a_record_the_gateway_finds_expired_is_counted_on_the_lazy_check() {
     assert_eq!(store.take_expired(), vec![(Flavor::Amity, 2)]);
     assert_eq!(store.count_by_owner(&o).await.unwrap(), 0);
     assert!(store.take_expired().is_empty());
+}
+
+/// The `d<id>` fields of an owner hash (bodies kept apart from their heads).
+async fn body_fields(owner_key: &str) -> Vec<String> {
+    let fields: Vec<String> = conn().await.hkeys(owner_key).await.unwrap();
+    let mut bodies: Vec<String> = fields.into_iter().filter(|f| f.starts_with('d')).collect();
+    bodies.sort();
+    bodies
+}
+
+#[tokio::test]
+async fn a_body_has_a_field_of_its_own_only_when_it_does_not_fit_with_its_head() {
+    let b = single().await;
+    let o = Owner::new(Flavor::SessionStorage, &["c", "fields"]).unwrap();
+    let owner_key = format!("{}:3:{{ss:c:fields}}", b.prefix);
+    let attrs = |n: usize| {
+        let mut a = session_core::Attrs::new();
+        a.insert("k".into(), "v".repeat(n).into());
+        a
+    };
+    let mk = |id: &str, n: usize| {
+        let mut s = hour_session(&o, Flavor::SessionStorage, "c", id);
+        s.subject = Some("fields".into());
+        s.attrs = attrs(n);
+        s
+    };
+    let id = |s: &str| SessionRef::new(o.clone(), SessionId::parse(s).unwrap());
+    let patch = |n: usize| session_core::SessionPatch {
+        attrs: Some(attrs(n)),
+        ..Default::default()
+    };
+    // A small owner: a short body follows its head, a long one (past the 64 bytes of a listpack
+    // value) gets `d<id>`.
+    b.store.create(mk("short", 4), None).await.unwrap();
+    assert!(body_fields(&owner_key).await.is_empty());
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(&owner_key)
+        .query_async(&mut conn().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        enc, "listpack",
+        "head and body in one value of at most 64 bytes"
+    );
+    b.store.create(mk("long", 100), None).await.unwrap();
+    assert_eq!(body_fields(&owner_key).await, ["dlong"]);
+    assert_eq!(
+        b.store.get(&id("long")).await.unwrap().unwrap().attrs,
+        attrs(100)
+    );
+    assert_eq!(
+        b.store.get(&id("short")).await.unwrap().unwrap().attrs,
+        attrs(4)
+    );
+    // Bodies that change size move between the two forms, and read back the same.
+    let grown = b
+        .store
+        .update(&id("short"), patch(90))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(grown.attrs, attrs(90));
+    let shrunk = b
+        .store
+        .update(&id("long"), patch(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shrunk.attrs, attrs(2));
+    assert_eq!(body_fields(&owner_key).await, ["dshort"]);
+    let all = b.store.owner_sessions(&o).await.unwrap();
+    let by_id = |s: &str| {
+        all.iter()
+            .find(|x| x.id.as_str() == s)
+            .unwrap()
+            .attrs
+            .clone()
+    };
+    assert_eq!((by_id("short"), by_id("long")), (attrs(90), attrs(2)));
+    let touched = b
+        .store
+        .touch(&id("short"), chrono::Duration::hours(2), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(touched.attrs, attrs(90));
+
+    // A large owner (past 32 sessions): its hash is a hashtable, every new body follows its head.
+    for i in 0..40 {
+        b.store
+            .create(mk(&format!("n{i:02}"), 100), None)
+            .await
+            .unwrap();
+    }
+    let apart = body_fields(&owner_key).await;
+    assert!(apart.contains(&"dn00".to_owned()), "{apart:?}");
+    assert!(!apart.contains(&"dn39".to_owned()), "{apart:?}");
+    for s in ["n00", "n39"] {
+        assert_eq!(
+            b.store.get(&id(s)).await.unwrap().unwrap().attrs,
+            attrs(100)
+        );
+        let t = b
+            .store
+            .touch(&id(s), chrono::Duration::hours(3), None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.attrs, attrs(100), "{s}");
+    }
+    let page = b.store.list_by_owner(&o, None, 100).await.unwrap();
+    assert_eq!(page.items.len(), 42);
+    assert!(page
+        .items
+        .iter()
+        .filter(|s| s.id.as_str().starts_with('n'))
+        .all(|s| s.attrs == attrs(100)));
+    for s in ["n00", "n39"] {
+        b.store.delete(&id(s)).await.unwrap();
+        assert_eq!(b.store.get(&id(s)).await.unwrap(), None);
+    }
+    assert!(!body_fields(&owner_key).await.contains(&"dn00".to_owned()));
+    assert_eq!(b.store.count_by_owner(&o).await.unwrap(), 40);
 }

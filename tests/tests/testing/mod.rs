@@ -332,6 +332,6 @@ pub fn on_redis(app: &TestApp) -> bool {
 
 /// Whether Redis still holds `owner`'s hash (the app must run on the shared Redis).
 pub fn redis_holds(app: &TestApp, owner: &str) -> bool {
-    let key = format!("{}:2:{{{owner}}}", app.settings.store.key_prefix);
+    let key = format!("{}:3:{{{owner}}}", app.settings.store.key_prefix);
     e2e::shared_redis().command(&["EXISTS", &key]).as_deref() == Some("1")
 }

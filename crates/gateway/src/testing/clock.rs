@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use session_core::clock::{from_millis, to_millis};
 use session_core::{Clock, SharedClock, SharedStore};
 
-/// The store document that holds the clock's state (`P:2:d:{testing:clock}` on Redis).
+/// The store document that holds the clock's state (`P:3:d:{testing:clock}` on Redis).
 pub const COLLECTION: &str = "testing";
 /// Its id.
 pub const ID: &str = "clock";

@@ -89,17 +89,17 @@ impl EventKeys {
         &self.wakeups
     }
 
-    /// `P:2:e:dead:<group>` — a consumer group's dead letters.
+    /// `P:3:e:dead:<group>` — a consumer group's dead letters.
     pub fn dead(&self, group: &str) -> String {
         format!("{}dead:{group}", self.base)
     }
 
-    /// `P:2:e:lease:<name>:<lane>` — who delivers (or sweeps) a lane.
+    /// `P:3:e:lease:<name>:<lane>` — who delivers (or sweeps) a lane.
     pub fn lease(&self, name: &str, lane: usize) -> String {
         format!("{}lease:{name}:{lane}", self.base)
     }
 
-    /// `P:2:e:workers` — the live workers, by last heartbeat.
+    /// `P:3:e:workers` — the live workers, by last heartbeat.
     pub fn workers(&self) -> String {
         format!("{}workers", self.base)
     }
@@ -174,9 +174,9 @@ mod tests {
     fn a_single_node_has_sixteen_partitions() {
         let k = EventKeys::new("sg", false);
         assert_eq!(k.partitions(), 16);
-        assert_eq!(k.stream(3), "sg:2:e:{3}");
-        assert_eq!(k.schedule(3), "sg:2:e:{3}:x");
-        assert_eq!(k.dead("w"), "sg:2:e:dead:w");
+        assert_eq!(k.stream(3), "sg:3:e:{3}");
+        assert_eq!(k.schedule(3), "sg:3:e:{3}:x");
+        assert_eq!(k.dead("w"), "sg:3:e:dead:w");
         let owner = Owner::new(Flavor::Amity, &["net", "u1"]).unwrap();
         assert!(k.partition_of(&owner) < 16);
     }

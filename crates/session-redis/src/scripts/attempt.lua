@@ -1,4 +1,4 @@
--- count_attempt: keys[1] A  P:2:a:{<key>}  ZSET  the window's counted attempts: id scored by time.
+-- count_attempt: keys[1] A  P:3:a:{<key>}  ZSET  the window's counted attempts: id scored by time.
 -- ARGV max, span ms. Drops the attempts older than the span, then counts this one unless max are
 -- counted already. Replies 'ok', id when counted; 'refused', ms until the oldest leaves, when not.
 local A = H

@@ -23,14 +23,15 @@ local marker = redis.call('HGET', H, '~')
 if not marker then
   -- A new owner: nothing to prune, count, retire or patch.
   if cred ~= '' then return reply('unauthorized') end
+  local sf, df = session_fields(rec, body, false)
   if fresh ~= '' then
-    if body ~= '' then redis.call('HSET', H, '~', 's', 's' .. id, rec, 'd' .. id, body, 'u', fresh)
-    else redis.call('HSET', H, '~', 's', 's' .. id, rec, 'u', fresh) end
+    if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'u', fresh)
+    else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'u', fresh) end
     if E then emit_created(expires_of(rec), group_of(rec)) end -- events
     return reply('ok', 1, false, 0, 0)
   end
-  if body ~= '' then redis.call('HSET', H, '~', 's', 's' .. id, rec, 'd' .. id, body)
-  else redis.call('HSET', H, '~', 's', 's' .. id, rec) end
+  if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df)
+  else redis.call('HSET', H, '~', 's', 's' .. id, sf) end
   if E then -- events: the hash outlives its expiry by SLACK, so the sweep finds it to report it
     local exp = expires_of(rec)
     redis.call('PEXPIREAT', H, ms(exp + SLACK))
@@ -47,7 +48,7 @@ if meta and not retire and fresh == '' and cred == '' and bit.band(string.byte(r
   if not meta.mono or expires - created == meta.ttl then
     -- A large owner (no groups: no parent flag): O(log n), without reading it whole. The
     -- record goes in first, refusing an id in use; a refused create takes it out again.
-    if redis.call('HSETNX', H, 's' .. id, rec) == 0 then return reply('conflict') end
+    if redis.call('HSETNX', H, 's' .. id, (session_fields(rec, body, true))) == 0 then return reply('conflict') end
     local pruned = large_prune(meta)
     local evicted = {}
     if max then
@@ -64,12 +65,7 @@ if meta and not retire and fresh == '' and cred == '' and bit.band(string.byte(r
     end
     local raise = expires > meta.key_exp
     if raise then meta.key_exp = expires + SLACK end
-    if body ~= '' then
-      if raise then redis.call('HSET', H, 'd' .. id, body, '~', meta_text(meta))
-      else redis.call('HSET', H, 'd' .. id, body) end
-    elseif raise then
-      redis.call('HSET', H, '~', meta_text(meta))
-    end
+    if raise then redis.call('HSET', H, '~', meta_text(meta)) end
     redis.call('ZADD', X, expires, id)
     if not meta.mono then redis.call('ZADD', C, created, id) end
     emit_created(expires, nil) -- events

@@ -4,14 +4,14 @@
 local id, gid, gtoken, grole, reason = unpack(ARGS, 2, 6)
 
 if gid == '' then
-  local m = redis.call('HMGET', H, '~', 's' .. id)
+  local m = redis.call('HMGET', H, '~', 's' .. id, 'd' .. id)
   local meta = parse_meta(m[1])
   if meta then
     -- Large owners hold no groups: one session at most.
     if not m[2] then return reply('ok', 0) end
     if E then -- events
       local kind = expires_of(m[2]) <= now and 'x' or reason
-      emit(kind, id, nil, nil, desc_of(redis.call('HGET', H, 'd' .. id)))
+      emit(kind, id, nil, nil, desc_of(body_from(m[2], m[3])))
     end
     large_remove(meta, id)
     if expires_of(m[2]) <= now then expired = expired + 1; return reply('ok', 0) end

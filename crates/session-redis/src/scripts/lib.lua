@@ -1,9 +1,11 @@
 -- The function library's helpers (see docs/redis-keys.md). Every function is called with the
 -- keys and arguments below; `begin` sets them for the call.
 --
--- keys[1] H  P:2:{O}     HASH   everything of owner O:
---                                 s<id>   a session's head (binary, session-core/src/record.rs)
---                                 d<id>   its body (MessagePack), when it has one
+-- keys[1] H  P:3:{O}     HASH   everything of owner O:
+--                                 s<id>   a session's head (binary, session-core/src/record.rs),
+--                                         followed by its body (MessagePack) when the two fit in
+--                                         one listpack value or the owner is large
+--                                 d<id>   else its body, when it has one
 --                                 r<id>   the 8-byte prefixes of the refresh hashes it spent
 --                                 p<name> a name claimed in the owner's group -> member id
 --                                 c<hash> a credential: created and expiry (2 x 6 bytes)
@@ -11,10 +13,10 @@
 --                                 ~       "s" for a small owner (every owner hash has it), or, for a
 --                                         large one, 19 bytes: mono flag, max created, max expiry,
 --                                         key expiry
--- keys[2] X  P:2:{O}:x   ZSET   large owners: session id scored by expiry
--- keys[3] C  P:2:{O}:c   ZSET   large owners whose expiry order left creation order: id by creation
--- keys[4] E  P:2:e:{T}   STREAM events only: the owner's partition's event stream (docs/events.md)
--- keys[5] EX P:2:e:{T}:x ZSET   events only: the partition's expiry schedule, owner key by the
+-- keys[2] X  P:3:{O}:x   ZSET   large owners: session id scored by expiry
+-- keys[3] C  P:3:{O}:c   ZSET   large owners whose expiry order left creation order: id by creation
+-- keys[4] E  P:3:e:{T}   STREAM events only: the owner's partition's event stream (docs/events.md)
+-- keys[5] EX P:3:e:{T}:x ZSET   events only: the partition's expiry schedule, owner key by the
 --                                time something of it may expire next
 -- args[1] now, ms since the epoch, from the gateway's clock; then the function's own arguments.
 --
@@ -108,7 +110,51 @@ local function head(rec)
   return h
 end
 
--- The record with new updated and expiry times.
+-- Where a stored record's head ends (its last byte); the body, if any, follows.
+local function head_end(rec)
+  local flags = string.byte(rec, 1)
+  local at = 20
+  if bit.band(flags, 1) ~= 0 then at = at + 16 end
+  if bit.band(flags, 2) ~= 0 then at = at + 16 end
+  if bit.band(flags, 4) ~= 0 then at = at + 1 + string.byte(rec, at) end
+  if bit.band(flags, 8) ~= 0 then at = at + 1 + string.byte(rec, at) end
+  if bit.band(flags, 16) ~= 0 then at = at + 4 end
+  return at - 1
+end
+
+-- A stored record's head and body (nil when it has none).
+local function split_stored(v)
+  local e = head_end(v)
+  if e >= #v then return v, nil end
+  return string.sub(v, 1, e), string.sub(v, e + 1)
+end
+
+-- The body of a stored record (nil for none or no record).
+local function body_of(v)
+  if not v then return nil end
+  local _, b = split_stored(v)
+  return b
+end
+
+-- The longest value Redis keeps in a listpack hash (its default `hash-max-listpack-value`):
+-- one longer value turns the whole owner hash into a hashtable, which costs more than a field.
+local LISTPACK_VALUE = 64
+
+-- How a session is written: the value of `s<id>` (its head, followed by its body when the two
+-- fit in one listpack value or the owner is large, its hash a hashtable anyway) and the value
+-- of `d<id>` (its body when not in `s<id>`; nil: no such field).
+local function session_fields(rec, body, large)
+  if not body or body == '' then return rec, nil end
+  if large or #rec + #body <= LISTPACK_VALUE then return rec .. body, nil end
+  return rec, body
+end
+
+-- The body of a session from its two fields as read (`s<id>`, `d<id>`; false when missing).
+local function body_from(s, d)
+  return body_of(s or nil) or d or nil
+end
+
+-- The record with new updated and expiry times (a stored record keeps its body).
 local function with_times(rec, updated, expires)
   return string.sub(rec, 1, 7) .. struct.pack('>I6I6', updated, expires) .. string.sub(rec, 20)
 end
@@ -167,7 +213,7 @@ end
 -------------------------------------------------------------------------------------------
 
 local function load()
-  local st = { recs = {}, heads = {}, bodies = {}, spent = {}, names = {}, creds = {}, children = {},
+  local st = { recs = {}, heads = {}, bodies = {}, dfields = {}, spent = {}, names = {}, creds = {}, children = {},
                doc = nil, meta = nil, sets = {}, dels = {}, xadd = {}, xdel = {},
                dirty_doc = false, had_doc = false, max_before = 0, count = 0 }
   local all = redis.call('HGETALL', H)
@@ -175,8 +221,12 @@ local function load()
   for i = 1, #all, 2 do
     local f, v = all[i], all[i + 1]
     local k, rest = string.sub(f, 1, 1), string.sub(f, 2)
-    if k == 's' then st.recs[rest] = v; st.heads[rest] = head(v); st.count = st.count + 1
-    elseif k == 'd' then st.bodies[rest] = v
+    if k == 's' then
+      local rec, body = split_stored(v)
+      st.recs[rest] = rec; st.heads[rest] = head(rec)
+      if body then st.bodies[rest] = body end
+      st.count = st.count + 1
+    elseif k == 'd' then st.bodies[rest] = v; st.dfields[rest] = true
     elseif k == 'r' then st.spent[rest] = v
     elseif k == 'p' then st.names[rest] = v
     elseif k == 'c' then
@@ -198,6 +248,14 @@ end
 
 local function del(st, f) st.dels[#st.dels + 1] = f; st.sets[f] = nil end
 local function set(st, f, v) st.sets[f] = v end
+
+-- Writes session `id` (`st.recs[id]`, `st.bodies[id]`) in its fields (`session_fields`).
+local function write_session(st, id)
+  local s, d = session_fields(st.recs[id], st.bodies[id], st.meta ~= nil)
+  set(st, 's' .. id, s)
+  if d then set(st, 'd' .. id, d); st.dfields[id] = true
+  elseif st.dfields[id] then del(st, 'd' .. id); st.dfields[id] = nil end
+end
 
 -- Removes session `id` with its members and history; appends the removed ids to `out`.
 local function remove_tree(st, id, out)
@@ -253,15 +311,16 @@ local function insert(st, id, rec, body)
     c[id] = true
     st.children[parent] = c
   end
-  set(st, 's' .. id, rec)
-  if body and body ~= '' then st.bodies[id] = body; set(st, 'd' .. id, body) else del(st, 'd' .. id) end
+  if body == '' then body = nil end
+  st.bodies[id] = body
+  write_session(st, id)
   st.xadd[#st.xadd + 1] = id
 end
 
--- Replaces a stored session's head (times or hashes changed).
+-- Replaces a stored session's head (times or hashes changed); its body stays `st.bodies[id]`.
 local function replace(st, id, rec)
   st.recs[id] = rec; st.heads[id] = head(rec)
-  set(st, 's' .. id, rec)
+  write_session(st, id)
   st.xadd[#st.xadd + 1] = id
 end
 
@@ -382,6 +441,12 @@ end
 -- Large owners, without reading them whole.
 -------------------------------------------------------------------------------------------
 
+-- events: the body of a large owner's session `id`, wherever it is stored (nil: none).
+local function large_body(id)
+  local m = redis.call('HMGET', H, 's' .. id, 'd' .. id)
+  return body_from(m[1], m[2])
+end
+
 -- Deletes the fields of session `id` of a large owner and its index entries.
 local function large_remove(meta, id)
   redis.call('HDEL', H, 's' .. id, 'd' .. id, 'r' .. id)
@@ -398,10 +463,8 @@ local function large_prune(meta)
     fields[#fields + 1] = 's' .. id; fields[#fields + 1] = 'd' .. id; fields[#fields + 1] = 'r' .. id
   end
   if E then -- events
-    local bodies = {}
-    for i, id in ipairs(dead) do bodies[i] = 'd' .. id end
-    bodies = redis.call('HMGET', H, unpack(bodies))
-    for i, id in ipairs(dead) do emit('x', id, nil, nil, desc_of(bodies[i])) end
+    local got = redis.call('HMGET', H, unpack(fields))
+    for i, id in ipairs(dead) do emit('x', id, nil, nil, desc_of(body_from(got[3 * i - 2], got[3 * i - 1]))) end
   end
   redis.call('HDEL', H, unpack(fields))
   redis.call('ZREM', X, unpack(dead))
@@ -426,13 +489,13 @@ local function large_evict(meta)
       local top = redis.call('ZPOPMIN', X)
       if not top[1] then return nil end
       id, score = top[1], tonumber(top[2])
-      if E then emit(score > now and 're' or 'x', id, nil, nil, desc_of(redis.call('HGET', H, 'd' .. id))) end -- events
+      if E then emit(score > now and 're' or 'x', id, nil, nil, desc_of(large_body(id))) end -- events
       redis.call('HDEL', H, 's' .. id, 'd' .. id, 'r' .. id)
     else
       id = redis.call('ZRANGE', C, 0, 0)[1]
       if not id then return nil end
       score = tonumber(redis.call('ZSCORE', X, id) or 0)
-      if E then emit(score > now and 're' or 'x', id, nil, nil, desc_of(redis.call('HGET', H, 'd' .. id))) end -- events
+      if E then emit(score > now and 're' or 'x', id, nil, nil, desc_of(large_body(id))) end -- events
       large_remove(meta, id)
     end
     if score > now then return id end

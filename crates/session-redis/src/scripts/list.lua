@@ -30,10 +30,11 @@ while not full do
     for _, id in ipairs(ids) do fields[#fields + 1] = 's' .. id; fields[#fields + 1] = 'd' .. id end
     local got = redis.call('HMGET', H, unpack(fields))
     for i, id in ipairs(ids) do
-      local rec = got[2 * i - 1]
-      if rec and head(rec).expires > now then
+      local v = got[2 * i - 1]
+      if v and expires_of(v) > now then
         if #out >= 3 + 3 * limit then out[3] = 1; full = true; break end
-        out[#out + 1] = id; out[#out + 1] = rec; out[#out + 1] = got[2 * i] or false
+        local rec, body = split_stored(v)
+        out[#out + 1] = id; out[#out + 1] = rec; out[#out + 1] = body or got[2 * i] or false
       end
     end
   end

@@ -24,7 +24,8 @@ if meta and not meta.mono then
     redis.call('PEXPIREAT', C, ms(meta.key_exp))
     if redis.call('HEXISTS', H, 'u') == 0 then redis.call('PEXPIREAT', H, ms(meta.key_exp)) end
   end
-  return reply('ok', rec, m[3] or false)
+  local moved_head, body = split_stored(rec)
+  return reply('ok', moved_head, body or m[3] or false)
 end
 
 local st = load()

@@ -25,7 +25,7 @@ elseif subject_op == 'f' then desc.s = false
 elseif subject_op == 'c' then desc.s = nil end
 if attrs_op == 's' then tail = attrs elseif attrs_op == 'c' then tail = '' end
 local body = join_body(desc, tail)
+st.bodies[id] = body
 replace(st, id, rec)
-if body then st.bodies[id] = body; set(st, 'd' .. id, body) else st.bodies[id] = nil; del(st, 'd' .. id) end
 flush(st)
 return reply('ok', rec, body or false)
