@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use flavor_kit::headers;
-use session_core::{Session, SessionId, SessionRef};
+use session_core::{SessionHead, SessionId, SessionRef};
 
 use crate::errors::AuthError;
 use crate::jws::AccessClaims;
@@ -22,8 +22,10 @@ pub const SERVER_KEY_HEADER: &str = "x-server-key";
 pub struct Authenticated {
     /// The token's network.
     pub network: Arc<Network>,
-    /// The token's live session.
-    pub session: Session,
+    /// The token's live session: where it is and its head.
+    pub session: SessionRef,
+    /// The session's head (times and hashes; its body is not read).
+    pub head: SessionHead,
     /// The verified claims.
     pub claims: AccessClaims,
 }
@@ -92,25 +94,31 @@ pub fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef
     Ok(SessionRef::new(owner, id))
 }
 
-/// Checks the request's access token ([`verified`]), then reads its session (one store read)
-/// and compares, in constant time, the keyed hash of the token's `jti` with the session's
+/// Checks the request's access token ([`verified`]), then reads its session's head (one store
+/// read, no body decoded) and compares, in constant time, the keyed hash of the token's `jti` with the session's
 /// (under the active token key, then, only on a mismatch, each previous key): a revoked or
 /// replaced token is refused at once. The session's last use is recorded at the policy's
 /// granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
 pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
     let (network, claims) = verified(state, req).await?;
     let r = session_of(&network, &claims)?;
-    let session = state.core.store.get(&r).await?.ok_or(AuthError::Revoked)?;
-    let genuine = session
+    let head = state
+        .core
+        .store
+        .get_head(&r)
+        .await?
+        .ok_or(AuthError::Revoked)?;
+    let genuine = head
         .token_hash
         .is_some_and(|h| state.core.hasher.key_of(&claims.jti, &h).is_some());
     if !genuine {
         return Err(AuthError::Revoked);
     }
-    flavor_kit::metadata::seen(&state.core, &session).await;
+    flavor_kit::metadata::seen(&state.core, &r, head.updated_at).await;
     Ok(Authenticated {
         network,
-        session,
+        session: r,
+        head,
         claims,
     })
 }

@@ -3,7 +3,8 @@
 
 use actix_web::http::header::USER_AGENT;
 use actix_web::HttpRequest;
-use session_core::{CoreDeps, Origin, Session};
+use chrono::{DateTime, Utc};
+use session_core::{CoreDeps, Origin, SessionRef};
 
 use crate::client::client_ip;
 
@@ -20,12 +21,13 @@ pub fn origin(req: &HttpRequest, core: &CoreDeps) -> Origin {
 /// Records that `session` was just used by a valid token, when its recorded last use lags by
 /// the policy's granularity: most checks write nothing. A failure is logged and otherwise
 /// ignored, as the check itself has succeeded.
-pub async fn seen(core: &CoreDeps, session: &Session) {
-    if !core.metadata.seen_due(session, core.clock.now()) {
+pub async fn seen(core: &CoreDeps, r: &SessionRef, updated_at: DateTime<Utc>) {
+    if !core.metadata.seen_due(updated_at, core.clock.now()) {
         return;
     }
-    if let Err(e) = core.store.mark_seen(&session.reference()).await {
-        tracing::debug!(error = %e, flavor = session.flavor.as_str(), "last use not recorded");
+    if let Err(e) = core.store.mark_seen(r).await {
+        let flavor = r.owner.flavor().map(|f| f.as_str());
+        tracing::debug!(error = %e, flavor, "last use not recorded");
     }
 }
 
@@ -38,8 +40,8 @@ mod tests {
     use actix_web::test::TestRequest;
     use chrono::Duration;
     use session_core::{
-        Clock, Flavor, IpPrecision, ManualClock, MemoryStore, MetadataPolicy, Owner, SessionId,
-        SessionRef, TokenHasher,
+        Clock, Flavor, IpPrecision, ManualClock, MemoryStore, MetadataPolicy, Owner, Session,
+        SessionId, SessionRef, TokenHasher,
     };
 
     use super::*;
@@ -96,13 +98,13 @@ mod tests {
         core.store.create(s.clone(), None).await.unwrap();
         clock.advance(Duration::seconds(30));
         let fresh = core.store.get(&r).await.unwrap().unwrap();
-        seen(&core, &fresh).await;
+        seen(&core, &r, fresh.updated_at).await;
         assert_eq!(
             core.store.get(&r).await.unwrap().unwrap().updated_at,
             s.updated_at
         );
         clock.advance(Duration::seconds(31));
-        seen(&core, &fresh).await;
+        seen(&core, &r, fresh.updated_at).await;
         let marked = core.store.get(&r).await.unwrap().unwrap();
         assert_eq!(marked.updated_at, clock.now());
         assert_eq!(marked.expires_at, s.expires_at);

@@ -11,7 +11,7 @@ use chrono::Duration;
 use session_core::{
     Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Error, Flavor, Guard, Joined,
     NewSession, Owner, OwnerDump, Page, Removed, Result, Revocation, Rotated, Rotation, Session,
-    SessionId, SessionPatch, SessionRef, SessionStore, SharedStore, TokenHash, Window,
+    SessionHead, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore, TokenHash, Window,
 };
 
 use crate::metrics::Metrics;
@@ -131,6 +131,11 @@ impl SessionStore for MeteredStore {
 
     async fn get(&self, r: &SessionRef) -> Result<Option<Session>> {
         self.noted(self.timed("get", self.inner.get(r)).await)
+    }
+
+    async fn get_head(&self, r: &SessionRef) -> Result<Option<SessionHead>> {
+        self.note_owner(&r.owner);
+        self.timed("get", self.inner.get_head(r)).await
     }
 
     async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {

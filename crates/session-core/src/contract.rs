@@ -77,8 +77,12 @@ pub async fn create_get_delete(b: &dyn Backend) {
     st.create(s.clone(), None).await.unwrap();
     let got = st.get(&s.reference()).await.unwrap().expect("stored");
     assert_eq!(got, s);
+    // A token check's read: the head alone, the same times and hashes.
+    let head = st.get_head(&s.reference()).await.unwrap();
+    assert_eq!(head, Some(crate::SessionHead::of(&s)));
     assert_eq!(st.delete(&s.reference()).await.unwrap(), 1);
     assert!(st.get(&s.reference()).await.unwrap().is_none());
+    assert!(st.get_head(&s.reference()).await.unwrap().is_none());
     assert_eq!(st.delete(&s.reference()).await.unwrap(), 0);
     assert_eq!(st.count_by_owner(&o).await.unwrap(), 0);
 }
@@ -109,6 +113,7 @@ pub async fn expired_sessions_vanish(b: &dyn Backend) {
     assert_eq!(st.count_by_owner(&o).await.unwrap(), 2);
     b.pass(std::time::Duration::from_millis(450)).await;
     assert!(st.get(&short.reference()).await.unwrap().is_none());
+    assert!(st.get_head(&short.reference()).await.unwrap().is_none());
     assert!(st
         .touch(&short.reference(), hour(), None)
         .await

@@ -33,7 +33,7 @@ pub use memory::MemoryStore;
 pub use metadata::{IpPrecision, MetadataPolicy};
 pub use model::{
     Attrs, Cursor, Flavor, LimitPolicy, Origin, Owner, OwnerLimit, Page, Rotation, Session,
-    SessionId, SessionPatch, SessionRef,
+    SessionHead, SessionId, SessionPatch, SessionRef,
 };
 pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Revocation, Rotated};
 pub use record::{Head, Record};

@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Origin, Session};
+use crate::model::Origin;
 
 /// How much of a client's address a session keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -111,10 +111,10 @@ impl MetadataPolicy {
         (!out.is_empty()).then_some(out)
     }
 
-    /// Whether a token check at `now` should record `session`'s use (its `updated_at` lags by
-    /// at least [`MetadataPolicy::last_seen`]).
-    pub fn seen_due(&self, session: &Session, now: DateTime<Utc>) -> bool {
-        self.enabled && now - session.updated_at >= self.last_seen
+    /// Whether a token check at `now` should record the use of a session last changed at
+    /// `updated_at` (it lags by at least [`MetadataPolicy::last_seen`]).
+    pub fn seen_due(&self, updated_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.enabled && now - updated_at >= self.last_seen
     }
 }
 
@@ -122,7 +122,7 @@ impl MetadataPolicy {
 mod tests {
     use super::*;
     use crate::clock::from_millis;
-    use crate::model::{Flavor, Owner, SessionId, SessionRef};
+    use crate::model::{Flavor, Owner, Session, SessionId, SessionRef};
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -183,9 +183,9 @@ mod tests {
             t,
             Duration::days(1),
         );
-        assert!(!MetadataPolicy::OFF.seen_due(&s, t + Duration::days(365)));
+        assert!(!MetadataPolicy::OFF.seen_due(s.updated_at, t + Duration::days(365)));
         let on = MetadataPolicy::default();
-        assert!(!on.seen_due(&s, t + Duration::seconds(59)));
-        assert!(on.seen_due(&s, t + Duration::seconds(60)));
+        assert!(!on.seen_due(s.updated_at, t + Duration::seconds(59)));
+        assert!(on.seen_due(s.updated_at, t + Duration::seconds(60)));
     }
 }

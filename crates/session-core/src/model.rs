@@ -388,6 +388,35 @@ pub struct OwnerLimit {
     pub policy: LimitPolicy,
 }
 
+/// What a token check reads of a live session: its times and its secrets' keyed hashes, without
+/// its body (device, subject, attributes), which a store need not decode for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionHead {
+    /// Creation.
+    pub created_at: DateTime<Utc>,
+    /// Last change (or last use, recorded at the metadata policy's granularity).
+    pub updated_at: DateTime<Utc>,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// The bearer's keyed hash.
+    pub token_hash: Option<TokenHash>,
+    /// The refresh secret's keyed hash.
+    pub refresh_hash: Option<TokenHash>,
+}
+
+impl SessionHead {
+    /// The head of `s`.
+    pub fn of(s: &Session) -> Self {
+        Self {
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            expires_at: s.expires_at,
+            token_hash: s.token_hash,
+            refresh_hash: s.refresh_hash,
+        }
+    }
+}
+
 /// Changes to a session's mutable fields; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionPatch {

@@ -193,6 +193,18 @@ impl<'a> Head<'a> {
     }
 }
 
+impl From<Head<'_>> for crate::model::SessionHead {
+    fn from(h: Head<'_>) -> Self {
+        Self {
+            created_at: from_millis(h.created),
+            updated_at: from_millis(h.updated),
+            expires_at: from_millis(h.expires),
+            token_hash: h.token,
+            refresh_hash: h.refresh,
+        }
+    }
+}
+
 fn u48(b: &[u8]) -> i64 {
     b.iter().fold(0i64, |acc, x| (acc << 8) | i64::from(*x))
 }

@@ -10,7 +10,8 @@ use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::error::Result;
 use crate::events::RevokeReason;
 use crate::model::{
-    Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionId, SessionPatch, SessionRef,
+    Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionHead, SessionId,
+    SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Revocation, Rotated};
 use crate::snapshot::{OwnerDump, Removed};
@@ -47,6 +48,12 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// The live session at `r`.
     async fn get(&self, r: &SessionRef) -> Result<Option<Session>>;
+
+    /// The head of the live session at `r` (times and hashes): what a token check reads. A
+    /// store that keeps records encoded answers it without decoding the body.
+    async fn get_head(&self, r: &SessionRef) -> Result<Option<SessionHead>> {
+        Ok(self.get(r).await?.as_ref().map(SessionHead::of))
+    }
 
     /// Every live session of the owner in creation order (one read, for small owners such as
     /// a group and its members).

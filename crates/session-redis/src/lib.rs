@@ -32,13 +32,13 @@ use redis::Value;
 use session_core::clock::to_millis;
 use session_core::events::RevokeReason;
 use session_core::memory::check_member_of;
-use session_core::record::{describe, Record};
+use session_core::record::{describe, Head, Record};
 use session_core::record::{pack, subject_value};
 use session_core::{
     Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, DocUpsert, Error, ExpiryCounter,
     Flavor, Guard, Joined, LimitPolicy, NewSession, Owner, OwnerDump, Page, Removed, Result,
-    Revocation, Rotated, Rotation, Sealer, Session, SessionId, SessionPatch, SessionRef,
-    SessionStore, SharedClock, TokenHash, Window, MAX_PAGE_SIZE,
+    Revocation, Rotated, Rotation, Sealer, Session, SessionHead, SessionId, SessionPatch,
+    SessionRef, SessionStore, SharedClock, TokenHash, Window, MAX_PAGE_SIZE,
 };
 
 use crate::codec::{array, guard_args, ids, int, opt_bytes, record_args, session, status, string};
@@ -477,6 +477,18 @@ impl SessionStore for RedisStore {
         let body = opt_bytes("get", got.next().unwrap_or(Value::Nil))?;
         let s = Record::decode_stored(r, &stored, body.as_deref())?;
         Ok((to_millis(s.expires_at) > self.now_ms()).then_some(s))
+    }
+
+    async fn get_head(&self, r: &SessionRef) -> Result<Option<SessionHead>> {
+        // The head starts `s<id>`; a body after it, or in `d<id>`, is not read.
+        let field = [b"s", r.id.as_str().as_bytes()].concat();
+        let mut cmd = redis::cmd("HGET");
+        cmd.arg(self.keys.owner(&r.owner)).arg(field);
+        let Some(stored) = opt_bytes("get", self.query("get", cmd, true).await?)? else {
+            return Ok(None);
+        };
+        let head = Head::parse(&stored)?;
+        Ok((head.expires > self.now_ms()).then(|| head.into()))
     }
 
     async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {

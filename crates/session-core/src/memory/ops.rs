@@ -13,8 +13,8 @@ use crate::clock::from_millis;
 use crate::error::{Error, Result};
 use crate::events::{Event, EventKind, RevokeReason, TenantChange};
 use crate::model::{
-    truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session, SessionId,
-    SessionPatch, SessionRef,
+    truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session, SessionHead,
+    SessionId, SessionPatch, SessionRef,
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Revocation, Rotated};
 use crate::snapshot::{OwnerDump, Removed, SpentPrefix};
@@ -161,6 +161,15 @@ impl SessionStore for MemoryStore {
         self.read_owner(&r.owner, |st, now| match st {
             Some(st) => decoded(st, &r.owner, &r.id, now),
             None => Ok(None),
+        })
+    }
+
+    async fn get_head(&self, r: &SessionRef) -> Result<Option<SessionHead>> {
+        self.read_owner(&r.owner, |st, now| {
+            match st.and_then(|st| st.live(&r.id, now)) {
+                Some(stored) => stored.head().map(|h| Some(h.into())),
+                None => Ok(None),
+            }
         })
     }
 
