@@ -100,6 +100,19 @@ pub fn document(enabled: &[Flavor]) -> OpenApi {
     doc
 }
 
+/// The document a process with `settings` serves: its enabled flavors, the admin API while it is
+/// mounted (`admin.token` set) and testing mode's routes while it is on.
+pub fn served(settings: &crate::configuration::Settings) -> OpenApi {
+    let mut doc = document(&settings.flavors.enabled);
+    if settings.admin.token.is_some() {
+        crate::admin::openapi::extend(&mut doc);
+    }
+    if settings.testing.enabled {
+        crate::testing::openapi::extend(&mut doc, settings.testing.journal_size);
+    }
+    doc
+}
+
 /// Mounts `GET /openapi.json` (the serialized `document`), `GET /docs` (a redirect to `/docs/`)
 /// and Swagger UI under `/docs/`, reading the document from `/openapi.json`.
 pub fn configure(cfg: &mut web::ServiceConfig, document: web::Bytes) {
