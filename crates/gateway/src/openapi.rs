@@ -248,7 +248,11 @@ mod tests {
         let mut ops = BTreeMap::new();
         let mut tags = BTreeSet::new();
         let parts = std::iter::once(("gateway".to_owned(), gateway_doc()))
-            .chain(flavors::all().map(|f| (f.flavor().as_str().to_owned(), f.openapi())));
+            .chain(flavors::all().map(|f| (f.flavor().as_str().to_owned(), f.openapi())))
+            .chain(std::iter::once((
+                crate::admin::openapi::TAG.to_owned(),
+                crate::admin::openapi::document(),
+            )));
         for (owner, doc) in parts {
             let v = json(&doc);
             for name in v["components"]["schemas"].as_object().into_iter().flatten() {
@@ -278,7 +282,9 @@ mod tests {
             }
             assert!(tags.contains(&owner), "{owner} has no tag named after it");
         }
-        let all = json(&document(&Flavor::ALL));
+        let mut all = document(&Flavor::ALL);
+        crate::admin::openapi::extend(&mut all);
+        let all = json(&all);
         assert_eq!(
             all["components"]["schemas"]
                 .as_object()
@@ -293,6 +299,37 @@ mod tests {
         let doc = json(&document(&Flavor::ALL));
         assert!(!api_testkit::refs(&doc).is_empty());
         assert_eq!(api_testkit::unresolved(&doc), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_admin_api_is_documented_while_it_is_mounted() {
+        use crate::configuration::{Settings, Sources};
+        let mut settings = Settings::load_from(Sources {
+            environment: Some("test".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        settings.admin.token = None;
+        let off = json(&served(&settings));
+        assert!(!off["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|p| p.starts_with("/admin/")));
+        settings.admin.token = Some("admin-token-0123456789".into());
+        let on = json(&served(&settings));
+        assert_eq!(api_testkit::unresolved(&on), Vec::<String>::new());
+        let documented: BTreeSet<(String, String)> = operations(&on)
+            .into_iter()
+            .filter(|(_, p, _)| p.starts_with("/admin/"))
+            .map(|(m, p, _)| (m.to_uppercase(), p))
+            .collect();
+        let table: BTreeSet<(String, String)> = crate::admin::ROUTES
+            .iter()
+            .flat_map(|(p, ms)| ms.iter().map(|m| ((*m).to_owned(), (*p).to_owned())))
+            .collect();
+        assert_eq!(documented, table);
+        assert!(on["paths"]["/admin/v1/testing/clock"].is_null());
     }
 
     #[test]

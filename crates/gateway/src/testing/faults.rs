@@ -394,7 +394,11 @@ mod tests {
             ),
             (
                 serde_json::json!({"flavor": "amity", "status": 503, "times": 0}),
-                "at least 1",
+                "times must be between 1 and 1000000000",
+            ),
+            (
+                serde_json::json!({"flavor": "amity", "status": 503, "times": MAX_TIMES + 1}),
+                "times must be between 1 and 1000000000",
             ),
         ] {
             let e = f.add(spec(v.clone()), &Flavor::ALL).unwrap_err();
