@@ -105,7 +105,7 @@ pub fn document(enabled: &[Flavor]) -> OpenApi {
 pub fn served(settings: &crate::configuration::Settings) -> OpenApi {
     let mut doc = document(&settings.flavors.enabled);
     if settings.admin.token.is_some() {
-        crate::admin::openapi::extend(&mut doc);
+        doc.merge(crate::admin::document());
     }
     if settings.testing.enabled {
         crate::testing::openapi::extend(&mut doc, settings.testing.journal_size);
@@ -251,7 +251,7 @@ mod tests {
             .chain(flavors::all().map(|f| (f.flavor().as_str().to_owned(), f.openapi())))
             .chain(std::iter::once((
                 crate::admin::openapi::TAG.to_owned(),
-                crate::admin::openapi::document(),
+                crate::admin::document(),
             )));
         for (owner, doc) in parts {
             let v = json(&doc);
@@ -283,7 +283,7 @@ mod tests {
             assert!(tags.contains(&owner), "{owner} has no tag named after it");
         }
         let mut all = document(&Flavor::ALL);
-        crate::admin::openapi::extend(&mut all);
+        all.merge(crate::admin::document());
         let all = json(&all);
         assert_eq!(
             all["components"]["schemas"]
@@ -347,5 +347,40 @@ mod tests {
             .collect();
         assert_eq!(tags, ["gateway", "quickblox"]);
         assert!(doc["components"]["securitySchemes"]["ClientID"].is_null());
+    }
+
+    #[test]
+    fn the_testing_fragment_resolves_and_collides_with_nothing() {
+        let mut doc = document(&Flavor::ALL);
+        let before = serde_json::to_value(&doc).unwrap();
+        crate::testing::openapi::extend(&mut doc, 20);
+        let after = serde_json::to_value(&doc).unwrap();
+        assert_eq!(api_testkit::unresolved(&after), Vec::<String>::new());
+        let paths = after["paths"].as_object().unwrap();
+        for p in [
+            "/admin/v1/testing/clock",
+            "/admin/v1/testing/reset",
+            "/admin/v1/testing/snapshot",
+            "/admin/v1/testing/faults",
+            "/admin/v1/testing/faults/{id}",
+            "/admin/v1/testing/requests",
+        ] {
+            assert!(paths.contains_key(p), "{p}");
+        }
+        let fragment = serde_json::to_value(crate::testing::openapi::document()).unwrap();
+        for name in fragment["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+        {
+            assert!(
+                before["components"]["schemas"].get(name).is_none(),
+                "{name} is also a flavor's schema"
+            );
+        }
+        assert_eq!(
+            after["components"]["securitySchemes"]["AdminBearer"]["scheme"],
+            "bearer"
+        );
     }
 }

@@ -41,6 +41,16 @@ flavor_kit::routes! {
     "/events/dead-letters" => { get: events::dead_letters },
 }
 
+/// The admin API's document: the operations of the route table under the tag `admin`, merged
+/// into `/openapi.json` while the API is mounted (`admin.token` set).
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::fragment(
+        openapi::TAG,
+        openapi::DESCRIPTION,
+        <Paths as utoipa::OpenApi>::openapi(),
+    )
+}
+
 /// Headers of every admin answer: never cached, never sniffed.
 fn private() -> DefaultHeaders {
     DefaultHeaders::new()

@@ -1,7 +1,6 @@
-//! The document of the admin API (`/admin/v1`), merged into `/openapi.json` while the API is
-//! mounted (`admin.token` set): the operations of its route table ([`super::Paths`], each
-//! documented on its handler), its error body and the `AdminBearer` scheme. Testing mode's
-//! routes share the error body and the scheme ([`fragment`]).
+//! What the document of the admin API (`/admin/v1`; [`super::document`]) is made of besides the
+//! operations of its route table: its error body, the `AdminBearer` scheme, the schemas its
+//! parameters name, and [`fragment`], which testing mode's routes share.
 
 use std::borrow::Cow;
 
@@ -18,7 +17,8 @@ pub const TAG: &str = "admin";
 pub const SCHEME: &str = "AdminBearer";
 
 /// What the tag says of it.
-const DESCRIPTION: &str = "The admin API under `/admin/v1` (mounted when `admin.token` is set): \
+pub const DESCRIPTION: &str =
+    "The admin API under `/admin/v1` (mounted when `admin.token` is set): \
     an overview, sessions across flavors, run-time tenants and credentials, and the event log \
     (see docs/operations.md#admin-api). Every operation takes `Authorization: Bearer \
     <admin.token>`; every error is `{\"error\": {\"code\", \"message\"}}`; other methods on \
@@ -128,18 +128,4 @@ pub fn fragment(tag: &str, description: &str, paths: OpenApi) -> OpenApi {
             ),
         ]);
     doc
-}
-
-/// The admin API's fragment.
-pub fn document() -> OpenApi {
-    fragment(
-        TAG,
-        DESCRIPTION,
-        <super::Paths as utoipa::OpenApi>::openapi(),
-    )
-}
-
-/// Adds the admin API's fragment to the gateway's document.
-pub fn extend(doc: &mut OpenApi) {
-    doc.merge(document());
 }
