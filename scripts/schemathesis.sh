@@ -2,7 +2,7 @@
 # The contract run of `make test`: schemathesis (pinned in tests/schemathesis/requirements.txt,
 # installed into a venv from PyPI) against the real gateway binary on the memory store, on a free
 # loopback port, with the tenants of tests/schemathesis/gateway.toml. Two passes:
-#   1. every operation of the four flavors and the gateway's own paths;
+#   1. every operation of the four flavors and the gateway's own paths (`/admin` is pass 2's);
 #   2. every operation of the admin API (`/admin/v1/*`, testing mode and events on), with the
 #      admin bearer, on a gateway of its own (its revocations, tenant changes, faults, clock
 #      moves and resets touch no other pass), with the same checks as pass 1.
