@@ -89,9 +89,9 @@ import-cycles:
 bench:
 	@bash scripts/bench.sh
 
-## Write the OpenAPI document to docs/openapi.json.
+## Write the OpenAPI document to docs/openapi.json: what `make run` serves (the admin API on).
 openapi:
-	$(CARGO) run -q -p gateway --bin session-gateway -- openapi > docs/openapi.json
+	GATEWAY_CONFIG_DIR=$${GATEWAY_CONFIG_DIR:-$(CURDIR)/config} $(CARGO) run -q -p gateway --bin session-gateway -- openapi > docs/openapi.json
 
 ## Render every kustomize overlay and validate it against the Kubernetes schemas.
 k8s-validate:

@@ -3,8 +3,9 @@
 - One auth provider that gives every generated request the credentials its operation's
   `security` asks for, fresh for each case (a case may revoke what it was given): a signed
   QuickBlox session, an Amity access token, a QuickSync wallet bearer or session token, the
-  session-storage client's headers, the admin bearer. Session-storage `{id}` paths get a live
-  session's id on every other case, so both the found and the unknown answers are exercised.
+  session-storage client's headers, the admin bearer. Session-storage `{id}` paths, admin
+  `{handle}` paths and admin `{kind}/{id}` paths get a live session or a run-time tenant on
+  every other case, so both the found and the unknown answers are exercised.
 - A check that every error answer (4xx, 5xx) is in the format of the flavor that owns its path.
 - A summary of the operations that were reached past authentication (some 2xx), printed at the
   end and written to $SG_REACHED when set.
@@ -93,6 +94,33 @@ def session_storage_id() -> str:
     return _must(r)["data"]["id"]
 
 
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def admin_session_handle(group: bool) -> str:
+    """The admin handle of a live session: a new session-storage one, or a QuickSync group."""
+    if group:
+        # Wallet bearers carry real times: the clock other cases moved goes back first.
+        _must(_http.post(f"{BASE}/admin/v1/testing/clock", json={"reset": True}, headers=ADMIN))
+        quicksync_session_token()
+        q = {"flavor": "quicksync", "page_size": "200"}
+    else:
+        q = {"flavor": "session-storage", "tenant": SS_CLIENT["ClientID"], "subject": session_storage_id()}
+    items = _must(_http.get(f"{BASE}/admin/v1/sessions", params=q, headers=ADMIN))["data"]
+    handles = [s["handle"] for s in items if not group or s["capacity"] is not None]
+    if not handles:
+        raise RuntimeError(f"setting up a session handle: none listed for {q}")
+    return handles[-1]
+
+
+def admin_runtime_client() -> dict[str, str]:
+    """A new run-time session-storage client: the `kind` and `id` of its admin path."""
+    client_id = f"st-runtime-{next(_cases)}"
+    body = {"client_id": client_id, "client_secret": "st-runtime-secret-0123456789"}
+    r = _http.put(f"{BASE}/admin/v1/tenants/session-storage-clients", json=body, headers=ADMIN)
+    return {"kind": "session-storage-clients", "id": _must(r)["id"]}
+
+
 def credentials(scheme: str, method: str, path: str) -> dict[str, str]:
     """The headers that satisfy one security scheme of the document."""
     if scheme == "QB-Token":
@@ -135,12 +163,24 @@ class GatewayAuth:
         extra = {}
         if path.startswith("/session-storage/sessions/{id}") and next(_cases) % 2 == 0:
             extra["id"] = session_storage_id()
+        # Admin paths naming a session or a run-time tenant: a live one on every other case.
+        if path.startswith("/admin/v1/sessions/{handle}") and next(_cases) % 2 == 0:
+            extra["handle"] = admin_session_handle(group=path.endswith("/members"))
+        if path == "/admin/v1/tenants/{kind}/{id}" and next(_cases) % 2 == 0:
+            extra.update(admin_runtime_client())
         return {"headers": headers, "path": extra} if headers or extra else None
 
     def set(self, case, data, context):
         case.headers = {**(case.headers or {}), **data["headers"]}
-        if data["path"]:
+        # A case made invalid in its path keeps its own (an invalid `{kind}` must stay invalid).
+        if data["path"] and not _negative_in_path(case):
             case.path_parameters = {**(case.path_parameters or {}), **data["path"]}
+
+
+def _negative_in_path(case) -> bool:
+    meta = getattr(case, "meta", None)
+    components = getattr(meta, "components", None) or {}
+    return any(str(getattr(loc, "value", loc)) == "path" and info.mode.is_negative for loc, info in components.items())
 
 
 def _flavor_format_problem(path: str, status: int, content_type: str, body: bytes) -> str | None:

@@ -450,3 +450,60 @@ async fn metrics_report_the_memory_store_size_and_bound() {
     let on_redis = spawn_app_on_redis(TENANTS).await.get_text("/metrics").await;
     assert!(!on_redis.contains("memory_store_sessions"), "{on_redis}");
 }
+
+/// Every route of the admin API and of testing mode (their route tables, which the document
+/// lists): any other method answers 405 with `Allow` naming the route's methods, in the admin
+/// error format; behind the bearer like the rest (401 first); a path no route takes is 404.
+#[tokio::test]
+async fn other_methods_on_admin_paths_are_405_with_allow_in_the_admin_format() {
+    let app = spawn_app(&format!("{ADMIN}[testing]\nenabled = true\n")).await;
+    let tables = gateway::admin::ROUTES
+        .iter()
+        .chain(gateway::testing::routes::ROUTES);
+    let probed = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
+    ];
+    let mut refused = 0;
+    for (pattern, methods) in tables {
+        let path = ["{handle}", "{kind}", "{id}"]
+            .iter()
+            .fold(pattern.to_string(), |p, param| p.replace(param, "x"));
+        for method in probed.iter().filter(|m| !methods.contains(m)) {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let r = bearer(&app, m, &path).send().await.unwrap();
+            assert_eq!(r.status(), 405, "{method} {path}");
+            assert_eq!(r.headers()["allow"], methods.join(", "), "{method} {path}");
+            if *method != "HEAD" {
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(
+                    body["error"]["code"], "method_not_allowed",
+                    "{method} {path}: {body}"
+                );
+                assert!(body["error"]["message"].is_string(), "{body}");
+            }
+            refused += 1;
+        }
+    }
+    assert!(refused > 50, "{refused}");
+    for path in ["/admin/v1/overview", "/admin/v1/testing/clock"] {
+        let r = app
+            .client
+            .request(reqwest::Method::TRACE, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized", "{path}");
+    }
+    for path in ["/admin/v1/nothing", "/admin/v1/testing/nothing"] {
+        let r = bearer(&app, reqwest::Method::TRACE, path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+    app.stop().await;
+}

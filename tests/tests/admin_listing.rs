@@ -205,6 +205,39 @@ async fn filters_take_the_names_operators_and_apps_know(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 422, "an overlong filter");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_request");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 256 characters"),
+        "{body}"
+    );
+    // The bound counts characters, as the document's maxLength does: 256 of four bytes each is
+    // a filter, and one no user can have lists nothing (no 422).
+    for long in ["\u{1F600}".repeat(256), "é:/".repeat(85)] {
+        for filter in ["tenant", "subject"] {
+            let mut query = vec![("flavor", "amity"), (filter, long.as_str())];
+            if filter == "subject" {
+                query.push(("tenant", AMITY_NETWORK));
+            }
+            let r = admin(app, Method::GET, "/admin/v1/sessions")
+                .query(&query)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{filter}={long}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["data"], json!([]), "{filter}={long}");
+        }
+    }
+    let r = admin(app, Method::GET, "/admin/v1/sessions")
+        .query(&[("subject", "\u{1F600}".repeat(257))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "257 characters");
 
     // Revoking a user's sessions by the same names.
     let second = open::amity(app, "alice", "alice-laptop", "AmitySDK/6.0").await;

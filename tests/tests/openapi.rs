@@ -152,6 +152,86 @@ async fn openapi_json_documents_every_route_of_every_enabled_flavor() {
     app.stop().await;
 }
 
+/// `(method, path)` of every route of a route table.
+fn table(routes: &[(&str, &[&str])]) -> BTreeSet<(String, String)> {
+    routes
+        .iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .iter()
+                .map(|m| (m.to_lowercase(), (*path).to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn openapi_json_documents_the_admin_api_while_it_is_mounted() {
+    let admin = "[admin]\ntoken = \"admin-token-0123456789\"\n";
+    for (overlay, testing) in [
+        (admin.to_owned(), false),
+        (format!("{admin}[testing]\nenabled = true\n"), true),
+    ] {
+        let app = spawn_app(&overlay).await;
+        let doc = fetch_document(&app).await;
+        let mut expected = expected_routes(&app.settings.flavors.enabled);
+        let admin_routes = table(gateway::admin::ROUTES);
+        let testing_routes = table(gateway::testing::routes::ROUTES);
+        expected.extend(admin_routes.iter().cloned());
+        if testing {
+            expected.extend(testing_routes.iter().cloned());
+        }
+        assert_eq!(document_routes(&doc), expected, "{overlay}");
+        assert!(tag_names(&doc).contains("admin"));
+        assert_eq!(tag_names(&doc).contains("testing"), testing);
+        let scheme = &doc["components"]["securitySchemes"]["AdminBearer"];
+        assert_eq!(scheme["type"], "http");
+        assert_eq!(scheme["scheme"], "bearer");
+        let error = &doc["components"]["schemas"]["AdminError"];
+        assert_eq!(error["required"], serde_json::json!(["error"]), "{error}");
+        for (method, path) in expected.iter().filter(|(_, p)| p.starts_with("/admin/")) {
+            let op = &doc["paths"][path][method];
+            let tag = if testing_routes.contains(&(method.clone(), path.clone())) {
+                "testing"
+            } else {
+                "admin"
+            };
+            assert_eq!(op["tags"], serde_json::json!([tag]), "{method} {path}");
+            let id = op["operationId"].as_str().unwrap();
+            assert!(id.starts_with(&format!("{tag}_")), "{method} {path}: {id}");
+            assert_eq!(
+                op["security"],
+                serde_json::json!([{"AdminBearer": []}]),
+                "{method} {path}"
+            );
+            assert_eq!(
+                op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/AdminError",
+                "{method} {path}"
+            );
+        }
+        // Bounds the server enforces, in the document.
+        let limit = |path: &str| {
+            let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+            params.iter().find(|p| p["name"] == "limit").unwrap()["schema"].clone()
+        };
+        assert_eq!(limit("/admin/v1/events")["minimum"], 1);
+        assert_eq!(limit("/admin/v1/events")["maximum"], 1000);
+        if testing {
+            let journal = limit("/admin/v1/testing/requests");
+            assert_eq!(journal["minimum"], 1, "{journal}");
+            assert_eq!(
+                journal["maximum"], app.settings.testing.journal_size,
+                "{journal}"
+            );
+            let clock = &doc["components"]["schemas"]["TestingClockChange"];
+            assert_eq!(clock["oneOf"].as_array().unwrap().len(), 4, "{clock}");
+            let owner = &doc["components"]["schemas"]["TestingSnapshotOwner"];
+            assert_eq!(owner["required"], serde_json::json!(["owner"]), "{owner}");
+        }
+        app.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn openapi_json_lists_only_the_enabled_flavors() {
     for (overlay, enabled) in [

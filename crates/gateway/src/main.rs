@@ -61,10 +61,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::RotateSecrets => rotate_secrets(&settings),
         Command::Openapi => {
-            let mut document = gateway::openapi::document(&settings.flavors.enabled);
-            if settings.testing.enabled {
-                gateway::testing::openapi::extend(&mut document);
-            }
+            let document = gateway::openapi::served(&settings);
             match document.to_pretty_json() {
                 Ok(json) => print(&json),
                 Err(e) => {

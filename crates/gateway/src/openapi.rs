@@ -100,6 +100,19 @@ pub fn document(enabled: &[Flavor]) -> OpenApi {
     doc
 }
 
+/// The document a process with `settings` serves: its enabled flavors, the admin API while it is
+/// mounted (`admin.token` set) and testing mode's routes while it is on.
+pub fn served(settings: &crate::configuration::Settings) -> OpenApi {
+    let mut doc = document(&settings.flavors.enabled);
+    if settings.admin.token.is_some() {
+        doc.merge(crate::admin::document());
+    }
+    if settings.testing.enabled {
+        crate::testing::openapi::extend(&mut doc, settings.testing.journal_size);
+    }
+    doc
+}
+
 /// Mounts `GET /openapi.json` (the serialized `document`), `GET /docs` (a redirect to `/docs/`)
 /// and Swagger UI under `/docs/`, reading the document from `/openapi.json`.
 pub fn configure(cfg: &mut web::ServiceConfig, document: web::Bytes) {
@@ -235,7 +248,11 @@ mod tests {
         let mut ops = BTreeMap::new();
         let mut tags = BTreeSet::new();
         let parts = std::iter::once(("gateway".to_owned(), gateway_doc()))
-            .chain(flavors::all().map(|f| (f.flavor().as_str().to_owned(), f.openapi())));
+            .chain(flavors::all().map(|f| (f.flavor().as_str().to_owned(), f.openapi())))
+            .chain(std::iter::once((
+                crate::admin::openapi::TAG.to_owned(),
+                crate::admin::document(),
+            )));
         for (owner, doc) in parts {
             let v = json(&doc);
             for name in v["components"]["schemas"].as_object().into_iter().flatten() {
@@ -265,7 +282,9 @@ mod tests {
             }
             assert!(tags.contains(&owner), "{owner} has no tag named after it");
         }
-        let all = json(&document(&Flavor::ALL));
+        let mut all = document(&Flavor::ALL);
+        all.merge(crate::admin::document());
+        let all = json(&all);
         assert_eq!(
             all["components"]["schemas"]
                 .as_object()
@@ -283,6 +302,37 @@ mod tests {
     }
 
     #[test]
+    fn the_admin_api_is_documented_while_it_is_mounted() {
+        use crate::configuration::{Settings, Sources};
+        let mut settings = Settings::load_from(Sources {
+            environment: Some("test".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        settings.admin.token = None;
+        let off = json(&served(&settings));
+        assert!(!off["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|p| p.starts_with("/admin/")));
+        settings.admin.token = Some("admin-token-0123456789".into());
+        let on = json(&served(&settings));
+        assert_eq!(api_testkit::unresolved(&on), Vec::<String>::new());
+        let documented: BTreeSet<(String, String)> = operations(&on)
+            .into_iter()
+            .filter(|(_, p, _)| p.starts_with("/admin/"))
+            .map(|(m, p, _)| (m.to_uppercase(), p))
+            .collect();
+        let table: BTreeSet<(String, String)> = crate::admin::ROUTES
+            .iter()
+            .flat_map(|(p, ms)| ms.iter().map(|m| ((*m).to_owned(), (*p).to_owned())))
+            .collect();
+        assert_eq!(documented, table);
+        assert!(on["paths"]["/admin/v1/testing/clock"].is_null());
+    }
+
+    #[test]
     fn only_enabled_flavors_are_documented() {
         let doc = json(&document(&[Flavor::Quickblox]));
         let paths = doc["paths"].as_object().unwrap();
@@ -297,5 +347,40 @@ mod tests {
             .collect();
         assert_eq!(tags, ["gateway", "quickblox"]);
         assert!(doc["components"]["securitySchemes"]["ClientID"].is_null());
+    }
+
+    #[test]
+    fn the_testing_fragment_resolves_and_collides_with_nothing() {
+        let mut doc = document(&Flavor::ALL);
+        let before = serde_json::to_value(&doc).unwrap();
+        crate::testing::openapi::extend(&mut doc, 20);
+        let after = serde_json::to_value(&doc).unwrap();
+        assert_eq!(api_testkit::unresolved(&after), Vec::<String>::new());
+        let paths = after["paths"].as_object().unwrap();
+        for p in [
+            "/admin/v1/testing/clock",
+            "/admin/v1/testing/reset",
+            "/admin/v1/testing/snapshot",
+            "/admin/v1/testing/faults",
+            "/admin/v1/testing/faults/{id}",
+            "/admin/v1/testing/requests",
+        ] {
+            assert!(paths.contains_key(p), "{p}");
+        }
+        let fragment = serde_json::to_value(crate::testing::openapi::document()).unwrap();
+        for name in fragment["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+        {
+            assert!(
+                before["components"]["schemas"].get(name).is_none(),
+                "{name} is also a flavor's schema"
+            );
+        }
+        assert_eq!(
+            after["components"]["securitySchemes"]["AdminBearer"]["scheme"],
+            "bearer"
+        );
     }
 }

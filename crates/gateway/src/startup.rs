@@ -146,10 +146,7 @@ impl Application {
                 .await
                 .map_err(StartupError::Testing)?;
         }
-        let mut document = crate::openapi::document(&settings.flavors.enabled);
-        if testing.is_some() {
-            crate::testing::openapi::extend(&mut document);
-        }
+        let document = crate::openapi::served(&settings);
         let openapi =
             web::Bytes::from(serde_json::to_vec(&document).map_err(std::io::Error::from)?);
         let trusted = TrustedProxies::parse(&settings.server.trusted_proxies)

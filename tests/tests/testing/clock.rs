@@ -59,6 +59,8 @@ async fn the_clock_moves_as_asked(app: &TestApp) {
         json!({"set": "tomorrow"}),
         json!({"rewind": 3}),
         json!({"advance_seconds": 1e12}),
+        json!([7201, null, null, null]),
+        json!({"advance_seconds": null}),
     ] {
         let body = expect(admin(app, Method::POST, "/clock").json(&bad), 422).await;
         assert_eq!(body["error"]["code"], "invalid_request", "{bad}: {body}");

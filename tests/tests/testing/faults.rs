@@ -182,10 +182,24 @@ async fn faults_answer_in_each_flavors_format(app: &TestApp) {
         json!({"flavor": "amity", "status": 503, "delay_ms": 600000}),
         json!({"flavor": "amity"}),
         json!({"status": 503}),
+        json!({"flavor": "amity", "status": 503, "times": 0}),
+        json!({"flavor": "amity", "status": 503, "times": 1_000_000_001u64}),
+        json!({"flavor": "amity", "status": 503, "times": 9_223_372_036_854_775_808u64}),
+        json!(["amity", null, null, 503]),
     ] {
         let body = expect(admin(app, Method::POST, "/faults").json(&bad), 422).await;
         assert_eq!(body["error"]["code"], "invalid_request", "{bad}");
+        assert!(body["error"]["message"].is_string(), "{bad}: {body}");
     }
+    let most = json!({"flavor": "amity", "status": 503, "times": 1_000_000_000u64});
+    let added = expect(admin(app, Method::POST, "/faults").json(&most), 201).await;
+    let rules = expect(admin(app, Method::GET, "/faults"), 200).await;
+    let rule = rules["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == added["id"]);
+    assert_eq!(rule.unwrap()["times"], 1_000_000_000u64);
     expect(admin(app, Method::DELETE, "/faults"), 200).await;
 }
 

@@ -96,9 +96,14 @@ async fn reset_removes_one_tenant_or_everything(app: &TestApp) {
         json!({"flavor": "nope", "tenant": "x"}),
         json!({"flavor": "amity", "tenant": ""}),
         json!({"everything": true}),
+        // Only an object is a reset: serde would read `[null, null]` as `{}` (everything).
+        json!([null, null]),
+        json!(["amity", "x"]),
+        json!(null),
     ] {
         let body = expect(admin(app, Method::POST, "/reset").json(&bad), 422).await;
         assert_eq!(body["error"]["code"], "invalid_request", "{bad}");
+        assert!(body["error"]["message"].is_string(), "{bad}: {body}");
     }
 
     // Everything: sessions, users, nonce claims, run-time tenants; the configuration stays.

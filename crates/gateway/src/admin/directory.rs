@@ -13,8 +13,9 @@ use super::state::AdminState;
 use crate::flavors;
 
 /// Where an entry comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = AdminTenantSource)]
 pub(crate) enum Source {
     /// The configuration files and environment (changed there, not through the API).
     Config,

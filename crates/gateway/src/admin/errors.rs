@@ -3,6 +3,7 @@
 use actix_web::http::header::RETRY_AFTER;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use flavor_kit::answer::{EdgeError, ErrorBody};
 use serde_json::json;
 
 /// The admin API's errors: `{"error": {"code", "message"}}`.
@@ -14,6 +15,9 @@ pub enum AdminError {
     /// Nothing at that handle or id.
     #[error("not found")]
     NotFound,
+    /// The path exists with other methods (listed in the `Allow` header).
+    #[error("method not allowed; see the Allow header")]
+    MethodNotAllowed,
     /// A parameter or body is not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -39,6 +43,7 @@ impl AdminError {
         match self {
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Invalid(_) => "invalid_request",
             Self::Conflict(_) => "conflict",
             Self::TimedOut => "request_timeout",
@@ -54,6 +59,7 @@ impl ResponseError for AdminError {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TimedOut => StatusCode::REQUEST_TIMEOUT,
@@ -69,6 +75,30 @@ impl ResponseError for AdminError {
             res.insert_header((RETRY_AFTER, *seconds));
         }
         res.json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+    }
+}
+
+/// The admin API's routes are a [`flavor_kit::routes!`] table: its edge errors (another
+/// method, a body over the limit, ...) are answered in the admin format.
+impl ErrorBody for AdminError {
+    fn status(&self) -> StatusCode {
+        self.status_code()
+    }
+
+    fn render(&self, _path: Option<&str>) -> HttpResponse {
+        self.error_response()
+    }
+
+    fn edge(e: EdgeError) -> Self {
+        match e {
+            EdgeError::MethodNotAllowed { .. } => Self::MethodNotAllowed,
+            EdgeError::TooLarge { limit } => flavor_kit::BodyError::TooLarge { limit }.into(),
+            EdgeError::Unreadable => flavor_kit::BodyError::Unreadable.into(),
+            EdgeError::TimedOut => Self::TimedOut,
+            EdgeError::Throttled { retry_after } => Self::Throttled(retry_after),
+            EdgeError::Unavailable => Self::Unavailable,
+            EdgeError::Internal => Self::Internal,
+        }
     }
 }
 

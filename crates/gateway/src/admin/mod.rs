@@ -6,6 +6,8 @@
 mod console;
 mod directory;
 mod errors;
+pub mod object;
+pub mod openapi;
 mod overview;
 mod sessions;
 mod state;
@@ -22,8 +24,32 @@ use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{web, HttpMessage, ResponseError};
 use flavor_kit::{headers, Throttle};
 
-use crate::health::marked;
+use crate::events::routes as events;
 use session_core::token::ct_eq_str;
+
+flavor_kit::routes! {
+    body: AdminError;
+    prefix: "/admin/v1";
+    "/overview" => { get: overview::overview },
+    "/sessions" => { get: sessions::list, delete: sessions::revoke_all },
+    "/sessions/{handle}" => { get: sessions::show, delete: sessions::revoke },
+    "/sessions/{handle}/members" => { get: sessions::members },
+    "/tenants" => { get: tenants::kinds },
+    "/tenants/{kind}" => { get: tenants::list, put: tenants::put },
+    "/tenants/{kind}/{id}" => { put: tenants::edit, delete: tenants::delete },
+    "/events" => { get: events::pull },
+    "/events/dead-letters" => { get: events::dead_letters },
+}
+
+/// The admin API's document: the operations of the route table under the tag `admin`, merged
+/// into `/openapi.json` while the API is mounted (`admin.token` set).
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::fragment(
+        openapi::TAG,
+        openapi::DESCRIPTION,
+        <Paths as utoipa::OpenApi>::openapi(),
+    )
+}
 
 /// Headers of every admin answer: never cached, never sniffed.
 fn private() -> DefaultHeaders {
@@ -32,7 +58,8 @@ fn private() -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
 
-/// Mounts `/admin/v1` and the console.
+/// Mounts `/admin/v1` (the route table: other methods on its paths answer 405 with `Allow`,
+/// other paths 404) and the console.
 pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
     let token: std::sync::Arc<str> = state.token.clone().into();
     let throttle = state.throttle.clone();
@@ -46,51 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
             .wrap(private())
             .app_data(web::Data::new(state))
             .app_data(query)
-            .service(marked(
-                web::resource("/overview").route(web::get().to(overview::overview)),
-                "/admin/v1/overview",
-            ))
-            .service(marked(
-                web::resource("/sessions")
-                    .route(web::get().to(sessions::list))
-                    .route(web::delete().to(sessions::revoke_all)),
-                "/admin/v1/sessions",
-            ))
-            .service(marked(
-                web::resource("/sessions/{handle}")
-                    .route(web::get().to(sessions::show))
-                    .route(web::delete().to(sessions::revoke)),
-                "/admin/v1/sessions/{handle}",
-            ))
-            .service(marked(
-                web::resource("/sessions/{handle}/members").route(web::get().to(sessions::members)),
-                "/admin/v1/sessions/{handle}/members",
-            ))
-            .service(marked(
-                web::resource("/tenants").route(web::get().to(tenants::kinds)),
-                "/admin/v1/tenants",
-            ))
-            .service(marked(
-                web::resource("/tenants/{kind}")
-                    .route(web::get().to(tenants::list))
-                    .route(web::put().to(tenants::put)),
-                "/admin/v1/tenants/{kind}",
-            ))
-            .service(marked(
-                web::resource("/tenants/{kind}/{id}")
-                    .route(web::put().to(tenants::edit))
-                    .route(web::delete().to(tenants::delete)),
-                "/admin/v1/tenants/{kind}/{id}",
-            ))
-            .service(marked(
-                web::resource("/events").route(web::get().to(crate::events::routes::pull)),
-                "/admin/v1/events",
-            ))
-            .service(marked(
-                web::resource("/events/dead-letters")
-                    .route(web::get().to(crate::events::routes::dead_letters)),
-                "/admin/v1/events/dead-letters",
-            ))
+            .service(resources(&|r| r))
             .default_service(web::to(|| async { AdminError::NotFound.error_response() })),
     );
     console::configure(cfg);

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Value};
+use serde::Serialize;
 use session_core::{Flavor, Owner};
+use utoipa::ToSchema;
 
 use super::directory::Directory;
 use super::errors::{AdminError, AdminResult};
+use super::openapi::{AdminErrorBody, FlavorName};
 use super::sessions::with_group_tenants;
 use super::state::AdminState;
 use crate::activity::Event;
@@ -85,8 +87,81 @@ async fn tally(
     Ok(())
 }
 
+/// The overview.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminOverview)]
+pub(crate) struct Overview {
+    /// The overview.
+    data: OverviewData,
+}
+
+/// The store, and every flavor's sessions.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminOverviewData)]
+pub(crate) struct OverviewData {
+    /// The store's health.
+    store: StoreHealth,
+    /// Whether every user and group was counted (false past 10000, or with the store down).
+    complete: bool,
+    /// How many users, groups and QuickBlox sessions were read.
+    counted_owners: usize,
+    /// The span of `created`, `revoked` and `expired`, in seconds.
+    window_seconds: u64,
+    /// One entry a flavor, served here or not.
+    flavors: Vec<FlavorOverview>,
+}
+
+/// The store's answer to a ping.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminStoreHealth)]
+pub(crate) struct StoreHealth {
+    /// The store's kind and target (`memory`, `redis`, ...).
+    backend: String,
+    /// Whether it answered within its timeout.
+    ok: bool,
+    /// How long it took, in milliseconds.
+    latency_ms: f64,
+    /// Why it did not answer.
+    error: Option<String>,
+}
+
+/// One flavor's sessions.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminFlavorOverview)]
+pub(crate) struct FlavorOverview {
+    /// The flavor.
+    #[schema(value_type = FlavorName)]
+    flavor: Flavor,
+    /// Whether this process serves it.
+    served: bool,
+    /// Live sessions (null with the store down).
+    live: Option<usize>,
+    /// Live groups (QuickSync; null otherwise).
+    groups: Option<usize>,
+    /// Live sessions per tenant.
+    tenants: Vec<TenantLive>,
+    /// Sessions created in the window, by this process.
+    created: u64,
+    /// Sessions revoked in the window, by this process.
+    revoked: u64,
+    /// Sessions that expired in the window, as this process saw them.
+    expired: u64,
+}
+
+/// One tenant's live sessions.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminTenantLive)]
+pub(crate) struct TenantLive {
+    /// The tenant id.
+    tenant: String,
+    /// Another name of it, when it has one.
+    name: Option<String>,
+    /// Its live sessions.
+    live: usize,
+}
+
 /// The store's answer to a ping within its timeout, and how long it took.
-async fn health(state: &AdminState) -> Value {
+async fn health(state: &AdminState) -> StoreHealth {
     let started = Instant::now();
     let outcome = tokio::time::timeout(state.timeout, state.store.ping()).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -95,22 +170,36 @@ async fn health(state: &AdminState) -> Value {
         Ok(Err(e)) => Some(e.to_string()),
         Err(_) => Some("timed out".to_owned()),
     };
-    json!({
-        "backend": state.backend,
-        "ok": error.is_none(),
-        "latency_ms": (latency_ms * 100.0).round() / 100.0,
-        "error": error,
-    })
+    StoreHealth {
+        backend: state.backend.clone(),
+        ok: error.is_none(),
+        latency_ms: (latency_ms * 100.0).round() / 100.0,
+        error,
+    }
 }
 
-/// `GET /admin/v1/overview`.
+/// The store's health, live sessions per flavor and tenant (an administrative scan, bounded),
+/// and the sessions created, revoked and expired in the last hour as this process counted them.
+#[utoipa::path(get, path = "/admin/v1/overview",
+    operation_id = "admin_overview",
+    security(("AdminBearer" = [])),
+    responses(
+        (status = 200, description = "The overview (also with the store down: `store.ok` \
+            false).", body = Overview),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store stopped answering during the count.",
+            body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn overview(state: web::Data<AdminState>) -> AdminResult {
     let store = health(&state).await;
     let window = state.metrics.activity().last_hour();
     let mut budget = MAX_OWNERS;
     let mut complete = true;
     let mut flavors = Vec::new();
-    let reachable = store["ok"] == true;
+    let reachable = store.ok;
     let directory = match reachable {
         true => Some(Directory::load(&state, None).await?),
         false => None,
@@ -120,35 +209,36 @@ pub(crate) async fn overview(state: web::Data<AdminState>) -> AdminResult {
         if reachable && complete {
             complete = count(&state, flavor, &mut live, &mut budget).await?;
         }
-        let tenants: Vec<Value> = live
+        let tenants = live
             .by_tenant
             .iter()
-            .map(|(tenant, n)| {
-                json!({
-                    "tenant": tenant,
-                    "name": directory.as_ref().and_then(|d| d.label(flavor, tenant)),
-                    "live": n,
-                })
+            .map(|(tenant, n)| TenantLive {
+                tenant: tenant.clone(),
+                name: directory
+                    .as_ref()
+                    .and_then(|d| d.label(flavor, tenant))
+                    .map(str::to_owned),
+                live: *n,
             })
             .collect();
-        flavors.push(json!({
-            "flavor": flavor,
-            "served": state.enabled.contains(&flavor),
-            "live": reachable.then_some(live.sessions),
-            "groups": (flavor == Flavor::Quicksync && reachable).then_some(live.groups),
-            "tenants": tenants,
-            "created": window.get(flavor, Event::Created),
-            "revoked": window.get(flavor, Event::Revoked),
-            "expired": window.get(flavor, Event::Expired),
-        }));
+        flavors.push(FlavorOverview {
+            flavor,
+            served: state.enabled.contains(&flavor),
+            live: reachable.then_some(live.sessions),
+            groups: (flavor == Flavor::Quicksync && reachable).then_some(live.groups),
+            tenants,
+            created: window.get(flavor, Event::Created),
+            revoked: window.get(flavor, Event::Revoked),
+            expired: window.get(flavor, Event::Expired),
+        });
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "data": {
-            "store": store,
-            "complete": reachable && complete,
-            "counted_owners": MAX_OWNERS - budget,
-            "window_seconds": window.span.as_secs(),
-            "flavors": flavors,
-        }
-    })))
+    Ok(HttpResponse::Ok().json(Overview {
+        data: OverviewData {
+            store,
+            complete: reachable && complete,
+            counted_owners: MAX_OWNERS - budget,
+            window_seconds: window.span.as_secs(),
+            flavors,
+        },
+    }))
 }

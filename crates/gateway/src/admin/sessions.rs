@@ -17,12 +17,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use session_core::events::RevokeReason;
 use session_core::{Flavor, Owner, Revocation, Session, SessionId, SessionRef, SharedStore};
+use utoipa::{IntoParams, ToSchema};
 
 use super::directory::Directory;
 use super::errors::{AdminError, AdminResult};
+use super::openapi::{AdminErrorBody, FlavorFilter, FlavorName};
 use super::state::AdminState;
 use crate::flavors;
 
@@ -49,37 +50,137 @@ pub(crate) fn parse_handle(handle: &str) -> Result<SessionRef, AdminError> {
     ))
 }
 
-/// A session as the admin API shows it (never its secrets); `members` for a group.
-pub(crate) fn view(s: &Session, directory: &Directory, members: Option<usize>) -> Value {
-    json!({
-        "handle": handle_of(&s.reference()),
-        "flavor": s.flavor,
-        "tenant": s.tenant,
-        "tenant_name": directory.label(s.flavor, &s.tenant),
-        "subject": s.subject,
-        "role": s.role,
-        "group": s.parent.as_ref().map(|g| handle_of(&SessionRef::new(s.owner.clone(), g.clone()))),
-        "capacity": s.capacity,
-        "members": members,
-        "device": s.device,
-        "ip": s.origin.ip,
-        "user_agent": s.origin.user_agent,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-        "last_seen_at": s.updated_at,
-        "expires_at": s.expires_at,
-    })
+/// A session as the admin API shows it (never its secrets).
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminSession)]
+pub(crate) struct SessionView {
+    /// Names the session in `/admin/v1/sessions/{handle}`.
+    handle: String,
+    /// Its flavor.
+    #[schema(value_type = FlavorName)]
+    flavor: Flavor,
+    /// The tenant id its sessions carry.
+    tenant: String,
+    /// Another name of the tenant, when it has one (an Amity network's name, ...).
+    tenant_name: Option<String>,
+    /// The user as the app knows it; null for a QuickBlox application session.
+    subject: Option<String>,
+    /// Its role, where the flavor has roles.
+    role: Option<String>,
+    /// The handle of its group (a QuickSync member).
+    group: Option<String>,
+    /// A group's capacity.
+    capacity: Option<u32>,
+    /// A group's live members.
+    members: Option<usize>,
+    /// The device id, where the flavor has one.
+    device: Option<String>,
+    /// The client's address (or its network), as `sessions.metadata.ip` keeps it.
+    #[schema(value_type = Option<String>)]
+    ip: Option<std::net::IpAddr>,
+    /// The client's `User-Agent`.
+    user_agent: Option<String>,
+    /// When it was opened.
+    created_at: DateTime<Utc>,
+    /// When it last changed.
+    updated_at: DateTime<Utc>,
+    /// When it was last used (`sessions.metadata.last_seen_granularity_seconds`).
+    last_seen_at: DateTime<Utc>,
+    /// When it expires.
+    expires_at: DateTime<Utc>,
 }
 
-/// The listing's filters and page.
-#[derive(Deserialize)]
+/// A session as the admin API shows it; `members` for a group.
+pub(crate) fn view(s: &Session, directory: &Directory, members: Option<usize>) -> SessionView {
+    SessionView {
+        handle: handle_of(&s.reference()),
+        flavor: s.flavor,
+        tenant: s.tenant.clone(),
+        tenant_name: directory.label(s.flavor, &s.tenant).map(str::to_owned),
+        subject: s.subject.clone(),
+        role: s.role.clone(),
+        group: s
+            .parent
+            .as_ref()
+            .map(|g| handle_of(&SessionRef::new(s.owner.clone(), g.clone()))),
+        capacity: s.capacity,
+        members,
+        device: s.device.clone(),
+        ip: s.origin.ip,
+        user_agent: s.origin.user_agent.clone(),
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        last_seen_at: s.updated_at,
+        expires_at: s.expires_at,
+    }
+}
+
+/// A page of the listing.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminSessionPage)]
+pub(crate) struct SessionPage {
+    /// The sessions.
+    data: Vec<SessionView>,
+    /// The `page_token` of the next page; null on the last.
+    next_page_token: Option<String>,
+}
+
+/// One session.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminSessionOne)]
+pub(crate) struct SessionOne {
+    /// The session.
+    data: SessionView,
+}
+
+/// A group and its members.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminGroupMembers)]
+pub(crate) struct GroupMembers {
+    /// The group.
+    data: GroupWithMembers,
+}
+
+/// A group and its members, in joining order.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminGroup)]
+pub(crate) struct GroupWithMembers {
+    /// The group.
+    group: SessionView,
+    /// Its live members.
+    members: Vec<SessionView>,
+}
+
+/// How many sessions a revocation ended.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminRevoked)]
+pub(crate) struct Revoked {
+    /// Sessions revoked (a group counts with its members).
+    revoked: usize,
+}
+
+/// The listing's filters and page (an empty filter is no filter).
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct Query {
+    /// Only this flavor's sessions (empty: every flavor).
+    #[param(value_type = Option<FlavorFilter>)]
     flavor: Option<String>,
+    /// Only this tenant's: a QuickBlox application id, an Amity network's name or id, a
+    /// QuickSync key's name, a session-storage client id.
+    #[param(max_length = 256)]
     tenant: Option<String>,
+    /// Only this user's, as the app knows them.
+    #[param(max_length = 256)]
     subject: Option<String>,
+    /// Only sessions created after this instant.
     created_after: Option<DateTime<Utc>>,
+    /// How many per page, 1-200 (50 when absent); a page holds whole users or groups, so it
+    /// may run a little over.
+    #[param(minimum = 1, maximum = 200)]
     page_size: Option<usize>,
+    /// `next_page_token` of the page before.
     page_token: Option<String>,
 }
 
@@ -96,20 +197,23 @@ fn owned_by_user(flavor: Flavor) -> bool {
 }
 
 impl Scope {
-    /// The store walks that cover the scope.
-    fn walks(&self) -> Result<Vec<Walk>, AdminError> {
+    /// The store walks that cover the scope (none for a tenant or subject no owner can have:
+    /// no session has it).
+    fn walks(&self) -> Vec<Walk> {
         let f = self.flavor;
-        Ok(match (&self.tenants, &self.subject, owned_by_user(f)) {
+        match (&self.tenants, &self.subject, owned_by_user(f)) {
             (Some(tenants), Some(subject), true) => tenants
                 .iter()
-                .map(|t| Owner::new(f, &[t, subject]).map(Walk::Owner))
-                .collect::<Result<_, _>>()?,
+                .filter_map(|t| Owner::new(f, &[t, subject]).ok())
+                .map(Walk::Owner)
+                .collect(),
             (Some(tenants), None, true) => tenants
                 .iter()
-                .map(|t| Ok(Walk::Prefix(format!("{}:", Owner::new(f, &[t])?.as_str()))))
-                .collect::<Result<_, session_core::Error>>()?,
+                .filter_map(|t| Owner::new(f, &[t]).ok())
+                .map(|o| Walk::Prefix(format!("{}:", o.as_str())))
+                .collect(),
             _ => vec![Walk::Prefix(format!("{}:", f.short()))],
-        })
+        }
     }
 
     /// Whether an owner may hold sessions of the scope (checked before reading it).
@@ -145,11 +249,12 @@ pub(crate) struct Filter {
     created_after: Option<DateTime<Utc>>,
 }
 
+/// A filter: `None` when absent or empty, refused past [`MAX_FILTER_LEN`] characters.
 fn bounded<'q>(name: &str, value: &'q Option<String>) -> Result<Option<&'q str>, AdminError> {
-    match value.as_deref().map(str::trim) {
+    match value.as_deref() {
         None | Some("") => Ok(None),
-        Some(v) if v.len() > MAX_FILTER_LEN => Err(AdminError::Invalid(format!(
-            "{name} must be at most {MAX_FILTER_LEN} bytes"
+        Some(v) if v.chars().count() > MAX_FILTER_LEN => Err(AdminError::Invalid(format!(
+            "{name} must be at most {MAX_FILTER_LEN} characters"
         ))),
         Some(v) => Ok(Some(v)),
     }
@@ -179,7 +284,7 @@ impl Filter {
             .collect();
         let mut walks = Vec::new();
         for (i, scope) in scopes.iter().enumerate() {
-            walks.extend(scope.walks()?.into_iter().map(|w| (i, w)));
+            walks.extend(scope.walks().into_iter().map(|w| (i, w)));
         }
         Ok(Self {
             scopes,
@@ -299,24 +404,62 @@ fn token(p: &Position) -> Result<String, AdminError> {
         .map_err(|_| AdminError::Internal)
 }
 
-/// `GET /admin/v1/sessions`: every flavor's live sessions, filtered, a page at a time (a page
-/// holds whole owners, so it may run a little past `page_size`).
+/// Live sessions of every flavor, filtered, a page at a time.
+///
+/// A page holds whole users or groups, so it may run a little past `page_size`. Without
+/// filters it holds every flavor, QuickBlox application sessions (`subject` null) included.
+#[utoipa::path(get, path = "/admin/v1/sessions",
+    operation_id = "admin_sessions",
+    security(("AdminBearer" = [])),
+    params(Query),
+    responses(
+        (status = 200, description = "A page of sessions.", body = SessionPage),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 422, description = "A filter or page out of bounds, an unknown flavor, a \
+            page_token not of this listing.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn list(state: web::Data<AdminState>, q: web::Query<Query>) -> AdminResult {
     let size = page_size(&q)?;
     let directory = Directory::load(&state, None).await?;
     let filter = Filter::of(&q, &directory)?;
     let (items, next) = page(&state.store, &filter, position(&q)?, size).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": items
+    Ok(HttpResponse::Ok().json(SessionPage {
+        data: items
             .iter()
             .map(|l| view(&l.session, &directory, l.members))
-            .collect::<Vec<_>>(),
-        "next_page_token": next.as_ref().map(token).transpose()?,
-    })))
+            .collect(),
+        next_page_token: next.as_ref().map(token).transpose()?,
+    }))
 }
 
-/// `DELETE /admin/v1/sessions?tenant=&subject=[&flavor=]`: revokes every session of a user
-/// (tenant and subject required, so that nothing is revoked by accident).
+/// Revokes every session of a user (tenant and subject required, so that nothing is revoked
+/// by accident).
+#[utoipa::path(delete, path = "/admin/v1/sessions",
+    operation_id = "admin_revoke_user_sessions",
+    security(("AdminBearer" = [])),
+    params(
+        ("tenant" = String, Query, min_length = 1, max_length = 256,
+            description = "The user's tenant, as the listing takes it."),
+        ("subject" = String, Query, min_length = 1, max_length = 256,
+            description = "The user, as the app knows them."),
+        ("flavor" = Option<FlavorFilter>, Query,
+            description = "Only this flavor's sessions (empty: every flavor)."),
+    ),
+    responses(
+        (status = 200, description = "How many sessions were revoked (0 when none).",
+            body = Revoked),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 422, description = "No tenant or subject, one out of bounds, an unknown \
+            flavor.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query>) -> AdminResult {
     if bounded("tenant", &q.tenant)?.is_none() || bounded("subject", &q.subject)?.is_none() {
         return Err(AdminError::Invalid(
@@ -340,10 +483,23 @@ pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query
             None => break,
         }
     }
-    Ok(HttpResponse::Ok().json(json!({"revoked": revoked})))
+    Ok(HttpResponse::Ok().json(Revoked { revoked }))
 }
 
-/// `GET /admin/v1/sessions/{handle}`.
+/// One session, by the handle of the listing.
+#[utoipa::path(get, path = "/admin/v1/sessions/{handle}",
+    operation_id = "admin_session",
+    security(("AdminBearer" = [])),
+    params(("handle" = String, Path, description = "The session's handle.")),
+    responses(
+        (status = 200, description = "The session.", body = SessionOne),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No live session has this handle.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn show(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
     let s = state.store.get(&r).await?.ok_or(AdminError::NotFound)?;
@@ -352,10 +508,25 @@ pub(crate) async fn show(state: web::Data<AdminState>, handle: web::Path<String>
         None => None,
     };
     let directory = Directory::load(&state, None).await?;
-    Ok(HttpResponse::Ok().json(json!({"data": view(&s, &directory, members)})))
+    Ok(HttpResponse::Ok().json(SessionOne {
+        data: view(&s, &directory, members),
+    }))
 }
 
-/// `GET /admin/v1/sessions/{handle}/members`: a group and its live members in joining order.
+/// A group (QuickSync) and its live members in joining order.
+#[utoipa::path(get, path = "/admin/v1/sessions/{handle}/members",
+    operation_id = "admin_group_members",
+    security(("AdminBearer" = [])),
+    params(("handle" = String, Path, description = "The group's handle.")),
+    responses(
+        (status = 200, description = "The group and its members.", body = GroupMembers),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No live group has this handle.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn members(
     state: web::Data<AdminState>,
     handle: web::Path<String>,
@@ -370,16 +541,28 @@ pub(crate) async fn members(
         m.tenant = group.tenant.clone();
     }
     let directory = Directory::load(&state, None).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": {
-            "group": view(&group, &directory, Some(members.len())),
-            "members": members.iter().map(|m| view(m, &directory, None)).collect::<Vec<_>>(),
-        }
-    })))
+    Ok(HttpResponse::Ok().json(GroupMembers {
+        data: GroupWithMembers {
+            group: view(&group, &directory, Some(members.len())),
+            members: members.iter().map(|m| view(m, &directory, None)).collect(),
+        },
+    }))
 }
 
-/// `DELETE /admin/v1/sessions/{handle}`: one session (a group with its members; a member leaves
-/// its group).
+/// Revokes one session: a group with its members; a member leaves its group.
+#[utoipa::path(delete, path = "/admin/v1/sessions/{handle}",
+    operation_id = "admin_revoke_session",
+    security(("AdminBearer" = [])),
+    params(("handle" = String, Path, description = "The session's handle.")),
+    responses(
+        (status = 200, description = "How many sessions were revoked.", body = Revoked),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No live session has this handle.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn revoke(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
     let r = parse_handle(&handle)?;
     match state
@@ -388,6 +571,6 @@ pub(crate) async fn revoke(state: web::Data<AdminState>, handle: web::Path<Strin
         .await?
     {
         0 => Err(AdminError::NotFound),
-        n => Ok(HttpResponse::Ok().json(json!({"revoked": n}))),
+        n => Ok(HttpResponse::Ok().json(Revoked { revoked: n })),
     }
 }

@@ -6,10 +6,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use flavor_kit::body::{self, BodyLimits};
 use flavor_kit::tenants::{mask, Document, TenantKind, MASK};
 use flavor_kit::{passwords, tenant_ids};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use session_core::Flavor;
+use utoipa::ToSchema;
 
 use super::directory::{Directory, Entry, Source};
 use super::errors::{AdminError, AdminResult};
+use super::openapi::{AdminErrorBody, FlavorName, TenantKindName};
 use super::state::AdminState;
 use crate::configuration::secret_keys;
 use crate::flavors;
@@ -52,18 +56,98 @@ fn is_masked(key: &str, v: &Value) -> bool {
     }
 }
 
-fn shown(e: &Entry) -> Value {
-    json!({
-        "id": e.id,
-        "source": e.source,
-        "tenant": e.known.as_ref().map(|k| &k.tenant),
-        "names": e.known.as_ref().map(|k| &k.names),
-        "entry": masked(e.doc.clone()),
-    })
+/// Every kind.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminTenantKinds)]
+pub(crate) struct Kinds {
+    /// One a kind, of every flavor.
+    data: Vec<KindView>,
 }
 
-/// `GET /admin/v1/tenants`: every kind, its flavor, whether this process serves it, how many
-/// entries each source holds, and an example document.
+/// A kind of tenant or credential.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminTenantKindInfo)]
+pub(crate) struct KindView {
+    /// Its name (`/admin/v1/tenants/{kind}`).
+    #[schema(value_type = TenantKindName)]
+    kind: &'static str,
+    /// Its flavor.
+    #[schema(value_type = FlavorName)]
+    flavor: Flavor,
+    /// Whether this process serves the flavor.
+    served: bool,
+    /// The fields an entry's id is made of.
+    id_fields: &'static [&'static str],
+    /// Entries of the configuration.
+    config: usize,
+    /// Entries added at run time.
+    runtime: usize,
+    /// An example entry.
+    #[schema(value_type = Object)]
+    example: Value,
+}
+
+/// The entries of a kind.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminTenantEntries)]
+pub(crate) struct Entries {
+    /// Configured entries first, then run-time ones.
+    data: Vec<Shown>,
+}
+
+/// One entry, every secret masked.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminTenantEntry)]
+pub(crate) struct Shown {
+    /// Its id (`/admin/v1/tenants/{kind}/{id}`).
+    id: String,
+    /// `config` or `runtime`.
+    source: Source,
+    /// The tenant id its sessions carry (a tenant; null for a credential).
+    tenant: Option<String>,
+    /// The names it is found by.
+    names: Option<Vec<String>>,
+    /// The fields of its configuration entry; secrets `********`, an `api_key` as `…abcd`.
+    #[schema(value_type = Object)]
+    entry: Value,
+}
+
+/// An entry as stored.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminTenantStored)]
+pub(crate) struct Stored {
+    /// Its id.
+    id: String,
+    /// Always `runtime`.
+    source: Source,
+    /// What was stored, secrets masked (a `password` as its hash, masked).
+    #[schema(value_type = Object)]
+    entry: Value,
+}
+
+fn shown(e: &Entry) -> Shown {
+    Shown {
+        id: e.id.clone(),
+        source: e.source,
+        tenant: e.known.as_ref().map(|k| k.tenant.clone()),
+        names: e.known.as_ref().map(|k| k.names.clone()),
+        entry: masked(e.doc.clone()),
+    }
+}
+
+/// Every tenant kind: its flavor, whether this process serves it, how many entries each source
+/// holds, and an example entry.
+#[utoipa::path(get, path = "/admin/v1/tenants",
+    operation_id = "admin_tenant_kinds",
+    security(("AdminBearer" = [])),
+    responses(
+        (status = 200, description = "Every kind.", body = Kinds),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn kinds(state: web::Data<AdminState>) -> AdminResult {
     let directory = Directory::load(&state, None).await?;
     let mut data = Vec::new();
@@ -76,26 +160,40 @@ pub(crate) async fn kinds(state: web::Data<AdminState>) -> AdminResult {
                     .filter(|e| e.kind.name == k.name && e.source == source)
                     .count()
             };
-            data.push(json!({
-                "kind": k.name,
-                "flavor": r.flavor(),
-                "served": state.enabled.contains(&r.flavor()),
-                "id_fields": k.id_fields,
-                "config": count(Source::Config),
-                "runtime": count(Source::Runtime),
-                "example": serde_json::from_str::<Value>(k.example).unwrap_or(Value::Null),
-            }));
+            data.push(KindView {
+                kind: k.name,
+                flavor: r.flavor(),
+                served: state.enabled.contains(&r.flavor()),
+                id_fields: k.id_fields,
+                config: count(Source::Config),
+                runtime: count(Source::Runtime),
+                example: serde_json::from_str::<Value>(k.example).unwrap_or_default(),
+            });
         }
     }
-    Ok(HttpResponse::Ok().json(json!({"data": data})))
+    Ok(HttpResponse::Ok().json(Kinds { data }))
 }
 
-/// `GET /admin/v1/tenants/{kind}`: the configured entries, then the run-time ones.
+/// The entries of a kind: those of the configuration (`source: config`), then the run-time ones,
+/// every secret masked, each with the tenant id its sessions carry and the names it is found by.
+#[utoipa::path(get, path = "/admin/v1/tenants/{kind}",
+    operation_id = "admin_tenants",
+    security(("AdminBearer" = [])),
+    params(("kind" = TenantKindName, Path, description = "The kind.")),
+    responses(
+        (status = 200, description = "The entries.", body = Entries),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No such kind.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn list(state: web::Data<AdminState>, kind: web::Path<String>) -> AdminResult {
     let kind = tenant_kind(&kind)?;
     let directory = Directory::load(&state, Some(kind)).await?;
-    let data: Vec<Value> = directory.entries().iter().map(shown).collect();
-    Ok(HttpResponse::Ok().json(json!({"data": data})))
+    let data = directory.entries().iter().map(shown).collect();
+    Ok(HttpResponse::Ok().json(Entries { data }))
 }
 
 /// Checks `doc` as its flavor would, hashes a clear password, and stores it under the id of
@@ -134,12 +232,39 @@ async fn store(
     for id in &ids {
         state.store.doc_put(kind.collection, id, &text).await?;
     }
-    Ok(HttpResponse::Created()
-        .json(json!({"id": own, "source": Source::Runtime, "entry": masked(doc)})))
+    Ok(HttpResponse::Created().json(Stored {
+        id: own,
+        source: Source::Runtime,
+        entry: masked(doc),
+    }))
 }
 
-/// `PUT /admin/v1/tenants/{kind}`: adds or replaces a run-time entry (the same fields as its
-/// configuration entry); one its flavor could not use is a 422 with the reason.
+/// Adds or replaces a run-time entry: the fields of its configuration entry (see the kind's
+/// `example` in `GET /admin/v1/tenants`); a `password` is stored as its hash.
+#[utoipa::path(put, path = "/admin/v1/tenants/{kind}",
+    operation_id = "admin_put_tenant",
+    security(("AdminBearer" = [])),
+    params(("kind" = TenantKindName, Path, description = "The kind.")),
+    request_body(content = Object, content_type = "application/json",
+        description = "The fields of the kind's configuration entry, at most \
+            `server.max_body_bytes`.",
+        example = json!({"client_id": "client-b", "client_secret": "client-b-secret-0123"})),
+    responses(
+        (status = 201, description = "Stored.", body = Stored),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No such kind.", body = AdminErrorBody),
+        (status = 408, description = "The body did not arrive within \
+            `server.body_timeout_secs`.", body = AdminErrorBody),
+        (status = 409, description = "The configuration has an entry with this id.",
+            body = AdminErrorBody),
+        (status = 422, description = "Not JSON, not an object, over the size limit, or an \
+            entry its flavor could not use (the reason is in the message).",
+            body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn put(
     state: web::Data<AdminState>,
     kind: web::Path<String>,
@@ -165,9 +290,34 @@ async fn read_document(
     serde_json::from_slice(&bytes).map_err(|e| AdminError::Invalid(format!("body: {e}")))
 }
 
-/// `PUT /admin/v1/tenants/{kind}/{id}`: edits the run-time entry `id`. Values sent back masked
-/// (as the listing shows them) keep the stored ones, so an edit need not know the secrets; the
-/// id fields cannot change.
+/// Edits a run-time entry. Values sent back masked (as the listing shows them) keep the stored
+/// ones, so an edit need not know the secrets; the id fields cannot change.
+#[utoipa::path(put, path = "/admin/v1/tenants/{kind}/{id}",
+    operation_id = "admin_edit_tenant",
+    security(("AdminBearer" = [])),
+    params(
+        ("kind" = TenantKindName, Path, description = "The kind."),
+        ("id" = String, Path, description = "The entry's id, as the listing shows it."),
+    ),
+    request_body(content = Object, content_type = "application/json",
+        description = "The entry's fields, masked values kept.",
+        example = json!({"client_id": "client-b", "client_secret": "********"})),
+    responses(
+        (status = 201, description = "Stored.", body = Stored),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No such kind, or no run-time entry with this id.",
+            body = AdminErrorBody),
+        (status = 408, description = "The body did not arrive within \
+            `server.body_timeout_secs`.", body = AdminErrorBody),
+        (status = 409, description = "The entry is in the configuration.",
+            body = AdminErrorBody),
+        (status = 422, description = "Not JSON, not an object, over the size limit, an id \
+            field changed, or an entry its flavor could not use.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn edit(
     state: web::Data<AdminState>,
     path: web::Path<(String, String)>,
@@ -214,7 +364,26 @@ pub(crate) async fn edit(
     store(&state, kind, doc, Some(&id)).await
 }
 
-/// `DELETE /admin/v1/tenants/{kind}/{id}`: removes a run-time entry (a configured one is a 409).
+/// Removes a run-time entry.
+#[utoipa::path(delete, path = "/admin/v1/tenants/{kind}/{id}",
+    operation_id = "admin_delete_tenant",
+    security(("AdminBearer" = [])),
+    params(
+        ("kind" = TenantKindName, Path, description = "The kind."),
+        ("id" = String, Path, description = "The entry's id, as the listing shows it."),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No such kind, or no entry with this id.",
+            body = AdminErrorBody),
+        (status = 409, description = "The entry is in the configuration.",
+            body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn delete(
     state: web::Data<AdminState>,
     path: web::Path<(String, String)>,

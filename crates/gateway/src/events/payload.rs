@@ -210,6 +210,35 @@ impl EventBody {
     }
 }
 
+/// Any event: one of the event schemas (`anyOf`: created and refreshed events, for one, have the
+/// same members and differ in `type` only).
+impl utoipa::PartialSchema for EventBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let mut any = utoipa::openapi::schema::AnyOfBuilder::new();
+        for name in EVENT_TYPES {
+            any = any.item(utoipa::openapi::Ref::from_schema_name(name));
+        }
+        any.description(Some("An event.")).into()
+    }
+}
+
+impl ToSchema for EventBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Event".into()
+    }
+}
+
+/// The schema names of the event types (in the components through [`EventSchemas`]).
+const EVENT_TYPES: [&str; 7] = [
+    "SessionCreated",
+    "SessionRefreshed",
+    "SessionRevoked",
+    "SessionExpired",
+    "GroupMemberJoined",
+    "GroupMemberLeft",
+    "TenantChanged",
+];
+
 /// The schemas of every event type, for the OpenAPI document's components.
 #[derive(utoipa::OpenApi)]
 #[openapi(components(schemas(

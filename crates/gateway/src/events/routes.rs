@@ -2,11 +2,13 @@
 //! `GET /admin/v1/events/dead-letters?webhook=&limit=`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::access::EventsAdmin;
 use super::payload::EventBody;
+use crate::admin::openapi::AdminErrorBody;
 use crate::admin::{AdminError, AdminState};
 
 /// Default and largest page.
@@ -16,19 +18,62 @@ const MAX_LIMIT: usize = 1000;
 const MAX_CURSOR: usize = 64;
 
 /// The pull API's query.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PullQuery {
+    /// The `next` of the page before; from the oldest event kept without one.
+    #[param(min_length = 1, max_length = 64)]
     after: Option<String>,
+    /// How many, 1-1000 (100 when absent).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
 /// The dead letters' query.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DeadQuery {
+    /// Only this webhook's (`events.webhooks[].name`); every webhook's without.
     webhook: Option<String>,
+    /// How many per webhook, 1-1000 (100 when absent).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+}
+
+/// A page of the log.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminEventPage)]
+pub(crate) struct EventPage {
+    /// The events, in log order (each one of the event schemas).
+    data: Vec<EventBody>,
+    /// The cursor to go on with (`after`); null while the log is empty.
+    next: Option<String>,
+}
+
+/// Events given up.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminDeadLetters)]
+pub(crate) struct DeadLetters {
+    /// Newest first, webhook by webhook.
+    data: Vec<DeadLetterView>,
+}
+
+/// An event a webhook gave up on.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AdminDeadLetter)]
+pub(crate) struct DeadLetterView {
+    /// The webhook's name.
+    webhook: String,
+    /// The event.
+    event: EventBody,
+    /// The last attempt's error.
+    error: String,
+    /// How many attempts were made.
+    attempts: u32,
+    /// When it was given up.
+    at: DateTime<Utc>,
 }
 
 fn events_of(state: &AdminState) -> Result<&EventsAdmin, AdminError> {
@@ -47,8 +92,22 @@ fn limit(asked: Option<usize>) -> Result<usize, AdminError> {
     }
 }
 
-/// `GET /admin/v1/events?after=<cursor>&limit=`: events in log order after the cursor (from
-/// the oldest kept without one) and the cursor to go on with.
+/// The pull API: events in log order after the cursor (from the oldest kept without one) and
+/// the cursor to go on with. See docs/events.md.
+#[utoipa::path(get, path = "/admin/v1/events",
+    operation_id = "admin_events",
+    security(("AdminBearer" = [])),
+    params(PullQuery),
+    responses(
+        (status = 200, description = "A page of events.", body = EventPage),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 422, description = "Events are off (`events.enabled = false`), a limit out \
+            of range, a cursor not of this log.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn pull(
     state: web::Data<AdminState>,
     q: web::Query<PullQuery>,
@@ -64,14 +123,29 @@ pub(crate) async fn pull(
         ));
     }
     let page = events.log.page(q.after.as_deref(), limit).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": page.events.iter().map(EventBody::of).collect::<Vec<_>>(),
-        "next": page.next,
-    })))
+    Ok(HttpResponse::Ok().json(EventPage {
+        data: page.events.iter().map(EventBody::of).collect(),
+        next: page.next,
+    }))
 }
 
-/// `GET /admin/v1/events/dead-letters?webhook=&limit=`: the events given up, newest first, of
-/// one webhook or of every one.
+/// The events given up after their webhook's retry horizon, newest first, of one webhook or of
+/// every one.
+#[utoipa::path(get, path = "/admin/v1/events/dead-letters",
+    operation_id = "admin_dead_letters",
+    security(("AdminBearer" = [])),
+    params(DeadQuery),
+    responses(
+        (status = 200, description = "The dead letters.", body = DeadLetters),
+        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        (status = 404, description = "No webhook has this name.", body = AdminErrorBody),
+        (status = 422, description = "Events are off (`events.enabled = false`), a limit out \
+            of range.", body = AdminErrorBody),
+        (status = 429, description = "Too many wrong bearers from this address.",
+            body = AdminErrorBody),
+        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+    ),
+)]
 pub(crate) async fn dead_letters(
     state: web::Data<AdminState>,
     q: web::Query<DeadQuery>,
@@ -89,14 +163,14 @@ pub(crate) async fn dead_letters(
     let mut data = Vec::new();
     for name in names {
         for letter in events.log.dead_letters(name, limit).await? {
-            data.push(json!({
-                "webhook": name,
-                "event": EventBody::of(&letter.event),
-                "error": letter.error,
-                "attempts": letter.attempts,
-                "at": letter.at,
-            }));
+            data.push(DeadLetterView {
+                webhook: name.clone(),
+                event: EventBody::of(&letter.event),
+                error: letter.error,
+                attempts: letter.attempts,
+                at: letter.at,
+            });
         }
     }
-    Ok(HttpResponse::Ok().json(json!({ "data": data })))
+    Ok(HttpResponse::Ok().json(DeadLetters { data }))
 }

@@ -10,12 +10,15 @@ use serde::{Deserialize, Serialize};
 use session_core::Flavor;
 use utoipa::ToSchema;
 
+use crate::admin::openapi::FlavorName;
 use crate::flavors;
 
 /// Most rules at once.
 pub const MAX_RULES: usize = 1000;
 /// The longest delay a rule may add.
 pub const MAX_DELAY_MS: u64 = 60_000;
+/// The most requests one rule hits (`times`).
+pub const MAX_TIMES: u64 = 1_000_000_000;
 
 /// A rule as `POST /admin/v1/testing/faults` takes it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -24,7 +27,7 @@ pub const MAX_DELAY_MS: u64 = 60_000;
 pub struct FaultSpec {
     /// The flavor whose requests it matches (`quicksync`, `quickblox`, `amity`,
     /// `session-storage`); it answers in that flavor's error format.
-    #[schema(example = "amity")]
+    #[schema(value_type = FlavorName, example = "amity")]
     pub flavor: String,
     /// The method to match; any when absent.
     #[schema(example = "POST")]
@@ -38,14 +41,14 @@ pub struct FaultSpec {
     pub status: Option<u16>,
     /// How long to wait first, 0-60000 ms.
     #[serde(default)]
-    #[schema(example = 0)]
+    #[schema(example = 0, maximum = 60_000)]
     pub delay_ms: u64,
     /// The chance that a matching request is hit, 0-1.
     #[serde(default = "always")]
-    #[schema(example = 1.0)]
+    #[schema(example = 1.0, minimum = 0.0, maximum = 1.0)]
     pub probability: f64,
-    /// How many requests it hits before it stops; forever when absent.
-    #[schema(example = 1)]
+    /// How many requests it hits before it stops, 1-1000000000; forever when absent.
+    #[schema(example = 1, minimum = 1, maximum = 1_000_000_000)]
     pub times: Option<u64>,
 }
 
@@ -189,8 +192,10 @@ impl Faults {
         if !(0.0..=1.0).contains(&spec.probability) {
             return Err("probability must be between 0 and 1".into());
         }
-        if spec.times == Some(0) {
-            return Err("times must be at least 1 (or absent: forever)".into());
+        if spec.times.is_some_and(|t| !(1..=MAX_TIMES).contains(&t)) {
+            return Err(format!(
+                "times must be between 1 and {MAX_TIMES} (or absent: forever)"
+            ));
         }
         let mut rules = lock(&self.rules);
         if rules.1.len() >= MAX_RULES {
@@ -389,7 +394,11 @@ mod tests {
             ),
             (
                 serde_json::json!({"flavor": "amity", "status": 503, "times": 0}),
-                "at least 1",
+                "times must be between 1 and 1000000000",
+            ),
+            (
+                serde_json::json!({"flavor": "amity", "status": 503, "times": MAX_TIMES + 1}),
+                "times must be between 1 and 1000000000",
             ),
         ] {
             let e = f.add(spec(v.clone()), &Flavor::ALL).unwrap_err();

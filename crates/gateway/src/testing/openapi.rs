@@ -1,108 +1,44 @@
 //! The document of `/admin/v1/testing/*`, merged into `/openapi.json` while testing mode is on.
 
-use serde::Serialize;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::OpenApi;
-use utoipa::{Modify, ToSchema};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::{OpenApi, RefOr};
 
 use super::routes;
 
 /// The tag of testing mode's operations.
 pub const TAG: &str = "testing";
 
-/// Every error of the admin API: `{"error": {"code", "message"}}`.
-#[derive(Serialize, ToSchema)]
-#[schema(as = TestingAdminError)]
-pub struct AdminErrorBody {
-    /// The error.
-    pub error: AdminErrorDetail,
-}
-
-/// One admin error.
-#[derive(Serialize, ToSchema)]
-#[schema(as = TestingAdminErrorDetail)]
-pub struct AdminErrorDetail {
-    /// `unauthorized`, `not_found`, `invalid_request`, `store_unavailable` or `internal`.
-    #[schema(example = "invalid_request")]
-    pub code: String,
-    /// What went wrong.
-    pub message: String,
-}
-
-/// The admin bearer (`admin.token`).
-struct AdminBearer;
-
-impl Modify for AdminBearer {
-    fn modify(&self, doc: &mut OpenApi) {
-        let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "AdminBearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-    }
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        routes::clock::show, routes::clock::change, routes::reset::reset,
-        routes::snapshot::take, routes::snapshot::load, routes::faults::add,
-        routes::faults::list, routes::faults::clear, routes::faults::remove,
-        routes::requests::list, routes::requests::clear,
-    ),
-    modifiers(&AdminBearer),
-    tags((name = "testing", description = "Testing mode (`[testing] enabled`, never in \
-        production): the clock every expiry follows, reset, snapshots, injected faults and the \
-        request journal. Behind the admin bearer. See docs/testing.md.")),
-)]
-struct TestingDoc;
+/// What the tag says of it.
+const DESCRIPTION: &str = "Testing mode (`[testing] enabled`, never in production): the clock \
+    every expiry follows, reset, snapshots, injected faults and the request journal. Behind the \
+    admin bearer; errors in the admin format. See docs/testing.md.";
 
 /// The fragment.
 pub fn document() -> OpenApi {
-    <TestingDoc as utoipa::OpenApi>::openapi()
+    crate::admin::openapi::fragment(
+        TAG,
+        DESCRIPTION,
+        <routes::Paths as utoipa::OpenApi>::openapi(),
+    )
 }
 
-/// Adds the fragment to the gateway's document.
-pub fn extend(doc: &mut OpenApi) {
-    doc.merge(document());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_fragment_resolves_and_collides_with_nothing() {
-        let mut doc = crate::openapi::document(&session_core::Flavor::ALL);
-        let before = serde_json::to_value(&doc).unwrap();
-        extend(&mut doc);
-        let after = serde_json::to_value(&doc).unwrap();
-        assert_eq!(api_testkit::unresolved(&after), Vec::<String>::new());
-        let paths = after["paths"].as_object().unwrap();
-        for p in [
-            "/admin/v1/testing/clock",
-            "/admin/v1/testing/reset",
-            "/admin/v1/testing/snapshot",
-            "/admin/v1/testing/faults",
-            "/admin/v1/testing/faults/{id}",
-            "/admin/v1/testing/requests",
-        ] {
-            assert!(paths.contains_key(p), "{p}");
+/// Adds the fragment to the gateway's document, with the journal's size
+/// (`testing.journal_size`) as the largest `limit` of the journal.
+pub fn extend(doc: &mut OpenApi, journal_size: usize) {
+    let mut fragment = document();
+    let journal = fragment
+        .paths
+        .paths
+        .get_mut("/admin/v1/testing/requests")
+        .and_then(|item| item.get.as_mut());
+    let limits = journal
+        .into_iter()
+        .flat_map(|op| op.parameters.iter_mut().flatten())
+        .filter(|p| p.name == "limit");
+    for limit in limits {
+        if let Some(RefOr::T(Schema::Object(schema))) = limit.schema.as_mut() {
+            schema.maximum = Some(journal_size.max(1).into());
         }
-        let fragment = serde_json::to_value(document()).unwrap();
-        for name in fragment["components"]["schemas"]
-            .as_object()
-            .unwrap()
-            .keys()
-        {
-            assert!(
-                before["components"]["schemas"].get(name).is_none(),
-                "{name} is also a flavor's schema"
-            );
-        }
-        assert_eq!(
-            after["components"]["securitySchemes"]["AdminBearer"]["scheme"],
-            "bearer"
-        );
     }
+    doc.merge(fragment);
 }

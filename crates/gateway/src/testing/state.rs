@@ -50,11 +50,54 @@ pub struct Snapshot {
     /// keyed hashes of their secrets), its document (a user), its group's names, its
     /// credentials and refresh history.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<OwnerSchema>)]
     pub owners: Vec<OwnerDump>,
     /// Every run-time tenant document.
     #[serde(default)]
     pub documents: Vec<Document>,
+}
+
+/// The schema of one owner of a snapshot (`session_core::OwnerDump`): `owner` required, the
+/// rest as `GET /admin/v1/testing/snapshot` writes it.
+pub struct OwnerSchema;
+
+impl utoipa::PartialSchema for OwnerSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, ArrayBuilder, ObjectBuilder, SchemaType, Type,
+        };
+        let object = || ObjectBuilder::new().schema_type(Type::Object);
+        let array = || ArrayBuilder::new().items(object());
+        object()
+            .description(Some(
+                "An owner (a user, a group, an application's sessions) with what it holds.",
+            ))
+            .property(
+                "owner",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(Owner::MAX_LEN))
+                    .description(Some("The owner, as the store names it.")),
+            )
+            .required("owner")
+            .property("sessions", array())
+            .property(
+                "doc",
+                ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Object, Type::Null])),
+            )
+            .property("names", object())
+            .property("credentials", array())
+            .property("spent", object())
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .into()
+    }
+}
+
+impl ToSchema for OwnerSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "TestingSnapshotOwner".into()
+    }
 }
 
 /// What a reset or a load took away, by kind.

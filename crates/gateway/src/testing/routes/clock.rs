@@ -3,14 +3,20 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use session_core::clock::to_millis;
 use session_core::Clock;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 use super::Ctx;
+use crate::admin::object::Object;
+use crate::admin::openapi::AdminErrorBody;
 use crate::admin::AdminError;
 use crate::testing::clock::{Change, ClockState, COLLECTION, ID};
-use crate::testing::openapi::AdminErrorBody;
 
 /// The longest single advance: about a hundred years.
 const MAX_ADVANCE_SECONDS: f64 = 100.0 * 366.0 * 86_400.0;
@@ -28,21 +34,83 @@ pub struct ClockView {
     pub frozen: bool,
 }
 
-/// One change: exactly one member.
-#[derive(Debug, Deserialize, ToSchema)]
+/// One change: exactly one member that is not null.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(as = TestingClockChange)]
 pub struct ClockChange {
     /// Moves the clock forward by this many seconds (0 or more; fractions are milliseconds).
-    #[schema(example = 7201)]
     pub advance_seconds: Option<f64>,
     /// Sets the clock to this instant (RFC 3339), not earlier than its time now.
-    #[schema(example = "2030-01-01T00:00:00Z")]
     pub set: Option<DateTime<Utc>>,
     /// Stops the clock where it stands (true) or lets it run on from there (false).
     pub freeze: Option<bool>,
     /// `true`: back to the system clock.
     pub reset: Option<bool>,
+}
+
+/// The members of a change, each with the schema of its value.
+fn members() -> [(&'static str, Schema); 4] {
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .minimum(Some(0.0))
+        .maximum(Some(MAX_ADVANCE_SECONDS))
+        .description(Some(
+            "Moves the clock forward by this many seconds (fractions are milliseconds).",
+        ))
+        .examples([json!(7201)]);
+    let set = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .description(Some(
+            "Sets the clock to this instant (RFC 3339), not earlier than its time now and \
+             before the year 10000.",
+        ))
+        .examples([json!("2030-01-01T00:00:00Z")]);
+    let freeze = ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .description(Some(
+            "Stops the clock where it stands (true) or lets it run on from there (false).",
+        ));
+    let reset = ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some("`true`: back to the system clock."));
+    [
+        ("advance_seconds", number.into()),
+        ("set", set.into()),
+        ("freeze", freeze.into()),
+        ("reset", reset.into()),
+    ]
+}
+
+/// Exactly one member not null: one object schema a member, the others null or absent.
+impl utoipa::PartialSchema for ClockChange {
+    fn schema() -> RefOr<Schema> {
+        let mut one_of = OneOfBuilder::new().description(Some(
+            "One change: exactly one of `advance_seconds`, `set`, `freeze`, `reset` (the others \
+             absent or null).",
+        ));
+        for (given, _) in members() {
+            let mut object = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .required(given)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+            for (name, schema) in members() {
+                object = match name == given {
+                    true => object.property(name, schema),
+                    false => object.property(name, ObjectBuilder::new().schema_type(Type::Null)),
+                };
+            }
+            one_of = one_of.item(object);
+        }
+        one_of.into()
+    }
+}
+
+impl ToSchema for ClockChange {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "TestingClockChange".into()
+    }
 }
 
 impl ClockChange {
@@ -141,7 +209,7 @@ pub async fn show(ctx: web::Data<Ctx>) -> HttpResponse {
 )]
 pub async fn change(
     ctx: web::Data<Ctx>,
-    body: web::Json<ClockChange>,
+    body: Object<ClockChange>,
 ) -> Result<HttpResponse, AdminError> {
     let clock = &ctx.testing.clock;
     let local = clock.state();

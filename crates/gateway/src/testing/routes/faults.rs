@@ -5,9 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Ctx;
+use crate::admin::object::Object;
+use crate::admin::openapi::AdminErrorBody;
 use crate::admin::AdminError;
 use crate::testing::faults::{FaultSpec, RuleView};
-use crate::testing::openapi::AdminErrorBody;
 
 /// A new rule's id.
 #[derive(Serialize, ToSchema)]
@@ -47,10 +48,7 @@ pub struct Cleared {
             for, a path not its own, a bound crossed.", body = AdminErrorBody),
     ),
 )]
-pub async fn add(
-    ctx: web::Data<Ctx>,
-    body: web::Json<FaultSpec>,
-) -> Result<HttpResponse, AdminError> {
+pub async fn add(ctx: web::Data<Ctx>, body: Object<FaultSpec>) -> Result<HttpResponse, AdminError> {
     let id = ctx
         .testing
         .faults

@@ -1,4 +1,5 @@
-//! `/admin/v1/testing/*`, behind the admin bearer: one line a route, next to its handler.
+//! `/admin/v1/testing/*`, behind the admin bearer: the route table (one line a route, next to
+//! its handler's module; other methods on its paths answer 405 with `Allow`, other paths 404).
 
 pub mod clock;
 pub mod faults;
@@ -14,6 +15,17 @@ use session_core::SharedStore;
 
 use super::Testing;
 use crate::admin::{require_bearer, AdminError};
+
+flavor_kit::routes! {
+    body: AdminError;
+    prefix: "/admin/v1/testing";
+    "/clock" => { get: clock::show, post: clock::change },
+    "/reset" => { post: reset::reset },
+    "/snapshot" => { get: snapshot::take, put: snapshot::load },
+    "/faults" => { get: faults::list, post: faults::add, delete: faults::clear },
+    "/faults/{id}" => { delete: faults::remove },
+    "/requests" => { get: requests::list, delete: requests::clear },
+}
 
 /// What the handlers share on one worker.
 pub struct Ctx {
@@ -38,17 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, ctx: Ctx, token: Arc<str>, thrott
             .app_data(web::Data::new(ctx))
             .app_data(json)
             .app_data(query)
-            .route("/clock", web::get().to(clock::show))
-            .route("/clock", web::post().to(clock::change))
-            .route("/reset", web::post().to(reset::reset))
-            .route("/snapshot", web::get().to(snapshot::take))
-            .route("/snapshot", web::put().to(snapshot::load))
-            .route("/faults", web::get().to(faults::list))
-            .route("/faults", web::post().to(faults::add))
-            .route("/faults", web::delete().to(faults::clear))
-            .route("/faults/{id}", web::delete().to(faults::remove))
-            .route("/requests", web::get().to(requests::list))
-            .route("/requests", web::delete().to(requests::clear))
+            .service(resources(&|r| r))
             .default_service(web::to(|| async { AdminError::NotFound.error_response() })),
     );
 }

@@ -7,9 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::faults::Cleared;
 use super::Ctx;
+use crate::admin::openapi::{AdminErrorBody, FlavorName};
 use crate::admin::AdminError;
 use crate::testing::journal::Entry;
-use crate::testing::openapi::AdminErrorBody;
 
 /// How many entries a page holds unless asked.
 const DEFAULT_LIMIT: usize = 50;
@@ -20,8 +20,11 @@ const DEFAULT_LIMIT: usize = 50;
 #[into_params(parameter_in = Query)]
 pub struct JournalQuery {
     /// Only this flavor's requests.
+    #[param(value_type = Option<FlavorName>)]
     pub flavor: Option<String>,
-    /// How many, 1 to `testing.journal_size` (50 when absent).
+    /// How many, 1 to `testing.journal_size` (50, or the journal's size when smaller, when
+    /// absent).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
 }
 

@@ -2,29 +2,70 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use serde_json::json;
 use session_core::Flavor;
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 use super::Ctx;
+use crate::admin::object::Object;
+use crate::admin::openapi::{AdminErrorBody, FlavorName};
 use crate::admin::AdminError;
-use crate::testing::openapi::AdminErrorBody;
 use crate::testing::state::{self, Counts};
 
 /// Longest tenant id accepted.
 const MAX_TENANT_LEN: usize = 256;
 
 /// `{}` for everything, or a flavor and one of its tenants.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(as = TestingReset)]
 pub struct ResetRequest {
     /// The tenant's flavor (with `tenant`).
-    #[schema(example = "amity")]
     pub flavor: Option<String>,
     /// The tenant: a QuickBlox application id, an Amity network id, a QuickSync API key's
     /// name, a session-storage client id (with `flavor`).
-    #[schema(example = "client-a")]
     pub tenant: Option<String>,
+}
+
+/// Everything (`{}`, or both members null), or one tenant (both members).
+impl utoipa::PartialSchema for ResetRequest {
+    fn schema() -> RefOr<Schema> {
+        let null = || ObjectBuilder::new().schema_type(Type::Null);
+        let closed = || {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let everything = closed()
+            .description(Some("Everything."))
+            .property("flavor", null())
+            .property("tenant", null());
+        let tenant = closed()
+            .description(Some("One tenant's state."))
+            .property("flavor", FlavorName::schema())
+            .property(
+                "tenant",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(MAX_TENANT_LEN))
+                    .description(Some(
+                        "A QuickBlox application id, an Amity network id, a QuickSync API \
+                         key's name, a session-storage client id.",
+                    ))
+                    .examples([json!("client-a")]),
+            )
+            .required("flavor")
+            .required("tenant");
+        OneOfBuilder::new().item(everything).item(tenant).into()
+    }
+}
+
+impl ToSchema for ResetRequest {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "TestingReset".into()
+    }
 }
 
 /// Removes state: `{}` removes every session, group, user, nonce claim and run-time tenant
@@ -47,7 +88,7 @@ pub struct ResetRequest {
 )]
 pub async fn reset(
     ctx: web::Data<Ctx>,
-    body: web::Json<ResetRequest>,
+    body: Object<ResetRequest>,
 ) -> Result<HttpResponse, AdminError> {
     let counts = match (&body.flavor, &body.tenant) {
         (None, None) => {
@@ -62,7 +103,7 @@ pub async fn reset(
                     Flavor::ALL.map(Flavor::as_str).join(", ")
                 ))
             })?;
-            if tenant.is_empty() || tenant.len() > MAX_TENANT_LEN {
+            if tenant.is_empty() || tenant.chars().count() > MAX_TENANT_LEN {
                 return Err(AdminError::Invalid(format!(
                     "tenant must be 1-{MAX_TENANT_LEN} characters"
                 )));

@@ -4,8 +4,9 @@ use actix_web::{web, HttpResponse};
 use session_core::Clock;
 
 use super::Ctx;
+use crate::admin::object::Object;
+use crate::admin::openapi::AdminErrorBody;
 use crate::admin::AdminError;
-use crate::testing::openapi::AdminErrorBody;
 use crate::testing::state::{self, Loaded, Snapshot};
 
 /// The whole state as one JSON document: sessions with their metadata and the keyed hashes of
@@ -39,10 +40,7 @@ pub async fn take(ctx: web::Data<Ctx>) -> Result<HttpResponse, AdminError> {
         (status = 503, description = "The store did not answer.", body = AdminErrorBody),
     ),
 )]
-pub async fn load(
-    ctx: web::Data<Ctx>,
-    body: web::Json<Snapshot>,
-) -> Result<HttpResponse, AdminError> {
+pub async fn load(ctx: web::Data<Ctx>, body: Object<Snapshot>) -> Result<HttpResponse, AdminError> {
     let loaded = state::load(&ctx.store, &body).await?;
     Ok(HttpResponse::Ok().json(loaded))
 }
