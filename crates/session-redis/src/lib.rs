@@ -581,6 +581,10 @@ impl SessionStore for RedisStore {
             None => args.extend([Vec::new(), Vec::new()]),
             Some(h) => args.extend([text("s"), h.as_bytes().to_vec()]),
         }
+        if self.events.is_some() {
+            // Events: whether the owner implies a subject (what a body without one means).
+            args.push(text(if r.owner.part(1).is_some() { "1" } else { "" }));
+        }
         let (st, rest) = self
             .script("update", &SCRIPTS.update, &r.owner, args, false)
             .await?;

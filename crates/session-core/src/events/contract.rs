@@ -42,7 +42,8 @@ macro_rules! events_contract_tests {
             every_change_writes_its_event, groups_write_member_events,
             tenant_changes_write_events, expiry_is_reported_once,
             large_owners_write_their_events, concurrent_changes_keep_each_sessions_order,
-            refused_changes_write_nothing);
+            refused_changes_write_nothing, subject_changes_sign_in_and_out,
+            subject_changes_of_an_owner_that_implies_one);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -524,8 +525,172 @@ pub async fn concurrent_changes_keep_each_sessions_order(b: &dyn EventBackend) {
     }
 }
 
-/// Changes the store refuses write no event, and neither do reads, last-use marks, updates or
-/// attempt counts: a join of a full group, a create past a refusing limit or of an id in use, a
+/// `(kind code, subject)` of each event.
+fn subjects(events: &[Event]) -> Vec<(String, Option<String>)> {
+    events
+        .iter()
+        .map(|e| (e.kind.code(), e.subject.clone()))
+        .collect()
+}
+
+fn subjects_of(expected: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+    expected
+        .iter()
+        .map(|(k, s)| ((*k).to_owned(), s.map(str::to_owned)))
+        .collect()
+}
+
+fn new_subject(subject: Option<&str>) -> SessionPatch {
+    SessionPatch {
+        subject: Some(subject.map(str::to_owned)),
+        ..SessionPatch::default()
+    }
+}
+
+/// A session of an owner that implies no subject (a QuickBlox application session) gets a
+/// user: `session.signed_in`; another user: `session.signed_out` of the first, then
+/// `session.signed_in` of the second; none: `session.signed_out`. The same subject again, an
+/// update of attributes, role or token hash, a refused update and an update of no session write
+/// nothing. Each event carries the session's fields, no expiry and never a secret.
+pub async fn subject_changes_sign_in_and_out(b: &dyn EventBackend) {
+    let st = b.store();
+    let g = group(b).await;
+    let o = Owner::new(Flavor::Quickblox, &[&random_hex(8).unwrap()]).unwrap();
+    let mut s = session(b, &o, "s1", Duration::hours(1));
+    s.flavor = Flavor::Quickblox;
+    s.tenant = "4242".into();
+    s.subject = None;
+    s.device = Some("phone".into());
+    s.token_hash = Some(hasher().hash("a1"));
+    st.create(s.clone(), None).await.unwrap();
+    let r = s.reference();
+    let wrong = Guard {
+        id: s.id.clone(),
+        token: hasher().hash("wrong"),
+        role: None,
+    };
+    let right = Guard {
+        id: s.id.clone(),
+        token: hasher().hash("a1"),
+        role: None,
+    };
+
+    // Sign-in, guarded like QuickBlox's login; again as the same user: nothing more.
+    let signed = st
+        .update_guarded(&r, new_subject(Some("17")), Some(&right))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(signed.subject.as_deref(), Some("17"));
+    st.update(&r, new_subject(Some("17"))).await.unwrap().unwrap();
+    // Neither attributes, role nor a new token hash change the user.
+    let mut attrs = crate::model::Attrs::new();
+    attrs.insert("k".into(), serde_json::json!("v"));
+    let others = SessionPatch {
+        attrs: Some(attrs),
+        role: Some(Some("admin".into())),
+        ..SessionPatch::default()
+    };
+    st.update(&r, others).await.unwrap().unwrap();
+    let rekey = SessionPatch {
+        token_hash: Some(hasher().hash("a2")),
+        ..SessionPatch::default()
+    };
+    st.update(&r, rekey).await.unwrap().unwrap();
+    // A refused update writes nothing (the guard's token is the old one now).
+    assert!(matches!(
+        st.update_guarded(&r, new_subject(Some("99")), Some(&wrong))
+            .await,
+        Err(Error::Unauthorized)
+    ));
+    assert!(matches!(
+        st.update_guarded(&r, new_subject(None), Some(&right)).await,
+        Err(Error::Unauthorized)
+    ));
+    let missing = SessionRef::new(o.clone(), SessionId::parse("nobody").unwrap());
+    assert!(st
+        .update(&missing, new_subject(Some("5")))
+        .await
+        .unwrap()
+        .is_none());
+    // Another user on the same session, then back to an application session, twice.
+    st.update(&r, new_subject(Some("18"))).await.unwrap().unwrap();
+    st.update(&r, new_subject(None)).await.unwrap().unwrap();
+    st.update(&r, new_subject(None)).await.unwrap().unwrap();
+
+    let events = events_of(b, &g, &o).await;
+    assert_eq!(
+        subjects(&events),
+        subjects_of(&[
+            ("c", None),
+            ("i", Some("17")),
+            ("o", Some("17")),
+            ("i", Some("18")),
+            ("o", Some("18")),
+        ])
+    );
+    for e in &events[1..] {
+        assert_eq!(e.session.as_ref(), Some(&r));
+        assert_eq!(e.flavor, Some(Flavor::Quickblox));
+        assert_eq!(e.tenant.as_deref(), Some("4242"));
+        assert_eq!(e.device.as_deref(), Some("phone"));
+        assert_eq!(e.group, None);
+        assert_eq!(e.expires_at, None);
+    }
+    // The session stays through all of it.
+    let now = st.get(&r).await.unwrap().unwrap();
+    assert_eq!(now.subject, None);
+}
+
+/// The same for an owner that implies a subject (its body then records the subject only where
+/// it differs): clearing it signs that subject out, setting it back signs it in, switching to
+/// another and back writes both pairs; a member of a group carries its group.
+pub async fn subject_changes_of_an_owner_that_implies_one(b: &dyn EventBackend) {
+    let st = b.store();
+    let gr = group(b).await;
+    let o = owner("implied");
+    let implied = o.part(1).unwrap();
+    let (g, _) = hosted_group(b, &o, 4).await;
+    let mut m = member(b, &g, "m1", None);
+    m.subject = Some(implied.clone());
+    st.join_group(&g.reference(), m.clone(), 4).await.unwrap();
+    let r = m.reference();
+    let before = events_of(b, &gr, &o).await;
+    assert_eq!(
+        brief(&before),
+        pairs(&[("c", "g"), ("c", "host"), ("j", "host"), ("c", "m1"), ("j", "m1")])
+    );
+
+    st.update(&r, new_subject(None)).await.unwrap().unwrap();
+    st.update(&r, new_subject(None)).await.unwrap().unwrap();
+    st.update(&r, new_subject(Some(&implied))).await.unwrap().unwrap();
+    st.update(&r, new_subject(Some(&implied))).await.unwrap().unwrap();
+    st.update(&r, new_subject(Some("other"))).await.unwrap().unwrap();
+    st.update(&r, new_subject(Some(&implied))).await.unwrap().unwrap();
+
+    let events = events_of(b, &gr, &o).await;
+    let implied = Some(implied.as_str());
+    assert_eq!(
+        subjects(&events),
+        subjects_of(&[
+            ("o", implied),
+            ("i", implied),
+            ("o", implied),
+            ("i", Some("other")),
+            ("o", Some("other")),
+            ("i", implied),
+        ])
+    );
+    for e in &events {
+        assert_eq!(e.session.as_ref(), Some(&r));
+        assert_eq!(e.group.as_ref(), Some(&g.id));
+        assert_eq!(e.tenant.as_deref(), Some("tenant-a"));
+        assert_eq!(e.device.as_deref(), Some("wallet-m1"));
+    }
+}
+
+/// Changes the store refuses write no event, and neither do reads, last-use marks, updates that
+/// keep the subject or attempt counts: a join of a full group, a create past a refusing limit or of an id in use, a
 /// refresh with a secret that was never issued, deletes and kicks behind a wrong token, a leave
 /// of a non-member. Only the setup's own events are read afterwards.
 pub async fn refused_changes_write_nothing(b: &dyn EventBackend) {
@@ -608,14 +773,20 @@ pub async fn refused_changes_write_nothing(b: &dyn EventBackend) {
             .unwrap(),
         0
     );
-    // Reads, last use and updates are no session changes.
+    // Reads, last use and updates that keep the subject are no session changes; a subject
+    // change behind a wrong token is refused.
     st.get(&s.reference()).await.unwrap().unwrap();
     assert!(st.mark_seen(&s.reference()).await.unwrap());
     let patch = SessionPatch {
-        subject: Some(Some("user-2".into())),
+        subject: Some(Some("user-1".into())),
+        role: Some(Some("reader".into())),
         ..SessionPatch::default()
     };
     st.update(&s.reference(), patch).await.unwrap().unwrap();
+    assert!(st
+        .update_guarded(&s.reference(), new_subject(Some("user-2")), Some(&wrong))
+        .await
+        .is_err());
     let tag = format!("events-{}", random_hex(4).unwrap());
     let key = crate::attempts::AttemptKey::new(
         Some(Flavor::SessionStorage),

@@ -27,11 +27,18 @@ pub enum EventType {
     /// A run-time tenant or credential was stored or deleted.
     #[serde(rename = "tenant.changed")]
     TenantChanged,
+    /// A session that stays got a user (QuickBlox `POST /login.json`).
+    #[serde(rename = "session.signed_in")]
+    SessionSignedIn,
+    /// A session that stays lost its user (QuickBlox `DELETE /login.json`, or a login as
+    /// another user).
+    #[serde(rename = "session.signed_out")]
+    SessionSignedOut,
 }
 
 impl EventType {
     /// Every type, in a stable order.
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 9] = [
         EventType::SessionCreated,
         EventType::SessionRefreshed,
         EventType::SessionRevoked,
@@ -39,6 +46,8 @@ impl EventType {
         EventType::GroupMemberJoined,
         EventType::GroupMemberLeft,
         EventType::TenantChanged,
+        EventType::SessionSignedIn,
+        EventType::SessionSignedOut,
     ];
 
     /// The public name (`session.created`, ...).
@@ -51,6 +60,8 @@ impl EventType {
             EventType::GroupMemberJoined => "group.member_joined",
             EventType::GroupMemberLeft => "group.member_left",
             EventType::TenantChanged => "tenant.changed",
+            EventType::SessionSignedIn => "session.signed_in",
+            EventType::SessionSignedOut => "session.signed_out",
         }
     }
 
@@ -162,6 +173,10 @@ pub enum EventKind {
     MemberLeft,
     /// `tenant.changed`.
     TenantChanged(TenantChange),
+    /// `session.signed_in`: the session's subject became this one.
+    SignedIn,
+    /// `session.signed_out`: the session's subject was this one.
+    SignedOut,
 }
 
 impl EventKind {
@@ -175,6 +190,8 @@ impl EventKind {
             EventKind::MemberJoined => EventType::GroupMemberJoined,
             EventKind::MemberLeft => EventType::GroupMemberLeft,
             EventKind::TenantChanged(_) => EventType::TenantChanged,
+            EventKind::SignedIn => EventType::SessionSignedIn,
+            EventKind::SignedOut => EventType::SessionSignedOut,
         }
     }
 
@@ -186,7 +203,8 @@ impl EventKind {
         }
     }
 
-    /// The short code the stores write: `c`, `f`, `x`, `j`, `l`, `r<reason>`, `tp`, `td`.
+    /// The short code the stores write: `c`, `f`, `x`, `j`, `l`, `i`, `o`, `r<reason>`, `tp`,
+    /// `td`.
     pub fn code(self) -> String {
         match self {
             EventKind::Created => "c".into(),
@@ -197,6 +215,8 @@ impl EventKind {
             EventKind::MemberLeft => "l".into(),
             EventKind::TenantChanged(TenantChange::Put) => "tp".into(),
             EventKind::TenantChanged(TenantChange::Deleted) => "td".into(),
+            EventKind::SignedIn => "i".into(),
+            EventKind::SignedOut => "o".into(),
         }
     }
 
@@ -209,6 +229,8 @@ impl EventKind {
             ('x', None) => EventKind::Expired,
             ('j', None) => EventKind::MemberJoined,
             ('l', None) => EventKind::MemberLeft,
+            ('i', None) => EventKind::SignedIn,
+            ('o', None) => EventKind::SignedOut,
             ('r', Some(c)) => EventKind::Revoked(RevokeReason::from_code(c)?),
             ('t', Some('p')) => EventKind::TenantChanged(TenantChange::Put),
             ('t', Some('d')) => EventKind::TenantChanged(TenantChange::Deleted),
@@ -232,6 +254,8 @@ mod tests {
             EventKind::MemberLeft,
             EventKind::TenantChanged(TenantChange::Put),
             EventKind::TenantChanged(TenantChange::Deleted),
+            EventKind::SignedIn,
+            EventKind::SignedOut,
         ];
         kinds.extend(RevokeReason::ALL.map(EventKind::Revoked));
         let mut codes = std::collections::HashSet::new();
@@ -239,7 +263,7 @@ mod tests {
             assert_eq!(EventKind::from_code(&k.code()), Some(k));
             assert!(codes.insert(k.code()), "duplicate code {}", k.code());
         }
-        for bad in ["", "z", "cc", "rz", "t", "tx", "ro1"] {
+        for bad in ["", "z", "cc", "rz", "t", "tx", "ro1", "io", "oi"] {
             assert_eq!(EventKind::from_code(bad), None, "{bad:?}");
         }
     }

@@ -235,6 +235,7 @@ impl SessionStore for MemoryStore {
             let Some(mut s) = decoded(st, &r.owner, &r.id, now)? else {
                 return Ok(None);
             };
+            let before = s.subject.clone();
             if let Some(subject) = patch.subject {
                 s.subject = subject;
             }
@@ -249,6 +250,7 @@ impl SessionStore for MemoryStore {
             }
             s.updated_at = from_millis(now);
             st.replace(&r.id, Stored::new(&s)?);
+            st.emit_subject_change(before, &s);
             Ok(Some(s))
         })
     }

@@ -225,6 +225,25 @@ impl OwnerState {
         }
     }
 
+    /// Emits the change of `s`'s subject from `before`: `session.signed_out` of the one it had,
+    /// then `session.signed_in` of the one it has; nothing when it stayed the same.
+    pub(crate) fn emit_subject_change(&mut self, before: Option<String>, s: &Session) {
+        let Some(e) = self.events.as_mut() else {
+            return;
+        };
+        if before == s.subject {
+            return;
+        }
+        if before.is_some() {
+            let mut out = s.clone();
+            out.subject = before;
+            e.push(EventKind::SignedOut, &out);
+        }
+        if s.subject.is_some() {
+            e.push(EventKind::SignedIn, s);
+        }
+    }
+
     /// Emits what was removed since the last call as expired.
     pub(crate) fn emit_expired(&mut self) {
         if let Some(e) = self.events.as_mut() {
