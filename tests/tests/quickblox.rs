@@ -190,7 +190,7 @@ async fn get_session(app: &TestApp, token: &str) -> Response {
         .unwrap()
 }
 
-async fn delete(app: &TestApp, path: &str, token: &str) -> Response {
+pub(crate) async fn delete(app: &TestApp, path: &str, token: &str) -> Response {
     app.client
         .delete(app.url(path))
         .header(TOKEN_HEADER, token)
@@ -200,7 +200,7 @@ async fn delete(app: &TestApp, path: &str, token: &str) -> Response {
         .unwrap()
 }
 
-async fn login(app: &TestApp, token: &str, body: &str) -> Response {
+pub(crate) async fn login(app: &TestApp, token: &str, body: &str) -> Response {
     app.client
         .post(app.url("/login.json"))
         .header(TOKEN_HEADER, token)

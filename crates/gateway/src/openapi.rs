@@ -204,6 +204,8 @@ mod tests {
             "SessionExpired",
             "GroupMemberJoined",
             "GroupMemberLeft",
+            "SessionSignedIn",
+            "SessionSignedOut",
             "TenantChanged",
         ] {
             let schema = &schemas[name];

@@ -1,6 +1,6 @@
 //! Every event type emitted by its flavor's own action, through the official wire APIs, to the
 //! verifying receiver: QuickSync create, join, kick, disconnect and delete; QuickBlox user
-//! sign-in and sign-out; Amity sign-in, refresh, reuse of a spent refresh token and sign-out;
+//! sign-in and sign-out, and `POST`/`DELETE /login.json` on an application session; Amity sign-in, refresh, reuse of a spent refresh token and sign-out;
 //! session storage create and delete; expiry. Changes the flavors refuse (a join of a full
 //! group, a wrong password, a refresh token that was never issued) write nothing: each flavor's
 //! events are compared whole.
@@ -24,7 +24,10 @@ enabled = ["quicksync", "quickblox", "amity", "session-storage"]
 {events}
 [quickblox]
 applications = [{{ application_id = 4242, auth_key = "k3yK3yK3y", auth_secret = "s3cr3tS3cr3t" }}]
-users = [{{ application_id = 4242, login = "alice", password = "alice-pass" }}]
+users = [
+  {{ application_id = 4242, login = "alice", password = "alice-pass" }},
+  {{ application_id = 4242, login = "bob", password = "bob-pass" }},
+]
 {quicksync}
 {amity}
 "#,
@@ -214,6 +217,70 @@ async fn every_flavor_action_writes_its_events(store: Store) {
     super::assert_no_token(&events);
 }
 
+/// QuickBlox `POST /login.json` on an application session: `session.signed_in` with the user's
+/// id as subject; a wrong password: nothing; a login as another user: `session.signed_out` of the
+/// first, then `session.signed_in` of the second; the same user again: nothing;
+/// `DELETE /login.json`: `session.signed_out`. All of the one session, in order, verified.
+async fn quickblox_login_signs_in_and_out(store: Store) {
+    use crate::quickblox::{base, create, delete, login, signed};
+    let receiver = Receiver::start().await;
+    let (app, _clock) = spawn(store, &receiver).await;
+    let r = create(&app, &signed(base())).await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let token = v["session"]["token"].as_str().unwrap().to_owned();
+    let mut users = Vec::new();
+    for body in [
+        "login=alice&password=alice-pass",
+        "login=alice&password=not-her-pass",
+        "login=bob&password=bob-pass",
+        "login=bob&password=bob-pass",
+    ] {
+        let r = login(&app, &token, body).await;
+        if body.contains("not-her") {
+            assert_eq!(r.status(), 401, "a wrong password is refused");
+            continue;
+        }
+        assert_eq!(r.status(), 202);
+        let v: Value = r.json().await.unwrap();
+        users.push(v["user"]["id"].as_u64().unwrap().to_string());
+    }
+    let (alice, bob) = (users[0].clone(), users[1].clone());
+    assert_ne!(alice, bob);
+    assert_eq!(delete(&app, "/login.json", &token).await.status(), 200);
+
+    let total = 5;
+    let events = receiver
+        .wait_for(Duration::from_secs(30), |e| e.len() >= total)
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (deliveries, rejected) = receiver.received().await;
+    assert_eq!(rejected, 0, "every request verifies");
+    assert_eq!(deliveries.len(), total, "{:?}", brief(&events));
+    let seen: Vec<(String, Value)> = events
+        .iter()
+        .map(|e| (brief(std::slice::from_ref(e)).remove(0), e["subject"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("session.created".to_owned(), Value::Null),
+            ("session.signed_in".to_owned(), json!(alice)),
+            ("session.signed_out".to_owned(), json!(alice)),
+            ("session.signed_in".to_owned(), json!(bob)),
+            ("session.signed_out".to_owned(), json!(bob)),
+        ]
+    );
+    for e in &events {
+        assert_eq!(e["flavor"], "quickblox");
+        assert_eq!(e["tenant"], "4242");
+        assert_eq!(e["session"], events[0]["session"], "one session throughout");
+        assert!(e.get("expires_at").is_none() || e["type"] == "session.created");
+    }
+    super::assert_no_token(&events);
+}
+
 super::on_stores! {
     every_flavor_action_writes_its_events => memory = Memory, redis = Redis, cluster = Cluster;
+    quickblox_login_signs_in_and_out => memory = Memory, redis = Redis, cluster = Cluster;
 }

@@ -111,6 +111,26 @@ pub struct GroupMemberLeft {
     session: SessionFields,
 }
 
+/// `session.signed_in`: a session that stays got a user (QuickBlox `POST /login.json`);
+/// `subject` is that user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionSignedIn {
+    #[serde(flatten)]
+    head: EventHead,
+    #[serde(flatten)]
+    session: SessionFields,
+}
+
+/// `session.signed_out`: a session that stays lost its user (QuickBlox `DELETE /login.json`, or
+/// a login as another user, whose `session.signed_in` follows); `subject` is the user it had.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionSignedOut {
+    #[serde(flatten)]
+    head: EventHead,
+    #[serde(flatten)]
+    session: SessionFields,
+}
+
 /// `tenant.changed`: a run-time tenant or credential was stored or deleted (admin API).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TenantChanged {
@@ -146,6 +166,10 @@ pub enum EventBody {
     Left(GroupMemberLeft),
     /// `tenant.changed`.
     Tenant(TenantChanged),
+    /// `session.signed_in`.
+    SignedIn(SessionSignedIn),
+    /// `session.signed_out`.
+    SignedOut(SessionSignedOut),
 }
 
 impl EventBody {
@@ -196,6 +220,14 @@ impl EventBody {
                 session: session(),
             }),
             EventKind::MemberLeft => Self::Left(GroupMemberLeft {
+                head,
+                session: session(),
+            }),
+            EventKind::SignedIn => Self::SignedIn(SessionSignedIn {
+                head,
+                session: session(),
+            }),
+            EventKind::SignedOut => Self::SignedOut(SessionSignedOut {
                 head,
                 session: session(),
             }),
@@ -251,6 +283,8 @@ const EVENT_TYPES: [&str; 7] = [
     SessionExpired,
     GroupMemberJoined,
     GroupMemberLeft,
+    SessionSignedIn,
+    SessionSignedOut,
     TenantChanged
 )))]
 pub struct EventSchemas;
