@@ -100,6 +100,9 @@ impl MeteredStore {
             self.metrics.sessions_expired(flavor.as_str(), n);
             self.written("session.expired", n as usize);
         }
+        let signs = self.inner.take_signs();
+        self.written("session.signed_out", signs.signed_out as usize);
+        self.written("session.signed_in", signs.signed_in as usize);
     }
 
     /// Counts sessions of a flavor's owner; the gateway's own records (index pointers) are not
@@ -429,6 +432,11 @@ impl SessionStore for MeteredStore {
         // Already moved into the metrics after every call.
         Vec::new()
     }
+
+    fn take_signs(&self) -> session_core::events::Signs {
+        // Already moved into the metrics after every call.
+        session_core::events::Signs::default()
+    }
 }
 
 #[cfg(test)]
@@ -486,6 +494,36 @@ mod tests {
             "{text}"
         );
         assert!(store.take_expired().is_empty());
+    }
+
+    #[tokio::test]
+    async fn sign_events_reach_the_written_metrics() {
+        let clock = Arc::new(ManualClock::starting_now());
+        let memory = Arc::new(MemoryStore::new(clock.clone()).with_events(1000));
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let store = MeteredStore::new(memory, metrics.clone()).counting_events(true);
+        let owner = Owner::new(Flavor::Quickblox, &["app-session"]).unwrap();
+        let s = Session::new(
+            SessionRef::new(owner, SessionId::parse("s").unwrap()),
+            Flavor::Quickblox,
+            "4242",
+            clock.now(),
+            chrono::Duration::hours(1),
+        );
+        let r = s.reference();
+        store.create(s, None).await.unwrap();
+        for user in [Some("17"), Some("17"), Some("18"), None] {
+            let patch = session_core::SessionPatch {
+                subject: Some(user.map(str::to_owned)),
+                ..Default::default()
+            };
+            store.update(&r, patch).await.unwrap().unwrap();
+        }
+        let text = metrics.render();
+        for (kind, n) in [("session.signed_in", 2), ("session.signed_out", 2)] {
+            let line = format!("session_gateway_events_written_total{{type=\"{kind}\"}} {n}");
+            assert!(text.contains(&line), "{line} missing: {text}");
+        }
     }
 
     #[tokio::test]

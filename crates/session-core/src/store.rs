@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::error::Result;
-use crate::events::RevokeReason;
+use crate::events::{RevokeReason, Signs};
 use crate::model::{
     Cursor, Flavor, Owner, OwnerLimit, Page, Rotation, Session, SessionHead, SessionId,
     SessionPatch, SessionRef,
@@ -304,6 +304,13 @@ pub trait SessionStore: Send + Sync + 'static {
     /// default reports nothing; a decorator forwards to the store it wraps.
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
         Vec::new()
+    }
+
+    /// Events: the `session.signed_in` and `session.signed_out` events this store's updates
+    /// wrote since the last call (for the metrics; an update's answer does not say whether its
+    /// subject changed). The default reports none; a decorator forwards to the store it wraps.
+    fn take_signs(&self) -> Signs {
+        Signs::default()
     }
 }
 

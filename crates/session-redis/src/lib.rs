@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use chrono::Duration;
 use redis::Value;
 use session_core::clock::to_millis;
-use session_core::events::RevokeReason;
+use session_core::events::{RevokeReason, SignCounter, Signs};
 use session_core::memory::check_member_of;
 use session_core::record::{describe, Head, Record};
 use session_core::record::{pack, subject_value};
@@ -70,6 +70,8 @@ pub struct RedisStore {
     read: Connector,
     /// Sessions this instance's scripts dropped as expired.
     expired: ExpiryCounter,
+    /// Events: the sign-in and sign-out events this instance's updates wrote.
+    signs: SignCounter,
     /// Seals run-time tenant documents at rest.
     sealer: Sealer,
     /// Events: where changes write their events, when events are on.
@@ -100,6 +102,7 @@ impl RedisStore {
             write: connector()?,
             read: connector()?,
             expired: ExpiryCounter::default(),
+            signs: SignCounter::default(),
             sealer: Sealer::default(),
             events: None,
         })
@@ -585,11 +588,22 @@ impl SessionStore for RedisStore {
             // Events: whether the owner implies a subject (what a body without one means).
             args.push(text(if r.owner.part(1).is_some() { "1" } else { "" }));
         }
-        let (st, rest) = self
+        let (st, mut rest) = self
             .script("update", &SCRIPTS.update, &r.owner, args, false)
             .await?;
         match st.as_str() {
-            "ok" => self.record_reply("update", r, rest),
+            "ok" => {
+                let updated = self.record_reply("update", r, rest.by_ref())?;
+                // Events: the sign events the update wrote ('', 'i', 'o' or 'oi').
+                let signs = rest.next().map(|v| string("update", v)).transpose()?;
+                if let Some(codes) = signs.filter(|c| !c.is_empty()) {
+                    self.signs.add(Signs {
+                        signed_in: u64::from(codes.contains('i')),
+                        signed_out: u64::from(codes.contains('o')),
+                    });
+                }
+                Ok(updated)
+            }
             "none" => Ok(None),
             other => Err(guard_error("update", other)),
         }
@@ -983,6 +997,10 @@ impl SessionStore for RedisStore {
 
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
         self.expired.take()
+    }
+
+    fn take_signs(&self) -> Signs {
+        self.signs.take()
     }
 }
 

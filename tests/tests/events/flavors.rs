@@ -220,11 +220,32 @@ async fn every_flavor_action_writes_its_events(store: Store) {
 /// QuickBlox `POST /login.json` on an application session: `session.signed_in` with the user's
 /// id as subject; a wrong password: nothing; a login as another user: `session.signed_out` of the
 /// first, then `session.signed_in` of the second; the same user again: nothing;
-/// `DELETE /login.json`: `session.signed_out`. All of the one session, in order, verified.
+/// `DELETE /login.json`: `session.signed_out`. All of the one session, in order, verified; a
+/// second webhook filtered to the two types gets them alone; the pull API lists them and the
+/// metrics count them.
 async fn quickblox_login_signs_in_and_out(store: Store) {
     use crate::quickblox::{base, create, delete, login, signed};
     let receiver = Receiver::start().await;
-    let (app, _clock) = spawn(store, &receiver).await;
+    let filtered = Receiver::start().await;
+    let signs_hook = format!(
+        r#"
+[[events.webhooks]]
+name = "signs"
+url = "{url}"
+secret = "{secret}"
+events = ["session.signed_in", "session.signed_out"]
+retry_initial_ms = 100
+retry_max_ms = 1000
+"#,
+        url = filtered.url("/hook"),
+        secret = super::SECRET,
+    );
+    let overlay = overlay(&receiver.url("/hook")) + &signs_hook;
+    let app = e2e::spawn_with(
+        super::settings_for(store, &overlay),
+        Arc::new(ManualClock::starting_now()),
+    )
+    .await;
     let r = create(&app, &signed(base())).await;
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
@@ -259,7 +280,12 @@ async fn quickblox_login_signs_in_and_out(store: Store) {
     assert_eq!(deliveries.len(), total, "{:?}", brief(&events));
     let seen: Vec<(String, Value)> = events
         .iter()
-        .map(|e| (brief(std::slice::from_ref(e)).remove(0), e["subject"].clone()))
+        .map(|e| {
+            (
+                brief(std::slice::from_ref(e)).remove(0),
+                e["subject"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         seen,
@@ -278,6 +304,29 @@ async fn quickblox_login_signs_in_and_out(store: Store) {
         assert!(e.get("expires_at").is_none() || e["type"] == "session.created");
     }
     super::assert_no_token(&events);
+
+    // The filtered webhook: the four sign events, in order, and nothing else.
+    let signs = filtered
+        .wait_for(Duration::from_secs(30), |e| e.len() >= 4)
+        .await;
+    let (deliveries, rejected) = filtered.received().await;
+    assert_eq!(rejected, 0);
+    assert_eq!(deliveries.len(), 4, "{:?}", brief(&signs));
+    assert_eq!(brief(&signs), brief(&events[1..]));
+    let ids = |es: &[Value]| es.iter().map(|e| e["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&signs), ids(&events[1..]), "the same events, by id");
+    // The pull API lists the same events of the session.
+    let pulled: Vec<Value> = super::pull_all(&app, 100)
+        .await
+        .into_iter()
+        .filter(|e| e["session"] == events[0]["session"])
+        .collect();
+    assert_eq!(pulled, events);
+    let metrics = app.get_text("/metrics").await;
+    for kind in ["session.signed_in", "session.signed_out"] {
+        let line = format!("session_gateway_events_written_total{{type=\"{kind}\"}} 2");
+        assert!(metrics.contains(&line), "{line} missing");
+    }
 }
 
 super::on_stores! {

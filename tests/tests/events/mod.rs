@@ -291,7 +291,7 @@ pub(super) fn admin(app: &TestApp, method: reqwest::Method, path: &str) -> Reque
 }
 
 /// Every event of the pull API, paging with `limit`.
-async fn pull_all(app: &TestApp, limit: usize) -> Vec<Value> {
+pub(super) async fn pull_all(app: &TestApp, limit: usize) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {

@@ -167,3 +167,37 @@ impl EventsSettings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn with_types(types: &[&str]) -> EventsSettings {
+        let webhook: WebhookSettings = serde_json::from_value(serde_json::json!({
+            "name": "hook",
+            "url": "http://127.0.0.1:9/hook",
+            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "events": types,
+        }))
+        .unwrap();
+        EventsSettings {
+            enabled: true,
+            webhooks: vec![webhook],
+            ..EventsSettings::default()
+        }
+    }
+
+    #[test]
+    fn webhook_filters_take_every_event_type_and_refuse_others() {
+        let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+        assert!(all.contains(&"session.signed_in") && all.contains(&"session.signed_out"));
+        assert_eq!(with_types(&all).validate(), Ok(()));
+        let (key, reason) = with_types(&["session.signed_in", "session.logged_in"])
+            .validate()
+            .unwrap_err();
+        assert_eq!(key, "events.webhooks[0].events");
+        assert!(reason.contains("session.logged_in"), "{reason}");
+    }
+}

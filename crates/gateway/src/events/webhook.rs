@@ -141,6 +141,24 @@ mod tests {
     }
 
     #[test]
+    fn filters_take_the_sign_in_types_by_name() {
+        let mut s = settings();
+        s.events = vec!["session.signed_in".into(), "session.signed_out".into()];
+        s.tenants = Vec::new();
+        let w = Webhook::new(&s).unwrap();
+        let mut e = Event::of_tenant(TenantChange::Put, 1, "amity.networks", "t1");
+        for (kind, wanted) in [
+            (EventKind::SignedIn, true),
+            (EventKind::SignedOut, true),
+            (EventKind::Created, false),
+            (EventKind::TenantChanged(TenantChange::Put), false),
+        ] {
+            e.kind = kind;
+            assert_eq!(w.wants(&e), wanted, "{kind:?}");
+        }
+    }
+
+    #[test]
     fn backoff_doubles_with_jitter_up_to_the_cap() {
         let w = Webhook::new(&settings()).unwrap();
         for attempt in 1..40 {

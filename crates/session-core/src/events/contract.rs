@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 
 use crate::contract::support::sid;
 use crate::events::RevokeReason;
-use crate::events::{Event, ReadRequest, SharedEventLog};
+use crate::events::{Event, ReadRequest, SharedEventLog, Signs};
 use crate::model::SessionRef;
 use crate::model::{
     Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionId, SessionPatch,
@@ -563,6 +563,7 @@ pub async fn subject_changes_sign_in_and_out(b: &dyn EventBackend) {
     s.device = Some("phone".into());
     s.token_hash = Some(hasher().hash("a1"));
     st.create(s.clone(), None).await.unwrap();
+    st.take_signs();
     let r = s.reference();
     let wrong = Guard {
         id: s.id.clone(),
@@ -582,7 +583,10 @@ pub async fn subject_changes_sign_in_and_out(b: &dyn EventBackend) {
         .unwrap()
         .unwrap();
     assert_eq!(signed.subject.as_deref(), Some("17"));
-    st.update(&r, new_subject(Some("17"))).await.unwrap().unwrap();
+    st.update(&r, new_subject(Some("17")))
+        .await
+        .unwrap()
+        .unwrap();
     // Neither attributes, role nor a new token hash change the user.
     let mut attrs = crate::model::Attrs::new();
     attrs.insert("k".into(), serde_json::json!("v"));
@@ -614,7 +618,10 @@ pub async fn subject_changes_sign_in_and_out(b: &dyn EventBackend) {
         .unwrap()
         .is_none());
     // Another user on the same session, then back to an application session, twice.
-    st.update(&r, new_subject(Some("18"))).await.unwrap().unwrap();
+    st.update(&r, new_subject(Some("18")))
+        .await
+        .unwrap()
+        .unwrap();
     st.update(&r, new_subject(None)).await.unwrap().unwrap();
     st.update(&r, new_subject(None)).await.unwrap().unwrap();
 
@@ -628,6 +635,14 @@ pub async fn subject_changes_sign_in_and_out(b: &dyn EventBackend) {
             ("i", Some("18")),
             ("o", Some("18")),
         ])
+    );
+    // The store tallies what it wrote (for the metrics).
+    assert_eq!(
+        st.take_signs(),
+        Signs {
+            signed_in: 2,
+            signed_out: 2
+        }
     );
     for e in &events[1..] {
         assert_eq!(e.session.as_ref(), Some(&r));
@@ -658,15 +673,33 @@ pub async fn subject_changes_of_an_owner_that_implies_one(b: &dyn EventBackend) 
     let before = events_of(b, &gr, &o).await;
     assert_eq!(
         brief(&before),
-        pairs(&[("c", "g"), ("c", "host"), ("j", "host"), ("c", "m1"), ("j", "m1")])
+        pairs(&[
+            ("c", "g"),
+            ("c", "host"),
+            ("j", "host"),
+            ("c", "m1"),
+            ("j", "m1")
+        ])
     );
 
     st.update(&r, new_subject(None)).await.unwrap().unwrap();
     st.update(&r, new_subject(None)).await.unwrap().unwrap();
-    st.update(&r, new_subject(Some(&implied))).await.unwrap().unwrap();
-    st.update(&r, new_subject(Some(&implied))).await.unwrap().unwrap();
-    st.update(&r, new_subject(Some("other"))).await.unwrap().unwrap();
-    st.update(&r, new_subject(Some(&implied))).await.unwrap().unwrap();
+    st.update(&r, new_subject(Some(&implied)))
+        .await
+        .unwrap()
+        .unwrap();
+    st.update(&r, new_subject(Some(&implied)))
+        .await
+        .unwrap()
+        .unwrap();
+    st.update(&r, new_subject(Some("other")))
+        .await
+        .unwrap()
+        .unwrap();
+    st.update(&r, new_subject(Some(&implied)))
+        .await
+        .unwrap()
+        .unwrap();
 
     let events = events_of(b, &gr, &o).await;
     let implied = Some(implied.as_str());

@@ -9,12 +9,14 @@ mod event;
 mod kind;
 mod log;
 mod memory;
+mod signs;
 
 pub use buffer::EventBuffer;
 pub use event::Event;
 pub use kind::{EventKind, EventType, RevokeReason, TenantChange};
 pub use log::{DeadLetter, EventLog, EventPage, ReadRequest, SharedEventLog, Wakeups, LANES};
 pub use memory::MemoryEventLog;
+pub use signs::{SignCounter, Signs};
 
 #[cfg(test)]
 mod memory_contract {

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::events::EventBuffer;
+use crate::events::{EventBuffer, SignCounter};
 use crate::model::{Owner, Session, SessionRef};
 use crate::secrets::Sealer;
 use crate::store::ExpiryCounter;
@@ -54,6 +54,8 @@ pub struct MemoryStore {
     len: AtomicUsize,
     max_sessions: usize,
     expired: ExpiryCounter,
+    /// Events: the sign-in and sign-out events updates wrote, for the metrics.
+    signs: SignCounter,
     sealer: Sealer,
     /// Events: the log changes are written to, when events are on.
     events: Option<Arc<EventBuffer>>,
@@ -76,6 +78,7 @@ impl MemoryStore {
             len: AtomicUsize::new(0),
             max_sessions: max_sessions.max(1),
             expired: ExpiryCounter::default(),
+            signs: SignCounter::default(),
             sealer: Sealer::default(),
             events: None,
         }

@@ -11,7 +11,7 @@ use super::{check_member_of, MemoryStore};
 use crate::attempts::{Attempt, AttemptId, AttemptKey, Window};
 use crate::clock::from_millis;
 use crate::error::{Error, Result};
-use crate::events::{Event, EventKind, RevokeReason, TenantChange};
+use crate::events::{Event, EventKind, RevokeReason, Signs, TenantChange};
 use crate::model::{
     truncate_ms, Cursor, Flavor, LimitPolicy, Owner, Page, Rotation, Session, SessionHead,
     SessionId, SessionPatch, SessionRef,
@@ -250,7 +250,7 @@ impl SessionStore for MemoryStore {
             }
             s.updated_at = from_millis(now);
             st.replace(&r.id, Stored::new(&s)?);
-            st.emit_subject_change(before, &s);
+            self.signs.add(st.emit_subject_change(before, &s));
             Ok(Some(s))
         })
     }
@@ -654,5 +654,9 @@ impl SessionStore for MemoryStore {
 
     fn take_expired(&self) -> Vec<(Flavor, u64)> {
         self.expired.take()
+    }
+
+    fn take_signs(&self) -> Signs {
+        self.signs.take()
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
-use crate::events::{EventKind, RevokeReason};
+use crate::events::{EventKind, RevokeReason, Signs};
 use crate::model::{Owner, Session, SessionId, SessionRef};
 use crate::plan::Guard;
 use crate::record::{Head, Record};
@@ -226,22 +226,27 @@ impl OwnerState {
     }
 
     /// Emits the change of `s`'s subject from `before`: `session.signed_out` of the one it had,
-    /// then `session.signed_in` of the one it has; nothing when it stayed the same.
-    pub(crate) fn emit_subject_change(&mut self, before: Option<String>, s: &Session) {
+    /// then `session.signed_in` of the one it has; nothing when it stayed the same. Returns what
+    /// it emitted.
+    pub(crate) fn emit_subject_change(&mut self, before: Option<String>, s: &Session) -> Signs {
+        let mut signs = Signs::default();
         let Some(e) = self.events.as_mut() else {
-            return;
+            return signs;
         };
         if before == s.subject {
-            return;
+            return signs;
         }
         if before.is_some() {
             let mut out = s.clone();
             out.subject = before;
             e.push(EventKind::SignedOut, &out);
+            signs.signed_out = 1;
         }
         if s.subject.is_some() {
             e.push(EventKind::SignedIn, s);
+            signs.signed_in = 1;
         }
+        signs
     }
 
     /// Emits what was removed since the last call as expired.

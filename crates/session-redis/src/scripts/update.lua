@@ -3,7 +3,8 @@
 -- 'c' drop), subject, attrs op ('' keep | 's' set | 'c' clear) and attrs (MessagePack map), token
 -- op ('' keep | 's' set) and the token hash (16 bytes); events only: whether the owner implies
 -- a subject ('1' or '').
--- Replies 'ok', head, body | false; or 'none', 'unauthorized' or 'forbidden'.
+-- Replies 'ok', head, body | false, the sign events written ('', 'i', 'o' or 'oi'); or 'none',
+-- 'unauthorized' or 'forbidden'.
 local id, gid, gtoken, grole, role_op, role, subject_op, subject, attrs_op, attrs, token_op, token,
   implied = unpack(ARGS, 2, 14)
 
@@ -33,10 +34,11 @@ replace(st, id, rec)
 -- events: a new subject signs the old one out and the new one in. The body records a subject
 -- one way only (nil: the owner's, false: none where the owner implies one, else the value), so
 -- the subject changed exactly when its record did.
+local signs = ''
 if E and was ~= desc.s then
   local function has(v) return v == nil and implied == '1' or type(v) == 'string' end
-  if has(was) then emit('o', id, h.parent, nil, desc_of(old_body)) end
-  if has(desc.s) then emit('i', id, h.parent, nil, desc_of(body)) end
+  if has(was) then emit('o', id, h.parent, nil, desc_of(old_body)); signs = 'o' end
+  if has(desc.s) then emit('i', id, h.parent, nil, desc_of(body)); signs = signs .. 'i' end
 end
 flush(st)
-return reply('ok', rec, body or false)
+return reply('ok', rec, body or false, signs)
