@@ -221,8 +221,8 @@ async fn every_flavor_action_writes_its_events(store: Store) {
 /// id as subject; a wrong password: nothing; a login as another user: `session.signed_out` of the
 /// first, then `session.signed_in` of the second; the same user again: nothing;
 /// `DELETE /login.json`: `session.signed_out`. All of the one session, in order, verified; a
-/// second webhook filtered to the two types gets them alone; the pull API lists them and the
-/// metrics count them.
+/// second webhook filtered to the two types gets them alone; the pull API lists them (memory,
+/// Redis) and the metrics count them.
 async fn quickblox_login_signs_in_and_out(store: Store) {
     use crate::quickblox::{base, create, delete, login, signed};
     let receiver = Receiver::start().await;
@@ -315,13 +315,17 @@ retry_max_ms = 1000
     assert_eq!(brief(&signs), brief(&events[1..]));
     let ids = |es: &[Value]| es.iter().map(|e| e["id"].clone()).collect::<Vec<_>>();
     assert_eq!(ids(&signs), ids(&events[1..]), "the same events, by id");
-    // The pull API lists the same events of the session.
-    let pulled: Vec<Value> = super::pull_all(&app, 100)
-        .await
-        .into_iter()
-        .filter(|e| e["session"] == events[0]["session"])
-        .collect();
-    assert_eq!(pulled, events);
+    // The pull API lists the same events of the session (not on the Cluster: a page there asks
+    // each of its 16,384 partitions, and lists only events a second old; the pull API's own
+    // test covers it there).
+    if !matches!(store, Store::Cluster) {
+        let pulled: Vec<Value> = super::pull_all(&app, 1000)
+            .await
+            .into_iter()
+            .filter(|e| e["session"] == events[0]["session"])
+            .collect();
+        assert_eq!(pulled, events);
+    }
     let metrics = app.get_text("/metrics").await;
     for kind in ["session.signed_in", "session.signed_out"] {
         let line = format!("session_gateway_events_written_total{{type=\"{kind}\"}} 2");

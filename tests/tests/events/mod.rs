@@ -300,7 +300,7 @@ pub(super) async fn pull_all(app: &TestApp, limit: usize) -> Vec<Value> {
             None => format!("/admin/v1/events?limit={limit}"),
         };
         let (status, body) = answer(admin(app, reqwest::Method::GET, &path)).await;
-        assert_eq!(status, 200);
+        assert_eq!(status, 200, "{body}");
         let page = body["data"].as_array().unwrap().clone();
         assert!(page.len() <= limit);
         if page.is_empty() {
