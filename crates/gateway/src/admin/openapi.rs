@@ -9,7 +9,7 @@ use serde::Serialize;
 use session_core::Flavor;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{OpenApi, RefOr};
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::{IntoResponses, PartialSchema, ToSchema};
 
 /// The tag of the admin API's operations.
 pub const TAG: &str = "admin";
@@ -42,6 +42,24 @@ pub struct AdminErrorDetail {
     /// What went wrong.
     pub message: String,
 }
+
+/// 401, which every admin operation may answer.
+#[derive(IntoResponses)]
+#[response(status = 401, description = "No valid admin bearer.")]
+pub struct NoBearer(pub AdminErrorBody);
+
+/// 429: the address sent too many wrong bearers (the admin API's throttle).
+#[derive(IntoResponses)]
+#[response(
+    status = 429,
+    description = "Too many wrong bearers from this address."
+)]
+pub struct BearerThrottled(pub AdminErrorBody);
+
+/// 503: the store did not answer.
+#[derive(IntoResponses)]
+#[response(status = 503, description = "The store did not answer.")]
+pub struct StoreUnavailable(pub AdminErrorBody);
 
 /// A string schema of the values `names`, described by `description`.
 fn one_of_names(description: &str, names: Vec<&str>) -> RefOr<Schema> {

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::directory::Directory;
 use super::errors::{AdminError, AdminResult};
-use super::openapi::{AdminErrorBody, FlavorName};
+use super::openapi::{AdminErrorBody, BearerThrottled, FlavorName, NoBearer};
 use super::sessions::with_group_tenants;
 use super::state::AdminState;
 use crate::activity::Event;
@@ -186,9 +186,8 @@ async fn health(state: &AdminState) -> StoreHealth {
     responses(
         (status = 200, description = "The overview (also with the store down: `store.ok` \
             false).", body = Overview),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
+        NoBearer,
+        BearerThrottled,
         (status = 503, description = "The store stopped answering during the count.",
             body = AdminErrorBody),
     ),

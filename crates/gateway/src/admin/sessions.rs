@@ -23,7 +23,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::directory::Directory;
 use super::errors::{AdminError, AdminResult};
-use super::openapi::{AdminErrorBody, FlavorFilter, FlavorName};
+use super::openapi::{
+    AdminErrorBody, BearerThrottled, FlavorFilter, FlavorName, NoBearer, StoreUnavailable,
+};
 use super::state::AdminState;
 use crate::flavors;
 
@@ -414,12 +416,11 @@ fn token(p: &Position) -> Result<String, AdminError> {
     params(Query),
     responses(
         (status = 200, description = "A page of sessions.", body = SessionPage),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "A filter or page out of bounds, an unknown flavor, a \
             page_token not of this listing.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn list(state: web::Data<AdminState>, q: web::Query<Query>) -> AdminResult {
@@ -452,12 +453,11 @@ pub(crate) async fn list(state: web::Data<AdminState>, q: web::Query<Query>) -> 
     responses(
         (status = 200, description = "How many sessions were revoked (0 when none).",
             body = Revoked),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "No tenant or subject, one out of bounds, an unknown \
             flavor.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query>) -> AdminResult {
@@ -493,11 +493,10 @@ pub(crate) async fn revoke_all(state: web::Data<AdminState>, q: web::Query<Query
     params(("handle" = String, Path, description = "The session's handle.")),
     responses(
         (status = 200, description = "The session.", body = SessionOne),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No live session has this handle.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn show(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {
@@ -520,11 +519,10 @@ pub(crate) async fn show(state: web::Data<AdminState>, handle: web::Path<String>
     params(("handle" = String, Path, description = "The group's handle.")),
     responses(
         (status = 200, description = "The group and its members.", body = GroupMembers),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No live group has this handle.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn members(
@@ -556,11 +554,10 @@ pub(crate) async fn members(
     params(("handle" = String, Path, description = "The session's handle.")),
     responses(
         (status = 200, description = "How many sessions were revoked.", body = Revoked),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No live session has this handle.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn revoke(state: web::Data<AdminState>, handle: web::Path<String>) -> AdminResult {

@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 
 use super::directory::{Directory, Entry, Source};
 use super::errors::{AdminError, AdminResult};
-use super::openapi::{AdminErrorBody, FlavorName, TenantKindName};
+use super::openapi::{
+    AdminErrorBody, BearerThrottled, FlavorName, NoBearer, StoreUnavailable, TenantKindName,
+};
 use super::state::AdminState;
 use crate::configuration::secret_keys;
 use crate::flavors;
@@ -142,10 +144,9 @@ fn shown(e: &Entry) -> Shown {
     security(("AdminBearer" = [])),
     responses(
         (status = 200, description = "Every kind.", body = Kinds),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        NoBearer,
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn kinds(state: web::Data<AdminState>) -> AdminResult {
@@ -182,11 +183,10 @@ pub(crate) async fn kinds(state: web::Data<AdminState>) -> AdminResult {
     params(("kind" = TenantKindName, Path, description = "The kind.")),
     responses(
         (status = 200, description = "The entries.", body = Entries),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No such kind.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn list(state: web::Data<AdminState>, kind: web::Path<String>) -> AdminResult {
@@ -251,7 +251,7 @@ async fn store(
         example = json!({"client_id": "client-b", "client_secret": "client-b-secret-0123"})),
     responses(
         (status = 201, description = "Stored.", body = Stored),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No such kind.", body = AdminErrorBody),
         (status = 408, description = "The body did not arrive within \
             `server.body_timeout_secs`.", body = AdminErrorBody),
@@ -260,9 +260,8 @@ async fn store(
         (status = 422, description = "Not JSON, not an object, over the size limit, or an \
             entry its flavor could not use (the reason is in the message).",
             body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn put(
@@ -304,7 +303,7 @@ async fn read_document(
         example = json!({"client_id": "client-b", "client_secret": "********"})),
     responses(
         (status = 201, description = "Stored.", body = Stored),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No such kind, or no run-time entry with this id.",
             body = AdminErrorBody),
         (status = 408, description = "The body did not arrive within \
@@ -313,9 +312,8 @@ async fn read_document(
             body = AdminErrorBody),
         (status = 422, description = "Not JSON, not an object, over the size limit, an id \
             field changed, or an entry its flavor could not use.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn edit(
@@ -374,14 +372,13 @@ pub(crate) async fn edit(
     ),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No such kind, or no entry with this id.",
             body = AdminErrorBody),
         (status = 409, description = "The entry is in the configuration.",
             body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn delete(

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::access::EventsAdmin;
 use super::payload::EventBody;
-use crate::admin::openapi::AdminErrorBody;
+use crate::admin::openapi::{AdminErrorBody, BearerThrottled, NoBearer, StoreUnavailable};
 use crate::admin::{AdminError, AdminState};
 
 /// Default and largest page.
@@ -100,12 +100,11 @@ fn limit(asked: Option<usize>) -> Result<usize, AdminError> {
     params(PullQuery),
     responses(
         (status = 200, description = "A page of events.", body = EventPage),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "Events are off (`events.enabled = false`), a limit out \
             of range, a cursor not of this log.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn pull(
@@ -137,13 +136,12 @@ pub(crate) async fn pull(
     params(DeadQuery),
     responses(
         (status = 200, description = "The dead letters.", body = DeadLetters),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No webhook has this name.", body = AdminErrorBody),
         (status = 422, description = "Events are off (`events.enabled = false`), a limit out \
             of range.", body = AdminErrorBody),
-        (status = 429, description = "Too many wrong bearers from this address.",
-            body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        BearerThrottled,
+        StoreUnavailable,
     ),
 )]
 pub(crate) async fn dead_letters(

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::Ctx;
 use crate::admin::object::Object;
-use crate::admin::openapi::AdminErrorBody;
+use crate::admin::openapi::{AdminErrorBody, NoBearer, StoreUnavailable};
 use crate::admin::AdminError;
 use crate::testing::clock::{Change, ClockState, COLLECTION, ID};
 
@@ -179,7 +179,7 @@ fn view(ctx: &Ctx) -> ClockView {
     security(("AdminBearer" = [])),
     responses(
         (status = 200, description = "The clock.", body = ClockView),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
     ),
 )]
 pub async fn show(ctx: web::Data<Ctx>) -> HttpResponse {
@@ -201,10 +201,10 @@ pub async fn show(ctx: web::Data<Ctx>) -> HttpResponse {
     )),
     responses(
         (status = 200, description = "The clock after the change.", body = ClockView),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "Not exactly one change, or one out of bounds.",
             body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        StoreUnavailable,
     ),
 )]
 pub async fn change(

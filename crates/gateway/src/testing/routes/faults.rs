@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::Ctx;
 use crate::admin::object::Object;
-use crate::admin::openapi::AdminErrorBody;
+use crate::admin::openapi::{AdminErrorBody, NoBearer};
 use crate::admin::AdminError;
 use crate::testing::faults::{FaultSpec, RuleView};
 
@@ -43,7 +43,7 @@ pub struct Cleared {
         "path": "/api/v3/sessions", "status": 503, "delay_ms": 0, "probability": 1.0, "times": 1})),
     responses(
         (status = 201, description = "The rule is in force.", body = Added),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "A flavor not served here, a status it has no answer \
             for, a path not its own, a bound crossed.", body = AdminErrorBody),
     ),
@@ -63,7 +63,7 @@ pub async fn add(ctx: web::Data<Ctx>, body: Object<FaultSpec>) -> Result<HttpRes
     security(("AdminBearer" = [])),
     responses(
         (status = 200, description = "The rules.", body = Rules),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
     ),
 )]
 pub async fn list(ctx: web::Data<Ctx>) -> HttpResponse {
@@ -78,7 +78,7 @@ pub async fn list(ctx: web::Data<Ctx>) -> HttpResponse {
     security(("AdminBearer" = [])),
     responses(
         (status = 200, description = "How many rules were removed.", body = Cleared),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
     ),
 )]
 pub async fn clear(ctx: web::Data<Ctx>) -> HttpResponse {
@@ -94,7 +94,7 @@ pub async fn clear(ctx: web::Data<Ctx>) -> HttpResponse {
     params(("id" = u64, Path, description = "The rule's id.")),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 404, description = "No such rule.", body = AdminErrorBody),
     ),
 )]

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::faults::Cleared;
 use super::Ctx;
-use crate::admin::openapi::{AdminErrorBody, FlavorName};
+use crate::admin::openapi::{AdminErrorBody, FlavorName, NoBearer};
 use crate::admin::AdminError;
 use crate::testing::journal::Entry;
 
@@ -44,7 +44,7 @@ pub struct Journal {
     params(JournalQuery),
     responses(
         (status = 200, description = "The entries.", body = Journal),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "An unknown flavor or a limit out of range.",
             body = AdminErrorBody),
     ),
@@ -84,7 +84,7 @@ pub async fn list(
     security(("AdminBearer" = [])),
     responses(
         (status = 200, description = "How many entries were removed.", body = Cleared),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
     ),
 )]
 pub async fn clear(ctx: web::Data<Ctx>) -> HttpResponse {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::Ctx;
 use crate::admin::object::Object;
-use crate::admin::openapi::{AdminErrorBody, FlavorName};
+use crate::admin::openapi::{AdminErrorBody, FlavorName, NoBearer, StoreUnavailable};
 use crate::admin::AdminError;
 use crate::testing::state::{self, Counts};
 
@@ -80,10 +80,10 @@ impl ToSchema for ResetRequest {
     )),
     responses(
         (status = 200, description = "What was removed.", body = Counts),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "A flavor without a tenant (or the reverse), an unknown \
             flavor.", body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        StoreUnavailable,
     ),
 )]
 pub async fn reset(

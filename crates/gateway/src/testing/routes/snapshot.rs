@@ -5,7 +5,7 @@ use session_core::Clock;
 
 use super::Ctx;
 use crate::admin::object::Object;
-use crate::admin::openapi::AdminErrorBody;
+use crate::admin::openapi::{AdminErrorBody, NoBearer, StoreUnavailable};
 use crate::admin::AdminError;
 use crate::testing::state::{self, Loaded, Snapshot};
 
@@ -16,8 +16,8 @@ use crate::testing::state::{self, Loaded, Snapshot};
     security(("AdminBearer" = [])),
     responses(
         (status = 200, description = "The snapshot.", body = Snapshot),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        NoBearer,
+        StoreUnavailable,
     ),
 )]
 pub async fn take(ctx: web::Data<Ctx>) -> Result<HttpResponse, AdminError> {
@@ -34,10 +34,10 @@ pub async fn take(ctx: web::Data<Ctx>) -> Result<HttpResponse, AdminError> {
         by hand), at most `testing.snapshot_max_bytes`."),
     responses(
         (status = 200, description = "What was loaded, and what it replaced.", body = Loaded),
-        (status = 401, description = "No valid admin bearer.", body = AdminErrorBody),
+        NoBearer,
         (status = 422, description = "Not a snapshot, a bad owner or document, or over the \
             size limit; nothing was changed.", body = AdminErrorBody),
-        (status = 503, description = "The store did not answer.", body = AdminErrorBody),
+        StoreUnavailable,
     ),
 )]
 pub async fn load(ctx: web::Data<Ctx>, body: Object<Snapshot>) -> Result<HttpResponse, AdminError> {
