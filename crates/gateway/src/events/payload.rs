@@ -247,8 +247,8 @@ impl EventBody {
 impl utoipa::PartialSchema for EventBody {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         let mut any = utoipa::openapi::schema::AnyOfBuilder::new();
-        for name in EVENT_TYPES {
-            any = any.item(utoipa::openapi::Ref::from_schema_name(name));
+        for t in EventType::ALL {
+            any = any.item(utoipa::openapi::Ref::from_schema_name(schema_name(t)));
         }
         any.description(Some("An event.")).into()
     }
@@ -260,16 +260,20 @@ impl ToSchema for EventBody {
     }
 }
 
-/// The schema names of the event types (in the components through [`EventSchemas`]).
-const EVENT_TYPES: [&str; 7] = [
-    "SessionCreated",
-    "SessionRefreshed",
-    "SessionRevoked",
-    "SessionExpired",
-    "GroupMemberJoined",
-    "GroupMemberLeft",
-    "TenantChanged",
-];
+/// The schema of each event type's payload (in the components through [`EventSchemas`]).
+pub fn schema_name(t: EventType) -> &'static str {
+    match t {
+        EventType::SessionCreated => "SessionCreated",
+        EventType::SessionRefreshed => "SessionRefreshed",
+        EventType::SessionRevoked => "SessionRevoked",
+        EventType::SessionExpired => "SessionExpired",
+        EventType::GroupMemberJoined => "GroupMemberJoined",
+        EventType::GroupMemberLeft => "GroupMemberLeft",
+        EventType::TenantChanged => "TenantChanged",
+        EventType::SessionSignedIn => "SessionSignedIn",
+        EventType::SessionSignedOut => "SessionSignedOut",
+    }
+}
 
 /// The schemas of every event type, for the OpenAPI document's components.
 #[derive(utoipa::OpenApi)]

@@ -682,24 +682,10 @@ pub async fn subject_changes_of_an_owner_that_implies_one(b: &dyn EventBackend) 
         ])
     );
 
-    st.update(&r, new_subject(None)).await.unwrap().unwrap();
-    st.update(&r, new_subject(None)).await.unwrap().unwrap();
-    st.update(&r, new_subject(Some(&implied)))
-        .await
-        .unwrap()
-        .unwrap();
-    st.update(&r, new_subject(Some(&implied)))
-        .await
-        .unwrap()
-        .unwrap();
-    st.update(&r, new_subject(Some("other")))
-        .await
-        .unwrap()
-        .unwrap();
-    st.update(&r, new_subject(Some(&implied)))
-        .await
-        .unwrap()
-        .unwrap();
+    let back = Some(implied.as_str());
+    for subject in [None, None, back, back, Some("other"), back] {
+        st.update(&r, new_subject(subject)).await.unwrap().unwrap();
+    }
 
     let events = events_of(b, &gr, &o).await;
     let implied = Some(implied.as_str());
