@@ -10,8 +10,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 /// The gateway binary of this workspace, built (or found fresh) in the target directory cargo
-/// uses (`CARGO_TARGET_DIR` when set).
+/// uses (`CARGO_TARGET_DIR` when set); `SESSION_GATEWAY_BIN`, when set, names a binary to run
+/// instead (a release build, to measure the process tests' bounds on what operators run).
 pub fn binary() -> PathBuf {
+    if let Some(given) = std::env::var_os("SESSION_GATEWAY_BIN") {
+        return PathBuf::from(given);
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
