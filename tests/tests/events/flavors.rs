@@ -149,13 +149,7 @@ async fn every_flavor_action_writes_its_events(store: Store) {
     clock.advance(chrono::Duration::days(31));
 
     let total = 13 + 2 + 5 + 2 + 2;
-    let events = receiver
-        .wait_for(Duration::from_secs(30), |e| e.len() >= total)
-        .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let (deliveries, rejected) = receiver.received().await;
-    assert_eq!(rejected, 0, "every request verifies");
-    assert_eq!(deliveries.len(), total, "{:?}", brief(&events));
+    let events = receiver.exactly(total, Duration::from_secs(30)).await;
     assert_eq!(
         of_flavor(&events, "quicksync"),
         sorted(&[
@@ -271,13 +265,7 @@ retry_max_ms = 1000
     assert_eq!(delete(&app, "/login.json", &token).await.status(), 200);
 
     let total = 5;
-    let events = receiver
-        .wait_for(Duration::from_secs(30), |e| e.len() >= total)
-        .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let (deliveries, rejected) = receiver.received().await;
-    assert_eq!(rejected, 0, "every request verifies");
-    assert_eq!(deliveries.len(), total, "{:?}", brief(&events));
+    let events = receiver.exactly(total, Duration::from_secs(30)).await;
     let seen: Vec<(String, Value)> = events
         .iter()
         .map(|e| {
@@ -306,12 +294,7 @@ retry_max_ms = 1000
     super::assert_no_token(&events);
 
     // The filtered webhook: the four sign events, in order, and nothing else.
-    let signs = filtered
-        .wait_for(Duration::from_secs(30), |e| e.len() >= 4)
-        .await;
-    let (deliveries, rejected) = filtered.received().await;
-    assert_eq!(rejected, 0);
-    assert_eq!(deliveries.len(), 4, "{:?}", brief(&signs));
+    let signs = filtered.exactly(4, Duration::from_secs(30)).await;
     assert_eq!(brief(&signs), brief(&events[1..]));
     let ids = |es: &[Value]| es.iter().map(|e| e["id"].clone()).collect::<Vec<_>>();
     assert_eq!(ids(&signs), ids(&events[1..]), "the same events, by id");

@@ -134,6 +134,17 @@ impl Receiver {
         }
     }
 
+    /// Waits (up to `within`) for `count` events, then half a second for any extra one; asserts
+    /// that every request verified and exactly `count` deliveries arrived. The events.
+    pub(super) async fn exactly(&self, count: usize, within: Duration) -> Vec<Value> {
+        let events = self.wait_for(within, |e| e.len() >= count).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (deliveries, rejected) = self.received().await;
+        assert_eq!(rejected, 0, "every request verifies");
+        assert_eq!(deliveries.len(), count, "{:?}", brief(&events));
+        events
+    }
+
     pub(super) async fn down_for(&self, secs: u64) {
         let r = self
             .client
