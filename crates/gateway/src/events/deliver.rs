@@ -1,23 +1,32 @@
 //! Delivery to one webhook: a task per lane. A task delivers only while it holds its lane's
-//! lease, so one replica at a time delivers a partition, in order; a replica that takes a lane
-//! over first takes the events its predecessor read and did not acknowledge. Within a
-//! partition a failing request is retried (backoff with jitter) before anything after it is
-//! sent, up to the webhook's horizon; then its events are dead-lettered and delivery goes on.
+//! lease, so one replica at a time delivers a partition; a replica that takes a lane over first
+//! takes the events its predecessor read and did not acknowledge. A partition sends up to
+//! `CONCURRENT_REQUESTS` requests at once, never two with events of the same owner, so each
+//! owner's (and each session's) events arrive in order. A failing request is retried (backoff
+//! with jitter) before anything after it is acknowledged, up to the webhook's horizon; then its
+//! events are dead-lettered and delivery goes on. The requests of its window that went through
+//! are not sent again.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use session_core::events::{DeadLetter, Event, ReadRequest};
 use tokio::time::Instant;
 
 use super::shared::Shared;
 use super::webhook::Webhook;
+use super::window::{plan, Request};
 
 /// Partitions of a lane worked at once.
 const CONCURRENT_PARTITIONS: usize = 8;
+/// Requests of one partition in flight at once (never two with events of one owner). Small:
+/// a receiver with a short listen backlog (5 for Python's `http.server`) drops the connections
+/// past it, and their retransmitted SYNs cost a second each.
+const CONCURRENT_REQUESTS: usize = 4;
 /// Events read from a partition at a time (at least a request's worth).
 const READ_AHEAD: usize = 100;
 /// Idle partitions of large logs (a cluster's slots) are polled at most this many times less
@@ -61,6 +70,9 @@ struct Partition {
     p: usize,
     /// Read and not yet acknowledged, in order.
     inflight: VecDeque<Event>,
+    /// Ids of held events already delivered, waiting for an earlier failed request of their
+    /// window: not sent again when the window is retried.
+    delivered: HashSet<String>,
     /// Whether to read this worker's unacknowledged events first (after a takeover).
     pending: bool,
     attempts: u32,
@@ -76,6 +88,7 @@ impl Partition {
         Self {
             p,
             inflight: VecDeque::new(),
+            delivered: HashSet::new(),
             pending: true,
             attempts: 0,
             last_error: String::new(),
@@ -250,32 +263,23 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
             }
         }
     }
-    // The next request: the events in order up to `max_batch` wanted ones; unwanted ones among
-    // them are acknowledged with them.
-    let mut take = 0;
-    let mut batch: Vec<Event> = Vec::new();
-    for e in &part.inflight {
-        if batch.len() == webhook.max_batch {
-            break;
-        }
-        take += 1;
-        if webhook.wants(e) {
-            batch.push(e.clone());
-        }
-    }
-    let ids: Vec<String> = part
-        .inflight
-        .iter()
-        .take(take)
-        .map(|e| e.id.clone())
-        .collect();
-    if batch.is_empty() {
-        finish(shared, group, part, &ids, take).await;
+    // The next window: requests that may go out together (see `window`).
+    let window = plan(
+        &part.inflight,
+        |e| webhook.wants(e),
+        webhook.max_batch,
+        CONCURRENT_REQUESTS,
+    );
+    let Some(front) = window.first() else {
+        return;
+    };
+    if front.batch.is_empty() {
+        finish(shared, group, part, front.take).await;
         return;
     }
-    let age = shared.clock.now() - batch[0].time;
+    let age = shared.clock.now() - front.batch[0].time;
     if part.attempts > 0 && age > webhook.horizon {
-        for e in &batch {
+        for e in &front.batch {
             let letter = DeadLetter {
                 event: e.clone(),
                 error: part.last_error.clone(),
@@ -289,38 +293,64 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
             }
             shared.metrics.dead_lettered(group);
         }
-        tracing::warn!(webhook = group, events = batch.len(), error = %part.last_error, "events: given up after the retry horizon");
-        finish(shared, group, part, &ids, take).await;
+        tracing::warn!(webhook = group, events = front.batch.len(), error = %part.last_error, "events: given up after the retry horizon");
+        finish(shared, group, part, front.take).await;
         return;
     }
-    match webhook.send(&batch).await {
-        Ok(()) => {
-            let now_ms = shared.clock.now().timestamp_millis();
-            for e in &batch {
+    let delivered = &part.delivered;
+    let sent = |r: &Request| r.batch.iter().all(|e| delivered.contains(&e.id));
+    let answers = join_all(window.iter().map(|r| async move {
+        if sent(r) {
+            Ok(false)
+        } else {
+            webhook.send(&r.batch).await.map(|()| true)
+        }
+    }))
+    .await;
+    let now_ms = shared.clock.now().timestamp_millis();
+    for (r, answer) in window.iter().zip(&answers) {
+        match answer {
+            Ok(false) => {}
+            Ok(true) => r.batch.iter().for_each(|e| {
+                part.delivered.insert(e.id.clone());
                 shared
                     .metrics
-                    .delivered(group, (now_ms - e.time_ms()) as f64 / 1000.0);
-            }
-            finish(shared, group, part, &ids, take).await;
+                    .delivered(group, (now_ms - e.time_ms()) as f64 / 1000.0)
+            }),
+            Err(_) => shared.metrics.retried(group, r.batch.len()),
         }
-        Err(err) => {
-            part.attempts += 1;
-            shared.metrics.retried(group, batch.len());
-            let wait = webhook.backoff(part.attempts);
-            tracing::debug!(webhook = group, partition = part.p, attempt = part.attempts, error = %err, ?wait, "events: delivery failed, will retry");
-            part.last_error = err;
-            part.retry_at = Some(Instant::now() + wait);
-        }
+    }
+    // The requests before the first failure are done; a failure is retried with what follows
+    // it, except the requests that went through (remembered in `delivered`).
+    let done = answers.iter().take_while(|a| a.is_ok()).count();
+    let settled: usize = window[..done].iter().map(|r| r.take).sum();
+    if settled > 0 {
+        finish(shared, group, part, settled).await;
+    }
+    if let Some(Err(err)) = answers.into_iter().nth(done) {
+        part.attempts += 1;
+        let wait = webhook.backoff(part.attempts);
+        tracing::debug!(webhook = group, partition = part.p, attempt = part.attempts, error = %err, ?wait, "events: delivery failed, will retry");
+        part.last_error = err;
+        part.retry_at = Some(Instant::now() + wait);
     }
 }
 
 /// The first `take` held events are done: acknowledged and dropped.
-async fn finish(shared: &Shared, group: &str, part: &mut Partition, ids: &[String], take: usize) {
-    if let Err(e) = shared.log.ack(group, part.p, ids).await {
+async fn finish(shared: &Shared, group: &str, part: &mut Partition, take: usize) {
+    let ids: Vec<String> = part
+        .inflight
+        .iter()
+        .take(take)
+        .map(|e| e.id.clone())
+        .collect();
+    if let Err(e) = shared.log.ack(group, part.p, &ids).await {
         // Delivered but not acknowledged: a takeover may deliver them again (at least once).
         tracing::warn!(webhook = group, partition = part.p, error = %e, "events: cannot acknowledge");
     }
-    part.inflight.drain(..take.min(part.inflight.len()));
+    for e in part.inflight.drain(..take.min(part.inflight.len())) {
+        part.delivered.remove(&e.id);
+    }
     part.attempts = 0;
     part.retry_at = None;
     part.last_error.clear();

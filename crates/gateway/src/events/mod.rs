@@ -14,6 +14,7 @@ mod shared;
 pub mod signing;
 mod sweep;
 mod webhook;
+mod window;
 
 pub use access::EventsAdmin;
 pub use metrics::EventMetrics;

@@ -30,6 +30,17 @@ struct Inner {
     dropped: u64,
 }
 
+impl Inner {
+    /// The events after sequence number `seq`, in order. Numbers are consecutive, so the first
+    /// one is found by its distance from the front, not by a scan of the log.
+    fn after(&self, seq: u64) -> impl Iterator<Item = &(u64, Event)> {
+        let front = self.events.front().map_or(0, |(first, _)| *first);
+        let skip = usize::try_from(seq.saturating_add(1).saturating_sub(front))
+            .map_or(self.events.len(), |n| n.min(self.events.len()));
+        self.events.range(skip..)
+    }
+}
+
 /// A consumer group's place: everything up to `acked` is done, up to `read` handed out.
 #[derive(Debug, Default, Clone, Copy)]
 struct Progress {
@@ -104,9 +115,8 @@ impl EventBuffer {
             (p.read, u64::MAX)
         };
         let out: Vec<Event> = inner
-            .events
-            .iter()
-            .filter(|(seq, _)| *seq > from && *seq <= to)
+            .after(from)
+            .take_while(|(seq, _)| *seq <= to)
             .take(count)
             .map(|(_, e)| e.clone())
             .collect();
@@ -153,9 +163,7 @@ impl EventBuffer {
         };
         let inner = self.inner();
         let events: Vec<Event> = inner
-            .events
-            .iter()
-            .filter(|(seq, _)| *seq > after)
+            .after(after)
             .take(limit)
             .map(|(_, e)| e.clone())
             .collect();
@@ -198,6 +206,15 @@ mod tests {
         assert_eq!(page.events.len(), 5);
         assert_eq!(page.next.as_deref(), Some("9"));
         assert!(b.page(Some("9"), 10).unwrap().events.is_empty());
+        // The front is now 5: a cursor from before it starts there, one inside it after it.
+        let ids = |p: EventPage| p.events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(b.page(Some("1"), 2).unwrap()), ["5", "6"]);
+        assert_eq!(ids(b.page(Some("7"), 10).unwrap()), ["8", "9"]);
+        assert!(b.page(Some("99"), 10).unwrap().events.is_empty());
+        // The group had read up to 4 and acknowledged 2: its pending 3 and 4 were dropped, so
+        // nothing is pending and the next read starts at the front.
+        assert!(b.read("w", 10, true).is_empty());
+        assert_eq!(b.read("w", 2, false)[0].id, "5");
         assert!(b.page(Some("x"), 10).is_none());
         assert!(b.read("unknown", 10, false).is_empty());
     }

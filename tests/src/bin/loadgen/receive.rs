@@ -1,6 +1,8 @@
-//! `loadgen receive`: a webhook receiver for the events scenarios of `make bench`. It answers
-//! every request `204 No Content` at once (the gateway's delivery cost is what is measured, not
-//! a receiver's) and, when stopped by SIGTERM or SIGINT, prints how many deliveries it took.
+//! `loadgen receive`: a webhook receiver for the events scenarios of `make bench`. It reads each
+//! request's body and answers `204 No Content` at once (the gateway's delivery cost is what is
+//! measured, not a receiver's) and, when stopped by SIGTERM or SIGINT, prints how many
+//! deliveries it took. Reading the body matters: a server that answers before the body is read
+//! closes the connection, and every delivery would pay for a new one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,7 +24,7 @@ pub async fn receive(o: &Options) -> Fallible<()> {
     let counter = taken.clone();
     HttpServer::new(move || {
         let counter = counter.clone();
-        App::new().default_service(web::to(move || {
+        App::new().default_service(web::to(move |_body: web::Bytes| {
             counter.fetch_add(1, Ordering::Relaxed);
             async { HttpResponse::NoContent().finish() }
         }))
