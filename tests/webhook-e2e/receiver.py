@@ -5,6 +5,8 @@ Usage: receiver.py <secret>. Listens on a free loopback port and prints it as th
   POST /hook          a delivery: 204 when its signature verifies (the event is kept), 401 when
                       not, 503 while down
   POST /down?secs=N   answers 503 to deliveries for the next N seconds
+  POST /fail?tenant=T answers 503 to the next delivery (after any down time) that carries an
+                      event of tenant T
   GET  /received      {"deliveries": [{"webhook_id", "events": [...]}...], "rejected": n}
 It stops by itself after 10 minutes.
 """
@@ -24,6 +26,7 @@ lock = threading.Lock()
 deliveries = []
 rejected = 0
 down_until = 0.0
+fail_tenants = set()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -53,6 +56,10 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 down_until = time.time() + secs
             return self.answer(204)
+        if url.path == "/fail":
+            with lock:
+                fail_tenants.add(parse_qs(url.query).get("tenant", [""])[0])
+            return self.answer(204)
         if url.path != "/hook":
             return self.answer(404)
         with lock:
@@ -67,6 +74,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(401)
         events = payload if isinstance(payload, list) else [payload]
         with lock:
+            failing = fail_tenants.intersection(e.get("tenant") for e in events)
+            if failing:
+                fail_tenants.difference_update(failing)
+                return self.answer(503)
             deliveries.append({"webhook_id": headers["webhook-id"], "events": events})
         self.answer(204)
 
