@@ -147,22 +147,17 @@ impl Receiver {
 
     /// Makes the next delivery that carries an event of `tenant` fail (503).
     pub(super) async fn fail_next_of(&self, tenant: &str) {
-        let r = self
-            .client
-            .post(self.url(&format!("/fail?tenant={tenant}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
+        self.control(&format!("/fail?tenant={tenant}")).await;
     }
 
+    /// Answers 503 to every delivery for the next `secs` seconds.
     pub(super) async fn down_for(&self, secs: u64) {
-        let r = self
-            .client
-            .post(self.url(&format!("/down?secs={secs}")))
-            .send()
-            .await
-            .unwrap();
+        self.control(&format!("/down?secs={secs}")).await;
+    }
+
+    /// Sends the receiver a control request (`path` with its query).
+    async fn control(&self, path: &str) {
+        let r = self.client.post(self.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 204);
     }
 }
