@@ -10,6 +10,7 @@ use crate::errors::AuthError;
 use crate::jws::AccessClaims;
 use crate::network::Network;
 use crate::state::State;
+use crate::token_memo::Verified;
 use crate::{users, verify};
 
 /// The client API key header.
@@ -20,14 +21,10 @@ pub const SERVER_KEY_HEADER: &str = "x-server-key";
 /// A request authenticated by its access token.
 #[derive(Debug)]
 pub struct Authenticated {
-    /// The token's network.
-    pub network: Arc<Network>,
-    /// The token's live session: where it is and its head.
-    pub session: SessionRef,
+    /// What the token names: network, claims, session.
+    pub token: Arc<Verified>,
     /// The session's head (times and hashes; its body is not read).
     pub head: SessionHead,
-    /// The verified claims.
-    pub claims: AccessClaims,
 }
 
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
@@ -94,31 +91,48 @@ pub fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef
     Ok(SessionRef::new(owner, id))
 }
 
-/// Checks the request's access token ([`verified`]), then reads its session's head (one store
-/// read, no body decoded) and compares, in constant time, the keyed hash of the token's `jti` with the session's
-/// (under the active token key, then, only on a mismatch, each previous key): a revoked or
-/// replaced token is refused at once. The session's last use is recorded at the policy's
+/// Checks the request's access token ([`verified`], or the worker's memo of tokens it verified
+/// before: [`crate::token_memo`]), then reads its session's head (one store read, no body
+/// decoded) and compares, in constant time, the keyed hash of the token's `jti` with the
+/// session's (under the active token key, then, only on a mismatch, each previous key): a revoked
+/// or replaced token is refused at once. The session's last use is recorded at the policy's
 /// granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
 pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
-    let (network, claims) = verified(state, req).await?;
-    let r = session_of(&network, &claims)?;
+    let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
+    let now = state.core.clock.now().timestamp();
+    let v = match state.memo.get(token) {
+        Some(v) if now >= v.claims.exp => return Err(AuthError::Expired),
+        Some(v) => v,
+        None => {
+            let (network, claims) =
+                verify::access_token(&state.networks, &state.core, token).await?;
+            if now >= claims.exp {
+                return Err(AuthError::Expired);
+            }
+            let verified = Verified {
+                session: session_of(&network, &claims)?,
+                jti_hash: state.core.hasher.hash(&claims.jti),
+                network,
+                claims,
+            };
+            match state.networks.is_configured(&verified.network) {
+                true => state.memo.keep(token, verified, now),
+                false => Arc::new(verified),
+            }
+        }
+    };
     let head = state
         .core
         .store
-        .get_head(&r)
+        .get_head(&v.session)
         .await?
         .ok_or(AuthError::Revoked)?;
-    let genuine = head
-        .token_hash
-        .is_some_and(|h| state.core.hasher.key_of(&claims.jti, &h).is_some());
+    let genuine = head.token_hash.is_some_and(|h| {
+        h.ct_eq(&v.jti_hash) || state.core.hasher.key_of(&v.claims.jti, &h).is_some()
+    });
     if !genuine {
         return Err(AuthError::Revoked);
     }
-    flavor_kit::metadata::seen(&state.core, &r, head.updated_at).await;
-    Ok(Authenticated {
-        network,
-        session: r,
-        head,
-        claims,
-    })
+    flavor_kit::metadata::seen(&state.core, &v.session, head.updated_at).await;
+    Ok(Authenticated { token: v, head })
 }

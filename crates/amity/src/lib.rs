@@ -22,6 +22,7 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 pub mod times;
+pub mod token_memo;
 pub mod tokens;
 pub mod users;
 pub mod verify;

@@ -227,6 +227,16 @@ impl Networks {
         }
     }
 
+    /// Whether `network` is one of the configured networks (not a run-time document): its keys
+    /// stay as they are while the process runs.
+    pub fn is_configured(&self, network: &Arc<Network>) -> bool {
+        network.keys.iter().any(|k| {
+            self.by_kid
+                .get(&k.kid)
+                .is_some_and(|n| Arc::ptr_eq(n, network))
+        })
+    }
+
     /// The flavor's signing keys.
     pub fn signing_keys(&self) -> &KeyRing {
         &self.signing

@@ -8,6 +8,7 @@ use session_core::{CoreDeps, Flavor};
 
 use crate::network::Networks;
 use crate::settings::Settings;
+use crate::token_memo::{TokenMemo, MEMO_ENTRIES};
 
 /// The flavor's per-worker state.
 pub struct State {
@@ -17,6 +18,8 @@ pub struct State {
     pub networks: Networks,
     /// Failed credential checks, counted per client address and per user.
     pub throttle: Throttle,
+    /// The access tokens this worker has verified.
+    pub memo: TokenMemo,
 }
 
 impl State {
@@ -33,6 +36,7 @@ impl State {
             core,
             networks,
             throttle,
+            memo: TokenMemo::new(MEMO_ENTRIES),
         }
     }
 }

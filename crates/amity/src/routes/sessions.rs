@@ -155,7 +155,7 @@ async fn register(
 pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
     let a = auth::authenticate(&state, &req).await?;
     Ok(HttpResponse::Ok().json(SessionCheckResponse {
-        last_cache_purge: a.network.settings.last_cache_purge.clone(),
+        last_cache_purge: a.token.network.settings.last_cache_purge.clone(),
     }))
 }
 

@@ -1,0 +1,179 @@
+//! Access tokens this worker has verified before. A check of a token seen again skips what
+//! only the token decides: its signature, the base64 and JSON of its claims, the session's place
+//! and the keyed hash of its `jti` (about a fifth of a check's CPU). What can change is still
+//! looked at on every use: `exp` against the clock, and the session in the store.
+//!
+//! Only tokens of configured networks are kept: their keys cannot change while the process runs,
+//! so neither can the verdict on their signature. A run-time network's document can be changed
+//! or deleted in the store, so its tokens are verified every time.
+//!
+//! An entry is filed under a keyed hash of the whole token (HMAC-SHA256 under a key drawn when
+//! the worker starts), so no token is held in plain form and a forged token cannot land on a
+//! genuine one's entry. The memo holds at most [`MEMO_ENTRIES`] tokens; when it is full, the
+//! expired ones go, and if none has expired, the memo starts over.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use session_core::token::random_bytes;
+use session_core::{SessionRef, TokenHash, TokenHasher};
+
+use crate::jws::AccessClaims;
+use crate::network::Network;
+
+/// Most tokens one worker remembers (each about 300 bytes).
+pub const MEMO_ENTRIES: usize = 16_384;
+
+/// What a verified access token names.
+#[derive(Debug)]
+pub struct Verified {
+    /// The token's network.
+    pub network: Arc<Network>,
+    /// Its claims.
+    pub claims: AccessClaims,
+    /// Where its session is stored.
+    pub session: SessionRef,
+    /// The keyed hash of its `jti` under the active token key (what the session's head holds).
+    pub jti_hash: TokenHash,
+}
+
+/// The worker's memo of verified tokens.
+pub struct TokenMemo {
+    /// Keys the entries; `None` when the system had no random key to give (nothing is kept).
+    key: Option<TokenHasher>,
+    entries: Mutex<HashMap<[u8; 32], Arc<Verified>>>,
+    capacity: usize,
+}
+
+impl TokenMemo {
+    /// An empty memo of at most `capacity` tokens.
+    pub fn new(capacity: usize) -> Self {
+        let key = match random_bytes::<32>() {
+            Ok(bytes) => Some(TokenHasher::new(bytes)),
+            Err(e) => {
+                tracing::warn!(error = %e, "amity: no random key for the token memo; every check verifies its token");
+                None
+            }
+        };
+        Self {
+            key,
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// What `token` was verified to name, when it was verified before.
+    pub fn get(&self, token: &str) -> Option<Arc<Verified>> {
+        let slot = self.slot(token)?;
+        self.entries.lock().ok()?.get(&slot).cloned()
+    }
+
+    /// Remembers that `token` verified to `verified`, and hands it back; `now` (seconds since
+    /// the epoch) tells which entries have expired when the memo is full.
+    pub fn keep(&self, token: &str, verified: Verified, now: i64) -> Arc<Verified> {
+        let verified = Arc::new(verified);
+        let (Some(slot), Ok(mut entries)) = (self.slot(token), self.entries.lock()) else {
+            return verified;
+        };
+        if entries.len() >= self.capacity {
+            entries.retain(|_, v| v.claims.exp > now);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(slot, verified.clone());
+        verified
+    }
+
+    /// How many tokens are remembered.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// Whether no token is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn slot(&self, token: &str) -> Option<[u8; 32]> {
+        Some(self.key.as_ref()?.derive(&["amity-token-memo", token]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use session_core::{Flavor, Owner, SessionId};
+
+    use super::*;
+    use crate::settings::{NetworkSettings, Settings};
+
+    fn verified(exp: i64) -> Verified {
+        let settings = Settings {
+            networks: vec![NetworkSettings {
+                api_key: "memo-key".into(),
+                ..Default::default()
+            }],
+            ..Settings::default()
+        };
+        let hasher = TokenHasher::new("memo-test-secret");
+        let network = Arc::new(Network::new(
+            settings.networks[0].clone(),
+            &hasher,
+            Arc::default(),
+        ));
+        Verified {
+            network,
+            claims: AccessClaims {
+                user_id: "u".into(),
+                network_id: "n".into(),
+                sid: "s".into(),
+                jti: "j".into(),
+                exp,
+                nk: None,
+            },
+            session: SessionRef::new(
+                Owner::new(Flavor::Amity, &["n", "u"]).unwrap(),
+                SessionId::parse("0123456789abcdef").unwrap(),
+            ),
+            jti_hash: hasher.hash("j"),
+        }
+    }
+
+    #[test]
+    fn a_kept_token_is_found_and_no_other() {
+        let memo = TokenMemo::new(4);
+        assert!(memo.get("a.b.c").is_none());
+        let kept = memo.keep("a.b.c", verified(100), 0);
+        let found = memo.get("a.b.c").unwrap();
+        assert!(Arc::ptr_eq(&kept, &found));
+        assert!(memo.get("a.b.d").is_none());
+        assert!(memo.get("a.b.c ").is_none());
+        assert_eq!(memo.len(), 1);
+    }
+
+    #[test]
+    fn two_workers_file_one_token_under_different_keys() {
+        let (a, b) = (TokenMemo::new(4), TokenMemo::new(4));
+        assert_ne!(a.slot("t"), b.slot("t"));
+        assert_eq!(a.slot("t"), a.slot("t"));
+    }
+
+    #[test]
+    fn a_full_memo_drops_the_expired_then_starts_over() {
+        let memo = TokenMemo::new(3);
+        memo.keep("old", verified(10), 0);
+        memo.keep("live-1", verified(100), 0);
+        memo.keep("live-2", verified(100), 0);
+        // Full at 3: the expired token goes, the live ones stay.
+        memo.keep("live-3", verified(100), 50);
+        assert!(memo.get("old").is_none());
+        assert!(memo.get("live-1").is_some() && memo.get("live-3").is_some());
+        assert_eq!(memo.len(), 3);
+        // Full, nothing expired: it starts over with the new token alone.
+        memo.keep("live-4", verified(100), 50);
+        assert_eq!(memo.len(), 1);
+        assert!(memo.get("live-4").is_some() && memo.get("live-1").is_none());
+    }
+}
