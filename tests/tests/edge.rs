@@ -230,6 +230,16 @@ async fn wrong_credentials_of_every_flavor_are_throttled(app: &TestApp) {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "too_many_attempts", "{body}");
     }
+    // Every worker refuses the address, whichever a new connection lands on.
+    for _ in 0..4 {
+        let r = reqwest::Client::new()
+            .get(app.url("/admin/v1/sessions"))
+            .bearer_auth("edge-admin-token-0123456789")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 429);
+    }
 }
 
 on_both_stores!(and_cluster ALL => wrong_credentials_of_every_flavor_are_throttled);

@@ -79,9 +79,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AdminState) {
     console::configure(cfg);
 }
 
-/// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer. Wrong
-/// bearers are counted per client address; an address past `[admin.throttle]` is answered 429
-/// before its bearer is looked at.
+/// Middleware on the whole scope: nothing under `/admin/v1` runs without the bearer. Every
+/// bearer is counted per client address before it is looked at (a right one is taken back at
+/// once), so an address past `[admin.throttle]` is answered 429 by every worker and replica,
+/// whatever bearer it sends. The admin API is not a hot path: the two store calls are cheap
+/// next to what it answers.
 pub(crate) async fn require_bearer(
     token: std::sync::Arc<str>,
     throttle: std::sync::Arc<Throttle>,
@@ -91,17 +93,20 @@ pub(crate) async fn require_bearer(
     // Until a resource takes it, a request is the admin API's as a whole (a refused one too).
     req.extensions_mut()
         .insert(flavor_kit::routes::RoutePattern("/admin/v1"));
-    let refused = match throttle.screen(req.request()) {
+    let refused = match throttle.admit(req.request(), None).await {
         Err(refusal) => Some(AdminError::from(refusal)),
-        Ok(()) => {
+        Ok(pass) => {
             let authorized = headers::bearer(req.request())
                 .is_some_and(|presented| ct_eq_str(presented, &token));
             match authorized {
-                true => None,
-                false => Some(match throttle.record_failure(req.request(), None).await {
-                    Ok(()) => AdminError::Unauthorized,
-                    Err(refusal) => refusal.into(),
-                }),
+                true => {
+                    pass.succeeded();
+                    None
+                }
+                false => {
+                    pass.failed();
+                    Some(AdminError::Unauthorized)
+                }
             }
         }
     };
