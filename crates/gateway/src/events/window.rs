@@ -8,6 +8,7 @@ use std::collections::{HashSet, VecDeque};
 use session_core::events::Event;
 
 /// One request of a window.
+#[derive(Default)]
 pub(crate) struct Request {
     /// The wanted events it carries, in order (empty: only unwanted events, nothing to send).
     pub batch: Vec<Event>,
@@ -36,10 +37,7 @@ pub(crate) fn plan(
 ) -> Vec<Request> {
     let (max_batch, max_requests) = (max_batch.max(1), max_requests.max(1));
     let mut window: Vec<Request> = Vec::new();
-    let mut current = Request {
-        batch: Vec::new(),
-        take: 0,
-    };
+    let mut current = Request::default();
     // Keys of the requests closed so far, and of the one being filled.
     let mut closed: HashSet<(&str, &str)> = HashSet::new();
     let mut open: Vec<(&str, &str)> = Vec::new();
@@ -53,14 +51,7 @@ pub(crate) fn plan(
                 break;
             }
             closed.extend(open.drain(..));
-            let full = std::mem::replace(
-                &mut current,
-                Request {
-                    batch: Vec::new(),
-                    take: 0,
-                },
-            );
-            window.push(full);
+            window.push(std::mem::take(&mut current));
         }
         let key = order_key(e);
         if key.is_some_and(|k| closed.contains(&k)) {
