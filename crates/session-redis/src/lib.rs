@@ -76,6 +76,9 @@ pub struct RedisStore {
     sealer: Sealer,
     /// Events: where changes write their events, when events are on.
     events: Option<std::sync::Arc<EventKeys>>,
+    /// Held while the function library is loaded, so that the calls that found it missing
+    /// together (every call in flight after a restart or a flush) load it once.
+    loading: tokio::sync::Mutex<()>,
 }
 
 /// Longest ttl or cap honoured (about 100 years); longer ones are cut to it.
@@ -105,6 +108,7 @@ impl RedisStore {
             signs: SignCounter::default(),
             sealer: Sealer::default(),
             events: None,
+            loading: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -164,7 +168,9 @@ impl RedisStore {
     /// Calls a function of the library with `keys` (all in one slot) and the arguments now,
     /// then `args`; returns how many sessions it dropped as expired, the status of its flat
     /// reply and the fields that follow. A Redis that does not have the library yet (a new or
-    /// flushed server) gets it loaded, on every primary, and the call is made again.
+    /// flushed server) gets it loaded, on every primary, and the call is made again. One call
+    /// loads it at a time; the calls waiting meanwhile try again first, so a burst of calls
+    /// after a flush loads the library once (each load blocks Redis for a millisecond or more).
     pub(crate) async fn function(
         &self,
         what: &str,
@@ -182,7 +188,7 @@ impl RedisStore {
         for a in args {
             fcall.arg(a.as_slice());
         }
-        let fcall = &fcall;
+        let (fcall, loading) = (&fcall, &self.loading);
         let conn = if lua.read_only {
             &self.read
         } else {
@@ -192,13 +198,19 @@ impl RedisStore {
             .run(what, idempotent, |mut c| async move {
                 match fcall.query_async::<Value>(&mut c).await {
                     Err(e) if missing_function(&e) => {
-                        redis::cmd("FUNCTION")
-                            .arg("LOAD")
-                            .arg("REPLACE")
-                            .arg(&SCRIPTS.code)
-                            .query_async::<Value>(&mut c)
-                            .await?;
-                        fcall.query_async::<Value>(&mut c).await
+                        let _one_at_a_time = loading.lock().await;
+                        match fcall.query_async::<Value>(&mut c).await {
+                            Err(e) if missing_function(&e) => {
+                                redis::cmd("FUNCTION")
+                                    .arg("LOAD")
+                                    .arg("REPLACE")
+                                    .arg(&SCRIPTS.code)
+                                    .query_async::<Value>(&mut c)
+                                    .await?;
+                                fcall.query_async::<Value>(&mut c).await
+                            }
+                            other => other,
+                        }
                     }
                     other => other,
                 }

@@ -343,6 +343,39 @@ async fn functions_are_loaded_again_after_a_flush() {
         .unwrap();
     b.store.create(mk("b"), None).await.unwrap();
     assert_eq!(b.store.count_by_owner(&o).await.unwrap(), 2);
+
+    // A burst of calls that all find the library missing loads it once.
+    let _: () = redis::cmd("FUNCTION")
+        .arg("FLUSH")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let burst = (0..50).map(|i| {
+        let owner = Owner::new(Flavor::Amity, &["net", &format!("burst{i}")]).unwrap();
+        let store = b.store.clone();
+        async move {
+            let s = hour_session(&owner, Flavor::Amity, "net", "a");
+            store.create(s, None).await
+        }
+    });
+    for created in futures_util::future::join_all(burst).await {
+        created.unwrap();
+    }
+    let stats = server.command(&["INFO", "commandstats"]).unwrap();
+    let loads = stats
+        .lines()
+        .find(|l| l.starts_with("cmdstat_function|load:"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        loads.starts_with("cmdstat_function|load:calls=1,"),
+        "{loads}"
+    );
 }
 
 /// `take_expired`, sorted by flavor name.
