@@ -239,6 +239,8 @@ async fn wrong_credentials_of_every_flavor_are_throttled(app: &TestApp) {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 429);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "too_many_attempts", "{body}");
     }
 }
 

@@ -70,45 +70,18 @@ pub async fn network_from_server_key(
     }
 }
 
-/// A request's access token, verified without the store: signature and algorithm under the
-/// key its `kid` names, and `exp` against the gateway clock.
-pub async fn verified(
-    state: &State,
-    req: &HttpRequest,
-) -> Result<(Arc<Network>, AccessClaims), AuthError> {
-    let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
-    let (network, claims) = verify::access_token(&state.networks, &state.core, token).await?;
-    if state.core.clock.now().timestamp() >= claims.exp {
-        return Err(AuthError::Expired);
-    }
-    Ok((network, claims))
-}
-
-/// Where the session a verified token names is stored.
-pub fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef, AuthError> {
-    let owner = users::owner(network, &claims.user_id).map_err(|_| AuthError::InvalidToken)?;
-    let id = SessionId::parse(&claims.sid).map_err(|_| AuthError::InvalidToken)?;
-    Ok(SessionRef::new(owner, id))
-}
-
-/// Checks the request's access token ([`verified`], or the worker's memo of tokens it verified
-/// before: [`crate::token_memo`]), then reads its session's head (one store read, no body
-/// decoded) and compares, in constant time, the keyed hash of the token's `jti` with the
-/// session's (under the active token key, then, only on a mismatch, each previous key): a revoked
-/// or replaced token is refused at once. The session's last use is recorded at the policy's
-/// granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
-pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
+/// What the request's access token names, verified without the store: signature and algorithm
+/// under the key its `kid` names, and `exp` against the gateway clock. A token of a configured
+/// network this worker has verified before is taken from its memo ([`crate::token_memo`]);
+/// only `exp` is compared again.
+pub async fn verified(state: &State, req: &HttpRequest) -> Result<Arc<Verified>, AuthError> {
     let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
     let now = state.core.clock.now().timestamp();
     let v = match state.memo.get(token) {
-        Some(v) if now >= v.claims.exp => return Err(AuthError::Expired),
         Some(v) => v,
         None => {
             let (network, claims) =
                 verify::access_token(&state.networks, &state.core, token).await?;
-            if now >= claims.exp {
-                return Err(AuthError::Expired);
-            }
             let verified = Verified {
                 session: session_of(&network, &claims)?,
                 jti_hash: state.core.hasher.hash(&claims.jti),
@@ -121,6 +94,26 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authentica
             }
         }
     };
+    if now >= v.claims.exp {
+        return Err(AuthError::Expired);
+    }
+    Ok(v)
+}
+
+/// Where the session a verified token names is stored.
+fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef, AuthError> {
+    let owner = users::owner(network, &claims.user_id).map_err(|_| AuthError::InvalidToken)?;
+    let id = SessionId::parse(&claims.sid).map_err(|_| AuthError::InvalidToken)?;
+    Ok(SessionRef::new(owner, id))
+}
+
+/// Checks the request's access token ([`verified`]), then reads its session's head (one store
+/// read, no body decoded) and compares, in constant time, the keyed hash of the token's `jti`
+/// with the session's (under the active token key, then, only on a mismatch, each previous key):
+/// a revoked or replaced token is refused at once. The session's last use is recorded at the
+/// policy's granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
+pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
+    let v = verified(state, req).await?;
     let head = state
         .core
         .store

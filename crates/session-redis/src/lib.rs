@@ -196,24 +196,24 @@ impl RedisStore {
         };
         let reply = conn
             .run(what, idempotent, |mut c| async move {
-                match fcall.query_async::<Value>(&mut c).await {
-                    Err(e) if missing_function(&e) => {
-                        let _one_at_a_time = loading.lock().await;
-                        match fcall.query_async::<Value>(&mut c).await {
-                            Err(e) if missing_function(&e) => {
-                                redis::cmd("FUNCTION")
-                                    .arg("LOAD")
-                                    .arg("REPLACE")
-                                    .arg(&SCRIPTS.code)
-                                    .query_async::<Value>(&mut c)
-                                    .await?;
-                                fcall.query_async::<Value>(&mut c).await
-                            }
-                            other => other,
-                        }
-                    }
-                    other => other,
+                let missing =
+                    |r: &redis::RedisResult<Value>| matches!(r, Err(e) if missing_function(e));
+                let first = fcall.query_async::<Value>(&mut c).await;
+                if !missing(&first) {
+                    return first;
                 }
+                let _one_at_a_time = loading.lock().await;
+                let again = fcall.query_async::<Value>(&mut c).await;
+                if !missing(&again) {
+                    return again;
+                }
+                redis::cmd("FUNCTION")
+                    .arg("LOAD")
+                    .arg("REPLACE")
+                    .arg(&SCRIPTS.code)
+                    .query_async::<Value>(&mut c)
+                    .await?;
+                fcall.query_async::<Value>(&mut c).await
             })
             .await?;
         let (st, mut items) = status(what, reply)?;

@@ -172,8 +172,8 @@ pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
 )]
 pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
     // The token's session is deleted only if the token is still its current one, in one step.
-    let (network, claims) = auth::verified(&state, &req).await?;
-    let r = auth::session_of(&network, &claims)?;
+    let v = auth::verified(&state, &req).await?;
+    let (r, claims) = (&v.session, &v.claims);
     // Under the active token key, then (only when refused) each previous key.
     let mut deleted = Err(session_core::Error::Unauthorized);
     for key in state.core.hasher.keys() {
@@ -182,7 +182,7 @@ pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
             token: key.hash(&claims.jti),
             role: None,
         };
-        deleted = state.core.store.delete_guarded(&r, Some(&guard)).await;
+        deleted = state.core.store.delete_guarded(r, Some(&guard)).await;
         if !matches!(deleted, Err(session_core::Error::Unauthorized)) {
             break;
         }

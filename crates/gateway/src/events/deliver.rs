@@ -298,42 +298,57 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
         return;
     }
     let delivered = &part.delivered;
-    let sent = |r: &Request| r.batch.iter().all(|e| delivered.contains(&e.id));
-    let answers = join_all(window.iter().map(|r| async move {
-        if sent(r) {
-            Ok(false)
-        } else {
-            webhook.send(&r.batch).await.map(|()| true)
+    let sent_before = |r: &Request| r.batch.iter().all(|e| delivered.contains(&e.id));
+    let outcomes = join_all(window.iter().map(|r| async move {
+        if sent_before(r) {
+            return Outcome::SentBefore;
+        }
+        match webhook.send(&r.batch).await {
+            Ok(()) => Outcome::Sent,
+            Err(e) => Outcome::Failed(e),
         }
     }))
     .await;
     let now_ms = shared.clock.now().timestamp_millis();
-    for (r, answer) in window.iter().zip(&answers) {
-        match answer {
-            Ok(false) => {}
-            Ok(true) => r.batch.iter().for_each(|e| {
+    for (r, outcome) in window.iter().zip(&outcomes) {
+        match outcome {
+            Outcome::SentBefore => {}
+            Outcome::Sent => r.batch.iter().for_each(|e| {
                 part.delivered.insert(e.id.clone());
                 shared
                     .metrics
                     .delivered(group, (now_ms - e.time_ms()) as f64 / 1000.0)
             }),
-            Err(_) => shared.metrics.retried(group, r.batch.len()),
+            Outcome::Failed(_) => shared.metrics.retried(group, r.batch.len()),
         }
     }
     // The requests before the first failure are done; a failure is retried with what follows
     // it, except the requests that went through (remembered in `delivered`).
-    let done = answers.iter().take_while(|a| a.is_ok()).count();
+    let done = outcomes
+        .iter()
+        .take_while(|o| !matches!(o, Outcome::Failed(_)))
+        .count();
     let settled: usize = window[..done].iter().map(|r| r.take).sum();
     if settled > 0 {
         finish(shared, group, part, settled).await;
     }
-    if let Some(Err(err)) = answers.into_iter().nth(done) {
+    if let Some(Outcome::Failed(err)) = outcomes.into_iter().nth(done) {
         part.attempts += 1;
         let wait = webhook.backoff(part.attempts);
         tracing::debug!(webhook = group, partition = part.p, attempt = part.attempts, error = %err, ?wait, "events: delivery failed, will retry");
         part.last_error = err;
         part.retry_at = Some(Instant::now() + wait);
     }
+}
+
+/// What became of one request of a window.
+enum Outcome {
+    /// Its events went through in an earlier try of the window: not sent again.
+    SentBefore,
+    /// The receiver took it.
+    Sent,
+    /// It failed (the error).
+    Failed(String),
 }
 
 /// The first `take` held events are done: acknowledged and dropped.
