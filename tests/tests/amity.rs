@@ -496,6 +496,16 @@ async fn bearer_check_chat_settings_and_logout(app: &TestApp) {
     );
     assert!(settings["mention"].is_object());
 
+    // t1 has been checked (so this worker remembers it): its signature under other genuine
+    // claims (t2's) is neither t1 nor t2.
+    let (signed2, _) = t2.rsplit_once('.').unwrap();
+    let (_, signature1) = t1.rsplit_once('.').unwrap();
+    let spliced = format!("{signed2}.{signature1}");
+    let refused = check(app, &spliced).await;
+    assert_error(&refused, 401, 400100);
+    assert_eq!(refused.1["message"], "Invalid access token");
+    assert_error(&chat(spliced).await, 401, 400100);
+
     let delete = |t: String| async move {
         let resp = app
             .client
