@@ -76,7 +76,7 @@ pub async fn network_from_server_key(
 /// only `exp` is compared again.
 pub async fn verified(state: &State, req: &HttpRequest) -> Result<Arc<Verified>, AuthError> {
     let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
-    let now = state.core.clock.now().timestamp();
+    let now = state.core.clock.now_millis().div_euclid(1000);
     let v = match state.memo.get(token) {
         Some(v) => v,
         None => {

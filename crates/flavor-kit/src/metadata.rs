@@ -22,7 +22,7 @@ pub fn origin(req: &HttpRequest, core: &CoreDeps) -> Origin {
 /// the policy's granularity: most checks write nothing. A failure is logged and otherwise
 /// ignored, as the check itself has succeeded.
 pub async fn seen(core: &CoreDeps, r: &SessionRef, updated_at: DateTime<Utc>) {
-    if !core.metadata.seen_due(updated_at, core.clock.now()) {
+    if !core.metadata.enabled || !core.metadata.seen_due(updated_at, core.clock.now()) {
         return;
     }
     if let Err(e) = core.store.mark_seen(r).await {

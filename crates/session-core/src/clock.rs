@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -10,6 +11,12 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current instant.
     fn now(&self) -> DateTime<Utc>;
+
+    /// The same instant in milliseconds since the Unix epoch, the unit stores and token checks
+    /// compare; clocks override it to skip the calendar fields of a [`DateTime`].
+    fn now_millis(&self) -> i64 {
+        self.now().timestamp_millis()
+    }
 }
 
 /// A shared, dynamically dispatched clock.
@@ -22,6 +29,13 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+
+    fn now_millis(&self) -> i64 {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
+            Err(before) => i64::try_from(before.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
+        }
     }
 }
 
@@ -58,8 +72,11 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        let ms = self.millis.load(Ordering::SeqCst);
-        Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+        from_millis(self.now_millis())
+    }
+
+    fn now_millis(&self) -> i64 {
+        self.millis.load(Ordering::SeqCst)
     }
 }
 
@@ -86,5 +103,15 @@ mod tests {
         assert_eq!(clock.now(), start + Duration::seconds(90));
         clock.set(start);
         assert_eq!(clock.now(), start);
+        assert_eq!(clock.now_millis(), 1_700_000_000_000);
+    }
+
+    #[test]
+    fn the_system_clock_in_millis_is_its_instant() {
+        let before = SystemClock.now().timestamp_millis();
+        let ms = SystemClock.now_millis();
+        let after = SystemClock.now().timestamp_millis();
+        assert!(before <= ms && ms <= after, "{before} <= {ms} <= {after}");
+        assert!(ms > 1_700_000_000_000);
     }
 }

@@ -127,7 +127,7 @@ impl RedisStore {
     }
 
     fn now_ms(&self) -> i64 {
-        to_millis(self.clock.now())
+        self.clock.now_millis()
     }
 
     /// Calls a function of the library in `owner`'s slot (keys: the owner's hash and indexes,

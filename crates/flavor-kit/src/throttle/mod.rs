@@ -221,7 +221,7 @@ impl Throttle {
     }
 
     fn now(&self) -> i64 {
-        self.clock.now().timestamp_millis()
+        self.clock.now_millis()
     }
 }
 

@@ -59,7 +59,7 @@ impl WebhookLanes {
             .filter(|t| *t > 0)
             .min();
         let age = oldest.map_or(0.0, |t| {
-            (shared.clock.now().timestamp_millis() - t).max(0) as f64 / 1000.0
+            (shared.clock.now_millis() - t).max(0) as f64 / 1000.0
         });
         shared.metrics.oldest(&self.webhook.name).set(age);
     }
@@ -309,7 +309,7 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
         }
     }))
     .await;
-    let now_ms = shared.clock.now().timestamp_millis();
+    let now_ms = shared.clock.now_millis();
     for (r, outcome) in window.iter().zip(&outcomes) {
         match outcome {
             Outcome::SentBefore => {}

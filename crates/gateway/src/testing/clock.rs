@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use session_core::clock::{from_millis, to_millis};
+use session_core::clock::from_millis;
 use session_core::{Clock, SharedClock, SharedStore};
 
 /// The store document that holds the clock's state (`P:3:d:{testing:clock}` on Redis).
@@ -62,7 +62,7 @@ impl TestingClock {
 
     /// The base clock's time, ms.
     pub fn real_ms(&self) -> i64 {
-        to_millis(self.base.now())
+        self.base.now_millis()
     }
 
     /// The state it runs with.
@@ -118,14 +118,16 @@ impl TestingClock {
 
 impl Clock for TestingClock {
     fn now(&self) -> DateTime<Utc> {
+        from_millis(self.now_millis())
+    }
+
+    fn now_millis(&self) -> i64 {
         let frozen = self.frozen_at_ms.load(Ordering::Acquire);
         if frozen != RUNNING {
-            return from_millis(frozen);
+            return frozen;
         }
-        from_millis(
-            self.real_ms()
-                .saturating_add(self.offset_ms.load(Ordering::Acquire)),
-        )
+        self.real_ms()
+            .saturating_add(self.offset_ms.load(Ordering::Acquire))
     }
 }
 
@@ -188,6 +190,7 @@ impl ClockState {
 
 #[cfg(test)]
 mod tests {
+    use session_core::clock::to_millis;
     use session_core::ManualClock;
 
     use super::*;

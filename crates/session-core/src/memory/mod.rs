@@ -181,7 +181,7 @@ impl MemoryStore {
     }
 
     fn now(&self) -> i64 {
-        self.clock.now().timestamp_millis()
+        self.clock.now_millis()
     }
 
     /// The store's clock, in milliseconds.
