@@ -40,16 +40,29 @@ impl Keys {
     }
 
     /// `P:3:{O}` — the owner's hash.
+    /// Built by hand, without `format!`'s machinery: every store call of an owner builds one.
     pub(crate) fn owner(&self, owner: &Owner) -> String {
-        format!("{}{{{}}}", self.base, owner.as_str())
+        let owner = owner.as_str();
+        let mut key = String::with_capacity(self.base.len() + owner.len() + 4);
+        key.push_str(&self.base);
+        key.push('{');
+        key.push_str(owner);
+        key.push('}');
+        key
     }
 
     /// The owner's hash and its two indexes (`:x` by expiry, `:c` by creation).
     pub(crate) fn owner_keys(&self, owner: &Owner) -> OwnerKeys {
         let hash = self.owner(owner);
+        let index = |suffix: &str| {
+            let mut key = String::with_capacity(hash.len() + suffix.len());
+            key.push_str(&hash);
+            key.push_str(suffix);
+            key
+        };
         OwnerKeys {
-            expiry: format!("{hash}:x"),
-            created: format!("{hash}:c"),
+            expiry: index(":x"),
+            created: index(":c"),
             hash,
         }
     }

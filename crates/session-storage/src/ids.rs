@@ -23,7 +23,8 @@ pub fn parse_own(raw: &str, user: &str) -> Option<SessionId> {
     if owner != user || !is_hex8(a) || !is_hex8(b) {
         return None;
     }
-    SessionId::parse(&format!("{a}.{b}")).ok()
+    // `<a>.<b>` is the raw id's tail: two 8-character parts and the dot between them.
+    SessionId::parse(&raw[raw.len() - (a.len() + 1 + b.len())..]).ok()
 }
 
 /// The user a subject names: the user part of a session id (`<user>.<8 hex>.<8 hex>`, what
