@@ -400,6 +400,17 @@ async fn amity_check(app: &TestApp, token: &str) -> (u16, Value) {
     read(r).await
 }
 
+async fn amity_logout(app: &TestApp, token: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .delete(app.url("/api/v4/sessions"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    read(r).await
+}
+
 async fn amity_refresh(app: &TestApp, refresh: &str) -> (u16, Value) {
     let r = app
         .client
@@ -558,6 +569,11 @@ async fn every_key_rotates_without_signing_anyone_out(redis: Redis) {
     let again = rotate_secrets(redis, prefix, ROTATED).await.total();
     assert_eq!(again.current, again.examined, "{again}");
     assert_live(&rotated, &used).await;
+    // An Amity session opened under the old token key signs out under the ring, once.
+    let logout = amity_logout(&rotated, &used.amity_access).await;
+    assert_eq!(logout, (200, json!({"success": true})));
+    assert_eq!(amity_check(&rotated, &used.amity_access).await.0, 401);
+    assert_eq!(amity_logout(&rotated, &used.amity_access).await.0, 401);
     rotated.stop().await;
 
     // Restarted with the new keys only: what was used under the ring, and everything new,

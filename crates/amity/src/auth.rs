@@ -120,9 +120,9 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authentica
         .get_head(&v.session)
         .await?
         .ok_or(AuthError::Revoked)?;
-    let genuine = head.token_hash.is_some_and(|h| {
-        h.ct_eq(&v.jti_hash) || state.core.hasher.key_of(&v.claims.jti, &h).is_some()
-    });
+    let genuine = head
+        .token_hash
+        .is_some_and(|h| v.jti_hashes(&state.core.hasher).any(|j| j.ct_eq(&h)));
     if !genuine {
         return Err(AuthError::Revoked);
     }

@@ -41,6 +41,18 @@ pub struct Verified {
     pub jti_hash: TokenHash,
 }
 
+impl Verified {
+    /// The keyed hashes the token's `jti` may be stored under: the active key's (computed once,
+    /// when the token was verified), then, lazily, each previous key's.
+    pub fn jti_hashes<'a>(
+        &'a self,
+        hasher: &'a TokenHasher,
+    ) -> impl Iterator<Item = TokenHash> + 'a {
+        let previous = hasher.previous().iter();
+        std::iter::once(self.jti_hash).chain(previous.map(|k| k.hash(&self.claims.jti)))
+    }
+}
+
 /// One remembered token: its signed part (compared in full on every hit) and its verdict.
 struct Entry {
     signed: Box<str>,
@@ -179,6 +191,17 @@ mod tests {
         memo.keep("no-dots", verified(100), 0);
         assert!(memo.get("no-dots").is_none());
         assert_eq!(len(&memo), 1);
+    }
+
+    #[test]
+    fn a_jti_hashes_under_the_active_key_then_each_previous_one() {
+        let ring = TokenHasher::ring("memo-test-secret", &["old-secret"]);
+        let v = verified(100);
+        let hashes: Vec<TokenHash> = v.jti_hashes(&ring).collect();
+        let old = TokenHasher::new("old-secret");
+        assert_eq!(hashes, vec![v.jti_hash, old.hash("j")]);
+        assert_eq!(hashes[0], TokenHasher::new("memo-test-secret").hash("j"));
+        assert_eq!(v.jti_hashes(&TokenHasher::new("x")).count(), 1);
     }
 
     #[test]

@@ -173,13 +173,13 @@ pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
 pub async fn revoke(state: web::Data<State>, req: HttpRequest) -> Reply {
     // The token's session is deleted only if the token is still its current one, in one step.
     let v = auth::verified(&state, &req).await?;
-    let (r, claims) = (&v.session, &v.claims);
+    let r = &v.session;
     // Under the active token key, then (only when refused) each previous key.
     let mut deleted = Err(session_core::Error::Unauthorized);
-    for key in state.core.hasher.keys() {
+    for token in v.jti_hashes(&state.core.hasher) {
         let guard = Guard {
             id: r.id.clone(),
-            token: key.hash(&claims.jti),
+            token,
             role: None,
         };
         deleted = state.core.store.delete_guarded(r, Some(&guard)).await;
