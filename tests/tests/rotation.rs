@@ -389,10 +389,17 @@ async fn amity_login(app: &TestApp, user: &str) -> Value {
     v
 }
 
-async fn amity_check(app: &TestApp, token: &str) -> (u16, Value) {
+/// An Amity bearer call: `GET /api/v3/sessions` checks the token, `DELETE /api/v4/sessions`
+/// signs it out.
+async fn amity_bearer(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+) -> (u16, Value) {
     let r = app
         .client
-        .get(app.url("/api/v3/sessions"))
+        .request(method, app.url(path))
         .bearer_auth(token)
         .send()
         .await
@@ -400,15 +407,12 @@ async fn amity_check(app: &TestApp, token: &str) -> (u16, Value) {
     read(r).await
 }
 
+async fn amity_check(app: &TestApp, token: &str) -> (u16, Value) {
+    amity_bearer(app, reqwest::Method::GET, "/api/v3/sessions", token).await
+}
+
 async fn amity_logout(app: &TestApp, token: &str) -> (u16, Value) {
-    let r = app
-        .client
-        .delete(app.url("/api/v4/sessions"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    read(r).await
+    amity_bearer(app, reqwest::Method::DELETE, "/api/v4/sessions", token).await
 }
 
 async fn amity_refresh(app: &TestApp, refresh: &str) -> (u16, Value) {
