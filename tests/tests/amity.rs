@@ -528,6 +528,8 @@ async fn bearer_check_chat_settings_and_logout(app: &TestApp) {
 async fn a_renewal_on_the_same_device_retires_the_old_token(app: &TestApp) {
     let other = token(&login(app, 5, "fay", "tablet").await);
     let first = token(&login(app, 5, "fay", "phone").await);
+    // Checked once before the renewal: a remembered check must not outlive its session.
+    assert_eq!(check(app, &first).await.0, 200);
     let renewed = token(&login(app, 5, "fay", "phone").await);
     assert_ne!(first, renewed);
     assert_error(&check(app, &first).await, 401, 400100);
@@ -539,7 +541,10 @@ async fn the_session_cap_evicts_the_oldest(app: &TestApp) {
     // max_sessions_per_user = 3
     let mut tokens = Vec::new();
     for i in 0..5 {
-        tokens.push(token(&login(app, 5, "gus", &format!("device-{i}")).await));
+        let t = token(&login(app, 5, "gus", &format!("device-{i}")).await);
+        // Each checked while live: a remembered check must not outlive an evicted session.
+        assert_eq!(check(app, &t).await.0, 200);
+        tokens.push(t);
         // Distinct creation times keep "oldest" unambiguous.
         tokio::time::sleep(StdDuration::from_millis(5)).await;
     }

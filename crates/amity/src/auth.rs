@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use flavor_kit::headers;
-use session_core::{SessionHead, SessionId, SessionRef};
+use session_core::{SessionId, SessionRef};
 
 use crate::errors::AuthError;
 use crate::jws::AccessClaims;
@@ -17,15 +17,6 @@ use crate::{users, verify};
 pub const API_KEY_HEADER: &str = "x-api-key";
 /// The server key header.
 pub const SERVER_KEY_HEADER: &str = "x-server-key";
-
-/// A request authenticated by its access token.
-#[derive(Debug)]
-pub struct Authenticated {
-    /// What the token names: network, claims, session.
-    pub token: Arc<Verified>,
-    /// The session's head (times and hashes; its body is not read).
-    pub head: SessionHead,
-}
 
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
     headers::text(req, name).ok().flatten()
@@ -75,19 +66,28 @@ pub async fn network_from_server_key(
 /// network this worker has verified before is taken from its memo ([`crate::token_memo`]);
 /// only `exp` is compared again.
 pub async fn verified(state: &State, req: &HttpRequest) -> Result<Arc<Verified>, AuthError> {
+    verified_at(state, req, state.core.clock.now_millis()).await
+}
+
+/// [`verified`] at `now_ms` (milliseconds since the epoch).
+async fn verified_at(
+    state: &State,
+    req: &HttpRequest,
+    now_ms: i64,
+) -> Result<Arc<Verified>, AuthError> {
     let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
-    let now = state.core.clock.now_millis().div_euclid(1000);
+    let now = now_ms.div_euclid(1000);
     let v = match state.memo.get(token) {
         Some(v) => v,
         None => {
             let (network, claims) =
                 verify::access_token(&state.networks, &state.core, token).await?;
-            let verified = Verified {
-                session: session_of(&network, &claims)?,
-                jti_hash: state.core.hasher.hash(&claims.jti),
+            let verified = Verified::new(
+                session_of(&network, &claims)?,
+                state.core.hasher.hash(&claims.jti),
                 network,
                 claims,
-            };
+            );
             match state.networks.is_configured(&verified.network) {
                 true => state.memo.keep(token, verified, now),
                 false => Arc::new(verified),
@@ -112,12 +112,21 @@ fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef, Au
 /// with the session's (under the active token key, then, only on a mismatch, each previous key):
 /// a revoked or replaced token is refused at once. The session's last use is recorded at the
 /// policy's granularity ([`flavor_kit::metadata::seen`]), so most checks are that one read.
-pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authenticated, AuthError> {
-    let v = verified(state, req).await?;
-    let head = state
+///
+/// On the memory store a remembered token's last check stands, without the read, while the
+/// store's watch on its session holds and the session has not expired
+/// ([`Verified::still_checked`]): any change or removal of the session ends the watch at once.
+pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Arc<Verified>, AuthError> {
+    let now_ms = state.core.clock.now_millis();
+    let v = verified_at(state, req, now_ms).await?;
+    if let Some(updated_at) = v.still_checked(now_ms) {
+        flavor_kit::metadata::seen(&state.core, &v.session, updated_at).await;
+        return Ok(v);
+    }
+    let (head, watch) = state
         .core
         .store
-        .get_head(&v.session)
+        .get_head_watched(&v.session)
         .await?
         .ok_or(AuthError::Revoked)?;
     let genuine = head
@@ -126,6 +135,9 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Authentica
     if !genuine {
         return Err(AuthError::Revoked);
     }
+    if let Some(watch) = watch {
+        v.keep_check(watch, &head);
+    }
     flavor_kit::metadata::seen(&state.core, &v.session, head.updated_at).await;
-    Ok(Authenticated { token: v, head })
+    Ok(v)
 }

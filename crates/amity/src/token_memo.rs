@@ -1,7 +1,10 @@
 //! Access tokens this worker has verified before. A check of a token seen again skips what
 //! only the token decides: its signature, the base64 and JSON of its claims, the session's place
 //! and the keyed hash of its `jti` (about a fifth of a check's CPU). What can change is still
-//! looked at on every use: `exp` against the clock, and the session in the store.
+//! looked at on every use: `exp` against the clock, and the session in the store. On the memory
+//! store the session's last check is kept with the store's watch on it
+//! ([`session_core::HeadWatch`]) and stands until the watch ends (any change or removal of the
+//! session) or the session expires, so a remembered token's check reads nothing.
 //!
 //! Only tokens of configured networks are kept: their keys cannot change while the process runs,
 //! so neither can the verdict on their signature. A run-time network's document can be changed
@@ -18,8 +21,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use session_core::token::random_bytes;
-use session_core::{SessionRef, TokenHash, TokenHasher};
+use session_core::{HeadWatch, SessionHead, SessionRef, TokenHash, TokenHasher};
 
 use crate::jws::AccessClaims;
 use crate::network::Network;
@@ -39,9 +43,58 @@ pub struct Verified {
     pub session: SessionRef,
     /// The keyed hash of its `jti` under the active token key (what the session's head holds).
     pub jti_hash: TokenHash,
+    /// The last store check of the session that still stands (memory store only).
+    checked: Mutex<Option<Checked>>,
+}
+
+/// A store check that found the session live and this token its current one, with the store's
+/// watch on the session.
+#[derive(Debug)]
+struct Checked {
+    watch: HeadWatch,
+    /// The session's expiry, ms since the epoch.
+    expires_ms: i64,
+    /// Its last recorded use, as the check read it.
+    updated_at: DateTime<Utc>,
 }
 
 impl Verified {
+    /// What a token names, not yet checked against the store.
+    pub fn new(
+        session: SessionRef,
+        jti_hash: TokenHash,
+        network: Arc<Network>,
+        claims: AccessClaims,
+    ) -> Self {
+        Self {
+            network,
+            claims,
+            session,
+            jti_hash,
+            checked: Mutex::new(None),
+        }
+    }
+
+    /// Keeps a store check that found the session live and this token its current one (`head`
+    /// as read), to stand while `watch` holds.
+    pub fn keep_check(&self, watch: HeadWatch, head: &SessionHead) {
+        if let Ok(mut checked) = self.checked.lock() {
+            *checked = Some(Checked {
+                watch,
+                expires_ms: head.expires_at.timestamp_millis(),
+                updated_at: head.updated_at,
+            });
+        }
+    }
+
+    /// The session's last recorded use, when the last store check still stands at `now_ms`:
+    /// the store's watch holds and the session has not expired.
+    pub fn still_checked(&self, now_ms: i64) -> Option<DateTime<Utc>> {
+        let checked = self.checked.lock().ok()?;
+        let c = checked.as_ref()?;
+        (c.watch.holds() && now_ms < c.expires_ms).then_some(c.updated_at)
+    }
+
     /// The keyed hashes the token's `jti` may be stored under: the active key's (computed once,
     /// when the token was verified), then, lazily, each previous key's.
     pub fn jti_hashes<'a>(
@@ -154,9 +207,14 @@ mod tests {
             &hasher,
             Arc::default(),
         ));
-        Verified {
+        Verified::new(
+            SessionRef::new(
+                Owner::new(Flavor::Amity, &["n", "u"]).unwrap(),
+                SessionId::parse("0123456789abcdef").unwrap(),
+            ),
+            hasher.hash("j"),
             network,
-            claims: AccessClaims {
+            AccessClaims {
                 user_id: "u".into(),
                 network_id: "n".into(),
                 sid: "s".into(),
@@ -164,12 +222,7 @@ mod tests {
                 exp,
                 nk: None,
             },
-            session: SessionRef::new(
-                Owner::new(Flavor::Amity, &["n", "u"]).unwrap(),
-                SessionId::parse("0123456789abcdef").unwrap(),
-            ),
-            jti_hash: hasher.hash("j"),
-        }
+        )
     }
 
     #[test]

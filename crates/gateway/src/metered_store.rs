@@ -9,9 +9,10 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::Duration;
 use session_core::{
-    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Error, Flavor, Guard, Joined,
-    NewSession, Owner, OwnerDump, Page, Removed, Result, Revocation, Rotated, Rotation, Session,
-    SessionHead, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore, TokenHash, Window,
+    Attempt, AttemptId, AttemptKey, Candidate, Created, Cursor, Error, Flavor, Guard, HeadWatch,
+    Joined, NewSession, Owner, OwnerDump, Page, Removed, Result, Revocation, Rotated, Rotation,
+    Session, SessionHead, SessionId, SessionPatch, SessionRef, SessionStore, SharedStore,
+    TokenHash, Window,
 };
 
 use crate::metrics::Metrics;
@@ -139,6 +140,19 @@ impl SessionStore for MeteredStore {
     async fn get_head(&self, r: &SessionRef) -> Result<Option<SessionHead>> {
         self.note_owner(&r.owner);
         self.timed("get", self.inner.get_head(r)).await
+    }
+
+    /// Testing mode hands out no watch: its journal notes every check's owner, so every check
+    /// must reach the store.
+    async fn get_head_watched(
+        &self,
+        r: &SessionRef,
+    ) -> Result<Option<(SessionHead, Option<HeadWatch>)>> {
+        if self.noting {
+            let head = self.get_head(r).await?;
+            return Ok(head.map(|h| (h, None)));
+        }
+        self.timed("get", self.inner.get_head_watched(r)).await
     }
 
     async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {

@@ -39,5 +39,5 @@ pub use plan::{Candidate, Created, DocUpsert, Guard, NewSession, Revocation, Rot
 pub use record::{Head, Record};
 pub use secrets::Sealer;
 pub use snapshot::{CredentialDump, OwnerDump, Removed, SpentPrefix};
-pub use store::{ExpiryCounter, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
+pub use store::{ExpiryCounter, HeadWatch, Joined, SessionStore, SharedStore, MAX_PAGE_SIZE};
 pub use token::{TokenHash, TokenHasher};

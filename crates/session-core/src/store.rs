@@ -1,6 +1,6 @@
 //! The store contract: the domain's operations, each atomic where an invariant depends on it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -19,6 +19,30 @@ use crate::token::TokenHash;
 
 /// A shared, dynamically dispatched store.
 pub type SharedStore = Arc<dyn SessionStore>;
+
+/// A sign on one stored session, handed out with its head by a store that learns of every
+/// change at once (the memory store): it holds until the session is changed or removed, and
+/// never holds again. While it holds and the head's expiry has not passed, a new read would
+/// answer the same head, so a token check may skip the read.
+#[derive(Debug, Clone)]
+pub struct HeadWatch(Arc<AtomicBool>);
+
+impl HeadWatch {
+    /// A watch that holds.
+    pub(crate) fn new() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+
+    /// Whether the session is still as it was read.
+    pub fn holds(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// The session was changed or removed: the watch stops holding, for good.
+    pub(crate) fn end(&self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
 
 /// Largest page any listing returns.
 pub const MAX_PAGE_SIZE: usize = 1000;
@@ -53,6 +77,15 @@ pub trait SessionStore: Send + Sync + 'static {
     /// store that keeps records encoded answers it without decoding the body.
     async fn get_head(&self, r: &SessionRef) -> Result<Option<SessionHead>> {
         Ok(self.get(r).await?.as_ref().map(SessionHead::of))
+    }
+
+    /// [`SessionStore::get_head`], with a [`HeadWatch`] on the session from a store that can
+    /// give one (the memory store; none from Redis, whose sessions other processes change).
+    async fn get_head_watched(
+        &self,
+        r: &SessionRef,
+    ) -> Result<Option<(SessionHead, Option<HeadWatch>)>> {
+        Ok(self.get_head(r).await?.map(|h| (h, None)))
     }
 
     /// Every live session of the owner in creation order (one read, for small owners such as

@@ -153,9 +153,9 @@ async fn register(
     security(("AmityBearer" = [])),
 )]
 pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
-    let a = auth::authenticate(&state, &req).await?;
+    let v = auth::authenticate(&state, &req).await?;
     Ok(HttpResponse::Ok().json(SessionCheckResponse {
-        last_cache_purge: a.token.network.settings.last_cache_purge.clone(),
+        last_cache_purge: v.network.settings.last_cache_purge.clone(),
     }))
 }
 

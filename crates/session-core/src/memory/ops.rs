@@ -18,8 +18,22 @@ use crate::model::{
 };
 use crate::plan::{Candidate, Created, Guard, NewSession, Revocation, Rotated};
 use crate::snapshot::{OwnerDump, Removed, SpentPrefix};
-use crate::store::{Joined, SessionStore, MAX_PAGE_SIZE};
+use crate::store::{HeadWatch, Joined, SessionStore, MAX_PAGE_SIZE};
 use crate::token::TokenHash;
+
+/// The head of the live session at `r`, with a watch on it when `watched`.
+fn head_at(
+    st: Option<&OwnerState>,
+    r: &SessionRef,
+    now: i64,
+    watched: bool,
+) -> Result<Option<(SessionHead, Option<HeadWatch>)>> {
+    let Some(stored) = st.and_then(|st| st.live(&r.id, now)) else {
+        return Ok(None);
+    };
+    let head = stored.head()?.into();
+    Ok(Some((head, watched.then(|| stored.watch()))))
+}
 
 /// Stores keep milliseconds, like Redis.
 fn truncate_times(s: &mut Session) {
@@ -166,11 +180,15 @@ impl SessionStore for MemoryStore {
 
     async fn get_head(&self, r: &SessionRef) -> Result<Option<SessionHead>> {
         self.read_owner(&r.owner, |st, now| {
-            match st.and_then(|st| st.live(&r.id, now)) {
-                Some(stored) => stored.head().map(|h| Some(h.into())),
-                None => Ok(None),
-            }
+            Ok(head_at(st, r, now, false)?.map(|(head, _)| head))
         })
+    }
+
+    async fn get_head_watched(
+        &self,
+        r: &SessionRef,
+    ) -> Result<Option<(SessionHead, Option<HeadWatch>)>> {
+        self.read_owner(&r.owner, |st, now| head_at(st, r, now, true))
     }
 
     async fn owner_sessions(&self, owner: &Owner) -> Result<Vec<Session>> {

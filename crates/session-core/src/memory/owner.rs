@@ -3,6 +3,7 @@
 //! document. Every method is O(log n) in the owner's sessions (plus what it removes).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::events::{EventKind, RevokeReason, Signs};
@@ -10,13 +11,15 @@ use crate::model::{Owner, Session, SessionId, SessionRef};
 use crate::plan::Guard;
 use crate::record::{Head, Record};
 use crate::snapshot::SpentPrefix;
+use crate::store::HeadWatch;
 use crate::token::TokenHash;
 
 pub(crate) use crate::snapshot::SPENT_KEPT;
 
 use super::emit::Emitter;
 
-/// A stored session: its record and the keys it is indexed under.
+/// A stored session: its record and the keys it is indexed under. A record is never changed in
+/// place: a change stores a new one, so dropping a record ends its [`HeadWatch`].
 #[derive(Debug)]
 pub(crate) struct Stored {
     pub record: Record,
@@ -24,6 +27,16 @@ pub(crate) struct Stored {
     pub expires: i64,
     pub parent: Option<SessionId>,
     pub device: Option<String>,
+    /// Made on the first watched read.
+    watch: OnceLock<HeadWatch>,
+}
+
+impl Drop for Stored {
+    fn drop(&mut self) {
+        if let Some(w) = self.watch.get() {
+            w.end();
+        }
+    }
 }
 
 impl Stored {
@@ -34,7 +47,13 @@ impl Stored {
             expires: s.expires_at.timestamp_millis(),
             parent: s.parent.clone(),
             device: s.device.clone(),
+            watch: OnceLock::new(),
         })
+    }
+
+    /// The watch that holds while this record is the session's.
+    pub(crate) fn watch(&self) -> HeadWatch {
+        self.watch.get_or_init(HeadWatch::new).clone()
     }
 
     pub(crate) fn head(&self) -> Result<Head<'_>> {
