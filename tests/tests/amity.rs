@@ -65,6 +65,7 @@ on_both_stores!(overlay() =>
     odd_user_ids_and_browser_models_work,
     bearer_check_chat_settings_and_logout,
     a_renewal_on_the_same_device_retires_the_old_token,
+    no_remembered_check_outlives_a_logout,
     the_session_cap_evicts_the_oldest,
     concurrent_logins_never_exceed_the_cap,
     refresh_rotates_and_a_reused_token_revokes_the_family,
@@ -535,6 +536,32 @@ async fn a_renewal_on_the_same_device_retires_the_old_token(app: &TestApp) {
     assert_error(&check(app, &first).await, 401, 400100);
     assert_eq!(check(app, &renewed).await.0, 200);
     assert_eq!(check(app, &other).await.0, 200);
+}
+
+async fn no_remembered_check_outlives_a_logout(app: &TestApp) {
+    let t = token(&login(app, 5, "noor", "d1").await);
+    let other = token(&login(app, 5, "noor", "d2").await);
+    // Concurrent checks on several connections reach every worker: each remembers the token
+    // and (on the memory store) its check of the session.
+    let checks = |t: String| {
+        join_all((0..32).map(move |_| {
+            let t = t.clone();
+            async move { check(app, &t).await.0 }
+        }))
+    };
+    assert!(checks(t.clone()).await.iter().all(|s| *s == 200));
+    let resp = app
+        .client
+        .delete(app.url("/api/v4/sessions"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(resp).await, (200, json!({"success": true})));
+    // Once the logout has answered, no worker answers the token again.
+    let after = checks(t).await;
+    assert!(after.iter().all(|s| *s == 401), "{after:?}");
+    assert!(checks(other).await.iter().all(|s| *s == 200));
 }
 
 async fn the_session_cap_evicts_the_oldest(app: &TestApp) {
