@@ -11,7 +11,8 @@
 //! or deleted in the store, so its tokens are verified every time.
 //!
 //! An entry is filed under a keyed hash of the token's signature (HMAC-SHA256 under a key drawn
-//! when the worker starts; the signature is the token's only secret part, 43 characters rather
+//! when the worker starts, for this memo alone, so the signature is hashed bare: one SHA-256
+//! block in and one out; the signature is the token's only secret part, 43 characters rather
 //! than the whole token's 500) and holds the signed part (header and claims, which anyone holding
 //! the token can read) to compare in full. So no token is held in plain form, a forged token
 //! cannot land on a genuine one's entry, and a genuine signature under other claims is not
@@ -121,7 +122,7 @@ fn split(token: &str) -> Option<(&str, &str)> {
 pub struct TokenMemo {
     /// Keys the entries; `None` when the system had no random key to give (nothing is kept).
     key: Option<TokenHasher>,
-    entries: Mutex<HashMap<[u8; 32], Entry>>,
+    entries: Mutex<HashMap<TokenHash, Entry>>,
     capacity: usize,
 }
 
@@ -175,8 +176,8 @@ impl TokenMemo {
         verified
     }
 
-    fn slot(&self, signature: &str) -> Option<[u8; 32]> {
-        Some(self.key.as_ref()?.derive(&["amity-token-memo", signature]))
+    fn slot(&self, signature: &str) -> Option<TokenHash> {
+        Some(self.key.as_ref()?.hash(signature))
     }
 }
 
