@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
 use flavor_kit::headers;
 use session_core::{SessionId, SessionRef};
 
@@ -119,10 +120,17 @@ fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef, Au
 pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Arc<Verified>, AuthError> {
     let now_ms = state.core.clock.now_millis();
     let v = verified_at(state, req, now_ms).await?;
-    if let Some(updated_at) = v.still_checked(now_ms) {
-        flavor_kit::metadata::seen(&state.core, &v.session, updated_at).await;
-        return Ok(v);
-    }
+    let updated_at = match v.still_checked(now_ms) {
+        Some(updated_at) => updated_at,
+        None => check_in_store(state, &v).await?,
+    };
+    flavor_kit::metadata::seen(&state.core, &v.session, updated_at).await;
+    Ok(v)
+}
+
+/// Reads the session `v` names and compares its token hash in constant time; keeps the check
+/// with the store's watch, when it gives one. Answers the session's last recorded use.
+async fn check_in_store(state: &State, v: &Verified) -> Result<DateTime<Utc>, AuthError> {
     let (head, watch) = state
         .core
         .store
@@ -138,6 +146,5 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Arc<Verifi
     if let Some(watch) = watch {
         v.keep_check(watch, &head);
     }
-    flavor_kit::metadata::seen(&state.core, &v.session, head.updated_at).await;
-    Ok(v)
+    Ok(head.updated_at)
 }

@@ -30,7 +30,8 @@ use crate::jws::AccessClaims;
 use crate::network::Network;
 
 /// Most tokens one worker remembers (each about 920 bytes of the process's memory, measured with
-/// 16,000 tokens of 467 characters: at most about 15 MB per worker).
+/// 16,000 tokens of 467 characters before an entry kept its store check, which adds about 30
+/// bytes: at most about 16 MB per worker).
 pub const MEMO_ENTRIES: usize = 16_384;
 
 /// What a verified access token names.
