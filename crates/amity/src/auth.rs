@@ -5,6 +5,7 @@ use std::sync::Arc;
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use flavor_kit::headers;
+use session_core::clock::from_millis;
 use session_core::{SessionId, SessionRef};
 
 use crate::errors::AuthError;
@@ -124,7 +125,7 @@ pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Arc<Verifi
         Some(updated_at) => updated_at,
         None => check_in_store(state, &v).await?,
     };
-    flavor_kit::metadata::seen(&state.core, &v.session, updated_at).await;
+    flavor_kit::metadata::seen(&state.core, &v.session, updated_at, from_millis(now_ms)).await;
     Ok(v)
 }
 

@@ -18,11 +18,11 @@ pub fn origin(req: &HttpRequest, core: &CoreDeps) -> Origin {
     core.metadata.origin(client_ip(req), agent)
 }
 
-/// Records that `session` was just used by a valid token, when its recorded last use lags by
-/// the policy's granularity: most checks write nothing. A failure is logged and otherwise
-/// ignored, as the check itself has succeeded.
-pub async fn seen(core: &CoreDeps, r: &SessionRef, updated_at: DateTime<Utc>) {
-    if !core.metadata.enabled || !core.metadata.seen_due(updated_at, core.clock.now()) {
+/// Records that `session` was used by a valid token at `now` (the check's own clock reading),
+/// when its recorded last use lags by the policy's granularity: most checks write nothing. A
+/// failure is logged and otherwise ignored, as the check itself has succeeded.
+pub async fn seen(core: &CoreDeps, r: &SessionRef, updated_at: DateTime<Utc>, now: DateTime<Utc>) {
+    if !core.metadata.enabled || !core.metadata.seen_due(updated_at, now) {
         return;
     }
     if let Err(e) = core.store.mark_seen(r).await {
@@ -98,13 +98,13 @@ mod tests {
         core.store.create(s.clone(), None).await.unwrap();
         clock.advance(Duration::seconds(30));
         let fresh = core.store.get(&r).await.unwrap().unwrap();
-        seen(&core, &r, fresh.updated_at).await;
+        seen(&core, &r, fresh.updated_at, clock.now()).await;
         assert_eq!(
             core.store.get(&r).await.unwrap().unwrap().updated_at,
             s.updated_at
         );
         clock.advance(Duration::seconds(31));
-        seen(&core, &r, fresh.updated_at).await;
+        seen(&core, &r, fresh.updated_at, clock.now()).await;
         let marked = core.store.get(&r).await.unwrap().unwrap();
         assert_eq!(marked.updated_at, clock.now());
         assert_eq!(marked.expires_at, s.expires_at);

@@ -16,12 +16,15 @@
 //! resources, each passed through `decorate` to add its state and extractor settings) and
 //! `Paths` (an `OpenApi` holding the handlers' `#[utoipa::path]` operations).
 
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{HttpServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, Resource, Route};
+use actix_web::body::EitherBody;
+use actix_web::dev::{HttpServiceFactory, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::guard::{Guard, GuardContext};
+use actix_web::http::Method;
+use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse, Resource, Route};
 
 use crate::answer::{EdgeError, ErrorBody, FlavorError, Rejection};
 
@@ -51,7 +54,8 @@ macro_rules! routes {
                     decorate(
                         $crate::__private::actix_web::web::resource($path)
                             $( .route(
-                                $crate::__private::actix_web::web::$method().to($($handler)::+)
+                                $crate::routes::route($crate::__method_of!($method))
+                                    .to($($handler)::+)
                             ) )+
                     ),
                     $crate::__allow!($($method),+),
@@ -87,6 +91,43 @@ macro_rules! __method {
     };
 }
 
+/// The [`Method`] of a route constructor (`get` → `Method::GET`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __method_of {
+    (get) => {
+        $crate::__private::actix_web::http::Method::GET
+    };
+    (post) => {
+        $crate::__private::actix_web::http::Method::POST
+    };
+    (put) => {
+        $crate::__private::actix_web::http::Method::PUT
+    };
+    (patch) => {
+        $crate::__private::actix_web::http::Method::PATCH
+    };
+    (delete) => {
+        $crate::__private::actix_web::http::Method::DELETE
+    };
+}
+
+/// A route taking the requests of one method. Unlike `web::get()` and its kin, whose guard
+/// adds each method it tries to a list in the request's extensions (two allocations per route
+/// tried, for actix-web's own 405 answer), its guard only compares: the resource's 405 answer
+/// names its methods already.
+pub fn route(method: Method) -> Route {
+    web::route().guard(OneMethod(method))
+}
+
+struct OneMethod(Method);
+
+impl Guard for OneMethod {
+    fn check(&self, ctx: &GuardContext<'_>) -> bool {
+        ctx.head().method == self.0
+    }
+}
+
 /// The `Allow` value of a list of route constructors (`get, delete` → `"GET, DELETE"`).
 #[doc(hidden)]
 #[macro_export]
@@ -116,27 +157,86 @@ pub fn finish<B: ErrorBody>(
                 EdgeError::MethodNotAllowed { allow },
             )))
         }))
-        .wrap(from_fn(move |req: ServiceRequest, next| {
-            req.extensions_mut().insert(RoutePattern(pattern));
-            with_instance(req, next)
-        }))
+        .wrap(Marked { pattern })
 }
 
-/// Middleware: renders an error answer of the flavor again, with the request path.
-async fn with_instance(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let res = next.call(req).await?;
-    let again = res
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<Rejection>())
-        .map(|r| r.render_at(res.request().path()));
-    Ok(match again {
-        Some(response) => res.into_response(response).map_into_boxed_body(),
-        None => res.map_into_boxed_body(),
-    })
+/// A resource's middleware: marks each request with the resource's [`RoutePattern`] and renders
+/// an error answer of the flavor again, with the request path. Written out rather than with
+/// `from_fn`: it runs on every request, and this way costs no boxed future.
+struct Marked {
+    pattern: &'static str,
+}
+
+impl<S, B> Transform<S, ServiceRequest> for Marked
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = MarkedService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, inner: S) -> Self::Future {
+        ready(Ok(MarkedService {
+            inner,
+            pattern: self.pattern,
+        }))
+    }
+}
+
+struct MarkedService<S> {
+    inner: S,
+    pattern: &'static str,
+}
+
+impl<S, B> Service<ServiceRequest> for MarkedService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = WithInstance<S::Future>;
+
+    actix_web::dev::forward_ready!(inner);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        req.extensions_mut().insert(RoutePattern(self.pattern));
+        WithInstance {
+            inner: self.inner.call(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The resource's answer, an error of the flavor rendered again with the request path.
+    struct WithInstance<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F, B> Future for WithInstance<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let res = match self.project().inner.poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(res) => res?,
+        };
+        let again = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<Rejection>())
+            .map(|r| r.render_at(res.request().path()));
+        Poll::Ready(Ok(match again {
+            Some(response) => res.into_response(response).map_into_right_body(),
+            None => res.map_into_left_body(),
+        }))
+    }
 }
 
 /// The answer of a flavor's scope to a path no route takes: `error`, with the request path.

@@ -143,7 +143,13 @@ pub async fn view(state: &State, req: &HttpRequest) -> Result<GroupView, Session
     if !matched.ct_eq(&b.hash) {
         me = rekey(state, &b, matched, me).await;
     }
-    flavor_kit::metadata::seen(&state.core, &me.reference(), me.updated_at).await;
+    flavor_kit::metadata::seen(
+        &state.core,
+        &me.reference(),
+        me.updated_at,
+        state.core.clock.now(),
+    )
+    .await;
     let group = sessions
         .iter()
         .find(|s| s.id == b.group.id)
