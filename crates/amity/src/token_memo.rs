@@ -20,6 +20,7 @@
 //! the expired ones go, and if none has expired, the memo starts over.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -109,6 +110,26 @@ impl Verified {
 }
 
 /// One remembered token: its signed part (compared in full on every hit) and its verdict.
+/// How the memo's map hashes a slot: its bytes folded, not hashed again. A slot is an HMAC under
+/// the memo's own random key, as good as random to anyone without that key, so no one can
+/// choose slots that collide, and a second keyed hash (the map's default) would buy nothing.
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
 struct Entry {
     signed: Box<str>,
     verified: Arc<Verified>,
@@ -123,7 +144,7 @@ fn split(token: &str) -> Option<(&str, &str)> {
 pub struct TokenMemo {
     /// Keys the entries; `None` when the system had no random key to give (nothing is kept).
     key: Option<TokenHasher>,
-    entries: Mutex<HashMap<TokenHash, Entry>>,
+    entries: Mutex<HashMap<TokenHash, Entry, BuildHasherDefault<SlotHasher>>>,
     capacity: usize,
 }
 
@@ -139,7 +160,7 @@ impl TokenMemo {
         };
         Self {
             key,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::default()),
             capacity,
         }
     }

@@ -248,8 +248,10 @@ impl Application {
             App::new()
                 .wrap(Condition::new(
                     testing.is_some(),
+                    // Boxed: every request's future holds this one's place even when testing
+                    // mode is off, and the layer's own is large (moved on every request).
                     from_fn(move |req, next| {
-                        crate::testing::layer::layer(testing.clone(), req, next)
+                        Box::pin(crate::testing::layer::layer(testing.clone(), req, next))
                     }),
                 ))
                 .wrap(shared.access.clone())
