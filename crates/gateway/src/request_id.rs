@@ -1,6 +1,6 @@
 //! Request ids: a random prefix drawn once per process and a counter, `3f9a61c2-1042`. Unique
 //! across the replicas of a deployment (32 random bits each) without a random number per
-//! request; written only when logged.
+//! request; drawn and written only when a line is logged.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
