@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::web::Bytes;
 use flavor_kit::signing_keys::KeyRing;
 use flavor_kit::tenant_ids;
 use flavor_kit::tenants::{self, Document, Known, TenantKind};
@@ -16,7 +15,6 @@ use session_core::token::ct_eq_str;
 use session_core::{CoreDeps, Flavor, TokenHasher};
 use sha2::{Digest, Sha256};
 
-use crate::dto::SessionCheckResponse;
 use crate::settings::{NetworkSettings, Settings};
 use crate::tokens::{is_locator, Claims};
 
@@ -53,8 +51,6 @@ pub struct Network {
     keys: Vec<NetworkKey>,
     /// `[[amity.signing_keys]]`.
     signing: Arc<KeyRing>,
-    /// The body of a successful token check (`GET /api/v3/sessions`), rendered once.
-    check_body: Bytes,
 }
 
 impl std::fmt::Debug for Network {
@@ -93,24 +89,12 @@ impl Network {
                 })
             })
             .collect();
-        let check_body = Bytes::from(
-            serde_json::to_vec(&SessionCheckResponse {
-                last_cache_purge: settings.last_cache_purge.clone(),
-            })
-            .unwrap_or_default(),
-        );
         Self {
             settings,
             id,
             keys,
             signing,
-            check_body,
         }
-    }
-
-    /// The body of a successful token check: the same for every token of the network.
-    pub fn check_body(&self) -> Bytes {
-        self.check_body.clone()
     }
 
     /// The key id of the active token key (the store document id of a run-time network).

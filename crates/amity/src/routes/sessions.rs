@@ -1,6 +1,5 @@
 //! `/api/v{3,4,5}/sessions`: register, check, revoke, and refresh (`/api/v4/sessions/refresh`).
 
-use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
 use flavor_kit::{BodyLimits, Reply, Subject};
 use serde_json::{Map, Value};
@@ -155,9 +154,9 @@ async fn register(
 )]
 pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
     let v = auth::authenticate(&state, &req).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(v.network.check_body()))
+    Ok(HttpResponse::Ok().json(SessionCheckResponse {
+        last_cache_purge: v.network.settings.last_cache_purge.clone(),
+    }))
 }
 
 /// Log out
