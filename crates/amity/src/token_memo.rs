@@ -109,7 +109,6 @@ impl Verified {
     }
 }
 
-/// One remembered token: its signed part (compared in full on every hit) and its verdict.
 /// How the memo's map hashes a slot: its bytes folded, not hashed again. A slot is an HMAC under
 /// the memo's own random key, as good as random to anyone without that key, so no one can
 /// choose slots that collide, and a second keyed hash (the map's default) would buy nothing.
@@ -130,6 +129,7 @@ impl Hasher for SlotHasher {
     }
 }
 
+/// One remembered token: its signed part (compared in full on every hit) and its verdict.
 struct Entry {
     signed: Box<str>,
     verified: Arc<Verified>,
