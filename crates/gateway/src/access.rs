@@ -116,14 +116,12 @@ struct RouteCache(Vec<(&'static str, RouteMetrics)>);
 
 impl RouteCache {
     fn observe(&mut self, metrics: &Metrics, route: &'static str, status: u16, secs: f64) {
-        let at = match self.0.iter().position(|(p, _)| std::ptr::eq(*p, route)) {
-            Some(at) => at,
-            None => {
-                self.0.push((route, metrics.route(route)));
-                self.0.len() - 1
-            }
-        };
-        self.0[at].1.observe(status, secs);
+        if let Some((_, handles)) = self.0.iter_mut().find(|(p, _)| std::ptr::eq(*p, route)) {
+            return handles.observe(status, secs);
+        }
+        let mut handles = metrics.route(route);
+        handles.observe(status, secs);
+        self.0.push((route, handles));
     }
 }
 

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use actix_web::dev::{HttpServiceFactory, Service};
+use actix_web::http::Method;
 use actix_web::{web, HttpMessage, HttpResponse};
 use flavor_kit::routes::RoutePattern;
 use serde::Serialize;
@@ -47,7 +48,7 @@ where
 {
     marked(
         web::resource(path)
-            .route(web::get().to(handler))
+            .route(flavor_kit::routes::route(Method::GET).to(handler))
             .default_service(web::to(method_not_allowed)),
         path,
     )
