@@ -253,6 +253,57 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains("session_gateway_http_request_duration_seconds_bucket"));
 }
 
+#[tokio::test]
+async fn metrics_label_a_request_with_the_pattern_of_the_resource_that_took_it() {
+    let app = spawn_app(ADMIN).await;
+    let send = |method: reqwest::Method, path: &str| app.client.request(method, app.url(path));
+    // A flavor resource with a path parameter, its answer refused (no client credentials).
+    let r = send(reqwest::Method::GET, "/session-storage/sessions/abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A method the resource does not take.
+    let r = send(reqwest::Method::PUT, "/api/v3/sessions")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    // A path under a flavor's prefix that no resource takes.
+    let r = send(reqwest::Method::GET, "/api/v9/nothing")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // The admin API refusing a request before any of its resources takes it, then one taken.
+    let r = send(reqwest::Method::GET, "/admin/v1/tenants/amity-networks")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = bearer(
+        &app,
+        reqwest::Method::GET,
+        "/admin/v1/tenants/amity-networks",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let text = app.get_text("/metrics").await;
+    for line in [
+        r#"{flavor="session-storage",route="/session-storage/sessions/{id}",status="401"} 1"#,
+        r#"{flavor="amity",route="/api/v3/sessions",status="405"} 1"#,
+        r#"{flavor="gateway",route="unmatched",status="404"} 1"#,
+        r#"{flavor="gateway",route="/admin/v1",status="401"} 1"#,
+        r#"{flavor="gateway",route="/admin/v1/tenants/{kind}",status="200"} 1"#,
+    ] {
+        let counter = format!("session_gateway_http_requests_total{line}");
+        assert!(text.contains(&counter), "{counter} in\n{text}");
+    }
+}
+
 const TENANTS: &str = r#"
 [admin]
 token = "admin-token-0123456789"

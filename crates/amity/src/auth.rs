@@ -1,5 +1,6 @@
 //! Credential checks: the client API key, the server key and the bearer access token.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
@@ -67,7 +68,7 @@ pub async fn network_from_server_key(
 /// under the key its `kid` names, and `exp` against the gateway clock. A token of a configured
 /// network this worker has verified before is taken from its memo ([`crate::token_memo`]);
 /// only `exp` is compared again.
-pub async fn verified(state: &State, req: &HttpRequest) -> Result<Arc<Verified>, AuthError> {
+pub async fn verified(state: &State, req: &HttpRequest) -> Result<Rc<Verified>, AuthError> {
     verified_at(state, req, state.core.clock.now_millis()).await
 }
 
@@ -76,7 +77,7 @@ async fn verified_at(
     state: &State,
     req: &HttpRequest,
     now_ms: i64,
-) -> Result<Arc<Verified>, AuthError> {
+) -> Result<Rc<Verified>, AuthError> {
     let token = headers::bearer(req).ok_or(AuthError::MissingBearer)?;
     let now = now_ms.div_euclid(1000);
     let v = match state.memo.get(token) {
@@ -92,7 +93,7 @@ async fn verified_at(
             );
             match state.networks.is_configured(&verified.network) {
                 true => state.memo.keep(token, verified, now),
-                false => Arc::new(verified),
+                false => Rc::new(verified),
             }
         }
     };
@@ -118,7 +119,7 @@ fn session_of(network: &Network, claims: &AccessClaims) -> Result<SessionRef, Au
 /// On the memory store a remembered token's last check stands, without the read, while the
 /// store's watch on its session holds and the session has not expired
 /// ([`Verified::still_checked`]): any change or removal of the session ends the watch at once.
-pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Arc<Verified>, AuthError> {
+pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<Rc<Verified>, AuthError> {
     let now_ms = state.core.clock.now_millis();
     let v = verified_at(state, req, now_ms).await?;
     let updated_at = match v.still_checked(now_ms) {

@@ -67,16 +67,6 @@ pub struct SessionResponse {
     pub user_type: Option<&'static str>,
 }
 
-/// `GET /api/v3/sessions`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = AmitySessionCheck)]
-pub struct SessionCheckResponse {
-    /// The network's cache purge time.
-    #[schema(example = "2020-01-01T00:00:00.000Z")]
-    pub last_cache_purge: String,
-}
-
 /// `DELETE /api/v4/sessions`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = AmitySuccess)]

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod requests;
 pub mod roles;
 pub mod routes;
+pub mod session_check;
 pub mod settings;
 pub mod state;
 pub mod times;

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use actix_web::web::Bytes;
 use flavor_kit::signing_keys::KeyRing;
 use flavor_kit::tenant_ids;
 use flavor_kit::tenants::{self, Document, Known, TenantKind};
@@ -15,6 +16,7 @@ use session_core::token::ct_eq_str;
 use session_core::{CoreDeps, Flavor, TokenHasher};
 use sha2::{Digest, Sha256};
 
+use crate::session_check;
 use crate::settings::{NetworkSettings, Settings};
 use crate::tokens::{is_locator, Claims};
 
@@ -51,6 +53,8 @@ pub struct Network {
     keys: Vec<NetworkKey>,
     /// `[[amity.signing_keys]]`.
     signing: Arc<KeyRing>,
+    /// The token check's answer body, rendered once: [`session_check`].
+    check_answer: Bytes,
 }
 
 impl std::fmt::Debug for Network {
@@ -89,12 +93,19 @@ impl Network {
                 })
             })
             .collect();
+        let check_answer = session_check::render(&settings.last_cache_purge);
         Self {
             settings,
             id,
             keys,
             signing,
+            check_answer,
         }
+    }
+
+    /// The body of the token check's answer (`GET /api/v3/sessions`).
+    pub fn check_answer(&self) -> Bytes {
+        self.check_answer.clone()
     }
 
     /// The key id of the active token key (the store document id of a run-time network).

@@ -24,7 +24,7 @@ use actix_web::body::EitherBody;
 use actix_web::dev::{HttpServiceFactory, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::guard::{Guard, GuardContext};
 use actix_web::http::Method;
-use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse, Resource, Route};
+use actix_web::{web, Error, HttpRequest, HttpResponse, Resource, Route};
 
 use crate::answer::{EdgeError, ErrorBody, FlavorError, Rejection};
 
@@ -137,72 +137,73 @@ macro_rules! __allow {
     };
 }
 
-/// The route pattern a request matched (`/session-storage/sessions/{id}`), set by the resource
-/// that took it: what access logs and metrics label a request with, known without matching the
-/// path again.
+/// The route pattern a request matched (`/session-storage/sessions/{id}`): what access logs and
+/// metrics label a request with, known without matching the path again.
+///
+/// A resource holds its pattern as its own app data ([`marked`]), which actix-web hands to
+/// every request the resource takes: `HttpRequest::app_data::<RoutePattern>()` finds it, with
+/// nothing inserted into the request (an entry in a request's extensions costs two
+/// allocations, on every request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoutePattern(pub &'static str);
 
-/// A resource of the table, finished: it marks its requests with their [`RoutePattern`], other
-/// methods answer 405 with `allow`, and every error answer of the resource is rendered with the
-/// request path.
+/// `resource`, marked with its [`RoutePattern`] `pattern`.
+pub fn marked(resource: Resource, pattern: &'static str) -> Resource {
+    resource.app_data(RoutePattern(pattern))
+}
+
+/// A resource of the table, finished: it is [`marked`] with its pattern, other methods answer
+/// 405 with `allow`, and every error answer of the resource is rendered with the request path.
 pub fn finish<B: ErrorBody>(
     pattern: &'static str,
     resource: Resource,
     allow: &'static str,
 ) -> impl HttpServiceFactory {
-    resource
+    marked(resource, pattern)
         .default_service(web::to(move || {
             ready(Err::<HttpResponse, _>(Rejection::edge::<B>(
                 EdgeError::MethodNotAllowed { allow },
             )))
         }))
-        .wrap(Marked { pattern })
+        .wrap(WithInstance)
 }
 
-/// A resource's middleware: marks each request with the resource's [`RoutePattern`] and renders
-/// an error answer of the flavor again, with the request path. Written out rather than with
-/// `from_fn`: it runs on every request, and this way costs no boxed future.
-struct Marked {
-    pattern: &'static str,
-}
+/// A resource's middleware: renders an error answer of the flavor again, with the request
+/// path. Written out rather than with `from_fn`: it runs on every request, and this way costs
+/// no boxed future.
+struct WithInstance;
 
-impl<S, B> Transform<S, ServiceRequest> for Marked
+impl<S, B> Transform<S, ServiceRequest> for WithInstance
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = MarkedService<S>;
+    type Transform = WithInstanceService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, inner: S) -> Self::Future {
-        ready(Ok(MarkedService {
-            inner,
-            pattern: self.pattern,
-        }))
+        ready(Ok(WithInstanceService { inner }))
     }
 }
 
-struct MarkedService<S> {
+struct WithInstanceService<S> {
     inner: S,
-    pattern: &'static str,
 }
 
-impl<S, B> Service<ServiceRequest> for MarkedService<S>
+impl<S, B> Service<ServiceRequest> for WithInstanceService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = WithInstance<S::Future>;
+    type Future = WithInstanceFuture<S::Future>;
 
     actix_web::dev::forward_ready!(inner);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        req.extensions_mut().insert(RoutePattern(self.pattern));
-        WithInstance {
+        WithInstanceFuture {
             inner: self.inner.call(req),
         }
     }
@@ -210,13 +211,13 @@ where
 
 pin_project_lite::pin_project! {
     /// The resource's answer, an error of the flavor rendered again with the request path.
-    struct WithInstance<F> {
+    struct WithInstanceFuture<F> {
         #[pin]
         inner: F,
     }
 }
 
-impl<F, B> Future for WithInstance<F>
+impl<F, B> Future for WithInstanceFuture<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
 {

@@ -216,10 +216,14 @@ where
 /// The label of a request no route took.
 pub const UNMATCHED: &str = "unmatched";
 
-/// The route pattern of a request: the [`RoutePattern`] its resource marked it with (every
-/// flavor route and the gateway's own), else [`UNMATCHED`]. Never matched again: no regex on
+/// The route pattern of a request: the [`RoutePattern`] its resource is marked with (every
+/// flavor route and the gateway's own), else one a middleware put in its extensions before any
+/// resource took it (the admin API's), else [`UNMATCHED`]. Never matched again: no regex on
 /// the hot path.
 fn route_of(req: &actix_web::HttpRequest) -> &'static str {
+    if let Some(RoutePattern(p)) = req.app_data::<RoutePattern>() {
+        return p;
+    }
     req.extensions()
         .get::<RoutePattern>()
         .map_or(UNMATCHED, |RoutePattern(p)| p)

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use actix_web::dev::{HttpServiceFactory, Service};
+use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
-use actix_web::{web, HttpMessage, HttpResponse};
-use flavor_kit::routes::RoutePattern;
+use actix_web::{web, HttpResponse};
+use flavor_kit::routes::marked;
 use serde::Serialize;
 use serde_json::json;
 use session_core::SharedStore;
@@ -38,8 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_only("/readyz", readyz));
 }
 
-/// The resource `path` (marked with it, for the access log and metrics) served by `handler` on `GET`; every
-/// other method answers 405 with `Allow: GET`.
+/// The resource `path` ([`marked`] with it, for the access log and metrics) served by `handler`
+/// on `GET`; every other method answers 405 with `Allow: GET`.
 pub fn get_only<F, Args>(path: &'static str, handler: F) -> impl HttpServiceFactory
 where
     F: actix_web::Handler<Args>,
@@ -52,15 +52,6 @@ where
             .default_service(web::to(method_not_allowed)),
         path,
     )
-}
-
-/// `resource`, marking its requests with their [`RoutePattern`] `pattern` (what the access log
-/// and the metrics label them with).
-pub fn marked(resource: actix_web::Resource, pattern: &'static str) -> impl HttpServiceFactory {
-    resource.wrap_fn(move |req, srv| {
-        req.extensions_mut().insert(RoutePattern(pattern));
-        srv.call(req)
-    })
 }
 
 async fn method_not_allowed() -> HttpResponse {

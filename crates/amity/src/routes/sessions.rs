@@ -1,5 +1,6 @@
 //! `/api/v{3,4,5}/sessions`: register, check, revoke, and refresh (`/api/v4/sessions/refresh`).
 
+use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
 use flavor_kit::{BodyLimits, Reply, Subject};
 use serde_json::{Map, Value};
@@ -7,7 +8,7 @@ use session_core::Guard;
 
 use crate::auth;
 use crate::body::read_object;
-use crate::dto::{ApiVersion, SessionCheckResponse, SessionResponse, SuccessResponse};
+use crate::dto::{ApiVersion, SessionResponse, SuccessResponse};
 use crate::errors::{AuthError, Body as ErrorBody, SessionError};
 use crate::issue;
 use crate::requests::{
@@ -16,6 +17,7 @@ use crate::requests::{
 use crate::routes::answers::{
     BearerRefused, BodyErrors, GlobalBan, LoginErrors, ServerErrors, Throttled,
 };
+use crate::session_check::SessionCheckResponse;
 use crate::state::State;
 use crate::tokens::RefreshToken;
 
@@ -154,9 +156,9 @@ async fn register(
 )]
 pub async fn check(state: web::Data<State>, req: HttpRequest) -> Reply {
     let v = auth::authenticate(&state, &req).await?;
-    Ok(HttpResponse::Ok().json(SessionCheckResponse {
-        last_cache_purge: v.network.settings.last_cache_purge.clone(),
-    }))
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(v.network.check_answer()))
 }
 
 /// Log out
