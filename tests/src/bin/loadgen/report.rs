@@ -87,8 +87,9 @@ renders them again.
   document for a new Amity user), after Redis's incremental rehashing settled.
 - **Memory store growth**: a resize of a whole table would show as a band whose p99 or max \
   jumps while its neighbours stay flat.
-- **Where a token check spends its time**: a profile of the Amity check (perf, call graphs) \
-  and the side-by-side runs against other session servers are in docs/benchmarks-peers.md.
+- **Where a token check spends its time**: a profile of the Amity check (perf, call graphs) is \
+  at the end of this page; the side-by-side runs against other session servers are in \
+  docs/benchmarks-peers.md.
 ";
 
 fn method(o: &Options, timed_runs: bool) -> String {
