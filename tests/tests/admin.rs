@@ -255,41 +255,26 @@ async fn metrics_count_requests_by_route_and_status() {
 
 #[tokio::test]
 async fn metrics_label_a_request_with_the_pattern_of_the_resource_that_took_it() {
+    use reqwest::Method;
     let app = spawn_app(ADMIN).await;
-    let send = |method: reqwest::Method, path: &str| app.client.request(method, app.url(path));
-    // A flavor resource with a path parameter, its answer refused (no client credentials).
-    let r = send(reqwest::Method::GET, "/session-storage/sessions/abc")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    // A method the resource does not take.
-    let r = send(reqwest::Method::PUT, "/api/v3/sessions")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 405);
-    // A path under a flavor's prefix that no resource takes.
-    let r = send(reqwest::Method::GET, "/api/v9/nothing")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    // The admin API refusing a request before any of its resources takes it, then one taken.
-    let r = send(reqwest::Method::GET, "/admin/v1/tenants/amity-networks")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    let r = bearer(
-        &app,
-        reqwest::Method::GET,
-        "/admin/v1/tenants/amity-networks",
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 200);
+    let admin = "/admin/v1/tenants/amity-networks";
+    for (method, path, with_bearer, status) in [
+        // A flavor resource with a path parameter, its answer refused (no client credentials).
+        (Method::GET, "/session-storage/sessions/abc", false, 401),
+        // A method the resource does not take.
+        (Method::PUT, "/api/v3/sessions", false, 405),
+        // A path under a flavor's prefix that no resource takes.
+        (Method::GET, "/api/v9/nothing", false, 404),
+        // The admin API refusing a request before any of its resources takes it, then one taken.
+        (Method::GET, admin, false, 401),
+        (Method::GET, admin, true, 200),
+    ] {
+        let req = match with_bearer {
+            true => bearer(&app, method, path),
+            false => app.client.request(method, app.url(path)),
+        };
+        assert_eq!(req.send().await.unwrap().status(), status, "{path}");
+    }
 
     let text = app.get_text("/metrics").await;
     for line in [
