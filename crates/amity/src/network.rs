@@ -10,12 +10,12 @@ use flavor_kit::signing_keys::KeyRing;
 use flavor_kit::tenant_ids;
 use flavor_kit::tenants::{self, Document, Known, TenantKind};
 use hmac::{Hmac, Mac};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use session_core::tenants::AMITY_NETWORKS;
 use session_core::token::ct_eq_str;
 use session_core::{CoreDeps, Flavor, TokenHasher};
 use sha2::{Digest, Sha256};
 
+use crate::jws;
 use crate::session_check;
 use crate::settings::{NetworkSettings, Settings};
 use crate::tokens::{is_locator, Claims};
@@ -33,7 +33,8 @@ pub struct NetworkKey {
     /// The key id (`kid`) of its tokens.
     pub kid: String,
     hmac: Hmac<Sha256>,
-    encoding: EncodingKey,
+    /// The encoded header of its tokens ([`jws::hs256_header`]).
+    header: String,
 }
 
 impl NetworkKey {
@@ -84,13 +85,12 @@ impl Network {
                         hex::encode(key.derive(&[JWT_KEY_LABEL, &settings.api_key])).into_bytes()
                     }
                 };
-                // HMAC takes keys of any length: this never leaves a key out.
+                // HMAC takes keys of any length, and a header of a string key id always
+                // serialises: this never leaves a key out.
                 let hmac = Hmac::<Sha256>::new_from_slice(&secret).ok()?;
-                Some(NetworkKey {
-                    kid: doc_id(key, &settings.api_key),
-                    hmac,
-                    encoding: EncodingKey::from_secret(&secret),
-                })
+                let kid = doc_id(key, &settings.api_key);
+                let header = jws::hs256_header(&kid).ok()?;
+                Some(NetworkKey { kid, hmac, header })
             })
             .collect();
         let check_answer = session_check::render(&settings.last_cache_purge);
@@ -139,9 +139,7 @@ impl Network {
             .keys
             .first()
             .ok_or_else(|| fail("the network has no key".into()))?;
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(own.kid.clone());
-        jsonwebtoken::encode(&header, claims, &own.encoding).map_err(|e| fail(e.to_string()))
+        jws::sign_hs256(&own.header, claims, &own.hmac).map_err(|e| fail(e.to_string()))
     }
 
     /// The store collection of its users.
