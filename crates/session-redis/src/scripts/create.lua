@@ -66,8 +66,8 @@ if meta and not retire and fresh == '' and cred == '' and bit.band(string.byte(r
     local raise = expires > meta.key_exp
     if raise then meta.key_exp = expires + SLACK end
     if raise then redis.call('HSET', H, '~', meta_text(meta)) end
-    redis.call('ZADD', X, expires, id)
-    if not meta.mono then redis.call('ZADD', C, created, id) end
+    redis.call('ZADD', X, ms(expires), id)
+    if not meta.mono then redis.call('ZADD', C, ms(created), id) end
     emit_created(expires, nil) -- events
     if raise then
       redis.call('PEXPIREAT', X, ms(meta.key_exp))

@@ -6,7 +6,7 @@
 local D, S = KEYS[1], KEYS[2]
 local op, value, collection, id = ARGS[2], ARGS[3], ARGS[4], ARGS[5]
 local function changed(kind)
-  redis.call('XADD', S, 'MAXLEN', '~', EVENTS_KEPT, '*', 'k', kind, 't', now, 'o', collection,
+  redis.call('XADD', S, 'MAXLEN', '~', EVENTS_KEPT, '*', 'k', kind, 't', now_text, 'o', collection,
     'i', id, 'g', '', 'x', '', 'd', '')
 end
 if op == 'p' then

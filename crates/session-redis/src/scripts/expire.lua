@@ -24,5 +24,5 @@ local next_at = nil
 for _, h in pairs(st.heads) do
   if not next_at or h.expires < next_at then next_at = h.expires end
 end
-if next_at then redis.call('ZADD', EX, next_at, H) else redis.call('ZREM', EX, H) end
+if next_at then redis.call('ZADD', EX, ms(next_at), H) else redis.call('ZREM', EX, H) end
 return reply('ok')

@@ -28,7 +28,7 @@
 -- HSET/HDEL; large owners keep the two indexes so that creates, counts and pages are O(log n).
 -- While all of a large owner's sessions live the same time from their creation ("mono", the
 -- usual case), they expire in creation order, so X alone orders them and C does not exist.
-local H, X, C, now, ARGS
+local H, X, C, now, now_text, ARGS
 -- events: the stream and the schedule (nil while events are off), every key, and the kind of
 -- event a removal writes (`x` expired, `r<reason>` revoked).
 local E, EX, KEYS, why
@@ -37,17 +37,23 @@ local LARGE_AT = 32
 local SLACK = 86400000
 local SPENT_KEPT = 8
 local PRUNE_STEP = 8
+local PRUNE_STEP_TEXT = '8'
 -- events: the stream's hard bound (the deliverers trim it to what is configured).
-local EVENTS_KEPT = 1000000
+local EVENTS_KEPT = '1000000'
 -- Sessions this call dropped because they had expired (reported with every reply).
 local expired = 0
+
+-- A time for a command argument, as the digits of the integer. A number given to redis.call is
+-- formatted as a float ("%.14g"), which costs Redis several times as much (`now_text` is the
+-- gateway's own argument, already digits).
+local function ms(n) return string.format('%d', n) end
 
 -- Starts a call: its keys, its arguments, nothing dropped yet.
 local function begin(keys, args)
   H, X, C = keys[1], keys[2], keys[3]
   E, EX, KEYS, why = keys[4], keys[5], keys, 'x'
   ARGS = args
-  now = tonumber(args[1])
+  now, now_text = tonumber(args[1]), args[1]
   argi = 1
   expired = 0
 end
@@ -67,8 +73,8 @@ end
 -- key, the session, its group, its expiry (creations and refreshes) and the descriptive part of
 -- its body (device, subject, tenant, flavor; never a token or a hash).
 local function emit(kind, id, group, exp, desc)
-  redis.call('XADD', E, 'MAXLEN', '~', EVENTS_KEPT, '*', 'k', kind, 't', now, 'o', H, 'i', id,
-    'g', group or '', 'x', exp or '', 'd', desc or '')
+  redis.call('XADD', E, 'MAXLEN', '~', EVENTS_KEPT, '*', 'k', kind, 't', now_text, 'o', H, 'i', id,
+    'g', group or '', 'x', exp and ms(exp) or '', 'd', desc or '')
 end
 
 -- events: the descriptive map at the front of a body (what an event carries of it).
@@ -82,16 +88,12 @@ end
 -- events: the owner may have something expire at `at`: its place in the schedule moves there
 -- unless it is already earlier.
 local function schedule(at)
-  if EX then redis.call('ZADD', EX, 'LT', at, H) end
+  if EX then redis.call('ZADD', EX, 'LT', ms(at), H) end
 end
 
 -- Creation and expiry of a record, without parsing the rest of its head.
 local function created_of(rec) return (struct.unpack('>I6', rec, 2)) end
 local function expires_of(rec) return (struct.unpack('>I6', rec, 14)) end
-
--- A time for a command argument: Redis formats Lua numbers with 14 significant digits, which
--- holds every millisecond time exactly.
-local function ms(n) return n end
 
 -- The head of a record: times, hashes, role and parent.
 local function head(rec)
@@ -404,8 +406,8 @@ local function flush(st)
     for _, id in ipairs(st.xadd) do
       local h = st.heads[id]
       if h then
-        zx[#zx + 1] = h.expires; zx[#zx + 1] = id
-        zc[#zc + 1] = h.created; zc[#zc + 1] = id
+        zx[#zx + 1] = ms(h.expires); zx[#zx + 1] = id
+        zc[#zc + 1] = ms(h.created); zc[#zc + 1] = id
       end
     end
     if #st.xdel > 0 then
@@ -456,7 +458,7 @@ end
 
 -- Drops up to PRUNE_STEP expired sessions of a large owner; returns how many it dropped.
 local function large_prune(meta)
-  local dead = redis.call('ZRANGEBYSCORE', X, '-inf', ms(now), 'LIMIT', 0, PRUNE_STEP)
+  local dead = redis.call('ZRANGEBYSCORE', X, '-inf', now_text, 'LIMIT', '0', PRUNE_STEP_TEXT)
   if #dead == 0 then return 0 end
   local fields = {}
   for _, id in ipairs(dead) do
@@ -477,7 +479,7 @@ end
 -- full step means nothing expired is left, and the index's size is the count.
 local function large_count(pruned)
   if pruned and pruned < PRUNE_STEP then return redis.call('ZCARD', X) end
-  return redis.call('ZCOUNT', X, '(' .. ms(now), '+inf')
+  return redis.call('ZCOUNT', X, '(' .. now_text, '+inf')
 end
 
 -- Evicts the oldest live session of a large owner (expired ones met on the way are dropped);

@@ -17,7 +17,7 @@ if meta and not meta.mono then
   local raise = until_ > meta.key_exp
   if raise then meta.key_exp = until_ + SLACK end
   redis.call('HSET', H, 's' .. id, rec, '~', meta_text(meta))
-  redis.call('ZADD', X, until_, id)
+  redis.call('ZADD', X, ms(until_), id)
   schedule(until_) -- events
   if raise then
     redis.call('PEXPIREAT', X, ms(meta.key_exp))
