@@ -5,7 +5,8 @@
 //! owner's (and each session's) events arrive in order. A failing request is retried (backoff
 //! with jitter) before anything after it is acknowledged, up to the webhook's horizon; then its
 //! events are dead-lettered and delivery goes on. The requests of its window that went through
-//! are not sent again.
+//! are not sent again. Settled events are acknowledged together, before the partition is read
+//! again (or the lane is let go): one `XACK` per read instead of one per window.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -68,8 +69,10 @@ impl WebhookLanes {
 /// One partition of a held lane.
 struct Partition {
     p: usize,
-    /// Read and not yet acknowledged, in order.
+    /// Read and not yet settled, in order.
     inflight: VecDeque<Event>,
+    /// Ids of settled events (delivered, filtered out or dead) not yet acknowledged.
+    settled: Vec<String>,
     /// Ids of held events already delivered, waiting for an earlier failed request of their
     /// window: not sent again when the window is retried.
     delivered: HashSet<String>,
@@ -88,6 +91,7 @@ impl Partition {
         Self {
             p,
             inflight: VecDeque::new(),
+            settled: Vec::new(),
             delivered: HashSet::new(),
             pending: true,
             attempts: 0,
@@ -142,6 +146,7 @@ pub(crate) async fn run_lane(shared: Arc<Shared>, lanes: Arc<WebhookLanes>, lane
             let share = shared.share.load(Ordering::Relaxed).max(1);
             if holding && lanes.held.load(Ordering::Relaxed) > share {
                 // More lanes than a fair share: give this one to another replica.
+                acknowledge_all(&shared, &group, &mut parts).await;
                 let _ = log.release(&group, lane, &shared.worker).await;
                 lose(&lanes, lane, &mut parts, &mut holding);
                 cooldown_until = now + shared.lease.mul_f64(1.0 + rand::random::<f64>());
@@ -165,12 +170,14 @@ pub(crate) async fn run_lane(shared: Arc<Shared>, lanes: Arc<WebhookLanes>, lane
                     Ok(true) => {}
                     Ok(false) if holding => {
                         tracing::warn!(webhook = %group, lane, "events: lane lost to another replica");
+                        acknowledge_all(&shared, &group, &mut parts).await;
                         lose(&lanes, lane, &mut parts, &mut holding);
                     }
                     Ok(false) => {}
                     Err(e) => {
                         tracing::warn!(webhook = %group, lane, error = %e, "events: cannot renew a lane's lease");
                         if holding {
+                            acknowledge_all(&shared, &group, &mut parts).await;
                             lose(&lanes, lane, &mut parts, &mut holding);
                         }
                         renew_at = now + Duration::from_millis(200);
@@ -203,8 +210,16 @@ pub(crate) async fn run_lane(shared: Arc<Shared>, lanes: Arc<WebhookLanes>, lane
         }
     }
     if holding {
+        acknowledge_all(&shared, &group, &mut parts).await;
         let _ = log.release(&group, lane, &shared.worker).await;
         lanes.held.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Acknowledges what every partition settled (the lane is let go, or the runtime stops).
+async fn acknowledge_all(shared: &Shared, group: &str, parts: &mut [Partition]) {
+    for part in parts {
+        acknowledge(shared, group, part).await;
     }
 }
 
@@ -227,6 +242,7 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
     let log = &shared.log;
     let now = Instant::now();
     if part.inflight.is_empty() {
+        acknowledge(shared, group, part).await;
         part.seen = log.wakeups().generation(part.p);
         let want = READ_AHEAD.max(webhook.max_batch);
         let mut req = ReadRequest {
@@ -274,7 +290,7 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
         return;
     };
     if front.batch.is_empty() {
-        finish(shared, group, part, front.take).await;
+        settle(part, front.take);
         return;
     }
     let age = shared.clock.now() - front.batch[0].time;
@@ -294,7 +310,7 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
             shared.metrics.dead_lettered(group);
         }
         tracing::warn!(webhook = group, events = front.batch.len(), error = %part.last_error, "events: given up after the retry horizon");
-        finish(shared, group, part, front.take).await;
+        settle(part, front.take);
         return;
     }
     let delivered = &part.delivered;
@@ -330,7 +346,7 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
         .count();
     let settled: usize = window[..done].iter().map(|r| r.take).sum();
     if settled > 0 {
-        finish(shared, group, part, settled).await;
+        settle(part, settled);
     }
     if let Some(Outcome::Failed(err)) = outcomes.into_iter().nth(done) {
         part.attempts += 1;
@@ -351,22 +367,26 @@ enum Outcome {
     Failed(String),
 }
 
-/// The first `take` held events are done: acknowledged and dropped.
-async fn finish(shared: &Shared, group: &str, part: &mut Partition, take: usize) {
-    let ids: Vec<String> = part
-        .inflight
-        .iter()
-        .take(take)
-        .map(|e| e.id.clone())
-        .collect();
-    if let Err(e) = shared.log.ack(group, part.p, &ids).await {
-        // Delivered but not acknowledged: a takeover may deliver them again (at least once).
-        tracing::warn!(webhook = group, partition = part.p, error = %e, "events: cannot acknowledge");
-    }
+/// The first `take` held events are done: dropped, and acknowledged with the next
+/// `acknowledge`.
+fn settle(part: &mut Partition, take: usize) {
     for e in part.inflight.drain(..take.min(part.inflight.len())) {
         part.delivered.remove(&e.id);
+        part.settled.push(e.id);
     }
     part.attempts = 0;
     part.retry_at = None;
     part.last_error.clear();
+}
+
+/// Acknowledges the partition's settled events in one call.
+async fn acknowledge(shared: &Shared, group: &str, part: &mut Partition) {
+    if part.settled.is_empty() {
+        return;
+    }
+    if let Err(e) = shared.log.ack(group, part.p, &part.settled).await {
+        // Delivered but not acknowledged: a takeover may deliver them again (at least once).
+        tracing::warn!(webhook = group, partition = part.p, error = %e, "events: cannot acknowledge");
+    }
+    part.settled.clear();
 }
