@@ -6,7 +6,7 @@
 //! with jitter) before anything after it is acknowledged, up to the webhook's horizon; then its
 //! events are dead-lettered and delivery goes on. The requests of its window that went through
 //! are not sent again. Settled events are acknowledged together, before the partition is read
-//! again (or the lane is let go): one `XACK` per read instead of one per window.
+//! again, before a retry waits, or when the lane is let go: one `XACK` per read, not per window.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -349,6 +349,8 @@ async fn step(shared: &Shared, lanes: &WebhookLanes, part: &mut Partition) {
         settle(part, settled);
     }
     if let Some(Outcome::Failed(err)) = outcomes.into_iter().nth(done) {
+        // What went through is acknowledged now: the retries may take long.
+        acknowledge(shared, group, part).await;
         part.attempts += 1;
         let wait = webhook.backoff(part.attempts);
         tracing::debug!(webhook = group, partition = part.p, attempt = part.attempts, error = %err, ?wait, "events: delivery failed, will retry");
