@@ -37,7 +37,7 @@ local LARGE_AT = 32
 local SLACK = 86400000
 local SPENT_KEPT = 8
 local PRUNE_STEP = 8
-local PRUNE_STEP_TEXT = '8'
+local PRUNE_STEP_TEXT = '8' -- PRUNE_STEP as a command argument (see ms)
 -- events: the stream's hard bound (the deliverers trim it to what is configured).
 local EVENTS_KEPT = '1000000'
 -- Sessions this call dropped because they had expired (reported with every reply).
