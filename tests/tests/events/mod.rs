@@ -517,6 +517,34 @@ async fn a_flood_of_creates_loses_nothing(store: Store) {
     assert_eq!(count(&events, "session.created"), total);
     let ids: HashSet<String> = events.iter().map(|e| e["id"].to_string()).collect();
     assert_eq!(ids.len(), total, "an event was delivered twice");
+    if let Store::Redis = store {
+        // Delivered events are acknowledged in batches, but they are acknowledged.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut pending = unacknowledged_on_redis(&app);
+        while pending != Some(0) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            pending = unacknowledged_on_redis(&app);
+        }
+        assert_eq!(pending, Some(0), "delivered events left unacknowledged");
+    }
+}
+
+/// How many events the webhook `hook` read from `app`'s streams on the shared Redis and did not
+/// acknowledge (`XPENDING` summed over the streams of its key prefix).
+fn unacknowledged_on_redis(app: &TestApp) -> Option<u64> {
+    const SUM: &str = "local n = 0 \
+        for _, k in ipairs(redis.call('KEYS', ARGV[1])) do \
+          if redis.call('TYPE', k).ok == 'stream' then \
+            local ok, p = pcall(redis.call, 'XPENDING', k, ARGV[2]) \
+            if ok then n = n + p[1] end \
+          end \
+        end \
+        return n";
+    let pattern = format!("{}:*", app.settings.store.key_prefix);
+    e2e::shared_redis()
+        .command(&["EVAL", SUM, "0", &pattern, "hook"])?
+        .parse()
+        .ok()
 }
 
 /// Requests sent together (one partition, different owners) that went through are not sent
