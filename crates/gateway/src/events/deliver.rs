@@ -146,9 +146,8 @@ pub(crate) async fn run_lane(shared: Arc<Shared>, lanes: Arc<WebhookLanes>, lane
             let share = shared.share.load(Ordering::Relaxed).max(1);
             if holding && lanes.held.load(Ordering::Relaxed) > share {
                 // More lanes than a fair share: give this one to another replica.
-                acknowledge_all(&shared, &group, &mut parts).await;
+                let_go(&shared, &lanes, lane, &mut parts, &mut holding).await;
                 let _ = log.release(&group, lane, &shared.worker).await;
-                lose(&lanes, lane, &mut parts, &mut holding);
                 cooldown_until = now + shared.lease.mul_f64(1.0 + rand::random::<f64>());
             } else if holding
                 || (now >= cooldown_until && lanes.held.load(Ordering::Relaxed) < share)
@@ -170,15 +169,13 @@ pub(crate) async fn run_lane(shared: Arc<Shared>, lanes: Arc<WebhookLanes>, lane
                     Ok(true) => {}
                     Ok(false) if holding => {
                         tracing::warn!(webhook = %group, lane, "events: lane lost to another replica");
-                        acknowledge_all(&shared, &group, &mut parts).await;
-                        lose(&lanes, lane, &mut parts, &mut holding);
+                        let_go(&shared, &lanes, lane, &mut parts, &mut holding).await;
                     }
                     Ok(false) => {}
                     Err(e) => {
                         tracing::warn!(webhook = %group, lane, error = %e, "events: cannot renew a lane's lease");
                         if holding {
-                            acknowledge_all(&shared, &group, &mut parts).await;
-                            lose(&lanes, lane, &mut parts, &mut holding);
+                            let_go(&shared, &lanes, lane, &mut parts, &mut holding).await;
                         }
                         renew_at = now + Duration::from_millis(200);
                     }
@@ -210,25 +207,27 @@ pub(crate) async fn run_lane(shared: Arc<Shared>, lanes: Arc<WebhookLanes>, lane
         }
     }
     if holding {
-        acknowledge_all(&shared, &group, &mut parts).await;
+        let_go(&shared, &lanes, lane, &mut parts, &mut holding).await;
         let _ = log.release(&group, lane, &shared.worker).await;
-        lanes.held.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-/// Acknowledges what every partition settled (the lane is let go, or the runtime stops).
-async fn acknowledge_all(shared: &Shared, group: &str, parts: &mut [Partition]) {
-    for part in parts {
-        acknowledge(shared, group, part).await;
+/// The lane is no longer this replica's: what it settled is acknowledged, what it read and did
+/// not settle is forgotten (the next holder delivers it).
+async fn let_go(
+    shared: &Shared,
+    lanes: &WebhookLanes,
+    lane: usize,
+    parts: &mut [Partition],
+    holding: &mut bool,
+) {
+    for part in parts.iter_mut() {
+        acknowledge(shared, &lanes.webhook.name, part).await;
+        part.reset();
     }
-}
-
-/// The lane is no longer this replica's: forget what was read (the next holder delivers it).
-fn lose(lanes: &WebhookLanes, lane: usize, parts: &mut [Partition], holding: &mut bool) {
     *holding = false;
     lanes.held.fetch_sub(1, Ordering::Relaxed);
     lanes.oldest[lane].store(0, Ordering::Relaxed);
-    parts.iter_mut().for_each(Partition::reset);
 }
 
 fn chrono_ms(d: Duration) -> chrono::Duration {

@@ -10,7 +10,7 @@ local id, rec, body, opts, cred, fresh, plan = unpack(ARGS, 2, 8)
 
 -- events: the session.created event of the new session, and its expiry in the schedule.
 local function emit_created(exp, group)
-  if E then emit('c', id, group, exp, ARGS[9]); schedule(exp) end
+  if E then emit_until('c', id, group, exp, ARGS[9]) end
 end
 
 -- events: the new record's group, when it is a member.

@@ -32,7 +32,7 @@ for i, c in ipairs(cands) do
       insert(st, gid, grec, gbody)
       if E then -- events
         local ge = st.heads[gid].expires
-        emit('c', gid, nil, ge, desc_of(gbody)); schedule(ge)
+        emit_until('c', gid, nil, ge, desc_of(gbody))
       end
     end
     -- A member never outlives its group.
@@ -42,7 +42,7 @@ for i, c in ipairs(cands) do
     insert(st, c.id, rec, c.body)
     if E then -- events
       local d, me = desc_of(c.body), st.heads[c.id].expires
-      emit('c', c.id, gid, me, d); emit('j', c.id, gid, nil, d); schedule(me)
+      emit_until('c', c.id, gid, me, d); emit('j', c.id, gid, nil, d)
     end
     st.names[c.name] = c.id
     set(st, 'p' .. c.name, c.id)

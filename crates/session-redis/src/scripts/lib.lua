@@ -37,7 +37,7 @@ local LARGE_AT = 32
 local SLACK = 86400000
 local SPENT_KEPT = 8
 local PRUNE_STEP = 8
-local PRUNE_STEP_TEXT = '8' -- PRUNE_STEP as a command argument (see ms)
+local PRUNE_STEP_TEXT = '' .. PRUNE_STEP -- as a command argument (see ms)
 -- events: the stream's hard bound (the deliverers trim it to what is configured).
 local EVENTS_KEPT = '1000000'
 -- Sessions this call dropped because they had expired (reported with every reply).
@@ -70,11 +70,12 @@ local function reply(status, ...)
 end
 
 -- events: appends one event to the partition's stream: its kind, the gateway's time, the owner's
--- key, the session, its group, its expiry (creations and refreshes) and the descriptive part of
--- its body (device, subject, tenant, flavor; never a token or a hash).
-local function emit(kind, id, group, exp, desc)
+-- key, the session, its group, its expiry as digits (creations and refreshes, see emit_until)
+-- and the descriptive part of its body (device, subject, tenant, flavor; never a token or a
+-- hash).
+local function emit(kind, id, group, exp_digits, desc)
   redis.call('XADD', E, 'MAXLEN', '~', EVENTS_KEPT, '*', 'k', kind, 't', now_text, 'o', H, 'i', id,
-    'g', group or '', 'x', exp and ms(exp) or '', 'd', desc or '')
+    'g', group or '', 'x', exp_digits or '', 'd', desc or '')
 end
 
 -- events: the descriptive map at the front of a body (what an event carries of it).
@@ -89,6 +90,14 @@ end
 -- unless it is already earlier.
 local function schedule(at)
   if EX then redis.call('ZADD', EX, 'LT', ms(at), H) end
+end
+
+-- events: the event of a session that starts or is renewed until `exp`, and that expiry in
+-- the schedule.
+local function emit_until(kind, id, group, exp, desc)
+  local x = ms(exp)
+  emit(kind, id, group, x, desc)
+  redis.call('ZADD', EX, 'LT', x, H)
 end
 
 -- Creation and expiry of a record, without parsing the rest of its head.
