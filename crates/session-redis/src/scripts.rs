@@ -59,6 +59,8 @@ pub(crate) struct Scripts {
     pub attempt: Lua,
     /// Events: one owner's expiry sweep.
     pub expire: Lua,
+    /// Events: what a partition's sweep has to do.
+    pub due: Lua,
     /// Events: a tenant document change with its event.
     pub doc: Lua,
     /// Events: a delivery lease.
@@ -70,7 +72,7 @@ pub(crate) struct Scripts {
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 19] = [
+const OPS: [(&str, &str, Kind); 20] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("seen", include_str!("scripts/seen.lua"), Kind::Quiet),
@@ -94,6 +96,7 @@ const OPS: [(&str, &str, Kind); 19] = [
     ("wipe", include_str!("scripts/wipe.lua"), Kind::Remove),
     ("attempt", include_str!("scripts/attempt.lua"), Kind::Write),
     ("expire", include_str!("scripts/expire.lua"), Kind::Remove),
+    ("due", include_str!("scripts/due.lua"), Kind::Read),
     ("doc", include_str!("scripts/doc.lua"), Kind::Write),
     ("lease", include_str!("scripts/lease.lua"), Kind::Write),
     ("xgroup", include_str!("scripts/xgroup.lua"), Kind::Write),
@@ -139,6 +142,7 @@ fn build() -> Scripts {
         wipe: lua("wipe"),
         attempt: lua("attempt"),
         expire: lua("expire"),
+        due: lua("due"),
         doc: lua("doc"),
         lease: lua("lease"),
         xgroup: lua("xgroup"),

@@ -102,3 +102,116 @@ mod store_contract_with_events {
 
     session_core::store_contract_tests!(single_with_events);
 }
+
+/// A session that starts with nothing of its owner expiring earlier puts its owner in the
+/// partition's queue for its lifetime (an append, not a sorted-set insert); a partition keeps at
+/// most 16 queues, and a session of yet another lifetime goes to the sorted schedule. Either way
+/// the sweep reports each expiry once and leaves nothing behind.
+mod queues {
+    use super::*;
+    use session_core::events::EventLog;
+    use session_core::{Flavor, Owner, Session, SessionId, SessionRef, SessionStore};
+
+    struct Fixture {
+        b: Backend,
+        keys: EventKeys,
+        prefix: String,
+    }
+
+    fn fixture() -> Fixture {
+        let settings = common::settings(SERVER.url(), Vec::new(), Duration::from_secs(5));
+        let prefix = settings.key_prefix.clone();
+        Fixture {
+            b: backend(settings),
+            keys: EventKeys::new(&prefix, false),
+            prefix,
+        }
+    }
+
+    fn owner() -> Owner {
+        let tag = session_core::token::random_hex(6).unwrap();
+        Owner::new(Flavor::SessionStorage, &["queues", &tag]).unwrap()
+    }
+
+    /// A session of `o` created now that lives `ms` milliseconds; its expiry in ms.
+    async fn create(f: &Fixture, o: &Owner, id: &str, ms: i64) -> i64 {
+        let s = Session::new(
+            SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
+            Flavor::SessionStorage,
+            "t",
+            SystemClock.now(),
+            chrono::Duration::milliseconds(ms),
+        );
+        let exp = s.expires_at.timestamp_millis();
+        f.b.store.create(s, None).await.unwrap();
+        exp
+    }
+
+    fn redis(args: &[&str]) -> Option<String> {
+        SERVER.command(args)
+    }
+
+    #[tokio::test]
+    async fn a_new_owner_is_queued_and_swept_once() {
+        let f = fixture();
+        let o = owner();
+        let p = f.keys.partition_of(&o);
+        let (heads, queue) = (f.keys.queue_heads(p), f.keys.queue(p, "1"));
+        let hash = format!("{}:3:{{{}}}", f.prefix, o.as_str());
+        let a = create(&f, &o, "a", 300).await;
+        assert_eq!(redis(&["LLEN", &queue]).as_deref(), Some("1"));
+        assert_eq!(redis(&["LINDEX", &queue, "0"]), Some(format!("{a} {hash}")));
+        assert_eq!(redis(&["HGET", heads, "1"]), Some(a.to_string()));
+        // A later session of the same owner is covered by the first: nothing more is written.
+        let keep = create(&f, &o, "keep", 3_600_000).await;
+        assert_eq!(redis(&["LLEN", &queue]).as_deref(), Some("1"));
+        assert_eq!(redis(&["ZSCORE", f.keys.schedule(p), &hash]), None);
+
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 1);
+        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 0);
+        assert_eq!(redis(&["EXISTS", &queue]).as_deref(), Some("0"));
+        assert_eq!(redis(&["HEXISTS", heads, "1"]).as_deref(), Some("0"));
+        // The owner is due again at its next expiry, in the schedule.
+        assert_eq!(
+            redis(&["ZSCORE", f.keys.schedule(p), &hash]),
+            Some(keep.to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_partition_with_sixteen_queues_schedules_a_new_lifetime() {
+        let f = fixture();
+        let o = owner();
+        let p = f.keys.partition_of(&o);
+        let heads = f.keys.queue_heads(p);
+        let far = "99999999999999";
+        for life in 100..116 {
+            let life = life.to_string();
+            redis(&["HSET", heads, &life, far]).unwrap();
+            redis(&["RPUSH", &f.keys.queue(p, &life), &format!("{far} none")]).unwrap();
+        }
+        let hash = format!("{}:3:{{{}}}", f.prefix, o.as_str());
+        let a = create(&f, &o, "a", 300).await;
+        assert_eq!(
+            redis(&["EXISTS", &f.keys.queue(p, "1")]).as_deref(),
+            Some("0")
+        );
+        assert_eq!(redis(&["HLEN", heads]).as_deref(), Some("16"));
+        assert_eq!(
+            redis(&["ZSCORE", f.keys.schedule(p), &hash]),
+            Some(a.to_string())
+        );
+
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 1);
+        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 0);
+        assert_eq!(redis(&["ZSCORE", f.keys.schedule(p), &hash]), None);
+        // The queues not yet due are left as they were.
+        assert_eq!(redis(&["HLEN", heads]).as_deref(), Some("16"));
+        assert_eq!(
+            redis(&["LLEN", &f.keys.queue(p, "100")]).as_deref(),
+            Some("1")
+        );
+    }
+}

@@ -25,6 +25,7 @@ pub struct EventKeys {
     cluster: bool,
     streams: Vec<String>,
     schedules: Vec<String>,
+    queue_heads: Vec<String>,
     wakeups: Wakeups,
 }
 
@@ -39,12 +40,14 @@ impl EventKeys {
         };
         let streams: Vec<String> = tags.iter().map(|t| format!("{base}{{{t}}}")).collect();
         let schedules = streams.iter().map(|s| format!("{s}:x")).collect();
+        let queue_heads = streams.iter().map(|s| format!("{s}:q")).collect();
         let partitions = streams.len();
         Self {
             base,
             cluster,
             streams,
             schedules,
+            queue_heads,
             wakeups: Wakeups::new(partitions, partitions.min(LANES)),
         }
     }
@@ -82,6 +85,18 @@ impl EventKeys {
     /// Partition `p`'s expiry schedule.
     pub fn schedule(&self, p: usize) -> &str {
         &self.schedules[p % self.schedules.len()]
+    }
+
+    /// `P:3:e:{T}:q` — partition `p`'s queues: each one's lifetime -> the expiry of its first
+    /// entry.
+    pub fn queue_heads(&self, p: usize) -> &str {
+        &self.queue_heads[p % self.queue_heads.len()]
+    }
+
+    /// `P:3:e:{T}:q<life>` — partition `p`'s queue of the owners of sessions of lifetime `life`
+    /// (as the queue heads name it: whole seconds, `s` added for expiries on a whole second).
+    pub fn queue(&self, p: usize, life: &str) -> String {
+        format!("{}:q{life}", self.stream(p))
     }
 
     /// The process's wake-ups.

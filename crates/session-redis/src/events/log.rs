@@ -375,29 +375,40 @@ impl EventLog for RedisEventLog {
     }
 
     async fn sweep(&self, partition: usize, limit: usize) -> Result<u64> {
-        let now = self.store.now_ms();
-        let mut cmd = redis::cmd("ZRANGEBYSCORE");
-        cmd.arg(self.keys.schedule(partition))
-            .arg("-inf")
-            .arg(now)
-            .arg("LIMIT")
-            .arg(0)
-            .arg(limit.max(1));
-        let due = array("events_sweep", self.command("events_sweep", cmd).await?)?;
+        let (schedule, heads, stream) = (
+            self.keys.schedule(partition),
+            self.keys.queue_heads(partition),
+            self.keys.stream(partition),
+        );
+        let limit = limit.max(1).to_string().into_bytes();
+        let (_, _, due) = self
+            .store
+            .function(
+                "events_sweep",
+                &SCRIPTS.due,
+                &[schedule, heads, stream],
+                &[limit],
+                false,
+            )
+            .await?;
+        let due: Vec<String> = due
+            .map(|v| string("events_sweep", v))
+            .collect::<Result<_>>()?;
         let mut expired = 0u64;
-        for owner in due {
-            let hash = string("events_sweep", owner)?;
+        // Each owner due in the schedule (no lifetime) or at the head of a queue (its lifetime
+        // and the entry, which the owner's call takes off the queue).
+        for [hash, life, entry] in due.as_chunks::<3>().0 {
             let (x, c) = (format!("{hash}:x"), format!("{hash}:c"));
-            let keys = [
-                hash.as_str(),
-                x.as_str(),
-                c.as_str(),
-                self.keys.stream(partition),
-                self.keys.schedule(partition),
-            ];
+            let queue = (!life.is_empty()).then(|| self.keys.queue(partition, life));
+            let mut keys = vec![hash.as_str(), x.as_str(), c.as_str(), stream, schedule];
+            let mut args = Vec::new();
+            if let Some(queue) = &queue {
+                keys.extend([queue.as_str(), heads]);
+                args = vec![entry.as_bytes().to_vec(), life.as_bytes().to_vec()];
+            }
             let (pruned, _, _) = self
                 .store
-                .function("events_expire", &SCRIPTS.expire, &keys, &[], false)
+                .function("events_expire", &SCRIPTS.expire, &keys, &args, false)
                 .await?;
             expired += pruned;
         }

@@ -8,9 +8,10 @@
 -- 'full', 'unauthorized' or 'refused'.
 local id, rec, body, opts, cred, fresh, plan = unpack(ARGS, 2, 8)
 
--- events: the session.created event of the new session, and its expiry in the schedule.
-local function emit_created(exp, group)
-  if E then emit_until('c', id, group, exp, ARGS[9]) end
+-- events: the session.created event of the new session, and what keeps its owner due by its
+-- expiry (`life`: see emit_until).
+local function emit_created(exp, group, life)
+  if E then emit_until('c', id, group, exp, ARGS[9], life) end
 end
 
 -- events: the new record's group, when it is a member.
@@ -27,7 +28,7 @@ if not marker then
   if fresh ~= '' then
     if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'u', fresh)
     else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'u', fresh) end
-    if E then emit_created(expires_of(rec), group_of(rec)) end -- events
+    if E then emit_created(expires_of(rec), group_of(rec), expires_of(rec) - now) end -- events
     return reply('ok', 1, false, 0, 0)
   end
   if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df)
@@ -35,7 +36,7 @@ if not marker then
   if E then -- events: the hash outlives its expiry by SLACK, so the sweep finds it to report it
     local exp = expires_of(rec)
     redis.call('PEXPIREAT', H, ms(exp + SLACK))
-    emit_created(exp, group_of(rec))
+    emit_created(exp, group_of(rec), exp - now)
     return reply('ok', 0, false, 0, 0)
   end
   redis.call('PEXPIREAT', H, ms(expires_of(rec)))
@@ -51,8 +52,11 @@ if meta and not retire and fresh == '' and cred == '' and bit.band(string.byte(r
     if redis.call('HSETNX', H, 's' .. id, (session_fields(rec, body, true))) == 0 then return reply('conflict') end
     local pruned = large_prune(meta)
     local evicted = {}
+    -- events: whether the owner holds a session; while mono, it expires before this one.
+    local held = nil
     if max then
       local live = large_count(pruned)
+      held = live > 0
       if live >= max then
         if policy ~= 'e' then redis.call('HDEL', H, 's' .. id); return reply('full') end
         while live >= max do
@@ -66,9 +70,14 @@ if meta and not retire and fresh == '' and cred == '' and bit.band(string.byte(r
     local raise = expires > meta.key_exp
     if raise then meta.key_exp = expires + SLACK end
     if raise then redis.call('HSET', H, '~', meta_text(meta)) end
+    if E and meta.mono and held == nil then held = redis.call('ZCARD', X) > 0 end -- events
     redis.call('ZADD', X, ms(expires), id)
     if not meta.mono then redis.call('ZADD', C, ms(created), id) end
-    emit_created(expires, nil) -- events
+    if E then -- events; an owner that is not mono has sessions of other lifetimes: the schedule
+      local life = nil
+      if meta.mono then life = not held and expires - now end
+      emit_created(expires, nil, life)
+    end
     if raise then
       redis.call('PEXPIREAT', X, ms(meta.key_exp))
       if not meta.mono then redis.call('PEXPIREAT', C, ms(meta.key_exp)) end
@@ -84,6 +93,8 @@ local h = head(rec)
 
 local st = load()
 prune_all(st)
+-- events: whether a session the owner holds already keeps it due by this one's expiry.
+local life = E and not covered(st.heads, h.expires) and h.expires - now
 if cred ~= '' and not st.creds[cred] then flush(st); return reply('unauthorized') end
 if st.heads[id] then flush(st); return reply('conflict') end
 local retired = {}
@@ -162,7 +173,7 @@ for _, oid in ipairs(evicted) do
   if #out > 0 then gone[#gone + 1] = oid end
 end
 insert(st, id, rec, body)
-emit_created(h.expires, h.parent) -- events
+emit_created(h.expires, h.parent, life) -- events
 flush(st)
 local out = { 'ok', expired, inserted, inserted == 0 and doc or false, #gone }
 for _, e in ipairs(gone) do out[#out + 1] = e end

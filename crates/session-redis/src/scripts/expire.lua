@@ -1,7 +1,22 @@
 -- expire (events): ends the owner's sessions whose expiry has passed, each with its
 -- session.expired event, and moves the owner in the partition's expiry schedule to its next
 -- expiry, or out of it when nothing of it is left to expire. Replies 'ok' (how many expired
--- travels in every reply).
+-- travels in every reply). Called for an entry of a queue (keys[6] the queue, keys[7] the
+-- partition's queue heads; args: the entry, the queue's lifetime), it also takes that entry off
+-- the queue's head, if it is still there.
+local queue = KEYS[6]
+if queue then
+  local entry, life = ARGS[2], ARGS[3]
+  if redis.call('LINDEX', queue, 0) == entry then
+    redis.call('LPOP', queue)
+    local first = redis.call('LINDEX', queue, 0)
+    if first then
+      redis.call('HSET', KEYS[7], life, string.match(first, '^%d+'))
+    else
+      redis.call('HDEL', KEYS[7], life)
+    end
+  end
+end
 local marker = redis.call('HGET', H, '~')
 if not marker then
   redis.call('ZREM', EX, H)

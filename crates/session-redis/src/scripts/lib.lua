@@ -18,11 +18,21 @@
 -- keys[4] E  P:3:e:{T}   STREAM events only: the owner's partition's event stream (docs/events.md)
 -- keys[5] EX P:3:e:{T}:x ZSET   events only: the partition's expiry schedule, owner key by the
 --                                time something of it may expire next
+--         P:3:e:{T}:q<L> LIST   events only: the partition's queue of lifetime L: an entry
+--                                "<expiry> <owner key>" for each session that started L before
+--                                its expiry when nothing of its owner expired earlier; written
+--                                in time order, so in expiry order (see enqueue)
+--         P:3:e:{T}:q    HASH   events only: the partition's queues, L -> the expiry of its
+--                                first entry, a field exactly while that queue has entries (at
+--                                most QUEUES_MAX)
+--         The queues share E's hash tag, so they are in the owner's slot; they are named here
+--         rather than passed, since a create learns whether it needs one only once it has read
+--         the owner.
 -- args[1] now, ms since the epoch, from the gateway's clock; then the function's own arguments.
 --
 -- Events are on exactly when keys[4] is given: every change then appends its events to E in the
--- same call (emit), and every new expiry is put in EX (schedule). With events off nothing of
--- this runs.
+-- same call (emit), and the owner is kept due in the sweep's work list no later than its
+-- earliest expiry (emit_until, schedule). With events off nothing of this runs.
 --
 -- Small owners (up to LARGE_AT sessions) are read whole with one HGETALL and written with one
 -- HSET/HDEL; large owners keep the two indexes so that creates, counts and pages are O(log n).
@@ -38,6 +48,9 @@ local SLACK = 86400000
 local SPENT_KEPT = 8
 local PRUNE_STEP = 8
 local PRUNE_STEP_TEXT = '' .. PRUNE_STEP -- as a command argument (see ms)
+-- events: the most queues (lifetimes) a partition keeps; a session of yet another lifetime goes
+-- to the schedule.
+local QUEUES_MAX = 16
 -- events: the stream's hard bound (the deliverers trim it to what is configured).
 local EVENTS_KEPT = '1000000'
 -- Sessions this call dropped because they had expired (reported with every reply).
@@ -92,12 +105,45 @@ local function schedule(at)
   if EX then redis.call('ZADD', EX, 'LT', ms(at), H) end
 end
 
--- events: the event of a session that starts or is renewed until `exp`, and that expiry in
--- the schedule.
-local function emit_until(kind, id, group, exp, desc)
+-- events: the owner is due at `exp` (`x` in digits), `life` ms from now: an entry at the tail
+-- of the partition's queue for that lifetime, which costs Redis far less than a sorted-set
+-- insert. A queue's lifetime is in whole seconds, rounded up, with `s` for expiries on a whole
+-- second (an Amity session expires on the second of its token): sessions of one lifetime,
+-- written one after the other, expire in the order they were written, within a second. A
+-- partition with QUEUES_MAX queues puts a session of yet another lifetime in the schedule.
+local function enqueue(x, exp, life)
+  local l = ms(math.ceil(life / 1000)) .. (exp % 1000 == 0 and 's' or '')
+  local q = E .. ':q' .. l
+  if redis.call('RPUSH', q, x .. ' ' .. H) > 1 then return end
+  local heads = E .. ':q'
+  if redis.call('HLEN', heads) < QUEUES_MAX then
+    redis.call('HSET', heads, l, x)
+    return
+  end
+  redis.call('DEL', q)
+  redis.call('ZADD', EX, 'LT', x, H)
+end
+
+-- events: the event of a session that starts or is renewed until `exp`, and what keeps the
+-- owner due by then. The sweep finds every owner no later than its earliest expiry, because
+-- each owner has an entry (in the schedule or a queue) due no later than that, which only the
+-- sweep removes, and the sweep puts the owner back at its next expiry. So `life` is false when
+-- a session the owner holds (or held until this call) expires no later than `exp`: that
+-- session's entry covers this one. Otherwise it is the time from now to `exp` (a session that
+-- starts now: queued) or nil (the schedule, `ZADD LT`).
+local function emit_until(kind, id, group, exp, desc, life)
   local x = ms(exp)
   emit(kind, id, group, x, desc)
-  redis.call('ZADD', EX, 'LT', x, H)
+  if life == false then return end
+  if life and life > 0 then enqueue(x, exp, life) else redis.call('ZADD', EX, 'LT', x, H) end
+end
+
+-- events: whether a session among `heads` expires no later than `at` (its entry covers `at`).
+local function covered(heads, at)
+  for _, h in pairs(heads) do
+    if h.expires <= at then return true end
+  end
+  return false
 end
 
 -- Creation and expiry of a record, without parsing the rest of its head.

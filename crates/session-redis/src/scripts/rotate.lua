@@ -15,7 +15,11 @@ if h.refresh and h.token and h.refresh == presented then
   if #spent > 8 * SPENT_KEPT then spent = string.sub(spent, #spent - 8 * SPENT_KEPT + 1) end
   st.spent[id] = spent
   set(st, 'r' .. id, spent)
-  if E then emit_until('f', id, h.parent, exp, desc_of(st.bodies[id])) end -- events
+  if E then -- events: renewed no earlier than it would have expired, its entry still covers it
+    local life = false
+    if exp < h.expires then life = nil end
+    emit_until('f', id, h.parent, exp, desc_of(st.bodies[id]), life)
+  end
   flush(st)
   return reply('ok', next_rec, st.bodies[id] or false, st.doc or false)
 end
