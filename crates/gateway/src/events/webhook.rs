@@ -9,6 +9,10 @@ use super::payload::request_body;
 use super::settings::WebhookSettings;
 use super::signing::Signer;
 
+/// The most of an answer's body that is read (and dropped) so that its connection can carry the
+/// next request; a longer body costs the connection instead.
+const ANSWER_READ: usize = 64 * 1024;
+
 /// A webhook ready to deliver.
 pub struct Webhook {
     /// Its name (consumer group, dead letters, metrics label).
@@ -62,7 +66,9 @@ impl Webhook {
     }
 
     /// Sends `events` in one signed request; a 2xx answer is success, anything else an error
-    /// to retry (its text names no secret).
+    /// to retry (its text names no secret). The answer's body is read (up to [`ANSWER_READ`])
+    /// and dropped: a connection whose answer was not read to its end is closed rather than
+    /// kept for the next request, and most receivers answer with a body (`ok`, `{}`).
     pub async fn send(&self, events: &[Event]) -> Result<(), String> {
         let body = request_body(events, self.max_batch == 1)
             .map_err(|e| format!("cannot encode events: {e}"))?;
@@ -88,6 +94,15 @@ impl Webhook {
             .await
             .map_err(|e| e.without_url().to_string())?;
         let status = answer.status();
+        let mut answer = answer;
+        let mut read = 0;
+        while read <= ANSWER_READ {
+            match answer.chunk().await {
+                Ok(Some(chunk)) => read += chunk.len(),
+                // A body cut short changes nothing: the status has been answered.
+                Ok(None) | Err(_) => break,
+            }
+        }
         if status.is_success() {
             Ok(())
         } else {
@@ -156,6 +171,66 @@ mod tests {
             e.kind = kind;
             assert_eq!(w.wants(&e), wanted, "{kind:?}");
         }
+    }
+
+    /// A receiver on loopback that answers every request with 200 and a short body (sent after
+    /// the head), and counts the connections it accepted.
+    async fn receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut conn = BufReader::new(conn);
+                    loop {
+                        let mut length = 0;
+                        loop {
+                            let mut line = String::new();
+                            if conn.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let lower = line.to_ascii_lowercase();
+                            if let Some(v) = lower.strip_prefix("content-length:") {
+                                length = v.trim().parse().unwrap();
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        conn.read_exact(&mut body).await.unwrap();
+                        // The head, then the body a moment later, as many servers send them.
+                        let reply = "{\"received\":true}";
+                        let head =
+                            format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", reply.len());
+                        let out = conn.get_mut();
+                        out.write_all(head.as_bytes()).await.unwrap();
+                        out.flush().await.unwrap();
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        out.write_all(reply.as_bytes()).await.unwrap();
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    #[tokio::test]
+    async fn answers_with_a_body_keep_the_connection() {
+        let (url, accepted) = receiver().await;
+        let mut s = settings();
+        s.url = url;
+        let w = Webhook::new(&s).unwrap();
+        for n in 0..20 {
+            let e = Event::of_tenant(TenantChange::Put, n, "amity.networks", "t1");
+            w.send(&[e]).await.unwrap();
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]
