@@ -180,6 +180,35 @@ mod queues {
     }
 
     #[tokio::test]
+    async fn signing_in_again_is_covered_by_the_entry_already_queued() {
+        let f = fixture();
+        let o = owner();
+        let p = f.keys.partition_of(&o);
+        let queue = f.keys.queue(p, "1");
+        let hash = format!("{}:3:{{{}}}", f.prefix, o.as_str());
+        // A session that outlives the others keeps the owner's hash (as an Amity user's
+        // document does) without covering them.
+        let keep = create(&f, &o, "keep", 3_600_000).await;
+        create(&f, &o, "a", 300).await;
+        assert_eq!(redis(&["LLEN", &queue]).as_deref(), Some("1"));
+        let a = SessionRef::new(o.clone(), SessionId::parse("a").unwrap());
+        assert_eq!(f.b.store.delete(&a).await.unwrap(), 1);
+        // Nothing held expires before `b`, but the entry of `a` is still queued, due earlier.
+        create(&f, &o, "b", 400).await;
+        assert_eq!(redis(&["LLEN", &queue]).as_deref(), Some("1"));
+
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 1);
+        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 0);
+        assert_eq!(redis(&["EXISTS", &queue]).as_deref(), Some("0"));
+        assert_eq!(
+            redis(&["ZSCORE", f.keys.schedule(p), &hash]),
+            Some(keep.to_string())
+        );
+        assert_eq!(redis(&["HGET", &hash, "w"]), Some(keep.to_string()));
+    }
+
+    #[tokio::test]
     async fn a_partition_with_sixteen_queues_schedules_a_new_lifetime() {
         let f = fixture();
         let o = owner();

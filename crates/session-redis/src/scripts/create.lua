@@ -20,25 +20,36 @@ local function group_of(r)
   return nil
 end
 
+-- events: a new owner's create: its hash with the time it is due (`w`, see small_life), its
+-- expiry a day after the session's unless it holds a document, the event and the owner's entry.
+local function create_owner_with_events(sf, df)
+  local exp = expires_of(rec)
+  local x = ms(exp)
+  if fresh ~= '' then
+    if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'u', fresh, 'w', x)
+    else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'u', fresh, 'w', x) end
+  else
+    if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'w', x)
+    else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'w', x) end
+    redis.call('PEXPIREAT', H, ms(exp + SLACK))
+  end
+  emit_created(exp, group_of(rec), exp - now)
+  return reply('ok', fresh ~= '' and 1 or 0, false, 0, 0)
+end
+
 local marker = redis.call('HGET', H, '~')
 if not marker then
   -- A new owner: nothing to prune, count, retire or patch.
   if cred ~= '' then return reply('unauthorized') end
   local sf, df = session_fields(rec, body, false)
+  if E then return create_owner_with_events(sf, df) end -- events
   if fresh ~= '' then
     if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'u', fresh)
     else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'u', fresh) end
-    if E then emit_created(expires_of(rec), group_of(rec), expires_of(rec) - now) end -- events
     return reply('ok', 1, false, 0, 0)
   end
   if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df)
   else redis.call('HSET', H, '~', 's', 's' .. id, sf) end
-  if E then -- events: the hash outlives its expiry by SLACK, so the sweep finds it to report it
-    local exp = expires_of(rec)
-    redis.call('PEXPIREAT', H, ms(exp + SLACK))
-    emit_created(exp, group_of(rec), exp - now)
-    return reply('ok', 0, false, 0, 0)
-  end
   redis.call('PEXPIREAT', H, ms(expires_of(rec)))
   return reply('ok', 0, false, 0, 0)
 end
@@ -93,8 +104,6 @@ local h = head(rec)
 
 local st = load()
 prune_all(st)
--- events: whether a session the owner holds already keeps it due by this one's expiry.
-local life = E and not covered(st.heads, h.expires) and h.expires - now
 if cred ~= '' and not st.creds[cred] then flush(st); return reply('unauthorized') end
 if st.heads[id] then flush(st); return reply('conflict') end
 local retired = {}
@@ -172,6 +181,8 @@ for _, oid in ipairs(evicted) do
   remove_tree(st, oid, out)
   if #out > 0 then gone[#gone + 1] = oid end
 end
+-- events: after every refusal, which writes nothing of this session (and no `w`).
+local life = E and small_life(st, h.expires)
 insert(st, id, rec, body)
 emit_created(h.expires, h.parent, life) -- events
 flush(st)

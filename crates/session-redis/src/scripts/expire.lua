@@ -34,10 +34,12 @@ if meta then
 end
 local st = load()
 prune_all(st)
-flush(st)
 local next_at = nil
 for _, h in pairs(st.heads) do
   if not next_at or h.expires < next_at then next_at = h.expires end
 end
+-- The owner's next entry, recorded (see small_life).
+if next_at then set(st, 'w', ms(next_at)) elseif st.due then del(st, 'w') end
+flush(st)
 if next_at then redis.call('ZADD', EX, ms(next_at), H) else redis.call('ZREM', EX, H) end
 return reply('ok')

@@ -10,6 +10,9 @@
 --                                 p<name> a name claimed in the owner's group -> member id
 --                                 c<hash> a credential: created and expiry (2 x 6 bytes)
 --                                 u       the owner's document (MessagePack map)
+--                                 w       events only, small owners: the time by which an entry
+--                                         the owner has in a queue or the schedule is due (see
+--                                         small_life)
 --                                 ~       "s" for a small owner (every owner hash has it), or, for a
 --                                         large one, 19 bytes: mono flag, max created, max expiry,
 --                                         key expiry
@@ -291,6 +294,7 @@ local function load()
       st.creds[rest] = { created = c, expires = e }
     elseif k == 'u' then st.doc = v; st.had_doc = true
     elseif k == '~' then st.meta = parse_meta(v); st.marked = true
+    elseif f == 'w' then st.due = tonumber(v)
     end
   end
   for id, h in pairs(st.heads) do
@@ -305,6 +309,18 @@ end
 
 local function del(st, f) st.dels[#st.dels + 1] = f; st.sets[f] = nil end
 local function set(st, f, v) st.sets[f] = v end
+
+-- events: what keeps small owner `st` due by `exp`, the expiry of a session it gets now (the
+-- `life` of emit_until). A session it holds that expires no later covers it, and so does an
+-- entry it was given earlier, recorded in `w`: while `w` is still ahead, that entry has not been
+-- swept, and only the sweep removes it (and records the next one). Otherwise the new session's
+-- entry is recorded in `w`, so that an owner signing in and out again and again does not get an
+-- entry each time.
+local function small_life(st, exp)
+  if covered(st.heads, exp) or (st.due and st.due > now and st.due <= exp) then return false end
+  set(st, 'w', ms(exp))
+  return exp - now
+end
 
 -- Writes session `id` (`st.recs[id]`, `st.bodies[id]`) in its fields (`session_fields`).
 local function write_session(st, id)
@@ -417,6 +433,7 @@ local function flush(st)
   -- Every owner hash holds '~' while it holds anything; an empty one disappears.
   local keeps = st.count > 0 or st.doc or next(st.creds) or next(st.names)
   if not keeps and st.marked then st.dels[#st.dels + 1] = '~' end
+  if not keeps and st.due then st.dels[#st.dels + 1] = 'w' end
   if #st.dels > 0 then redis.call('HDEL', H, unpack(st.dels)) end
   local args = {}
   for f, v in pairs(st.sets) do args[#args + 1] = f; args[#args + 1] = v end
