@@ -82,7 +82,7 @@ impl Webhook {
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default();
         let signature = self.signer.sign(&id, timestamp, &body);
-        let answer = self
+        let mut answer = self
             .client
             .post(self.url.clone())
             .header("content-type", "application/json")
@@ -94,7 +94,6 @@ impl Webhook {
             .await
             .map_err(|e| e.without_url().to_string())?;
         let status = answer.status();
-        let mut answer = answer;
         let mut read = 0;
         while read <= ANSWER_READ {
             match answer.chunk().await {
