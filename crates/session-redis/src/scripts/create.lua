@@ -14,27 +14,17 @@ local function emit_created(exp, group, life)
   if E then emit_until('c', id, group, exp, ARGS[9], life) end
 end
 
+-- The pairs among `field, value, ...` that have a value, as arguments.
+local function present(f, v, ...)
+  if f == nil then return end
+  if v then return f, v, present(...) end
+  return present(...)
+end
+
 -- events: the new record's group, when it is a member.
 local function group_of(r)
   if bit.band(string.byte(r, 1), 8) ~= 0 then return head(r).parent end
   return nil
-end
-
--- events: a new owner's create: its hash with the time it is due (`w`, see small_life), its
--- expiry a day after the session's unless it holds a document, the event and the owner's entry.
-local function create_owner_with_events(sf, df)
-  local exp = expires_of(rec)
-  local x = ms(exp)
-  if fresh ~= '' then
-    if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'u', fresh, 'w', x)
-    else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'u', fresh, 'w', x) end
-  else
-    if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'w', x)
-    else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'w', x) end
-    redis.call('PEXPIREAT', H, ms(exp + SLACK))
-  end
-  emit_created(exp, group_of(rec), exp - now)
-  return reply('ok', fresh ~= '' and 1 or 0, false, 0, 0)
 end
 
 local marker = redis.call('HGET', H, '~')
@@ -42,16 +32,16 @@ if not marker then
   -- A new owner: nothing to prune, count, retire or patch.
   if cred ~= '' then return reply('unauthorized') end
   local sf, df = session_fields(rec, body, false)
-  if E then return create_owner_with_events(sf, df) end -- events
-  if fresh ~= '' then
-    if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df, 'u', fresh)
-    else redis.call('HSET', H, '~', 's', 's' .. id, sf, 'u', fresh) end
-    return reply('ok', 1, false, 0, 0)
-  end
-  if df then redis.call('HSET', H, '~', 's', 's' .. id, sf, 'd' .. id, df)
-  else redis.call('HSET', H, '~', 's', 's' .. id, sf) end
-  redis.call('PEXPIREAT', H, ms(expires_of(rec)))
-  return reply('ok', 0, false, 0, 0)
+  local exp = expires_of(rec)
+  -- events: the time the owner is due (`w`, see small_life).
+  local w = E and ms(exp)
+  redis.call('HSET', H, '~', 's', 's' .. id, sf,
+    present('d' .. id, df, 'u', fresh ~= '' and fresh or nil, 'w', w))
+  -- A document lives on; else the hash expires with the session (events: a day later, so the
+  -- sweep finds it to report the expiry).
+  if fresh == '' then redis.call('PEXPIREAT', H, ms(exp + (E and SLACK or 0))) end
+  if E then emit_created(exp, group_of(rec), exp - now) end -- events
+  return reply('ok', fresh ~= '' and 1 or 0, false, 0, 0)
 end
 local policy, retire, max = string.sub(opts, 1, 1), string.sub(opts, 2, 2) == '1', tonumber(string.sub(opts, 3))
 local meta = parse_meta(marker)

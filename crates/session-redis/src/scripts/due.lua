@@ -14,8 +14,8 @@ local heads = redis.call('HGETALL', KEYS[2])
 for i = 1, #heads, 2 do
   if n >= limit then break end
   if tonumber(heads[i + 1]) <= now then
-    for _, entry in ipairs(redis.call('LRANGE', KEYS[3] .. ':q' .. heads[i], 0, limit - n - 1)) do
-      local at, owner = string.match(entry, '^(%d+) (.+)$')
+    for _, entry in ipairs(redis.call('LRANGE', queue_key(KEYS[3], heads[i]), 0, limit - n - 1)) do
+      local at, owner = entry_parts(entry)
       if not at or tonumber(at) > now then break end
       out[#out + 1] = owner; out[#out + 1] = heads[i]; out[#out + 1] = entry
       n = n + 1

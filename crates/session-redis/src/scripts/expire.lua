@@ -11,7 +11,7 @@ if queue then
     redis.call('LPOP', queue)
     local first = redis.call('LINDEX', queue, 0)
     if first then
-      redis.call('HSET', KEYS[7], life, string.match(first, '^%d+'))
+      redis.call('HSET', KEYS[7], life, (entry_parts(first)))
     else
       redis.call('HDEL', KEYS[7], life)
     end

@@ -102,11 +102,22 @@ local function desc_of(body)
   return string.sub(body, 1, off)
 end
 
--- events: the owner may have something expire at `at`: its place in the schedule moves there
--- unless it is already earlier.
-local function schedule(at)
-  if EX then redis.call('ZADD', EX, 'LT', ms(at), H) end
+-- events: the owner may have something expire at `x` (digits): its place in the schedule moves
+-- there unless it is already earlier.
+local function schedule_at(x)
+  redis.call('ZADD', EX, 'LT', x, H)
 end
+
+-- events: the same for a time `at` in ms, when events are on.
+local function schedule(at)
+  if EX then schedule_at(ms(at)) end
+end
+
+-- events: the partition's queue of lifetime `l` next to stream `stream` (`l` '': the queues'
+-- heads), an entry of a queue for the owner due at `x`, and an entry's time and owner.
+local function queue_key(stream, l) return stream .. ':q' .. l end
+local function queue_entry(x) return x .. ' ' .. H end
+local function entry_parts(entry) return string.match(entry, '^(%d+) (.+)$') end
 
 -- events: the owner is due at `exp` (`x` in digits), `life` ms from now: an entry at the tail
 -- of the partition's queue for that lifetime, which costs Redis far less than a sorted-set
@@ -116,15 +127,15 @@ end
 -- partition with QUEUES_MAX queues puts a session of yet another lifetime in the schedule.
 local function enqueue(x, exp, life)
   local l = ms(math.ceil(life / 1000)) .. (exp % 1000 == 0 and 's' or '')
-  local q = E .. ':q' .. l
-  if redis.call('RPUSH', q, x .. ' ' .. H) > 1 then return end
-  local heads = E .. ':q'
+  local q = queue_key(E, l)
+  if redis.call('RPUSH', q, queue_entry(x)) > 1 then return end
+  local heads = queue_key(E, '')
   if redis.call('HLEN', heads) < QUEUES_MAX then
     redis.call('HSET', heads, l, x)
     return
   end
   redis.call('DEL', q)
-  redis.call('ZADD', EX, 'LT', x, H)
+  schedule_at(x)
 end
 
 -- events: the event of a session that starts or is renewed until `exp`, and what keeps the
@@ -138,7 +149,7 @@ local function emit_until(kind, id, group, exp, desc, life)
   local x = ms(exp)
   emit(kind, id, group, x, desc)
   if life == false then return end
-  if life and life > 0 then enqueue(x, exp, life) else redis.call('ZADD', EX, 'LT', x, H) end
+  if life and life > 0 then enqueue(x, exp, life) else schedule_at(x) end
 end
 
 -- events: whether a session among `heads` expires no later than `at` (its entry covers `at`).
