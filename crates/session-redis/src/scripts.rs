@@ -24,6 +24,12 @@ enum Kind {
     Remove,
     /// Reads only (`FCALL_RO`).
     Read,
+    /// Reads only, and may read keys of other hash slots that the same node serves
+    /// (`allow-cross-slot-keys`): one call surveys many event partitions of a cluster node.
+    ReadAcross,
+    /// Only removes, and may touch keys of other hash slots that the same node serves: one
+    /// call trims many event partitions of a cluster node.
+    RemoveAcross,
     /// Writes what no event is about (a session's last use): called without the event keys,
     /// so it writes no event and wakes no deliverer.
     Quiet,
@@ -35,7 +41,8 @@ pub(crate) struct Lua {
     pub name: String,
     /// Whether it only reads.
     pub read_only: bool,
-    /// Whether it is called without the event keys ([`Kind::Quiet`] and [`Kind::Read`]).
+    /// Whether it is called without the event keys (all kinds but [`Kind::Write`] and
+    /// [`Kind::Remove`]).
     pub quiet: bool,
 }
 
@@ -59,8 +66,10 @@ pub(crate) struct Scripts {
     pub attempt: Lua,
     /// Events: one owner's expiry sweep.
     pub expire: Lua,
-    /// Events: what a partition's sweep has to do.
+    /// Events: what the sweep of some partitions has to do.
     pub due: Lua,
+    /// Events: old events of some partitions dropped.
+    pub trim: Lua,
     /// Events: a tenant document change with its event.
     pub doc: Lua,
     /// Events: a delivery lease.
@@ -72,7 +81,7 @@ pub(crate) struct Scripts {
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 20] = [
+const OPS: [(&str, &str, Kind); 21] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("seen", include_str!("scripts/seen.lua"), Kind::Quiet),
@@ -96,7 +105,8 @@ const OPS: [(&str, &str, Kind); 20] = [
     ("wipe", include_str!("scripts/wipe.lua"), Kind::Remove),
     ("attempt", include_str!("scripts/attempt.lua"), Kind::Write),
     ("expire", include_str!("scripts/expire.lua"), Kind::Remove),
-    ("due", include_str!("scripts/due.lua"), Kind::Read),
+    ("due", include_str!("scripts/due.lua"), Kind::ReadAcross),
+    ("trim", include_str!("scripts/trim.lua"), Kind::RemoveAcross),
     ("doc", include_str!("scripts/doc.lua"), Kind::Write),
     ("lease", include_str!("scripts/lease.lua"), Kind::Write),
     ("xgroup", include_str!("scripts/xgroup.lua"), Kind::Write),
@@ -110,6 +120,8 @@ fn build() -> Scripts {
             Kind::Write | Kind::Quiet => "",
             Kind::Remove => "'allow-oom'",
             Kind::Read => "'no-writes'",
+            Kind::ReadAcross => "'no-writes', 'allow-cross-slot-keys'",
+            Kind::RemoveAcross => "'allow-oom', 'allow-cross-slot-keys'",
         };
         bodies.push_str(&format!(
             "local function op_{op}()\n{body}\nend\n\
@@ -123,8 +135,8 @@ fn build() -> Scripts {
     let kind_of = |op: &str| OPS.iter().find(|(name, _, _)| *name == op).map(|o| o.2);
     let lua = |op: &str| Lua {
         name: format!("{library}_{op}"),
-        read_only: kind_of(op) == Some(Kind::Read),
-        quiet: matches!(kind_of(op), Some(Kind::Read | Kind::Quiet)),
+        read_only: matches!(kind_of(op), Some(Kind::Read | Kind::ReadAcross)),
+        quiet: !matches!(kind_of(op), Some(Kind::Write | Kind::Remove)),
     };
     Scripts {
         create: lua("create"),
@@ -143,6 +155,7 @@ fn build() -> Scripts {
         attempt: lua("attempt"),
         expire: lua("expire"),
         due: lua("due"),
+        trim: lua("trim"),
         doc: lua("doc"),
         lease: lua("lease"),
         xgroup: lua("xgroup"),

@@ -321,6 +321,11 @@ impl RedisCluster {
         self.nodes.iter().map(RedisServer::port).collect()
     }
 
+    /// Sends one command to the node on `port` (as [`RedisServer::command`]).
+    pub fn command(&self, port: u16, args: &[&str]) -> Option<String> {
+        query(port, args)
+    }
+
     /// The port of the master that serves `key` now.
     pub fn master_of(&self, key: &str) -> Option<u16> {
         let port = self.live_port()?;

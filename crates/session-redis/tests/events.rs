@@ -12,7 +12,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use session_core::events::contract::EventBackend;
 use session_core::events::SharedEventLog;
-use session_core::{Clock, SharedStore, SystemClock};
+use session_core::{
+    Clock, Flavor, Owner, Session, SessionId, SessionRef, SessionStore, SharedStore, SystemClock,
+};
 use session_redis::events::RedisEventLog;
 use session_redis::testing::{RedisCluster, RedisServer};
 use session_redis::{EventKeys, RedisSettings, RedisStore};
@@ -56,6 +58,26 @@ fn backend(settings: RedisSettings) -> Backend {
         ),
         log: Arc::new(RedisEventLog::new(settings, clock, keys).unwrap()),
     }
+}
+
+/// A session-storage owner of its own, `<kind>:<random>`.
+fn owner(kind: &str) -> Owner {
+    let tag = session_core::token::random_hex(6).unwrap();
+    Owner::new(Flavor::SessionStorage, &[kind, &tag]).unwrap()
+}
+
+/// A session of `o` created now that lives `ms` milliseconds; its expiry in ms.
+async fn create(b: &Backend, o: &Owner, id: &str, ms: i64) -> i64 {
+    let s = Session::new(
+        SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
+        Flavor::SessionStorage,
+        "t",
+        SystemClock.now(),
+        chrono::Duration::milliseconds(ms),
+    );
+    let exp = s.expires_at.timestamp_millis();
+    b.store.create(s, None).await.unwrap();
+    exp
 }
 
 mod single {
@@ -110,7 +132,6 @@ mod store_contract_with_events {
 mod queues {
     use super::*;
     use session_core::events::EventLog;
-    use session_core::{Flavor, Owner, Session, SessionId, SessionRef, SessionStore};
 
     struct Fixture {
         b: Backend,
@@ -129,22 +150,11 @@ mod queues {
     }
 
     fn owner() -> Owner {
-        let tag = session_core::token::random_hex(6).unwrap();
-        Owner::new(Flavor::SessionStorage, &["queues", &tag]).unwrap()
+        super::owner("queues")
     }
 
-    /// A session of `o` created now that lives `ms` milliseconds; its expiry in ms.
     async fn create(f: &Fixture, o: &Owner, id: &str, ms: i64) -> i64 {
-        let s = Session::new(
-            SessionRef::new(o.clone(), SessionId::parse(id).unwrap()),
-            Flavor::SessionStorage,
-            "t",
-            SystemClock.now(),
-            chrono::Duration::milliseconds(ms),
-        );
-        let exp = s.expires_at.timestamp_millis();
-        f.b.store.create(s, None).await.unwrap();
-        exp
+        super::create(&f.b, o, id, ms).await
     }
 
     fn redis(args: &[&str]) -> Option<String> {
@@ -168,8 +178,8 @@ mod queues {
         assert_eq!(redis(&["ZSCORE", f.keys.schedule(p), &hash]), None);
 
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 1);
-        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 0);
+        assert_eq!(f.b.log.sweep(&[p], 1000).await.unwrap(), 1);
+        assert_eq!(f.b.log.sweep(&[p], 1000).await.unwrap(), 0);
         assert_eq!(redis(&["EXISTS", &queue]).as_deref(), Some("0"));
         assert_eq!(redis(&["HEXISTS", heads, "1"]).as_deref(), Some("0"));
         // The owner is due again at its next expiry, in the schedule.
@@ -198,8 +208,8 @@ mod queues {
         assert_eq!(redis(&["LLEN", &queue]).as_deref(), Some("1"));
 
         tokio::time::sleep(Duration::from_millis(600)).await;
-        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 1);
-        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 0);
+        assert_eq!(f.b.log.sweep(&[p], 1000).await.unwrap(), 1);
+        assert_eq!(f.b.log.sweep(&[p], 1000).await.unwrap(), 0);
         assert_eq!(redis(&["EXISTS", &queue]).as_deref(), Some("0"));
         assert_eq!(
             redis(&["ZSCORE", f.keys.schedule(p), &hash]),
@@ -233,8 +243,8 @@ mod queues {
         );
 
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 1);
-        assert_eq!(f.b.log.sweep(p, 1000).await.unwrap(), 0);
+        assert_eq!(f.b.log.sweep(&[p], 1000).await.unwrap(), 1);
+        assert_eq!(f.b.log.sweep(&[p], 1000).await.unwrap(), 0);
         assert_eq!(redis(&["ZSCORE", f.keys.schedule(p), &hash]), None);
         // The queues not yet due are left as they were.
         assert_eq!(redis(&["HLEN", heads]).as_deref(), Some("16"));
@@ -242,5 +252,139 @@ mod queues {
             redis(&["LLEN", &f.keys.queue(p, "100")]).as_deref(),
             Some("1")
         );
+    }
+}
+
+/// On a cluster the sweep asks what is due with one call per node for many partitions (slots):
+/// the call reads the other slots its node serves and stops at the first it does not, so a
+/// sweep of all 16,384 partitions takes about a hundred calls instead of one per partition, and
+/// still finds every due owner on every node, each once, whatever the limit per call.
+mod sweep_across_nodes {
+    use super::*;
+    use session_core::events::EventLog;
+
+    /// A cluster of its own, so that only this test's calls are counted.
+    static NODES: LazyLock<RedisCluster> = LazyLock::new(RedisCluster::start);
+
+    /// `FCALL_RO` calls so far, summed over the nodes.
+    fn read_calls() -> u64 {
+        NODES
+            .ports()
+            .iter()
+            .map(|&port| {
+                let stats = NODES.command(port, &["INFO", "commandstats"]).unwrap();
+                stats
+                    .lines()
+                    .find_map(|l| l.strip_prefix("cmdstat_fcall_ro:calls="))
+                    .and_then(|rest| rest.split(',').next()?.parse().ok())
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+
+    #[tokio::test]
+    async fn one_call_per_node_finds_every_due_owner_once() {
+        let settings = common::settings(String::new(), NODES.urls(), Duration::from_secs(5));
+        let prefix = settings.key_prefix.clone();
+        let b = backend(settings);
+        let mut nodes = std::collections::BTreeSet::new();
+        for _ in 0..48 {
+            let o = owner("sweep");
+            create(&b, &o, "a", 300).await;
+            let hash = format!("{prefix}:3:{{{}}}", o.as_str());
+            nodes.insert(NODES.master_of(&hash).unwrap());
+        }
+        assert_eq!(nodes.len(), 3, "the owners are on every node");
+        let all: Vec<usize> = (0..b.log.partitions()).collect();
+        assert_eq!(all.len(), 16_384);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+
+        let before = read_calls();
+        // One owner a call at most: each call stops after the first partition with a due
+        // owner (and at the end of its node's slots), and the next one goes on from there.
+        assert_eq!(b.log.sweep(&all, 1).await.unwrap(), 48);
+        let calls = read_calls() - before;
+        assert!(
+            (129..=128 + 48 + 2).contains(&calls),
+            "{calls} calls for 16,384 partitions"
+        );
+        assert_eq!(b.log.sweep(&all, 1000).await.unwrap(), 0);
+    }
+}
+
+/// Old events are trimmed by age and by count on every partition a call names: on a cluster,
+/// partitions of every node in one call (each node's share in a call of its own).
+mod trim {
+    use super::*;
+    use session_core::events::EventLog;
+
+    /// Appends `n` entries numbered `<ms>-1` to `<ms>-n` to `stream`.
+    const FILL: &str = "for i = 1, tonumber(ARGV[2]) do \
+                        redis.call('XADD', KEYS[1], ARGV[1] .. '-' .. i, 'k', 'v') end \
+                        return 1";
+
+    async fn trims(
+        b: &Backend,
+        keys: &EventKeys,
+        parts: &[usize],
+        node: impl Fn(&[&str]) -> String,
+    ) {
+        let now = SystemClock.now().timestamp_millis();
+        let two_hours_ago = (now - 7_200_000).to_string();
+        let len = |p: usize| -> usize { node(&["XLEN", keys.stream(p)]).parse().unwrap() };
+        // By age: 250 entries of two hours ago, then 50 of now, kept for an hour.
+        for &p in parts {
+            node(&["EVAL", FILL, "1", keys.stream(p), &two_hours_ago, "250"]);
+            node(&["EVAL", FILL, "1", keys.stream(p), &now.to_string(), "50"]);
+        }
+        let hour = chrono::Duration::hours(1);
+        b.log.trim(parts, hour, 1_000_000).await.unwrap();
+        for &p in parts {
+            // Whole nodes of 100 entries go: the two that hold only old entries.
+            assert!((50..=100).contains(&len(p)), "partition {p}: {}", len(p));
+        }
+        // By count: 300 more of now, 10 kept.
+        for &p in parts {
+            node(&[
+                "EVAL",
+                FILL,
+                "1",
+                keys.stream(p),
+                &(now + 1).to_string(),
+                "300",
+            ]);
+        }
+        b.log.trim(parts, hour, 10).await.unwrap();
+        for &p in parts {
+            assert!((10..=110).contains(&len(p)), "partition {p}: {}", len(p));
+        }
+    }
+
+    #[tokio::test]
+    async fn single_node() {
+        let settings = common::settings(SERVER.url(), Vec::new(), Duration::from_secs(5));
+        let keys = EventKeys::new(&settings.key_prefix, false);
+        let b = backend(settings);
+        trims(&b, &keys, &[0, 5, 15], |args| SERVER.command(args).unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn cluster_nodes() {
+        let settings = common::settings(String::new(), CLUSTER.urls(), Duration::from_secs(5));
+        let keys = EventKeys::new(&settings.key_prefix, true);
+        let b = backend(settings);
+        let parts = [0, 8000, 16000];
+        let nodes: std::collections::BTreeSet<u16> = parts
+            .iter()
+            .map(|&p| CLUSTER.master_of(keys.stream(p)).unwrap())
+            .collect();
+        assert_eq!(nodes.len(), 3, "one partition on each node");
+        trims(&b, &keys, &parts, |args| {
+            let port = CLUSTER
+                .master_of(args[if args[0] == "EVAL" { 3 } else { 1 }])
+                .unwrap();
+            CLUSTER.command(port, args).unwrap()
+        })
+        .await;
     }
 }

@@ -15,8 +15,8 @@ use super::shared::Shared;
 const SWEEP: &str = "~sweep";
 /// Owners ended per partition and sweep.
 const OWNERS_PER_SWEEP: usize = 500;
-/// Partitions swept at once.
-const CONCURRENT: usize = 16;
+/// Lanes swept at once.
+const CONCURRENT: usize = 4;
 /// How often old events are trimmed.
 const TRIM_EVERY: Duration = Duration::from_secs(60);
 
@@ -46,26 +46,25 @@ pub(crate) async fn run(
                 log.lease(SWEEP, lane, &shared.worker, lease).await,
                 Ok(true)
             );
-            if !*held {
-                continue;
-            }
-            let parts: Vec<usize> = (lane..log.partitions()).step_by(lanes).collect();
-            let log = &log;
-            let shared = &shared;
-            stream::iter(parts)
-                .for_each_concurrent(CONCURRENT, |p| async move {
-                    match log.sweep(p, OWNERS_PER_SWEEP).await {
-                        Ok(n) => shared.metrics.written("session.expired", n),
-                        Err(e) => tracing::warn!(partition = p, error = %e, "events: the expiry sweep failed"),
-                    }
-                    if trim {
-                        if let Err(e) = log.trim(p, retention, max_events).await {
-                            tracing::warn!(partition = p, error = %e, "events: cannot trim");
-                        }
-                    }
-                })
-                .await;
         }
+        let mine = held.iter().enumerate().filter(|(_, h)| **h).map(|(l, _)| l);
+        let (log, shared) = (&log, &shared);
+        stream::iter(mine)
+            .for_each_concurrent(CONCURRENT, |lane| async move {
+                let parts: Vec<usize> = (lane..log.partitions()).step_by(lanes).collect();
+                match log.sweep(&parts, OWNERS_PER_SWEEP).await {
+                    Ok(n) => shared.metrics.written("session.expired", n),
+                    Err(e) => {
+                        tracing::warn!(lane, error = %e, "events: the expiry sweep failed");
+                    }
+                }
+                if trim {
+                    if let Err(e) = log.trim(&parts, retention, max_events).await {
+                        tracing::warn!(lane, error = %e, "events: cannot trim");
+                    }
+                }
+            })
+            .await;
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = stop.changed() => {}

@@ -409,7 +409,7 @@ pub async fn expiry_is_reported_once(b: &dyn EventBackend) {
         .unwrap();
     for _ in 0..2 {
         for o in [&o1, &o2] {
-            log.sweep(log.partition_of(o), 1000).await.unwrap();
+            log.sweep(&[log.partition_of(o)], 1000).await.unwrap();
         }
     }
     let all = events_in(b, &gr, &[&o1, &o2]).await;
@@ -475,7 +475,7 @@ pub async fn large_owners_write_their_events(b: &dyn EventBackend) {
     }
     b.pass(std::time::Duration::from_millis(600)).await;
     for _ in 0..3 {
-        log.sweep(log.partition_of(&short), 1000).await.unwrap();
+        log.sweep(&[log.partition_of(&short)], 1000).await.unwrap();
     }
     let got = brief(&events_of(b, &gr, &short).await);
     let mut expired: Vec<&str> = got

@@ -151,10 +151,12 @@ pub trait EventLog: Send + Sync + 'static {
     /// Events after the cursor `after` (from the oldest kept without one), at most `limit`.
     async fn page(&self, after: Option<&str>, limit: usize) -> Result<EventPage>;
 
-    /// Ends the sessions of `partition` whose expiry has passed, each with its
-    /// `session.expired` event, up to about `limit` owners; returns how many sessions expired.
-    async fn sweep(&self, partition: usize, limit: usize) -> Result<u64>;
+    /// Ends the sessions of `partitions` whose expiry has passed, each with its
+    /// `session.expired` event, up to about `limit` owners per partition; returns how many
+    /// sessions expired.
+    async fn sweep(&self, partitions: &[usize], limit: usize) -> Result<u64>;
 
-    /// Drops events of `partition` older than `retention` or beyond the newest `max_len`.
-    async fn trim(&self, partition: usize, retention: Duration, max_len: usize) -> Result<()>;
+    /// Drops events of `partitions` older than `retention` or beyond the newest `max_len` of
+    /// each (both about: the Redis streams drop whole nodes of entries).
+    async fn trim(&self, partitions: &[usize], retention: Duration, max_len: usize) -> Result<()>;
 }

@@ -102,11 +102,16 @@ impl EventLog for MemoryEventLog {
             .ok_or_else(|| Error::invalid("after", "not a cursor of this log"))
     }
 
-    async fn sweep(&self, _partition: usize, _limit: usize) -> Result<u64> {
+    async fn sweep(&self, _partitions: &[usize], _limit: usize) -> Result<u64> {
         Ok(self.store.sweep() as u64)
     }
 
-    async fn trim(&self, _partition: usize, _retention: Duration, _max_len: usize) -> Result<()> {
+    async fn trim(
+        &self,
+        _partitions: &[usize],
+        _retention: Duration,
+        _max_len: usize,
+    ) -> Result<()> {
         // Bounded as it is written.
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! [`EventLog`] on Redis: one stream per partition with a consumer group per webhook, leases
 //! as keys that expire, dead letters as a capped stream per group, the expiry sweep as one
-//! function call per due owner.
+//! function call per due owner, found by one call per node for many partitions.
 
 use std::sync::Arc;
 
@@ -23,6 +23,10 @@ const FAN_OUT: usize = 32;
 const DEAD_KEPT: usize = 10_000;
 /// How many pending entries one `XAUTOCLAIM` takes over.
 const CLAIM_STEP: usize = 100;
+/// The most partitions one call of the sweep's `due` surveys.
+const DUE_BATCH: usize = 128;
+/// The most partitions one `trim` call trims.
+const TRIM_BATCH: usize = 128;
 
 /// The events of a Redis store (single node or cluster).
 pub struct RedisEventLog {
@@ -44,6 +48,56 @@ impl RedisEventLog {
     pub fn new(settings: RedisSettings, clock: SharedClock, keys: Arc<EventKeys>) -> Result<Self> {
         let store = RedisStore::new(settings, clock)?.with_events(keys.clone());
         Ok(Self { store, keys })
+    }
+
+    /// What is due in `batch` (partitions; the first one's keys route the call): how many of
+    /// them were answered (those served by the first one's node, while under `limit` owners),
+    /// then four values per owner: its partition's position in `batch`, the owner's key, and its
+    /// queue's lifetime and entry (empty for the schedule).
+    async fn due(
+        &self,
+        batch: &[usize],
+        limit: usize,
+    ) -> Result<(usize, std::vec::IntoIter<Value>)> {
+        let Some(&first) = batch.first() else {
+            return Ok((0, Vec::new().into_iter()));
+        };
+        let mut args = vec![limit.max(1).to_string().into_bytes()];
+        args.extend(
+            batch[1..]
+                .iter()
+                .map(|&p| self.keys.stream(p).as_bytes().to_vec()),
+        );
+        let keys = [
+            self.keys.schedule(first),
+            self.keys.queue_heads(first),
+            self.keys.stream(first),
+        ];
+        let (_, _, mut items) = self
+            .store
+            .function("events_sweep", &SCRIPTS.due, &keys, &args, true)
+            .await?;
+        let answered = int("events_sweep", items.next().unwrap_or(Value::Nil))?;
+        Ok((usize::try_from(answered).unwrap_or(1), items))
+    }
+
+    /// Ends the expired sessions of the owner `hash` of `partition`, due in its schedule (`life`
+    /// empty) or at the head of its queue for `life` (`entry`, which the call takes off).
+    async fn expire(&self, partition: usize, hash: &str, life: &str, entry: &str) -> Result<u64> {
+        let (x, c) = (format!("{hash}:x"), format!("{hash}:c"));
+        let (stream, schedule) = (self.keys.stream(partition), self.keys.schedule(partition));
+        let queue = (!life.is_empty()).then(|| self.keys.queue(partition, life));
+        let mut keys = vec![hash, x.as_str(), c.as_str(), stream, schedule];
+        let mut args = Vec::new();
+        if let Some(queue) = &queue {
+            keys.extend([queue.as_str(), self.keys.queue_heads(partition)]);
+            args = vec![entry.as_bytes().to_vec(), life.as_bytes().to_vec()];
+        }
+        let (pruned, _, _) = self
+            .store
+            .function("events_expire", &SCRIPTS.expire, &keys, &args, false)
+            .await?;
+        Ok(pruned)
     }
 
     async fn command(&self, what: &str, cmd: redis::Cmd) -> Result<Value> {
@@ -374,65 +428,63 @@ impl EventLog for RedisEventLog {
         Ok(EventPage { events, next })
     }
 
-    async fn sweep(&self, partition: usize, limit: usize) -> Result<u64> {
-        let (schedule, heads, stream) = (
-            self.keys.schedule(partition),
-            self.keys.queue_heads(partition),
-            self.keys.stream(partition),
-        );
-        let limit = limit.max(1).to_string().into_bytes();
-        let (_, _, due) = self
-            .store
-            .function(
-                "events_sweep",
-                &SCRIPTS.due,
-                &[schedule, heads, stream],
-                &[limit],
-                false,
-            )
-            .await?;
-        let due: Vec<String> = due
-            .map(|v| string("events_sweep", v))
-            .collect::<Result<_>>()?;
+    async fn sweep(&self, partitions: &[usize], limit: usize) -> Result<u64> {
         let mut expired = 0u64;
-        // Each owner due in the schedule (no lifetime) or at the head of a queue (its lifetime
-        // and the entry, which the owner's call takes off the queue).
-        for [hash, life, entry] in due.as_chunks::<3>().0 {
-            let (x, c) = (format!("{hash}:x"), format!("{hash}:c"));
-            let queue = (!life.is_empty()).then(|| self.keys.queue(partition, life));
-            let mut keys = vec![hash.as_str(), x.as_str(), c.as_str(), stream, schedule];
-            let mut args = Vec::new();
-            if let Some(queue) = &queue {
-                keys.extend([queue.as_str(), heads]);
-                args = vec![entry.as_bytes().to_vec(), life.as_bytes().to_vec()];
+        let mut rest = partitions;
+        while !rest.is_empty() {
+            let batch = &rest[..rest.len().min(DUE_BATCH)];
+            let (answered, due) = self.due(batch, limit).await?;
+            let mut woken = None;
+            // Each owner due in the schedule (no lifetime) or at the head of a queue (its
+            // lifetime and the entry, which the owner's call takes off the queue).
+            let mut due = due.into_iter();
+            while let (Some(at), Some(hash), Some(life), Some(entry)) =
+                (due.next(), due.next(), due.next(), due.next())
+            {
+                let partition = usize::try_from(int("events_sweep", at)?)
+                    .ok()
+                    .and_then(|at| batch.get(at).copied())
+                    .ok_or_else(|| Error::Internal("redis events_sweep: bad position".into()))?;
+                let (hash, life, entry) = (
+                    string("events_sweep", hash)?,
+                    string("events_sweep", life)?,
+                    string("events_sweep", entry)?,
+                );
+                let pruned = self.expire(partition, &hash, &life, &entry).await?;
+                if pruned > 0 && woken != Some(partition) {
+                    self.keys.wakeups().touch(partition);
+                    woken = Some(partition);
+                }
+                expired += pruned;
             }
-            let (pruned, _, _) = self
-                .store
-                .function("events_expire", &SCRIPTS.expire, &keys, &args, false)
-                .await?;
-            expired += pruned;
-        }
-        if expired > 0 {
-            self.keys.wakeups().touch(partition);
+            rest = &rest[answered.clamp(1, batch.len())..];
         }
         Ok(expired)
     }
 
-    async fn trim(&self, partition: usize, retention: Duration, max_len: usize) -> Result<()> {
-        let oldest = self.redis_now().await? - retention.num_milliseconds().max(0);
-        let mut by_age = redis::cmd("XTRIM");
-        by_age
-            .arg(self.keys.stream(partition))
-            .arg("MINID")
-            .arg("~")
-            .arg(oldest.max(0));
-        self.command("events_trim", by_age).await?;
-        let mut by_len = redis::cmd("XTRIM");
-        by_len
-            .arg(self.keys.stream(partition))
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(max_len);
-        self.command("events_trim", by_len).await.map(|_| ())
+    async fn trim(&self, partitions: &[usize], retention: Duration, max_len: usize) -> Result<()> {
+        let mut rest = partitions;
+        while let Some(&first) = rest.first() {
+            let batch = &rest[..rest.len().min(TRIM_BATCH)];
+            let mut args = vec![
+                retention.num_milliseconds().max(0).to_string().into_bytes(),
+                max_len.to_string().into_bytes(),
+            ];
+            args.extend(batch[1..].iter().map(|&p| self.keys.stream(p).into()));
+            let (_, _, mut items) = self
+                .store
+                .function(
+                    "events_trim",
+                    &SCRIPTS.trim,
+                    &[self.keys.stream(first)],
+                    &args,
+                    true,
+                )
+                .await?;
+            let trimmed = int("events_trim", items.next().unwrap_or(Value::Nil))?;
+            let trimmed = usize::try_from(trimmed).unwrap_or(1).clamp(1, batch.len());
+            rest = &rest[trimmed..];
+        }
+        Ok(())
     }
 }

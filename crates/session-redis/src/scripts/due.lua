@@ -1,25 +1,62 @@
--- due (events): what the sweep of a partition has to do now (keys: the schedule, the queue
--- heads, the stream; args: how many at most). Replies 'ok', then three fields per owner to
--- expire: the owner's key, and for an entry at the head of a queue the queue's lifetime and
--- the entry ('' and '' for the schedule). The schedule's owners come first, then each due
--- queue's entries in order, up to the first that is not due.
+-- due (events): what the sweep of some partitions has to do now. Keys: the first partition's
+-- schedule, queue heads and stream; args: how many owners at most, then the streams of further
+-- partitions (a partition's schedule and queue heads are named after its stream). A further
+-- partition is read only while it is served here (on a cluster, the keys of other slots of
+-- this node: the function may read across slots) and while fewer than the most owners are due;
+-- the rest are left for another call. Replies 'ok', 0, how many partitions it answered, then
+-- four fields per owner to expire: its partition's position in the call, the owner's key, and
+-- for an entry at the head of a queue the queue's lifetime and the entry ('' and '' for the
+-- schedule). A partition's schedule comes first, then each due queue's entries in order, up to
+-- the first that is not due.
 local limit = tonumber(ARGS[2])
-local out = { 'ok', 0 }
+local out = { 'ok', 0, 0 }
 local n = 0
-for _, owner in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_text, 'LIMIT', '0', ARGS[2])) do
-  out[#out + 1] = owner; out[#out + 1] = ''; out[#out + 1] = ''
-  n = n + 1
-end
-local heads = redis.call('HGETALL', KEYS[2])
-for i = 1, #heads, 2 do
-  if n >= limit then break end
-  if tonumber(heads[i + 1]) <= now then
-    for _, entry in ipairs(redis.call('LRANGE', queue_key(KEYS[3], heads[i]), 0, limit - n - 1)) do
-      local at, owner = entry_parts(entry)
-      if not at or tonumber(at) > now then break end
-      out[#out + 1] = owner; out[#out + 1] = heads[i]; out[#out + 1] = entry
-      n = n + 1
+
+-- Adds partition `at`'s due owners; false (and nothing added) when one of its keys cannot be
+-- read here. Most partitions hold nothing: one EXISTS of both keys (one slot) answers them.
+local function partition(at, schedule, heads_key, stream)
+  local declared = at == 0
+  local present = on_node(declared, 'EXISTS', schedule, heads_key)
+  if present == 0 then return true end
+  local mark, before = #out, n
+  local function add(owner, life, entry)
+    out[#out + 1] = at; out[#out + 1] = owner; out[#out + 1] = life; out[#out + 1] = entry
+    n = n + 1
+  end
+  local function fail()
+    for i = #out, mark + 1, -1 do out[i] = nil end
+    n = before
+    return false
+  end
+  if not present then return fail() end
+  local owners = on_node(declared, 'ZRANGEBYSCORE', schedule, '-inf', now_text, 'LIMIT', '0',
+    tostring(limit - n))
+  if not owners then return fail() end
+  for _, owner in ipairs(owners) do add(owner, '', '') end
+  local heads = on_node(declared, 'HGETALL', heads_key)
+  if not heads then return fail() end
+  for i = 1, #heads, 2 do
+    if n >= limit then break end
+    if tonumber(heads[i + 1]) <= now then
+      local entries = on_node(declared, 'LRANGE', queue_key(stream, heads[i]), 0,
+        tostring(limit - n - 1))
+      if not entries then return fail() end
+      for _, entry in ipairs(entries) do
+        local at_ms, owner = entry_parts(entry)
+        if not at_ms or tonumber(at_ms) > now then break end
+        add(owner, heads[i], entry)
+      end
     end
   end
+  return true
+end
+
+partition(0, KEYS[1], KEYS[2], KEYS[3])
+out[3] = 1
+for i = 3, #ARGS do
+  if n >= limit then break end
+  local stream = ARGS[i]
+  if not partition(i - 2, stream .. ':x', stream .. ':q', stream) then break end
+  out[3] = i - 1
 end
 return out

@@ -64,6 +64,18 @@ local expired = 0
 -- gateway's own argument, already digits).
 local function ms(n) return string.format('%d', n) end
 
+-- events: a call of a function that surveys or trims many partitions (a cluster node's slots:
+-- such functions may touch keys of other slots of their node). The first partition's keys are
+-- declared and route the call, so a call for them (`declared`) raises as usual; for another
+-- partition's keys it is a redis.pcall, and nil when this node does not serve them (another
+-- node's slot, or a slot moving away), which ends the call's work there.
+local function on_node(declared, ...)
+  if declared then return redis.call(...) end
+  local r = redis.pcall(...)
+  if type(r) == 'table' and r.err then return nil end
+  return r
+end
+
 -- Starts a call: its keys, its arguments, nothing dropped yet.
 local function begin(keys, args)
   H, X, C = keys[1], keys[2], keys[3]
