@@ -6,10 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use crate::events::event::Event;
-use crate::events::log::{DeadLetter, EventPage, Wakeups};
-
-/// Dead letters kept per consumer group.
-const DEAD_KEPT: usize = 10_000;
+use crate::events::log::{DeadLetter, EventPage, Wakeups, DEAD_LETTERS_KEPT};
 
 /// The memory store's log.
 #[derive(Debug)]
@@ -143,7 +140,7 @@ impl EventBuffer {
         let mut inner = self.inner();
         let dead = inner.dead.entry(group.to_owned()).or_default();
         dead.push_front(letter);
-        dead.truncate(DEAD_KEPT);
+        dead.truncate(DEAD_LETTERS_KEPT);
     }
 
     /// The latest dead letters of `group`.

@@ -10,7 +10,9 @@ use futures_util::future::join_all;
 
 use crate::contract::support::sid;
 use crate::events::RevokeReason;
-use crate::events::{Event, ReadRequest, SharedEventLog, Signs};
+use crate::events::{
+    DeadLetter, Event, ReadRequest, SharedEventLog, Signs, TenantChange, DEAD_LETTERS_KEPT,
+};
 use crate::model::SessionRef;
 use crate::model::{
     Flavor, LimitPolicy, Owner, OwnerLimit, Rotation, Session, SessionId, SessionPatch,
@@ -43,7 +45,7 @@ macro_rules! events_contract_tests {
             tenant_changes_write_events, expiry_is_reported_once,
             large_owners_write_their_events, concurrent_changes_keep_each_sessions_order,
             refused_changes_write_nothing, subject_changes_sign_in_and_out,
-            subject_changes_of_an_owner_that_implies_one);
+            subject_changes_of_an_owner_that_implies_one, dead_letters_keep_the_newest);
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
@@ -828,4 +830,41 @@ pub async fn refused_changes_write_nothing(b: &dyn EventBackend) {
     // Everything refused left the sessions as they were.
     assert!(st.get(&s.reference()).await.unwrap().is_some());
     assert_eq!(st.list_members(&g.reference()).await.unwrap().len(), 1);
+}
+
+/// A group's dead letters are listed newest first, and only about the newest
+/// [`DEAD_LETTERS_KEPT`] are kept (Redis drops a whole stream node of 100 at a time).
+pub async fn dead_letters_keep_the_newest(b: &dyn EventBackend) {
+    let (log, g) = (b.log(), group(b).await);
+    let written = DEAD_LETTERS_KEPT + 300;
+    for n in 0..written {
+        let letter = DeadLetter {
+            event: Event::of_tenant(TenantChange::Put, 1, "dead", &n.to_string()),
+            error: "HTTP 500".into(),
+            attempts: 3,
+            at: b.now(),
+        };
+        log.dead_letter(&g, &letter).await.unwrap();
+    }
+    let kept = log.dead_letters(&g, 2 * written).await.unwrap();
+    assert!(
+        (DEAD_LETTERS_KEPT..=DEAD_LETTERS_KEPT + 100).contains(&kept.len()),
+        "{} kept",
+        kept.len()
+    );
+    let numbers: Vec<String> = kept
+        .iter()
+        .map(|l| l.event.tenant.clone().unwrap())
+        .collect();
+    let newest: Vec<String> = (written - kept.len()..written)
+        .rev()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(numbers, newest);
+    assert_eq!(log.dead_letters(&g, 5).await.unwrap().len(), 5);
+    assert!(log
+        .dead_letters(&format!("{g}x"), 5)
+        .await
+        .unwrap()
+        .is_empty());
 }

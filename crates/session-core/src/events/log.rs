@@ -17,6 +17,8 @@ use crate::model::Owner;
 
 /// Lanes of a log with many partitions (a lane leases `partitions / LANES` of them).
 pub const LANES: usize = 16;
+/// Dead letters kept per consumer group, the newest (about: Redis drops whole stream nodes).
+pub const DEAD_LETTERS_KEPT: usize = 10_000;
 
 /// A shared, dynamically dispatched log.
 pub type SharedEventLog = Arc<dyn EventLog>;

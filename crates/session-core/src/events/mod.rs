@@ -14,7 +14,9 @@ mod signs;
 pub use buffer::EventBuffer;
 pub use event::Event;
 pub use kind::{EventKind, EventType, RevokeReason, TenantChange};
-pub use log::{DeadLetter, EventLog, EventPage, ReadRequest, SharedEventLog, Wakeups, LANES};
+pub use log::{
+    DeadLetter, EventLog, EventPage, ReadRequest, SharedEventLog, Wakeups, DEAD_LETTERS_KEPT, LANES,
+};
 pub use memory::MemoryEventLog;
 pub use signs::{SignCounter, Signs};
 

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::Duration;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use redis::Value;
-use session_core::events::{DeadLetter, Event, EventLog, EventPage, ReadRequest, Wakeups};
+use session_core::events::{
+    DeadLetter, Event, EventLog, EventPage, ReadRequest, Wakeups, DEAD_LETTERS_KEPT,
+};
 use session_core::{Error, Owner, Result, SharedClock};
 
 use super::decode::{self, Entry};
@@ -19,8 +21,6 @@ use crate::{RedisSettings, RedisStore};
 
 /// How many calls run at once when a command goes to every partition.
 const FAN_OUT: usize = 32;
-/// Dead letters kept per group.
-const DEAD_KEPT: usize = 10_000;
 /// How many pending entries one `XAUTOCLAIM` takes over.
 const CLAIM_STEP: usize = 100;
 /// The most partitions one call of the sweep's `due` surveys.
@@ -360,7 +360,7 @@ impl EventLog for RedisEventLog {
         cmd.arg(self.keys.dead(group))
             .arg("MAXLEN")
             .arg("~")
-            .arg(DEAD_KEPT)
+            .arg(DEAD_LETTERS_KEPT)
             .arg("*")
             .arg("l")
             .arg(json);
