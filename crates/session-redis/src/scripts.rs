@@ -30,6 +30,9 @@ enum Kind {
     /// Only removes, and may touch keys of other hash slots that the same node serves: one
     /// call trims many event partitions of a cluster node.
     RemoveAcross,
+    /// Writes, and may touch keys of other hash slots that the same node serves: one call
+    /// sets up many event partitions of a cluster node.
+    WriteAcross,
     /// Writes what no event is about (a session's last use): called without the event keys,
     /// so it writes no event and wakes no deliverer.
     Quiet,
@@ -70,18 +73,20 @@ pub(crate) struct Scripts {
     pub due: Lua,
     /// Events: old events of some partitions dropped.
     pub trim: Lua,
+    /// Events: the pull API's read of some partitions.
+    pub range: Lua,
     /// Events: a tenant document change with its event.
     pub doc: Lua,
     /// Events: a delivery lease.
     pub lease: Lua,
-    /// Events: a consumer group on a stream.
+    /// Events: a consumer group on some partitions' streams.
     pub xgroup: Lua,
     /// Events: the live workers.
     pub workers: Lua,
 }
 
 /// The operations: name, body and kind.
-const OPS: [(&str, &str, Kind); 21] = [
+const OPS: [(&str, &str, Kind); 22] = [
     ("create", include_str!("scripts/create.lua"), Kind::Write),
     ("touch", include_str!("scripts/touch.lua"), Kind::Write),
     ("seen", include_str!("scripts/seen.lua"), Kind::Quiet),
@@ -107,9 +112,14 @@ const OPS: [(&str, &str, Kind); 21] = [
     ("expire", include_str!("scripts/expire.lua"), Kind::Remove),
     ("due", include_str!("scripts/due.lua"), Kind::ReadAcross),
     ("trim", include_str!("scripts/trim.lua"), Kind::RemoveAcross),
+    ("range", include_str!("scripts/range.lua"), Kind::ReadAcross),
     ("doc", include_str!("scripts/doc.lua"), Kind::Write),
     ("lease", include_str!("scripts/lease.lua"), Kind::Write),
-    ("xgroup", include_str!("scripts/xgroup.lua"), Kind::Write),
+    (
+        "xgroup",
+        include_str!("scripts/xgroup.lua"),
+        Kind::WriteAcross,
+    ),
     ("workers", include_str!("scripts/workers.lua"), Kind::Write),
 ];
 
@@ -122,6 +132,7 @@ fn build() -> Scripts {
             Kind::Read => "'no-writes'",
             Kind::ReadAcross => "'no-writes', 'allow-cross-slot-keys'",
             Kind::RemoveAcross => "'allow-oom', 'allow-cross-slot-keys'",
+            Kind::WriteAcross => "'allow-cross-slot-keys'",
         };
         bodies.push_str(&format!(
             "local function op_{op}()\n{body}\nend\n\
@@ -156,6 +167,7 @@ fn build() -> Scripts {
         expire: lua("expire"),
         due: lua("due"),
         trim: lua("trim"),
+        range: lua("range"),
         doc: lua("doc"),
         lease: lua("lease"),
         xgroup: lua("xgroup"),

@@ -262,6 +262,7 @@ mod queues {
 mod sweep_across_nodes {
     use super::*;
     use session_core::events::EventLog;
+    use std::collections::BTreeSet;
 
     /// A cluster of its own, so that only this test's calls are counted.
     static NODES: LazyLock<RedisCluster> = LazyLock::new(RedisCluster::start);
@@ -287,12 +288,13 @@ mod sweep_across_nodes {
         let settings = common::settings(String::new(), NODES.urls(), Duration::from_secs(5));
         let prefix = settings.key_prefix.clone();
         let b = backend(settings);
-        let mut nodes = std::collections::BTreeSet::new();
+        let (mut nodes, mut partitions) = (BTreeSet::new(), BTreeSet::new());
         for _ in 0..48 {
             let o = owner("sweep");
             create(&b, &o, "a", 300).await;
             let hash = format!("{prefix}:3:{{{}}}", o.as_str());
             nodes.insert(NODES.master_of(&hash).unwrap());
+            partitions.insert(b.log.partition_of(&o));
         }
         assert_eq!(nodes.len(), 3, "the owners are on every node");
         let all: Vec<usize> = (0..b.log.partitions()).collect();
@@ -301,12 +303,17 @@ mod sweep_across_nodes {
 
         let before = read_calls();
         // One owner a call at most: each call stops after the first partition with a due
-        // owner (and at the end of its node's slots), and the next one goes on from there.
-        assert_eq!(b.log.sweep(&all, 1).await.unwrap(), 48);
+        // owner (and at the end of its node's slots), and the next one goes on from there; a
+        // second owner of the same partition waits for the next sweep.
+        assert_eq!(b.log.sweep(&all, 1).await.unwrap(), partitions.len() as u64);
         let calls = read_calls() - before;
         assert!(
             (129..=128 + 48 + 2).contains(&calls),
             "{calls} calls for 16,384 partitions"
+        );
+        assert_eq!(
+            b.log.sweep(&all, 1000).await.unwrap(),
+            48 - partitions.len() as u64
         );
         assert_eq!(b.log.sweep(&all, 1000).await.unwrap(), 0);
     }
@@ -386,5 +393,51 @@ mod trim {
             CLUSTER.command(port, args).unwrap()
         })
         .await;
+    }
+}
+
+/// The pull API on a cluster reads each partition's first event id (one call per node for
+/// many slots), then only the partitions that can hold the page: a walk in small pages sees
+/// every event once, in order, and the pages are full.
+mod pull_across_nodes {
+    use super::*;
+    use session_core::events::EventLog;
+
+    #[tokio::test]
+    async fn small_pages_see_every_event_once_in_order() {
+        let settings = common::settings(String::new(), CLUSTER.urls(), Duration::from_secs(5));
+        let b = backend(settings);
+        let mut sessions = std::collections::BTreeSet::new();
+        for _ in 0..60 {
+            let o = owner("pull");
+            create(&b, &o, "a", 3_600_000).await;
+            sessions.insert(o.as_str().to_owned());
+        }
+        // Events settle for a second on a cluster before they are listed.
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        let (mut seen, mut pages, mut after) = (Vec::new(), 0, None::<String>);
+        loop {
+            let page = b.log.page(after.as_deref(), 7).await.unwrap();
+            if page.events.is_empty() {
+                break;
+            }
+            assert!(page.events.len() <= 7);
+            pages += 1;
+            seen.extend(page.events.iter().map(|e| {
+                let owner = e.session.as_ref().map(|r| r.owner.as_str().to_owned());
+                (e.id.clone(), owner.unwrap_or_default())
+            }));
+            after = page.next;
+        }
+        assert_eq!(pages, 60_usize.div_ceil(7), "full pages");
+        let owners: std::collections::BTreeSet<String> =
+            seen.iter().map(|(_, o)| o.clone()).collect();
+        assert_eq!(owners, sessions);
+        assert_eq!(seen.len(), 60, "each event once");
+        let position =
+            |id: &str| -> Vec<u64> { id.split('-').map(|n| n.parse().unwrap()).collect() };
+        assert!(seen
+            .windows(2)
+            .all(|w| position(&w[0].0) < position(&w[1].0)));
     }
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Duration;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
 use redis::Value;
 use session_core::events::{
     DeadLetter, Event, EventLog, EventPage, ReadRequest, Wakeups, DEAD_LETTERS_KEPT,
@@ -19,19 +18,13 @@ use crate::codec::{array, bytes, int, string};
 use crate::scripts::SCRIPTS;
 use crate::{RedisSettings, RedisStore};
 
-/// How many calls run at once when a command goes to every partition.
-const FAN_OUT: usize = 32;
 /// How many pending entries one `XAUTOCLAIM` takes over.
 const CLAIM_STEP: usize = 100;
-/// The most partitions one call of the sweep's `due` surveys.
-const DUE_BATCH: usize = 128;
-/// The most partitions one `trim` call trims.
-const TRIM_BATCH: usize = 128;
 
 /// The events of a Redis store (single node or cluster).
 pub struct RedisEventLog {
-    store: RedisStore,
-    keys: Arc<EventKeys>,
+    pub(super) store: RedisStore,
+    pub(super) keys: Arc<EventKeys>,
 }
 
 impl std::fmt::Debug for RedisEventLog {
@@ -48,37 +41,6 @@ impl RedisEventLog {
     pub fn new(settings: RedisSettings, clock: SharedClock, keys: Arc<EventKeys>) -> Result<Self> {
         let store = RedisStore::new(settings, clock)?.with_events(keys.clone());
         Ok(Self { store, keys })
-    }
-
-    /// What is due in `batch` (partitions; the first one's keys route the call): how many of
-    /// them were answered (those served by the first one's node, while under `limit` owners),
-    /// then four values per owner: its partition's position in `batch`, the owner's key, and its
-    /// queue's lifetime and entry (empty for the schedule).
-    async fn due(
-        &self,
-        batch: &[usize],
-        limit: usize,
-    ) -> Result<(usize, std::vec::IntoIter<Value>)> {
-        let Some(&first) = batch.first() else {
-            return Ok((0, Vec::new().into_iter()));
-        };
-        let mut args = vec![limit.max(1).to_string().into_bytes()];
-        args.extend(
-            batch[1..]
-                .iter()
-                .map(|&p| self.keys.stream(p).as_bytes().to_vec()),
-        );
-        let keys = [
-            self.keys.schedule(first),
-            self.keys.queue_heads(first),
-            self.keys.stream(first),
-        ];
-        let (_, _, mut items) = self
-            .store
-            .function("events_sweep", &SCRIPTS.due, &keys, &args, true)
-            .await?;
-        let answered = int("events_sweep", items.next().unwrap_or(Value::Nil))?;
-        Ok((usize::try_from(answered).unwrap_or(1), items))
     }
 
     /// Ends the expired sessions of the owner `hash` of `partition`, due in its schedule (`life`
@@ -104,19 +66,6 @@ impl RedisEventLog {
         self.store.query(what, cmd, false).await
     }
 
-    /// Runs `f` on every partition, a few at a time; the results in no particular order.
-    async fn every_partition<T, F, Fut>(&self, f: F) -> Result<Vec<T>>
-    where
-        F: Fn(usize) -> Fut,
-        Fut: std::future::Future<Output = Result<T>>,
-    {
-        stream::iter(0..self.keys.partitions())
-            .map(f)
-            .buffer_unordered(FAN_OUT)
-            .try_collect()
-            .await
-    }
-
     /// Redis's own time, ms (stream ids are made of it).
     async fn redis_now(&self) -> Result<i64> {
         let v = self.command("events_time", redis::cmd("TIME")).await?;
@@ -140,7 +89,7 @@ impl RedisEventLog {
 
     /// The events of entries of partition `p`; entries that cannot be read (trimmed before they
     /// were read, or corrupt) are reported and left out.
-    fn decode(&self, p: usize, entries: &[Entry]) -> (Vec<Event>, Vec<String>) {
+    pub(super) fn decode(&self, p: usize, entries: &[Entry]) -> (Vec<Event>, Vec<String>) {
         let mut events = Vec::with_capacity(entries.len());
         let mut bad = Vec::new();
         for e in entries {
@@ -168,44 +117,9 @@ impl RedisEventLog {
     }
 
     async fn create_group(&self, group: &str, p: usize) -> Result<()> {
-        self.store
-            .function(
-                "events_register",
-                &SCRIPTS.xgroup,
-                &[self.keys.stream(p)],
-                &[group.as_bytes().to_vec()],
-                true,
-            )
-            .await
-            .map(|_| ())
-    }
-
-    /// One partition's events after `(ms, seq)` (inclusive or not), up to `before_ms`.
-    async fn range(
-        &self,
-        p: usize,
-        after: Option<(u64, u64, bool)>,
-        before_ms: i64,
-        limit: usize,
-    ) -> Result<Vec<Event>> {
-        let start = match after {
-            None => "-".to_owned(),
-            Some((ms, seq, true)) => format!("{ms}-{seq}"),
-            Some((ms, seq, false)) => format!("({ms}-{seq}"),
-        };
-        let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(self.keys.stream(p))
-            .arg(start)
-            .arg(before_ms.max(0))
-            .arg("COUNT")
-            .arg(limit);
-        let entries = decode::entries("events_page", self.command("events_page", cmd).await?)?;
-        Ok(self.decode(p, &entries).0)
+        self.create_groups(group, &[p]).await
     }
 }
-
-/// The least a partition is asked for in one page of the pull API.
-const PAGE_SHARE_MIN: usize = 16;
 
 /// A cursor's stream position, when it is one of ours.
 fn cursor(after: &str) -> Result<(u64, u64, usize)> {
@@ -216,6 +130,9 @@ fn cursor(after: &str) -> Result<(u64, u64, usize)> {
 fn stream_id(event_id: &str) -> Option<String> {
     decode::position(event_id).map(|(ms, seq, _)| format!("{ms}-{seq}"))
 }
+
+/// The least a partition is asked for in one page of the pull API.
+const PAGE_SHARE_MIN: usize = 16;
 
 #[async_trait]
 impl EventLog for RedisEventLog {
@@ -236,9 +153,7 @@ impl EventLog for RedisEventLog {
     }
 
     async fn register(&self, group: &str) -> Result<()> {
-        self.every_partition(|p| self.create_group(group, p))
-            .await
-            .map(|_| ())
+        self.create_groups_everywhere(group).await
     }
 
     async fn heartbeat(&self, worker: &str, ttl: Duration) -> Result<usize> {
@@ -400,22 +315,44 @@ impl EventLog for RedisEventLog {
         let settle = if self.keys.cluster() { 1000 } else { 1 };
         let before = self.redis_now().await? - settle;
         let limit = limit.max(1);
-        // Each partition is asked for a share of the page, not the whole page: a partition
-        // that returns its full share may hold more before later events of the others, so the
-        // page ends at the earliest last event of those (nothing before it is missing).
-        let per = limit.min((2 * limit / self.keys.partitions()).max(PAGE_SHARE_MIN));
-        let parts = self
-            .every_partition(|p| {
-                let start = from.map(|(ms, seq, cp)| (ms, seq, p > cp));
-                self.range(p, start, before, per)
-            })
-            .await?;
-        let cut = parts
+        // Events are ordered by (ms, seq, partition); a partition starts after the cursor.
+        let start = |p: usize| match from {
+            None => "-".to_owned(),
+            Some((ms, seq, cp)) if p > cp => format!("{ms}-{seq}"),
+            Some((ms, seq, _)) => format!("({ms}-{seq}"),
+        };
+        // First each partition's first event after the cursor (an id each). The page's
+        // events are no later than the `limit`th of those, so only the partitions whose first
+        // event is no later are read, each up to it.
+        let mut heads: Vec<(u64, u64, usize)> = self
+            .heads(&start, before)
+            .await?
+            .into_iter()
+            .map(|(p, (ms, seq))| (ms, seq, p))
+            .collect();
+        heads.sort_unstable();
+        let last_head = heads.get(limit - 1).copied();
+        let end = match last_head {
+            Some((ms, seq, _)) => format!("{ms}-{seq}"),
+            None => before.max(0).to_string(),
+        };
+        heads.truncate(limit);
+        let mut parts: Vec<usize> = heads.into_iter().map(|(_, _, p)| p).collect();
+        parts.sort_unstable();
+        // Each is asked for a share of the page, not the whole page (which would read up to
+        // `limit` squared events): a partition that returns its full share may hold more
+        // before later events of the others, so the page ends at the earliest last event of
+        // those (nothing before it is missing, and it holds that partition's share at least).
+        let per = limit.min((2 * limit / parts.len().max(1)).max(PAGE_SHARE_MIN));
+        let read = self.ranges(&parts, &start, &end, per).await?;
+        // An event of another partition at the same (ms, seq) as the last head comes after it.
+        let cut = read
             .iter()
             .filter(|events| events.len() >= per)
             .filter_map(|events| events.last().and_then(|e| decode::position(&e.id)))
+            .chain(last_head)
             .min();
-        let mut events: Vec<Event> = parts.into_iter().flatten().collect();
+        let mut events: Vec<Event> = read.into_iter().flatten().collect();
         events.sort_by_key(|e| decode::position(&e.id));
         if let Some(cut) = cut {
             events.retain(|e| decode::position(&e.id).is_some_and(|at| at <= cut));
@@ -430,61 +367,22 @@ impl EventLog for RedisEventLog {
 
     async fn sweep(&self, partitions: &[usize], limit: usize) -> Result<u64> {
         let mut expired = 0u64;
-        let mut rest = partitions;
-        while !rest.is_empty() {
-            let batch = &rest[..rest.len().min(DUE_BATCH)];
-            let (answered, due) = self.due(batch, limit).await?;
-            let mut woken = None;
-            // Each owner due in the schedule (no lifetime) or at the head of a queue (its
-            // lifetime and the entry, which the owner's call takes off the queue).
-            let mut due = due.into_iter();
-            while let (Some(at), Some(hash), Some(life), Some(entry)) =
-                (due.next(), due.next(), due.next(), due.next())
-            {
-                let partition = usize::try_from(int("events_sweep", at)?)
-                    .ok()
-                    .and_then(|at| batch.get(at).copied())
-                    .ok_or_else(|| Error::Internal("redis events_sweep: bad position".into()))?;
-                let (hash, life, entry) = (
-                    string("events_sweep", hash)?,
-                    string("events_sweep", life)?,
-                    string("events_sweep", entry)?,
-                );
-                let pruned = self.expire(partition, &hash, &life, &entry).await?;
-                if pruned > 0 && woken != Some(partition) {
-                    self.keys.wakeups().touch(partition);
-                    woken = Some(partition);
-                }
-                expired += pruned;
+        let mut woken = None;
+        // Each owner due in the schedule (no lifetime) or at the head of a queue (its lifetime
+        // and the entry, which the owner's call takes off the queue).
+        for (p, owner, life, entry) in self.due(partitions, limit).await? {
+            let pruned = self.expire(p, &owner, &life, &entry).await?;
+            if pruned > 0 && woken != Some(p) {
+                self.keys.wakeups().touch(p);
+                woken = Some(p);
             }
-            rest = &rest[answered.clamp(1, batch.len())..];
+            expired += pruned;
         }
         Ok(expired)
     }
 
     async fn trim(&self, partitions: &[usize], retention: Duration, max_len: usize) -> Result<()> {
-        let mut rest = partitions;
-        while let Some(&first) = rest.first() {
-            let batch = &rest[..rest.len().min(TRIM_BATCH)];
-            let mut args = vec![
-                retention.num_milliseconds().max(0).to_string().into_bytes(),
-                max_len.to_string().into_bytes(),
-            ];
-            args.extend(batch[1..].iter().map(|&p| self.keys.stream(p).into()));
-            let (_, _, mut items) = self
-                .store
-                .function(
-                    "events_trim",
-                    &SCRIPTS.trim,
-                    &[self.keys.stream(first)],
-                    &args,
-                    true,
-                )
-                .await?;
-            let trimmed = int("events_trim", items.next().unwrap_or(Value::Nil))?;
-            let trimmed = usize::try_from(trimmed).unwrap_or(1).clamp(1, batch.len());
-            rest = &rest[trimmed..];
-        }
-        Ok(())
+        self.trim_parts(partitions, retention.num_milliseconds(), max_len)
+            .await
     }
 }
