@@ -1307,6 +1307,40 @@ async fn a_full_redis_refuses_logins_whole() {
     assert_eq!(e2e::key_count(&redis), 1, "nothing of the login was stored");
 }
 
+/// The memory store at its bound (`store.memory.max_sessions`) refuses a login whole, with 503
+/// in Amity's format, while the sessions it holds keep working; once they expire, the next
+/// login drops them and goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_memory_store_refuses_logins_until_sessions_expire() {
+    let overlay = format!(
+        "{}
+[store.memory]
+max_sessions = 3
+",
+        overlay()
+    );
+    let (app, clock) = spawn_app_with_clock(&overlay).await;
+    let mut held = Vec::new();
+    for n in 0..3 {
+        held.push(login(&app, 5, &format!("full-{n}"), "d1").await);
+    }
+    let got = register(
+        &app,
+        5,
+        API_KEY,
+        json!({"userId": "full-3", "deviceId": "d1"}),
+    )
+    .await;
+    assert_eq!(got.0, 503, "{got:?}");
+    assert_eq!(got.1["status"], "error");
+    assert!(got.1["code"].is_u64(), "{got:?}");
+    for h in &held {
+        assert_eq!(check(&app, &token(h)).await.0, 200);
+    }
+    clock.advance(Duration::days(31));
+    login(&app, 5, "full-3", "d1").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_checks_answer_through_a_write_pause() {
     let redis = session_redis::testing::RedisServer::start();

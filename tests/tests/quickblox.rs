@@ -1153,6 +1153,21 @@ async fn a_full_redis_refuses_creates_whole() {
     );
 }
 
+/// The memory store at its bound (`store.memory.max_sessions`) refuses a session whole, with
+/// 503 in QuickBlox's format.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_memory_store_refuses_creates() {
+    let app = e2e::spawn_app(&format!("{OVERLAY}\n[store.memory]\nmax_sessions = 2\n")).await;
+    for _ in 0..2 {
+        assert_eq!(
+            create(&app, &signed(base())).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let r = create(&app, &signed(base())).await;
+    expect(r, 503, base_error("Service temporarily unavailable")).await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Brute-force throttling of user passwords, exact under concurrency on every store.
 

@@ -1530,3 +1530,32 @@ async fn a_full_redis_refuses_creates_whole() {
         "nothing of the session was stored"
     );
 }
+
+/// The memory store at its bound (`store.memory.max_sessions`) refuses a group whole, with 503
+/// in QuickSync's format; a host who ends a group makes room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_memory_store_refuses_groups_until_one_ends() {
+    let app = spawn_app(&format!("{OVERLAY}\n[store.memory]\nmax_sessions = 4\n")).await;
+    let mut hosts = Vec::new();
+    let refused = loop {
+        let token = minted(&Wallet::new(&format!("full-{}", hosts.len())));
+        let r = create(&app, &token, &json!({})).await;
+        if r.status() != StatusCode::OK || hosts.len() > 4 {
+            break r;
+        }
+        let body: Value = r.json().await.unwrap();
+        hosts.push(body["credentials"]["token"].as_str().unwrap().to_owned());
+    };
+    assert!(
+        !hosts.is_empty() && hosts.len() <= 4,
+        "{} groups fit",
+        hosts.len()
+    );
+    problem(refused, 503, "/v1/session").await;
+    assert_eq!(delete(&app, &hosts[0]).await.status(), 200);
+    let again = minted(&Wallet::new("full-again"));
+    assert_eq!(
+        create(&app, &again, &json!({})).await.status(),
+        StatusCode::OK
+    );
+}

@@ -1108,6 +1108,22 @@ async fn a_full_redis_refuses_creates_whole() {
     );
 }
 
+/// The memory store at its bound (`store.memory.max_sessions`) refuses a create whole, with 503
+/// in the flavor's format; once sessions expire, the next create drops them and goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_memory_store_refuses_creates_until_sessions_expire() {
+    let (app, clock) = spawn_app_with_clock(&overlay("[store.memory]\nmax_sessions = 3\n")).await;
+    for _ in 0..3 {
+        let r = create_raw(&app, A, json!({"data": {"ttl_seconds": 60}})).await;
+        assert_eq!(r.status(), 201);
+    }
+    let r = create_raw(&app, A, json!({"data": {}})).await;
+    assert_error(r, 503, "STORE_UNAVAILABLE", "/session-storage/session").await;
+    clock.advance(chrono::Duration::seconds(61));
+    let r = create_raw(&app, A, json!({"data": {}})).await;
+    assert_eq!(r.status(), 201);
+}
+
 /// What the document allows is accepted: a lifetime written `2697.0` (JSON Schema's `integer`)
 /// and an extension whose body is `null`; a fractional lifetime is still refused in the flavor's
 /// format.
