@@ -432,8 +432,19 @@ async fn actions_reach_a_verifying_receiver(store: Store) {
         ids.sort();
         assert_eq!(ids, delivered, "limit {limit}");
     }
-    for bad in ["limit=0", "limit=1001", "after=", "limit=x", "nope=1"] {
-        let path = format!("/admin/v1/events?{bad}");
+    let long_cursor = format!("events?after={}", "1".repeat(65));
+    let bad_queries = [
+        "events?limit=0",
+        "events?limit=1001",
+        "events?after=",
+        "events?limit=x",
+        "events?nope=1",
+        long_cursor.as_str(),
+        "events/dead-letters?webhook=hook&limit=0",
+        "events/dead-letters?webhook=hook&limit=1001",
+    ];
+    for bad in bad_queries {
+        let path = format!("/admin/v1/{bad}");
         let (status, body) = answer(admin(&app, reqwest::Method::GET, &path)).await;
         assert_eq!(status, 422, "{bad}");
         assert_eq!(body["error"]["code"], "invalid_request", "{bad}");

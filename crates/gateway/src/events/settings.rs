@@ -173,6 +173,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
 
     fn with_types(types: &[&str]) -> EventsSettings {
         let webhook: WebhookSettings = serde_json::from_value(serde_json::json!({
@@ -199,5 +201,214 @@ mod tests {
             .unwrap_err();
         assert_eq!(key, "events.webhooks[0].events");
         assert!(reason.contains("session.logged_in"), "{reason}");
+    }
+
+    /// Settings from JSON: `events` over the defaults, with one webhook of `hook` over a valid
+    /// one (none when `hook` is null).
+    fn build(events: serde_json::Value, hook: serde_json::Value) -> EventsSettings {
+        let mut e = serde_json::json!({"enabled": true, "webhooks": []});
+        e.as_object_mut()
+            .unwrap()
+            .extend(events.as_object().unwrap().clone());
+        if let Some(hook) = hook.as_object() {
+            let mut w = serde_json::json!({
+                "name": "hook",
+                "url": "http://127.0.0.1:9/hook",
+                "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            });
+            w.as_object_mut().unwrap().extend(hook.clone());
+            e["webhooks"] = serde_json::json!([w]);
+        }
+        serde_json::from_value(e).unwrap()
+    }
+
+    /// Every bound: its value just inside is accepted, just outside refused with its key.
+    #[test]
+    fn every_bound_is_enforced_and_named() {
+        use serde_json::{json, Value};
+        let null = Value::Null;
+        let long = "a".repeat(65);
+        // A secret of 65 bytes (base64 of them after `whsec_`).
+        let big_secret = format!("whsec_{}", STANDARD.encode([7u8; 65]));
+        let cases: Vec<(&str, Value, Value, Value, Value)> = vec![
+            // (key, events inside, hook inside, events outside, hook outside)
+            (
+                "retention_secs",
+                json!({"retention_secs": 60}),
+                null.clone(),
+                json!({"retention_secs": 59}),
+                null.clone(),
+            ),
+            (
+                "retention_secs",
+                json!({"retention_secs": 2_592_000}),
+                null.clone(),
+                json!({"retention_secs": 2_592_001}),
+                null.clone(),
+            ),
+            (
+                "max_events",
+                json!({"max_events": 100}),
+                null.clone(),
+                json!({"max_events": 99}),
+                null.clone(),
+            ),
+            (
+                "max_events",
+                json!({"max_events": 100_000_000}),
+                null.clone(),
+                json!({"max_events": 100_000_001}),
+                null.clone(),
+            ),
+            (
+                "poll_interval_ms",
+                json!({"poll_interval_ms": 10}),
+                null.clone(),
+                json!({"poll_interval_ms": 9}),
+                null.clone(),
+            ),
+            (
+                "poll_interval_ms",
+                json!({"poll_interval_ms": 60_000}),
+                null.clone(),
+                json!({"poll_interval_ms": 60_001}),
+                null.clone(),
+            ),
+            (
+                "sweep_interval_ms",
+                json!({"sweep_interval_ms": 10}),
+                null.clone(),
+                json!({"sweep_interval_ms": 9}),
+                null.clone(),
+            ),
+            (
+                "sweep_interval_ms",
+                json!({"sweep_interval_ms": 60_000}),
+                null.clone(),
+                json!({"sweep_interval_ms": 60_001}),
+                null.clone(),
+            ),
+            (
+                "lease_ms",
+                json!({"lease_ms": 500}),
+                null.clone(),
+                json!({"lease_ms": 499}),
+                null.clone(),
+            ),
+            (
+                "lease_ms",
+                json!({"lease_ms": 600_000}),
+                null.clone(),
+                json!({"lease_ms": 600_001}),
+                null.clone(),
+            ),
+            (
+                "webhooks[0].name",
+                json!({}),
+                json!({"name": "a".repeat(64)}),
+                json!({}),
+                json!({"name": long}),
+            ),
+            (
+                "webhooks[0].name",
+                json!({}),
+                json!({"name": "a"}),
+                json!({}),
+                json!({"name": ""}),
+            ),
+            (
+                "webhooks[0].secret",
+                json!({}),
+                json!({}),
+                json!({}),
+                json!({"secret": big_secret}),
+            ),
+            (
+                "webhooks[0].max_batch",
+                json!({}),
+                json!({"max_batch": 1}),
+                json!({}),
+                json!({"max_batch": 0}),
+            ),
+            (
+                "webhooks[0].max_batch",
+                json!({}),
+                json!({"max_batch": 1000}),
+                json!({}),
+                json!({"max_batch": 1001}),
+            ),
+            (
+                "webhooks[0].timeout_ms",
+                json!({}),
+                json!({"timeout_ms": 100}),
+                json!({}),
+                json!({"timeout_ms": 99}),
+            ),
+            (
+                "webhooks[0].timeout_ms",
+                json!({}),
+                json!({"timeout_ms": 120_000}),
+                json!({}),
+                json!({"timeout_ms": 120_001}),
+            ),
+            (
+                "webhooks[0].retry_initial_ms",
+                json!({}),
+                json!({"retry_initial_ms": 10}),
+                json!({}),
+                json!({"retry_initial_ms": 9}),
+            ),
+            (
+                "webhooks[0].retry_initial_ms",
+                json!({}),
+                json!({"retry_initial_ms": 3_600_000, "retry_max_ms": 3_600_000}),
+                json!({}),
+                json!({"retry_initial_ms": 3_600_001, "retry_max_ms": 3_600_001}),
+            ),
+            (
+                "webhooks[0].retry_max_ms",
+                json!({}),
+                json!({"retry_max_ms": 86_400_000}),
+                json!({}),
+                json!({"retry_max_ms": 86_400_001}),
+            ),
+            (
+                "webhooks[0].retry_max_ms",
+                json!({}),
+                json!({"retry_initial_ms": 500, "retry_max_ms": 500}),
+                json!({}),
+                json!({"retry_initial_ms": 500, "retry_max_ms": 499}),
+            ),
+            (
+                "webhooks[0].retry_horizon_secs",
+                json!({}),
+                json!({"retry_horizon_secs": 1}),
+                json!({}),
+                json!({"retry_horizon_secs": 0}),
+            ),
+            (
+                "webhooks[0].retry_horizon_secs",
+                json!({"retention_secs": 2_592_000}),
+                json!({"retry_horizon_secs": 604_800}),
+                json!({"retention_secs": 2_592_000}),
+                json!({"retry_horizon_secs": 604_801}),
+            ),
+            (
+                "webhooks[0].retry_horizon_secs",
+                json!({"retention_secs": 3600}),
+                json!({"retry_horizon_secs": 3600}),
+                json!({"retention_secs": 3600}),
+                json!({"retry_horizon_secs": 3601}),
+            ),
+        ];
+        for (key, events_in, hook_in, events_out, hook_out) in cases {
+            assert_eq!(build(events_in, hook_in).validate(), Ok(()), "{key} inside");
+            let (named, _) = build(events_out, hook_out).validate().unwrap_err();
+            assert_eq!(named, format!("events.{key}"));
+        }
+        let (named, _) = build(json!({"enabled": false}), json!({}))
+            .validate()
+            .unwrap_err();
+        assert_eq!(named, "events.enabled");
     }
 }

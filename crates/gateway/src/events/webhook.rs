@@ -172,9 +172,20 @@ mod tests {
         }
     }
 
-    /// A receiver on loopback that answers every request with 200 and a short body (sent after
-    /// the head), and counts the connections it accepted.
-    async fn receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    /// How the test receiver answers.
+    #[derive(Clone, Copy)]
+    enum Answer {
+        /// 200 and a short body, sent a moment after the head (as many servers send them).
+        Short,
+        /// Never: it reads the request and waits.
+        Never,
+        /// 200 with a body of a gigabyte, sent slowly, 16 KiB every 10 ms.
+        Endless,
+    }
+
+    /// A receiver on loopback that answers every request as `answer` says, and counts the
+    /// connections it accepted.
+    async fn receiver(answer: Answer) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -203,15 +214,34 @@ mod tests {
                         }
                         let mut body = vec![0; length];
                         conn.read_exact(&mut body).await.unwrap();
-                        // The head, then the body a moment later, as many servers send them.
-                        let reply = "{\"received\":true}";
-                        let head =
-                            format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", reply.len());
                         let out = conn.get_mut();
-                        out.write_all(head.as_bytes()).await.unwrap();
-                        out.flush().await.unwrap();
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                        out.write_all(reply.as_bytes()).await.unwrap();
+                        match answer {
+                            Answer::Short => {
+                                let reply = "{\"received\":true}";
+                                let head = format!(
+                                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+                                    reply.len()
+                                );
+                                out.write_all(head.as_bytes()).await.unwrap();
+                                out.flush().await.unwrap();
+                                tokio::time::sleep(Duration::from_millis(5)).await;
+                                out.write_all(reply.as_bytes()).await.unwrap();
+                            }
+                            Answer::Never => {
+                                tokio::time::sleep(Duration::from_secs(60)).await;
+                                return;
+                            }
+                            Answer::Endless => {
+                                let head = "HTTP/1.1 200 OK\r\ncontent-length: 1073741824\r\n\r\n";
+                                out.write_all(head.as_bytes()).await.unwrap();
+                                let chunk = vec![b'x'; 16 * 1024];
+                                // Until the client hangs up.
+                                while out.write_all(&chunk).await.is_ok() {
+                                    tokio::time::sleep(Duration::from_millis(10)).await;
+                                }
+                                return;
+                            }
+                        }
                     }
                 });
             }
@@ -219,15 +249,49 @@ mod tests {
         (url, accepted)
     }
 
-    #[tokio::test]
-    async fn answers_with_a_body_keep_the_connection() {
-        let (url, accepted) = receiver().await;
+    fn webhook_at(url: String, timeout_ms: u64) -> Webhook {
         let mut s = settings();
         s.url = url;
-        let w = Webhook::new(&s).unwrap();
+        s.timeout_ms = timeout_ms;
+        Webhook::new(&s).unwrap()
+    }
+
+    fn event(n: i64) -> Event {
+        Event::of_tenant(TenantChange::Put, n, "amity.networks", "t1")
+    }
+
+    /// `timeout_ms` bounds a request whose receiver never answers: an error to retry.
+    #[tokio::test]
+    async fn a_receiver_that_never_answers_fails_after_the_timeout() {
+        let (url, _) = receiver(Answer::Never).await;
+        let w = webhook_at(url, 300);
+        let started = std::time::Instant::now();
+        assert!(w.send(&[event(1)]).await.is_err());
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(250) && took < Duration::from_secs(3),
+            "{took:?}"
+        );
+    }
+
+    /// Of an answer's body at most [`ANSWER_READ`] is read: a receiver that sends an endless
+    /// one (here a gigabyte, slowly) costs one connection, not the request's timeout.
+    #[tokio::test]
+    async fn an_endless_answer_is_read_only_so_far() {
+        let (url, _) = receiver(Answer::Endless).await;
+        let w = webhook_at(url, 10_000);
+        let started = std::time::Instant::now();
+        w.send(&[event(1)]).await.unwrap();
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn answers_with_a_body_keep_the_connection() {
+        let (url, accepted) = receiver(Answer::Short).await;
+        let w = webhook_at(url, 1000);
         for n in 0..20 {
-            let e = Event::of_tenant(TenantChange::Put, n, "amity.networks", "t1");
-            w.send(&[e]).await.unwrap();
+            w.send(&[event(n)]).await.unwrap();
         }
         assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
