@@ -49,6 +49,23 @@ async fn tenants_round_trip(app: &TestApp) {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["id"], "rt-client");
     assert_eq!(body["entry"]["client_secret"], "********");
+    // An admin body is at most 64 KiB: over it, 422 `invalid_request` naming the limit.
+    let r = bearer(
+        app,
+        reqwest::Method::PUT,
+        "/admin/v1/tenants/session-storage-clients",
+    )
+    .json(&json!({"client_id": "big", "client_secret": "s".repeat(64 * 1024)}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_request");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("65536"),
+        "{body}"
+    );
 
     let r = bearer(
         app,
@@ -214,15 +231,14 @@ async fn admin_session_handles_that_do_not_parse_are_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422, "revoking needs a subject");
-    let r = bearer(
-        &app,
-        reqwest::Method::GET,
-        "/admin/v1/sessions?tenant=x&subject=y&page_size=0",
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 422);
+    for (page_size, status) in [(0, 422), (201, 422), (200, 200)] {
+        let path = format!("/admin/v1/sessions?tenant=x&subject=y&page_size={page_size}");
+        let r = bearer(&app, reqwest::Method::GET, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "page_size={page_size}");
+    }
     let r = bearer(
         &app,
         reqwest::Method::GET,

@@ -788,6 +788,10 @@ async fn create_applies_defaults_and_bounds(app: &TestApp) {
             "identity.chainAddress",
         ),
         (
+            json!({"identity": {"chainAddress": "a".repeat(129)}}),
+            "identity.chainAddress",
+        ),
+        (
             json!({"rules": {"password": "p".repeat(129)}}),
             "rules.password",
         ),

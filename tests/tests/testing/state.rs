@@ -95,6 +95,7 @@ async fn reset_removes_one_tenant_or_everything(app: &TestApp) {
         json!({"tenant": "x"}),
         json!({"flavor": "nope", "tenant": "x"}),
         json!({"flavor": "amity", "tenant": ""}),
+        json!({"flavor": "amity", "tenant": "t".repeat(257)}),
         json!({"everything": true}),
         // Only an object is a reset: serde would read `[null, null]` as `{}` (everything).
         json!([null, null]),
