@@ -30,7 +30,8 @@ macro_rules! store_contract_tests {
             touch_slides_within_cap, update_patches_fields, list_pages_in_creation_order,
             owner_limit_refuses, owner_limit_evicts_oldest, group_lifecycle,
             group_capacity_is_exact, expired_members_free_their_places, member_leaves_its_group, nonce_is_claimed_once,
-            nonce_claim_expires, refresh_rotation_and_reuse, docs_round_trip,
+            nonce_claim_expires, refresh_rotation_and_reuse, spent_refresh_secrets_kept_eight_deep,
+            docs_round_trip,
             concurrent_joins_respect_capacity, concurrent_nonce_claims_once,
             concurrent_refresh_single_use, concurrent_creates_respect_owner_limit,
             concurrent_creates_evict_to_owner_limit,
@@ -516,6 +517,34 @@ pub async fn refresh_rotation_and_reuse(b: &dyn Backend) {
             .await,
         Err(Error::NotFound)
     ));
+}
+
+/// A family remembers its last [`SPENT_KEPT`](crate::snapshot::SPENT_KEPT) spent secrets: after
+/// nine rotations the first one is forgotten (refused as unknown, the family stays), the second
+/// is still a reuse (the family is revoked).
+pub async fn spent_refresh_secrets_kept_eight_deep(b: &dyn Backend) {
+    let st = b.store();
+    let s = refreshable(b, "spent");
+    st.create(s.clone(), None).await.unwrap();
+    let r = s.reference();
+    for n in 1..=9u32 {
+        let presented = hasher().hash(&format!("refresh-{}", n - 1));
+        st.rotate_refresh(&r, &presented, rotation(b, n))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        st.rotate_refresh(&r, &hasher().hash("refresh-0"), rotation(b, 10))
+            .await,
+        Err(Error::Unauthorized)
+    ));
+    assert!(st.get(&r).await.unwrap().is_some());
+    assert!(matches!(
+        st.rotate_refresh(&r, &hasher().hash("refresh-1"), rotation(b, 11))
+            .await,
+        Err(Error::Replay)
+    ));
+    assert!(st.get(&r).await.unwrap().is_none());
 }
 
 /// Documents round-trip; insert never overwrites.
