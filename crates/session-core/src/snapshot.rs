@@ -320,6 +320,55 @@ mod tests {
         assert!(d.check().is_err());
     }
 
+    /// The field a dump's check refuses it for, `None` when it passes.
+    fn refused_for(d: &OwnerDump) -> Option<String> {
+        match d.check() {
+            Ok(()) => None,
+            Err(Error::Invalid { field, .. }) => Some(field.to_string()),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Each bound of a dump, just inside and just outside: the sessions of one owner, a name's
+    /// length, a family's spent secrets.
+    #[test]
+    fn dump_bounds_hold() {
+        let sessions = |n: usize| -> OwnerDump {
+            let mut d = OwnerDump::new(owner());
+            d.sessions = (0..n)
+                .map(|i| session(&format!("s{i}"), None, 10))
+                .collect();
+            d
+        };
+        assert_eq!(refused_for(&sessions(MAX_DUMP_SESSIONS)), None);
+        assert_eq!(
+            refused_for(&sessions(MAX_DUMP_SESSIONS + 1)).as_deref(),
+            Some("sessions")
+        );
+        let named = |len: usize| -> OwnerDump {
+            let mut d = OwnerDump::new(owner());
+            d.sessions = vec![session("g", None, 10), session("m", Some("g"), 10)];
+            d.names
+                .insert("n".repeat(len), SessionId::parse("m").unwrap());
+            d
+        };
+        assert_eq!(refused_for(&named(200)), None);
+        assert_eq!(refused_for(&named(201)).as_deref(), Some("names"));
+        let spent = |n: usize| -> OwnerDump {
+            let mut d = OwnerDump::new(owner());
+            d.sessions = vec![session("g", None, 10)];
+            let h = TokenHasher::new("k").hash("spent");
+            d.spent
+                .insert(SessionId::parse("g").unwrap(), vec![SpentPrefix::of(&h); n]);
+            d
+        };
+        assert_eq!(refused_for(&spent(SPENT_KEPT)), None);
+        assert_eq!(
+            refused_for(&spent(SPENT_KEPT + 1)).as_deref(),
+            Some("spent")
+        );
+    }
+
     #[test]
     fn only_what_is_live_remains() {
         let mut d = OwnerDump::new(owner());
