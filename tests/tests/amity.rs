@@ -75,6 +75,7 @@ on_both_stores!(overlay() =>
     unreadable_bodies_and_missing_keys,
     bad_bearers_are_refused,
     secure_mode_auth_tokens,
+    a_user_holds_the_newest_ten_auth_tokens,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -987,6 +988,34 @@ async fn bad_bearers_are_refused(app: &TestApp) {
     }
     // The genuine token still works.
     assert_eq!(check(app, &good).await.0, 200);
+}
+
+/// A user holds at most ten live secure-mode auth tokens: the eleventh issued pushes the first
+/// out, the other ten still sign in.
+async fn a_user_holds_the_newest_ten_auth_tokens(app: &TestApp) {
+    let mut tokens = Vec::new();
+    for _ in 0..11 {
+        let resp = app
+            .client
+            .post(app.url("/api/v4/authentication/token"))
+            .header("x-server-key", SECURE_SERVER_KEY)
+            .json(&json!({"userId": "ten-tokens"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        tokens.push(resp.text().await.unwrap());
+    }
+    let login = |t: &str| json!({"userId": "ten-tokens", "deviceId": "d1", "authToken": t});
+    assert_error(
+        &register(app, 5, SECURE_API_KEY, login(&tokens[0])).await,
+        401,
+        400100,
+    );
+    for t in &tokens[1..] {
+        let (status, body) = register(app, 5, SECURE_API_KEY, login(t)).await;
+        assert_eq!(status, 200, "{body}");
+    }
 }
 
 async fn secure_mode_auth_tokens(app: &TestApp) {

@@ -807,14 +807,19 @@ pub async fn credentials_gate_creates(b: &dyn Backend) {
         Err(Error::Unauthorized)
     ));
     assert_eq!(st.count_by_owner(&o).await.unwrap(), 0);
-    for n in 1..=3 {
-        st.issue_credential(&o, &h(n), hour(), 2).await.unwrap();
+    // Issued within one millisecond or not, credential 1 is the oldest of nine with room for
+    // eight, whatever the order of their hashes (on a clock that stands still, all nine are
+    // issued at the same instant).
+    for n in 1..=9 {
+        st.issue_credential(&o, &h(n), hour(), 8).await.unwrap();
     }
-    // Credential 1 was the oldest of three with room for two.
     assert!(matches!(
         st.create_with(with("a", 1)).await,
         Err(Error::Unauthorized)
     ));
+    for n in 2..=9 {
+        st.create_with(with(&format!("k{n}"), n)).await.unwrap();
+    }
     st.create_with(with("a", 2)).await.unwrap();
     // Not spent by use.
     st.create_with(with("b", 2)).await.unwrap();

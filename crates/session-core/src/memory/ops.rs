@@ -538,13 +538,13 @@ impl SessionStore for MemoryStore {
                     None => break,
                 };
             }
-            st.credentials.insert(
-                *hash,
-                Credential {
-                    created: now,
-                    expires: now.saturating_add(ttl.num_milliseconds()),
-                },
-            );
+            // Issued one after the other within a millisecond, each is still newer than the
+            // last: `created` orders them for eviction.
+            let expires = now.saturating_add(ttl.num_milliseconds());
+            let newest = st.credentials.values().map(|c| c.created).max();
+            let created = newest.map_or(now, |n| now.max(n + 1)).min(expires);
+            st.credentials
+                .insert(*hash, Credential { created, expires });
             Ok(())
         })
     }

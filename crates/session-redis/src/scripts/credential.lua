@@ -12,7 +12,14 @@ while true do
   st.creds[oldest] = nil
   del(st, 'c' .. oldest)
 end
-st.creds[hash] = { created = now, expires = now + ttl }
-set(st, 'c' .. hash, struct.pack('>I6I6', now, now + ttl))
+-- Issued one after the other within a millisecond, each is still newer than the last: `created`
+-- orders them for eviction.
+local newest = 0
+for _, c in pairs(st.creds) do
+  if c.created > newest then newest = c.created end
+end
+local created = math.min(math.max(now, newest + 1), now + ttl)
+st.creds[hash] = { created = created, expires = now + ttl }
+set(st, 'c' .. hash, struct.pack('>I6I6', created, now + ttl))
 flush(st)
 return reply('ok')
