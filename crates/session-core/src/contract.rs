@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use futures_util::future::join_all;
+use futures_util::StreamExt;
 
 use crate::model::{Cursor, Flavor, LimitPolicy, Owner, OwnerLimit, Session};
 use crate::model::{SessionId, SessionPatch, SessionRef};
@@ -28,6 +29,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@each $factory;
             create_get_delete, duplicate_id_conflicts, expired_sessions_vanish,
             touch_slides_within_cap, update_patches_fields, list_pages_in_creation_order,
+            pages_hold_at_most_the_largest_page,
             owner_limit_refuses, owner_limit_evicts_oldest, group_lifecycle,
             group_capacity_is_exact, expired_members_free_their_places, member_leaves_its_group, nonce_is_claimed_once,
             nonce_claim_expires, refresh_rotation_and_reuse, spent_refresh_secrets_kept_eight_deep,
@@ -272,6 +274,30 @@ pub async fn update_patches_fields(b: &dyn Backend) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// A page holds at most [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) sessions whatever is asked,
+/// and at least one.
+pub async fn pages_hold_at_most_the_largest_page(b: &dyn Backend) {
+    let st = b.store();
+    let o = owner("big-page");
+    let all = crate::MAX_PAGE_SIZE + 1;
+    futures_util::stream::iter(0..all)
+        .for_each_concurrent(16, |i| {
+            let (st, s) = (st.clone(), session(b, &o, &format!("p{i:04}"), hour()));
+            async move {
+                st.create(s, None).await.unwrap();
+            }
+        })
+        .await;
+    let page = st.list_by_owner(&o, None, 5 * all).await.unwrap();
+    assert_eq!(page.items.len(), crate::MAX_PAGE_SIZE);
+    let rest = st
+        .list_by_owner(&o, page.next.as_ref(), 5 * all)
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(st.list_by_owner(&o, None, 0).await.unwrap().items.len(), 1);
 }
 
 /// Listing pages through an owner's sessions in creation order, each exactly once.
