@@ -151,6 +151,59 @@ async fn stalled_bodies_are_answered_408_in_each_flavors_format() {
     }
 }
 
+/// A request head that stops halfway is cut once `server.header_timeout_secs` has passed, and
+/// an idle keep-alive connection once `server.keep_alive_secs` has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_heads_and_idle_connections_are_closed_in_time() {
+    let mut settings = e2e::test_settings(ALL);
+    settings.server.header_timeout_secs = 1;
+    settings.server.keep_alive_secs = 1;
+    let app = e2e::spawn_with(settings, std::sync::Arc::new(session_core::SystemClock)).await;
+    let socket = format!("127.0.0.1:{}", app.port);
+    let closed_after = |mut s: TcpStream| {
+        let started = Instant::now();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest)
+            .unwrap_or_else(|e| panic!("not closed within 5 s: {e}"));
+        (
+            started.elapsed(),
+            String::from_utf8_lossy(&rest).into_owned(),
+        )
+    };
+    let mut half = TcpStream::connect(&socket).unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: edge\r\n")
+        .unwrap();
+    let (took, answer) = tokio::task::spawn_blocking(move || closed_after(half))
+        .await
+        .unwrap();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "a stalled head was cut after {took:?}: {answer}"
+    );
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+
+    let mut idle = TcpStream::connect(&socket).unwrap();
+    let asked = Instant::now();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    tokio::task::spawn_blocking(move || closed_after(idle))
+        .await
+        .unwrap();
+    // The server's timers tick coarsely: about a second, not the default five.
+    let took = asked.elapsed();
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "an idle connection was closed {took:?} after its request"
+    );
+}
+
 /// A wallet bearer QuickSync accepts (signed with [`ALL`]'s wallet secret): what gets a
 /// request as far as its API key.
 fn wallet_token() -> String {
