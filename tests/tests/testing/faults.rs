@@ -334,6 +334,18 @@ async fn the_journal_keeps_its_configured_size() {
     assert_eq!(entries[0]["id"], 5);
     assert_eq!(entries[2]["id"], 3);
     expect(admin(&app, Method::GET, "/requests?limit=4"), 422).await;
+    // A body is kept up to 16 KiB: a longer one shows as its size only.
+    let long = json!({"data": {"intent": "x".repeat(20_000)}});
+    ss(app.client.post(app.url("/session-storage/session")), SS_A)
+        .json(&long)
+        .send()
+        .await
+        .unwrap();
+    let journal = expect(admin(&app, Method::GET, "/requests?limit=1"), 200).await;
+    assert_eq!(
+        journal["data"][0]["request"]["body"],
+        "(16384 bytes or more, not shown)"
+    );
     let off = e2e::spawn_app(&overlay_with("journal_size = 0")).await;
     ss_create(&off, SS_A).await;
     let journal = expect(admin(&off, Method::GET, "/requests"), 200).await;
