@@ -173,11 +173,9 @@ impl NetworkSettings {
                 return fail("network_id", "must be 1-64 characters of A-Z a-z 0-9 - _");
             }
         }
-        if self
-            .name
-            .as_deref()
-            .is_some_and(|n| n.trim().is_empty() || n.len() > 100 || n.contains(char::is_control))
-        {
+        if self.name.as_deref().is_some_and(|n| {
+            n.trim().is_empty() || n.chars().count() > 100 || n.contains(char::is_control)
+        }) {
             return fail("name", "must be 1-100 printable characters (or unset)");
         }
         if self
@@ -296,6 +294,148 @@ mod tests {
         ] {
             assert_eq!(net(doc.clone()).validate().unwrap_err().0, key, "{doc}");
         }
+    }
+
+    #[test]
+    fn every_bound_is_checked_on_both_sides() {
+        let s = |n: usize| "s".repeat(n);
+        let ttl = MAX_TTL_SECONDS;
+        let token_ttl = DEFAULT_TOKEN_TTL_SECONDS;
+        let roles = |n: usize| serde_json::json!([{"role_id": "r".repeat(n)}]);
+        // (accepted, refused one step past it, the key the refusal names)
+        for (good, bad, key) in [
+            (
+                serde_json::json!({"api_key": s(256)}),
+                serde_json::json!({"api_key": s(257)}),
+                "api_key",
+            ),
+            (
+                serde_json::json!({"api_key": s(1)}),
+                serde_json::json!({"api_key": s(0)}),
+                "api_key",
+            ),
+            (
+                serde_json::json!({"server_key": s(256)}),
+                serde_json::json!({"server_key": s(257)}),
+                "server_key",
+            ),
+            (
+                serde_json::json!({"server_key": s(8)}),
+                serde_json::json!({"server_key": s(7)}),
+                "server_key",
+            ),
+            (
+                serde_json::json!({"token_ttl_seconds": ttl}),
+                serde_json::json!({"token_ttl_seconds": ttl + 1}),
+                "token_ttl_seconds",
+            ),
+            (
+                serde_json::json!({"token_ttl_seconds": 1}),
+                serde_json::json!({"token_ttl_seconds": 0}),
+                "token_ttl_seconds",
+            ),
+            (
+                serde_json::json!({"refresh_ttl_seconds": ttl}),
+                serde_json::json!({"refresh_ttl_seconds": ttl + 1}),
+                "refresh_ttl_seconds",
+            ),
+            (
+                serde_json::json!({"refresh_ttl_seconds": token_ttl}),
+                serde_json::json!({"refresh_ttl_seconds": token_ttl - 1}),
+                "refresh_ttl_seconds",
+            ),
+            (
+                serde_json::json!({"network_id": s(64)}),
+                serde_json::json!({"network_id": s(65)}),
+                "network_id",
+            ),
+            (
+                serde_json::json!({"network_id": s(1)}),
+                serde_json::json!({"network_id": s(0)}),
+                "network_id",
+            ),
+            (
+                serde_json::json!({"name": s(100)}),
+                serde_json::json!({"name": s(101)}),
+                "name",
+            ),
+            (
+                serde_json::json!({"name": s(1)}),
+                serde_json::json!({"name": " "}),
+                "name",
+            ),
+            (
+                serde_json::json!({"name": "a b"}),
+                serde_json::json!({"name": "a\tb"}),
+                "name",
+            ),
+            (
+                serde_json::json!({"jwt_secret": s(MIN_JWT_SECRET_LEN)}),
+                serde_json::json!({"jwt_secret": s(MIN_JWT_SECRET_LEN - 1)}),
+                "jwt_secret",
+            ),
+            (
+                serde_json::json!({"max_sessions_per_user": 10_000}),
+                serde_json::json!({"max_sessions_per_user": 10_001}),
+                "max_sessions_per_user",
+            ),
+            (
+                serde_json::json!({"max_sessions_per_user": 1}),
+                serde_json::json!({"max_sessions_per_user": 0}),
+                "max_sessions_per_user",
+            ),
+            (
+                serde_json::json!({"auth_token_ttl_seconds": ttl}),
+                serde_json::json!({"auth_token_ttl_seconds": ttl + 1}),
+                "auth_token_ttl_seconds",
+            ),
+            (
+                serde_json::json!({"auth_token_ttl_seconds": 1}),
+                serde_json::json!({"auth_token_ttl_seconds": 0}),
+                "auth_token_ttl_seconds",
+            ),
+            (
+                serde_json::json!({"roles": roles(100)}),
+                serde_json::json!({"roles": roles(101)}),
+                "roles",
+            ),
+            (
+                serde_json::json!({"roles": roles(1)}),
+                serde_json::json!({"roles": roles(0)}),
+                "roles",
+            ),
+        ] {
+            let with = |change: &serde_json::Value| {
+                let mut doc = serde_json::json!({"api_key": "k"});
+                doc.as_object_mut()
+                    .unwrap()
+                    .extend(change.as_object().unwrap().clone());
+                net(doc)
+            };
+            assert_eq!(with(&good).validate(), Ok(()), "{good}");
+            assert_eq!(with(&bad).validate().map_err(|e| e.0), Err(key), "{bad}");
+            let e = Settings {
+                networks: vec![with(&bad)],
+                ..Settings::default()
+            }
+            .validate()
+            .unwrap_err();
+            assert!(e.starts_with(&format!("networks[0].{key}: ")), "{e}");
+        }
+        // The signing keys: at most 16.
+        let keys = |n: usize| {
+            (0..n)
+                .map(|i| flavor_kit::signing_keys::test_keys::hs256(&format!("k{i}"), 'x'))
+                .collect::<Vec<_>>()
+        };
+        let mut s = Settings {
+            signing_keys: keys(16),
+            ..Settings::default()
+        };
+        assert_eq!(s.validate(), Ok(()));
+        s.signing_keys = keys(17);
+        let e = s.validate().unwrap_err();
+        assert_eq!(e, "signing_keys: at most 16 keys");
     }
 
     #[test]

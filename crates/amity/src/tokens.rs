@@ -139,4 +139,21 @@ mod tests {
             RefreshToken::issue("a", &sid).unwrap()
         );
     }
+
+    #[test]
+    fn refresh_tokens_longer_than_the_bound_are_not_read() {
+        let sid = new_session_id().unwrap();
+        // A well-formed token of `len` characters: its secret takes up the rest.
+        let token = |len: usize| {
+            let head = format!("{}.{sid}.", URL_SAFE_NO_PAD.encode("u"));
+            format!("{head}{}", "s".repeat(len - head.len()))
+        };
+        assert_eq!(token(MAX_TOKEN_LEN).len(), 4096);
+        let read = RefreshToken::parse(&token(MAX_TOKEN_LEN)).unwrap();
+        assert_eq!((read.user_id.as_str(), &read.session_id), ("u", &sid));
+        assert!(
+            RefreshToken::parse(&token(MAX_TOKEN_LEN + 1)).is_none(),
+            "a token of 4097 characters was read"
+        );
+    }
 }

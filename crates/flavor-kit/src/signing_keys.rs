@@ -225,10 +225,11 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    /// The ring of `settings`; the error names the entry at fault (`<index>: <reason>`).
+    /// The ring of `settings`; the error names the entry at fault (`[<index>].<field>: <reason>`),
+    /// or the ring (`: <reason>`), to follow the ring's key.
     pub fn new(settings: &[KeySettings]) -> Result<Self, String> {
         if settings.len() > MAX_KEYS {
-            return Err(format!("at most {MAX_KEYS} keys"));
+            return Err(format!(": at most {MAX_KEYS} keys"));
         }
         let mut keys: Vec<Key> = Vec::with_capacity(settings.len());
         for (i, s) in settings.iter().enumerate() {
@@ -494,5 +495,42 @@ mod tests {
         };
         let e = KeyRing::new(&[dup.clone(), dup]).unwrap_err();
         assert!(e.starts_with("[1].kid"), "{e}");
+    }
+
+    #[test]
+    fn rings_kids_and_secrets_are_bounded_on_both_sides() {
+        let ring = |n: usize| {
+            (0..n)
+                .map(|i| hs256(&format!("k{i}"), 'x'))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(KeyRing::new(&ring(MAX_KEYS)).unwrap().keys().len(), 16);
+        assert_eq!(
+            KeyRing::new(&ring(MAX_KEYS + 1)).unwrap_err(),
+            ": at most 16 keys"
+        );
+        let kid = |n: usize| "k".repeat(n);
+        let secret = |n: usize| KeySettings {
+            secret: Some("s".repeat(n)),
+            ..settings("k", "HS256")
+        };
+        // (accepted, refused one step past it, what the refusal names)
+        for (good, bad, why) in [
+            (hs256(&kid(64), 'x'), hs256(&kid(65), 'x'), "kid: "),
+            (hs256(&kid(1), 'x'), hs256(&kid(0), 'x'), "kid: "),
+            (hs256("a.b_c-D9", 'x'), hs256("a/b", 'x'), "kid: "),
+            (
+                secret(MIN_SECRET_LEN),
+                secret(MIN_SECRET_LEN - 1),
+                "secret: ",
+            ),
+        ] {
+            assert!(Key::new(&good).is_ok(), "{good:?}");
+            let e = Key::new(&bad).unwrap_err();
+            assert!(e.starts_with(why), "{bad:?}: {e}");
+            // In a ring, the refusal names the entry.
+            let e = KeyRing::new(&[good.clone(), bad.clone()]).unwrap_err();
+            assert!(e.starts_with(&format!("[1].{why}")), "{e}");
+        }
     }
 }

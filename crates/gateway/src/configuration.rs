@@ -878,6 +878,87 @@ mod tests {
     }
 
     #[test]
+    fn every_bound_is_checked_on_both_sides() {
+        let prefix = |n: usize| format!("\"{}\"", "p".repeat(n));
+        // (table, key, accepted, refused one step past it)
+        let numbers: [(&str, &str, i64, i64); 23] = [
+            ("server", "max_body_bytes", 16_777_216, 16_777_217),
+            ("server", "max_body_bytes", 1024, 1023),
+            ("server", "body_timeout_secs", 300, 301),
+            ("server", "body_timeout_secs", 1, 0),
+            ("server", "header_timeout_secs", 300, 301),
+            ("server", "header_timeout_secs", 1, 0),
+            ("server", "keep_alive_secs", 3600, 3601),
+            ("server", "keep_alive_secs", 0, -1),
+            ("server", "shutdown_timeout_secs", 3600, 3601),
+            ("server", "shutdown_timeout_secs", 0, -1),
+            ("server", "max_connections", 1_000_000, 1_000_001),
+            ("server", "max_connections", 16, 15),
+            ("store", "timeout_ms", 60_000, 60_001),
+            ("store", "timeout_ms", 1, 0),
+            ("store.memory", "max_sessions", 1, 0),
+            ("testing", "journal_size", 100_000, 100_001),
+            ("testing", "clock_sync_ms", 60_000, 60_001),
+            ("testing", "clock_sync_ms", 10, 9),
+            ("testing", "snapshot_max_bytes", 1 << 30, (1 << 30) + 1),
+            ("testing", "snapshot_max_bytes", 1024, 1023),
+            ("sessions.metadata", "user_agent_max_bytes", 1024, 1025),
+            (
+                "sessions.metadata",
+                "last_seen_granularity_seconds",
+                86_400,
+                86_401,
+            ),
+            ("sessions.metadata", "last_seen_granularity_seconds", 1, 0),
+        ];
+        let numbers = numbers.map(|(t, k, good, bad)| (t, k, good.to_string(), bad.to_string()));
+        let rows = numbers.into_iter().chain([
+            ("store", "key_prefix", prefix(64), prefix(65)),
+            ("store", "key_prefix", prefix(1), prefix(0)),
+            ("store", "key_prefix", "\"a-b\"".into(), "\"a b\"".into()),
+            ("admin", "token", "\"t\"".into(), "\"\"".into()),
+        ]);
+        for (table, key, good, bad) in rows {
+            let dotted = format!("{table}.{key}");
+            let at = |value: &str| load(&format!("[{table}]\n{key} = {value}"), "local");
+            assert!(at(&good).is_ok(), "{dotted} = {good}");
+            let e = at(&bad).map_or_else(|e| e.to_string(), |_| "accepted".into());
+            assert!(
+                e.starts_with(&format!("{dotted}: ")),
+                "{dotted} = {bad}: {e}"
+            );
+        }
+        // Outside local and test, the admin bearer takes at least 16 characters.
+        let production = |token: usize| {
+            load(
+                &format!(
+                    "[store]\ntoken_secret = \"0123456789abcdef0123\"\n\
+                     [admin]\ntoken = \"{}\"",
+                    "t".repeat(token)
+                ),
+                "production",
+            )
+        };
+        assert!(production(16).is_ok());
+        let e = production(15).unwrap_err().to_string();
+        assert!(e.starts_with("admin.token: "), "{e}");
+        // The admin throttle's window: 1-86400 seconds.
+        for (window, ok) in [(1, true), (86_400, true), (0, false), (86_401, false)] {
+            let r = load(
+                &format!("[admin.throttle]\nwindow_secs = {window}"),
+                "local",
+            );
+            assert_eq!(r.is_ok(), ok, "{window}");
+            if let Err(e) = r {
+                assert!(
+                    e.to_string().starts_with("admin: throttle.window_secs"),
+                    "{e}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn unknown_sections_are_refused_and_flavor_sections_checked() {
         let e = load("[nope]\nx = 1", "local").unwrap_err().to_string();
         assert!(

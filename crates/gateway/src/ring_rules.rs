@@ -73,3 +73,75 @@ pub fn validate(rings: &Rings<'_>, relaxed: bool) -> Result<(), (&'static str, S
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+
+    use super::*;
+
+    /// `n` distinct token secrets of 16 characters.
+    fn secrets(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("previous-key-{i:03}")).collect()
+    }
+
+    /// `n` distinct secrets keys (32 bytes, base64).
+    fn keys(n: usize) -> Vec<String> {
+        (0..n).map(|i| STANDARD.encode([i as u8 + 1; 32])).collect()
+    }
+
+    fn check(
+        previous_token_secrets: &[String],
+        previous_secrets_keys: &[String],
+    ) -> Result<(), (&'static str, String)> {
+        let active = STANDARD.encode([0u8; 32]);
+        validate(
+            &Rings {
+                token_secret: "active-token-secret",
+                previous_token_secrets,
+                secrets_key: Some(&active),
+                previous_secrets_keys,
+            },
+            false,
+        )
+    }
+
+    #[test]
+    fn each_ring_holds_at_most_eight_previous_keys() {
+        assert_eq!(
+            check(&secrets(MAX_PREVIOUS_KEYS), &keys(MAX_PREVIOUS_KEYS)),
+            Ok(())
+        );
+        assert_eq!(
+            check(&secrets(MAX_PREVIOUS_KEYS + 1), &[]),
+            Err(("store.previous_token_secrets", "at most 8 keys".into()))
+        );
+        assert_eq!(
+            check(&[], &keys(MAX_PREVIOUS_KEYS + 1)),
+            Err(("store.previous_secrets_keys", "at most 8 keys".into()))
+        );
+    }
+
+    #[test]
+    fn previous_token_secrets_take_sixteen_characters_outside_local_and_test() {
+        assert_eq!(check(&["s".repeat(16)], &[]), Ok(()));
+        assert_eq!(
+            check(&["s".repeat(15)], &[]).unwrap_err().0,
+            "store.previous_token_secrets"
+        );
+        let relaxed = |k: &str| {
+            validate(
+                &Rings {
+                    token_secret: "change-me",
+                    previous_token_secrets: &[k.to_owned()],
+                    secrets_key: None,
+                    previous_secrets_keys: &[],
+                },
+                true,
+            )
+        };
+        assert_eq!(relaxed("s"), Ok(()));
+        assert_eq!(relaxed("").unwrap_err().0, "store.previous_token_secrets");
+    }
+}

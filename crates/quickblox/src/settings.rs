@@ -341,6 +341,167 @@ mod tests {
     }
 
     #[test]
+    fn every_bound_is_checked_on_both_sides() {
+        type Set = fn(&mut Settings, u64);
+        fn text(n: u64) -> String {
+            "k".repeat(n as usize)
+        }
+        // (the key the refusal names, how to set it, accepted, refused one step past it)
+        let rows: [(&str, Set, u64, u64); 24] = [
+            (
+                "timestamp_window_seconds",
+                |s, n| s.timestamp_window_seconds = n,
+                86_400,
+                86_401,
+            ),
+            (
+                "timestamp_window_seconds",
+                |s, n| s.timestamp_window_seconds = n,
+                1,
+                0,
+            ),
+            (
+                "session_ttl_seconds",
+                |s, n| s.session_ttl_seconds = n,
+                31_536_000,
+                31_536_001,
+            ),
+            (
+                "session_ttl_seconds",
+                |s, n| s.session_ttl_seconds = n,
+                60,
+                59,
+            ),
+            (
+                "applications[0].application_id",
+                |s, n| s.applications[0].application_id = n,
+                MAX_ID,
+                MAX_ID + 1,
+            ),
+            (
+                "applications[0].application_id",
+                |s, n| s.applications[0].application_id = n,
+                1,
+                0,
+            ),
+            (
+                "applications[0].auth_key",
+                |s, n| s.applications[0].auth_key = text(n),
+                128,
+                129,
+            ),
+            (
+                "applications[0].auth_key",
+                |s, n| s.applications[0].auth_key = text(n),
+                1,
+                0,
+            ),
+            // auth_key counts characters: 128 two-byte ones pass, 129 do not.
+            (
+                "applications[0].auth_key",
+                |s, n| s.applications[0].auth_key = "é".repeat(n as usize),
+                128,
+                129,
+            ),
+            (
+                "applications[0].auth_secret",
+                |s, n| s.applications[0].auth_secret = text(n),
+                256,
+                257,
+            ),
+            (
+                "applications[0].auth_secret",
+                |s, n| s.applications[0].auth_secret = text(n),
+                1,
+                0,
+            ),
+            (
+                "users[0].application_id",
+                |s, n| s.users[0].application_id = n,
+                MAX_ID,
+                MAX_ID + 1,
+            ),
+            (
+                "users[0].application_id",
+                |s, n| s.users[0].application_id = n,
+                1,
+                0,
+            ),
+            (
+                "users[0].id",
+                |s, n| s.users[0].id = Some(n),
+                MAX_ID,
+                MAX_ID + 1,
+            ),
+            ("users[0].id", |s, n| s.users[0].id = Some(n), 1, 0),
+            (
+                "users[0].login",
+                |s, n| s.users[0].login = text(n),
+                255,
+                256,
+            ),
+            ("users[0].login", |s, n| s.users[0].login = text(n), 1, 0),
+            // "@example.com" is 12 characters.
+            (
+                "users[0].email",
+                |s, n| s.users[0].email = Some(format!("{}@example.com", text(n - 12))),
+                255,
+                256,
+            ),
+            (
+                "users[0].email",
+                |s, n| s.users[0].email = Some("@".repeat(n as usize)),
+                1,
+                0,
+            ),
+            (
+                "users[0].full_name",
+                |s, n| s.users[0].full_name = Some(text(n)),
+                255,
+                256,
+            ),
+            (
+                "users[0].password",
+                |s, n| s.users[0].password = Some(text(n)),
+                1024,
+                1025,
+            ),
+            (
+                "users[0].password",
+                |s, n| s.users[0].password = Some(text(n)),
+                1,
+                0,
+            ),
+            (
+                "throttle.window_secs",
+                |s, n| s.throttle.window_secs = n,
+                86_400,
+                86_401,
+            ),
+            (
+                "throttle.window_secs",
+                |s, n| s.throttle.window_secs = n,
+                1,
+                0,
+            ),
+        ];
+        for (key, set, good, bad) in rows {
+            let base = || Settings {
+                applications: vec![app()],
+                users: vec![user("a")],
+                ..Default::default()
+            };
+            let mut s = base();
+            set(&mut s, good);
+            assert_eq!(s.validate(), Ok(()), "{key} = {good}");
+            let mut s = base();
+            set(&mut s, bad);
+            let e = s.validate().err().unwrap_or_default();
+            assert!(e.starts_with(key), "{key} = {bad}: {e}");
+        }
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let s = Settings {
             applications: vec![ApplicationEntry {

@@ -190,7 +190,7 @@ impl Settings {
                 return Err(format!("api_keys[{i}].key: is listed twice"));
             }
             if let Some(name) = &k.name {
-                if name.trim().is_empty() || name.len() > 128 {
+                if name.trim().is_empty() || name.chars().count() > 128 {
                     return Err(format!("api_keys[{i}].name: must be 1-128 characters"));
                 }
             }
@@ -218,7 +218,7 @@ impl Settings {
             return Err("wallet_proof.nonce_ttl_seconds: must be between 10 and 86400".into());
         }
         if wp.statement.trim().is_empty()
-            || wp.statement.len() > 500
+            || wp.statement.chars().count() > 500
             || wp.statement.contains(['\n', '\r'])
         {
             return Err("wallet_proof.statement: must be one line of 1-500 characters".into());
@@ -307,6 +307,214 @@ mod tests {
         s.rules.default_user_capacity = 10;
         s.rules.min_expiry_seconds = 7200;
         assert!(s.validate().unwrap_err().starts_with("rules"));
+    }
+
+    #[test]
+    fn every_bound_is_checked_on_both_sides() {
+        type Set = fn(&mut Settings, u64);
+        fn text(n: u64) -> String {
+            "k".repeat(n as usize)
+        }
+        fn keys(n: u64) -> Vec<KeySettings> {
+            (0..n)
+                .map(|i| flavor_kit::signing_keys::test_keys::hs256(&format!("k{i}"), 'x'))
+                .collect()
+        }
+        let seconds = u64::from(SECONDS_LIMIT);
+        let max_files = i32::MAX as u64;
+        // (the key the refusal names, how to set it, accepted, refused one step past it)
+        let rows: [(&str, Set, u64, u64); 30] = [
+            (
+                "api_keys[0].key",
+                |s, n| s.api_keys[0].key = text(n),
+                512,
+                513,
+            ),
+            ("api_keys[0].key", |s, n| s.api_keys[0].key = text(n), 1, 0),
+            (
+                "api_keys[0].name",
+                |s, n| s.api_keys[0].name = Some(text(n)),
+                128,
+                129,
+            ),
+            (
+                "api_keys[0].name",
+                |s, n| s.api_keys[0].name = Some(text(n)),
+                1,
+                0,
+            ),
+            (
+                "wallet_token.keys",
+                |s, n| s.wallet_token.keys = keys(n),
+                16,
+                17,
+            ),
+            (
+                "wallet_token.ttl_seconds",
+                |s, n| s.wallet_token.ttl_seconds = n,
+                seconds,
+                seconds + 1,
+            ),
+            (
+                "wallet_token.ttl_seconds",
+                |s, n| s.wallet_token.ttl_seconds = n,
+                1,
+                0,
+            ),
+            (
+                "wallet_proof.nonce_ttl_seconds",
+                |s, n| s.wallet_proof.nonce_ttl_seconds = n,
+                86_400,
+                86_401,
+            ),
+            (
+                "wallet_proof.nonce_ttl_seconds",
+                |s, n| s.wallet_proof.nonce_ttl_seconds = n,
+                10,
+                9,
+            ),
+            (
+                "wallet_proof.statement",
+                |s, n| s.wallet_proof.statement = text(n),
+                500,
+                501,
+            ),
+            (
+                "wallet_proof.statement",
+                |s, n| s.wallet_proof.statement = text(n),
+                1,
+                0,
+            ),
+            (
+                "rules",
+                |s, n| s.rules.max_user_capacity = n as u32,
+                u64::from(USER_CAPACITY_LIMIT),
+                u64::from(USER_CAPACITY_LIMIT) + 1,
+            ),
+            (
+                "rules",
+                |s, n| s.rules.default_user_capacity = n as u32,
+                100,
+                101,
+            ),
+            (
+                "rules",
+                |s, n| s.rules.default_user_capacity = n as u32,
+                1,
+                0,
+            ),
+            (
+                "rules",
+                |s, n| s.rules.max_expiry_seconds = n as u32,
+                seconds,
+                seconds + 1,
+            ),
+            (
+                "rules",
+                |s, n| s.rules.default_expiry_seconds = n as u32,
+                86_400,
+                86_401,
+            ),
+            (
+                "rules",
+                |s, n| s.rules.default_expiry_seconds = n as u32,
+                60,
+                59,
+            ),
+            ("rules", |s, n| s.rules.min_expiry_seconds = n as u32, 1, 0),
+            (
+                "rules.max_files",
+                |s, n| s.rules.max_files = n as u32,
+                max_files,
+                max_files + 1,
+            ),
+            (
+                "rules.max_name_length",
+                |s, n| s.rules.max_name_length = n as usize,
+                1024,
+                1025,
+            ),
+            (
+                "rules.max_name_length",
+                |s, n| s.rules.max_name_length = n as usize,
+                1,
+                0,
+            ),
+            (
+                "rules.max_chain_address_length",
+                |s, n| s.rules.max_chain_address_length = n as usize,
+                1024,
+                1025,
+            ),
+            (
+                "rules.max_chain_address_length",
+                |s, n| s.rules.max_chain_address_length = n as usize,
+                1,
+                0,
+            ),
+            (
+                "rules.max_password_length",
+                |s, n| s.rules.max_password_length = n as usize,
+                1024,
+                1025,
+            ),
+            (
+                "rules.max_password_length",
+                |s, n| s.rules.max_password_length = n as usize,
+                1,
+                0,
+            ),
+            (
+                "rules.max_whitelist_addresses",
+                |s, n| s.rules.max_whitelist_addresses = n as usize,
+                10_000,
+                10_001,
+            ),
+            (
+                "throttle.window_secs",
+                |s, n| s.throttle.window_secs = n,
+                86_400,
+                86_401,
+            ),
+            (
+                "throttle.window_secs",
+                |s, n| s.throttle.window_secs = n,
+                1,
+                0,
+            ),
+            // Spaces do not count.
+            (
+                "api_keys[0].key",
+                |s, n| s.api_keys[0].key = format!(" {} ", text(n)),
+                1,
+                0,
+            ),
+            // One line.
+            (
+                "wallet_proof.statement",
+                |s, n| s.wallet_proof.statement = format!("a{}b", "\n".repeat(n as usize)),
+                0,
+                1,
+            ),
+        ];
+        for (key, set, good, bad) in rows {
+            let base = || {
+                let mut s = Settings::default();
+                s.api_keys.push(ApiKey {
+                    key: "k".into(),
+                    name: None,
+                });
+                s.wallet_token.hs256_secret = "secret".into();
+                s
+            };
+            let mut s = base();
+            set(&mut s, good);
+            assert_eq!(s.validate(), Ok(()), "{key} = {good}");
+            let mut s = base();
+            set(&mut s, bad);
+            let e = s.validate().err().unwrap_or_default();
+            assert!(e.starts_with(key), "{key} = {bad}: {e}");
+        }
     }
 
     #[test]

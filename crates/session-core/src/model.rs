@@ -512,6 +512,39 @@ mod tests {
     }
 
     #[test]
+    fn owners_hold_at_most_512_bytes_once_escaped() {
+        let x = |n: usize| "x".repeat(n);
+        // A space escapes to three bytes: "am:" + 169 * 3 + 2 = 512.
+        let spaced = |n: usize| format!("{}{}", " ".repeat(169), x(n));
+        // (accepted, its length, refused one step past it)
+        for (good, len, bad) in [
+            (Owner::parse(&x(512)), Owner::MAX_LEN, Owner::parse(&x(513))),
+            (Owner::parse(&x(1)), 1, Owner::parse("")),
+            (
+                Owner::new(Flavor::Amity, &[&x(509)]),
+                Owner::MAX_LEN,
+                Owner::new(Flavor::Amity, &[&x(510)]),
+            ),
+            (
+                Owner::new(Flavor::Amity, &[&spaced(2)]),
+                Owner::MAX_LEN,
+                Owner::new(Flavor::Amity, &[&spaced(3)]),
+            ),
+            (
+                Owner::custom("gw", &[&x(509)]),
+                Owner::MAX_LEN,
+                Owner::custom("gw", &[&x(510)]),
+            ),
+        ] {
+            assert_eq!(good.unwrap().as_str().len(), len);
+            assert!(
+                matches!(&bad, Err(Error::Invalid { field, .. }) if field == "owner"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn session_ids_refuse_key_breaking_characters() {
         assert!(SessionId::parse("user.0a1b2c3d.4e5f6a7b").is_ok());
         for bad in ["", "a b", "a{b}", "a/b", "é", &"x".repeat(201)] {

@@ -316,6 +316,123 @@ mod tests {
     }
 
     #[test]
+    fn every_bound_is_checked_on_both_sides() {
+        type Set = fn(&mut Settings, u64);
+        fn text(n: u64) -> String {
+            "k".repeat(n as usize)
+        }
+        let page = MAX_PAGE_SIZE as u64;
+        let ttls = "min_ttl_seconds and max_ttl_seconds";
+        // (what the refusal starts with, how to set it, accepted, refused one step past it)
+        let rows: [(&str, Set, u64, u64); 16] = [
+            (
+                "max_subscribers",
+                |s, n| s.max_subscribers = n as u32,
+                1000,
+                1001,
+            ),
+            (
+                "max_page_size",
+                |s, n| s.max_page_size = n as usize,
+                page,
+                page + 1,
+            ),
+            (
+                "default_page_size",
+                |s, n| s.default_page_size = n as usize,
+                100,
+                101,
+            ),
+            (
+                "default_page_size",
+                |s, n| s.default_page_size = n as usize,
+                1,
+                0,
+            ),
+            (
+                ttls,
+                |s, n| s.max_ttl_seconds = n,
+                TTL_CEILING_SECONDS,
+                TTL_CEILING_SECONDS + 1,
+            ),
+            (ttls, |s, n| s.min_ttl_seconds = n, 1, 0),
+            (
+                ttls,
+                |s, n| (s.max_ttl_seconds, s.default_ttl_seconds) = (n, n),
+                60,
+                59,
+            ),
+            (
+                "default_ttl_seconds",
+                |s, n| s.default_ttl_seconds = n,
+                31_536_000,
+                31_536_001,
+            ),
+            (
+                "default_ttl_seconds",
+                |s, n| s.default_ttl_seconds = n,
+                60,
+                59,
+            ),
+            (
+                "clients[0]: client_id",
+                |s, n| s.clients[0].client_id = text(n),
+                128,
+                129,
+            ),
+            (
+                "clients[0]: client_secret",
+                |s, n| s.clients[0].client_secret = text(n),
+                256,
+                257,
+            ),
+            (
+                "clients[0]: client_secret",
+                |s, n| s.clients[0].client_secret = text(n),
+                1,
+                0,
+            ),
+            (
+                "clients[0]: user_id",
+                |s, n| s.clients[0].user_id = Some(text(n)),
+                64,
+                65,
+            ),
+            (
+                "clients[0]: user_id",
+                |s, n| s.clients[0].user_id = Some(text(n)),
+                1,
+                0,
+            ),
+            (
+                "clients[0]: max_sessions_per_user",
+                |s, n| s.clients[0].max_sessions_per_user = n as u32,
+                100_000,
+                100_001,
+            ),
+            (
+                "clients[0]: max_sessions_per_user",
+                |s, n| s.clients[0].max_sessions_per_user = n as u32,
+                1,
+                0,
+            ),
+        ];
+        for (key, set, good, bad) in rows {
+            let base = || Settings {
+                clients: vec![client("a")],
+                ..Settings::default()
+            };
+            let mut s = base();
+            set(&mut s, good);
+            assert_eq!(s.validate(), Ok(()), "{key} = {good}");
+            let mut s = base();
+            set(&mut s, bad);
+            let e = s.validate().err().unwrap_or_default();
+            assert!(e.starts_with(key), "{key} = {bad}: {e}");
+        }
+    }
+
+    #[test]
     fn debug_hides_the_secret() {
         assert!(!format!("{:?}", client("a")).contains("s3cret"));
     }
