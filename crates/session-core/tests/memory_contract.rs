@@ -52,3 +52,38 @@ async fn sweeper_drops_expired_sessions() {
     b.clock.advance(chrono::Duration::seconds(2));
     assert_eq!(store.sweep(), 1);
 }
+
+/// An import that would take the store past its bound (`store.memory.max_sessions`) is refused
+/// whole, as a create is; replacing an owner counts only what it adds.
+#[tokio::test]
+async fn imports_respect_the_bound() {
+    use session_core::SessionStore;
+    use session_core::{Error, Flavor, Owner, OwnerDump, Session, SessionId, SessionRef};
+    let clock = Arc::new(ManualClock::starting_now());
+    let store = MemoryStore::with_capacity(clock.clone(), 3);
+    let dump = |tag: &str, n: usize| {
+        let o = Owner::new(Flavor::SessionStorage, &["import", tag]).unwrap();
+        let mut d = OwnerDump::new(o.clone());
+        d.sessions = (0..n)
+            .map(|i| {
+                Session::new(
+                    SessionRef::new(o.clone(), SessionId::parse(&format!("s{i}")).unwrap()),
+                    Flavor::SessionStorage,
+                    "t",
+                    clock.now(),
+                    chrono::Duration::hours(1),
+                )
+            })
+            .collect();
+        d
+    };
+    store.import_owner(&dump("a", 2)).await.unwrap();
+    assert!(matches!(
+        store.import_owner(&dump("b", 2)).await,
+        Err(Error::StoreUnavailable(_))
+    ));
+    assert_eq!(store.len(), 2, "nothing of the refused import was kept");
+    // The same owner again, with one more: it replaces its two, so three fit.
+    store.import_owner(&dump("a", 3)).await.unwrap();
+    assert_eq!(store.len(), 3);
+}
