@@ -298,113 +298,55 @@ mod tests {
 
     #[test]
     fn every_bound_is_checked_on_both_sides() {
-        let s = |n: usize| "s".repeat(n);
+        use serde_json::{json, Value};
+        type Make = fn(u64) -> Value;
+        fn text(n: u64) -> Value {
+            json!("s".repeat(n as usize))
+        }
+        fn number(n: u64) -> Value {
+            json!(n)
+        }
+        fn roles(n: u64) -> Value {
+            json!([{"role_id": "r".repeat(n as usize)}])
+        }
         let ttl = MAX_TTL_SECONDS;
-        let token_ttl = DEFAULT_TOKEN_TTL_SECONDS;
-        let roles = |n: usize| serde_json::json!([{"role_id": "r".repeat(n)}]);
+        // (the key, its value from a number, lowest accepted, highest accepted): one step
+        // outside either end is refused, naming the key.
+        let ranges: [(&str, Make, u64, u64); 9] = [
+            ("api_key", text, 1, 256),
+            ("server_key", text, 8, 256),
+            ("token_ttl_seconds", number, 1, ttl),
+            (
+                "refresh_ttl_seconds",
+                number,
+                DEFAULT_TOKEN_TTL_SECONDS,
+                ttl,
+            ),
+            ("network_id", text, 1, 64),
+            ("name", text, 1, 100),
+            ("max_sessions_per_user", number, 1, 10_000),
+            ("auth_token_ttl_seconds", number, 1, ttl),
+            ("roles", roles, 1, 100),
+        ];
         // (accepted, refused one step past it, the key the refusal names)
-        for (good, bad, key) in [
+        let edges = [
+            (json!({"name": "s"}), json!({"name": " "}), "name"),
+            (json!({"name": "a b"}), json!({"name": "a\tb"}), "name"),
             (
-                serde_json::json!({"api_key": s(256)}),
-                serde_json::json!({"api_key": s(257)}),
-                "api_key",
-            ),
-            (
-                serde_json::json!({"api_key": s(1)}),
-                serde_json::json!({"api_key": s(0)}),
-                "api_key",
-            ),
-            (
-                serde_json::json!({"server_key": s(256)}),
-                serde_json::json!({"server_key": s(257)}),
-                "server_key",
-            ),
-            (
-                serde_json::json!({"server_key": s(8)}),
-                serde_json::json!({"server_key": s(7)}),
-                "server_key",
-            ),
-            (
-                serde_json::json!({"token_ttl_seconds": ttl}),
-                serde_json::json!({"token_ttl_seconds": ttl + 1}),
-                "token_ttl_seconds",
-            ),
-            (
-                serde_json::json!({"token_ttl_seconds": 1}),
-                serde_json::json!({"token_ttl_seconds": 0}),
-                "token_ttl_seconds",
-            ),
-            (
-                serde_json::json!({"refresh_ttl_seconds": ttl}),
-                serde_json::json!({"refresh_ttl_seconds": ttl + 1}),
-                "refresh_ttl_seconds",
-            ),
-            (
-                serde_json::json!({"refresh_ttl_seconds": token_ttl}),
-                serde_json::json!({"refresh_ttl_seconds": token_ttl - 1}),
-                "refresh_ttl_seconds",
-            ),
-            (
-                serde_json::json!({"network_id": s(64)}),
-                serde_json::json!({"network_id": s(65)}),
-                "network_id",
-            ),
-            (
-                serde_json::json!({"network_id": s(1)}),
-                serde_json::json!({"network_id": s(0)}),
-                "network_id",
-            ),
-            (
-                serde_json::json!({"name": s(100)}),
-                serde_json::json!({"name": s(101)}),
-                "name",
-            ),
-            (
-                serde_json::json!({"name": s(1)}),
-                serde_json::json!({"name": " "}),
-                "name",
-            ),
-            (
-                serde_json::json!({"name": "a b"}),
-                serde_json::json!({"name": "a\tb"}),
-                "name",
-            ),
-            (
-                serde_json::json!({"jwt_secret": s(MIN_JWT_SECRET_LEN)}),
-                serde_json::json!({"jwt_secret": s(MIN_JWT_SECRET_LEN - 1)}),
+                json!({"jwt_secret": "s".repeat(MIN_JWT_SECRET_LEN)}),
+                json!({"jwt_secret": "s".repeat(MIN_JWT_SECRET_LEN - 1)}),
                 "jwt_secret",
             ),
-            (
-                serde_json::json!({"max_sessions_per_user": 10_000}),
-                serde_json::json!({"max_sessions_per_user": 10_001}),
-                "max_sessions_per_user",
-            ),
-            (
-                serde_json::json!({"max_sessions_per_user": 1}),
-                serde_json::json!({"max_sessions_per_user": 0}),
-                "max_sessions_per_user",
-            ),
-            (
-                serde_json::json!({"auth_token_ttl_seconds": ttl}),
-                serde_json::json!({"auth_token_ttl_seconds": ttl + 1}),
-                "auth_token_ttl_seconds",
-            ),
-            (
-                serde_json::json!({"auth_token_ttl_seconds": 1}),
-                serde_json::json!({"auth_token_ttl_seconds": 0}),
-                "auth_token_ttl_seconds",
-            ),
-            (
-                serde_json::json!({"roles": roles(100)}),
-                serde_json::json!({"roles": roles(101)}),
-                "roles",
-            ),
-            (
-                serde_json::json!({"roles": roles(1)}),
-                serde_json::json!({"roles": roles(0)}),
-                "roles",
-            ),
-        ] {
+        ];
+        let ranges = ranges.into_iter().flat_map(|(key, make, low, high)| {
+            let at = move |n: u64| json!({ key: make(n) });
+            [
+                (at(low), low.checked_sub(1).map(at), key),
+                (at(high), Some(at(high + 1)), key),
+            ]
+        });
+        let edges = edges.map(|(good, bad, key)| (good, Some(bad), key));
+        for (good, bad, key) in ranges.chain(edges) {
             let with = |change: &serde_json::Value| {
                 let mut doc = serde_json::json!({"api_key": "k"});
                 doc.as_object_mut()
@@ -413,6 +355,7 @@ mod tests {
                 net(doc)
             };
             assert_eq!(with(&good).validate(), Ok(()), "{good}");
+            let Some(bad) = bad else { continue };
             assert_eq!(with(&bad).validate().map_err(|e| e.0), Err(key), "{bad}");
             let e = Settings {
                 networks: vec![with(&bad)],

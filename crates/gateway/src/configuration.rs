@@ -880,41 +880,39 @@ mod tests {
     #[test]
     fn every_bound_is_checked_on_both_sides() {
         let prefix = |n: usize| format!("\"{}\"", "p".repeat(n));
-        // (table, key, accepted, refused one step past it)
-        let numbers: [(&str, &str, i64, i64); 23] = [
-            ("server", "max_body_bytes", 16_777_216, 16_777_217),
-            ("server", "max_body_bytes", 1024, 1023),
-            ("server", "body_timeout_secs", 300, 301),
-            ("server", "body_timeout_secs", 1, 0),
-            ("server", "header_timeout_secs", 300, 301),
-            ("server", "header_timeout_secs", 1, 0),
-            ("server", "keep_alive_secs", 3600, 3601),
-            ("server", "keep_alive_secs", 0, -1),
-            ("server", "shutdown_timeout_secs", 3600, 3601),
-            ("server", "shutdown_timeout_secs", 0, -1),
-            ("server", "max_connections", 1_000_000, 1_000_001),
-            ("server", "max_connections", 16, 15),
-            ("store", "timeout_ms", 60_000, 60_001),
-            ("store", "timeout_ms", 1, 0),
-            ("store.memory", "max_sessions", 1, 0),
-            ("testing", "journal_size", 100_000, 100_001),
-            ("testing", "clock_sync_ms", 60_000, 60_001),
-            ("testing", "clock_sync_ms", 10, 9),
-            ("testing", "snapshot_max_bytes", 1 << 30, (1 << 30) + 1),
-            ("testing", "snapshot_max_bytes", 1024, 1023),
-            ("sessions.metadata", "user_agent_max_bytes", 1024, 1025),
+        // (table, key, lowest accepted, highest accepted): one step outside either end is refused.
+        let ranges: [(&str, &str, i64, i64); 10] = [
+            ("server", "max_body_bytes", 1024, 16_777_216),
+            ("server", "body_timeout_secs", 1, 300),
+            ("server", "header_timeout_secs", 1, 300),
+            ("server", "keep_alive_secs", 0, 3600),
+            ("server", "shutdown_timeout_secs", 0, 3600),
+            ("server", "max_connections", 16, 1_000_000),
+            ("store", "timeout_ms", 1, 60_000),
+            ("testing", "clock_sync_ms", 10, 60_000),
+            ("testing", "snapshot_max_bytes", 1024, 1 << 30),
             (
                 "sessions.metadata",
                 "last_seen_granularity_seconds",
+                1,
                 86_400,
-                86_401,
             ),
-            ("sessions.metadata", "last_seen_granularity_seconds", 1, 0),
         ];
-        let numbers = numbers.map(|(t, k, good, bad)| (t, k, good.to_string(), bad.to_string()));
-        let rows = numbers.into_iter().chain([
-            ("store", "key_prefix", prefix(64), prefix(65)),
-            ("store", "key_prefix", prefix(1), prefix(0)),
+        // (table, key, accepted, refused one step past it)
+        let edges: [(&str, &str, i64, i64); 3] = [
+            ("store.memory", "max_sessions", 1, 0),
+            ("testing", "journal_size", 100_000, 100_001),
+            ("sessions.metadata", "user_agent_max_bytes", 1024, 1025),
+        ];
+        let numbers = ranges
+            .into_iter()
+            .flat_map(|(t, k, low, high)| [(t, k, low, low - 1), (t, k, high, high + 1)])
+            .chain(edges)
+            .map(|(t, k, good, bad)| (t, k, good.to_string(), bad.to_string()));
+        // key_prefix: 1-64 characters, and no spaces.
+        let prefixes = [(1, 0), (64, 65)]
+            .map(|(good, bad)| ("store", "key_prefix", prefix(good), prefix(bad)));
+        let rows = numbers.chain(prefixes).chain([
             ("store", "key_prefix", "\"a-b\"".into(), "\"a b\"".into()),
             ("admin", "token", "\"t\"".into(), "\"\"".into()),
         ]);

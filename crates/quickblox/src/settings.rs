@@ -346,56 +346,62 @@ mod tests {
         fn text(n: u64) -> String {
             "k".repeat(n as usize)
         }
-        // (the key the refusal names, how to set it, accepted, refused one step past it)
-        let rows: [(&str, Set, u64, u64); 24] = [
-            (
-                "timestamp_window_seconds",
-                |s, n| s.timestamp_window_seconds = n,
-                86_400,
-                86_401,
-            ),
+        // (the key the refusal names, how to set it, lowest accepted, highest accepted):
+        // one step outside either end is refused.
+        let ranges: [(&str, Set, u64, u64); 10] = [
             (
                 "timestamp_window_seconds",
                 |s, n| s.timestamp_window_seconds = n,
                 1,
-                0,
-            ),
-            (
-                "session_ttl_seconds",
-                |s, n| s.session_ttl_seconds = n,
-                31_536_000,
-                31_536_001,
+                86_400,
             ),
             (
                 "session_ttl_seconds",
                 |s, n| s.session_ttl_seconds = n,
                 60,
-                59,
+                31_536_000,
             ),
             (
                 "applications[0].application_id",
                 |s, n| s.applications[0].application_id = n,
+                1,
                 MAX_ID,
-                MAX_ID + 1,
-            ),
-            (
-                "applications[0].application_id",
-                |s, n| s.applications[0].application_id = n,
-                1,
-                0,
             ),
             (
                 "applications[0].auth_key",
                 |s, n| s.applications[0].auth_key = text(n),
+                1,
                 128,
-                129,
             ),
             (
-                "applications[0].auth_key",
-                |s, n| s.applications[0].auth_key = text(n),
+                "applications[0].auth_secret",
+                |s, n| s.applications[0].auth_secret = text(n),
                 1,
-                0,
+                256,
             ),
+            (
+                "users[0].application_id",
+                |s, n| s.users[0].application_id = n,
+                1,
+                MAX_ID,
+            ),
+            ("users[0].id", |s, n| s.users[0].id = Some(n), 1, MAX_ID),
+            ("users[0].login", |s, n| s.users[0].login = text(n), 1, 255),
+            (
+                "users[0].password",
+                |s, n| s.users[0].password = Some(text(n)),
+                1,
+                1024,
+            ),
+            (
+                "throttle.window_secs",
+                |s, n| s.throttle.window_secs = n,
+                1,
+                86_400,
+            ),
+        ];
+        // (the key the refusal names, how to set it, accepted, refused one step past it)
+        let edges: [(&str, Set, u64, u64); 4] = [
             // auth_key counts characters: 128 two-byte ones pass, 129 do not.
             (
                 "applications[0].auth_key",
@@ -403,44 +409,6 @@ mod tests {
                 128,
                 129,
             ),
-            (
-                "applications[0].auth_secret",
-                |s, n| s.applications[0].auth_secret = text(n),
-                256,
-                257,
-            ),
-            (
-                "applications[0].auth_secret",
-                |s, n| s.applications[0].auth_secret = text(n),
-                1,
-                0,
-            ),
-            (
-                "users[0].application_id",
-                |s, n| s.users[0].application_id = n,
-                MAX_ID,
-                MAX_ID + 1,
-            ),
-            (
-                "users[0].application_id",
-                |s, n| s.users[0].application_id = n,
-                1,
-                0,
-            ),
-            (
-                "users[0].id",
-                |s, n| s.users[0].id = Some(n),
-                MAX_ID,
-                MAX_ID + 1,
-            ),
-            ("users[0].id", |s, n| s.users[0].id = Some(n), 1, 0),
-            (
-                "users[0].login",
-                |s, n| s.users[0].login = text(n),
-                255,
-                256,
-            ),
-            ("users[0].login", |s, n| s.users[0].login = text(n), 1, 0),
             // "@example.com" is 12 characters.
             (
                 "users[0].email",
@@ -460,32 +428,15 @@ mod tests {
                 255,
                 256,
             ),
-            (
-                "users[0].password",
-                |s, n| s.users[0].password = Some(text(n)),
-                1024,
-                1025,
-            ),
-            (
-                "users[0].password",
-                |s, n| s.users[0].password = Some(text(n)),
-                1,
-                0,
-            ),
-            (
-                "throttle.window_secs",
-                |s, n| s.throttle.window_secs = n,
-                86_400,
-                86_401,
-            ),
-            (
-                "throttle.window_secs",
-                |s, n| s.throttle.window_secs = n,
-                1,
-                0,
-            ),
         ];
-        for (key, set, good, bad) in rows {
+        let ranges = ranges.into_iter().flat_map(|(key, set, low, high)| {
+            [
+                (key, set, low, low.checked_sub(1)),
+                (key, set, high, Some(high + 1)),
+            ]
+        });
+        let edges = edges.map(|(key, set, good, bad)| (key, set, good, Some(bad)));
+        for (key, set, good, bad) in ranges.chain(edges) {
             let base = || Settings {
                 applications: vec![app()],
                 users: vec![user("a")],
@@ -494,6 +445,7 @@ mod tests {
             let mut s = base();
             set(&mut s, good);
             assert_eq!(s.validate(), Ok(()), "{key} = {good}");
+            let Some(bad) = bad else { continue };
             let mut s = base();
             set(&mut s, bad);
             let e = s.validate().err().unwrap_or_default();

@@ -1,6 +1,8 @@
 //! The Lua behind every write and every read that needs more than one command, as one Redis
 //! function library (Redis 7 `FUNCTION LOAD`): its helpers are set up once when the library
-//! loads, not on every call, and each function runs atomically in one owner's hash slot.
+//! loads, not on every call, and each function runs atomically in one owner's hash slot; the
+//! few that cover many event partitions at once run in the slots of one node
+//! (`allow-cross-slot-keys`, see `events/across.rs`).
 //!
 //! The functions declare themselves: writes are refused as a whole while Redis is over
 //! `maxmemory`; those that only delete carry `allow-oom`, so revoking a session always works;

@@ -226,172 +226,99 @@ mod tests {
     #[test]
     fn every_bound_is_enforced_and_named() {
         use serde_json::{json, Value};
-        let null = Value::Null;
-        let long = "a".repeat(65);
         // A secret of 65 bytes (base64 of them after `whsec_`).
         let big_secret = format!("whsec_{}", STANDARD.encode([7u8; 65]));
+        type Make = fn(u64) -> (Value, Value);
+        // (key, its events and hook JSON from a number, lowest accepted, highest accepted): one
+        // step outside either end is refused, naming the key.
+        let ranges: [(&str, Make, u64, u64); 11] = [
+            (
+                "retention_secs",
+                |n| (json!({"retention_secs": n}), Value::Null),
+                60,
+                2_592_000,
+            ),
+            (
+                "max_events",
+                |n| (json!({"max_events": n}), Value::Null),
+                100,
+                100_000_000,
+            ),
+            (
+                "poll_interval_ms",
+                |n| (json!({"poll_interval_ms": n}), Value::Null),
+                10,
+                60_000,
+            ),
+            (
+                "sweep_interval_ms",
+                |n| (json!({"sweep_interval_ms": n}), Value::Null),
+                10,
+                60_000,
+            ),
+            (
+                "lease_ms",
+                |n| (json!({"lease_ms": n}), Value::Null),
+                500,
+                600_000,
+            ),
+            (
+                "webhooks[0].name",
+                |n| (json!({}), json!({"name": "a".repeat(n as usize)})),
+                1,
+                64,
+            ),
+            (
+                "webhooks[0].max_batch",
+                |n| (json!({}), json!({"max_batch": n})),
+                1,
+                1000,
+            ),
+            (
+                "webhooks[0].timeout_ms",
+                |n| (json!({}), json!({"timeout_ms": n})),
+                100,
+                120_000,
+            ),
+            // retry_max_ms may not be below it.
+            (
+                "webhooks[0].retry_initial_ms",
+                |n| (json!({}), json!({"retry_initial_ms": n, "retry_max_ms": n})),
+                10,
+                3_600_000,
+            ),
+            (
+                "webhooks[0].retry_max_ms",
+                |n| {
+                    (
+                        json!({}),
+                        json!({"retry_initial_ms": 500, "retry_max_ms": n}),
+                    )
+                },
+                500,
+                86_400_000,
+            ),
+            // Retention long enough for the longest horizon.
+            (
+                "webhooks[0].retry_horizon_secs",
+                |n| {
+                    (
+                        json!({"retention_secs": 2_592_000}),
+                        json!({"retry_horizon_secs": n}),
+                    )
+                },
+                1,
+                604_800,
+            ),
+        ];
         let cases: Vec<(&str, Value, Value, Value, Value)> = vec![
             // (key, events inside, hook inside, events outside, hook outside)
-            (
-                "retention_secs",
-                json!({"retention_secs": 60}),
-                null.clone(),
-                json!({"retention_secs": 59}),
-                null.clone(),
-            ),
-            (
-                "retention_secs",
-                json!({"retention_secs": 2_592_000}),
-                null.clone(),
-                json!({"retention_secs": 2_592_001}),
-                null.clone(),
-            ),
-            (
-                "max_events",
-                json!({"max_events": 100}),
-                null.clone(),
-                json!({"max_events": 99}),
-                null.clone(),
-            ),
-            (
-                "max_events",
-                json!({"max_events": 100_000_000}),
-                null.clone(),
-                json!({"max_events": 100_000_001}),
-                null.clone(),
-            ),
-            (
-                "poll_interval_ms",
-                json!({"poll_interval_ms": 10}),
-                null.clone(),
-                json!({"poll_interval_ms": 9}),
-                null.clone(),
-            ),
-            (
-                "poll_interval_ms",
-                json!({"poll_interval_ms": 60_000}),
-                null.clone(),
-                json!({"poll_interval_ms": 60_001}),
-                null.clone(),
-            ),
-            (
-                "sweep_interval_ms",
-                json!({"sweep_interval_ms": 10}),
-                null.clone(),
-                json!({"sweep_interval_ms": 9}),
-                null.clone(),
-            ),
-            (
-                "sweep_interval_ms",
-                json!({"sweep_interval_ms": 60_000}),
-                null.clone(),
-                json!({"sweep_interval_ms": 60_001}),
-                null.clone(),
-            ),
-            (
-                "lease_ms",
-                json!({"lease_ms": 500}),
-                null.clone(),
-                json!({"lease_ms": 499}),
-                null.clone(),
-            ),
-            (
-                "lease_ms",
-                json!({"lease_ms": 600_000}),
-                null.clone(),
-                json!({"lease_ms": 600_001}),
-                null.clone(),
-            ),
-            (
-                "webhooks[0].name",
-                json!({}),
-                json!({"name": "a".repeat(64)}),
-                json!({}),
-                json!({"name": long}),
-            ),
-            (
-                "webhooks[0].name",
-                json!({}),
-                json!({"name": "a"}),
-                json!({}),
-                json!({"name": ""}),
-            ),
             (
                 "webhooks[0].secret",
                 json!({}),
                 json!({}),
                 json!({}),
                 json!({"secret": big_secret}),
-            ),
-            (
-                "webhooks[0].max_batch",
-                json!({}),
-                json!({"max_batch": 1}),
-                json!({}),
-                json!({"max_batch": 0}),
-            ),
-            (
-                "webhooks[0].max_batch",
-                json!({}),
-                json!({"max_batch": 1000}),
-                json!({}),
-                json!({"max_batch": 1001}),
-            ),
-            (
-                "webhooks[0].timeout_ms",
-                json!({}),
-                json!({"timeout_ms": 100}),
-                json!({}),
-                json!({"timeout_ms": 99}),
-            ),
-            (
-                "webhooks[0].timeout_ms",
-                json!({}),
-                json!({"timeout_ms": 120_000}),
-                json!({}),
-                json!({"timeout_ms": 120_001}),
-            ),
-            (
-                "webhooks[0].retry_initial_ms",
-                json!({}),
-                json!({"retry_initial_ms": 10}),
-                json!({}),
-                json!({"retry_initial_ms": 9}),
-            ),
-            (
-                "webhooks[0].retry_initial_ms",
-                json!({}),
-                json!({"retry_initial_ms": 3_600_000, "retry_max_ms": 3_600_000}),
-                json!({}),
-                json!({"retry_initial_ms": 3_600_001, "retry_max_ms": 3_600_001}),
-            ),
-            (
-                "webhooks[0].retry_max_ms",
-                json!({}),
-                json!({"retry_max_ms": 86_400_000}),
-                json!({}),
-                json!({"retry_max_ms": 86_400_001}),
-            ),
-            (
-                "webhooks[0].retry_max_ms",
-                json!({}),
-                json!({"retry_initial_ms": 500, "retry_max_ms": 500}),
-                json!({}),
-                json!({"retry_initial_ms": 500, "retry_max_ms": 499}),
-            ),
-            (
-                "webhooks[0].retry_horizon_secs",
-                json!({}),
-                json!({"retry_horizon_secs": 1}),
-                json!({}),
-                json!({"retry_horizon_secs": 0}),
-            ),
-            (
-                "webhooks[0].retry_horizon_secs",
-                json!({"retention_secs": 2_592_000}),
-                json!({"retry_horizon_secs": 604_800}),
-                json!({"retention_secs": 2_592_000}),
-                json!({"retry_horizon_secs": 604_801}),
             ),
             (
                 "webhooks[0].retry_horizon_secs",
@@ -401,8 +328,22 @@ mod tests {
                 json!({"retry_horizon_secs": 3601}),
             ),
         ];
-        for (key, events_in, hook_in, events_out, hook_out) in cases {
+        let ranges = ranges.into_iter().flat_map(|(key, make, low, high)| {
+            [
+                (key, make(low), low.checked_sub(1).map(make)),
+                (key, make(high), Some(make(high + 1))),
+            ]
+        });
+        let cases = cases
+            .into_iter()
+            .map(|(key, events_in, hook_in, events_out, hook_out)| {
+                (key, (events_in, hook_in), Some((events_out, hook_out)))
+            });
+        for (key, (events_in, hook_in), outside) in ranges.chain(cases) {
             assert_eq!(build(events_in, hook_in).validate(), Ok(()), "{key} inside");
+            let Some((events_out, hook_out)) = outside else {
+                continue;
+            };
             let (named, _) = build(events_out, hook_out).validate().unwrap_err();
             assert_eq!(named, format!("events.{key}"));
         }
