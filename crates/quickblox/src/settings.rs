@@ -342,13 +342,13 @@ mod tests {
 
     #[test]
     fn every_bound_is_checked_on_both_sides() {
-        type Set = fn(&mut Settings, u64);
+        use api_testkit::bounds::{Edge, Range};
         fn text(n: u64) -> String {
             "k".repeat(n as usize)
         }
         // (the key the refusal names, how to set it, lowest accepted, highest accepted):
         // one step outside either end is refused.
-        let ranges: [(&str, Set, u64, u64); 10] = [
+        let ranges: [Range<Settings>; 10] = [
             (
                 "timestamp_window_seconds",
                 |s, n| s.timestamp_window_seconds = n,
@@ -401,7 +401,7 @@ mod tests {
             ),
         ];
         // (the key the refusal names, how to set it, accepted, refused one step past it)
-        let edges: [(&str, Set, u64, u64); 4] = [
+        let edges: [Edge<Settings>; 4] = [
             // auth_key counts characters: 128 two-byte ones pass, 129 do not.
             (
                 "applications[0].auth_key",
@@ -429,28 +429,12 @@ mod tests {
                 256,
             ),
         ];
-        let ranges = ranges.into_iter().flat_map(|(key, set, low, high)| {
-            [
-                (key, set, low, low.checked_sub(1)),
-                (key, set, high, Some(high + 1)),
-            ]
-        });
-        let edges = edges.map(|(key, set, good, bad)| (key, set, good, Some(bad)));
-        for (key, set, good, bad) in ranges.chain(edges) {
-            let base = || Settings {
-                applications: vec![app()],
-                users: vec![user("a")],
-                ..Default::default()
-            };
-            let mut s = base();
-            set(&mut s, good);
-            assert_eq!(s.validate(), Ok(()), "{key} = {good}");
-            let Some(bad) = bad else { continue };
-            let mut s = base();
-            set(&mut s, bad);
-            let e = s.validate().err().unwrap_or_default();
-            assert!(e.starts_with(key), "{key} = {bad}: {e}");
-        }
+        let base = || Settings {
+            applications: vec![app()],
+            users: vec![user("a")],
+            ..Default::default()
+        };
+        api_testkit::check_bounds(base, Settings::validate, &ranges, &edges);
     }
 
     #[test]

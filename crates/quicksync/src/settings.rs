@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn every_bound_is_checked_on_both_sides() {
-        type Set = fn(&mut Settings, u64);
+        use api_testkit::bounds::{Edge, Range};
         fn text(n: u64) -> String {
             "k".repeat(n as usize)
         }
@@ -324,7 +324,7 @@ mod tests {
         let max_files = i32::MAX as u64;
         // (the key the refusal names, how to set it, lowest accepted, highest accepted):
         // one step outside either end is refused.
-        let ranges: [(&str, Set, u64, u64); 11] = [
+        let ranges: [Range<Settings>; 11] = [
             (
                 "api_keys[0].key",
                 |s, n| s.api_keys[0].key = text(n),
@@ -393,7 +393,7 @@ mod tests {
             ),
         ];
         // (the key the refusal names, how to set it, accepted, refused one step past it)
-        let edges: [(&str, Set, u64, u64); 8] = [
+        let edges: [Edge<Settings>; 8] = [
             (
                 "wallet_token.keys",
                 |s, n| s.wallet_token.keys = keys(n),
@@ -440,32 +440,16 @@ mod tests {
                 1,
             ),
         ];
-        let ranges = ranges.into_iter().flat_map(|(key, set, low, high)| {
-            [
-                (key, set, low, low.checked_sub(1)),
-                (key, set, high, Some(high + 1)),
-            ]
-        });
-        let edges = edges.map(|(key, set, good, bad)| (key, set, good, Some(bad)));
-        for (key, set, good, bad) in ranges.chain(edges) {
-            let base = || {
-                let mut s = Settings::default();
-                s.api_keys.push(ApiKey {
-                    key: "k".into(),
-                    name: None,
-                });
-                s.wallet_token.hs256_secret = "secret".into();
-                s
-            };
-            let mut s = base();
-            set(&mut s, good);
-            assert_eq!(s.validate(), Ok(()), "{key} = {good}");
-            let Some(bad) = bad else { continue };
-            let mut s = base();
-            set(&mut s, bad);
-            let e = s.validate().err().unwrap_or_default();
-            assert!(e.starts_with(key), "{key} = {bad}: {e}");
-        }
+        let base = || {
+            let mut s = Settings::default();
+            s.api_keys.push(ApiKey {
+                key: "k".into(),
+                name: None,
+            });
+            s.wallet_token.hs256_secret = "secret".into();
+            s
+        };
+        api_testkit::check_bounds(base, Settings::validate, &ranges, &edges);
     }
 
     #[test]

@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn every_bound_is_checked_on_both_sides() {
-        type Set = fn(&mut Settings, u64);
+        use api_testkit::bounds::{Edge, Range};
         fn text(n: u64) -> String {
             "k".repeat(n as usize)
         }
@@ -325,7 +325,7 @@ mod tests {
         let ttls = "min_ttl_seconds and max_ttl_seconds";
         // (what the refusal starts with, how to set it, lowest accepted, highest accepted):
         // one step outside either end is refused.
-        let ranges: [(&str, Set, u64, u64); 5] = [
+        let ranges: [Range<Settings>; 5] = [
             (
                 "default_page_size",
                 |s, n| s.default_page_size = n as usize,
@@ -358,7 +358,7 @@ mod tests {
             ),
         ];
         // (what the refusal starts with, how to set it, accepted, refused one step past it)
-        let edges: [(&str, Set, u64, u64); 6] = [
+        let edges: [Edge<Settings>; 6] = [
             (
                 "max_subscribers",
                 |s, n| s.max_subscribers = n as u32,
@@ -391,27 +391,11 @@ mod tests {
                 129,
             ),
         ];
-        let ranges = ranges.into_iter().flat_map(|(key, set, low, high)| {
-            [
-                (key, set, low, low.checked_sub(1)),
-                (key, set, high, Some(high + 1)),
-            ]
-        });
-        let edges = edges.map(|(key, set, good, bad)| (key, set, good, Some(bad)));
-        for (key, set, good, bad) in ranges.chain(edges) {
-            let base = || Settings {
-                clients: vec![client("a")],
-                ..Settings::default()
-            };
-            let mut s = base();
-            set(&mut s, good);
-            assert_eq!(s.validate(), Ok(()), "{key} = {good}");
-            let Some(bad) = bad else { continue };
-            let mut s = base();
-            set(&mut s, bad);
-            let e = s.validate().err().unwrap_or_default();
-            assert!(e.starts_with(key), "{key} = {bad}: {e}");
-        }
+        let base = || Settings {
+            clients: vec![client("a")],
+            ..Settings::default()
+        };
+        api_testkit::check_bounds(base, Settings::validate, &ranges, &edges);
     }
 
     #[test]
