@@ -238,6 +238,17 @@ async fn admin_session_handles_that_do_not_parse_are_404() {
             .await
             .unwrap();
         assert_eq!(r.status(), status, "page_size={page_size}");
+        let body: Value = r.json().await.unwrap();
+        if status == 422 {
+            assert_eq!(body["error"]["code"], "invalid_request", "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("page_size"),
+                "{body}"
+            );
+        }
     }
     let r = bearer(
         &app,

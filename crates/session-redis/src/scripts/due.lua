@@ -1,22 +1,23 @@
 -- due (events): what the sweep of some partitions has to do now. Keys: the first partition's
--- schedule, queue heads and stream; args: how many owners at most, then the streams of further
--- partitions (a partition's schedule and queue heads are named after its stream). A further
--- partition is read only while it is served here (on a cluster, the keys of other slots of
--- this node: the function may read across slots) and while fewer than the most owners are due;
--- the rest are left for another call. Replies 'ok', 0, how many partitions it answered, then
--- four fields per owner to expire: its partition's position in the call, the owner's key, and
--- for an entry at the head of a queue the queue's lifetime and the entry ('' and '' for the
--- schedule). A partition's schedule comes first, then each due queue's entries in order, up to
--- the first that is not due.
+-- schedule, queue heads and stream; args: how many owners at most, then each partition's
+-- stream (its schedule and queue heads are named after it), read while this node serves it
+-- (see `across`) and while fewer than the most owners are due. Replies 'ok', 0, how many
+-- partitions it answered, then four fields per owner to expire: its partition's position in
+-- the call, the owner's key, and for an entry at the head of a queue the queue's lifetime and
+-- the entry ('' and '' for the schedule). A partition's schedule comes first, then each due
+-- queue's entries in order, up to the first that is not due.
 local limit = tonumber(ARGS[2])
-local out = { 'ok', 0, 0 }
+local out = {}
 local n = 0
 
--- Adds partition `at`'s due owners; false (and nothing added) when one of its keys cannot be
--- read here. Most partitions hold nothing: one EXISTS of both keys (one slot) answers them.
-local function partition(at, schedule, heads_key, stream)
-  local declared = at == 0
+-- Adds partition `at`'s due owners; false (and nothing added) when the most owners are
+-- already due or one of its keys cannot be read here. Most partitions hold nothing: one EXISTS
+-- of both keys (one slot) answers them.
+local function partition(at, declared, stream)
+  if n >= limit then return false end
+  local schedule, heads_key = stream .. ':x', queue_key(stream, '')
   local present = on_node(declared, 'EXISTS', schedule, heads_key)
+  if not present then return false end
   if present == 0 then return true end
   local mark, before = #out, n
   local function add(owner, life, entry)
@@ -28,7 +29,6 @@ local function partition(at, schedule, heads_key, stream)
     n = before
     return false
   end
-  if not present then return fail() end
   local owners = on_node(declared, 'ZRANGEBYSCORE', schedule, '-inf', now_text, 'LIMIT', '0',
     tostring(limit - n))
   if not owners then return fail() end
@@ -51,12 +51,4 @@ local function partition(at, schedule, heads_key, stream)
   return true
 end
 
-partition(0, KEYS[1], KEYS[2], KEYS[3])
-out[3] = 1
-for i = 3, #ARGS do
-  if n >= limit then break end
-  local stream = ARGS[i]
-  if not partition(i - 2, stream .. ':x', stream .. ':q', stream) then break end
-  out[3] = i - 1
-end
-return out
+return across(3, 1, partition, out)

@@ -64,8 +64,8 @@ local expired = 0
 -- gateway's own argument, already digits).
 local function ms(n) return string.format('%d', n) end
 
--- events: a call of a function that surveys or trims many partitions (a cluster node's slots:
--- such functions may touch keys of other slots of their node). The first partition's keys are
+-- events: a call of a function that covers many partitions (a cluster node's slots: such
+-- functions may touch keys of other slots of their node). The first partition's keys are
 -- declared and route the call, so a call for them (`declared`) raises as usual; for another
 -- partition's keys it is a redis.pcall, and nil when this node does not serve them (another
 -- node's slot, or a slot moving away), which ends the call's work there.
@@ -74,6 +74,20 @@ local function on_node(declared, ...)
   local r = redis.pcall(...)
   if type(r) == 'table' and r.err then return nil end
   return r
+end
+
+-- events: runs `each(at, declared, ...)` for the partitions of such a call, `step` arguments
+-- each from ARGS[from] (the first is the declared one), while it returns true; replies 'ok',
+-- 0, how many partitions it answered, then `out`'s items (records of what `each` found).
+local function across(from, step, each, out)
+  local answered = 0
+  for i = from, #ARGS - step + 1, step do
+    if not each(answered, answered == 0, unpack(ARGS, i, i + step - 1)) then break end
+    answered = answered + 1
+  end
+  local reply = { 'ok', 0, answered }
+  for _, v in ipairs(out or {}) do reply[#reply + 1] = v end
+  return reply
 end
 
 -- Starts a call: its keys, its arguments, nothing dropped yet.
