@@ -130,6 +130,13 @@ impl RedisEventLog {
             .collect()
     }
 
+    /// `f` over `parts` where each partition is named by its stream alone.
+    async fn on_streams(&self, f: Cover<'_>, parts: &[usize], head: &[Vec<u8>]) -> Result<()> {
+        let stream = |p| vec![self.keys.stream(p).into()];
+        let route = |p| vec![self.keys.stream(p)];
+        self.across(f, parts, route, head, stream).await.map(|_| ())
+    }
+
     /// Drops the events of `parts` older than `retention_ms` (by Redis's clock) or beyond the
     /// newest `max_len` of each.
     pub(super) async fn trim_parts(
@@ -142,42 +149,24 @@ impl RedisEventLog {
             retention_ms.max(0).to_string().into_bytes(),
             max_len.to_string().into_bytes(),
         ];
-        let stream = |p| vec![self.keys.stream(p).into()];
-        let route = |p| vec![self.keys.stream(p)];
-        self.across(
-            Cover {
-                what: "events_trim",
-                lua: &SCRIPTS.trim,
-                width: 0,
-            },
-            parts,
-            route,
-            &head,
-            stream,
-        )
-        .await
-        .map(|_| ())
+        let trim = Cover {
+            what: "events_trim",
+            lua: &SCRIPTS.trim,
+            width: 0,
+        };
+        self.on_streams(trim, parts, &head).await
     }
 
     /// Creates the consumer group `group` on the streams of `parts` (and the streams), leaving
     /// an existing one as it is.
     pub(super) async fn create_groups(&self, group: &str, parts: &[usize]) -> Result<()> {
-        let head = [group.as_bytes().to_vec()];
-        let stream = |p| vec![self.keys.stream(p).into()];
-        let route = |p| vec![self.keys.stream(p)];
-        self.across(
-            Cover {
-                what: "events_register",
-                lua: &SCRIPTS.xgroup,
-                width: 0,
-            },
-            parts,
-            route,
-            &head,
-            stream,
-        )
-        .await
-        .map(|_| ())
+        let xgroup = Cover {
+            what: "events_register",
+            lua: &SCRIPTS.xgroup,
+            width: 0,
+        };
+        self.on_streams(xgroup, parts, &[group.as_bytes().to_vec()])
+            .await
     }
 
     /// The consumer group `group` on every partition.
