@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The contract run of `make test`: schemathesis (pinned in tests/schemathesis/requirements.txt,
 # installed into a venv from PyPI) against the real gateway binary on the memory store, on a free
-# loopback port, with the tenants of tests/schemathesis/gateway.toml. Two passes:
+# loopback port, with the tenants of tests/schemathesis/gateway.toml. Three passes:
 #   1. every operation of the four flavors and the gateway's own paths (`/admin` is pass 2's);
 #   2. every operation of the admin API (`/admin/v1/*`, testing mode and events on), with the
 #      admin bearer, on a gateway of its own (its revocations, tenant changes, faults, clock
-#      moves and resets touch no other pass), with the same checks as pass 1.
+#      moves and resets touch no other pass), with the same checks as pass 1;
+#   3. pass 1 again on a real redis-server (a fresh one on a free loopback port, stopped by pid),
+#      events on: the store's functions and the events they write, under the same checks.
 # Fixed seed and a bounded number of examples per operation (tests/schemathesis/schemathesis.toml).
 # Fails on any finding: a 5xx, a status code, content type, header or body the document does not
 # describe, a valid request refused or an invalid one accepted, an error body outside the flavor's
@@ -41,7 +43,33 @@ stop_gateway() {
     gateway_pid=""
   fi
 }
-trap stop_gateway EXIT
+redis_pid=""
+stop_redis() {
+  if [ -n "$redis_pid" ]; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+    redis_pid=""
+  fi
+}
+trap 'stop_gateway; stop_redis' EXIT
+
+# start_redis: a fresh redis-server on a free loopback port, nothing saved; sets $redis_url.
+start_redis() {
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$out/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$out/redis" \
+    > "$out/redis.log" 2>&1 &
+  redis_pid=$!
+  redis_url=redis://127.0.0.1:$port
+  for _ in $(seq 50); do
+    redis-cli -p "$port" ping > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "schemathesis: redis-server did not start; its log:" >&2
+  cat "$out/redis.log" >&2
+  return 1
+}
 
 # start_gateway NAME [ENV=VALUE...]: starts the binary on a free port; sets $base.
 start_gateway() {
@@ -95,5 +123,16 @@ start_gateway admin GATEWAY__TESTING__ENABLED=true GATEWAY__EVENTS__ENABLED=true
 run_pass admin --include-path-regex '^/admin/' || failed=1
 stop_gateway
 
-cat "$out"/*-reached.txt 2>/dev/null || true
+start_redis
+start_gateway flavors-redis GATEWAY__STORE__BACKEND=redis GATEWAY__STORE__URL="$redis_url" \
+  GATEWAY__EVENTS__ENABLED=true
+run_pass flavors-redis --exclude-path-regex '^/(docs|metrics|admin)' || failed=1
+stop_gateway
+stop_redis
+
+for reached in "$out"/*-reached.txt; do
+  [ -e "$reached" ] || continue
+  printf '%s: ' "$(basename "$reached" -reached.txt)"
+  cat "$reached"
+done
 exit "$failed"

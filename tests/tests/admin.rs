@@ -164,6 +164,28 @@ async fn tenants_round_trip(app: &TestApp) {
             json!({"application_id": 7}),
             "document",
         ),
+        // Keys that no header could send as they are.
+        (
+            "amity-networks",
+            json!({"api_key": "amity key "}),
+            "api_key: must be 1-256 printable ASCII characters",
+        ),
+        (
+            "quicksync-api-keys",
+            json!({"key": "qs-clé"}),
+            "key: must be 1-512 printable ASCII characters",
+        ),
+        // A run-time entry's id fields are at most 256 bytes (a stored key is named by them).
+        (
+            "quicksync-api-keys",
+            json!({"key": "k".repeat(257)}),
+            "`key` is longer than 256 bytes",
+        ),
+        (
+            "quicksync-api-keys",
+            json!({"key": "qs-key-2", "name": ""}),
+            "name: must be 1-128 characters",
+        ),
     ] {
         let r = bearer(
             app,

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use flavor_kit::headers::carries;
 use flavor_kit::signing_keys::{KeyRing, KeySettings};
 use serde::{Deserialize, Serialize};
 
@@ -143,15 +144,21 @@ impl NetworkSettings {
     /// Checks one network; on error, the key at fault and why.
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         let fail = |key: &'static str, reason: &str| Err((key, reason.to_owned()));
-        if self.api_key.is_empty() || self.api_key.len() > 256 {
-            return fail("api_key", "must be 1-256 characters");
+        if self.api_key.is_empty() || self.api_key.len() > 256 || !carries(&self.api_key) {
+            return fail(
+                "api_key",
+                "must be 1-256 printable ASCII characters, no space at either end",
+            );
         }
         if self
             .server_key
             .as_deref()
-            .is_some_and(|k| k.len() < 8 || k.len() > 256)
+            .is_some_and(|k| k.len() < 8 || k.len() > 256 || !carries(k))
         {
-            return fail("server_key", "must be 8-256 characters (or unset)");
+            return fail(
+                "server_key",
+                "must be 8-256 printable ASCII characters, no space at either end (or unset)",
+            );
         }
         if !(1..=MAX_TTL_SECONDS).contains(&self.token_ttl_seconds) {
             return fail("token_ttl_seconds", "must be between 1 and 31536000");
@@ -273,6 +280,18 @@ mod tests {
             ),
             (
                 serde_json::json!({"api_key": "k", "server_key": "short"}),
+                "server_key",
+            ),
+            // What the `x-api-key` and `x-server-key` headers cannot send as it is.
+            (serde_json::json!({"api_key": " k"}), "api_key"),
+            (serde_json::json!({"api_key": "k\n"}), "api_key"),
+            (serde_json::json!({"api_key": "clé"}), "api_key"),
+            (
+                serde_json::json!({"api_key": "k", "server_key": "server-key "}),
+                "server_key",
+            ),
+            (
+                serde_json::json!({"api_key": "k", "server_key": "server-clé"}),
                 "server_key",
             ),
             (

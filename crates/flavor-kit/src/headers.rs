@@ -16,6 +16,13 @@ pub fn text<'r>(req: &'r HttpRequest, name: &str) -> Result<Option<&'r str>, Not
     Ok((!value.is_empty()).then_some(value))
 }
 
+/// Whether a header carries `value` as it is: printable ASCII (inner spaces included) and no
+/// space at either end, which [`text`] would trim. A configured key that fails this could never
+/// be sent, so settings refuse it.
+pub fn carries(value: &str) -> bool {
+    value.bytes().all(|b| (b' '..=b'~').contains(&b)) && value.trim_ascii() == value
+}
+
 /// The credential of `Authorization: Bearer <credential>` (the scheme in any case), if any.
 ///
 /// A token check's first step, so it works on bytes: the header is looked up by its constant
@@ -64,6 +71,23 @@ mod tests {
             ))
             .to_http_request();
         assert_eq!(text(&binary, "x-k"), Err(NotText));
+    }
+
+    #[test]
+    fn only_what_a_header_sends_unchanged_is_carried() {
+        for (value, carried) in [
+            ("key-1", true),
+            ("a b", true),
+            ("~!#", true),
+            ("", true),
+            (" key", false),
+            ("key ", false),
+            ("k\tey", false),
+            ("clé", false),
+            ("k\u{7f}", false),
+        ] {
+            assert_eq!(carries(value), carried, "{value:?}");
+        }
     }
 
     #[test]

@@ -71,7 +71,10 @@ impl TenantKind {
         let mut parts = Vec::with_capacity(self.id_fields.len());
         for f in self.id_fields {
             let part = match doc.get(*f) {
-                Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_ID_PART_LEN => s.clone(),
+                Some(Value::String(s)) if s.len() > MAX_ID_PART_LEN => {
+                    return Err(format!("`{f}` is longer than {MAX_ID_PART_LEN} bytes"))
+                }
+                Some(Value::String(s)) if !s.is_empty() => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),
                 _ => return Err(format!("`{f}` is required")),
             };

@@ -11,10 +11,7 @@ use session_core::token::ct_eq_str;
 use session_core::{CoreDeps, Flavor, TokenHasher};
 
 use crate::errors::SessionError;
-use crate::settings::ApiKey;
-
-/// Longest key looked up (longer ones are refused without a store call).
-const MAX_KEY_LEN: usize = 512;
+use crate::settings::{check_key, check_key_name, ApiKey, MAX_KEY_LEN};
 
 /// Run-time API keys: documents of [`QUICKSYNC_API_KEYS`] keyed by the keyed hash of the key.
 pub const TENANT_KIND: TenantKind = TenantKind {
@@ -23,7 +20,7 @@ pub const TENANT_KIND: TenantKind = TenantKind {
     id_fields: &["key"],
     id_hashed: true,
     example: r#"{"key": "qs-key-2", "name": "second-app"}"#,
-    check: |doc| read_stored(doc.clone()).map(drop),
+    check: |doc| check_stored(doc.clone()),
     known: |doc, hasher| {
         let k = read_stored(doc.clone()).ok()?;
         match (k.name, k.key) {
@@ -66,6 +63,19 @@ struct StoredKey {
 fn read_stored(doc: Document) -> Result<StoredKey, String> {
     serde_json::from_value(serde_json::Value::Object(doc))
         .map_err(|e| format!("not an API key document ({:?} error)", e.classify()))
+}
+
+/// A run-time key document that can be used: its key and name within the configured keys'
+/// bounds (a key longer than [`MAX_KEY_LEN`] is never looked up).
+fn check_stored(doc: Document) -> Result<(), String> {
+    let k = read_stored(doc)?;
+    if let Err(reason) = k.key.as_deref().map_or(Ok(()), check_key) {
+        return Err(format!("key: {reason}"));
+    }
+    if let Err(reason) = k.name.as_deref().map_or(Ok(()), check_key_name) {
+        return Err(format!("name: {reason}"));
+    }
+    Ok(())
 }
 
 /// Resolves `X-API-KEY` values.

@@ -2,6 +2,7 @@
 
 use std::str::FromStr;
 
+use flavor_kit::headers;
 use flavor_kit::signing_keys::{KeyRing, KeySettings};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::{Deserialize, Serialize};
@@ -168,6 +169,27 @@ pub const USER_CAPACITY_LIMIT: u32 = 10_000;
 /// Upper bound on lifetimes (`expiresIn` is an int32 on the wire; 30 days is plenty).
 pub const SECONDS_LIMIT: u32 = 30 * 24 * 3600;
 
+/// Longest API key, in bytes (keys are ASCII).
+pub const MAX_KEY_LEN: usize = 512;
+
+/// An API key as configured or stored at run time: what an `X-API-KEY` header can send.
+pub fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !headers::carries(key) {
+        return Err(format!(
+            "must be 1-{MAX_KEY_LEN} printable ASCII characters, no space at either end"
+        ));
+    }
+    Ok(())
+}
+
+/// An API key's `name` (its tenant id).
+pub fn check_key_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.chars().count() > 128 {
+        return Err("must be 1-128 characters".to_owned());
+    }
+    Ok(())
+}
+
 impl Settings {
     /// Acceptable but unwise values, for the gateway to log once at start-up.
     pub fn warnings(&self) -> Vec<String> {
@@ -183,16 +205,14 @@ impl Settings {
     pub fn validate(&self) -> Result<(), String> {
         self.throttle.validate()?;
         for (i, k) in self.api_keys.iter().enumerate() {
-            if k.key.trim().is_empty() || k.key.len() > 512 {
-                return Err(format!("api_keys[{i}].key: must be 1-512 characters"));
+            if let Err(reason) = check_key(&k.key) {
+                return Err(format!("api_keys[{i}].key: {reason}"));
             }
             if self.api_keys[..i].iter().any(|o| o.key == k.key) {
                 return Err(format!("api_keys[{i}].key: is listed twice"));
             }
-            if let Some(name) = &k.name {
-                if name.trim().is_empty() || name.chars().count() > 128 {
-                    return Err(format!("api_keys[{i}].name: must be 1-128 characters"));
-                }
+            if let Err(reason) = k.name.as_deref().map_or(Ok(()), check_key_name) {
+                return Err(format!("api_keys[{i}].name: {reason}"));
             }
         }
         let wt = &self.wallet_token;
@@ -301,6 +321,17 @@ mod tests {
         assert!(s.validate().is_ok());
         s.api_keys.push(s.api_keys[0].clone());
         assert!(s.validate().unwrap_err().starts_with("api_keys[1].key"));
+        // What an `X-API-KEY` header cannot send as it is.
+        for unsendable in [" k2", "k2 ", "k\t2", "clé"] {
+            s.api_keys[1].key = unsendable.into();
+            let e = s.validate().unwrap_err();
+            assert!(
+                e.starts_with("api_keys[1].key: must be"),
+                "{unsendable:?}: {e}"
+            );
+        }
+        s.api_keys[1].key = "k 2".into();
+        assert!(s.validate().is_ok());
         s.api_keys.pop();
         s.rules.default_user_capacity = 101;
         assert!(s.validate().unwrap_err().starts_with("rules"));
@@ -425,10 +456,11 @@ mod tests {
                 10_000,
                 10_001,
             ),
-            // Spaces do not count.
+            // A header sends inner spaces as they are but loses them at either end: `k k`
+            // (1) is a key, ` k` (0) is not.
             (
                 "api_keys[0].key",
-                |s, n| s.api_keys[0].key = format!(" {} ", text(n)),
+                |s, n| s.api_keys[0].key = if n == 1 { "k k" } else { " k" }.into(),
                 1,
                 0,
             ),
