@@ -6,8 +6,9 @@
 #   2. every operation of the admin API (`/admin/v1/*`, testing mode and events on), with the
 #      admin bearer, on a gateway of its own (its revocations, tenant changes, faults, clock
 #      moves and resets touch no other pass), with the same checks as pass 1;
-#   3. pass 1 again on a real redis-server (a fresh one on a free loopback port, stopped by pid),
-#      events on: the store's functions and the events they write, under the same checks.
+#   3. and 4. passes 1 and 2 again on a real redis-server (a fresh one on a free loopback port,
+#      stopped by pid), events on: the store's functions, the events they write, and the admin
+#      API's listings, snapshots and resets on Redis, under the same checks.
 # Fixed seed and a bounded number of examples per operation (tests/schemathesis/schemathesis.toml).
 # Fails on any finding: a 5xx, a status code, content type, header or body the document does not
 # describe, a valid request refused or an invalid one accepted, an error body outside the flavor's
@@ -127,6 +128,10 @@ start_redis
 start_gateway flavors-redis GATEWAY__STORE__BACKEND=redis GATEWAY__STORE__URL="$redis_url" \
   GATEWAY__EVENTS__ENABLED=true
 run_pass flavors-redis --exclude-path-regex '^/(docs|metrics|admin)' || failed=1
+stop_gateway
+start_gateway admin-redis GATEWAY__STORE__BACKEND=redis GATEWAY__STORE__URL="$redis_url" \
+  GATEWAY__TESTING__ENABLED=true GATEWAY__EVENTS__ENABLED=true
+run_pass admin-redis --include-path-regex '^/admin/' || failed=1
 stop_gateway
 stop_redis
 
