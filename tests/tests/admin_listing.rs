@@ -773,3 +773,46 @@ async fn the_operations_walk_through_runs_verbatim() {
         assert!(stdout.contains(expected), "{expected}\n{stdout}");
     }
 }
+
+/// The overview's `complete`, `counted_owners` and Amity `live`.
+async fn owners_counted(app: &TestApp) -> (Value, Value, Value) {
+    let data = get(app, "/admin/v1/overview").await["data"].clone();
+    let flavors = data["flavors"].as_array().unwrap();
+    let amity = flavors.iter().find(|f| f["flavor"] == "amity").unwrap();
+    (
+        data["complete"].clone(),
+        data["counted_owners"].clone(),
+        amity["live"].clone(),
+    )
+}
+
+/// The overview reads at most 10,000 users, groups and QuickBlox sessions: 10,000 owners are
+/// counted whole, and one more marks the counts incomplete, stopping at the budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_reads_at_most_ten_thousand_owners() {
+    use futures_util::StreamExt;
+    let app = spawn_app(open::TENANTS).await;
+    let sign_in = |user: usize| {
+        let request = app
+            .client
+            .post(app.url("/api/v3/sessions"))
+            .header("x-api-key", "amity-key")
+            .json(&json!({"userId": format!("u{user}"), "deviceId": "d"}));
+        async move { request.send().await.unwrap().status() }
+    };
+    let statuses: Vec<_> = futures_util::stream::iter(0..10_000)
+        .map(sign_in)
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200), "every sign-in");
+    assert_eq!(
+        owners_counted(&app).await,
+        (json!(true), json!(10_000), json!(10_000))
+    );
+    assert_eq!(sign_in(10_000).await, 200);
+    assert_eq!(
+        owners_counted(&app).await,
+        (json!(false), json!(10_000), json!(10_000))
+    );
+}
