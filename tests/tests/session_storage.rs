@@ -1154,3 +1154,35 @@ async fn whole_float_lifetimes_and_null_extension_bodies_are_accepted(app: &Test
 }
 
 on_both_stores!(overlay("") => whole_float_lifetimes_and_null_extension_bodies_are_accepted);
+
+/// A `ClientID` over 128 characters or a `ClientSecret` over 256 is refused before any lookup,
+/// and, since no client can have one, is not counted against the address's throttle; one of
+/// exactly 128 characters is looked up and counted like any wrong id (3 a window here).
+#[tokio::test]
+async fn over_long_credentials_are_refused_without_a_lookup() {
+    let app = spawn_app(&overlay(
+        "[session_storage.throttle]\nmax_failures_per_client = 3",
+    ))
+    .await;
+    let path = "/session-storage/session";
+    let create = |id: String, secret: String| {
+        app.client
+            .post(app.url(path))
+            .header("ClientID", id)
+            .header("ClientSecret", secret)
+            .json(&json!({"data": {}}))
+            .send()
+    };
+    for _ in 0..4 {
+        let r = create("c".repeat(129), A.1.into()).await.unwrap();
+        assert_error(r, 401, "INVALID_CREDENTIALS", path).await;
+        let r = create(A.0.into(), "s".repeat(257)).await.unwrap();
+        assert_error(r, 401, "INVALID_CREDENTIALS", path).await;
+    }
+    for _ in 0..3 {
+        let r = create("c".repeat(128), A.1.into()).await.unwrap();
+        assert_error(r, 401, "INVALID_CREDENTIALS", path).await;
+    }
+    let r = create("c".repeat(128), A.1.into()).await.unwrap();
+    assert_error(r, 429, "TOO_MANY_ATTEMPTS", path).await;
+}
