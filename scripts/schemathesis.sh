@@ -36,22 +36,19 @@ fi
 (cd "$root" && ${CARGO:-cargo} build -q -p gateway --bin session-gateway)
 binary=$target/debug/session-gateway
 
+# stop_process VAR: stops the process whose pid is in $VAR (if any), waits for it, clears VAR.
+stop_process() {
+  local pid=${!1}
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  printf -v "$1" '%s' ""
+}
 gateway_pid=""
-stop_gateway() {
-  if [ -n "$gateway_pid" ]; then
-    kill "$gateway_pid" 2>/dev/null || true
-    wait "$gateway_pid" 2>/dev/null || true
-    gateway_pid=""
-  fi
-}
 redis_pid=""
-stop_redis() {
-  if [ -n "$redis_pid" ]; then
-    kill "$redis_pid" 2>/dev/null || true
-    wait "$redis_pid" 2>/dev/null || true
-    redis_pid=""
-  fi
-}
+stop_gateway() { stop_process gateway_pid; }
+stop_redis() { stop_process redis_pid; }
 trap 'stop_gateway; stop_redis' EXIT
 
 # start_redis: a fresh redis-server on a free loopback port, nothing saved; sets $redis_url.
