@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The contract run of `make test`: schemathesis (pinned in tests/schemathesis/requirements.txt,
 # installed into a venv from PyPI) against the real gateway binary on the memory store, on a free
-# loopback port, with the tenants of tests/schemathesis/gateway.toml. Three passes:
+# loopback port, with the tenants of tests/schemathesis/gateway.toml. Four passes:
 #   1. every operation of the four flavors and the gateway's own paths (`/admin` is pass 2's);
 #   2. every operation of the admin API (`/admin/v1/*`, testing mode and events on), with the
 #      admin bearer, on a gateway of its own (its revocations, tenant changes, faults, clock
