@@ -317,87 +317,116 @@ mod tests {
 
     #[test]
     fn every_bound_is_checked_on_both_sides() {
+        use api_testkit::bounds::{Edge, Range};
         use serde_json::{json, Value};
-        type Make = fn(u64) -> Value;
-        fn text(n: u64) -> Value {
-            json!("s".repeat(n as usize))
+        /// One network: `{"api_key": "k"}` with `change` over it.
+        fn network(change: Value) -> Vec<NetworkSettings> {
+            let mut doc = json!({"api_key": "k"});
+            doc.as_object_mut()
+                .unwrap()
+                .extend(change.as_object().unwrap().clone());
+            vec![net(doc)]
         }
-        fn number(n: u64) -> Value {
-            json!(n)
+        fn text(n: u64) -> String {
+            "s".repeat(n as usize)
         }
-        fn roles(n: u64) -> Value {
-            json!([{"role_id": "r".repeat(n as usize)}])
+        fn keys(n: u64) -> Vec<KeySettings> {
+            flavor_kit::signing_keys::test_keys::ring(n as usize)
         }
+        let base = || Settings {
+            networks: network(json!({})),
+            ..Settings::default()
+        };
         let ttl = MAX_TTL_SECONDS;
-        // (the key, its value from a number, lowest accepted, highest accepted): one step
-        // outside either end is refused, naming the key.
-        let ranges: [(&str, Make, u64, u64); 9] = [
-            ("api_key", text, 1, 256),
-            ("server_key", text, 8, 256),
-            ("token_ttl_seconds", number, 1, ttl),
+        // (the key the refusal names, how to set it, lowest accepted, highest accepted): one
+        // step outside either end is refused.
+        let ranges: [Range<Settings>; 9] = [
             (
-                "refresh_ttl_seconds",
-                number,
+                "networks[0].api_key",
+                |s, n| s.networks = network(json!({"api_key": text(n)})),
+                1,
+                256,
+            ),
+            (
+                "networks[0].server_key",
+                |s, n| s.networks = network(json!({"server_key": text(n)})),
+                8,
+                256,
+            ),
+            (
+                "networks[0].token_ttl_seconds",
+                |s, n| s.networks = network(json!({"token_ttl_seconds": n})),
+                1,
+                ttl,
+            ),
+            (
+                "networks[0].refresh_ttl_seconds",
+                |s, n| s.networks = network(json!({"refresh_ttl_seconds": n})),
                 DEFAULT_TOKEN_TTL_SECONDS,
                 ttl,
             ),
-            ("network_id", text, 1, 64),
-            ("name", text, 1, 100),
-            ("max_sessions_per_user", number, 1, 10_000),
-            ("auth_token_ttl_seconds", number, 1, ttl),
-            ("roles", roles, 1, 100),
-        ];
-        // (accepted, refused one step past it, the key the refusal names)
-        let edges = [
-            (json!({"name": "s"}), json!({"name": " "}), "name"),
-            (json!({"name": "a b"}), json!({"name": "a\tb"}), "name"),
             (
-                json!({"jwt_secret": "s".repeat(MIN_JWT_SECRET_LEN)}),
-                json!({"jwt_secret": "s".repeat(MIN_JWT_SECRET_LEN - 1)}),
-                "jwt_secret",
+                "networks[0].network_id",
+                |s, n| s.networks = network(json!({"network_id": text(n)})),
+                1,
+                64,
+            ),
+            (
+                "networks[0].name",
+                |s, n| s.networks = network(json!({"name": text(n)})),
+                1,
+                100,
+            ),
+            (
+                "networks[0].max_sessions_per_user",
+                |s, n| s.networks = network(json!({"max_sessions_per_user": n})),
+                1,
+                10_000,
+            ),
+            (
+                "networks[0].auth_token_ttl_seconds",
+                |s, n| s.networks = network(json!({"auth_token_ttl_seconds": n})),
+                1,
+                ttl,
+            ),
+            (
+                "networks[0].roles",
+                |s, n| {
+                    s.networks = network(json!({"roles": [{"role_id": "r".repeat(n as usize)}]}))
+                },
+                1,
+                100,
             ),
         ];
-        let ranges = ranges.into_iter().flat_map(|(key, make, low, high)| {
-            let at = move |n: u64| json!({ key: make(n) });
-            [
-                (at(low), low.checked_sub(1).map(at), key),
-                (at(high), Some(at(high + 1)), key),
-            ]
-        });
-        let edges = edges.map(|(good, bad, key)| (good, Some(bad), key));
-        for (good, bad, key) in ranges.chain(edges) {
-            let with = |change: &serde_json::Value| {
-                let mut doc = serde_json::json!({"api_key": "k"});
-                doc.as_object_mut()
-                    .unwrap()
-                    .extend(change.as_object().unwrap().clone());
-                net(doc)
-            };
-            assert_eq!(with(&good).validate(), Ok(()), "{good}");
-            let Some(bad) = bad else { continue };
-            assert_eq!(with(&bad).validate().map_err(|e| e.0), Err(key), "{bad}");
-            let e = Settings {
-                networks: vec![with(&bad)],
-                ..Settings::default()
-            }
-            .validate()
-            .unwrap_err();
-            assert!(e.starts_with(&format!("networks[0].{key}: ")), "{e}");
-        }
-        // The signing keys: at most 16.
-        let keys = |n: usize| {
-            (0..n)
-                .map(|i| flavor_kit::signing_keys::test_keys::hs256(&format!("k{i}"), 'x'))
-                .collect::<Vec<_>>()
-        };
-        let mut s = Settings {
-            signing_keys: keys(16),
-            ..Settings::default()
-        };
-        assert_eq!(s.validate(), Ok(()));
-        s.signing_keys = keys(17);
-        let e = s.validate().unwrap_err();
-        assert_eq!(e, "signing_keys: at most 16 keys");
+        // (the key the refusal names, how to set it, accepted, refused one step past it)
+        let edges: [Edge<Settings>; 4] = [
+            // A name is not blank (1: `s`, 0: a space) and holds no control character.
+            (
+                "networks[0].name",
+                |s, n| s.networks = network(json!({"name": if n == 1 { "s" } else { " " }})),
+                1,
+                0,
+            ),
+            (
+                "networks[0].name",
+                |s, n| s.networks = network(json!({"name": if n == 1 { "a b" } else { "a\tb" }})),
+                1,
+                0,
+            ),
+            (
+                "networks[0].jwt_secret",
+                |s, n| s.networks = network(json!({"jwt_secret": text(n)})),
+                MIN_JWT_SECRET_LEN as u64,
+                MIN_JWT_SECRET_LEN as u64 - 1,
+            ),
+            (
+                "signing_keys: at most 16 keys",
+                |s, n| s.signing_keys = keys(n),
+                16,
+                17,
+            ),
+        ];
+        api_testkit::check_bounds(base, Settings::validate, &ranges, &edges);
     }
 
     #[test]

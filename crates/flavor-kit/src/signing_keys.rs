@@ -326,6 +326,11 @@ MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC
         }
     }
 
+    /// A ring of `n` HS256 keys, `k0` to `k<n-1>`.
+    pub fn ring(n: usize) -> Vec<super::KeySettings> {
+        (0..n).map(|i| hs256(&format!("k{i}"), 'x')).collect()
+    }
+
     fn private(kid: &str, alg: &str, pem: &str) -> super::KeySettings {
         super::KeySettings {
             kid: kid.into(),
@@ -499,11 +504,6 @@ mod tests {
 
     #[test]
     fn rings_kids_and_secrets_are_bounded_on_both_sides() {
-        let ring = |n: usize| {
-            (0..n)
-                .map(|i| hs256(&format!("k{i}"), 'x'))
-                .collect::<Vec<_>>()
-        };
         assert_eq!(KeyRing::new(&ring(MAX_KEYS)).unwrap().keys().len(), 16);
         assert_eq!(
             KeyRing::new(&ring(MAX_KEYS + 1)).unwrap_err(),

@@ -347,9 +347,7 @@ mod tests {
             "k".repeat(n as usize)
         }
         fn keys(n: u64) -> Vec<KeySettings> {
-            (0..n)
-                .map(|i| flavor_kit::signing_keys::test_keys::hs256(&format!("k{i}"), 'x'))
-                .collect()
+            flavor_kit::signing_keys::test_keys::ring(n as usize)
         }
         let seconds = u64::from(SECONDS_LIMIT);
         let max_files = i32::MAX as u64;

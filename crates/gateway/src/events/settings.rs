@@ -225,84 +225,86 @@ mod tests {
     /// Every bound: its value just inside is accepted, just outside refused with its key.
     #[test]
     fn every_bound_is_enforced_and_named() {
+        use api_testkit::bounds::{Edge, Range};
         use serde_json::{json, Value};
-        // A secret of 65 bytes (base64 of them after `whsec_`).
-        let big_secret = format!("whsec_{}", STANDARD.encode([7u8; 65]));
-        type Make = fn(u64) -> (Value, Value);
-        // (key, its events and hook JSON from a number, lowest accepted, highest accepted): one
-        // step outside either end is refused, naming the key.
-        let ranges: [(&str, Make, u64, u64); 11] = [
+        fn events(change: Value) -> EventsSettings {
+            build(change, Value::Null)
+        }
+        fn hook(change: Value) -> EventsSettings {
+            build(json!({}), change)
+        }
+        let base = || events(json!({}));
+        let validate =
+            |s: &EventsSettings| s.validate().map_err(|(key, why)| format!("{key}: {why}"));
+        // (the key the refusal names, how to set it, lowest accepted, highest accepted): one
+        // step outside either end is refused.
+        let ranges: [Range<EventsSettings>; 11] = [
             (
-                "retention_secs",
-                |n| (json!({"retention_secs": n}), Value::Null),
+                "events.retention_secs",
+                |s, n| *s = events(json!({"retention_secs": n})),
                 60,
                 2_592_000,
             ),
             (
-                "max_events",
-                |n| (json!({"max_events": n}), Value::Null),
+                "events.max_events",
+                |s, n| *s = events(json!({"max_events": n})),
                 100,
                 100_000_000,
             ),
             (
-                "poll_interval_ms",
-                |n| (json!({"poll_interval_ms": n}), Value::Null),
+                "events.poll_interval_ms",
+                |s, n| *s = events(json!({"poll_interval_ms": n})),
                 10,
                 60_000,
             ),
             (
-                "sweep_interval_ms",
-                |n| (json!({"sweep_interval_ms": n}), Value::Null),
+                "events.sweep_interval_ms",
+                |s, n| *s = events(json!({"sweep_interval_ms": n})),
                 10,
                 60_000,
             ),
             (
-                "lease_ms",
-                |n| (json!({"lease_ms": n}), Value::Null),
+                "events.lease_ms",
+                |s, n| *s = events(json!({"lease_ms": n})),
                 500,
                 600_000,
             ),
             (
-                "webhooks[0].name",
-                |n| (json!({}), json!({"name": "a".repeat(n as usize)})),
+                "events.webhooks[0].name",
+                |s, n| *s = hook(json!({"name": "a".repeat(n as usize)})),
                 1,
                 64,
             ),
             (
-                "webhooks[0].max_batch",
-                |n| (json!({}), json!({"max_batch": n})),
+                "events.webhooks[0].max_batch",
+                |s, n| *s = hook(json!({"max_batch": n})),
                 1,
                 1000,
             ),
             (
-                "webhooks[0].timeout_ms",
-                |n| (json!({}), json!({"timeout_ms": n})),
+                "events.webhooks[0].timeout_ms",
+                |s, n| *s = hook(json!({"timeout_ms": n})),
                 100,
                 120_000,
             ),
             // retry_max_ms may not be below it.
             (
-                "webhooks[0].retry_initial_ms",
-                |n| (json!({}), json!({"retry_initial_ms": n, "retry_max_ms": n})),
+                "events.webhooks[0].retry_initial_ms",
+                |s, n| *s = hook(json!({"retry_initial_ms": n, "retry_max_ms": n})),
                 10,
                 3_600_000,
             ),
             (
-                "webhooks[0].retry_max_ms",
-                |n| {
-                    (
-                        json!({}),
-                        json!({"retry_initial_ms": 500, "retry_max_ms": n}),
-                    )
-                },
+                "events.webhooks[0].retry_max_ms",
+                |s, n| *s = hook(json!({"retry_initial_ms": 500, "retry_max_ms": n})),
                 500,
                 86_400_000,
             ),
             // Retention long enough for the longest horizon.
             (
-                "webhooks[0].retry_horizon_secs",
-                |n| {
-                    (
+                "events.webhooks[0].retry_horizon_secs",
+                |s, n| {
+                    *s = build(
                         json!({"retention_secs": 2_592_000}),
                         json!({"retry_horizon_secs": n}),
                     )
@@ -311,42 +313,32 @@ mod tests {
                 604_800,
             ),
         ];
-        let cases: Vec<(&str, Value, Value, Value, Value)> = vec![
-            // (key, events inside, hook inside, events outside, hook outside)
+        // (the key the refusal names, how to set it, accepted, refused one step past it)
+        let edges: [Edge<EventsSettings>; 2] = [
+            // A secret of 64 bytes at most (base64 of them after `whsec_`).
             (
-                "webhooks[0].secret",
-                json!({}),
-                json!({}),
-                json!({}),
-                json!({"secret": big_secret}),
+                "events.webhooks[0].secret",
+                |s, n| {
+                    let secret = STANDARD.encode(vec![7u8; n as usize]);
+                    *s = hook(json!({"secret": format!("whsec_{secret}")}));
+                },
+                64,
+                65,
             ),
+            // No horizon longer than the retention.
             (
-                "webhooks[0].retry_horizon_secs",
-                json!({"retention_secs": 3600}),
-                json!({"retry_horizon_secs": 3600}),
-                json!({"retention_secs": 3600}),
-                json!({"retry_horizon_secs": 3601}),
+                "events.webhooks[0].retry_horizon_secs",
+                |s, n| {
+                    *s = build(
+                        json!({"retention_secs": 3600}),
+                        json!({"retry_horizon_secs": n}),
+                    )
+                },
+                3600,
+                3601,
             ),
         ];
-        let ranges = ranges.into_iter().flat_map(|(key, make, low, high)| {
-            [
-                (key, make(low), low.checked_sub(1).map(make)),
-                (key, make(high), Some(make(high + 1))),
-            ]
-        });
-        let cases = cases
-            .into_iter()
-            .map(|(key, events_in, hook_in, events_out, hook_out)| {
-                (key, (events_in, hook_in), Some((events_out, hook_out)))
-            });
-        for (key, (events_in, hook_in), outside) in ranges.chain(cases) {
-            assert_eq!(build(events_in, hook_in).validate(), Ok(()), "{key} inside");
-            let Some((events_out, hook_out)) = outside else {
-                continue;
-            };
-            let (named, _) = build(events_out, hook_out).validate().unwrap_err();
-            assert_eq!(named, format!("events.{key}"));
-        }
+        api_testkit::check_bounds(base, validate, &ranges, &edges);
         let (named, _) = build(json!({"enabled": false}), json!({}))
             .validate()
             .unwrap_err();
